@@ -1,0 +1,36 @@
+{
+  # Sources come from native/sources.json, the same list CMakeLists.txt reads.
+  # "portable" files build for any CPU; "avx2" files get -mavx2 -mfma on their own
+  # and are only called after a run-time CPU check (DESIGN.md section 5).
+  "targets": [
+    {
+      "target_name": "nativenn_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ') || 'native/kernels/empty.cc'\")"],
+      "include_dirs": ["native"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]
+      ]
+    },
+    {
+      "target_name": "nativenn",
+      "sources": ["<!@(node -p \"require('./native/sources.json').portable.join(' ')\")"],
+      "dependencies": ["nativenn_avx2"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3"],
+      "libraries": ["-lpthread"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } }
+    }
+  ]
+}

@@ -1,0 +1,47 @@
+#include "kernels/elementwise.h"
+
+namespace nativenn {
+
+void fill(float* x, float value, int64_t n) {
+  for (int64_t i = 0; i < n; i++) x[i] = value;
+}
+
+void scale(float* x, float alpha, int64_t n) {
+  for (int64_t i = 0; i < n; i++) x[i] *= alpha;
+}
+
+void axpy(float* y, float alpha, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+void mul(float* out, const float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+void add_bias(float* out, const float* bias, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = out + r * cols;
+    for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+  }
+}
+
+void add_column_sums(float* out, const float* x, int64_t rows, int64_t cols) {
+  // Row-by-row keeps the inner loop contiguous; the sum is exact enough in float32 for the
+  // batch sizes a bias gradient sees, and the js twin's float64 sum is within tolerance.
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    for (int64_t c = 0; c < cols; c++) out[c] += row[c];
+  }
+}
+
+void argmax_rows(int32_t* out, const float* x, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    int64_t best = 0;
+    for (int64_t c = 1; c < cols; c++)
+      if (row[c] > row[best]) best = c;
+    out[r] = static_cast<int32_t>(best);
+  }
+}
+
+}  // namespace nativenn

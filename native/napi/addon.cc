@@ -1,0 +1,15 @@
+// Module entry. NODE_API_MODULE registers a context-aware addon: it has no global JS state,
+// so it loads in several worker_threads at once.
+#include "napi/register.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  using namespace nativenn::glue;
+  RegisterElementwise(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nativenn, Init)

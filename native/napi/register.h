@@ -1,0 +1,9 @@
+// One Register* function per glue file; addon.cc calls them all.
+#pragma once
+#include <napi.h>
+
+namespace nativenn::glue {
+
+void RegisterElementwise(Napi::Env env, Napi::Object exports);
+
+}  // namespace nativenn::glue

@@ -1,0 +1,17 @@
+/** The pure-TypeScript backend: the readable specification of every kernel. */
+import type { Backend } from '../backend';
+import { activationBackward, activationForward } from './activations';
+import { dropoutForward } from './dropout';
+import { addBias, addColumnSums, argmaxRows, axpy, fill, mul, scale } from './elementwise';
+import { gemm } from './gemm';
+import { lossBackward, lossForward, sigmoidCrossEntropy, softmaxCrossEntropy } from './losses';
+import { adagradUpdate, adamUpdate, momentumUpdate, rmspropUpdate, sgdUpdate } from './optim';
+import { softmaxBackward, softmaxForward } from './softmax';
+
+export const jsKernels: Backend = {
+  name: 'js',
+  gemm, fill, scale, axpy, mul, addBias, addColumnSums, argmaxRows,
+  activationForward, activationBackward, softmaxForward, softmaxBackward,
+  lossForward, lossBackward, softmaxCrossEntropy, sigmoidCrossEntropy, dropoutForward,
+  sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, adagradUpdate,
+};

@@ -1,0 +1,39 @@
+/** The native backend: the addon's kernels behind the Backend interface. Enum names become the
+ *  integer codes the addon takes (their index in ACTIVATIONS / LOSSES); buffers pass through
+ *  without copies. */
+import type { ActivationName, Backend, LossName } from '../backend';
+import { ACTIVATIONS, LOSSES } from '../check';
+import type { Addon } from './addon';
+
+const ACTIVATION_CODE = new Map<ActivationName, number>(ACTIVATIONS.map((name, i) => [name, i]));
+const LOSS_CODE = new Map<LossName, number>(LOSSES.map((name, i) => [name, i]));
+
+export function nativeKernels(addon: Addon): Backend {
+  return {
+    name: 'native',
+    gemm: addon.gemm,
+    fill: addon.fill,
+    scale: addon.scale,
+    axpy: addon.axpy,
+    mul: addon.mul,
+    addBias: addon.addBias,
+    addColumnSums: addon.addColumnSums,
+    argmaxRows: addon.argmaxRows,
+    activationForward: (kind, out, x, n, alpha) => addon.activationForward(ACTIVATION_CODE.get(kind), out, x, n, alpha),
+    activationBackward: (kind, dx, dy, x, y, n, alpha) =>
+      addon.activationBackward(ACTIVATION_CODE.get(kind), dx, dy, x, y, n, alpha),
+    softmaxForward: addon.softmaxForward,
+    softmaxBackward: addon.softmaxBackward,
+    lossForward: (kind, pred, target, rows, cols) => addon.lossForward(LOSS_CODE.get(kind), pred, target, rows, cols),
+    lossBackward: (kind, grad, pred, target, rows, cols) =>
+      addon.lossBackward(LOSS_CODE.get(kind), grad, pred, target, rows, cols),
+    softmaxCrossEntropy: addon.softmaxCrossEntropy,
+    sigmoidCrossEntropy: addon.sigmoidCrossEntropy,
+    dropoutForward: addon.dropoutForward,
+    sgdUpdate: addon.sgdUpdate,
+    momentumUpdate: addon.momentumUpdate,
+    adamUpdate: addon.adamUpdate,
+    rmspropUpdate: addon.rmspropUpdate,
+    adagradUpdate: addon.adagradUpdate,
+  };
+}

@@ -1,0 +1,5 @@
+/** nativenn: the public surface, nothing else. */
+export {
+  backends, getBackend, setBackend, nativeLoadError, setNumThreads, getNumThreads,
+} from './backend';
+export type { ActivationName, Backend, BackendName, LossName } from './backend';
