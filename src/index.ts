@@ -3,3 +3,4 @@ export {
   backends, getBackend, setBackend, nativeLoadError, setNumThreads, getNumThreads,
 } from './backend';
 export type { ActivationName, Backend, BackendName, LossName } from './backend';
+export { Tensor, tensor2d } from './tensor';
