@@ -7,6 +7,8 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
+  RegisterGemm(env, exports);
+  RegisterThreads(env, exports);
   return exports;
 }
 

@@ -5,5 +5,7 @@
 namespace nativenn::glue {
 
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
+void RegisterGemm(Napi::Env env, Napi::Object exports);
+void RegisterThreads(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue
