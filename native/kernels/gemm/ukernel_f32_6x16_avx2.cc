@@ -45,6 +45,10 @@ void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a
     c51 = _mm256_fmadd_ps(av, b1, c51);                   \
   }
 
+  // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
+  for (int i = 0; i < 6; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  for (int i = 0; i < 6; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+
   int64_t p = 0;
   for (; p + 4 <= k; p += 4) {
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
