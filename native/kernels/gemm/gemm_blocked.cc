@@ -34,7 +34,8 @@ struct View {
 };
 
 UKernel pick_ukernel() {
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(NATIVENN_GEMM_GENERIC_ONLY)  // (defined to test the portable kernel on x86)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_f32_6x16_avx2;
 #endif
