@@ -3,7 +3,7 @@
 // (numpy, 1 thread and all threads), square n and the shapes of an MLP training step.
 // One benny suite per shape; an op is one C = A·B (no transposes, alpha 1, beta 0).
 const os = require('node:os');
-const { loadNativenn, nativeMissing, runSuite, runWorkload, fmtRatio } = require('./lib/common');
+const { loadNativenn, nativeMissing, runSuite, runWorkload, fmtRatio, nativeThreads } = require('./lib/common');
 const { numpyGemm } = require('./lib/python');
 
 const SQUARE = [64, 128, 256, 512, 1024].map((n) => [n, n, n]);
@@ -32,12 +32,19 @@ function optionsFor(flop, gflopsGuess) {
 
 runWorkload('gemm', async (report) => {
   const nn = loadNativenn();
-  const native = nn.backends.native;
+  let native = nn.backends.native;
   const skipNative = nativeMissing(nn);
   if (skipNative) report.note(`gemm native: skipped, ${skipNative}`);
-  const allThreads = native ? Math.max(nn.getNumThreads(), os.availableParallelism()) : 1;
-  if (native) nn.setNumThreads(allThreads);
-  const maxThreads = native ? nn.getNumThreads() : 1;
+  if (native) {
+    try {
+      native.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), 2, new Float32Array(4), 2, 0, new Float32Array(4), 2);
+      nn.setNumThreads(Math.max(nativeThreads(nn), os.availableParallelism()));
+    } catch (err) {
+      report.note(`gemm native: skipped, ${err.message}`);
+      native = null;
+    }
+  }
+  const maxThreads = native ? nativeThreads(nn) : 1;
 
   const shapes = [...SQUARE, ...MLP];
   const measured = new Map(); // label -> { impl -> GFLOP/s }
@@ -53,7 +60,7 @@ runWorkload('gemm', async (report) => {
     const cases = [];
     if (native) {
       cases.push({ name: 'native 1 thread', fn: gemmOn(native, 1), options: optionsFor(flops(shape), 20) });
-      cases.push({ name: `native ${maxThreads} threads`, fn: gemmOn(native, maxThreads), options: optionsFor(flops(shape), 40) });
+      if (maxThreads > 1) cases.push({ name: `native ${maxThreads} threads`, fn: gemmOn(native, maxThreads), options: optionsFor(flops(shape), 40) });
     }
     if (flops(shape) <= JS_MAX_FLOP) cases.push({ name: 'js', fn: gemmOn(nn.backends.js), options: optionsFor(flops(shape), 0.5) });
     const medians = await runSuite(`gemm ${label(shape)}`, cases, `gemm-${label(shape).replace(/×/g, 'x')}`);

@@ -32,20 +32,46 @@ function modelApiMissing(nn) {
   return missing.length ? `model API not in this build yet (${missing.join(', ')})` : null;
 }
 
+/** The native thread pool's size; 1 when the addon has no pool yet. */
+function nativeThreads(nn) {
+  try {
+    return nn.getNumThreads();
+  } catch {
+    return 1;
+  }
+}
+
 function slug(text) {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
 /**
- * Runs one benny suite. cases: [{ name, fn, options }] where fn is a sync or async function
- * (one op). Saves <file>.json and <file>.chart.html in bench/results/ and returns
+ * Runs one benny suite. cases: [{ name, fn, options, async }] where fn is one op (sync, or async
+ * when `async` is set). Saves <file>.json and <file>.chart.html in bench/results/ and returns
  * Map(name -> median seconds per op).
+ *
+ * benny probes every case while it builds the suite: it calls an async fn twice, all cases at
+ * once, the first call not awaited. Two fits of one model overlapping (or a tfjs backend switch
+ * in the middle of another case's fit) would corrupt the run, so async ops stay no-ops until the
+ * suite starts; each case gets one awaited warm-up op here instead, one case after another.
  */
 async function runSuite(title, cases, file = slug(title)) {
   if (cases.length === 0) return new Map();
+  let armed = false;
+  const ops = [];
+  for (const c of cases) {
+    if (c.async) {
+      await c.fn(); // warm-up: JIT, buffers, backend switch
+      ops.push(b.add(c.name, () => (armed ? c.fn() : Promise.resolve()), c.options ?? {}));
+    } else {
+      ops.push(b.add(c.name, c.fn, c.options ?? {}));
+    }
+  }
+  const arm = async () => (suiteObj) => suiteObj.on('start', () => { armed = true; });
   const summary = await b.suite(
     title,
-    ...cases.map((c) => b.add(c.name, c.fn, c.options ?? {})),
+    arm,
+    ...ops,
     b.save({ file, folder: RESULTS, format: 'json', details: true }),
     b.save({ file, folder: RESULTS, format: 'chart.html' }),
   );
@@ -127,5 +153,5 @@ function runWorkload(name, main) {
 
 module.exports = {
   RESULTS, loadNativenn, nativeMissing, modelApiMissing, runSuite, runWorkload, fmt, fmtRatio, ratio,
-  median, slug, fmtTime,
+  median, slug, fmtTime, nativeThreads,
 };
