@@ -95,18 +95,18 @@ runWorkload('gemm', async (report) => {
     if (one !== undefined) {
       report.row(`sgemm ${key}`, 'nativenn native, 1 thread', one, 'GFLOP/s', {
         ratio: [fmtRatio(one, blas1, 'OpenBLAS 1T'), fmtRatio(one, js, 'js')].filter(Boolean).join(', '),
-        target: isSquare && n >= 256 ? { text: '≥ 0.9× OpenBLAS 1T', met: blas1 ? one >= 0.9 * blas1 : undefined } : undefined,
+        target: isSquare && n >= 256 ? { key: 'sgemm-1t', text: '≥ 0.9× OpenBLAS 1T', met: blas1 ? one >= 0.9 * blas1 : undefined } : undefined,
       });
     }
     if (all !== undefined) {
       report.row(`sgemm ${key}`, `nativenn native, ${maxThreads} threads`, all, 'GFLOP/s', {
         ratio: [fmtRatio(all, one, 'native 1T'), fmtRatio(all, blasAll, 'OpenBLAS all')].filter(Boolean).join(', '),
-        target: isSquare && n === 1024 ? { text: '≥ 1.8× native 1T', met: all >= 1.8 * one } : undefined,
+        target: isSquare && n === 1024 ? { key: 'sgemm-2t', text: '≥ 1.8× native 1T', met: all >= 1.8 * one } : undefined,
       });
     }
     if (js !== undefined) {
       report.row(`sgemm ${key}`, 'nativenn js backend', js, 'GFLOP/s', {
-        target: key === 'n=512' && one !== undefined ? { text: 'native/js ≥ 100×', met: one / js >= 100 } : undefined,
+        target: key === 'n=512' && one !== undefined ? { key: 'sgemm-js', text: 'native/js ≥ 100×', met: one / js >= 100 } : undefined,
       });
     }
     if (blas1 !== undefined) report.row(`sgemm ${key}`, 'OpenBLAS (numpy), 1 thread', blas1, 'GFLOP/s');

@@ -17,11 +17,22 @@ const WORKLOADS = [
   { name: 'memory', file: 'memory.js', nodeArgs: ['--expose-gc'] },
 ];
 
+// The targets of issue 4; a target no row of this run measured still gets a row saying so.
+const TARGETS = [
+  { key: 'sgemm-1t', workload: 'sgemm n = 256…1024', text: '1 thread ≥ 0.9× OpenBLAS 1T' },
+  { key: 'sgemm-2t', workload: 'sgemm n=1024', text: '2 threads ≥ 1.8× native 1T' },
+  { key: 'sgemm-js', workload: 'sgemm n=512', text: 'native/js ≥ 100×' },
+  { key: 'digits', workload: 'digits MLP 64-64-10, Adam, batch 32', text: '≥ 20× PyTorch' },
+  { key: 'mlp784', workload: 'MLP 784-256-128-10, Adam, batch 128', text: '≥ 2× PyTorch' },
+  { key: 'event-loop', workload: 'event-loop delay p99 during `await fit`', text: '≤ 10 ms' },
+  { key: 'memory', workload: 'resident memory over 10,000 training steps', text: 'flat after warm-up' },
+];
+
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const flags = fs.existsSync('/proc/cpuinfo') ? /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '' : '';
   const isa = ['avx2', 'fma', 'avx512f'].filter((f) => flags.split(' ').includes(f)).join('+') || os.arch();
-  return `${cpu} (${isa}), ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`;
+  return `${cpu} (${isa}), ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}, load average at start ${os.loadavg()[0].toFixed(1)}`;
 }
 
 function table(reports) {
@@ -32,6 +43,10 @@ function table(reports) {
       lines.push(`| ${row.workload} | ${row.impl} | ${fmt(row.value)} ${row.unit} | ${row.ratio ?? ''} | ${target} |`);
     }
   }
+  const seen = new Set(reports.flatMap((r) => r.rows.map((row) => row.target?.key)));
+  for (const t of TARGETS.filter((x) => !seen.has(x.key))) {
+    lines.push(`| ${t.workload} | nativenn native | not measured (see notes) | | ${t.text}: not measured |`);
+  }
   return lines.join('\n');
 }
 
@@ -41,6 +56,7 @@ function main() {
   if (chosen.length === 0) throw new Error(`unknown workload; valid: ${WORKLOADS.map((w) => w.name).join(', ')}`);
   fs.mkdirSync(RESULTS, { recursive: true });
   const started = Date.now();
+  const where = machine();
   const reports = [];
   for (const w of chosen) {
     const rowsFile = path.join(RESULTS, `${w.name}.rows.json`);
@@ -57,7 +73,7 @@ function main() {
   const summary = [
     `# nativenn benchmark run, ${new Date().toISOString()}`,
     '',
-    `Machine: ${machine()}.`,
+    `Machine: ${where}.`,
     `Every figure is a median measured in this run; ratios compare figures of this run.`,
     '',
     table(reports),

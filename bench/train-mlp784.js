@@ -19,6 +19,6 @@ runWorkload('train-mlp784', (report) =>
     brain: false,
     slow: ['nativenn js backend', 'tfjs (cpu)'],
     torchArgs: ['--inputs', '784', '--hidden', '256,128', '--samples', String(SAMPLES), '--batch', '128', '--epochs', '10'],
-    target: (native, torch) => ({ text: '≥ 2× PyTorch', met: torch ? native >= 2 * torch : undefined }),
+    target: (native, torch) => ({ key: 'mlp784', text: '≥ 2× PyTorch', met: torch ? native >= 2 * torch : undefined }),
   }),
 );

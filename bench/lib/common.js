@@ -7,9 +7,10 @@ const b = require('benny');
 
 const RESULTS = path.join(__dirname, '..', 'results');
 
-/** The compiled library (npm run bench runs build:ts first). */
+/** The compiled library (npm run bench runs build:ts first); NATIVENN_BENCH_LIB points elsewhere
+ *  (an installed copy, or a stand-in when checking the bench itself). */
 function loadNativenn() {
-  return require(path.join(__dirname, '..', '..', 'dist'));
+  return require(process.env.NATIVENN_BENCH_LIB || path.join(__dirname, '..', '..', 'dist'));
 }
 
 /** Why the native backend cannot be benchmarked, or null when it can. */
