@@ -60,6 +60,13 @@ export function panel(box: Box, title: string, yLabel: string, epochs: readonly 
   parts.push(`<text x="${box.x + box.width / 2}" y="${box.y + box.height + 38}" text-anchor="middle" font-size="12">epoch</text>`);
   const yMid = box.y + box.height / 2;
   parts.push(`<text x="${box.x - 52}" y="${yMid}" text-anchor="middle" font-size="12" transform="rotate(-90 ${box.x - 52} ${yMid})">${escape(yLabel)}</text>`);
+  // The legend goes where the curves end up not being: top right for falling curves, bottom right
+  // for rising ones, on a white box so a line under it stays readable.
+  const lastValues = series.map((s) => s.values[s.values.length - 1]).filter(Number.isFinite);
+  const endsHigh = lastValues.length > 0 && py(Math.max(...lastValues)) < box.y + box.height / 2;
+  const legendTop = endsHigh ? box.y + box.height - 12 - series.length * 18 : box.y + 8;
+  const lx = box.x + box.width - 160;
+  parts.push(`<rect x="${lx - 8}" y="${legendTop}" width="160" height="${series.length * 18 + 6}" fill="white" fill-opacity="0.9" stroke="#ccc"/>`);
   series.forEach((s, i) => {
     const points = s.values
       .map((v, j) => (Number.isFinite(v) ? `${px(epochs[j]).toFixed(1)},${py(v).toFixed(1)}` : null))
@@ -71,8 +78,7 @@ export function panel(box: Box, title: string, yLabel: string, epochs: readonly 
       const [cx, cy] = points[0].split(',');
       parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.color}"/>`);
     }
-    const ly = box.y + 16 + i * 18;
-    const lx = box.x + box.width - 150;
+    const ly = legendTop + 12 + i * 18;
     parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     parts.push(`<text x="${lx + 30}" y="${ly}" dominant-baseline="middle" font-size="12">${escape(s.name)}</text>`);
   });
