@@ -7,6 +7,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
+  RegisterOptim(env, exports);
   return exports;
 }
 

@@ -5,5 +5,6 @@
 namespace nativenn::glue {
 
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue
