@@ -31,8 +31,8 @@ void momentum_update(float* param, const float* grad, float* velocity, int64_t n
   }
 }
 
-void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, double lr, double beta1,
-                 double beta2, double epsilon, int64_t step, double weight_decay) {
+void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
+                 double epsilon, int64_t step, double weight_decay) {
   const double c1 = 1 - std::pow(beta1, static_cast<double>(step));
   const double c2 = 1 - std::pow(beta2, static_cast<double>(step));
   const double decay = lr * weight_decay;
