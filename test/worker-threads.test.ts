@@ -66,8 +66,9 @@ describe.skipIf(!addon || typeof addon.adamUpdate !== 'function')('the addon in 
     results.forEach((r, id) => {
       const want = expected(id);
       expect(r.p.length).toBe(want.length);
-      // Same double-precision formula rounded once on both sides; rtol 1e-5 absorbs pow() ulps
-      // over 200 steps.
+      // Native Adam works in float32, the twin in double: each step can differ by an ulp of p
+      // (~1e-7 relative), so 200 steps stay well within rtol 1e-5; a wrong kernel or mixed-up
+      // buffers between threads miss it by far (each step moves p by ~lr = 1e-3).
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(r.p[i] - want[i]) / (1e-6 + 1e-5 * Math.abs(want[i])));
       expect(worst, `thread ${id}`).toBeLessThanOrEqual(1);
