@@ -143,8 +143,11 @@ function mutate(call, spec) {
     }
     case 'hugesize': {
       // A legal size, far larger than any buffer: must fail on length unless nothing is needed.
+      // With another size at 0 nothing would be needed and a kernel could legally spin through
+      // 2^31 empty rows for seconds; keep those calls to 65536.
       const i = at((m) => m.kind === 'size');
-      if (i >= 0) args[i] = pick([2 ** 31 - 1, 2 ** 30, 65536]);
+      const zero = meta.some((m, j) => m.kind === 'size' && j !== i && args[j] === 0);
+      if (i >= 0) args[i] = zero ? 65536 : pick([2 ** 31 - 1, 2 ** 30, 65536]);
       return false;
     }
     case 'ld': {
