@@ -21,8 +21,7 @@ inline int64_t class_index(const float* target, int64_t r) { return static_cast<
 
 }  // namespace
 
-double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0,
-                int64_t r1) {
+double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
   (void)rows;
   const int64_t i0 = r0 * cols, i1 = r1 * cols;
   double sum = 0;
@@ -93,7 +92,8 @@ void loss_backward_rows(Loss kind, float* grad, const float* pred, const float* 
       for (int64_t i = i0; i < i1; i++) grad[i] = static_cast<float>((stable_sigmoid(pred[i]) - target[i]) / count);
       return;
     case Loss::kCategoricalCrossentropy:
-      for (int64_t i = i0; i < i1; i++) grad[i] = static_cast<float>(-static_cast<double>(target[i]) / clip(pred[i]) / n_rows);
+      for (int64_t i = i0; i < i1; i++)
+        grad[i] = static_cast<float>(-static_cast<double>(target[i]) / clip(pred[i]) / n_rows);
       return;
     case Loss::kSparseCategoricalCrossentropy:
       for (int64_t r = r0; r < r1; r++) {
@@ -156,8 +156,8 @@ double softmax_cross_entropy(float* probs, float* grad, const float* logits, con
   return rows == 0 ? 0 : total / static_cast<double>(rows);
 }
 
-double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target,
-                                   int64_t count, int64_t i0, int64_t i1) {
+double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target, int64_t count,
+                                   int64_t i0, int64_t i1) {
   const double n = static_cast<double>(count);
   double total = 0;
   for (int64_t i = i0; i < i1; i++) {
