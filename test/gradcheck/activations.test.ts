@@ -13,8 +13,14 @@ const H = 1e-2;
 const ATOL = 1e-4;
 const RTOL = 1e-2;
 const ALPHAS: Record<ActivationName, number[]> = {
-  linear: [0], sigmoid: [0], tanh: [0], relu: [0], gelu: [0], silu: [0],
-  leakyRelu: [0.01, 0.3], elu: [1, 0.5],
+  linear: [0],
+  sigmoid: [0],
+  tanh: [0],
+  relu: [0],
+  gelu: [0],
+  silu: [0],
+  leakyRelu: [0.01, 0.3],
+  elu: [1, 0.5],
 };
 
 /** n points in [−3, 3] at least 5h from 0, so relu/leakyRelu/elu never straddle their kink. */

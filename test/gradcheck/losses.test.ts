@@ -12,7 +12,12 @@ import { allBackends, randomF32, rng } from '../support/backends';
 // a wrong factor or sign is off by O(1) and fails.
 const H = 1e-3;
 const RTOL = 2e-3;
-const SHAPES: [number, number][] = [[1, 1], [2, 3], [4, 5], [3, 10]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [2, 3],
+  [4, 5],
+  [3, 10],
+];
 
 function violation(numeric: ArrayLike<number>, analytic: ArrayLike<number>): number {
   let scale = 0;
@@ -42,9 +47,15 @@ function problem(kind: LossName, rows: number, cols: number, seed: number) {
     case 'meanSquaredError':
       return { pred: randomF32(n, seed, -2, 2), target: randomF32(n, seed + 1, -2, 2) };
     case 'binaryCrossentropy':
-      return { pred: randomF32(n, seed, 0.2, 0.8), target: Float32Array.from({ length: n }, (_, i) => (i % 2 ? next() : Math.round(next()))) };
+      return {
+        pred: randomF32(n, seed, 0.2, 0.8),
+        target: Float32Array.from({ length: n }, (_, i) => (i % 2 ? next() : Math.round(next()))),
+      };
     case 'binaryCrossentropyFromLogits':
-      return { pred: randomF32(n, seed, -4, 4), target: Float32Array.from({ length: n }, (_, i) => (i % 2 ? next() : Math.round(next()))) };
+      return {
+        pred: randomF32(n, seed, -4, 4),
+        target: Float32Array.from({ length: n }, (_, i) => (i % 2 ? next() : Math.round(next()))),
+      };
     case 'categoricalCrossentropy': {
       const target = new Float32Array(n);
       for (let r = 0; r < rows; r++) target[r * cols + Math.floor(next() * cols)] = 1;
@@ -52,7 +63,10 @@ function problem(kind: LossName, rows: number, cols: number, seed: number) {
       return { pred: randomF32(n, seed, 0.2, 0.9), target };
     }
     case 'sparseCategoricalCrossentropy':
-      return { pred: randomF32(n, seed, 0.2, 0.9), target: Float32Array.from({ length: rows }, () => Math.floor(next() * cols)) };
+      return {
+        pred: randomF32(n, seed, 0.2, 0.9),
+        target: Float32Array.from({ length: rows }, () => Math.floor(next() * cols)),
+      };
   }
 }
 
@@ -77,7 +91,9 @@ describe.each(allBackends)('loss gradients on $name', (b) => {
       const grad = new Float32Array(rows * cols);
       b.softmaxCrossEntropy(probs, grad, logits, target, rows, cols, sparse);
       const scratch = new Float32Array(rows * cols);
-      const numeric = numericGradient(logits, (z) => b.softmaxCrossEntropy(scratch, scratch.slice(), z, target, rows, cols, sparse));
+      const numeric = numericGradient(logits, (z) =>
+        b.softmaxCrossEntropy(scratch, scratch.slice(), z, target, rows, cols, sparse),
+      );
       expect(violation(numeric, grad), `${rows} x ${cols}`).toBeLessThanOrEqual(1);
     }
   });
@@ -89,7 +105,9 @@ describe.each(allBackends)('loss gradients on $name', (b) => {
       const probs = new Float32Array(rows * cols);
       const grad = new Float32Array(rows * cols);
       b.sigmoidCrossEntropy(probs, grad, logits, target, rows, cols);
-      const numeric = numericGradient(logits, (z) => b.sigmoidCrossEntropy(new Float32Array(rows * cols), new Float32Array(rows * cols), z, target, rows, cols));
+      const numeric = numericGradient(logits, (z) =>
+        b.sigmoidCrossEntropy(new Float32Array(rows * cols), new Float32Array(rows * cols), z, target, rows, cols),
+      );
       expect(violation(numeric, grad), `${rows} x ${cols}`).toBeLessThanOrEqual(1);
     }
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../../src';
-import { addon } from '../../src/backend/native/addon';
 import { dropoutHash } from '../../src/backend/js/dropout';
-import { SIZES, allBackends, nativeBackend, randomF32 } from '../support/backends';
+import { addon } from '../../src/backend/native/addon';
+import { allBackends, nativeBackend, randomF32, SIZES } from '../support/backends';
 
 const js = backends.js;
 type B = typeof js;

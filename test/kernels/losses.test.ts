@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type LossName, backends } from '../../src';
-import { addon } from '../../src/backend/native/addon';
+import { backends, type LossName } from '../../src';
 import { LOSSES } from '../../src/backend/check';
-import { SIZES, allBackends, nativeBackend, randomF32, rng } from '../support/backends';
+import { addon } from '../../src/backend/native/addon';
+import { allBackends, nativeBackend, randomF32, rng, SIZES } from '../support/backends';
 
 const js = backends.js;
 type B = typeof js;
@@ -30,7 +30,12 @@ const GRAD_RTOL = 3e-7;
 const GRAD_ATOL = 1e-30;
 
 /** Predictions and targets that make sense for the loss, with some clipped and exact-0 entries. */
-function problem(kind: LossName, rows: number, cols: number, seed: number): { pred: Float32Array; target: Float32Array } {
+function problem(
+  kind: LossName,
+  rows: number,
+  cols: number,
+  seed: number,
+): { pred: Float32Array; target: Float32Array } {
   const next = rng(seed);
   const n = rows * cols;
   const probs = new Float32Array(n);
@@ -45,12 +50,16 @@ function problem(kind: LossName, rows: number, cols: number, seed: number): { pr
       return { pred, target };
     }
     case 'binaryCrossentropyFromLogits':
-      return { pred: randomF32(n, seed + 1, -12, 12), target: Float32Array.from({ length: n }, () => Math.round(next())) };
+      return {
+        pred: randomF32(n, seed + 1, -12, 12),
+        target: Float32Array.from({ length: n }, () => Math.round(next())),
+      };
     case 'categoricalCrossentropy': {
       for (let i = 0; i < n; i += 11) probs[i] = 0; // clipped
       const target = new Float32Array(n);
       for (let r = 0; r < rows; r++) {
-        if (r % 2) target[r * cols + Math.floor(next() * cols)] = 1; // one-hot
+        if (r % 2)
+          target[r * cols + Math.floor(next() * cols)] = 1; // one-hot
         else for (let c = 0; c < cols; c++) target[r * cols + c] = next() < 0.5 ? 0 : next(); // soft
       }
       return { pred: probs, target };
@@ -89,16 +98,26 @@ describe.skipIf(!nativeBackend)('losses: native equals the js twin', () => {
     for (const [rows, cols] of SHAPES) {
       const { pred, target } = problem(kind, rows, cols, rows * 100 + cols);
       const label = `${rows} x ${cols}`;
-      expect(relDiff(native.lossForward(kind, pred, target, rows, cols), js.lossForward(kind, pred, target, rows, cols)), label)
-        .toBeLessThanOrEqual(LOSS_RTOL);
-      expect(worst(grads(native, kind, pred, target, rows, cols), grads(js, kind, pred, target, rows, cols), GRAD_ATOL, GRAD_RTOL), label)
-        .toBeLessThanOrEqual(1);
+      expect(
+        relDiff(native.lossForward(kind, pred, target, rows, cols), js.lossForward(kind, pred, target, rows, cols)),
+        label,
+      ).toBeLessThanOrEqual(LOSS_RTOL);
+      expect(
+        worst(
+          grads(native, kind, pred, target, rows, cols),
+          grads(js, kind, pred, target, rows, cols),
+          GRAD_ATOL,
+          GRAD_RTOL,
+        ),
+        label,
+      ).toBeLessThanOrEqual(1);
     }
   });
 
   it('rows = 0 gives loss 0 and cols = 0 gives loss 0 for the mean-over-columns losses', () => {
     for (const kind of LOSSES) expect(native.lossForward(kind, new Float32Array(0), new Float32Array(0), 0, 3)).toBe(0);
-    for (const kind of LOSSES.slice(0, 4)) expect(native.lossForward(kind, new Float32Array(0), new Float32Array(0), 5, 0)).toBe(0);
+    for (const kind of LOSSES.slice(0, 4))
+      expect(native.lossForward(kind, new Float32Array(0), new Float32Array(0), 5, 0)).toBe(0);
   });
 
   it.each([false, true])('softmaxCrossEntropy (sparse %s) on every shape', (sparse) => {
@@ -115,8 +134,10 @@ describe.skipIf(!nativeBackend)('losses: native equals the js twin', () => {
       expect(worst(a.probs, b.probs, GRAD_ATOL, GRAD_RTOL), label).toBeLessThanOrEqual(1);
       // grad = (p·Σt − t)/rows cancels where p·Σt ≈ t: a rounding flip in p (2^-24·|Σt|) is then
       // absolute, so atol = 1.2e-7·max(1, Σt)/rows with Σt ≤ cols.
-      expect(worst(a.grad, b.grad, (1.2e-7 * Math.max(1, sparse ? 1 : cols)) / Math.max(rows, 1), GRAD_RTOL), label)
-        .toBeLessThanOrEqual(1);
+      expect(
+        worst(a.grad, b.grad, (1.2e-7 * Math.max(1, sparse ? 1 : cols)) / Math.max(rows, 1), GRAD_RTOL),
+        label,
+      ).toBeLessThanOrEqual(1);
     }
   });
 
@@ -156,7 +177,9 @@ describe.skipIf(!nativeBackend)('losses: native equals the js twin', () => {
     expect(worst(a.probs, b.probs, GRAD_ATOL, GRAD_RTOL)).toBeLessThanOrEqual(1);
     expect(worst(a.grad, b.grad, GRAD_ATOL, GRAD_RTOL)).toBeLessThanOrEqual(1);
     // binaryCrossentropyFromLogits is the same loss unfused
-    expect(relDiff(native.lossForward('binaryCrossentropyFromLogits', big, bt, 2, 4), a.loss)).toBeLessThanOrEqual(LOSS_RTOL);
+    expect(relDiff(native.lossForward('binaryCrossentropyFromLogits', big, bt, 2, 4), a.loss)).toBeLessThanOrEqual(
+      LOSS_RTOL,
+    );
   });
 
   it('probs may alias logits in both fused losses', () => {
@@ -182,13 +205,24 @@ describe.each(allBackends)('losses on $name: known values', (b) => {
     const p = Float32Array.from([0.8, 0.2, 0.4, 0.6]);
     const t = Float32Array.from([1, 0, 0, 1]);
     expect(b.lossForward('meanSquaredError', p, t, 2, 2)).toBeCloseTo((0.04 * 2 + 0.16 * 2) / 4, 7);
-    expect(b.lossForward('binaryCrossentropy', p, t, 2, 2)).toBeCloseTo(-(2 * Math.log(0.8) + 2 * Math.log(0.6)) / 4, 7);
+    expect(b.lossForward('binaryCrossentropy', p, t, 2, 2)).toBeCloseTo(
+      -(2 * Math.log(0.8) + 2 * Math.log(0.6)) / 4,
+      7,
+    );
     expect(b.lossForward('categoricalCrossentropy', p, t, 2, 2)).toBeCloseTo(-(Math.log(0.8) + Math.log(0.6)) / 2, 7);
-    expect(b.lossForward('sparseCategoricalCrossentropy', p, Float32Array.from([0, 1]), 2, 2)).toBeCloseTo(-(Math.log(0.8) + Math.log(0.6)) / 2, 7);
+    expect(b.lossForward('sparseCategoricalCrossentropy', p, Float32Array.from([0, 1]), 2, 2)).toBeCloseTo(
+      -(Math.log(0.8) + Math.log(0.6)) / 2,
+      7,
+    );
     const sp = (z: number) => Math.log1p(Math.exp(z));
-    expect(b.lossForward('binaryCrossentropyFromLogits', p, t, 2, 2)).toBeCloseTo((sp(0.8) - 0.8 + sp(0.2) + sp(0.4) + sp(0.6) - 0.6) / 4, 6);
+    expect(b.lossForward('binaryCrossentropyFromLogits', p, t, 2, 2)).toBeCloseTo(
+      (sp(0.8) - 0.8 + sp(0.2) + sp(0.4) + sp(0.6) - 0.6) / 4,
+      6,
+    );
     // clipped: log(0) never appears
-    expect(Number.isFinite(b.lossForward('binaryCrossentropy', Float32Array.from([0, 1]), Float32Array.from([1, 0]), 1, 2))).toBe(true);
+    expect(
+      Number.isFinite(b.lossForward('binaryCrossentropy', Float32Array.from([0, 1]), Float32Array.from([1, 0]), 1, 2)),
+    ).toBe(true);
   });
 
   it('fused softmax cross-entropy: a confident wrong answer costs its margin, grad = p − y', () => {
@@ -209,14 +243,27 @@ describe.skipIf(!nativeBackend)('losses: bad calls', () => {
   const bad: [string, (b: B) => unknown][] = [
     ['unknown loss', (b) => b.lossForward('hinge' as LossName, f, f, 2, 3)],
     ['short target', (b) => b.lossForward('meanSquaredError', f, new Float32Array(5), 2, 3)],
-    ['Float64Array pred', (b) => b.lossBackward('binaryCrossentropy', f, new Float64Array(6) as unknown as Float32Array, f, 2, 3)],
+    [
+      'Float64Array pred',
+      (b) => b.lossBackward('binaryCrossentropy', f, new Float64Array(6) as unknown as Float32Array, f, 2, 3),
+    ],
     ...sparseBad.map((v): [string, (b: B) => unknown] => [
-      `sparse target ${v}`, (b) => b.lossBackward('sparseCategoricalCrossentropy', f, f, Float32Array.from([0, v]), 2, 3),
+      `sparse target ${v}`,
+      (b) => b.lossBackward('sparseCategoricalCrossentropy', f, f, Float32Array.from([0, v]), 2, 3),
     ]),
-    ['softmaxCrossEntropy sparse target 3 of 3', (b) => b.softmaxCrossEntropy(f, f, f, Float32Array.from([2, 3]), 2, 3, true)],
-    ['softmaxCrossEntropy sparse not a boolean', (b) => b.softmaxCrossEntropy(f, f, f, f, 2, 3, 1 as unknown as boolean)],
+    [
+      'softmaxCrossEntropy sparse target 3 of 3',
+      (b) => b.softmaxCrossEntropy(f, f, f, Float32Array.from([2, 3]), 2, 3, true),
+    ],
+    [
+      'softmaxCrossEntropy sparse not a boolean',
+      (b) => b.softmaxCrossEntropy(f, f, f, f, 2, 3, 1 as unknown as boolean),
+    ],
     ['sigmoidCrossEntropy short grad', (b) => b.sigmoidCrossEntropy(f, new Float32Array(2), f, f, 2, 3)],
-    ['sigmoidCrossEntropy argument count', (b) => (b.sigmoidCrossEntropy as (...a: unknown[]) => number)(f, f, f, f, 2)],
+    [
+      'sigmoidCrossEntropy argument count',
+      (b) => (b.sigmoidCrossEntropy as (...a: unknown[]) => number)(f, f, f, f, 2),
+    ],
   ];
   it.each(bad)('%s: both backends throw the same error', (_, call) => {
     const errors = [js, native].map((b) => {
@@ -235,7 +282,9 @@ describe.skipIf(!nativeBackend)('losses: bad calls', () => {
     const raw = addon!;
     expect(() => raw.lossForward(5, f, f, 2, 3)).toThrow(/unknown loss code/);
     for (const v of sparseBad) {
-      expect(() => raw.lossForward(4, f, Float32Array.from([0, v]), 2, 3)).toThrow(/target\[1\] must be a class index from 0 to 2/);
+      expect(() => raw.lossForward(4, f, Float32Array.from([0, v]), 2, 3)).toThrow(
+        /target\[1\] must be a class index from 0 to 2/,
+      );
       expect(() => raw.lossBackward(4, f, f, Float32Array.from([v, 0]), 2, 3)).toThrow(/target\[0\]/);
       expect(() => raw.softmaxCrossEntropy(f, f, f, Float32Array.from([v, 0]), 2, 3, true)).toThrow(RangeError);
     }
@@ -245,6 +294,9 @@ describe.skipIf(!nativeBackend)('losses: bad calls', () => {
     expect(() => raw.sigmoidCrossEntropy(f, f, f, new Float32Array(5), 2, 3)).toThrow(RangeError);
     expect(() => raw.sigmoidCrossEntropy(f, f, f, f, 2, 3, 0)).toThrow(/expected 6 arguments/);
     // a valid sparse call still works through the raw addon
-    expect(raw.lossForward(4, Float32Array.from([0.5, 0.25, 0.25]), Float32Array.from([0]), 1, 3)).toBeCloseTo(Math.log(2), 12);
+    expect(raw.lossForward(4, Float32Array.from([0.5, 0.25, 0.25]), Float32Array.from([0]), 1, 3)).toBeCloseTo(
+      Math.log(2),
+      12,
+    );
   });
 });
