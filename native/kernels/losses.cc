@@ -113,6 +113,7 @@ double softmax_cross_entropy_rows(float* probs, float* grad, const float* logits
                                   int64_t cols, bool sparse, int64_t r0, int64_t r1) {
   const double n_rows = static_cast<double>(rows);
   double total = 0;
+  if (cols == 0) return 0;  // empty rows add nothing (sparse targets need cols ≥ 1 anyway)
   for (int64_t r = r0; r < r1; r++) {
     const float* z = logits + r * cols;
     float* p = probs + r * cols;
