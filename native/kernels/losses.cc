@@ -142,10 +142,12 @@ double softmax_cross_entropy_rows(float* probs, float* grad, const float* logits
         t_sum += t[c];
       }
     }
-    for (int64_t c = 0; c < cols; c++) {
-      p[c] = static_cast<float>(g[c] / sum);
-      double tc = sparse ? (c == label ? 1.0 : 0.0) : t[c];
-      g[c] = static_cast<float>((p[c] * t_sum - tc) / n_rows);
+    for (int64_t c = 0; c < cols; c++) p[c] = static_cast<float>(g[c] / sum);
+    if (sparse) {  // t is one-hot at label and Σt = 1
+      for (int64_t c = 0; c < cols; c++) g[c] = static_cast<float>(p[c] / n_rows);
+      g[label] = static_cast<float>((p[label] - 1.0) / n_rows);
+    } else {
+      for (int64_t c = 0; c < cols; c++) g[c] = static_cast<float>((p[c] * t_sum - t[c]) / n_rows);
     }
   }
   return total;
@@ -163,8 +165,10 @@ double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logit
   double total = 0;
   for (int64_t i = i0; i < i1; i++) {
     double z = logits[i], t = target[i];  // read before probs[i] is written: probs may alias logits
-    total += softplus(z) - z * t;
-    double p = stable_sigmoid(z);
+    // softplus(z) and sigmoid(z) share e^−|z|: the twin's two functions, one exp.
+    double e = std::exp(-std::abs(z));
+    total += (std::max(z, 0.0) + std::log1p(e)) - z * t;
+    double p = (z >= 0 ? 1.0 : e) / (1 + e);
     probs[i] = static_cast<float>(p);
     grad[i] = static_cast<float>((p - t) / n);
   }
