@@ -8,6 +8,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
   RegisterOptim(env, exports);
+  RegisterActivations(env, exports);
+  RegisterLosses(env, exports);
+  RegisterDropout(env, exports);
   return exports;
 }
 
