@@ -390,29 +390,40 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
     const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new CsvError(`readCsv: ${what}: ${path}`, undefined, undefined, code);
   }
-  const parser = new CsvParser(path, { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label }, size);
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  let leftover: Buffer | null = null;
-  let first = true;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-      if (first) {
-        if (buf.length < 3 && buf.length > 0) {
-          leftover = buf; // too short to tell whether it starts with a BOM
-          continue;
-        }
-        first = false;
-        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-      }
-      const used = parser.feed(buf, false);
-      leftover = used < buf.length ? buf.subarray(used) : null;
-    }
-    let rest = leftover ?? Buffer.alloc(0);
-    if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
-    parser.feed(rest, true);
+    return await parseCsvChunks(stream as AsyncIterable<Buffer>, options, path, size);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * The parser behind readCsv, fed any sequence of byte chunks (split anywhere, even inside a
+ * UTF-8 character or a CRLF). `name` appears in messages; `sizeHint` (total bytes) presizes x.
+ */
+export async function parseCsvChunks(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>, options: CsvOptions, name: string, sizeHint = 0,
+): Promise<CsvData> {
+  checkOptions(name, options);
+  const parser = new CsvParser(name, { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label }, sizeHint);
+  let leftover: Buffer | null = null;
+  let first = true; // a UTF-8 byte order mark may open the file
+  for await (const chunk of chunks) {
+    let buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+    if (first) {
+      if (buf.length < 3) {
+        leftover = buf; // too short to tell whether it starts with a BOM
+        continue;
+      }
+      first = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    const used = parser.feed(buf, false);
+    leftover = used < buf.length ? buf.subarray(used) : null;
+  }
+  let rest = leftover ?? Buffer.alloc(0);
+  if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
+  parser.feed(rest, true);
   return parser.finish();
 }
