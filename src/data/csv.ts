@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Tensor } from '../tensor';
 import { describe } from './args';
-import { parseNumber, trim, trimmed } from './csv-number';
+import { numberEnd, parseNumber, scanNumber, trim, trimmed } from './csv-number';
 
 export interface CsvOptions {
   /** The label column: its name, its index (negative counts from the end), or null for none. Default: the last column. */
@@ -240,13 +240,33 @@ class CsvParser {
     let col = 0;
     let lines = 1;
     let i = pos;
+    const len = buf.length;
     for (;;) {
+      // Fast path, one pass: a plain number ended by the delimiter, LF or CRLF.
+      const f = col < ncols ? this.colToFeature[col] : -1;
+      if (f >= 0) {
+        const v = scanNumber(buf, i, len);
+        const j = numberEnd;
+        if (v === v && j < len) {
+          const c = buf[j];
+          if (c === delim || c === LF || (c === CR && j + 1 < len && buf[j + 1] === LF)) {
+            x[base + f] = v;
+            col++;
+            const next = c === CR ? j + 1 : j;
+            if (c === delim) {
+              i = next + 1;
+              continue;
+            }
+            field.next = next;
+            break;
+          }
+        }
+      }
       const s = scanField(buf, i, delim, final);
       if (s === Scan.NeedMore) return -1;
       if (s !== Scan.Ok) this.scanFailure(s, this.line, names[Math.min(col, ncols - 1)]);
       lines += field.lines;
       if (col < ncols) {
-        const f = this.colToFeature[col];
         if (f >= 0) {
           trim(buf, field.start, field.end);
           const v = trimmed.start < trimmed.end ? parseNumber(buf, trimmed.start, trimmed.end) : Number.NaN;
