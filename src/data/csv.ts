@@ -357,7 +357,9 @@ class CsvParser {
     if (this.rows === 0) this.fail(this.options.header ? 'the file has a header but no data rows' : 'the file is empty');
     const n = this.rows;
     const nf = this.numFeatures;
-    const x = this.x.length === n * nf ? this.x : this.x.slice(0, n * nf);
+    // Within 1/8 of the presized capacity, keep a view rather than copy: copying would double the
+    // peak memory of a large file. (x.data.buffer may then be a little longer than x.data.)
+    const x = this.x.length - n * nf <= this.x.length / 8 ? this.x.subarray(0, n * nf) : this.x.slice(0, n * nf);
     this.x = new Float32Array(0);
     const names = this.names;
     const featureNames = names.filter((_, c) => c !== this.labelCol);
