@@ -23,7 +23,7 @@ export function trim(buf: Uint8Array, start: number, end: number): void {
 /** The number in buf[start, end) (already trimmed, non-empty); NaN when it is not one. */
 export function parseNumber(buf: Buffer, start: number, end: number): number {
   const fast = scanNumber(buf, start, end);
-  if (fast === fast && numberEnd === end) return fast; // the fast path took all of it
+  if (!Number.isNaN(fast) && numberEnd === end) return fast; // the fast path took all of it
   return Number(buf.toString('latin1', start, end)); // non-ASCII text is not a number either way
 }
 

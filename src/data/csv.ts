@@ -36,7 +36,12 @@ export interface CsvData {
 /** A problem with the file's contents (or the file itself): the message says where. */
 export class CsvError extends Error {
   override readonly name = 'CsvError';
-  constructor(message: string, readonly line?: number, readonly column?: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -51,7 +56,8 @@ const MAX_REMEMBERED_LABELS = 65536;
 
 /** Result of scanning one field: content bounds, where the field ends, newlines inside quotes. */
 const field = { start: 0, end: 0, next: 0, escaped: false, lines: 0 };
-const enum Scan { Ok, NeedMore, Unclosed, TextAfterQuote }
+const Scan = { Ok: 0, NeedMore: 1, Unclosed: 2, TextAfterQuote: 3 } as const;
+type Scan = (typeof Scan)[keyof typeof Scan];
 
 /** Scans the field starting at i; field.next is the delimiter/LF after it or buf.length. */
 function scanField(buf: Buffer, i: number, delim: number, final: boolean): Scan {
@@ -158,7 +164,11 @@ class CsvParser {
   }
 
   /** Splits a record into texts (for the header); null when it is not complete in buf. */
-  private splitRecord(buf: Buffer, pos: number, final: boolean): { fields: string[]; end: number; lines: number } | null {
+  private splitRecord(
+    buf: Buffer,
+    pos: number,
+    final: boolean,
+  ): { fields: string[]; end: number; lines: number } | null {
     const fields: string[] = [];
     let lines = 1;
     let i = pos;
@@ -201,13 +211,18 @@ class CsvParser {
     else if (typeof label === 'number') {
       const col = label < 0 ? n + label : label;
       if (col < 0 || col >= n) {
-        throw new RangeError(`readCsv: label index ${label} is out of range: ${this.path} has ${n} column${n === 1 ? '' : 's'}`);
+        throw new RangeError(
+          `readCsv: label index ${label} is out of range: ${this.path} has ${n} column${n === 1 ? '' : 's'}`,
+        );
       }
       this.labelCol = col;
     } else {
       this.labelCol = names.indexOf(label);
       if (this.labelCol < 0) {
-        const shown = names.slice(0, 20).map((s) => `"${s}"`).join(', ');
+        const shown = names
+          .slice(0, 20)
+          .map((s) => `"${s}"`)
+          .join(', ');
         const more = n > 20 ? ` … (${n - 20} more)` : '';
         throw new RangeError(`readCsv: no column named "${label}" in ${this.path}; the columns are ${shown}${more}`);
       }
@@ -247,7 +262,7 @@ class CsvParser {
       if (f >= 0) {
         const v = scanNumber(buf, i, len);
         const j = numberEnd;
-        if (v === v && j < len) {
+        if (j < len && !Number.isNaN(v)) {
           const c = buf[j];
           if (c === delim || c === LF || (c === CR && j + 1 < len && buf[j + 1] === LF)) {
             x[base + f] = v;
@@ -286,7 +301,10 @@ class CsvParser {
       break;
     }
     if (col !== ncols) {
-      this.fail(`expected ${ncols} fields${this.options.header ? ' (as in the header)' : ' (as in the first row)'}, got ${col}`, this.line);
+      this.fail(
+        `expected ${ncols} fields${this.options.header ? ' (as in the header)' : ' (as in the first row)'}, got ${col}`,
+        this.line,
+      );
     }
     if (this.labelCol >= 0) this.commitLabel(buf);
     this.rows++;
@@ -297,7 +315,8 @@ class CsvParser {
 
   private badCell(buf: Buffer, column: string): never {
     trim(buf, field.start, field.end);
-    if (trimmed.start === trimmed.end) this.fail('the cell is empty (feature columns must hold numbers)', this.line, column);
+    if (trimmed.start === trimmed.end)
+      this.fail('the cell is empty (feature columns must hold numbers)', this.line, column);
     const text = fieldText(buf).trim();
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     this.fail(`"${shown}" is not a ${Number.isNaN(Number(text)) ? '' : 'finite '}number`, this.line, column);
@@ -313,7 +332,8 @@ class CsvParser {
     if (this.labelNumbers && !Number.isFinite(value) && this.labelTexts === null) {
       this.fail(
         `the label "${buf.toString('utf8', trimmed.start, trimmed.end)}" is not a number, but the ${r} labels before it held over ${MAX_REMEMBERED_LABELS} distinct numbers`,
-        this.line, column,
+        this.line,
+        column,
       );
     }
     if (this.labelNumbers) {
@@ -354,7 +374,8 @@ class CsvParser {
 
   finish(): CsvData {
     if (this.names === null) this.fail('the file is empty', undefined);
-    if (this.rows === 0) this.fail(this.options.header ? 'the file has a header but no data rows' : 'the file is empty');
+    if (this.rows === 0)
+      this.fail(this.options.header ? 'the file has a header but no data rows' : 'the file is empty');
     const n = this.rows;
     const nf = this.numFeatures;
     // Within 1/8 of the presized capacity, keep a view rather than copy: copying would double the
@@ -381,19 +402,26 @@ class CsvParser {
 }
 
 function checkOptions(path: unknown, options: unknown): asserts path is string {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`readCsv: path must be a non-empty string, got ${describe(path)}`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`readCsv: options must be an object, got ${describe(options)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`readCsv: path must be a non-empty string, got ${describe(path)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`readCsv: options must be an object, got ${describe(options)}`);
   const { label, header, delimiter } = options as CsvOptions;
   if (label !== undefined && label !== null && typeof label !== 'string' && typeof label !== 'number') {
     throw new TypeError(`readCsv: label must be a column name, a column index or null, got ${describe(label)}`);
   }
-  if (typeof label === 'number' && !Number.isInteger(label)) throw new RangeError(`readCsv: label index must be an integer, got ${label}`);
-  if (header !== undefined && typeof header !== 'boolean') throw new TypeError(`readCsv: header must be a boolean, got ${describe(header)}`);
+  if (typeof label === 'number' && !Number.isInteger(label))
+    throw new RangeError(`readCsv: label index must be an integer, got ${label}`);
+  if (header !== undefined && typeof header !== 'boolean')
+    throw new TypeError(`readCsv: header must be a boolean, got ${describe(header)}`);
   if (delimiter !== undefined) {
-    if (typeof delimiter !== 'string') throw new TypeError(`readCsv: delimiter must be a string, got ${describe(delimiter)}`);
+    if (typeof delimiter !== 'string')
+      throw new TypeError(`readCsv: delimiter must be a string, got ${describe(delimiter)}`);
     const code = delimiter.charCodeAt(0);
     if (delimiter.length !== 1 || code > 127 || code === QUOTE || code === LF || code === CR) {
-      throw new RangeError(`readCsv: delimiter must be one ASCII character other than a quote or newline, got ${describe(delimiter)}`);
+      throw new RangeError(
+        `readCsv: delimiter must be one ASCII character other than a quote or newline, got ${describe(delimiter)}`,
+      );
     }
   }
 }
@@ -404,7 +432,8 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
   let size: number;
   try {
     const st = await stat(path);
-    if (st.isDirectory()) throw new CsvError(`readCsv: ${path} is a directory, not a CSV file`, undefined, undefined, 'EISDIR');
+    if (st.isDirectory())
+      throw new CsvError(`readCsv: ${path} is a directory, not a CSV file`, undefined, undefined, 'EISDIR');
     size = st.size;
   } catch (e) {
     if (e instanceof CsvError) throw e;
@@ -425,10 +454,17 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
  * UTF-8 character or a CRLF). `name` appears in messages; `sizeHint` (total bytes) presizes x.
  */
 export async function parseCsvChunks(
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>, options: CsvOptions, name: string, sizeHint = 0,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: CsvOptions,
+  name: string,
+  sizeHint = 0,
 ): Promise<CsvData> {
   checkOptions(name, options);
-  const parser = new CsvParser(name, { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label }, sizeHint);
+  const parser = new CsvParser(
+    name,
+    { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label },
+    sizeHint,
+  );
   let leftover: Buffer | null = null;
   let first = true; // a UTF-8 byte order mark may open the file
   for await (const chunk of chunks) {

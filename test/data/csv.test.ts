@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { parseCsvChunks } from '../../src/data/csv';
+import { Random } from '../../src/util/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'nativenn-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +28,9 @@ async function csvError(path: string, options: nn.data.CsvOptions = {}): Promise
 
 describe('nn.data.readCsv: contents', () => {
   it('maps string labels to integers in sorted order and returns the classes', async () => {
-    const path = csvFile('sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n6.3,6.0,virginica\n4.9,1.4,setosa\n');
+    const path = csvFile(
+      'sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n6.3,6.0,virginica\n4.9,1.4,setosa\n',
+    );
     const d = await nn.data.readCsv(path, { label: 'species' });
     expect(d.x.shape).toEqual([4, 2]);
     expect(Array.from(d.x.data)).toEqual(Array.from(Float32Array.of(5.1, 1.4, 7.0, 4.7, 6.3, 6.0, 4.9, 1.4)));
@@ -51,7 +54,11 @@ describe('nn.data.readCsv: contents', () => {
     expect(Array.from(byName.y!)).toEqual([0.5, -1.25, 1000]);
     expect(byName.classes).toBeNull();
     expect(byName.featureNames).toEqual(['x1', 'x2']);
-    expect(byName.x.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(byName.x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const byIndex = await nn.data.readCsv(path, { label: 1 });
     expect(Array.from(byIndex.y!)).toEqual([0.5, -1.25, 1000]);
     const last = await nn.data.readCsv(path);
@@ -63,7 +70,10 @@ describe('nn.data.readCsv: contents', () => {
 
   it('label: null makes every column a feature', async () => {
     const d = await nn.data.readCsv(csvFile('a,b\n1,2\n3,4\n'), { label: null });
-    expect(d.x.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(d.x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect([d.y, d.labelName, d.classes]).toEqual([null, null, null]);
   });
 
@@ -71,7 +81,11 @@ describe('nn.data.readCsv: contents', () => {
     const text = '"f,1","f ""2"""\t,"label"\n"1.5",2,"big, red"\n3,"4","say ""hi""\nthere"\n5,6,plain\n';
     const d = await nn.data.readCsv(csvFile(text.replace('\t', '')));
     expect(d.featureNames).toEqual(['f,1', 'f "2"']);
-    expect(d.x.toArray()).toEqual([[1.5, 2], [3, 4], [5, 6]]);
+    expect(d.x.toArray()).toEqual([
+      [1.5, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(d.classes).toEqual(['big, red', 'plain', 'say "hi"\nthere']);
     // line numbers count the newline inside the quotes: the bad cell is on line 6
     const bad = await csvError(csvFile('a,b\n1,"x\ny"\n2,3\nz,4\n'), { label: 'b' });
@@ -81,7 +95,10 @@ describe('nn.data.readCsv: contents', () => {
   it('accepts CRLF, a BOM, blank lines, spaces around numbers, other delimiters', async () => {
     const crlf = await nn.data.readCsv(csvFile('\ufeffa,b,y\r\n1, 2 ,p\r\n\r\n 3,4,q\r\n\r\n\r\n'));
     expect(crlf.featureNames).toEqual(['a', 'b']);
-    expect(crlf.x.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(crlf.x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(crlf.classes).toEqual(['p', 'q']);
     const semi = await nn.data.readCsv(csvFile('a;b\n1.5;2\n'), { delimiter: ';', label: null });
     expect(semi.x.toArray()).toEqual([[1.5, 2]]);
@@ -96,7 +113,10 @@ describe('nn.data.readCsv: contents', () => {
     const d = await nn.data.readCsv(path, { header: false });
     expect(d.featureNames).toEqual(['0', '1']);
     expect(d.labelName).toBe('2');
-    expect(d.x.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(d.x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(d.y!)).toEqual([0, 1]);
     const byName = await nn.data.readCsv(path, { header: false, label: '0' });
     expect(Array.from(byName.y!)).toEqual([1, 3]);
@@ -104,12 +124,27 @@ describe('nn.data.readCsv: contents', () => {
 
   it('parses numbers exactly as Number() does (then rounds to float32)', async () => {
     const cells = [
-      '0', '-0', '+7', '1.', '.5', '-.25', '3.14159265358979', '123456789012345', '1234567890123456789',
-      '0.1', '1e-7', '6.02214076e23', '1E+2', '9.999999999999999e22', '2.2250738585072014e-308', '0x10',
-      '0.000000000000000000000000123', '00012.50',
+      '0',
+      '-0',
+      '+7',
+      '1.',
+      '.5',
+      '-.25',
+      '3.14159265358979',
+      '123456789012345',
+      '1234567890123456789',
+      '0.1',
+      '1e-7',
+      '6.02214076e23',
+      '1E+2',
+      '9.999999999999999e22',
+      '2.2250738585072014e-308',
+      '0x10',
+      '0.000000000000000000000000123',
+      '00012.50',
     ];
-    let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rng = new Random(12345);
+    const rnd = () => rng.next();
     for (let i = 0; i < 500; i++) {
       const digits = 1 + Math.floor(rnd() * 17);
       const exp = Math.floor(rnd() * 60) - 30;
@@ -122,9 +157,16 @@ describe('nn.data.readCsv: contents', () => {
   });
 
   it('gives the same result however the bytes are split into chunks', async () => {
-    const text = Buffer.from('\ufeff"a",b,label\r\n1.25,"2.5","é ""x"""\r\n\r\n3,4e1,ß\n5,6,"multi\nline"\r\n7,8,é "x"');
+    const text = Buffer.from(
+      '\ufeff"a",b,label\r\n1.25,"2.5","é ""x"""\r\n\r\n3,4e1,ß\n5,6,"multi\nline"\r\n7,8,é "x"',
+    );
     const whole = await parseCsvChunks([text], { label: 'label' }, 'mem');
-    expect(whole.x.toArray()).toEqual([[1.25, 2.5], [3, 40], [5, 6], [7, 8]]);
+    expect(whole.x.toArray()).toEqual([
+      [1.25, 2.5],
+      [3, 40],
+      [5, 6],
+      [7, 8],
+    ]);
     expect(whole.classes).toEqual(['multi\nline', 'ß', 'é "x"']); // code-unit order: ß (U+DF) < é (U+E9)
     expect(Array.from(whole.y!)).toEqual([2, 1, 0, 2]);
     for (let size = 1; size <= text.length; size++) {
@@ -161,13 +203,21 @@ describe('nn.data.readCsv: errors', () => {
     expect((await csvError(csvFile('a,y\n1,p\n,q\n'))).message).toMatch(/line 3, column "a": the cell is empty/);
     expect((await csvError(csvFile('a,y\n1,p\nInfinity,q\n'))).message).toMatch(/"Infinity" is not a finite number/);
     expect((await csvError(csvFile('a,y\n1,\n'))).message).toMatch(/line 2, column "y": the label is empty/);
-    expect((await csvError(csvFile('1,2\nx,3\n'), { header: false })).message).toMatch(/line 2, column "0": "x" is not a number/);
+    expect((await csvError(csvFile('1,2\nx,3\n'), { header: false })).message).toMatch(
+      /line 2, column "0": "x" is not a number/,
+    );
   });
 
   it('ragged rows: line, expected and got', async () => {
-    expect((await csvError(csvFile('a,b,c\n1,2,3\n4,5\n'))).message).toMatch(/line 3: expected 3 fields \(as in the header\), got 2$/);
-    expect((await csvError(csvFile('a,b,c\n1,2,3\n\n4,5,6,7\n'))).message).toMatch(/line 4: expected 3 fields \(as in the header\), got 4$/);
-    expect((await csvError(csvFile('1,2\n3\n'), { header: false })).message).toMatch(/line 2: expected 2 fields \(as in the first row\), got 1/);
+    expect((await csvError(csvFile('a,b,c\n1,2,3\n4,5\n'))).message).toMatch(
+      /line 3: expected 3 fields \(as in the header\), got 2$/,
+    );
+    expect((await csvError(csvFile('a,b,c\n1,2,3\n\n4,5,6,7\n'))).message).toMatch(
+      /line 4: expected 3 fields \(as in the header\), got 4$/,
+    );
+    expect((await csvError(csvFile('1,2\n3\n'), { header: false })).message).toMatch(
+      /line 2: expected 2 fields \(as in the first row\), got 1/,
+    );
   });
 
   it('unknown label column lists the available names; bad index is a RangeError', async () => {
@@ -180,15 +230,23 @@ describe('nn.data.readCsv: errors', () => {
   });
 
   it('unclosed quote and text after a closing quote', async () => {
-    expect((await csvError(csvFile('a,b\n1,"2\n3,4\n'))).message).toMatch(/line 2, column "b": a quoted field is not closed/);
-    expect((await csvError(csvFile('a,b\n1,"2"x\n'))).message).toMatch(/line 2, column "b": text after the closing quote/);
+    expect((await csvError(csvFile('a,b\n1,"2\n3,4\n'))).message).toMatch(
+      /line 2, column "b": a quoted field is not closed/,
+    );
+    expect((await csvError(csvFile('a,b\n1,"2"x\n'))).message).toMatch(
+      /line 2, column "b": text after the closing quote/,
+    );
   });
 
   it('bad options are TypeError/RangeError before the file is read', async () => {
     await expect(nn.data.readCsv(42 as unknown as string)).rejects.toThrow(TypeError);
-    await expect(nn.data.readCsv('x.csv', { delimiter: ';;' })).rejects.toThrow(/delimiter must be one ASCII character/);
+    await expect(nn.data.readCsv('x.csv', { delimiter: ';;' })).rejects.toThrow(
+      /delimiter must be one ASCII character/,
+    );
     await expect(nn.data.readCsv('x.csv', { delimiter: '"' })).rejects.toThrow(RangeError);
-    await expect(nn.data.readCsv('x.csv', { header: 'yes' as unknown as boolean })).rejects.toThrow(/header must be a boolean/);
+    await expect(nn.data.readCsv('x.csv', { header: 'yes' as unknown as boolean })).rejects.toThrow(
+      /header must be a boolean/,
+    );
     await expect(nn.data.readCsv('x.csv', { label: 1.5 })).rejects.toThrow(/label index must be an integer/);
     await expect(nn.data.readCsv('x.csv', { label: {} as unknown as string })).rejects.toThrow(TypeError);
   });
