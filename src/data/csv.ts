@@ -11,7 +11,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Tensor } from '../tensor';
 import { describe } from './args';
+import { LabelColumn } from './csv-labels';
 import { numberEnd, parseNumber, scanNumber, trim, trimmed } from './csv-number';
+import { CR, field, fieldText, LF, QUOTE, Scan, scanField } from './csv-scan';
+import { grow } from './grow';
 
 export interface CsvOptions {
   /** The label column: its name, its index (negative counts from the end), or null for none. Default: the last column. */
@@ -46,68 +49,6 @@ export class CsvError extends Error {
   }
 }
 
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const SPACE = 32;
-const TAB = 9;
-/** Beyond this many distinct label texts a numeric label column stops remembering them. */
-const MAX_REMEMBERED_LABELS = 65536;
-
-/** Result of scanning one field: content bounds, where the field ends, newlines inside quotes. */
-const field = { start: 0, end: 0, next: 0, escaped: false, lines: 0 };
-const Scan = { Ok: 0, NeedMore: 1, Unclosed: 2, TextAfterQuote: 3 } as const;
-type Scan = (typeof Scan)[keyof typeof Scan];
-
-/** Scans the field starting at i; field.next is the delimiter/LF after it or buf.length. */
-function scanField(buf: Buffer, i: number, delim: number, final: boolean): Scan {
-  const len = buf.length;
-  field.escaped = false;
-  field.lines = 0;
-  if (i < len && buf[i] === QUOTE) {
-    let j = i + 1;
-    for (;;) {
-      const q = buf.indexOf(QUOTE, j);
-      if (q === -1) return final ? Scan.Unclosed : Scan.NeedMore;
-      if (q + 1 === len && !final) return Scan.NeedMore; // is it "" or the closing quote?
-      if (q + 1 < len && buf[q + 1] === QUOTE) {
-        field.escaped = true;
-        j = q + 2;
-        continue;
-      }
-      field.start = i + 1;
-      field.end = q;
-      let k = q + 1;
-      for (; k < len && buf[k] !== delim && buf[k] !== LF; k++) {
-        if (buf[k] !== CR && buf[k] !== SPACE && buf[k] !== TAB) return Scan.TextAfterQuote;
-      }
-      if (k === len && !final) return Scan.NeedMore;
-      field.next = k;
-      for (let p = i + 1; p < q; p++) if (buf[p] === LF) field.lines++;
-      return Scan.Ok;
-    }
-  }
-  let j = i;
-  while (j < len && buf[j] !== delim && buf[j] !== LF) j++;
-  if (j === len && !final) return Scan.NeedMore;
-  field.start = i;
-  field.next = j;
-  field.end = j > i && buf[j - 1] === CR && (j === len || buf[j] === LF) ? j - 1 : j;
-  return Scan.Ok;
-}
-
-function fieldText(buf: Buffer): string {
-  const text = buf.toString('utf8', field.start, field.end);
-  return field.escaped ? text.replaceAll('""', '"') : text;
-}
-
-/** Grows a typed array to `capacity` elements, keeping the first `used`. */
-function grow<T extends Float32Array | Int32Array>(a: T, used: number, capacity: number): T {
-  const b = new (a.constructor as new (n: number) => T)(capacity);
-  b.set(a.subarray(0, used));
-  return b;
-}
-
 class CsvParser {
   private names: string[] | null = null;
   private labelCol = -1;
@@ -119,10 +60,7 @@ class CsvParser {
   private line = 1; // line number of the next record
   private bytesOfRows = 0;
   private estimated = false;
-  // The label: numbers while every label is one, and the texts (interned) while they are few.
-  private labelNumbers: Float32Array | null = new Float32Array(0);
-  private labelIds: Int32Array | null = new Int32Array(0);
-  private labelTexts: Map<string, number> | null = new Map();
+  private labels: LabelColumn | null = null;
   private pendingLabel = { start: 0, end: 0, escaped: false };
 
   constructor(
@@ -227,11 +165,7 @@ class CsvParser {
         throw new RangeError(`readCsv: no column named "${label}" in ${this.path}; the columns are ${shown}${more}`);
       }
     }
-    if (this.labelCol < 0) {
-      this.labelNumbers = null;
-      this.labelIds = null;
-      this.labelTexts = null;
-    }
+    if (this.labelCol >= 0) this.labels = new LabelColumn();
     this.numFeatures = n - (this.labelCol >= 0 ? 1 : 0);
     if (this.numFeatures === 0) this.fail('there are no feature columns besides the label');
     this.colToFeature = new Int32Array(n);
@@ -327,40 +261,14 @@ class CsvParser {
     trim(buf, start, end);
     const column = this.names![this.labelCol];
     if (trimmed.start === trimmed.end) this.fail('the label is empty', this.line, column);
-    const r = this.rows;
-    const value = this.labelNumbers ? parseNumber(buf, trimmed.start, trimmed.end) : Number.NaN;
-    if (this.labelNumbers && !Number.isFinite(value) && this.labelTexts === null) {
-      this.fail(
-        `the label "${buf.toString('utf8', trimmed.start, trimmed.end)}" is not a number, but the ${r} labels before it held over ${MAX_REMEMBERED_LABELS} distinct numbers`,
-        this.line,
-        column,
-      );
-    }
-    if (this.labelNumbers) {
-      if (Number.isFinite(value)) this.labelNumbers[r] = value;
-      else this.labelNumbers = null; // text from now on: classes
-    }
-    if (this.labelTexts && this.labelIds) {
-      let text = buf.toString('utf8', trimmed.start, trimmed.end);
-      if (escaped) text = text.replaceAll('""', '"');
-      let id = this.labelTexts.get(text);
-      if (id === undefined) {
-        id = this.labelTexts.size;
-        this.labelTexts.set(text, id);
-      }
-      this.labelIds[r] = id;
-      if (this.labelTexts.size > MAX_REMEMBERED_LABELS && this.labelNumbers) {
-        this.labelTexts = null; // a numeric target with many values: stop remembering texts
-        this.labelIds = null;
-      }
-    }
+    const problem = this.labels!.add(buf, trimmed.start, trimmed.end, escaped, this.rows);
+    if (problem !== null) this.fail(problem, this.line, column);
   }
 
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     this.x = grow(this.x, this.rows * this.numFeatures, rows * this.numFeatures);
-    if (this.labelNumbers) this.labelNumbers = grow(this.labelNumbers, this.rows, rows);
-    if (this.labelIds) this.labelIds = grow(this.labelIds, this.rows, rows);
+    this.labels?.grow(this.rows, rows);
     this.capacity = rows;
   }
 
@@ -385,18 +293,7 @@ class CsvParser {
     const names = this.names;
     const featureNames = names.filter((_, c) => c !== this.labelCol);
     if (this.labelCol < 0) return { x: new Tensor(x, [n, nf]), y: null, featureNames, labelName: null, classes: null };
-    let y: Float32Array | Int32Array;
-    let classes: string[] | null = null;
-    if (this.labelNumbers) {
-      y = this.labelNumbers.slice(0, n);
-    } else {
-      const texts = [...this.labelTexts!.keys()]; // in id order
-      classes = [...texts].sort();
-      const rank = new Map(classes.map((c, i) => [c, i]));
-      const idToClass = Int32Array.from(texts, (t) => rank.get(t)!);
-      y = new Int32Array(n);
-      for (let r = 0; r < n; r++) y[r] = idToClass[this.labelIds![r]];
-    }
+    const { y, classes } = this.labels!.finish(n);
     return { x: new Tensor(x, [n, nf]), y, featureNames, labelName: names[this.labelCol], classes };
   }
 }

@@ -47,6 +47,20 @@ describe('nn.data.readCsv: contents', () => {
     expect(Array.from(d.y!)).toEqual([2, 0, 1, 0]);
   });
 
+  it('keeps the exact text of numeric labels seen before the first text label', async () => {
+    const d = await nn.data.readCsv(csvFile('a,y\n1,1.50\n2,2\n3,x\n4,1.50\n'));
+    expect(d.classes).toEqual(['1.50', '2', 'x']);
+    expect(Array.from(d.y!)).toEqual([0, 1, 2, 0]);
+  });
+
+  it('refuses a text label after more than 65536 distinct numeric labels', async () => {
+    const rows = Array.from({ length: 70_000 }, (_, i) => `${i},${i / 4}`);
+    const text = Buffer.from(`a,y\n${rows.join('\n')}\n70000,oops\n`);
+    await expect(parseCsvChunks([text], {}, 'mem')).rejects.toThrow(
+      /line 70002, column "y": the label "oops" is not a number, but the 70000 labels before it held over 65536 distinct numbers/,
+    );
+  });
+
   it('gives a Float32Array for a numeric label (regression), by name or index, default the last column', async () => {
     const path = csvFile('x1,target,x2\n1,0.5,2\n3,-1.25,4\n5,1e3,6\n');
     const byName = await nn.data.readCsv(path, { label: 'target' });
