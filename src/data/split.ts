@@ -139,7 +139,11 @@ export function trainTestSplit<Y extends Rows>(x: Tensor, y: Y, options: SplitOp
   const ny = rowCount(fn, 'y', y);
   if (ny !== n) throw new RangeError(`${fn}: x has ${n} rows but y has ${ny}`);
   const nTest = testCount(options.testSize ?? 0.25, n);
-  const rng = new Random(options.seed ?? randomSeed());
+  const seed = options.seed ?? randomSeed();
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new TypeError(`${fn}: seed must be an integer, got ${describe(seed)}`);
+  }
+  const rng = new Random(seed);
   let trainIndices: Int32Array;
   let testIndices: Int32Array;
   if (options.stratify !== undefined && options.stratify !== false) {
