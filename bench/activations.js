@@ -34,7 +34,7 @@ runWorkload('activations', async (report) => {
 
   for (const k of kernels) {
     const cases = [];
-    for (const [label, backend] of [[`native ${threads} threads`, native], ['js', nn.backends.js]]) {
+    for (const [label, backend] of [[`native ${threads} thread${threads > 1 ? 's' : ''}`, native], ['js', nn.backends.js]]) {
       if (!backend) continue;
       try {
         k.run(backend)(); // a kernel missing from this build throws here, before benny
@@ -45,9 +45,9 @@ runWorkload('activations', async (report) => {
     }
     const medians = await runSuite(`activation ${k.name}`, cases, `activation-${k.name}`);
     const rate = (name) => (medians.has(name) ? N / medians.get(name) / 1e6 : undefined);
-    const nat = rate(`native ${threads} threads`);
+    const nat = rate(`native ${threads} thread${threads > 1 ? 's' : ''}`);
     const js = rate('js');
-    if (nat !== undefined) report.row(k.workload, `nativenn native, ${threads} threads`, nat, 'M elements/s', { ratio: fmtRatio(nat, js, 'js') ?? undefined });
+    if (nat !== undefined) report.row(k.workload, `nativenn native, ${threads} thread${threads > 1 ? 's' : ''}`, nat, 'M elements/s', { ratio: fmtRatio(nat, js, 'js') ?? undefined });
     if (js !== undefined) report.row(k.workload, 'nativenn js backend', js, 'M elements/s');
   }
 });
