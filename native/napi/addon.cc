@@ -11,6 +11,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterActivations(env, exports);
   RegisterLosses(env, exports);
   RegisterDropout(env, exports);
+  RegisterGemm(env, exports);
+  RegisterThreads(env, exports);
   return exports;
 }
 
