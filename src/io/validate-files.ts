@@ -182,6 +182,7 @@ export async function readModelFiles(arg: string): Promise<ModelFiles> {
     throw new ModelFileError(`${top.at('format')} must be "${FORMAT}" (a tfjs Layers model), got ${JSON.stringify(top.raw('format'))}`);
   }
   top.ignore('format', 'generatedBy', 'convertedBy', 'userDefinedMetadata');
+  for (const k of ['signature', 'modelInitializer', 'initializerSignature']) top.mustBeNull(k, `${k} (graph models)`);
   const topology = decodeTopology(top.required('modelTopology'), top.at('modelTopology'));
   const training = top.has('trainingConfig') && top.raw('trainingConfig') !== null
     ? decodeTrainingConfig(top.raw('trainingConfig'), top.at('trainingConfig'))
