@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterActivations(env, exports);
   RegisterLosses(env, exports);
   RegisterDropout(env, exports);
+  RegisterOptim(env, exports);
   return exports;
 }
 
