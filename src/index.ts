@@ -17,3 +17,5 @@ export * as metrics from './metrics';
 export * as initializers from './initializers';
 export * as regularizers from './regularizers';
 export * as callbacks from './callbacks';
+export * as datasets from './data/datasets';
+export * as data from './data';
