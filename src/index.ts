@@ -19,3 +19,5 @@ export * as regularizers from './regularizers';
 export * as callbacks from './callbacks';
 export * as datasets from './data/datasets';
 export * as data from './data';
+export { loadModel } from './io/load';
+export type { SaveOptions, SaveResult } from './io/save';

@@ -9,7 +9,7 @@
  * encoded from it, so that no half-checked JSON ever reaches the code that builds a model.
  */
 import type { LossName } from '../backend';
-import type { MetricName, OptimizerKind, PlanActivation } from '../train/plan';
+import type { OptimizerKind, PlanActivation } from '../train/plan';
 
 // ---- model.json, as written by tfjs ----
 
@@ -113,11 +113,14 @@ export interface OptimizerSpec {
   nesterov: boolean;
   rho: number;
   weightDecay: number;
+  /** adagrad's starting accumulator */
+  initialAccumulatorValue: number;
 }
 
 export interface TrainingSpec {
   loss: LossName;
-  metrics: MetricName[];
+  /** compile keys ('accuracy', 'acc', 'mse', 'mae'): also the history keys */
+  metrics: string[];
   optimizer: OptimizerSpec;
 }
 

@@ -76,6 +76,7 @@ function inputWidth(o: StrictObject): number | null {
 /** Keys every tfjs/Keras layer config may carry. */
 function commonKeys(o: StrictObject): { name: string; trainable: boolean } {
   const name = o.string('name');
+  if (name.length === 0 || name.length > 256) throw new ModelFileError(`${o.at('name')} must be a non-empty string of at most 256 characters`);
   const trainable = o.boolean('trainable', true);
   if (o.has('dtype')) {
     const d = o.raw('dtype');
@@ -149,14 +150,14 @@ function decodeLayer(v: unknown, where: string): Decoded {
       inputs = inputWidth(o);
       // tfjs writes `alpha`; Keras 3 writes `negative_slope`.
       const key = o.has('negative_slope') ? 'negative_slope' : 'alpha';
-      const alpha = o.number(key, -1e6, 1e6, 0.3);
+      const alpha = o.number(key, 0, 1e6, 0.3);
       layer = { kind: 'activation', name, activation: 'leakyRelu', alpha };
       break;
     }
     case 'ELU': {
       const { name } = commonKeys(o);
       inputs = inputWidth(o);
-      const alpha = o.number('alpha', -1e6, 1e6, 1);
+      const alpha = o.number('alpha', 0, 1e6, 1);
       layer = { kind: 'activation', name, activation: 'elu', alpha };
       break;
     }
@@ -200,7 +201,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
     rawLayers = rawConfig;
   } else {
     const config = StrictObject.of(rawConfig, top.at('config'));
-    name = config.optionalString('name', name);
+    name = config.optionalString('name', name) || 'sequential';
     rawLayers = config.array('layers');
     config.ignore('build_input_shape', 'trainable', 'dtype');
     config.done();

@@ -9,7 +9,6 @@
  * - binaryCrossentropyFromLogits → loss binary_crossentropy.
  */
 import type { LossName } from '../backend';
-import type { MetricName } from '../train/plan';
 import type { KerasObject, OptimizerSpec, TrainingConfigJson, TrainingSpec } from './format';
 import { ModelFileError, StrictObject } from './strict';
 
@@ -28,17 +27,21 @@ const LOSS_TO_FILE: Record<LossName, string> = {
   categoricalCrossentropy: 'categorical_crossentropy',
   sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
 };
-const METRIC_FROM_FILE: Record<string, MetricName> = {
-  accuracy: 'accuracy', acc: 'accuracy', categorical_accuracy: 'accuracy', categoricalAccuracy: 'accuracy',
+/** File metric name → nativenn compile key (history keeps 'acc' as 'acc', like Keras). */
+const METRIC_FROM_FILE: Record<string, string> = {
+  accuracy: 'accuracy', acc: 'acc', categorical_accuracy: 'accuracy', categoricalAccuracy: 'accuracy',
   binary_accuracy: 'accuracy', binaryAccuracy: 'accuracy', sparse_categorical_accuracy: 'accuracy',
   sparseCategoricalAccuracy: 'accuracy',
   mse: 'mse', mean_squared_error: 'mse', meanSquaredError: 'mse',
   mae: 'mae', mean_absolute_error: 'mae', meanAbsoluteError: 'mae',
 };
+/** nativenn compile key → the name written (tfjs compiles mse/mae, not meanSquaredError). */
+const METRIC_TO_FILE: Record<string, string> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
 
 /** Defaults of OptimizerSpec fields an optimizer does not use. */
 const BASE: Omit<OptimizerSpec, 'kind' | 'learningRate'> = {
   beta1: 0.9, beta2: 0.999, epsilon: 1e-7, momentum: 0, nesterov: false, rho: 0.9, weightDecay: 0,
+  initialAccumulatorValue: 0.1,
 };
 
 function lookup<T>(table: Record<string, T>, key: string, what: string, where: string): T {
@@ -88,9 +91,10 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
       if (c.has('centered') && c.boolean('centered')) throw new ModelFileError(`${c.at('centered')}: centered RMSProp is not supported`);
       break;
     case 'Adagrad':
-      spec = { ...BASE, kind: 'adagrad', learningRate, epsilon: 1e-7 };
-      // tfjs starts the accumulator at initialAccumulatorValue; the saved slots carry it after that.
-      c.number('initialAccumulatorValue', 0, 1e6, 0.1);
+      spec = {
+        ...BASE, kind: 'adagrad', learningRate, epsilon: eps(),
+        initialAccumulatorValue: c.number('initialAccumulatorValue', 0, 1e6, 0.1),
+      };
       break;
     default:
       throw new ModelFileError(`${outer.at('class_name')}: unsupported optimizer "${className}" (supported: SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)`);
@@ -139,14 +143,21 @@ function optimizerJson(s: OptimizerSpec): KerasObject {
         config: { learningRate: s.learningRate, decay: s.rho, momentum: s.momentum, epsilon: s.epsilon, centered: false },
       };
     case 'adagrad':
-      return { class_name: 'Adagrad', config: { learningRate: s.learningRate, initialAccumulatorValue: 0 } };
+      return {
+        class_name: 'Adagrad',
+        config: {
+          learningRate: s.learningRate, initialAccumulatorValue: s.initialAccumulatorValue,
+          // tfjs's Adagrad uses the backend epsilon (1e-7) and reads no epsilon; written only when different
+          ...(s.epsilon !== 1e-7 ? { epsilon: s.epsilon } : {}),
+        },
+      };
   }
 }
 
 export function encodeTrainingConfig(t: TrainingSpec): TrainingConfigJson {
   const json: TrainingConfigJson = {
     loss: LOSS_TO_FILE[t.loss],
-    metrics: [...t.metrics],
+    metrics: t.metrics.map((m) => METRIC_TO_FILE[m] ?? m),
     optimizer_config: optimizerJson(t.optimizer),
   };
   if (t.optimizer.kind === 'adamw') {

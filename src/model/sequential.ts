@@ -17,6 +17,7 @@ import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options
 import { summaryText } from './summary';
 import { type FitOptions, Trainer } from '../train/trainer';
 import type { History } from '../train/history';
+import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -249,6 +250,12 @@ export class Sequential {
       if (bad >= 0) throw new RangeError(`setWeights: weights[${i}] holds ${t.data[bad]} at index ${bad}; weights must be finite`);
     });
     weights.forEach((t, i) => targets[i].w.set(t.data));
+  }
+
+  /** Writes the TensorFlow.js Layers format (model.json + weights.bin) into the folder dir,
+   *  atomically; includeOptimizer also stores the optimizer state (a checkpoint). See src/io. */
+  save(dir: string, options?: SaveOptions): Promise<SaveResult> {
+    return saveModel(this, dir, options);
   }
 
   /** TensorFlow.js Layers style: { name, layers: [{ className, config }] }. */
