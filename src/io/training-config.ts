@@ -103,12 +103,25 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
   return spec;
 }
 
+/** metrics: a list, or (tfjs, per output) an object of names or lists; a Sequential model has one
+ *  output, so the object's values are flattened. null/absent: none. */
+function metricList(v: unknown, where: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object') {
+    const values = Object.values(v as Record<string, unknown>);
+    if (values.length > 1) throw new ModelFileError(`${where}: metrics for ${values.length} outputs; a Sequential model has one`);
+    return values.flatMap((x) => (Array.isArray(x) ? x : [x]));
+  }
+  throw new ModelFileError(`${where} must be an array of metric names, got ${typeof v}`);
+}
+
 export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
   const o = StrictObject.of(v, where);
   const ext = o.has('nativenn') ? StrictObject.of(o.raw('nativenn'), o.at('nativenn')) : null;
   const lossName = ext?.has('loss') ? ext.string('loss') : o.string('loss');
   const loss = lookup(LOSS_FROM_FILE, lossName, 'loss', o.at('loss'));
-  const rawMetrics = o.has('metrics') && o.raw('metrics') !== null ? o.array('metrics') : [];
+  const rawMetrics = metricList(o.raw('metrics'), o.at('metrics'));
   const metrics = rawMetrics.map((m, i) => {
     if (typeof m !== 'string') throw new ModelFileError(`${o.at('metrics')}[${i}] must be a string`);
     return lookup(METRIC_FROM_FILE, m, 'metric', `${o.at('metrics')}[${i}]`);
