@@ -8,7 +8,7 @@
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
 import { type CompileArgs, type Sequential, yieldToEventLoop } from '../model/sequential';
-import { bool, checkOptions, numberIn, positiveInt, seedValue } from '../model/options';
+import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
@@ -34,9 +34,12 @@ export interface FitOptions {
   seed?: number;
   /** Also record every batch's loss and metrics in history.batchHistory. */
   batchLoss?: boolean;
+  /** Epoch to start at (Keras initialEpoch), to resume a checkpoint: with the same seed, epoch e
+   *  shuffles exactly as it would have in one uninterrupted fit (default 0). */
+  initialEpoch?: number;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'batchLoss'];
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'batchLoss', 'initialEpoch'];
 /** Rows per executor call on the fast path: long enough to amortize the call, short enough that
  *  the loop is not held for long (the executors also chunk internally). */
 const CHUNK_ROWS = 1 << 15;
@@ -75,6 +78,8 @@ export class Trainer {
     const split = o.validationSplit === undefined ? 0 : numberIn(fn, 'validationSplit', o.validationSplit, 0, 1, true);
     if (split > 0 && o.validationData !== undefined) throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
     const callbacks = callbackList(fn, o.callbacks);
+    const initialEpoch = o.initialEpoch === undefined ? 0 : numberIn(fn, 'initialEpoch', o.initialEpoch, 0, epochs);
+    if (!Number.isInteger(initialEpoch)) throw new RangeError(`${fn}: initialEpoch must be an integer from 0 to epochs, got ${initialEpoch}`);
 
     let data = model.evaluationData(fn, x, y);
     let validation: { x: Float32Array; y: Float32Array; rows: number } | null = null;
@@ -115,10 +120,11 @@ export class Trainer {
     model.stopTraining = false;
     let lastYield = Date.now();
     await each(callbacks, (c) => c.onTrainBegin?.({}));
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       const started = Date.now();
       await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
-      const indices = shuffle ? rng.permutation(rows) : identity(rows);
+      // Each epoch's order depends on (seed, epoch) only, so a resumed fit reproduces it.
+      const indices = shuffle ? new Random(deriveSeed(seed, epoch)).permutation(rows) : identity(rows);
       const values = new Float64Array(batches * keys.length);
       const run = (first: number, last: number) => this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
       if (perBatch) {
