@@ -67,6 +67,28 @@ async function checkReplaceable(target: string): Promise<boolean> {
   return true;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes what saves killed earlier left beside `abs`: their temporary folders, and their
+ *  backups once a model is back in place. Only our own names, only of processes that are gone. */
+async function removeStaleLeftovers(abs: string, targetExists: boolean): Promise<void> {
+  const parent = path.dirname(abs);
+  const prefix = `.${path.basename(abs)}.`;
+  for (const name of await fsp.readdir(parent)) {
+    const m = /^\.(tmp|old)-(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length - 1));
+    if (!name.startsWith(prefix) || !m) continue;
+    if (processAlive(Number(m[2])) || (m[1] === 'old' && !targetExists)) continue;
+    await fsp.rm(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
 /** Writes `files` as the complete content of folder `target`, atomically (see above). */
 export async function writeFolderAtomically(target: string, files: FileToWrite[]): Promise<void> {
   const abs = path.resolve(target);
@@ -74,6 +96,7 @@ export async function writeFolderAtomically(target: string, files: FileToWrite[]
   const base = path.basename(abs);
   await fsp.mkdir(parent, { recursive: true });
   const exists = await checkReplaceable(abs);
+  await removeStaleLeftovers(abs, exists);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = path.join(parent, `.${base}.tmp-${tag}`);
   await fsp.mkdir(tmp);
