@@ -114,6 +114,12 @@ export function buildModel(spec: ModelSpec, params: Float32Array[], state: Optim
   return model;
 }
 
+/** A path for messages: relative to the working folder when inside it, else absolute. */
+export function shownPath(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
 /** nn.loadModel(dir | 'dir/model.json') → Sequential (compiled when the file has a trainingConfig). */
 export async function loadModel(dirOrModelJson: string): Promise<Sequential> {
   let files: Awaited<ReturnType<typeof readModelFiles>>;
@@ -127,7 +133,7 @@ export async function loadModel(dirOrModelJson: string): Promise<Sequential> {
     }
     throw e;
   }
-  const where = path.relative(process.cwd(), files.modelJsonPath) || files.modelJsonPath;
+  const where = shownPath(files.modelJsonPath);
   const { params, optimizer } = matchWeights(files.spec, files.weights, where);
   try {
     return buildModel(files.spec, params, optimizer);

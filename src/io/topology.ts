@@ -73,15 +73,20 @@ function inputWidth(o: StrictObject): number | null {
   return n;
 }
 
+/** "float32", or Keras' dtype policy object naming float32. */
+function checkDtype(d: unknown, where: string): void {
+  const policy = isPlainObject(d) && isPlainObject(d.config) ? d.config.name : undefined;
+  if (d !== 'float32' && d !== null && policy !== 'float32') {
+    throw new ModelFileError(`${where}: only float32 layers are supported, got ${JSON.stringify(d)}`);
+  }
+}
+
 /** Keys every tfjs/Keras layer config may carry. */
 function commonKeys(o: StrictObject): { name: string; trainable: boolean } {
   const name = o.string('name');
   if (name.length === 0 || name.length > 256) throw new ModelFileError(`${o.at('name')} must be a non-empty string of at most 256 characters`);
   const trainable = o.boolean('trainable', true);
-  if (o.has('dtype')) {
-    const d = o.raw('dtype');
-    if (d !== 'float32' && d !== null) throw new ModelFileError(`${o.at('dtype')}: only float32 layers are supported, got ${JSON.stringify(d)}`);
-  }
+  if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
   o.ignore('batch_size');
   return { name, trainable };
 }
@@ -101,7 +106,8 @@ function decodeLayer(v: unknown, where: string): Decoded {
       inputs = inputWidth(o);
       if (inputs === null) throw new ModelFileError(`${o.at('batch_input_shape')} is missing`);
       o.string('name');
-      o.ignore('dtype', 'sparse', 'ragged');
+      if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
+      o.ignore('sparse', 'ragged');
       o.done();
       return { layer: null, inputs };
     }

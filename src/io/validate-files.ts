@@ -168,7 +168,8 @@ async function readExactly(file: string, shown: string, size: number, out: Uint8
 export async function readModelFiles(arg: string): Promise<ModelFiles> {
   const modelJsonPath = await locateModelJson(arg);
   const realDir = await fsp.realpath(path.dirname(modelJsonPath));
-  const shown = path.relative(process.cwd(), modelJsonPath) || modelJsonPath;
+  const rel = path.relative(process.cwd(), modelJsonPath);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : modelJsonPath;
   const st = await fsp.stat(modelJsonPath);
   if (st.size > MAX_MODEL_JSON_BYTES) throw new ModelFileError(`${shown} is ${st.size} bytes; a model.json is at most ${MAX_MODEL_JSON_BYTES}`);
   let json: unknown;

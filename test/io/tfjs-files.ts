@@ -17,6 +17,7 @@ export async function tfReady(): Promise<typeof tf> {
     try {
       await tf.setBackend('cpu');
       await tf.ready();
+      tf.tensor([0]).dispose(); // the cpu backend's one-time "install tfjs-node" banner
     } finally {
       console.warn = warn;
     }

@@ -202,6 +202,18 @@ describe('TensorFlow.js → nativenn', () => {
     });
   }
 
+  it('a tfjs model with an explicit InputLayer loads (no optimizer state, not compiled)', async () => {
+    const m = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [4] }), tf.layers.dense({ units: 3, activation: 'gelu' })] });
+    const dir = path.join(await tempDir(), 'input-layer');
+    await tfjsSaveToDir(m, dir);
+    const model = await nn.loadModel(dir);
+    expect(model.compileConfig).toBeNull();
+    expect(model.layers.length).toBe(1);
+    const xt = seededValues(12, 5);
+    const theirs = (m.predict(tf.tensor2d(xt, [3, 4])) as ReturnType<TF['tensor2d']>).dataSync();
+    expect(maxAbsDiff(model.predict(nn.tensor2d(xt, [3, 4])).data, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
+  });
+
   it('an Adam state loaded from tfjs continues exactly like tfjs (no dropout)', async () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [6] }));
