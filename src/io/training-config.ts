@@ -54,42 +54,68 @@ function lookup<T>(table: Record<string, T>, key: string, what: string, where: s
 /** snake_case keys (Keras Python) → camelCase (tfjs), as tfjs's convertPythonicToTs does. */
 function camelKeys(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const [k, v] of Object.entries(o)) out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v;
   return out;
+}
+
+/** Keras (Python) optimizer keys a converted file may carry: informational ones are skipped, and
+ *  features nativenn lacks are accepted only when off (null / false / 0). */
+const KERAS_INFO = ['name', 'jitCompile', 'isLegacyOptimizer', 'emaMomentum', 'emaOverwriteFrequency'];
+const KERAS_OFF = ['clipnorm', 'globalClipnorm', 'clipvalue', 'useEma', 'decay'];
+
+function checkKerasExtras(c: StrictObject, skip: string[]): void {
+  c.ignore(...KERAS_INFO);
+  for (const k of KERAS_OFF) {
+    if (skip.includes(k) || !c.has(k)) continue;
+    const v = c.raw(k);
+    if (v !== null && v !== false && v !== 0) throw new ModelFileError(`${c.at(k)}: ${k} is not supported (got ${JSON.stringify(v)})`);
+  }
 }
 
 function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
   const outer = StrictObject.of(v, where);
   const className = outer.string('class_name');
   const c = new StrictObject(camelKeys(StrictObject.of(outer.raw('config'), outer.at('config')).obj), outer.at('config'));
+  outer.ignore('module', 'registered_name');
   outer.done();
-  c.ignore('name');
   const learningRate = c.number('learningRate', 0, 1e6, className === 'SGD' ? 0.01 : 0.001);
   const eps = () => c.number('epsilon', 0, 1, 1e-7, true);
+  const wd = () => (c.has('weightDecay') && c.raw('weightDecay') !== null ? c.number('weightDecay', 0, 1e6) : 0);
   let spec: OptimizerSpec;
+  const skip: string[] = [];
   switch (className) {
-    case 'SGD':
-      spec = { ...BASE, kind: 'sgd', learningRate };
+    case 'SGD': {
+      // Keras' SGD carries momentum/nesterov; tfjs's has only a learning rate.
+      const momentum = c.number('momentum', 0, 1, 0);
+      const nesterov = c.boolean('nesterov', false);
+      spec = momentum > 0 || nesterov ? { ...BASE, kind: 'momentum', learningRate, momentum, nesterov } : { ...BASE, kind: 'sgd', learningRate };
       break;
+    }
     case 'Momentum':
       spec = { ...BASE, kind: 'momentum', learningRate, momentum: c.number('momentum', 0, 1), nesterov: c.boolean('useNesterov', false) };
       break;
     case 'Adam':
-    case 'AdamW':
+    case 'AdamW': {
+      const weightDecay = wd();
+      if (className === 'Adam' && weightDecay !== 0) throw new ModelFileError(`${c.at('weightDecay')}: Adam with weight_decay is not supported (use AdamW)`);
       spec = {
         ...BASE, kind: className === 'Adam' ? 'adam' : 'adamw', learningRate,
-        beta1: c.number('beta1', 0, 1, 0.9), beta2: c.number('beta2', 0, 1, 0.999), epsilon: eps(),
-        weightDecay: className === 'AdamW' ? c.number('weightDecay', 0, 1e6) : 0,
+        beta1: c.number('beta1', 0, 1, 0.9), beta2: c.number('beta2', 0, 1, 0.999), epsilon: eps(), weightDecay,
       };
       if (c.has('amsgrad') && c.boolean('amsgrad')) throw new ModelFileError(`${c.at('amsgrad')}: AMSGrad is not supported`);
       break;
+    }
     case 'RMSProp':
+    case 'RMSprop': {
+      // tfjs calls rho "decay"; Keras calls it rho (and a legacy "decay" is a learning-rate decay).
+      const rhoKey = c.has('rho') ? 'rho' : 'decay';
       spec = {
-        ...BASE, kind: 'rmsprop', learningRate, rho: c.number(c.has('rho') ? 'rho' : 'decay', 0, 1, 0.9),
-        momentum: c.number('momentum', 0, 1, 0), epsilon: eps(),
+        ...BASE, kind: 'rmsprop', learningRate, rho: c.number(rhoKey, 0, 1, 0.9), momentum: c.number('momentum', 0, 1, 0), epsilon: eps(),
       };
       if (c.has('centered') && c.boolean('centered')) throw new ModelFileError(`${c.at('centered')}: centered RMSProp is not supported`);
+      if (rhoKey === 'decay') skip.push('decay');
       break;
+    }
     case 'Adagrad':
       spec = {
         ...BASE, kind: 'adagrad', learningRate, epsilon: eps(),
@@ -98,6 +124,10 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
       break;
     default:
       throw new ModelFileError(`${outer.at('class_name')}: unsupported optimizer "${className}" (supported: SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)`);
+  }
+  checkKerasExtras(c, skip);
+  if (spec.kind !== 'adam' && spec.kind !== 'adamw' && c.has('weightDecay') && wd() !== 0) {
+    throw new ModelFileError(`${c.at('weightDecay')}: weight_decay is only supported with AdamW`);
   }
   c.done();
   return spec;

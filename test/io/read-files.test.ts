@@ -105,3 +105,68 @@ describe('reading files written by tfjs', () => {
     });
   }
 });
+
+describe('files converted from Keras (Python)', () => {
+  it('reads a Keras 2 topology, snake_case optimizer config and converter shard names', async () => {
+    const { promises: fsp } = await import('node:fs');
+    const path = await import('node:path');
+    const dir = await tempDir();
+    const dense = (name: string, units: number, activation: string, extra: object = {}) => ({
+      class_name: 'Dense',
+      config: {
+        name, trainable: true, dtype: 'float32', units, activation, use_bias: true,
+        kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+        bias_initializer: { class_name: 'Zeros', config: {} },
+        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+        ...extra,
+      },
+    });
+    const json = {
+      format: 'layers-model', generatedBy: 'keras v2.13.1', convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: {
+        keras_version: '2.13.1', backend: 'tensorflow',
+        class_name: 'Sequential',
+        config: {
+          name: 'sequential',
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], dtype: 'float32', sparse: false, ragged: false, name: 'dense_input' } },
+            dense('dense', 4, 'relu'),
+            { class_name: 'Dropout', config: { name: 'dropout', trainable: true, dtype: 'float32', rate: 0.5, noise_shape: null, seed: null } },
+            dense('dense_1', 2, 'softmax'),
+          ],
+        },
+      },
+      trainingConfig: {
+        loss: 'categorical_crossentropy', metrics: ['accuracy'], weighted_metrics: null, loss_weights: null,
+        optimizer_config: {
+          class_name: 'Adam',
+          config: {
+            name: 'Adam', weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false,
+            ema_momentum: 0.99, ema_overwrite_frequency: null, jit_compile: false, is_legacy_optimizer: false,
+            learning_rate: 0.0005, beta_1: 0.85, beta_2: 0.99, epsilon: 1e-7, amsgrad: false,
+          },
+        },
+      },
+      weightsManifest: [{
+        paths: ['group1-shard1of1.bin'],
+        weights: [
+          { name: 'dense/kernel', shape: [3, 4], dtype: 'float32' }, { name: 'dense/bias', shape: [4], dtype: 'float32' },
+          { name: 'dense_1/kernel', shape: [4, 2], dtype: 'float32' }, { name: 'dense_1/bias', shape: [2], dtype: 'float32' },
+        ],
+      }],
+    };
+    await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    const values = seededValues(12 + 4 + 8 + 2, 3);
+    await fsp.writeFile(path.join(dir, 'group1-shard1of1.bin'), new Uint8Array(values.buffer));
+    const files = await readModelFiles(path.join(dir, 'model.json'));
+    expect(files.spec.layers.map((l) => l.kind)).toEqual(['dense', 'dropout', 'dense']);
+    expect(files.spec.training?.optimizer).toMatchObject({ kind: 'adam', learningRate: 0.0005, beta1: 0.85, beta2: 0.99 });
+    const { params } = matchWeights(files.spec, files.weights, dir);
+    expect(Array.from(params[3])).toEqual(Array.from(values.subarray(24)));
+
+    // a Keras feature nativenn lacks is named, not ignored
+    json.trainingConfig.optimizer_config.config.clipnorm = 1 as never;
+    await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await expect(readModelFiles(dir)).rejects.toThrow(/clipnorm is not supported \(got 1\)/);
+  });
+});

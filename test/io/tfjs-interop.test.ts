@@ -143,6 +143,24 @@ describe('nativenn → TensorFlow.js', () => {
   });
 });
 
+describe('what tfjs has no name for', () => {
+  it('adamw is written as Adam for tfjs and read back as adamw by nativenn', async () => {
+    const m = nn.sequential([nn.layers.dense({ units: 2, inputShape: [3], activation: 'relu' }), nn.layers.dense({ units: 1 })]);
+    m.compile({ optimizer: nn.optimizers.adamw({ learningRate: 0.02, weightDecay: 0.05 }), loss: 'mse' });
+    const dir = path.join(await tempDir(), 'adamw');
+    await m.save(dir);
+    const json = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
+    expect(json.trainingConfig.optimizer_config.class_name).toBe('Adam');
+    expect(json.trainingConfig.nativenn.optimizer_config).toEqual({
+      class_name: 'AdamW', config: { learningRate: 0.02, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.05 },
+    });
+    const tfModel = await tfjsLoadFromDir(dir);
+    expect(tfModel.optimizer.getClassName()).toBe('Adam');
+    const back = await nn.loadModel(dir);
+    expect(back.optimizer?.getConfig()).toEqual(m.optimizer?.getConfig());
+  });
+});
+
 function buildTfjs(kind: 'classifier' | 'regressor') {
   const m = tf.sequential();
   if (kind === 'classifier') {
