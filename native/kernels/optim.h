@@ -17,8 +17,8 @@ void momentum_update(float* param, const float* grad, float* velocity, int64_t n
 
 // Adam with bias correction; step is 1-based and counts this update. weight_decay > 0 is AdamW's
 // decoupled decay: param -= lr * weight_decay * param before the Adam step.
-void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, double lr, double beta1,
-                 double beta2, double epsilon, int64_t step, double weight_decay);
+void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
+                 double epsilon, int64_t step, double weight_decay);
 
 // mean_square = rho * mean_square + (1 - rho) * grad^2
 // velocity = momentum * velocity + lr * grad / sqrt(mean_square + epsilon); param -= velocity

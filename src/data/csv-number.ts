@@ -22,12 +22,20 @@ export function trim(buf: Uint8Array, start: number, end: number): void {
 
 /** The number in buf[start, end) (already trimmed, non-empty); NaN when it is not one. */
 export function parseNumber(buf: Buffer, start: number, end: number): number {
-  const fast = fastParse(buf, start, end);
-  if (fast === fast) return fast; // not NaN: the fast path took it
+  const fast = scanNumber(buf, start, end);
+  if (!Number.isNaN(fast) && numberEnd === end) return fast; // the fast path took all of it
   return Number(buf.toString('latin1', start, end)); // non-ASCII text is not a number either way
 }
 
-function fastParse(buf: Uint8Array, start: number, end: number): number {
+/** Where the last scanNumber stopped. */
+export let numberEnd = 0;
+
+/**
+ * A plain decimal starting at `start`, read up to the first byte that cannot continue it
+ * (numberEnd says where, at most `end`). NaN when there is no plain decimal there or it is
+ * beyond the fast path; the caller decides whether what follows ends the cell.
+ */
+export function scanNumber(buf: Uint8Array, start: number, end: number): number {
   let i = start;
   let negative = false;
   if (buf[i] === 45 /* - */) {
@@ -79,7 +87,7 @@ function fastParse(buf: Uint8Array, start: number, end: number): number {
     if (i === expStart) return Number.NaN;
     exponent += expNegative ? -e : e;
   }
-  if (i !== end) return Number.NaN;
+  numberEnd = i;
   if (mantissa === 0) return negative ? -0 : 0;
   let value: number;
   if (exponent >= 0 && exponent <= 22) value = mantissa * POW10[exponent];

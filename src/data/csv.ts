@@ -11,7 +11,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Tensor } from '../tensor';
 import { describe } from './args';
-import { parseNumber, trim, trimmed } from './csv-number';
+import { LabelColumn } from './csv-labels';
+import { numberEnd, parseNumber, scanNumber, trim, trimmed } from './csv-number';
+import { CR, field, fieldText, LF, QUOTE, Scan, scanField } from './csv-scan';
+import { grow } from './grow';
 
 export interface CsvOptions {
   /** The label column: its name, its index (negative counts from the end), or null for none. Default: the last column. */
@@ -36,70 +39,14 @@ export interface CsvData {
 /** A problem with the file's contents (or the file itself): the message says where. */
 export class CsvError extends Error {
   override readonly name = 'CsvError';
-  constructor(message: string, readonly line?: number, readonly column?: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
-}
-
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const SPACE = 32;
-const TAB = 9;
-/** Beyond this many distinct label texts a numeric label column stops remembering them. */
-const MAX_REMEMBERED_LABELS = 65536;
-
-/** Result of scanning one field: content bounds, where the field ends, newlines inside quotes. */
-const field = { start: 0, end: 0, next: 0, escaped: false, lines: 0 };
-const enum Scan { Ok, NeedMore, Unclosed, TextAfterQuote }
-
-/** Scans the field starting at i; field.next is the delimiter/LF after it or buf.length. */
-function scanField(buf: Buffer, i: number, delim: number, final: boolean): Scan {
-  const len = buf.length;
-  field.escaped = false;
-  field.lines = 0;
-  if (i < len && buf[i] === QUOTE) {
-    let j = i + 1;
-    for (;;) {
-      const q = buf.indexOf(QUOTE, j);
-      if (q === -1) return final ? Scan.Unclosed : Scan.NeedMore;
-      if (q + 1 === len && !final) return Scan.NeedMore; // is it "" or the closing quote?
-      if (q + 1 < len && buf[q + 1] === QUOTE) {
-        field.escaped = true;
-        j = q + 2;
-        continue;
-      }
-      field.start = i + 1;
-      field.end = q;
-      let k = q + 1;
-      for (; k < len && buf[k] !== delim && buf[k] !== LF; k++) {
-        if (buf[k] !== CR && buf[k] !== SPACE && buf[k] !== TAB) return Scan.TextAfterQuote;
-      }
-      if (k === len && !final) return Scan.NeedMore;
-      field.next = k;
-      for (let p = i + 1; p < q; p++) if (buf[p] === LF) field.lines++;
-      return Scan.Ok;
-    }
-  }
-  let j = i;
-  while (j < len && buf[j] !== delim && buf[j] !== LF) j++;
-  if (j === len && !final) return Scan.NeedMore;
-  field.start = i;
-  field.next = j;
-  field.end = j > i && buf[j - 1] === CR && (j === len || buf[j] === LF) ? j - 1 : j;
-  return Scan.Ok;
-}
-
-function fieldText(buf: Buffer): string {
-  const text = buf.toString('utf8', field.start, field.end);
-  return field.escaped ? text.replaceAll('""', '"') : text;
-}
-
-/** Grows a typed array to `capacity` elements, keeping the first `used`. */
-function grow<T extends Float32Array | Int32Array>(a: T, used: number, capacity: number): T {
-  const b = new (a.constructor as new (n: number) => T)(capacity);
-  b.set(a.subarray(0, used));
-  return b;
 }
 
 class CsvParser {
@@ -113,10 +60,7 @@ class CsvParser {
   private line = 1; // line number of the next record
   private bytesOfRows = 0;
   private estimated = false;
-  // The label: numbers while every label is one, and the texts (interned) while they are few.
-  private labelNumbers: Float32Array | null = new Float32Array(0);
-  private labelIds: Int32Array | null = new Int32Array(0);
-  private labelTexts: Map<string, number> | null = new Map();
+  private labels: LabelColumn | null = null;
   private pendingLabel = { start: 0, end: 0, escaped: false };
 
   constructor(
@@ -158,7 +102,11 @@ class CsvParser {
   }
 
   /** Splits a record into texts (for the header); null when it is not complete in buf. */
-  private splitRecord(buf: Buffer, pos: number, final: boolean): { fields: string[]; end: number; lines: number } | null {
+  private splitRecord(
+    buf: Buffer,
+    pos: number,
+    final: boolean,
+  ): { fields: string[]; end: number; lines: number } | null {
     const fields: string[] = [];
     let lines = 1;
     let i = pos;
@@ -201,22 +149,23 @@ class CsvParser {
     else if (typeof label === 'number') {
       const col = label < 0 ? n + label : label;
       if (col < 0 || col >= n) {
-        throw new RangeError(`readCsv: label index ${label} is out of range: ${this.path} has ${n} column${n === 1 ? '' : 's'}`);
+        throw new RangeError(
+          `readCsv: label index ${label} is out of range: ${this.path} has ${n} column${n === 1 ? '' : 's'}`,
+        );
       }
       this.labelCol = col;
     } else {
       this.labelCol = names.indexOf(label);
       if (this.labelCol < 0) {
-        const shown = names.slice(0, 20).map((s) => `"${s}"`).join(', ');
+        const shown = names
+          .slice(0, 20)
+          .map((s) => `"${s}"`)
+          .join(', ');
         const more = n > 20 ? ` … (${n - 20} more)` : '';
         throw new RangeError(`readCsv: no column named "${label}" in ${this.path}; the columns are ${shown}${more}`);
       }
     }
-    if (this.labelCol < 0) {
-      this.labelNumbers = null;
-      this.labelIds = null;
-      this.labelTexts = null;
-    }
+    if (this.labelCol >= 0) this.labels = new LabelColumn();
     this.numFeatures = n - (this.labelCol >= 0 ? 1 : 0);
     if (this.numFeatures === 0) this.fail('there are no feature columns besides the label');
     this.colToFeature = new Int32Array(n);
@@ -240,13 +189,33 @@ class CsvParser {
     let col = 0;
     let lines = 1;
     let i = pos;
+    const len = buf.length;
     for (;;) {
+      // Fast path, one pass: a plain number ended by the delimiter, LF or CRLF.
+      const f = col < ncols ? this.colToFeature[col] : -1;
+      if (f >= 0) {
+        const v = scanNumber(buf, i, len);
+        const j = numberEnd;
+        if (j < len && !Number.isNaN(v)) {
+          const c = buf[j];
+          if (c === delim || c === LF || (c === CR && j + 1 < len && buf[j + 1] === LF)) {
+            x[base + f] = v;
+            col++;
+            const next = c === CR ? j + 1 : j;
+            if (c === delim) {
+              i = next + 1;
+              continue;
+            }
+            field.next = next;
+            break;
+          }
+        }
+      }
       const s = scanField(buf, i, delim, final);
       if (s === Scan.NeedMore) return -1;
       if (s !== Scan.Ok) this.scanFailure(s, this.line, names[Math.min(col, ncols - 1)]);
       lines += field.lines;
       if (col < ncols) {
-        const f = this.colToFeature[col];
         if (f >= 0) {
           trim(buf, field.start, field.end);
           const v = trimmed.start < trimmed.end ? parseNumber(buf, trimmed.start, trimmed.end) : Number.NaN;
@@ -266,7 +235,10 @@ class CsvParser {
       break;
     }
     if (col !== ncols) {
-      this.fail(`expected ${ncols} fields${this.options.header ? ' (as in the header)' : ' (as in the first row)'}, got ${col}`, this.line);
+      this.fail(
+        `expected ${ncols} fields${this.options.header ? ' (as in the header)' : ' (as in the first row)'}, got ${col}`,
+        this.line,
+      );
     }
     if (this.labelCol >= 0) this.commitLabel(buf);
     this.rows++;
@@ -277,7 +249,8 @@ class CsvParser {
 
   private badCell(buf: Buffer, column: string): never {
     trim(buf, field.start, field.end);
-    if (trimmed.start === trimmed.end) this.fail('the cell is empty (feature columns must hold numbers)', this.line, column);
+    if (trimmed.start === trimmed.end)
+      this.fail('the cell is empty (feature columns must hold numbers)', this.line, column);
     const text = fieldText(buf).trim();
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     this.fail(`"${shown}" is not a ${Number.isNaN(Number(text)) ? '' : 'finite '}number`, this.line, column);
@@ -288,39 +261,14 @@ class CsvParser {
     trim(buf, start, end);
     const column = this.names![this.labelCol];
     if (trimmed.start === trimmed.end) this.fail('the label is empty', this.line, column);
-    const r = this.rows;
-    const value = this.labelNumbers ? parseNumber(buf, trimmed.start, trimmed.end) : Number.NaN;
-    if (this.labelNumbers && !Number.isFinite(value) && this.labelTexts === null) {
-      this.fail(
-        `the label "${buf.toString('utf8', trimmed.start, trimmed.end)}" is not a number, but the ${r} labels before it held over ${MAX_REMEMBERED_LABELS} distinct numbers`,
-        this.line, column,
-      );
-    }
-    if (this.labelNumbers) {
-      if (Number.isFinite(value)) this.labelNumbers[r] = value;
-      else this.labelNumbers = null; // text from now on: classes
-    }
-    if (this.labelTexts && this.labelIds) {
-      let text = buf.toString('utf8', trimmed.start, trimmed.end);
-      if (escaped) text = text.replaceAll('""', '"');
-      let id = this.labelTexts.get(text);
-      if (id === undefined) {
-        id = this.labelTexts.size;
-        this.labelTexts.set(text, id);
-      }
-      this.labelIds[r] = id;
-      if (this.labelTexts.size > MAX_REMEMBERED_LABELS && this.labelNumbers) {
-        this.labelTexts = null; // a numeric target with many values: stop remembering texts
-        this.labelIds = null;
-      }
-    }
+    const problem = this.labels!.add(buf, trimmed.start, trimmed.end, escaped, this.rows);
+    if (problem !== null) this.fail(problem, this.line, column);
   }
 
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     this.x = grow(this.x, this.rows * this.numFeatures, rows * this.numFeatures);
-    if (this.labelNumbers) this.labelNumbers = grow(this.labelNumbers, this.rows, rows);
-    if (this.labelIds) this.labelIds = grow(this.labelIds, this.rows, rows);
+    this.labels?.grow(this.rows, rows);
     this.capacity = rows;
   }
 
@@ -334,44 +282,43 @@ class CsvParser {
 
   finish(): CsvData {
     if (this.names === null) this.fail('the file is empty', undefined);
-    if (this.rows === 0) this.fail(this.options.header ? 'the file has a header but no data rows' : 'the file is empty');
+    if (this.rows === 0)
+      this.fail(this.options.header ? 'the file has a header but no data rows' : 'the file is empty');
     const n = this.rows;
     const nf = this.numFeatures;
-    const x = this.x.length === n * nf ? this.x : this.x.slice(0, n * nf);
+    // Within 1/8 of the presized capacity, keep a view rather than copy: copying would double the
+    // peak memory of a large file. (x.data.buffer may then be a little longer than x.data.)
+    const x = this.x.length - n * nf <= this.x.length / 8 ? this.x.subarray(0, n * nf) : this.x.slice(0, n * nf);
     this.x = new Float32Array(0);
     const names = this.names;
     const featureNames = names.filter((_, c) => c !== this.labelCol);
     if (this.labelCol < 0) return { x: new Tensor(x, [n, nf]), y: null, featureNames, labelName: null, classes: null };
-    let y: Float32Array | Int32Array;
-    let classes: string[] | null = null;
-    if (this.labelNumbers) {
-      y = this.labelNumbers.slice(0, n);
-    } else {
-      const texts = [...this.labelTexts!.keys()]; // in id order
-      classes = [...texts].sort();
-      const rank = new Map(classes.map((c, i) => [c, i]));
-      const idToClass = Int32Array.from(texts, (t) => rank.get(t)!);
-      y = new Int32Array(n);
-      for (let r = 0; r < n; r++) y[r] = idToClass[this.labelIds![r]];
-    }
+    const { y, classes } = this.labels!.finish(n);
     return { x: new Tensor(x, [n, nf]), y, featureNames, labelName: names[this.labelCol], classes };
   }
 }
 
 function checkOptions(path: unknown, options: unknown): asserts path is string {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`readCsv: path must be a non-empty string, got ${describe(path)}`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`readCsv: options must be an object, got ${describe(options)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`readCsv: path must be a non-empty string, got ${describe(path)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`readCsv: options must be an object, got ${describe(options)}`);
   const { label, header, delimiter } = options as CsvOptions;
   if (label !== undefined && label !== null && typeof label !== 'string' && typeof label !== 'number') {
     throw new TypeError(`readCsv: label must be a column name, a column index or null, got ${describe(label)}`);
   }
-  if (typeof label === 'number' && !Number.isInteger(label)) throw new RangeError(`readCsv: label index must be an integer, got ${label}`);
-  if (header !== undefined && typeof header !== 'boolean') throw new TypeError(`readCsv: header must be a boolean, got ${describe(header)}`);
+  if (typeof label === 'number' && !Number.isInteger(label))
+    throw new RangeError(`readCsv: label index must be an integer, got ${label}`);
+  if (header !== undefined && typeof header !== 'boolean')
+    throw new TypeError(`readCsv: header must be a boolean, got ${describe(header)}`);
   if (delimiter !== undefined) {
-    if (typeof delimiter !== 'string') throw new TypeError(`readCsv: delimiter must be a string, got ${describe(delimiter)}`);
+    if (typeof delimiter !== 'string')
+      throw new TypeError(`readCsv: delimiter must be a string, got ${describe(delimiter)}`);
     const code = delimiter.charCodeAt(0);
     if (delimiter.length !== 1 || code > 127 || code === QUOTE || code === LF || code === CR) {
-      throw new RangeError(`readCsv: delimiter must be one ASCII character other than a quote or newline, got ${describe(delimiter)}`);
+      throw new RangeError(
+        `readCsv: delimiter must be one ASCII character other than a quote or newline, got ${describe(delimiter)}`,
+      );
     }
   }
 }
@@ -382,7 +329,8 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
   let size: number;
   try {
     const st = await stat(path);
-    if (st.isDirectory()) throw new CsvError(`readCsv: ${path} is a directory, not a CSV file`, undefined, undefined, 'EISDIR');
+    if (st.isDirectory())
+      throw new CsvError(`readCsv: ${path} is a directory, not a CSV file`, undefined, undefined, 'EISDIR');
     size = st.size;
   } catch (e) {
     if (e instanceof CsvError) throw e;
@@ -390,29 +338,47 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
     const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new CsvError(`readCsv: ${what}: ${path}`, undefined, undefined, code);
   }
-  const parser = new CsvParser(path, { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label }, size);
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  let leftover: Buffer | null = null;
-  let first = true;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-      if (first) {
-        if (buf.length < 3 && buf.length > 0) {
-          leftover = buf; // too short to tell whether it starts with a BOM
-          continue;
-        }
-        first = false;
-        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-      }
-      const used = parser.feed(buf, false);
-      leftover = used < buf.length ? buf.subarray(used) : null;
-    }
-    let rest = leftover ?? Buffer.alloc(0);
-    if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
-    parser.feed(rest, true);
+    return await parseCsvChunks(stream as AsyncIterable<Buffer>, options, path, size);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * The parser behind readCsv, fed any sequence of byte chunks (split anywhere, even inside a
+ * UTF-8 character or a CRLF). `name` appears in messages; `sizeHint` (total bytes) presizes x.
+ */
+export async function parseCsvChunks(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: CsvOptions,
+  name: string,
+  sizeHint = 0,
+): Promise<CsvData> {
+  checkOptions(name, options);
+  const parser = new CsvParser(
+    name,
+    { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label },
+    sizeHint,
+  );
+  let leftover: Buffer | null = null;
+  let first = true; // a UTF-8 byte order mark may open the file
+  for await (const chunk of chunks) {
+    let buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+    if (first) {
+      if (buf.length < 3) {
+        leftover = buf; // too short to tell whether it starts with a BOM
+        continue;
+      }
+      first = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    const used = parser.feed(buf, false);
+    leftover = used < buf.length ? buf.subarray(used) : null;
+  }
+  let rest = leftover ?? Buffer.alloc(0);
+  if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
+  parser.feed(rest, true);
   return parser.finish();
 }

@@ -23,9 +23,11 @@ const COLS = 64;
 export function dataDir(): string {
   let dir = __dirname;
   for (;;) {
-    if (existsSync(join(dir, 'data', 'digits.csv.gz')) && existsSync(join(dir, 'package.json'))) return join(dir, 'data');
+    if (existsSync(join(dir, 'data', 'digits.csv.gz')) && existsSync(join(dir, 'package.json')))
+      return join(dir, 'data');
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`nativenn: cannot find the data/ folder above ${__dirname}; is the package installed whole?`);
+    if (parent === dir)
+      throw new Error(`nativenn: cannot find the data/ folder above ${__dirname}; is the package installed whole?`);
     dir = parent;
   }
 }
@@ -47,7 +49,10 @@ function load(): NonNullable<typeof cache> {
     for (let c = 0; c < COLS; c++) x[r * COLS + c] = Number(cells[c]);
     y[r] = Number(cells[COLS]);
   }
-  const split = JSON.parse(readFileSync(join(dir, 'digits-split-seed42.json'), 'utf8')) as { train: number[]; test: number[] };
+  const split = JSON.parse(readFileSync(join(dir, 'digits-split-seed42.json'), 'utf8')) as {
+    train: number[];
+    test: number[];
+  };
   return { x, y, train: Int32Array.from(split.train), test: Int32Array.from(split.test) };
 }
 

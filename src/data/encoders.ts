@@ -10,7 +10,8 @@ export function oneHot(labels: Int32Array | Float32Array | number[], numClasses:
   if (!(labels instanceof Int32Array || labels instanceof Float32Array || Array.isArray(labels))) {
     throw new TypeError(`oneHot: labels must be an Int32Array, Float32Array or number[], got ${describe(labels)}`);
   }
-  if (typeof numClasses !== 'number') throw new TypeError(`oneHot: numClasses must be a number, got ${describe(numClasses)}`);
+  if (typeof numClasses !== 'number')
+    throw new TypeError(`oneHot: numClasses must be a number, got ${describe(numClasses)}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }

@@ -1,8 +1,9 @@
 /** nn.data: preprocessing and loading helpers (datasets live in nn.datasets). */
-export { minMaxScaler, standardScaler, scalerFromJSON, MinMaxScaler, StandardScaler } from './scalers';
-export type { Scaler, ScalerJSON, MinMaxScalerJSON, StandardScalerJSON } from './scalers';
-export { oneHot } from './encoders';
-export { take, trainTestSplit } from './split';
-export type { Split, SplitOptions } from './split';
-export { readCsv, CsvError } from './csv';
+
 export type { CsvData, CsvOptions } from './csv';
+export { CsvError, readCsv } from './csv';
+export { oneHot } from './encoders';
+export type { MinMaxScalerJSON, Scaler, ScalerJSON, StandardScalerJSON } from './scalers';
+export { MinMaxScaler, minMaxScaler, StandardScaler, scalerFromJSON, standardScaler } from './scalers';
+export type { Split, SplitOptions } from './split';
+export { take, trainTestSplit } from './split';

@@ -120,7 +120,11 @@ export class MinMaxScaler extends AffineScaler {
       throw new TypeError(`minMaxScaler: options must be an object, got ${describe(options)}`);
     }
     const range = options.featureRange ?? [0, 1];
-    if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    if (
+      !Array.isArray(range) ||
+      range.length !== 2 ||
+      !range.every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
       throw new TypeError(`minMaxScaler: featureRange must be [min, max] of finite numbers, got ${describe(range)}`);
     }
     if (!(range[0] < range[1])) {

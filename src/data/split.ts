@@ -91,9 +91,9 @@ function stratifiedIndices(labels: ArrayLike<number>, nTest: number, rng: Random
   for (let i = 0; i < n; i++) {
     const v = labels[i];
     if (typeof v !== 'number' || Number.isNaN(v)) throw new RangeError(`${fn}: stratify label ${i} is ${describe(v)}`);
-    let list = byClass.get(v);
-    if (!list) byClass.set(v, (list = []));
-    list.push(i);
+    const list = byClass.get(v);
+    if (list) list.push(i);
+    else byClass.set(v, [i]);
   }
   const classes = [...byClass.keys()].sort((a, b) => a - b);
   for (const c of classes) {
@@ -102,7 +102,9 @@ function stratifiedIndices(labels: ArrayLike<number>, nTest: number, rng: Random
     }
   }
   if (nTest < classes.length || n - nTest < classes.length) {
-    throw new RangeError(`${fn}: with ${classes.length} classes, both parts need at least ${classes.length} rows (test ${nTest}, train ${n - nTest})`);
+    throw new RangeError(
+      `${fn}: with ${classes.length} classes, both parts need at least ${classes.length} rows (test ${nTest}, train ${n - nTest})`,
+    );
   }
   const exact = classes.map((c) => (byClass.get(c)!.length * nTest) / n);
   const quota = exact.map(Math.floor);
@@ -131,12 +133,17 @@ function stratifiedIndices(labels: ArrayLike<number>, nTest: number, rng: Random
 export function trainTestSplit<Y extends Rows>(x: Tensor, y: Y, options: SplitOptions = {}): Split<Y> {
   const fn = 'trainTestSplit';
   if (!(x instanceof Tensor)) throw new TypeError(`${fn}: x must be a Tensor, got ${describe(x)}`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
   const n = rowCount(fn, 'x', x);
   const ny = rowCount(fn, 'y', y);
   if (ny !== n) throw new RangeError(`${fn}: x has ${n} rows but y has ${ny}`);
   const nTest = testCount(options.testSize ?? 0.25, n);
-  const rng = new Random(options.seed ?? randomSeed());
+  const seed = options.seed ?? randomSeed();
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new TypeError(`${fn}: seed must be an integer, got ${describe(seed)}`);
+  }
+  const rng = new Random(seed);
   let trainIndices: Int32Array;
   let testIndices: Int32Array;
   if (options.stratify !== undefined && options.stratify !== false) {

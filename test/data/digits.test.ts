@@ -20,7 +20,7 @@ describe('nn.datasets.digits', () => {
     }
     expect([min, max, nonInteger]).toEqual([0, 16, 0]);
     // First image of sklearn's load_digits (a zero): row 0 starts 0, 0, 5, 13, 9, 1.
-    expect(Array.from(x.data.subarray(0, 6))).toEqual([0, 0, 5, 13, 9, 1, ]);
+    expect(Array.from(x.data.subarray(0, 6))).toEqual([0, 0, 5, 13, 9, 1]);
     expect(y[0]).toBe(0);
   });
 

@@ -5,9 +5,16 @@ describe('nn.data.oneHot', () => {
   it('puts a 1 in each label column', () => {
     const t = nn.data.oneHot(Int32Array.of(2, 0, 1), 3);
     expect(t.shape).toEqual([3, 3]);
-    expect(t.toArray()).toEqual([[0, 0, 1], [1, 0, 0], [0, 1, 0]]);
+    expect(t.toArray()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(nn.data.oneHot([1], 2).toArray()).toEqual([[0, 1]]);
-    expect(nn.data.oneHot(Float32Array.of(1, 0), 2).toArray()).toEqual([[0, 1], [1, 0]]);
+    expect(nn.data.oneHot(Float32Array.of(1, 0), 2).toArray()).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('rejects labels out of range, naming the index and the value', () => {
@@ -21,9 +28,17 @@ describe('nn.data.oneHot', () => {
 });
 
 describe('nn.data.take', () => {
-  const x = nn.tensor2d([[0, 1], [2, 3], [4, 5]]);
+  const x = nn.tensor2d([
+    [0, 1],
+    [2, 3],
+    [4, 5],
+  ]);
   it('gathers rows of tensors and label arrays, keeping the type', () => {
-    expect(nn.data.take(x, [2, 0, 2]).toArray()).toEqual([[4, 5], [0, 1], [4, 5]]);
+    expect(nn.data.take(x, [2, 0, 2]).toArray()).toEqual([
+      [4, 5],
+      [0, 1],
+      [4, 5],
+    ]);
     const yi = nn.data.take(Int32Array.of(7, 8, 9), Int32Array.of(1));
     expect(yi).toBeInstanceOf(Int32Array);
     expect(Array.from(yi)).toEqual([8]);
@@ -42,7 +57,10 @@ describe('nn.data.take', () => {
 
 describe('nn.data.trainTestSplit', () => {
   const n = 100;
-  const x = new nn.Tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), [n, 2]); // row r = [r, r]
+  const x = new nn.Tensor(
+    Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)),
+    [n, 2],
+  ); // row r = [r, r]
   const y = Int32Array.from({ length: n }, (_, i) => (i < 80 ? 0 : 1)); // 80 / 20 classes
 
   it('holds out ceil(testSize · n) rows, keeping x and y rows together', () => {
@@ -98,7 +116,10 @@ describe('nn.data.trainTestSplit', () => {
     const lonely = Int32Array.from(y);
     lonely[99] = 2;
     expect(() => nn.data.trainTestSplit(x, lonely, { stratify: true })).toThrow(/class 2 has only 1 row/);
-    expect(() => nn.data.trainTestSplit(x, y, { testSize: 1, stratify: true })).toThrow(/both parts need at least 2 rows/);
+    expect(() => nn.data.trainTestSplit(x, y, { testSize: 1, stratify: true })).toThrow(
+      /both parts need at least 2 rows/,
+    );
     expect(() => nn.data.trainTestSplit(x, [1, 2] as unknown as Int32Array)).toThrow(TypeError);
+    expect(() => nn.data.trainTestSplit(x, y, { seed: 1.5 })).toThrow('trainTestSplit: seed must be an integer, got 1.5');
   });
 });

@@ -30,7 +30,9 @@ describe('nn.data.minMaxScaler', () => {
     const s = nn.data.minMaxScaler().fit(x);
     const back = s.inverseTransform(s.transform(x)).data;
     // the scaled values are float32 (e.g. 1/3): one float32 rounding of values ≤ 6 → ≤ 1e-6 off
-    back.forEach((v, i) => expect(Math.abs(v - x.data[i])).toBeLessThan(1e-6));
+    back.forEach((v, i) => {
+      expect(Math.abs(v - x.data[i])).toBeLessThan(1e-6);
+    });
   });
 
   it('round-trips through toJSON / fromJSON', () => {
@@ -53,9 +55,20 @@ describe('nn.data.minMaxScaler', () => {
     expect(() => nn.data.minMaxScaler({ featureRange: [0] as unknown as [number, number] })).toThrow(TypeError);
     expect(() => s.fit([[1]] as unknown as nn.Tensor)).toThrow(/x must be a Tensor, got Array/);
     expect(() => s.fit(new nn.Tensor(new Float32Array(0), [0, 3]))).toThrow(/no rows/);
-    expect(() => s.fit(nn.tensor2d([[1, 2], [NaN, 3]]))).toThrow(/NaN at row 1, column 0/);
-    expect(() => nn.data.scalerFromJSON({ type: 'minMax', featureRange: [0, 1], dataMin: [0], dataMax: [1, 2] })).toThrow(/dataMin has 1 values but dataMax has 2/);
-    expect(() => nn.data.scalerFromJSON({ type: 'robust' } as unknown as nn.data.ScalerJSON)).toThrow(/"minMax" or "standard"/);
+    expect(() =>
+      s.fit(
+        nn.tensor2d([
+          [1, 2],
+          [NaN, 3],
+        ]),
+      ),
+    ).toThrow(/NaN at row 1, column 0/);
+    expect(() =>
+      nn.data.scalerFromJSON({ type: 'minMax', featureRange: [0, 1], dataMin: [0], dataMax: [1, 2] }),
+    ).toThrow(/dataMin has 1 values but dataMax has 2/);
+    expect(() => nn.data.scalerFromJSON({ type: 'robust' } as unknown as nn.data.ScalerJSON)).toThrow(
+      /"minMax" or "standard"/,
+    );
   });
 });
 
@@ -68,7 +81,9 @@ describe('nn.data.standardScaler', () => {
     const s2 = Math.sqrt((64 + 4 + 100) / 27);
     const expected = [-2 / s0, 0, -8 / 3 / s2, 0, 0, -2 / 3 / s2, 2 / s0, 0, 10 / 3 / s2];
     // float32 output: within 1e-6 of the double result
-    t.data.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    t.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i], 6);
+    });
     expect(s.toJSON().std[1]).toBe(0);
     expect(s.toJSON().mean).toEqual([3, 5, 2 / 3]);
   });
