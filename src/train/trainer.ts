@@ -7,12 +7,12 @@
  */
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
-import { type CompileArgs, type Sequential, yieldToEventLoop } from '../model/sequential';
 import { bool, checkOptions, numberIn, positiveInt, seedValue } from '../model/options';
+import { type CompileArgs, type Sequential, yieldToEventLoop } from '../model/sequential';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
-import { type Targets, gatherRows, targetWidth } from './data';
+import { gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
 import type { Executor } from './plan';
 
@@ -36,7 +36,17 @@ export interface FitOptions {
   batchLoss?: boolean;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'batchLoss'];
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'callbacks',
+  'verbose',
+  'seed',
+  'batchLoss',
+];
 /** Rows per executor call on the fast path: long enough to amortize the call, short enough that
  *  the loop is not held for long (the executors also chunk internally). */
 const CHUNK_ROWS = 1 << 15;
@@ -69,18 +79,21 @@ export class Trainer {
     const batchSize = o.batchSize === undefined ? 32 : positiveInt(fn, 'batchSize', o.batchSize);
     const shuffle = o.shuffle === undefined ? true : bool(fn, 'shuffle', o.shuffle);
     const verbose = o.verbose === undefined ? 1 : o.verbose;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+      throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
     const seed = o.seed === undefined ? randomSeed() : seedValue(fn, 'seed', o.seed);
     const batchLoss = o.batchLoss === undefined ? false : bool(fn, 'batchLoss', o.batchLoss);
     const split = o.validationSplit === undefined ? 0 : numberIn(fn, 'validationSplit', o.validationSplit, 0, 1, true);
-    if (split > 0 && o.validationData !== undefined) throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
+    if (split > 0 && o.validationData !== undefined)
+      throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
     const callbacks = callbackList(fn, o.callbacks);
 
     let data = model.evaluationData(fn, x, y);
     let validation: { x: Float32Array; y: Float32Array; rows: number } | null = null;
     if (o.validationData !== undefined) {
       const vd = o.validationData;
-      if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError(`${fn}: validationData must be [x, y], got ${describe(vd)}`);
+      if (!Array.isArray(vd) || vd.length !== 2)
+        throw new TypeError(`${fn}: validationData must be [x, y], got ${describe(vd)}`);
       validation = model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]');
     }
     const rng = new Random(seed);
@@ -89,12 +102,18 @@ export class Trainer {
     if (split > 0) {
       const trainRows = Math.floor(data.rows * (1 - split));
       if (trainRows < 1 || trainRows === data.rows) {
-        throw new RangeError(`${fn}: validationSplit ${split} of ${data.rows} rows leaves ${trainRows} for training and ${data.rows - trainRows} for validation; both need at least one`);
+        throw new RangeError(
+          `${fn}: validationSplit ${split} of ${data.rows} rows leaves ${trainRows} for training and ${data.rows - trainRows} for validation; both need at least one`,
+        );
       }
       const order = rng.permutation(data.rows);
       const trainIdx = order.subarray(0, trainRows);
       const valIdx = order.subarray(trainRows);
-      validation = { x: gatherRows(data.x, inputs, valIdx), y: gatherRows(data.y, yWidth, valIdx), rows: valIdx.length };
+      validation = {
+        x: gatherRows(data.x, inputs, valIdx),
+        y: gatherRows(data.y, yWidth, valIdx),
+        rows: valIdx.length,
+      };
       data = { x: gatherRows(data.x, inputs, trainIdx), y: gatherRows(data.y, yWidth, trainIdx), rows: trainRows };
     }
 
@@ -105,7 +124,13 @@ export class Trainer {
     const batches = Math.ceil(rows / batchSize);
     const keys = ['loss', ...compiled.metrics.keys];
     const history = new History({
-      epochs, batchSize, samples: rows, validationSamples: validation?.rows ?? 0, steps: batches, seed, metrics: keys,
+      epochs,
+      batchSize,
+      samples: rows,
+      validationSamples: validation?.rows ?? 0,
+      steps: batches,
+      seed,
+      metrics: keys,
     });
     const perBatch = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
     for (const c of callbacks) {
@@ -120,7 +145,8 @@ export class Trainer {
       await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
       const indices = shuffle ? rng.permutation(rows) : identity(rows);
       const values = new Float64Array(batches * keys.length);
-      const run = (first: number, last: number) => this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
+      const run = (first: number, last: number) =>
+        this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
       if (perBatch) {
         for (let b = 0; b < batches; b++) {
           const size = Math.min(batchSize, rows - b * batchSize);
@@ -174,8 +200,15 @@ export class Trainer {
 
   /** Runs batches first … last−1 and stores their values; the optimizer counts the updates. */
   private async trainBatches(
-    executor: Executor, optimizer: Optimizer, data: { x: Float32Array; y: Float32Array }, indices: Int32Array,
-    batchSize: number, first: number, last: number, values: Float64Array, width: number,
+    executor: Executor,
+    optimizer: Optimizer,
+    data: { x: Float32Array; y: Float32Array },
+    indices: Int32Array,
+    batchSize: number,
+    first: number,
+    last: number,
+    values: Float64Array,
+    width: number,
   ): Promise<void> {
     this.model.busy = true;
     try {
@@ -216,10 +249,12 @@ function callbackList(fn: string, v: unknown): Callback[] {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   list.forEach((c, i) => {
-    if (c === null || typeof c !== 'object') throw new TypeError(`${fn}: callbacks[${i}] must be an object with hooks (onEpochEnd, …), got ${describe(c)}`);
+    if (c === null || typeof c !== 'object')
+      throw new TypeError(`${fn}: callbacks[${i}] must be an object with hooks (onEpochEnd, …), got ${describe(c)}`);
     for (const hook of HOOKS) {
       const h = (c as Record<string, unknown>)[hook];
-      if (h !== undefined && typeof h !== 'function') throw new TypeError(`${fn}: callbacks[${i}].${hook} must be a function, got ${describe(h)}`);
+      if (h !== undefined && typeof h !== 'function')
+        throw new TypeError(`${fn}: callbacks[${i}].${hook} must be a function, got ${describe(h)}`);
     }
   });
   return list as Callback[];
