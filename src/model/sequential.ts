@@ -51,6 +51,8 @@ export class Sequential {
   private executors = new Map<Backend, Executor>();
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
+  /** True from the start to the end of fit. */
+  fitting = false;
 
   constructor(args?: SequentialArgs | Layer[]) {
     const o = Array.isArray(args) ? { layers: args } : checkOptions('sequential', args, ['layers', 'name', 'seed']);
@@ -65,6 +67,7 @@ export class Sequential {
 
   /** Appends a layer; the first must declare inputShape. Builds its weights right away. */
   add(layer: Layer): void {
+    this.checkIdle('add');
     if (!(layer instanceof Layer))
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
     if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
@@ -129,6 +132,7 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    this.checkIdle('compile');
     const o = checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
     if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
@@ -337,6 +341,11 @@ export class Sequential {
       this.executors.set(backend, executor);
     }
     return executor;
+  }
+
+  /** Throws while fit runs: the model may not change under the loop. */
+  checkIdle(fn: string): void {
+    if (this.fitting) throw new Error(`${fn}: ${this.name} is training (await its fit first)`);
   }
 
   private invalidate(): void {

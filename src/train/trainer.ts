@@ -8,11 +8,11 @@
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
 import { bool, checkOptions, numberIn, positiveInt, seedValue } from '../model/options';
-import { type CompileArgs, type Sequential, yieldToEventLoop } from '../model/sequential';
+import { type CompileArgs, type Compiled, type Sequential, yieldToEventLoop } from '../model/sequential';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
-import { gatherRows, type Targets, targetWidth } from './data';
+import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
 import type { Executor } from './plan';
 
@@ -74,6 +74,7 @@ export class Trainer {
     const fn = 'fit';
     const model = this.model;
     const compiled = model.requireCompiled(fn);
+    model.checkIdle(fn);
     const o = checkOptions(fn, options, FIT_OPTIONS);
     const epochs = o.epochs === undefined ? 1 : positiveInt(fn, 'epochs', o.epochs);
     const batchSize = o.batchSize === undefined ? 32 : positiveInt(fn, 'batchSize', o.batchSize);
@@ -118,6 +119,32 @@ export class Trainer {
     }
 
     // Everything is checked: from here on the weights may change.
+    model.fitting = true;
+    try {
+      const settings = { epochs, batchSize, shuffle, verbose, seed, batchLoss, callbacks, rng, compiled };
+      return await this.loop(model, data, validation, settings);
+    } finally {
+      model.fitting = false;
+    }
+  }
+
+  private async loop(
+    model: Sequential,
+    data: Dataset,
+    validation: Dataset | null,
+    s: {
+      epochs: number;
+      batchSize: number;
+      shuffle: boolean;
+      verbose: number;
+      seed: number;
+      batchLoss: boolean;
+      callbacks: Callback[];
+      rng: Random;
+      compiled: Compiled;
+    },
+  ): Promise<History> {
+    const { epochs, batchSize, shuffle, verbose, seed, batchLoss, callbacks, rng, compiled } = s;
     const executor = model.executor();
     const optimizer = compiled.optimizer;
     const rows = data.rows;

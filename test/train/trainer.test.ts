@@ -282,3 +282,18 @@ describe('callbacks', () => {
     expect(nn.callbacks.earlyStopping({ monitor: 'val_accuracy' }).mode).toBe('max');
   });
 });
+
+describe('while fit runs', () => {
+  it('a second fit, compile or add on the same model is refused; the first fit is unharmed', async () => {
+    const { x, y } = blobs(200);
+    const m = model();
+    const first = m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 1 });
+    await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow('fit: sequential_');
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse' })).toThrow('compile: sequential_');
+    expect(() => m.add(nn.layers.dense({ units: 2 }))).toThrow('is training (await its fit first)');
+    const h = await first;
+    expect(h.epoch).toEqual([0, 1]);
+    const again = await m.fit(x, y, { epochs: 1, verbose: 0, seed: 1 });
+    expect(again.epoch).toEqual([0]);
+  });
+});
