@@ -1,7 +1,9 @@
 // The training step of network.h, operation for operation the one of src/train/executor-js.ts
 // (read that file for the why). Differences are only where they cannot change a bit: a dense
 // layer with a linear activation uses z as its output (the twin copies it), and the bias
-// gradient is written by add_column_sums after a fill, as there.
+// gradient is written by add_column_sums after a fill, as there. One deliberate difference:
+// Adam/AdamW use the float32 AVX2 update of adam_f32.h (the shared kernel computes in double,
+// ~5× slower), so weights differ from the twin's by float32 rounding of the update.
 #include "kernels/train/network.h"
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "kernels/gemm/gemm.h"
 #include "kernels/optim.h"
 #include "kernels/softmax.h"
+#include "kernels/train/adam_f32.h"
 
 namespace nativenn::train {
 namespace {
@@ -248,10 +251,10 @@ void Network::update(int64_t t) {
         momentum_update(param.data, g, s[0], param.size, lr, o.momentum, o.nesterov);
         break;
       case OptimizerKind::kAdam:
-        adam_update(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, 0);
+        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, 0);
         break;
       case OptimizerKind::kAdamW:
-        adam_update(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, o.weight_decay);
+        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, o.weight_decay);
         break;
       case OptimizerKind::kRmsprop:
         rmsprop_update(param.data, g, s[0], s[1], param.size, lr, o.rho, o.momentum, o.epsilon);
