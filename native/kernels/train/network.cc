@@ -17,6 +17,7 @@
 #include "kernels/optim.h"
 #include "kernels/softmax.h"
 #include "kernels/train/adam_f32.h"
+#include "kernels/train/fused.h"
 
 namespace nativenn::train {
 namespace {
@@ -30,7 +31,9 @@ void activate(int kind, float* out, const float* z, int64_t rows, int64_t cols, 
 
 void activate_backward(int kind, float* dz, const float* dy, const float* z, const float* y, int64_t rows,
                        int64_t cols, double alpha) {
-  if (kind == kSoftmax)
+  if (kind == static_cast<int>(Activation::kRelu) && dz != dy)
+    relu_backward(dz, dy, z, rows * cols);
+  else if (kind == kSoftmax)
     softmax_backward(dz, dy, y, rows, cols);
   else
     activation_backward(static_cast<Activation>(kind), dz, dy, z, y, rows * cols, alpha);
@@ -112,8 +115,12 @@ const float* Network::forward(const float* x, int64_t rows, bool training, int64
     if (l.kind == LayerKind::kDense) {
       float* z = pre_[i];
       sgemm(false, false, rows, l.units, l.inputs, 1.0f, cur, l.inputs, l.kernel, l.units, 0.0f, z, l.units);
-      if (l.bias) add_bias(z, l.bias, rows, l.units);
-      if (!skip && !aliases_output(l)) activate(l.activation, out_[i], z, rows, l.units, l.alpha);
+      if (!skip && l.activation == static_cast<int>(Activation::kRelu)) {
+        bias_relu_forward(out_[i], z, l.bias, rows, l.units);  // one pass instead of two
+      } else {
+        if (l.bias) add_bias(z, l.bias, rows, l.units);
+        if (!skip && !aliases_output(l)) activate(l.activation, out_[i], z, rows, l.units, l.alpha);
+      }
       cur = out_[i];
     } else if (l.kind == LayerKind::kActivation) {
       if (!skip) activate(l.activation, out_[i], cur, rows, l.units, l.alpha);
