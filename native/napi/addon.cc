@@ -7,18 +7,11 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
-<<<<<<< HEAD
   RegisterActivations(env, exports);
   RegisterLosses(env, exports);
   RegisterDropout(env, exports);
   RegisterOptim(env, exports);
   RegisterTrain(env, exports);
-=======
-  RegisterOptim(env, exports);
-  RegisterActivations(env, exports);
-  RegisterLosses(env, exports);
-  RegisterDropout(env, exports);
->>>>>>> main
   return exports;
 }
 

@@ -5,17 +5,10 @@
 namespace nativenn::glue {
 
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
-<<<<<<< HEAD
 void RegisterActivations(Napi::Env env, Napi::Object exports);
 void RegisterLosses(Napi::Env env, Napi::Object exports);
 void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterTrain(Napi::Env env, Napi::Object exports);
-=======
-void RegisterOptim(Napi::Env env, Napi::Object exports);
-void RegisterActivations(Napi::Env env, Napi::Object exports);
-void RegisterLosses(Napi::Env env, Napi::Object exports);
-void RegisterDropout(Napi::Env env, Napi::Object exports);
->>>>>>> main
 
 }  // namespace nativenn::glue
