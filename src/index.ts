@@ -20,5 +20,5 @@ export * as callbacks from './callbacks';
 export * as datasets from './data/datasets';
 export * as data from './data';
 export { loadModel } from './io/load';
-export { ModelFileError } from './io/strict';
 export type { SaveOptions, SaveResult } from './io/save';
+export { ModelFileError } from './io/strict';

@@ -7,8 +7,8 @@ import type { Tensor } from '../tensor';
 import { type Callback, type Logs, monitorMode } from './callback';
 
 export type { Callback, Logs } from './callback';
-export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint';
 export type { ModelCheckpointArgs } from './model-checkpoint';
+export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint';
 
 const warned = new Set<string>();
 function warnMissing(fn: string, monitor: string, logs: Logs): void {

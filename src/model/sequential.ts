@@ -5,6 +5,7 @@
 
 import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
+import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
 import { type CompiledMetrics, getMetrics } from '../metrics';
@@ -18,7 +19,6 @@ import { type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
 import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
 import { summaryText } from './summary';
-import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 
 export interface SequentialArgs {
   layers?: Layer[];

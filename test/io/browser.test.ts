@@ -13,15 +13,26 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { maxAbsDiff, seededValues, tempDir } from './tfjs-files';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) =>
+  existsSync(p),
+);
 const TFJS_BUNDLE = path.join(__dirname, '../../node_modules/@tensorflow/tfjs/dist/tf.min.js');
 
 function serve(root: string): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
-    const file = path.join(root, path.normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^(\.\.[/\\])+/, ''));
+    const file = path.join(
+      root,
+      path.normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^(\.\.[/\\])+/, ''),
+    );
     try {
       const body = await fsp.readFile(file);
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      const type = file.endsWith('.html')
+        ? 'text/html'
+        : file.endsWith('.js')
+          ? 'text/javascript'
+          : file.endsWith('.json')
+            ? 'application/json'
+            : 'application/octet-stream';
       res.writeHead(200, { 'content-type': type }).end(body);
     } catch {
       res.writeHead(404).end();
@@ -43,13 +54,19 @@ describe.skipIf(!CHROMIUM)('a browser page loads a model saved by nativenn', () 
     });
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const y = new Float32Array(64 * 4).map((_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0));
-    await model.fit(nn.tensor2d(seededValues(64 * 8, 1), [64, 8]), nn.tensor2d(y, [64, 4]), { epochs: 3, seed: 2, verbose: 0 });
+    await model.fit(nn.tensor2d(seededValues(64 * 8, 1), [64, 8]), nn.tensor2d(y, [64, 4]), {
+      epochs: 3,
+      seed: 2,
+      verbose: 0,
+    });
 
     const root = await tempDir();
     await model.save(path.join(root, 'digits-model'));
     await fsp.copyFile(TFJS_BUNDLE, path.join(root, 'tf.min.js'));
     const x = Array.from(seededValues(5 * 8, 9));
-    await fsp.writeFile(path.join(root, 'index.html'), `<!doctype html><html><body><pre id="out">pending</pre>
+    await fsp.writeFile(
+      path.join(root, 'index.html'),
+      `<!doctype html><html><body><pre id="out">pending</pre>
 <script src="/tf.min.js"></script>
 <script>
   (async () => {
@@ -58,14 +75,19 @@ describe.skipIf(!CHROMIUM)('a browser page loads a model saved by nativenn', () 
     // dataSync: headless Chromium's dump does not wait for an async WebGL read-back
     document.getElementById('out').textContent = JSON.stringify(Array.from(p.dataSync()));
   })().catch((e) => { document.getElementById('out').textContent = 'error: ' + e.message; });
-</script></body></html>`);
+</script></body></html>`,
+    );
 
     const server = await serve(root);
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`;
       const dom = await new Promise<string>((resolve, reject) => {
-        execFile(CHROMIUM as string, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', url],
-          { timeout: 60_000, maxBuffer: 1 << 24 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        execFile(
+          CHROMIUM as string,
+          ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', url],
+          { timeout: 60_000, maxBuffer: 1 << 24 },
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        );
       });
       const text = /<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1] ?? dom.slice(0, 300);
       expect(text.slice(0, 200)).toMatch(/^\[/);
