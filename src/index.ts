@@ -4,3 +4,5 @@ export {
 } from './backend';
 export type { ActivationName, Backend, BackendName, LossName } from './backend';
 export { Tensor, tensor2d } from './tensor';
+export * as datasets from './data/datasets';
+export * as data from './data';
