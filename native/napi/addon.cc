@@ -7,6 +7,9 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
+  RegisterActivations(env, exports);
+  RegisterLosses(env, exports);
+  RegisterDropout(env, exports);
   RegisterOptim(env, exports);
   return exports;
 }

@@ -1,0 +1,107 @@
+/** Files written by TensorFlow.js itself decode into the right spec, weights and optimizer state. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { matchWeights } from '../../src/io/weight-names';
+import { readModelFiles } from '../../src/io/validate-files';
+import { packWeights, unpackWeights } from '../../src/io/weights';
+import { seededValues, tempDir, tfReady, tfjsSaveToDir } from './tfjs-files';
+
+type TF = Awaited<ReturnType<typeof tfReady>>;
+let tf: TF;
+beforeAll(async () => {
+  tf = await tfReady();
+});
+
+function buildTfjsModel(optimizer: ReturnType<TF['train']['adam']>) {
+  const m = tf.sequential();
+  m.add(tf.layers.dense({ units: 6, activation: 'relu', inputShape: [4], kernelRegularizer: tf.regularizers.l1l2({ l1: 0.001, l2: 0.002 }) }));
+  m.add(tf.layers.dropout({ rate: 0.25 }));
+  m.add(tf.layers.dense({ units: 5, useBias: false }));
+  m.add(tf.layers.leakyReLU({ alpha: 0.15 }));
+  m.add(tf.layers.dense({ units: 4, activation: 'tanh' }));
+  m.add(tf.layers.elu());
+  m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+  m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+async function trainTfjs(m: ReturnType<typeof buildTfjsModel>) {
+  const x = tf.tensor2d(seededValues(32 * 4, 1), [32, 4]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32'), 3);
+  await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+}
+
+describe('weights.bin packing', () => {
+  it('round-trips float32 and int32 little-endian in manifest order with no header', () => {
+    const a = Float32Array.of(1.5, -2, 3.25, Number.MIN_VALUE);
+    const it32 = Int32Array.of(123456);
+    const { specs, bytes } = packWeights([
+      { name: 'a', shape: [2, 2], data: a },
+      { name: 'iter', shape: [], data: it32, group: 'optimizer' },
+    ]);
+    expect(bytes.byteLength).toBe(20);
+    expect(new DataView(bytes.buffer).getFloat32(4, true)).toBe(-2);
+    expect(new DataView(bytes.buffer).getInt32(16, true)).toBe(123456);
+    expect(specs[1]).toEqual({ name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' });
+    const back = unpackWeights(specs, bytes);
+    expect(Array.from(back[0].data)).toEqual(Array.from(a));
+    expect(back[1].data).toBeInstanceOf(Int32Array);
+    expect(back[1].data[0]).toBe(123456);
+    expect(() => unpackWeights(specs, bytes.subarray(0, 16))).toThrow(/describes 20 bytes/);
+  });
+});
+
+describe('reading files written by tfjs', () => {
+  for (const shardBytes of [undefined, 40]) {
+    it(`decodes topology, weights and Adam state (${shardBytes ? 'split into 40-byte shards' : 'one weights.bin'})`, async () => {
+      const m = buildTfjsModel(tf.train.adam(0.01));
+      await trainTfjs(m);
+      const dir = await tempDir();
+      await tfjsSaveToDir(m, dir, { shardBytes, includeOptimizer: true });
+      const files = await readModelFiles(dir);
+      const { spec } = files;
+      expect(spec.inputs).toBe(4);
+      expect(spec.layers.map((l) => `${l.kind}:${'activation' in l ? l.activation : ''}`)).toEqual([
+        'dense:relu', 'dropout:', 'dense:linear', 'activation:leakyRelu', 'dense:tanh', 'activation:elu', 'dense:softmax',
+      ]);
+      expect(spec.layers[0]).toMatchObject({ units: 6, l1: 0.001, l2: 0.002, useBias: true });
+      expect(spec.layers[2]).toMatchObject({ units: 5, useBias: false });
+      expect(spec.layers[3]).toMatchObject({ alpha: 0.15 });
+      expect(spec.layers[1]).toMatchObject({ rate: 0.25 });
+      expect(spec.training).toMatchObject({ loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      expect(spec.training?.optimizer).toMatchObject({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999 });
+
+      const { params, optimizer } = matchWeights(spec, files.weights, dir);
+      const tfWeights = m.getWeights();
+      expect(params.length).toBe(tfWeights.length);
+      params.forEach((p, i) => expect(Array.from(p)).toEqual(Array.from(tfWeights[i].dataSync())));
+      // 2 epochs × 4 batches
+      expect(optimizer?.iterations).toBe(8);
+      const tfOpt = await m.optimizer.getWeights();
+      // tfjs order: iter, every m, every v
+      expect(Array.from(optimizer!.slots[0][0])).toEqual(Array.from(tfOpt[1].tensor.dataSync()));
+      expect(Array.from(optimizer!.slots[0][1])).toEqual(Array.from(tfOpt[1 + params.length].tensor.dataSync()));
+      expect(Array.from(optimizer!.slots[params.length - 1][1])).toEqual(Array.from(tfOpt[tfOpt.length - 1].tensor.dataSync()));
+    });
+  }
+
+  for (const [name, make, kind, slots] of [
+    ['SGD', () => tf.train.sgd(0.1), 'sgd', 0],
+    ['Momentum', () => tf.train.momentum(0.1, 0.8, true), 'momentum', 1],
+    ['RMSProp', () => tf.train.rmsprop(0.01, 0.95, 0.5), 'rmsprop', 2],
+    ['Adagrad', () => tf.train.adagrad(0.05), 'adagrad', 1],
+  ] as const) {
+    it(`decodes the ${name} optimizer config and its slots`, async () => {
+      const m = buildTfjsModel(make() as never);
+      await trainTfjs(m);
+      const dir = await tempDir();
+      await tfjsSaveToDir(m, dir, { includeOptimizer: true });
+      const files = await readModelFiles(dir);
+      expect(files.spec.training?.optimizer.kind).toBe(kind);
+      const { optimizer } = matchWeights(files.spec, files.weights, dir);
+      expect(optimizer?.iterations).toBe(8);
+      expect(optimizer?.slots[0].length).toBe(slots);
+      if (kind === 'rmsprop') expect(files.spec.training?.optimizer).toMatchObject({ rho: 0.95, momentum: 0.5 });
+      if (kind === 'momentum') expect(files.spec.training?.optimizer).toMatchObject({ momentum: 0.8, nesterov: true });
+    });
+  }
+});
