@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterLosses(env, exports);
   RegisterDropout(env, exports);
   RegisterOptim(env, exports);
+  RegisterTrain(env, exports);
   return exports;
 }
 

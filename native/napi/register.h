@@ -9,5 +9,6 @@ void RegisterActivations(Napi::Env env, Napi::Object exports);
 void RegisterLosses(Napi::Env env, Napi::Object exports);
 void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterTrain(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue
