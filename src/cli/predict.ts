@@ -66,7 +66,6 @@ export async function predict(argv: readonly string[]): Promise<void> {
   }
   if (o.data === undefined) throw new CliError('--data is required: a CSV file with the training columns, or digits');
   const { preprocess: p, modelDir } = await readRun(o.model as string);
-  useBackend(o.backend as string | undefined);
   let model: nn.Sequential;
   try {
     model = await nn.loadModel(modelDir);
@@ -74,6 +73,7 @@ export async function predict(argv: readonly string[]): Promise<void> {
     throw new CliError(`--model ${o.model}: ${(e as Error).message}`);
   }
   const data = o.data === 'digits' ? digitsRows(p) : await csvRows(o.data as string, p);
+  useBackend(o.backend as string | undefined);
   if (data.x.shape[1] !== model.inputSize) throw new CliError(`--model ${o.model}: the model takes ${model.inputSize} features, preprocess.json lists ${data.x.shape[1]}`);
   const outputs = await model.predictAsync(applyScaler(p.scaler, data.x));
   const rows = data.x.shape[0];

@@ -34,7 +34,6 @@ export async function train(argv: readonly string[]): Promise<void> {
   if (patience !== undefined && validationSplit === 0) {
     throw new CliError('--early-stopping watches val_loss: it needs --validation-split above 0');
   }
-  const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
   await checkOutDir(outDir, MODEL_DIR);
 
   const data = await loadTrainingData(o.data as string, o.label as string | undefined, o.task as Task | undefined);
@@ -58,6 +57,7 @@ export async function train(argv: readonly string[]): Promise<void> {
     throw new CliError(`--validation-split ${validationSplit} of ${rows.train.length} training rows leaves ${fitRows} to fit on and ${rows.train.length - fitRows} to validate; both need at least one`);
   }
 
+  const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
   const model = network({
     inputs: data.x.shape[1], hidden: o.hidden as number[], activation: o.activation as string,
     dropout: o.dropout as number, units: t.units, output: t.output, seed,

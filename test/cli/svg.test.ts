@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { historySvg, niceTicks } from '../../src/cli/svg';
 import { confusionMatrix, formatConfusion } from '../../src/cli/confusion';
-
-/** A strict-enough well-formedness check: every tag closes in order, attributes are quoted. */
-function assertWellFormed(xml: string): void {
-  const stack: string[] = [];
-  const tag = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
-  const body = xml.replace(/^<\?xml[^>]*\?>\s*/, '');
-  let last = 0;
-  for (let m = tag.exec(body); m; m = tag.exec(body)) {
-    expect(body.slice(last, m.index)).not.toMatch(/[<>]/);
-    last = tag.lastIndex;
-    if (m[1]) expect(stack.pop()).toBe(m[2]);
-    else if (!m[4]) stack.push(m[2]);
-  }
-  expect(body.slice(last).trim()).toBe('');
-  expect(stack).toEqual([]);
-}
+import { assertWellFormed } from './support';
 
 describe('loss.svg', () => {
   const history = {
