@@ -13,7 +13,9 @@ export interface KerasDigitsResult {
   seconds: number;
 }
 
-export async function run(options: { epochs?: number; seed?: number; verbose?: 0 | 1 } = {}): Promise<KerasDigitsResult> {
+export async function run(
+  options: { epochs?: number; seed?: number; verbose?: 0 | 1 } = {},
+): Promise<KerasDigitsResult> {
   const epochs = options.epochs ?? 100;
   const seed = options.seed ?? 42;
 
@@ -46,7 +48,9 @@ export async function run(options: { epochs?: number; seed?: number; verbose?: 0
   const seconds = (performance.now() - started) / 1000;
   const { loss, accuracy } = model.evaluate(xTest, yTest);
   if (options.verbose !== 0) {
-    console.log(`test loss ${loss.toFixed(4)}, test accuracy ${(accuracy * 100).toFixed(2)}% (${epochs} epochs in ${seconds.toFixed(2)} s, backend ${nn.getBackend().name})`);
+    console.log(
+      `test loss ${loss.toFixed(4)}, test accuracy ${(accuracy * 100).toFixed(2)}% (${epochs} epochs in ${seconds.toFixed(2)} s, backend ${nn.getBackend().name})`,
+    );
   }
   return { history, testAccuracy: accuracy, seconds };
 }

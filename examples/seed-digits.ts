@@ -15,7 +15,9 @@ export interface SeedDigitsResult {
   seconds: number;
 }
 
-export async function run(options: { epochs?: number; seed?: number; log?: (line: string) => void } = {}): Promise<SeedDigitsResult> {
+export async function run(
+  options: { epochs?: number; seed?: number; log?: (line: string) => void } = {},
+): Promise<SeedDigitsResult> {
   const epochs = options.epochs ?? 1000;
   const seed = options.seed ?? 42;
   const log = options.log ?? console.log;
@@ -58,19 +60,25 @@ export async function run(options: { epochs?: number; seed?: number; log?: (line
     validationData: [xTest, yTest],
     verbose: 0,
     seed,
-    callbacks: [{
-      onEpochEnd: (epoch, logs) => {
-        if ((epoch + 1) % every === 0 || epoch === 0) {
-          log(`epoch ${String(epoch + 1).padStart(4)}  train loss ${logs.loss.toFixed(4)}  test loss ${logs.val_loss.toFixed(4)}`);
-        }
+    callbacks: [
+      {
+        onEpochEnd: (epoch, logs) => {
+          if ((epoch + 1) % every === 0 || epoch === 0) {
+            log(
+              `epoch ${String(epoch + 1).padStart(4)}  train loss ${logs.loss.toFixed(4)}  test loss ${logs.val_loss.toFixed(4)}`,
+            );
+          }
+        },
       },
-    }],
+    ],
   });
   const seconds = (performance.now() - started) / 1000;
 
   // 8. Test accuracy.
   const { accuracy } = trainer.evaluate(xTest, yTest);
-  log(`test accuracy ${(accuracy * 100).toFixed(2)}%  (${epochs} epochs in ${seconds.toFixed(2)} s, backend ${nn.getBackend().name})`);
+  log(
+    `test accuracy ${(accuracy * 100).toFixed(2)}%  (${epochs} epochs in ${seconds.toFixed(2)} s, backend ${nn.getBackend().name})`,
+  );
   return { trainLoss: history.history.loss, testLoss: history.history.val_loss, testAccuracy: accuracy, seconds };
 }
 

@@ -21,3 +21,4 @@ export * as datasets from './data/datasets';
 export * as data from './data';
 export { loadModel } from './io/load';
 export type { SaveOptions, SaveResult } from './io/save';
+export { ModelFileError } from './io/strict';

@@ -12,11 +12,12 @@ enum class Activation : int { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu,
 constexpr int kActivationCount = 8;
 
 // Stable logistic in double: never exponentiates a positive number, so it is finite (0 or 1 at
-// the extremes) for every input. The losses use it too.
+// the extremes) for every input. The same values as the twin's two branches (1/(1 + e^−x) for
+// x ≥ 0, e^x/(1 + e^x) below), written with one exp and a select, which does not mispredict on
+// mixed signs. The losses use it too.
 inline double stable_sigmoid(double x) {
-  if (x >= 0) return 1 / (1 + std::exp(-x));
-  double e = std::exp(x);
-  return e / (1 + e);
+  double e = std::exp(-std::abs(x));
+  return (x >= 0 ? 1.0 : e) / (1 + e);
 }
 
 // out (n) = f(x) elementwise; out may alias x. alpha: leakyRelu's slope, elu's scale.

@@ -19,8 +19,7 @@ inline uint32_t dropout_hash(uint32_t seed, uint32_t i) {
 
 // Elements [i0, i1) of: mask[i] = 0 with probability rate else 1/(1 − rate), out = x · mask.
 // rate in [0, 1), n ≤ 2^31 − 1 (checked by the caller). out may alias x.
-void dropout_forward_range(float* out, float* mask, const float* x, double rate, uint32_t seed, int64_t i0,
-                           int64_t i1);
+void dropout_forward_range(float* out, float* mask, const float* x, double rate, uint32_t seed, int64_t i0, int64_t i1);
 void dropout_forward(float* out, float* mask, const float* x, int64_t n, double rate, uint32_t seed);
 
 }  // namespace nativenn

@@ -21,8 +21,7 @@ inline int64_t class_index(const float* target, int64_t r) { return static_cast<
 
 }  // namespace
 
-double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0,
-                int64_t r1) {
+double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
   (void)rows;
   const int64_t i0 = r0 * cols, i1 = r1 * cols;
   double sum = 0;
@@ -93,7 +92,8 @@ void loss_backward_rows(Loss kind, float* grad, const float* pred, const float* 
       for (int64_t i = i0; i < i1; i++) grad[i] = static_cast<float>((stable_sigmoid(pred[i]) - target[i]) / count);
       return;
     case Loss::kCategoricalCrossentropy:
-      for (int64_t i = i0; i < i1; i++) grad[i] = static_cast<float>(-static_cast<double>(target[i]) / clip(pred[i]) / n_rows);
+      for (int64_t i = i0; i < i1; i++)
+        grad[i] = static_cast<float>(-static_cast<double>(target[i]) / clip(pred[i]) / n_rows);
       return;
     case Loss::kSparseCategoricalCrossentropy:
       for (int64_t r = r0; r < r1; r++) {
@@ -113,6 +113,7 @@ double softmax_cross_entropy_rows(float* probs, float* grad, const float* logits
                                   int64_t cols, bool sparse, int64_t r0, int64_t r1) {
   const double n_rows = static_cast<double>(rows);
   double total = 0;
+  if (cols == 0) return 0;  // empty rows add nothing (sparse targets need cols ≥ 1 anyway)
   for (int64_t r = r0; r < r1; r++) {
     const float* z = logits + r * cols;
     float* p = probs + r * cols;
@@ -141,10 +142,12 @@ double softmax_cross_entropy_rows(float* probs, float* grad, const float* logits
         t_sum += t[c];
       }
     }
-    for (int64_t c = 0; c < cols; c++) {
-      p[c] = static_cast<float>(g[c] / sum);
-      double tc = sparse ? (c == label ? 1.0 : 0.0) : t[c];
-      g[c] = static_cast<float>((p[c] * t_sum - tc) / n_rows);
+    for (int64_t c = 0; c < cols; c++) p[c] = static_cast<float>(g[c] / sum);
+    if (sparse) {  // t is one-hot at label and Σt = 1
+      for (int64_t c = 0; c < cols; c++) g[c] = static_cast<float>(p[c] / n_rows);
+      g[label] = static_cast<float>((p[label] - 1.0) / n_rows);
+    } else {
+      for (int64_t c = 0; c < cols; c++) g[c] = static_cast<float>((p[c] * t_sum - t[c]) / n_rows);
     }
   }
   return total;
@@ -156,14 +159,16 @@ double softmax_cross_entropy(float* probs, float* grad, const float* logits, con
   return rows == 0 ? 0 : total / static_cast<double>(rows);
 }
 
-double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target,
-                                   int64_t count, int64_t i0, int64_t i1) {
+double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target, int64_t count,
+                                   int64_t i0, int64_t i1) {
   const double n = static_cast<double>(count);
   double total = 0;
   for (int64_t i = i0; i < i1; i++) {
     double z = logits[i], t = target[i];  // read before probs[i] is written: probs may alias logits
-    total += softplus(z) - z * t;
-    double p = stable_sigmoid(z);
+    // softplus(z) and sigmoid(z) share e^−|z|: the twin's two functions, one exp.
+    double e = std::exp(-std::abs(z));
+    total += (std::max(z, 0.0) + std::log1p(e)) - z * t;
+    double p = (z >= 0 ? 1.0 : e) / (1 + e);
     probs[i] = static_cast<float>(p);
     grad[i] = static_cast<float>((p - t) / n);
   }

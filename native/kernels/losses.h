@@ -25,8 +25,7 @@ constexpr int kLossCount = 5;
 // the caller. Dense targets are (rows, cols) like pred.
 
 // Sum of the per-element (per-row for sparse) losses over rows [r0, r1).
-double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0,
-                int64_t r1);
+double loss_sum(Loss kind, const float* pred, const float* target, int64_t rows, int64_t cols, int64_t r0, int64_t r1);
 // What loss_sum is divided by for the mean; 0 means the mean is 0 (empty batch).
 double loss_denominator(Loss kind, int64_t rows, int64_t cols);
 // The mean loss over the batch.
@@ -49,8 +48,8 @@ double softmax_cross_entropy(float* probs, float* grad, const float* logits, con
 // Fused sigmoid + binary cross-entropy over elements [i0, i1) of count = rows·cols:
 // probs = sigmoid(logits), grad = (probs − target)/count; returns the partial loss sum.
 // probs may alias logits.
-double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target,
-                                   int64_t count, int64_t i0, int64_t i1);
+double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logits, const float* target, int64_t count,
+                                   int64_t i0, int64_t i1);
 // The whole batch: returns the mean loss.
 double sigmoid_cross_entropy(float* probs, float* grad, const float* logits, const float* target, int64_t rows,
                              int64_t cols);

@@ -20,10 +20,12 @@ void softmax_row(float* out, const float* x, int64_t cols) {
 }
 
 void softmax_forward(float* out, const float* x, int64_t rows, int64_t cols) {
+  if (cols == 0) return;  // nothing to write; do not spin over up to 2^31 empty rows
   for (int64_t r = 0; r < rows; r++) softmax_row(out + r * cols, x + r * cols, cols);
 }
 
 void softmax_backward(float* dx, const float* dy, const float* y, int64_t rows, int64_t cols) {
+  if (cols == 0) return;
   for (int64_t r = 0; r < rows; r++) {
     const float* g = dy + r * cols;
     const float* p = y + r * cols;

@@ -1,8 +1,9 @@
 /** Callback hooks (TensorFlow.js / Keras names). Any plain object with some of these methods is a
  *  callback; hooks may be async (fit awaits them). Defining onBatchBegin/onBatchEnd makes fit run
  *  batch by batch (slower); without them whole epochs run in one executor call. */
-import type { HistoryParams } from '../train/history';
+
 import type { Sequential } from '../model/sequential';
+import type { HistoryParams } from '../train/history';
 
 export type Logs = Record<string, number>;
 
@@ -17,7 +18,16 @@ export interface Callback {
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
-export const HOOKS = ['setModel', 'setParams', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+export const HOOKS = [
+  'setModel',
+  'setParams',
+  'onTrainBegin',
+  'onTrainEnd',
+  'onEpochBegin',
+  'onEpochEnd',
+  'onBatchBegin',
+  'onBatchEnd',
+] as const;
 
 /** Which value a monitor improves by: accuracy-like keys go up, the rest (losses) go down. */
 export function monitorMode(fn: string, mode: unknown, monitor: string): 'min' | 'max' {

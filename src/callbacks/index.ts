@@ -1,20 +1,23 @@
 /** nn.callbacks: the built-in callbacks (Keras semantics and defaults). */
-import type { Sequential } from '../model/sequential';
-import { checkOptions, numberIn, str } from '../model/options';
-import type { Tensor } from '../tensor';
+
 import { describe } from '../backend/check';
+import { checkOptions, numberIn, str } from '../model/options';
+import type { Sequential } from '../model/sequential';
+import type { Tensor } from '../tensor';
 import { type Callback, type Logs, monitorMode } from './callback';
 
 export type { Callback, Logs } from './callback';
-export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint';
 export type { ModelCheckpointArgs } from './model-checkpoint';
+export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint';
 
 const warned = new Set<string>();
 function warnMissing(fn: string, monitor: string, logs: Logs): void {
   const key = `${fn}:${monitor}`;
   if (warned.has(key)) return;
   warned.add(key);
-  console.warn(`${fn}: monitor "${monitor}" is not in the epoch logs (${Object.keys(logs).join(', ')}); it does nothing`);
+  console.warn(
+    `${fn}: monitor "${monitor}" is not in the epoch logs (${Object.keys(logs).join(', ')}); it does nothing`,
+  );
 }
 
 function requireModel(fn: string, model: Sequential | null): Sequential {
@@ -38,15 +41,32 @@ export class EarlyStopping implements Callback {
   private bestWeights: Tensor[] | null = null;
   private model: Sequential | null = null;
 
-  constructor(args?: { monitor?: string; minDelta?: number; patience?: number; mode?: 'auto' | 'min' | 'max'; baseline?: number; restoreBestWeights?: boolean }) {
+  constructor(args?: {
+    monitor?: string;
+    minDelta?: number;
+    patience?: number;
+    mode?: 'auto' | 'min' | 'max';
+    baseline?: number;
+    restoreBestWeights?: boolean;
+  }) {
     const fn = 'earlyStopping';
-    const o = checkOptions(fn, args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']);
+    const o = checkOptions(fn, args, [
+      'monitor',
+      'minDelta',
+      'patience',
+      'mode',
+      'baseline',
+      'restoreBestWeights',
+      'verbose',
+    ]);
     this.monitor = o.monitor === undefined ? 'val_loss' : str(fn, 'monitor', o.monitor);
     this.minDelta = o.minDelta === undefined ? 0 : Math.abs(numberIn(fn, 'minDelta', o.minDelta, -Infinity));
     this.patience = o.patience === undefined ? 0 : numberIn(fn, 'patience', o.patience, 0);
-    if (!Number.isInteger(this.patience)) throw new RangeError(`${fn}: patience must be an integer ≥ 0, got ${this.patience}`);
+    if (!Number.isInteger(this.patience))
+      throw new RangeError(`${fn}: patience must be an integer ≥ 0, got ${this.patience}`);
     this.mode = monitorMode(fn, o.mode, this.monitor);
-    this.baseline = o.baseline === undefined || o.baseline === null ? null : numberIn(fn, 'baseline', o.baseline, -Infinity);
+    this.baseline =
+      o.baseline === undefined || o.baseline === null ? null : numberIn(fn, 'baseline', o.baseline, -Infinity);
     if (o.restoreBestWeights !== undefined && typeof o.restoreBestWeights !== 'boolean') {
       throw new TypeError(`${fn}: restoreBestWeights must be a boolean, got ${describe(o.restoreBestWeights)}`);
     }
@@ -72,7 +92,10 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: Logs): void {
     const model = requireModel('earlyStopping', this.model);
     const current = logs[this.monitor];
-    if (current === undefined) return warnMissing('earlyStopping', this.monitor, logs);
+    if (current === undefined) {
+      warnMissing('earlyStopping', this.monitor, logs);
+      return;
+    }
     if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = model.getWeights();
     this.wait += 1;
     if (this.improves(current, this.best)) {
@@ -96,7 +119,10 @@ export class EarlyStopping implements Callback {
 export class LearningRateScheduler implements Callback {
   private model: Sequential | null = null;
   constructor(readonly schedule: (epoch: number, lr: number) => number) {
-    if (typeof schedule !== 'function') throw new TypeError(`learningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describe(schedule)}`);
+    if (typeof schedule !== 'function')
+      throw new TypeError(
+        `learningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describe(schedule)}`,
+      );
   }
   setModel(model: Sequential): void {
     this.model = model;
@@ -106,7 +132,9 @@ export class LearningRateScheduler implements Callback {
     if (!optimizer) return;
     const lr = this.schedule(epoch, optimizer.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new RangeError(`learningRateScheduler: the schedule returned ${describe(lr)} for epoch ${epoch}; it must return a finite number ≥ 0`);
+      throw new RangeError(
+        `learningRateScheduler: the schedule returned ${describe(lr)} for epoch ${epoch}; it must return a finite number ≥ 0`,
+      );
     }
     optimizer.learningRate = lr;
   }
@@ -126,9 +154,26 @@ export class ReduceLROnPlateau implements Callback {
   private cooldownCounter = 0;
   private model: Sequential | null = null;
 
-  constructor(args?: { monitor?: string; factor?: number; patience?: number; mode?: 'auto' | 'min' | 'max'; minDelta?: number; cooldown?: number; minLr?: number }) {
+  constructor(args?: {
+    monitor?: string;
+    factor?: number;
+    patience?: number;
+    mode?: 'auto' | 'min' | 'max';
+    minDelta?: number;
+    cooldown?: number;
+    minLr?: number;
+  }) {
     const fn = 'reduceLROnPlateau';
-    const o = checkOptions(fn, args, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr', 'verbose']);
+    const o = checkOptions(fn, args, [
+      'monitor',
+      'factor',
+      'patience',
+      'mode',
+      'minDelta',
+      'cooldown',
+      'minLr',
+      'verbose',
+    ]);
     this.monitor = o.monitor === undefined ? 'val_loss' : str(fn, 'monitor', o.monitor);
     this.factor = o.factor === undefined ? 0.1 : numberIn(fn, 'factor', o.factor, 0, 1, true);
     this.patience = o.patience === undefined ? 10 : numberIn(fn, 'patience', o.patience, 0);
@@ -148,7 +193,10 @@ export class ReduceLROnPlateau implements Callback {
   onEpochEnd(_epoch: number, logs: Logs): void {
     const optimizer = requireModel('reduceLROnPlateau', this.model).optimizer;
     const current = logs[this.monitor];
-    if (current === undefined) return warnMissing('reduceLROnPlateau', this.monitor, logs);
+    if (current === undefined) {
+      warnMissing('reduceLROnPlateau', this.monitor, logs);
+      return;
+    }
     if (!optimizer) return;
     if (this.cooldownCounter > 0) {
       this.cooldownCounter -= 1;
@@ -189,6 +237,8 @@ export class TerminateOnNaN implements Callback {
 }
 
 export const earlyStopping = (args?: ConstructorParameters<typeof EarlyStopping>[0]) => new EarlyStopping(args);
-export const learningRateScheduler = (schedule: (epoch: number, lr: number) => number) => new LearningRateScheduler(schedule);
-export const reduceLROnPlateau = (args?: ConstructorParameters<typeof ReduceLROnPlateau>[0]) => new ReduceLROnPlateau(args);
+export const learningRateScheduler = (schedule: (epoch: number, lr: number) => number) =>
+  new LearningRateScheduler(schedule);
+export const reduceLROnPlateau = (args?: ConstructorParameters<typeof ReduceLROnPlateau>[0]) =>
+  new ReduceLROnPlateau(args);
 export const terminateOnNaN = () => new TerminateOnNaN();

@@ -7,8 +7,8 @@
  * one folder per epoch; without it the same folder is replaced each time.
  */
 import { describe } from '../backend/check';
-import type { Sequential } from '../model/sequential';
 import { bool, checkOptions, str } from '../model/options';
+import type { Sequential } from '../model/sequential';
 import { type Callback, type Logs, monitorMode } from './callback';
 
 export interface ModelCheckpointArgs {
@@ -71,7 +71,9 @@ export class ModelCheckpoint implements Callback {
       if (typeof value !== 'number' || Number.isNaN(value)) {
         if (!this.warned) {
           this.warned = true;
-          console.warn(`modelCheckpoint: monitor "${this.monitor}" is not in the epoch logs (${Object.keys(logs).join(', ')}); nothing is saved`);
+          console.warn(
+            `modelCheckpoint: monitor "${this.monitor}" is not in the epoch logs (${Object.keys(logs).join(', ')}); nothing is saved`,
+          );
         }
         return;
       }
@@ -92,6 +94,7 @@ export class ModelCheckpoint implements Callback {
 
 /** nn.callbacks.modelCheckpoint({ dir, monitor, saveBestOnly, mode, includeOptimizer }) */
 export function modelCheckpoint(args: ModelCheckpointArgs): ModelCheckpoint {
-  if (args === null || typeof args !== 'object') throw new TypeError(`modelCheckpoint: options must be an object, got ${describe(args)}`);
+  if (args === null || typeof args !== 'object')
+    throw new TypeError(`modelCheckpoint: options must be an object, got ${describe(args)}`);
   return new ModelCheckpoint(args);
 }

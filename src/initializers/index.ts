@@ -4,8 +4,9 @@
  * same weights everywhere. The *Normal variance-scaling ones draw from a normal truncated at two
  * standard deviations, scaled by 1/0.8796 so the variance is the intended one (as Keras does).
  */
-import { Random } from '../util/random';
+
 import { checkOptions, numberIn, resolveName, seedValue } from '../model/options';
+import type { Random } from '../util/random';
 
 export interface InitializerConfig {
   className: string;
@@ -28,7 +29,10 @@ export abstract class Initializer {
 
 class Constant extends Initializer {
   readonly className: string;
-  constructor(readonly value: number, className = 'Constant') {
+  constructor(
+    readonly value: number,
+    className = 'Constant',
+  ) {
     super();
     this.className = className;
   }
@@ -36,7 +40,9 @@ class Constant extends Initializer {
     out.fill(this.value);
   }
   override getConfig(): InitializerConfig {
-    return this.className === 'Constant' ? { className: 'Constant', config: { value: this.value } } : { className: this.className, config: {} };
+    return this.className === 'Constant'
+      ? { className: 'Constant', config: { value: this.value } }
+      : { className: this.className, config: {} };
   }
 }
 
@@ -53,8 +59,11 @@ const TRUNCATED_STD = 0.87962566103423978; // std of a standard normal truncated
 
 class VarianceScaling extends Initializer {
   constructor(
-    readonly className: string, readonly scale: number, readonly mode: FanMode,
-    readonly distribution: 'normal' | 'uniform', seed?: unknown,
+    readonly className: string,
+    readonly scale: number,
+    readonly mode: FanMode,
+    readonly distribution: 'normal' | 'uniform',
+    seed?: unknown,
   ) {
     super(seed);
   }
@@ -73,7 +82,11 @@ class VarianceScaling extends Initializer {
 
 class RandomNormal extends Initializer {
   readonly className = 'RandomNormal';
-  constructor(readonly mean: number, readonly stddev: number, seed?: unknown) {
+  constructor(
+    readonly mean: number,
+    readonly stddev: number,
+    seed?: unknown,
+  ) {
     super(seed);
   }
   fill(out: Float32Array, _fanIn: number, _fanOut: number, rng: Random): void {
@@ -86,7 +99,11 @@ class RandomNormal extends Initializer {
 
 class RandomUniform extends Initializer {
   readonly className = 'RandomUniform';
-  constructor(readonly minval: number, readonly maxval: number, seed?: unknown) {
+  constructor(
+    readonly minval: number,
+    readonly maxval: number,
+    seed?: unknown,
+  ) {
     super(seed);
   }
   fill(out: Float32Array, _fanIn: number, _fanOut: number, rng: Random): void {
@@ -97,15 +114,23 @@ class RandomUniform extends Initializer {
   }
 }
 
-interface SeedArgs { seed?: number }
+interface SeedArgs {
+  seed?: number;
+}
 const seedOnly = (fn: string, args: unknown) => checkOptions(fn, args, ['seed']).seed;
 
-export const glorotUniform = (args?: SeedArgs): Initializer => new VarianceScaling('GlorotUniform', 1, 'fanAvg', 'uniform', seedOnly('glorotUniform', args));
-export const glorotNormal = (args?: SeedArgs): Initializer => new VarianceScaling('GlorotNormal', 1, 'fanAvg', 'normal', seedOnly('glorotNormal', args));
-export const heNormal = (args?: SeedArgs): Initializer => new VarianceScaling('HeNormal', 2, 'fanIn', 'normal', seedOnly('heNormal', args));
-export const heUniform = (args?: SeedArgs): Initializer => new VarianceScaling('HeUniform', 2, 'fanIn', 'uniform', seedOnly('heUniform', args));
-export const leCunNormal = (args?: SeedArgs): Initializer => new VarianceScaling('LeCunNormal', 1, 'fanIn', 'normal', seedOnly('leCunNormal', args));
-export const leCunUniform = (args?: SeedArgs): Initializer => new VarianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', seedOnly('leCunUniform', args));
+export const glorotUniform = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('GlorotUniform', 1, 'fanAvg', 'uniform', seedOnly('glorotUniform', args));
+export const glorotNormal = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('GlorotNormal', 1, 'fanAvg', 'normal', seedOnly('glorotNormal', args));
+export const heNormal = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('HeNormal', 2, 'fanIn', 'normal', seedOnly('heNormal', args));
+export const heUniform = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('HeUniform', 2, 'fanIn', 'uniform', seedOnly('heUniform', args));
+export const leCunNormal = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('LeCunNormal', 1, 'fanIn', 'normal', seedOnly('leCunNormal', args));
+export const leCunUniform = (args?: SeedArgs): Initializer =>
+  new VarianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', seedOnly('leCunUniform', args));
 
 /** Normal(mean, stddev); defaults mean 0, stddev 0.05 (Keras / TensorFlow.js). */
 export function randomNormal(args?: { mean?: number; stddev?: number; seed?: number }): Initializer {
@@ -131,7 +156,16 @@ export function constant(args: { value: number }): Initializer {
 }
 
 const BY_NAME: Record<string, () => Initializer> = {
-  glorotUniform, glorotNormal, heNormal, heUniform, leCunNormal, leCunUniform, randomNormal, randomUniform, zeros, ones,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  leCunNormal,
+  leCunUniform,
+  randomNormal,
+  randomUniform,
+  zeros,
+  ones,
 };
 
 /** An initializer from its name or itself. */

@@ -62,7 +62,9 @@ async function checkReplaceable(target: string): Promise<boolean> {
   const entries = await fsp.readdir(target, { withFileTypes: true });
   const foreign = entries.filter((e) => !e.isFile() || !isModelFile(e.name)).map((e) => e.name);
   if (foreign.length > 0) {
-    throw new Error(`save: ${target} holds files that are not part of a model (${foreign.slice(0, 3).join(', ')}); save each model into its own folder`);
+    throw new Error(
+      `save: ${target} holds files that are not part of a model (${foreign.slice(0, 3).join(', ')}); save each model into its own folder`,
+    );
   }
   return true;
 }
@@ -130,7 +132,9 @@ export async function interruptedSaveLeftovers(target: string): Promise<string[]
   const prefix = `.${path.basename(abs)}.`;
   try {
     const names = await fsp.readdir(path.dirname(abs));
-    return names.filter((n) => n.startsWith(prefix) && /\.(old|tmp)-\d+-[0-9a-f]+$/.test(n)).map((n) => path.join(path.dirname(abs), n));
+    return names
+      .filter((n) => n.startsWith(prefix) && /\.(old|tmp)-\d+-[0-9a-f]+$/.test(n))
+      .map((n) => path.join(path.dirname(abs), n));
   } catch {
     return [];
   }

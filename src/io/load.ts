@@ -8,20 +8,20 @@
  * once complete: a bad file throws and leaves nothing behind.
  */
 import * as path from 'node:path';
-import * as init from '../initializers';
 import type { Initializer } from '../initializers';
+import * as init from '../initializers';
 import * as layers from '../layers';
 import type { Layer } from '../layers/layer';
 import { Sequential } from '../model/sequential';
-import * as optimizers from '../optimizers';
 import type { Optimizer } from '../optimizers';
+import * as optimizers from '../optimizers';
 import { l1l2 } from '../regularizers';
 import { Tensor } from '../tensor';
 import { interruptedSaveLeftovers } from './atomic';
 import type { InitializerSpec, LayerSpec, ModelSpec, OptimizerSpec, OptimizerState } from './format';
 import { ModelFileError } from './strict';
-import { matchWeights, paramShapes } from './weight-names';
 import { readModelFiles } from './validate-files';
+import { matchWeights, paramShapes } from './weight-names';
 
 function seedOf(config: Record<string, unknown>): { seed?: number } {
   const s = config.seed;
@@ -34,16 +34,26 @@ function initializerOf(s: InitializerSpec, fallback: () => Initializer): Initial
   const c = s.config;
   const num = (k: string, d: number) => (typeof c[k] === 'number' && Number.isFinite(c[k]) ? (c[k] as number) : d);
   switch (s.className) {
-    case 'GlorotUniform': return init.glorotUniform(seedOf(c));
-    case 'GlorotNormal': return init.glorotNormal(seedOf(c));
-    case 'HeNormal': return init.heNormal(seedOf(c));
-    case 'HeUniform': return init.heUniform(seedOf(c));
-    case 'LeCunNormal': return init.leCunNormal(seedOf(c));
-    case 'LeCunUniform': return init.leCunUniform(seedOf(c));
-    case 'Zeros': return init.zeros();
-    case 'Ones': return init.ones();
-    case 'Constant': return init.constant({ value: num('value', 0) });
-    case 'RandomNormal': return init.randomNormal({ mean: num('mean', 0), stddev: Math.max(0, num('stddev', 0.05)), ...seedOf(c) });
+    case 'GlorotUniform':
+      return init.glorotUniform(seedOf(c));
+    case 'GlorotNormal':
+      return init.glorotNormal(seedOf(c));
+    case 'HeNormal':
+      return init.heNormal(seedOf(c));
+    case 'HeUniform':
+      return init.heUniform(seedOf(c));
+    case 'LeCunNormal':
+      return init.leCunNormal(seedOf(c));
+    case 'LeCunUniform':
+      return init.leCunUniform(seedOf(c));
+    case 'Zeros':
+      return init.zeros();
+    case 'Ones':
+      return init.ones();
+    case 'Constant':
+      return init.constant({ value: num('value', 0) });
+    case 'RandomNormal':
+      return init.randomNormal({ mean: num('mean', 0), stddev: Math.max(0, num('stddev', 0.05)), ...seedOf(c) });
     case 'RandomUniform': {
       const minval = num('minval', -0.05);
       return init.randomUniform({ minval, maxval: Math.max(minval, num('maxval', 0.05)), ...seedOf(c) });
@@ -51,13 +61,17 @@ function initializerOf(s: InitializerSpec, fallback: () => Initializer): Initial
     case 'VarianceScaling': {
       const key = `${c.scale}/${c.mode}/${c.distribution === 'uniform' ? 'uniform' : 'normal'}`;
       const table: Record<string, (a: { seed?: number }) => Initializer> = {
-        '1/fan_avg/uniform': init.glorotUniform, '1/fan_avg/normal': init.glorotNormal,
-        '2/fan_in/normal': init.heNormal, '2/fan_in/uniform': init.heUniform,
-        '1/fan_in/normal': init.leCunNormal, '1/fan_in/uniform': init.leCunUniform,
+        '1/fan_avg/uniform': init.glorotUniform,
+        '1/fan_avg/normal': init.glorotNormal,
+        '2/fan_in/normal': init.heNormal,
+        '2/fan_in/uniform': init.heUniform,
+        '1/fan_in/normal': init.leCunNormal,
+        '1/fan_in/uniform': init.leCunUniform,
       };
       return Object.hasOwn(table, key) ? table[key](seedOf(c)) : fallback();
     }
-    default: return fallback();
+    default:
+      return fallback();
   }
 }
 
@@ -66,7 +80,11 @@ function layerOf(l: LayerSpec, first: boolean, inputs: number): Layer {
   switch (l.kind) {
     case 'dense':
       return layers.dense({
-        ...input, name: l.name, units: l.units, activation: l.activation, useBias: l.useBias,
+        ...input,
+        name: l.name,
+        units: l.units,
+        activation: l.activation,
+        useBias: l.useBias,
         kernelInitializer: initializerOf(l.kernelInitializer, init.glorotUniform),
         biasInitializer: initializerOf(l.biasInitializer, init.zeros),
         ...(l.l1 !== 0 || l.l2 !== 0 ? { kernelRegularizer: l1l2({ l1: l.l1, l2: l.l2 }) } : {}),
@@ -83,12 +101,18 @@ function layerOf(l: LayerSpec, first: boolean, inputs: number): Layer {
 function optimizerOf(s: OptimizerSpec): Optimizer {
   const { learningRate, beta1, beta2, epsilon } = s;
   switch (s.kind) {
-    case 'sgd': return optimizers.sgd({ learningRate });
-    case 'momentum': return optimizers.momentum({ learningRate, momentum: s.momentum, useNesterov: s.nesterov });
-    case 'adam': return optimizers.adam({ learningRate, beta1, beta2, epsilon });
-    case 'adamw': return optimizers.adamw({ learningRate, beta1, beta2, epsilon, weightDecay: s.weightDecay });
-    case 'rmsprop': return optimizers.rmsprop({ learningRate, rho: s.rho, momentum: s.momentum, epsilon });
-    case 'adagrad': return optimizers.adagrad({ learningRate, epsilon, initialAccumulatorValue: s.initialAccumulatorValue });
+    case 'sgd':
+      return optimizers.sgd({ learningRate });
+    case 'momentum':
+      return optimizers.momentum({ learningRate, momentum: s.momentum, useNesterov: s.nesterov });
+    case 'adam':
+      return optimizers.adam({ learningRate, beta1, beta2, epsilon });
+    case 'adamw':
+      return optimizers.adamw({ learningRate, beta1, beta2, epsilon, weightDecay: s.weightDecay });
+    case 'rmsprop':
+      return optimizers.rmsprop({ learningRate, rho: s.rho, momentum: s.momentum, epsilon });
+    case 'adagrad':
+      return optimizers.adagrad({ learningRate, epsilon, initialAccumulatorValue: s.initialAccumulatorValue });
   }
 }
 
@@ -96,7 +120,10 @@ function optimizerOf(s: OptimizerSpec): Optimizer {
 export function buildModel(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): Sequential {
   // Dense leakyRelu/elu carry their own alpha in nativenn only at the defaults (0.3 / 1); the file
   // writes other alphas as separate layers, which is what this builds.
-  const model = new Sequential({ name: spec.name, layers: spec.layers.map((l, i) => layerOf(l, i === 0, spec.inputs)) });
+  const model = new Sequential({
+    name: spec.name,
+    layers: spec.layers.map((l, i) => layerOf(l, i === 0, spec.inputs)),
+  });
   const shapes = paramShapes(spec);
   model.setWeights(params.map((p, i) => new Tensor(p, shapes[i].shape)));
   if (spec.training) {
@@ -106,12 +133,20 @@ export function buildModel(spec: ModelSpec, params: Float32Array[], state: Optim
       const opt = model.compileConfig?.optimizer as Optimizer;
       model.networkPlan(); // allocates the slots the saved state is copied into
       if (state.slots.length > 0) {
-        opt.plan.slots.forEach((slots, p) => slots.forEach((slot, s) => slot.set(state.slots[p][s])));
+        for (let p = 0; p < opt.plan.slots.length; p++) {
+          for (let s = 0; s < opt.plan.slots[p].length; s++) opt.plan.slots[p][s].set(state.slots[p][s]);
+        }
       }
       opt.iterations = state.iterations;
     }
   }
   return model;
+}
+
+/** A path for messages: relative to the working folder when inside it, else absolute. */
+export function shownPath(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
 /** nn.loadModel(dir | 'dir/model.json') → Sequential (compiled when the file has a trainingConfig). */
@@ -120,14 +155,20 @@ export async function loadModel(dirOrModelJson: string): Promise<Sequential> {
   try {
     files = await readModelFiles(dirOrModelJson);
   } catch (e) {
-    if (e instanceof ModelFileError && /does not exist|has no model\.json/.test(e.message) && typeof dirOrModelJson === 'string') {
-      const left = await interruptedSaveLeftovers(dirOrModelJson.endsWith('.json') ? path.dirname(dirOrModelJson) : dirOrModelJson);
+    if (
+      e instanceof ModelFileError &&
+      /does not exist|has no model\.json/.test(e.message) &&
+      typeof dirOrModelJson === 'string'
+    ) {
+      const left = await interruptedSaveLeftovers(
+        dirOrModelJson.endsWith('.json') ? path.dirname(dirOrModelJson) : dirOrModelJson,
+      );
       const backup = left.find((f) => /\.old-/.test(f));
       if (backup) e.message += ` (an interrupted save left the previous model in ${backup}; rename it to restore)`;
     }
     throw e;
   }
-  const where = path.relative(process.cwd(), files.modelJsonPath) || files.modelJsonPath;
+  const where = shownPath(files.modelJsonPath);
   const { params, optimizer } = matchWeights(files.spec, files.weights, where);
   try {
     return buildModel(files.spec, params, optimizer);

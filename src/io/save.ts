@@ -7,12 +7,12 @@
  * consistent snapshot even if training goes on while they are written.
  */
 import * as path from 'node:path';
-import { Dense } from '../layers/dense';
-import { Activation, Dropout } from '../layers/simple';
-import type { Layer } from '../layers/layer';
-import type { Sequential } from '../model/sequential';
-import { checkOptions, deriveSeed } from '../model/options';
 import { describe } from '../backend/check';
+import { Dense } from '../layers/dense';
+import type { Layer } from '../layers/layer';
+import { Activation, Dropout } from '../layers/simple';
+import { checkOptions, deriveSeed } from '../model/options';
+import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
 import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
@@ -43,9 +43,17 @@ function layerSpec(layer: Layer, index: number, modelSeed: number): LayerSpec {
       return { className: c.className, config: { ...c.config } };
     };
     return {
-      kind: 'dense', name, units: layer.units, activation: layer.activation, alpha: layer.alpha, useBias: layer.useBias,
-      kernelInitializer: init(layer.kernelInitializer), biasInitializer: init(layer.biasInitializer),
-      l1: layer.kernelRegularizer?.l1 ?? 0, l2: layer.kernelRegularizer?.l2 ?? 0, trainable: true,
+      kind: 'dense',
+      name,
+      units: layer.units,
+      activation: layer.activation,
+      alpha: layer.alpha,
+      useBias: layer.useBias,
+      kernelInitializer: init(layer.kernelInitializer),
+      biasInitializer: init(layer.biasInitializer),
+      l1: layer.kernelRegularizer?.l1 ?? 0,
+      l2: layer.kernelRegularizer?.l2 ?? 0,
+      trainable: true,
     };
   }
   if (layer instanceof Dropout) {
@@ -53,12 +61,16 @@ function layerSpec(layer: Layer, index: number, modelSeed: number): LayerSpec {
     const seed = layer.seed === null ? deriveSeed(deriveSeed(modelSeed, index), 2) : layer.seed & 0x7fffffff;
     return { kind: 'dropout', name, rate: layer.rate, seed };
   }
-  if (layer instanceof Activation) return { kind: 'activation', name, activation: layer.activation, alpha: layer.alpha };
+  if (layer instanceof Activation)
+    return { kind: 'activation', name, activation: layer.activation, alpha: layer.alpha };
   throw new TypeError(`save: layer "${name}" (${layer.constructor.name}) has no TensorFlow.js Layers form`);
 }
 
 /** The model as a ModelSpec, its parameters and (optionally) its optimizer state. */
-export function snapshot(model: Sequential, includeOptimizer: boolean): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null } {
+export function snapshot(
+  model: Sequential,
+  includeOptimizer: boolean,
+): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null } {
   if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
   const layers = model.layers.map((l, i) => layerSpec(l, i, model.seed));
   const compiled = model.compileConfig;
@@ -67,8 +79,16 @@ export function snapshot(model: Sequential, includeOptimizer: boolean): { spec: 
   if (compiled) {
     const p = compiled.optimizer.plan;
     const optimizer: OptimizerSpec = {
-      kind: p.kind, learningRate: p.learningRate, beta1: p.beta1, beta2: p.beta2, epsilon: p.epsilon, momentum: p.momentum,
-      nesterov: p.nesterov, rho: p.rho, weightDecay: p.weightDecay, initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
+      kind: p.kind,
+      learningRate: p.learningRate,
+      beta1: p.beta1,
+      beta2: p.beta2,
+      epsilon: p.epsilon,
+      momentum: p.momentum,
+      nesterov: p.nesterov,
+      rho: p.rho,
+      weightDecay: p.weightDecay,
+      initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
     };
     training = { loss: compiled.loss, metrics: [...compiled.metrics.keys], optimizer };
     if (includeOptimizer) {
@@ -84,8 +104,17 @@ export function snapshot(model: Sequential, includeOptimizer: boolean): { spec: 
 }
 
 /** The two files of a model: model.json text and weights.bin bytes. */
-export function encodeModel(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): { json: ModelJson; bytes: Uint8Array } {
-  const weights = namedWeights(spec, params, spec.training?.optimizer.kind ?? null, state && state.slots.length > 0 ? state : null);
+export function encodeModel(
+  spec: ModelSpec,
+  params: Float32Array[],
+  state: OptimizerState | null,
+): { json: ModelJson; bytes: Uint8Array } {
+  const weights = namedWeights(
+    spec,
+    params,
+    spec.training?.optimizer.kind ?? null,
+    state && state.slots.length > 0 ? state : null,
+  );
   if (state && state.slots.length === 0) {
     weights.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });
   }
@@ -102,7 +131,8 @@ export function encodeModel(spec: ModelSpec, params: Float32Array[], state: Opti
 }
 
 export async function saveModel(model: Sequential, dir: unknown, options?: SaveOptions): Promise<SaveResult> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`save: dir must be a non-empty folder path, got ${describe(dir)}`);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new TypeError(`save: dir must be a non-empty folder path, got ${describe(dir)}`);
   const o = checkOptions('save', options, ['includeOptimizer']);
   if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
     throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);

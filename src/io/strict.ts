@@ -21,7 +21,10 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export class StrictObject {
   private readonly used = new Set<string>();
 
-  constructor(readonly obj: Record<string, unknown>, readonly where: string) {}
+  constructor(
+    readonly obj: Record<string, unknown>,
+    readonly where: string,
+  ) {}
 
   static of(v: unknown, where: string): StrictObject {
     if (!isPlainObject(v)) throw new ModelFileError(`${where} must be an object, got ${describe(v)}`);
@@ -91,7 +94,9 @@ export class StrictObject {
   mustBeNull(key: string, feature: string): void {
     const v = this.raw(key);
     if (v !== undefined && v !== null) {
-      throw new ModelFileError(`${this.at(key)}: ${feature} is not supported by nativenn (got ${JSON.stringify(v).slice(0, 80)})`);
+      throw new ModelFileError(
+        `${this.at(key)}: ${feature} is not supported by nativenn (got ${JSON.stringify(v).slice(0, 80)})`,
+      );
     }
   }
 

@@ -9,12 +9,19 @@
 import { MAX_SIZE } from '../backend/check';
 import type { PlanActivation } from '../train/plan';
 import type { InitializerSpec, KerasObject, LayerSpec, ModelSpec } from './format';
-import { ModelFileError, StrictObject, isPlainObject } from './strict';
+import { isPlainObject, ModelFileError, StrictObject } from './strict';
 
 /** File activation string → nativenn activation. */
 const ACTIVATION_FROM_FILE: Record<string, PlanActivation> = {
-  linear: 'linear', sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu', elu: 'elu', softmax: 'softmax',
-  gelu: 'gelu', swish: 'silu', silu: 'silu',
+  linear: 'linear',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  relu: 'relu',
+  elu: 'elu',
+  softmax: 'softmax',
+  gelu: 'gelu',
+  swish: 'silu',
+  silu: 'silu',
 };
 const SUPPORTED_ACTIVATIONS = Object.keys(ACTIVATION_FROM_FILE).join(', ');
 
@@ -64,7 +71,9 @@ function inputWidth(o: StrictObject): number | null {
   const where = o.at('batch_input_shape');
   const s = o.array('batch_input_shape');
   if (s.length !== 2 || (s[0] !== null && !Number.isInteger(s[0]))) {
-    throw new ModelFileError(`${where} must be [null, features] (nativenn models take 2-D input), got ${JSON.stringify(s)}`);
+    throw new ModelFileError(
+      `${where} must be [null, features] (nativenn models take 2-D input), got ${JSON.stringify(s)}`,
+    );
   }
   const n = s[1];
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_UNITS) {
@@ -73,20 +82,29 @@ function inputWidth(o: StrictObject): number | null {
   return n;
 }
 
+/** "float32", or Keras' dtype policy object naming float32. */
+function checkDtype(d: unknown, where: string): void {
+  const policy = isPlainObject(d) && isPlainObject(d.config) ? d.config.name : undefined;
+  if (d !== 'float32' && d !== null && policy !== 'float32') {
+    throw new ModelFileError(`${where}: only float32 layers are supported, got ${JSON.stringify(d)}`);
+  }
+}
+
 /** Keys every tfjs/Keras layer config may carry. */
 function commonKeys(o: StrictObject): { name: string; trainable: boolean } {
   const name = o.string('name');
-  if (name.length === 0 || name.length > 256) throw new ModelFileError(`${o.at('name')} must be a non-empty string of at most 256 characters`);
+  if (name.length === 0 || name.length > 256)
+    throw new ModelFileError(`${o.at('name')} must be a non-empty string of at most 256 characters`);
   const trainable = o.boolean('trainable', true);
-  if (o.has('dtype')) {
-    const d = o.raw('dtype');
-    if (d !== 'float32' && d !== null) throw new ModelFileError(`${o.at('dtype')}: only float32 layers are supported, got ${JSON.stringify(d)}`);
-  }
+  if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
   o.ignore('batch_size');
   return { name, trainable };
 }
 
-interface Decoded { layer: LayerSpec | null; inputs: number | null }
+interface Decoded {
+  layer: LayerSpec | null;
+  inputs: number | null;
+}
 
 function decodeLayer(v: unknown, where: string): Decoded {
   const outer = StrictObject.of(v, where);
@@ -101,7 +119,8 @@ function decodeLayer(v: unknown, where: string): Decoded {
       inputs = inputWidth(o);
       if (inputs === null) throw new ModelFileError(`${o.at('batch_input_shape')} is missing`);
       o.string('name');
-      o.ignore('dtype', 'sparse', 'ragged');
+      if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
+      o.ignore('sparse', 'ragged');
       o.done();
       return { layer: null, inputs };
     }
@@ -123,7 +142,19 @@ function decodeLayer(v: unknown, where: string): Decoded {
       o.mustBeNull('kernel_constraint', 'a kernel constraint');
       o.mustBeNull('bias_constraint', 'a bias constraint');
       const alpha = activation === 'elu' ? 1 : 0;
-      layer = { kind: 'dense', name, units, activation, alpha, useBias, kernelInitializer, biasInitializer, l1, l2, trainable };
+      layer = {
+        kind: 'dense',
+        name,
+        units,
+        activation,
+        alpha,
+        useBias,
+        kernelInitializer,
+        biasInitializer,
+        l1,
+        l2,
+        trainable,
+      };
       break;
     }
     case 'Dropout': {
@@ -133,7 +164,9 @@ function decodeLayer(v: unknown, where: string): Decoded {
       o.mustBeNull('noise_shape', 'noise_shape');
       const s = o.raw('seed');
       if (s !== undefined && s !== null && !(Number.isInteger(s) && (s as number) >= 0 && (s as number) <= MAX_SIZE)) {
-        throw new ModelFileError(`${o.at('seed')} must be null or an integer from 0 to ${MAX_SIZE}, got ${JSON.stringify(s)}`);
+        throw new ModelFileError(
+          `${o.at('seed')} must be null or an integer from 0 to ${MAX_SIZE}, got ${JSON.stringify(s)}`,
+        );
       }
       layer = { kind: 'dropout', name, rate, seed: (s as number | null | undefined) ?? null };
       break;
@@ -172,14 +205,22 @@ function decodeLayer(v: unknown, where: string): Decoded {
       const { name } = commonKeys(o);
       inputs = inputWidth(o);
       const axis = o.has('axis') ? o.raw('axis') : -1;
-      if (axis !== -1 && axis !== 1 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1))) {
-        throw new ModelFileError(`${o.at('axis')}: only softmax over the last axis is supported, got ${JSON.stringify(axis)}`);
+      if (
+        axis !== -1 &&
+        axis !== 1 &&
+        !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1))
+      ) {
+        throw new ModelFileError(
+          `${o.at('axis')}: only softmax over the last axis is supported, got ${JSON.stringify(axis)}`,
+        );
       }
       layer = { kind: 'activation', name, activation: 'softmax', alpha: 0 };
       break;
     }
     default:
-      throw new ModelFileError(`${where}: unsupported layer class "${className}" (supported: Dense, Dropout, Activation, LeakyReLU, ELU, ReLU, Softmax, InputLayer)`);
+      throw new ModelFileError(
+        `${where}: unsupported layer class "${className}" (supported: Dense, Dropout, Activation, LeakyReLU, ELU, ReLU, Softmax, InputLayer)`,
+      );
   }
   o.done();
   return { layer, inputs };
@@ -208,7 +249,8 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
   }
   top.done();
   if (rawLayers.length === 0) throw new ModelFileError(`${where}.config.layers is empty`);
-  if (rawLayers.length > 10_000) throw new ModelFileError(`${where}.config.layers has ${rawLayers.length} layers (at most 10000)`);
+  if (rawLayers.length > 10_000)
+    throw new ModelFileError(`${where}.config.layers has ${rawLayers.length} layers (at most 10000)`);
 
   let inputs: number | null = null;
   const layers: LayerSpec[] = [];
@@ -218,7 +260,8 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
     const d = decodeLayer(raw, lw);
     if (d.inputs !== null) {
       if (layers.length > 0) throw new ModelFileError(`${lw}: batch_input_shape is only allowed on the first layer`);
-      if (inputs !== null && inputs !== d.inputs) throw new ModelFileError(`${lw}: batch_input_shape disagrees with the InputLayer`);
+      if (inputs !== null && inputs !== d.inputs)
+        throw new ModelFileError(`${lw}: batch_input_shape disagrees with the InputLayer`);
       inputs = d.inputs;
     }
     if (d.layer) {
@@ -227,7 +270,8 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
       layers.push(d.layer);
     }
   });
-  if (inputs === null) throw new ModelFileError(`${where}: the first layer has no batch_input_shape (input width unknown)`);
+  if (inputs === null)
+    throw new ModelFileError(`${where}: the first layer has no batch_input_shape (input width unknown)`);
   if (!layers.some((l) => l.kind === 'dense')) throw new ModelFileError(`${where}: the model has no Dense layer`);
   return { name, inputs, layers };
 }
@@ -257,7 +301,10 @@ function uniqueName(base: string, taken: Set<string>): string {
 }
 
 /** spec → modelTopology, exactly the keys tfjs-layers writes. */
-export function encodeTopology(spec: Omit<ModelSpec, 'training'>, kerasVersion: string): KerasObject<{ name: string; layers: KerasObject[] }> & { keras_version: string; backend: string } {
+export function encodeTopology(
+  spec: Omit<ModelSpec, 'training'>,
+  kerasVersion: string,
+): KerasObject<{ name: string; layers: KerasObject[] }> & { keras_version: string; backend: string } {
   const taken = new Set(spec.layers.map((l) => l.name));
   const layers: KerasObject[] = [];
   for (const l of spec.layers) {
@@ -283,10 +330,17 @@ export function encodeTopology(spec: Omit<ModelSpec, 'training'>, kerasVersion: 
         },
       };
       if (asString === null) {
-        extra = activationLayer(l.activation, l.alpha, uniqueName(l.activation === 'elu' ? 'elu' : 'leaky_re_lu', taken));
+        extra = activationLayer(
+          l.activation,
+          l.alpha,
+          uniqueName(l.activation === 'elu' ? 'elu' : 'leaky_re_lu', taken),
+        );
       }
     } else if (l.kind === 'dropout') {
-      obj = { class_name: 'Dropout', config: { rate: l.rate, noise_shape: null, seed: l.seed, name: l.name, trainable: true } };
+      obj = {
+        class_name: 'Dropout',
+        config: { rate: l.rate, noise_shape: null, seed: l.seed, name: l.name, trainable: true },
+      };
     } else {
       obj = activationLayer(l.activation, l.alpha, l.name);
     }

@@ -13,9 +13,13 @@ import type { KerasObject, OptimizerSpec, TrainingConfigJson, TrainingSpec } fro
 import { ModelFileError, StrictObject } from './strict';
 
 const LOSS_FROM_FILE: Record<string, LossName> = {
-  mean_squared_error: 'meanSquaredError', meanSquaredError: 'meanSquaredError', mse: 'meanSquaredError',
-  binary_crossentropy: 'binaryCrossentropy', binaryCrossentropy: 'binaryCrossentropy',
-  categorical_crossentropy: 'categoricalCrossentropy', categoricalCrossentropy: 'categoricalCrossentropy',
+  mean_squared_error: 'meanSquaredError',
+  meanSquaredError: 'meanSquaredError',
+  mse: 'meanSquaredError',
+  binary_crossentropy: 'binaryCrossentropy',
+  binaryCrossentropy: 'binaryCrossentropy',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy',
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
   binaryCrossentropyFromLogits: 'binaryCrossentropyFromLogits',
@@ -29,24 +33,41 @@ const LOSS_TO_FILE: Record<LossName, string> = {
 };
 /** File metric name → nativenn compile key (history keeps 'acc' as 'acc', like Keras). */
 const METRIC_FROM_FILE: Record<string, string> = {
-  accuracy: 'accuracy', acc: 'acc', categorical_accuracy: 'accuracy', categoricalAccuracy: 'accuracy',
-  binary_accuracy: 'accuracy', binaryAccuracy: 'accuracy', sparse_categorical_accuracy: 'accuracy',
+  accuracy: 'accuracy',
+  acc: 'acc',
+  categorical_accuracy: 'accuracy',
+  categoricalAccuracy: 'accuracy',
+  binary_accuracy: 'accuracy',
+  binaryAccuracy: 'accuracy',
+  sparse_categorical_accuracy: 'accuracy',
   sparseCategoricalAccuracy: 'accuracy',
-  mse: 'mse', mean_squared_error: 'mse', meanSquaredError: 'mse',
-  mae: 'mae', mean_absolute_error: 'mae', meanAbsoluteError: 'mae',
+  mse: 'mse',
+  mean_squared_error: 'mse',
+  meanSquaredError: 'mse',
+  mae: 'mae',
+  mean_absolute_error: 'mae',
+  meanAbsoluteError: 'mae',
 };
 /** nativenn compile key → the name written (tfjs compiles mse/mae, not meanSquaredError). */
 const METRIC_TO_FILE: Record<string, string> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
 
 /** Defaults of OptimizerSpec fields an optimizer does not use. */
 const BASE: Omit<OptimizerSpec, 'kind' | 'learningRate'> = {
-  beta1: 0.9, beta2: 0.999, epsilon: 1e-7, momentum: 0, nesterov: false, rho: 0.9, weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  momentum: 0,
+  nesterov: false,
+  rho: 0.9,
+  weightDecay: 0,
   initialAccumulatorValue: 0.1,
 };
 
 function lookup<T>(table: Record<string, T>, key: string, what: string, where: string): T {
   if (!Object.hasOwn(table, key)) {
-    throw new ModelFileError(`${where}: unsupported ${what} "${key}" (supported: ${[...new Set(Object.keys(table))].join(', ')})`);
+    throw new ModelFileError(
+      `${where}: unsupported ${what} "${key}" (supported: ${[...new Set(Object.keys(table))].join(', ')})`,
+    );
   }
   return table[key];
 }
@@ -54,50 +75,111 @@ function lookup<T>(table: Record<string, T>, key: string, what: string, where: s
 /** snake_case keys (Keras Python) → camelCase (tfjs), as tfjs's convertPythonicToTs does. */
 function camelKeys(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const [k, v] of Object.entries(o)) out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v;
   return out;
+}
+
+/** Keras (Python) optimizer keys a converted file may carry: informational ones are skipped, and
+ *  features nativenn lacks are accepted only when off (null / false / 0). */
+const KERAS_INFO = ['name', 'jitCompile', 'isLegacyOptimizer', 'emaMomentum', 'emaOverwriteFrequency'];
+const KERAS_OFF = ['clipnorm', 'globalClipnorm', 'clipvalue', 'useEma', 'decay'];
+
+function checkKerasExtras(c: StrictObject, skip: string[]): void {
+  c.ignore(...KERAS_INFO);
+  for (const k of KERAS_OFF) {
+    if (skip.includes(k) || !c.has(k)) continue;
+    const v = c.raw(k);
+    if (v !== null && v !== false && v !== 0)
+      throw new ModelFileError(`${c.at(k)}: ${k} is not supported (got ${JSON.stringify(v)})`);
+  }
 }
 
 function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
   const outer = StrictObject.of(v, where);
   const className = outer.string('class_name');
-  const c = new StrictObject(camelKeys(StrictObject.of(outer.raw('config'), outer.at('config')).obj), outer.at('config'));
+  const c = new StrictObject(
+    camelKeys(StrictObject.of(outer.raw('config'), outer.at('config')).obj),
+    outer.at('config'),
+  );
+  outer.ignore('module', 'registered_name');
   outer.done();
-  c.ignore('name');
   const learningRate = c.number('learningRate', 0, 1e6, className === 'SGD' ? 0.01 : 0.001);
   const eps = () => c.number('epsilon', 0, 1, 1e-7, true);
+  const wd = () => (c.has('weightDecay') && c.raw('weightDecay') !== null ? c.number('weightDecay', 0, 1e6) : 0);
   let spec: OptimizerSpec;
+  const skip: string[] = [];
   switch (className) {
-    case 'SGD':
-      spec = { ...BASE, kind: 'sgd', learningRate };
+    case 'SGD': {
+      // Keras' SGD carries momentum/nesterov; tfjs's has only a learning rate.
+      const momentum = c.number('momentum', 0, 1, 0);
+      const nesterov = c.boolean('nesterov', false);
+      spec =
+        momentum > 0 || nesterov
+          ? { ...BASE, kind: 'momentum', learningRate, momentum, nesterov }
+          : { ...BASE, kind: 'sgd', learningRate };
       break;
+    }
     case 'Momentum':
-      spec = { ...BASE, kind: 'momentum', learningRate, momentum: c.number('momentum', 0, 1), nesterov: c.boolean('useNesterov', false) };
+      spec = {
+        ...BASE,
+        kind: 'momentum',
+        learningRate,
+        momentum: c.number('momentum', 0, 1),
+        nesterov: c.boolean('useNesterov', false),
+      };
       break;
     case 'Adam':
-    case 'AdamW':
+    case 'AdamW': {
+      const weightDecay = wd();
+      if (className === 'Adam' && weightDecay !== 0)
+        throw new ModelFileError(`${c.at('weightDecay')}: Adam with weight_decay is not supported (use AdamW)`);
       spec = {
-        ...BASE, kind: className === 'Adam' ? 'adam' : 'adamw', learningRate,
-        beta1: c.number('beta1', 0, 1, 0.9), beta2: c.number('beta2', 0, 1, 0.999), epsilon: eps(),
-        weightDecay: className === 'AdamW' ? c.number('weightDecay', 0, 1e6) : 0,
+        ...BASE,
+        kind: className === 'Adam' ? 'adam' : 'adamw',
+        learningRate,
+        beta1: c.number('beta1', 0, 1, 0.9),
+        beta2: c.number('beta2', 0, 1, 0.999),
+        epsilon: eps(),
+        weightDecay,
       };
-      if (c.has('amsgrad') && c.boolean('amsgrad')) throw new ModelFileError(`${c.at('amsgrad')}: AMSGrad is not supported`);
+      if (c.has('amsgrad') && c.boolean('amsgrad'))
+        throw new ModelFileError(`${c.at('amsgrad')}: AMSGrad is not supported`);
       break;
+    }
     case 'RMSProp':
+    case 'RMSprop': {
+      // tfjs calls rho "decay"; Keras calls it rho (and a legacy "decay" is a learning-rate decay).
+      const rhoKey = c.has('rho') ? 'rho' : 'decay';
       spec = {
-        ...BASE, kind: 'rmsprop', learningRate, rho: c.number(c.has('rho') ? 'rho' : 'decay', 0, 1, 0.9),
-        momentum: c.number('momentum', 0, 1, 0), epsilon: eps(),
+        ...BASE,
+        kind: 'rmsprop',
+        learningRate,
+        rho: c.number(rhoKey, 0, 1, 0.9),
+        momentum: c.number('momentum', 0, 1, 0),
+        epsilon: eps(),
       };
-      if (c.has('centered') && c.boolean('centered')) throw new ModelFileError(`${c.at('centered')}: centered RMSProp is not supported`);
+      if (c.has('centered') && c.boolean('centered'))
+        throw new ModelFileError(`${c.at('centered')}: centered RMSProp is not supported`);
+      if (rhoKey === 'decay') skip.push('decay');
       break;
+    }
     case 'Adagrad':
       spec = {
-        ...BASE, kind: 'adagrad', learningRate, epsilon: eps(),
+        ...BASE,
+        kind: 'adagrad',
+        learningRate,
+        epsilon: eps(),
         initialAccumulatorValue: c.number('initialAccumulatorValue', 0, 1e6, 0.1),
       };
       break;
     default:
-      throw new ModelFileError(`${outer.at('class_name')}: unsupported optimizer "${className}" (supported: SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)`);
+      throw new ModelFileError(
+        `${outer.at('class_name')}: unsupported optimizer "${className}" (supported: SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)`,
+      );
+  }
+  checkKerasExtras(c, skip);
+  if (spec.kind !== 'adam' && spec.kind !== 'adamw' && c.has('weightDecay') && wd() !== 0) {
+    throw new ModelFileError(`${c.at('weightDecay')}: weight_decay is only supported with AdamW`);
   }
   c.done();
   return spec;
@@ -110,7 +192,8 @@ function metricList(v: unknown, where: string): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'object') {
     const values = Object.values(v as Record<string, unknown>);
-    if (values.length > 1) throw new ModelFileError(`${where}: metrics for ${values.length} outputs; a Sequential model has one`);
+    if (values.length > 1)
+      throw new ModelFileError(`${where}: metrics for ${values.length} outputs; a Sequential model has one`);
     return values.flatMap((x) => (Array.isArray(x) ? x : [x]));
   }
   throw new ModelFileError(`${where} must be an array of metric names, got ${typeof v}`);
@@ -138,28 +221,42 @@ export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
 
 function optimizerJson(s: OptimizerSpec): KerasObject {
   switch (s.kind) {
-    case 'sgd': return { class_name: 'SGD', config: { learningRate: s.learningRate } };
+    case 'sgd':
+      return { class_name: 'SGD', config: { learningRate: s.learningRate } };
     case 'momentum':
-      return { class_name: 'Momentum', config: { learningRate: s.learningRate, momentum: s.momentum, useNesterov: s.nesterov } };
+      return {
+        class_name: 'Momentum',
+        config: { learningRate: s.learningRate, momentum: s.momentum, useNesterov: s.nesterov },
+      };
     case 'adam':
     case 'adamw':
       return {
         class_name: s.kind === 'adam' ? 'Adam' : 'AdamW',
         config: {
-          learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+          learningRate: s.learningRate,
+          beta1: s.beta1,
+          beta2: s.beta2,
+          epsilon: s.epsilon,
           ...(s.kind === 'adamw' ? { weightDecay: s.weightDecay } : {}),
         },
       };
     case 'rmsprop':
       return {
         class_name: 'RMSProp',
-        config: { learningRate: s.learningRate, decay: s.rho, momentum: s.momentum, epsilon: s.epsilon, centered: false },
+        config: {
+          learningRate: s.learningRate,
+          decay: s.rho,
+          momentum: s.momentum,
+          epsilon: s.epsilon,
+          centered: false,
+        },
       };
     case 'adagrad':
       return {
         class_name: 'Adagrad',
         config: {
-          learningRate: s.learningRate, initialAccumulatorValue: s.initialAccumulatorValue,
+          learningRate: s.learningRate,
+          initialAccumulatorValue: s.initialAccumulatorValue,
           // tfjs's Adagrad uses the backend epsilon (1e-7) and reads no epsilon; written only when different
           ...(s.epsilon !== 1e-7 ? { epsilon: s.epsilon } : {}),
         },

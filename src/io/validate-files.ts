@@ -12,7 +12,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSpec, NamedWeight, WeightSpecJson, WeightsGroupJson } from './format';
+import type { ModelSpec, NamedWeight, WeightSpecJson } from './format';
 import { FORMAT, MAX_MODEL_JSON_BYTES, MAX_WEIGHT_BYTES, MAX_WEIGHT_ELEMENTS, MODEL_JSON } from './format';
 import { ModelFileError, StrictObject } from './strict';
 import { decodeTopology } from './topology';
@@ -29,7 +29,9 @@ export interface ModelFiles {
 /** `dir` or `dir/model.json` (any *.json file) → absolute path of the model.json. */
 async function locateModelJson(arg: string): Promise<string> {
   if (typeof arg !== 'string' || arg.length === 0) {
-    throw new TypeError(`loadModel: path must be a non-empty string, got ${typeof arg === 'string' ? '""' : typeof arg}`);
+    throw new TypeError(
+      `loadModel: path must be a non-empty string, got ${typeof arg === 'string' ? '""' : typeof arg}`,
+    );
   }
   const abs = path.resolve(arg);
   let st: Awaited<ReturnType<typeof fsp.stat>>;
@@ -42,7 +44,9 @@ async function locateModelJson(arg: string): Promise<string> {
     const json = path.join(abs, MODEL_JSON);
     try {
       if ((await fsp.stat(json)).isFile()) return json;
-    } catch { /* reported below */ }
+    } catch {
+      /* reported below */
+    }
     throw new ModelFileError(`loadModel: ${abs} has no ${MODEL_JSON}`);
   }
   if (!st.isFile()) throw new ModelFileError(`loadModel: ${abs} is not a file or folder`);
@@ -75,7 +79,9 @@ function checkWeightSpec(v: unknown, where: string): WeightSpecJson {
     throw new ModelFileError(`${o.at('group')} must be "model" or "optimizer", got "${group}"`);
   }
   if (dtype !== 'float32' && !(dtype === 'int32' && group === 'optimizer')) {
-    throw new ModelFileError(`${o.at('dtype')}: weight "${name}" has dtype "${dtype}"; only float32 weights (and int32 optimizer counters) are supported`);
+    throw new ModelFileError(
+      `${o.at('dtype')}: weight "${name}" has dtype "${dtype}"; only float32 weights (and int32 optimizer counters) are supported`,
+    );
   }
   o.mustBeNull('quantization', 'quantized weights');
   o.done();
@@ -88,7 +94,9 @@ function checkWeightSpec(v: unknown, where: string): WeightSpecJson {
 async function resolveShard(realDir: string, p: string, where: string): Promise<string> {
   if (p.length === 0 || p.includes('\0')) throw new ModelFileError(`${where}: invalid path ${JSON.stringify(p)}`);
   if (path.isAbsolute(p) || path.win32.isAbsolute(p)) {
-    throw new ModelFileError(`${where}: path ${JSON.stringify(p)} is absolute; shard paths must be relative to the model folder`);
+    throw new ModelFileError(
+      `${where}: path ${JSON.stringify(p)} is absolute; shard paths must be relative to the model folder`,
+    );
   }
   if (p.split(/[\\/]/).includes('..')) {
     throw new ModelFileError(`${where}: path ${JSON.stringify(p)} leaves the model folder ('..' is not allowed)`);
@@ -102,12 +110,18 @@ async function resolveShard(realDir: string, p: string, where: string): Promise<
   }
   const rel = path.relative(realDir, real);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new ModelFileError(`${where}: path ${JSON.stringify(p)} resolves (through a symlink) outside the model folder`);
+    throw new ModelFileError(
+      `${where}: path ${JSON.stringify(p)} resolves (through a symlink) outside the model folder`,
+    );
   }
   return real;
 }
 
-interface Group { specs: WeightSpecJson[]; shards: { real: string; shown: string; size: number }[]; bytes: number }
+interface Group {
+  specs: WeightSpecJson[];
+  shards: { real: string; shown: string; size: number }[];
+  bytes: number;
+}
 
 async function checkManifest(v: unknown, realDir: string, where: string): Promise<Group[]> {
   if (!Array.isArray(v)) throw new ModelFileError(`${where} must be an array`);
@@ -126,7 +140,8 @@ async function checkManifest(v: unknown, realDir: string, where: string): Promis
     }
     const bytes = byteLengthOf(specs);
     total += bytes;
-    if (total > MAX_WEIGHT_BYTES) throw new ModelFileError(`${where}: the weights add up to more than ${MAX_WEIGHT_BYTES} bytes`);
+    if (total > MAX_WEIGHT_BYTES)
+      throw new ModelFileError(`${where}: the weights add up to more than ${MAX_WEIGHT_BYTES} bytes`);
     const shards: Group['shards'] = [];
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i];
@@ -140,7 +155,9 @@ async function checkManifest(v: unknown, realDir: string, where: string): Promis
     if (found !== bytes) {
       const files = shards.map((f) => `${f.shown} (${f.size} bytes)`).join(' + ') || 'no files';
       const verdict = found < bytes ? 'truncated' : 'too large';
-      throw new ModelFileError(`${gw}: weights are ${verdict}: the manifest's shapes need ${bytes} bytes, ${files} hold ${found}`);
+      throw new ModelFileError(
+        `${gw}: weights are ${verdict}: the manifest's shapes need ${bytes} bytes, ${files} hold ${found}`,
+      );
     }
     groups.push({ specs, shards, bytes });
   }
@@ -168,9 +185,11 @@ async function readExactly(file: string, shown: string, size: number, out: Uint8
 export async function readModelFiles(arg: string): Promise<ModelFiles> {
   const modelJsonPath = await locateModelJson(arg);
   const realDir = await fsp.realpath(path.dirname(modelJsonPath));
-  const shown = path.relative(process.cwd(), modelJsonPath) || modelJsonPath;
+  const rel = path.relative(process.cwd(), modelJsonPath);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : modelJsonPath;
   const st = await fsp.stat(modelJsonPath);
-  if (st.size > MAX_MODEL_JSON_BYTES) throw new ModelFileError(`${shown} is ${st.size} bytes; a model.json is at most ${MAX_MODEL_JSON_BYTES}`);
+  if (st.size > MAX_MODEL_JSON_BYTES)
+    throw new ModelFileError(`${shown} is ${st.size} bytes; a model.json is at most ${MAX_MODEL_JSON_BYTES}`);
   let json: unknown;
   try {
     json = JSON.parse(await fsp.readFile(modelJsonPath, 'utf8'));
@@ -179,14 +198,17 @@ export async function readModelFiles(arg: string): Promise<ModelFiles> {
   }
   const top = StrictObject.of(json, shown);
   if (top.has('format') && top.raw('format') !== FORMAT) {
-    throw new ModelFileError(`${top.at('format')} must be "${FORMAT}" (a tfjs Layers model), got ${JSON.stringify(top.raw('format'))}`);
+    throw new ModelFileError(
+      `${top.at('format')} must be "${FORMAT}" (a tfjs Layers model), got ${JSON.stringify(top.raw('format'))}`,
+    );
   }
   top.ignore('format', 'generatedBy', 'convertedBy', 'userDefinedMetadata');
   for (const k of ['signature', 'modelInitializer', 'initializerSignature']) top.mustBeNull(k, `${k} (graph models)`);
   const topology = decodeTopology(top.required('modelTopology'), top.at('modelTopology'));
-  const training = top.has('trainingConfig') && top.raw('trainingConfig') !== null
-    ? decodeTrainingConfig(top.raw('trainingConfig'), top.at('trainingConfig'))
-    : null;
+  const training =
+    top.has('trainingConfig') && top.raw('trainingConfig') !== null
+      ? decodeTrainingConfig(top.raw('trainingConfig'), top.at('trainingConfig'))
+      : null;
   top.ignore('trainingConfig');
   const groups = await checkManifest(top.required('weightsManifest'), realDir, top.at('weightsManifest'));
   top.done();
@@ -201,7 +223,10 @@ export async function readModelFiles(arg: string): Promise<ModelFiles> {
     }
     for (const w of unpackWeights(g.specs, bytes)) {
       const bad = firstNonFinite(w.data);
-      if (bad >= 0) throw new ModelFileError(`${shown}: weight "${w.name}" holds ${w.data[bad]} at index ${bad}; weights must be finite`);
+      if (bad >= 0)
+        throw new ModelFileError(
+          `${shown}: weight "${w.name}" holds ${w.data[bad]} at index ${bad}; weights must be finite`,
+        );
       weights.push(w);
     }
   }

@@ -37,30 +37,43 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Model weights of the file → params in plan order (by name, shapes checked), and the optimizer
  *  state when the file has one for the spec's optimizer. */
-export function matchWeights(spec: ModelSpec, weights: NamedWeight[], where: string): { params: Float32Array[]; optimizer: OptimizerState | null } {
+export function matchWeights(
+  spec: ModelSpec,
+  weights: NamedWeight[],
+  where: string,
+): { params: Float32Array[]; optimizer: OptimizerState | null } {
   const expected = paramShapes(spec);
   const modelWeights = new Map<string, NamedWeight>();
   const optimizerWeights: NamedWeight[] = [];
-  for (const w of weights) (w.group === 'optimizer' ? optimizerWeights.push(w) : modelWeights.set(w.name, w));
+  for (const w of weights) w.group === 'optimizer' ? optimizerWeights.push(w) : modelWeights.set(w.name, w);
 
   const params = expected.map((e) => {
     const w = modelWeights.get(e.name);
-    if (!w) throw new ModelFileError(`${where}: the weights manifest has no "${e.name}" (shape [${e.shape.join(', ')}])`);
+    if (!w)
+      throw new ModelFileError(`${where}: the weights manifest has no "${e.name}" (shape [${e.shape.join(', ')}])`);
     if (!sameShape(w.shape, e.shape)) {
-      throw new ModelFileError(`${where}: weight "${e.name}" has shape [${w.shape.join(', ')}], the topology needs [${e.shape.join(', ')}]`);
+      throw new ModelFileError(
+        `${where}: weight "${e.name}" has shape [${w.shape.join(', ')}], the topology needs [${e.shape.join(', ')}]`,
+      );
     }
     modelWeights.delete(e.name);
     return w.data as Float32Array;
   });
   const extra = [...modelWeights.keys()];
-  if (extra.length > 0) throw new ModelFileError(`${where}: the weights manifest has weights no layer uses: ${extra.slice(0, 5).join(', ')}`);
+  if (extra.length > 0)
+    throw new ModelFileError(
+      `${where}: the weights manifest has weights no layer uses: ${extra.slice(0, 5).join(', ')}`,
+    );
 
   if (optimizerWeights.length === 0 || !spec.training) return { params, optimizer: null };
   return { params, optimizer: matchOptimizer(spec.training.optimizer.kind, expected, optimizerWeights, where) };
 }
 
 function matchOptimizer(
-  kind: OptimizerKind, expected: { name: string; shape: number[] }[], ws: NamedWeight[], where: string,
+  kind: OptimizerKind,
+  expected: { name: string; shape: number[] }[],
+  ws: NamedWeight[],
+  where: string,
 ): OptimizerState | null {
   const iter = ws[0];
   if (iter.name !== 'iter' || iter.shape.length !== 0) {
@@ -72,7 +85,8 @@ function matchOptimizer(
   }
   const slotNames = SLOT_NAMES[kind];
   // tfjs creates slot variables at the first update: a never-trained optimizer has only `iter`.
-  if (ws.length === 1) return slotNames.length === 0 || iterations === 0 ? { iterations, slots: expected.map(() => []) } : missing();
+  if (ws.length === 1)
+    return slotNames.length === 0 || iterations === 0 ? { iterations, slots: expected.map(() => []) } : missing();
   const want = 1 + slotNames.length * expected.length;
   if (ws.length !== want) return missing();
   const slots: Float32Array[][] = expected.map(() => []);
@@ -82,7 +96,9 @@ function matchOptimizer(
       // tfjs may suffix variable names (dense_1/kernel_1) when names repeat in one process, so
       // the order and shape decide, and the name only has to end with the slot.
       if (!w.name.endsWith(`/${slot}`) || !sameShape(w.shape, e.shape)) {
-        throw new ModelFileError(`${where}: optimizer weight "${w.name}" [${w.shape.join(', ')}] should be ${e.name}/${slot} [${e.shape.join(', ')}]`);
+        throw new ModelFileError(
+          `${where}: optimizer weight "${w.name}" [${w.shape.join(', ')}] should be ${e.name}/${slot} [${e.shape.join(', ')}]`,
+        );
       }
       slots[p][s] = w.data as Float32Array;
     });
@@ -90,14 +106,22 @@ function matchOptimizer(
   return { iterations, slots };
 
   function missing(): never {
-    throw new ModelFileError(`${where}: expected ${want} optimizer weights for ${kind} (iter + ${slotNames.join('/') || 'no'} slots per parameter), got ${ws.length}`);
+    throw new ModelFileError(
+      `${where}: expected ${want} optimizer weights for ${kind} (iter + ${slotNames.join('/') || 'no'} slots per parameter), got ${ws.length}`,
+    );
   }
 }
 
 /** params (+ optimizer state) → the weights to write, tfjs names and order. */
-export function namedWeights(spec: Pick<ModelSpec, 'inputs' | 'layers'>, params: Float32Array[], kind: OptimizerKind | null, state: OptimizerState | null): NamedWeight[] {
+export function namedWeights(
+  spec: Pick<ModelSpec, 'inputs' | 'layers'>,
+  params: Float32Array[],
+  kind: OptimizerKind | null,
+  state: OptimizerState | null,
+): NamedWeight[] {
   const expected = paramShapes(spec);
-  if (expected.length !== params.length) throw new Error(`save: ${params.length} parameter arrays for ${expected.length} weights`);
+  if (expected.length !== params.length)
+    throw new Error(`save: ${params.length} parameter arrays for ${expected.length} weights`);
   const out: NamedWeight[] = expected.map((e, i) => ({ name: e.name, shape: e.shape, data: params[i] }));
   if (kind && state) {
     out.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });

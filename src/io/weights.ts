@@ -35,9 +35,15 @@ export function packWeights(weights: readonly NamedWeight[]): { specs: WeightSpe
       bytes.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), offset);
       offset += w.data.byteLength;
     } else if (w.data instanceof Int32Array) {
-      for (const v of w.data) { view.setInt32(offset, v, true); offset += 4; }
+      for (const v of w.data) {
+        view.setInt32(offset, v, true);
+        offset += 4;
+      }
     } else {
-      for (const v of w.data) { view.setFloat32(offset, v, true); offset += 4; }
+      for (const v of w.data) {
+        view.setFloat32(offset, v, true);
+        offset += 4;
+      }
     }
   }
   return { specs, bytes };

@@ -1,9 +1,18 @@
 /** Activation names a layer accepts (TensorFlow.js names) and their default alpha. */
-import type { PlanActivation } from '../train/plan';
+
 import { describe } from '../backend/check';
+import type { PlanActivation } from '../train/plan';
 
 export const LAYER_ACTIVATIONS: readonly PlanActivation[] = [
-  'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'softmax', 'gelu', 'silu',
+  'linear',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leakyRelu',
+  'elu',
+  'softmax',
+  'gelu',
+  'silu',
 ];
 
 /** leakyRelu's negative slope (Keras LeakyReLU / tf.layers.leakyReLU: 0.3) and elu's scale (1). */

@@ -4,9 +4,10 @@
  * getConfig() is the TensorFlow.js Layers form (camelCase here; the save helper maps it to
  * model.json's snake_case), className as in tfjs ('Dense', 'Dropout', 'Activation', …).
  */
+
+import { bool, str } from '../model/options';
 import type { LayerPlan } from '../train/plan';
 import { Random } from '../util/random';
-import { bool, str } from '../model/options';
 
 export interface LayerArgs {
   name?: string;
@@ -78,7 +79,9 @@ function inputSizeOf(fn: string, args: Record<string, unknown>): number | null {
   if (args.inputShape !== undefined) {
     const s = args.inputShape;
     if (!Array.isArray(s) || s.length !== 1) {
-      throw new RangeError(`${fn}: inputShape must be [features] (dense networks take 1-D rows), got ${JSON.stringify(s)}`);
+      throw new RangeError(
+        `${fn}: inputShape must be [features] (dense networks take 1-D rows), got ${JSON.stringify(s)}`,
+      );
     }
     return check('inputShape', s[0]);
   }

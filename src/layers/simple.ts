@@ -1,6 +1,7 @@
 /** Layers without weights: Activation (and its LeakyReLU / ELU / Softmax forms) and Dropout. */
-import type { ActivationPlan, DropoutPlan, PlanActivation } from '../train/plan';
+
 import { checkOptions, deriveSeed, numberIn, seedValue } from '../model/options';
+import type { ActivationPlan, DropoutPlan, PlanActivation } from '../train/plan';
 import { checkActivation, defaultAlpha } from './activations';
 import { BASE_ARGS, Layer, type LayerArgs } from './layer';
 
@@ -18,8 +19,11 @@ export class Activation extends Layer {
    *  tfjs classes, with alpha for the first two). */
   constructor(args: Record<string, unknown>, kind: 'activation' | 'leakyRelu' | 'elu' | 'softmax' = 'activation') {
     const fn = kind === 'activation' ? 'activation' : kind;
-    const o = checkOptions(fn, args, kind === 'activation' ? [...BASE_ARGS, 'activation']
-      : kind === 'softmax' ? BASE_ARGS : [...BASE_ARGS, 'alpha']);
+    const o = checkOptions(
+      fn,
+      args,
+      kind === 'activation' ? [...BASE_ARGS, 'activation'] : kind === 'softmax' ? BASE_ARGS : [...BASE_ARGS, 'alpha'],
+    );
     super(fn, o);
     if (kind === 'activation') {
       if (o.activation === undefined) throw new TypeError('activation: activation is required');
@@ -73,7 +77,12 @@ export class Dropout extends Layer {
     return inputSize;
   }
   toPlan(inputSize: number, seed: number): DropoutPlan {
-    return { kind: 'dropout', size: inputSize, rate: this.rate, seed: this.seed === null ? deriveSeed(seed, 2) : this.seed & 0x7fffffff };
+    return {
+      kind: 'dropout',
+      size: inputSize,
+      rate: this.rate,
+      seed: this.seed === null ? deriveSeed(seed, 2) : this.seed & 0x7fffffff,
+    };
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };

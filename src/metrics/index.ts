@@ -1,8 +1,9 @@
 /** Metrics by name. The history/evaluate key is the name the user gave ('acc' stays 'acc', as in
  *  Keras); the plan gets the canonical metric. */
-import type { MetricName } from '../train/plan';
+
 import { describe } from '../backend/check';
 import { resolveName } from '../model/options';
+import type { MetricName } from '../train/plan';
 
 const BY_NAME: Record<string, MetricName> = {
   accuracy: 'accuracy',

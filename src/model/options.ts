@@ -46,20 +46,26 @@ export function seedValue(fn: string, name: string, v: unknown): number {
 }
 
 export function str(fn: string, name: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) throw new TypeError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new TypeError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`);
   return v;
 }
 
 /** Resolves a name (or alias) against a table, listing the valid names when it is unknown. */
 export function resolveName<T>(fn: string, what: string, v: unknown, table: Record<string, T>): T {
   if (typeof v !== 'string') throw new TypeError(`${fn}: ${what} must be a string, got ${describe(v)}`);
-  if (!Object.hasOwn(table, v)) throw new RangeError(`${fn}: unknown ${what} "${v}"; valid: ${Object.keys(table).join(', ')}`);
+  if (!Object.hasOwn(table, v))
+    throw new RangeError(`${fn}: unknown ${what} "${v}"; valid: ${Object.keys(table).join(', ')}`);
   return table[v];
 }
 
 /** A 31-bit mix of a base seed and a salt: per-layer seeds derived from one model seed. */
 export function deriveSeed(base: number, salt: number): number {
-  let h = (Math.imul(base | 0, 0x9e3779b1) ^ Math.imul(Math.floor(base / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(salt + 1, 0xc2b2ae35)) >>> 0;
+  let h =
+    (Math.imul(base | 0, 0x9e3779b1) ^
+      Math.imul(Math.floor(base / 4294967296) | 0, 0x85ebca6b) ^
+      Math.imul(salt + 1, 0xc2b2ae35)) >>>
+    0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
   return (h ^ (h >>> 16)) & 0x7fffffff;

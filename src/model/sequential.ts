@@ -2,22 +2,23 @@
  * Sequential: a stack of layers, compiled into a NetworkPlan and run by an Executor. fit is a thin
  * wrapper over the Trainer (the one training loop); evaluate and predict call the executor.
  */
+
+import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
-import { getBackend, type Backend } from '../backend';
+import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
 import { type CompiledMetrics, getMetrics } from '../metrics';
-import { Optimizer, getOptimizer, sgd } from '../optimizers';
+import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
-import { type Targets, inputsOf, targetsOf } from '../train/data';
+import { inputsOf, type Targets, targetsOf } from '../train/data';
+import type { History } from '../train/history';
 import type { Executor, LayerPlan, NetworkPlan } from '../train/plan';
 import { createExecutor } from '../train/select-executor';
+import { type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
 import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
 import { summaryText } from './summary';
-import { type FitOptions, Trainer } from '../train/trainer';
-import type { History } from '../train/history';
-import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -51,37 +52,47 @@ export class Sequential {
   private executors = new Map<Backend, Executor>();
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
+  /** True from the start to the end of fit. */
+  fitting = false;
 
   constructor(args?: SequentialArgs | Layer[]) {
     const o = Array.isArray(args) ? { layers: args } : checkOptions('sequential', args, ['layers', 'name', 'seed']);
     this.name = o.name === undefined ? `sequential_${++modelCount}` : str('sequential', 'name', o.name);
     this.seed = o.seed === undefined ? randomSeed() : seedValue('sequential', 'seed', o.seed);
     if (o.layers !== undefined) {
-      if (!Array.isArray(o.layers)) throw new TypeError(`sequential: layers must be an array of layers, got ${describe(o.layers)}`);
+      if (!Array.isArray(o.layers))
+        throw new TypeError(`sequential: layers must be an array of layers, got ${describe(o.layers)}`);
       for (const layer of o.layers) this.add(layer);
     }
   }
 
   /** Appends a layer; the first must declare inputShape. Builds its weights right away. */
   add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
+    this.checkIdle('add');
+    if (!(layer instanceof Layer))
+      throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
     if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
     const index = this.layers.length;
     let inputSize: number;
     if (index === 0) {
       if (layer.inputSize === null) {
-        throw new RangeError(`add: the first layer needs an input shape, e.g. nn.layers.dense({ units: ${'units' in layer ? layer.units : 10}, inputShape: [features] })`);
+        throw new RangeError(
+          `add: the first layer needs an input shape, e.g. nn.layers.dense({ units: ${'units' in layer ? layer.units : 10}, inputShape: [features] })`,
+        );
       }
       inputSize = layer.inputSize;
     } else {
       inputSize = this.outputSize;
       if (layer.inputSize !== null && layer.inputSize !== inputSize) {
-        throw new RangeError(`add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`);
+        throw new RangeError(
+          `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
+        );
       }
     }
     layer.outputSize(inputSize);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
-    else if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
+    else if (this.layers.some((l) => l.name === layer.name))
+      throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
     layer.build(inputSize, deriveSeed(this.seed, index));
     this.layers.push(layer);
     this.invalidate();
@@ -97,7 +108,8 @@ export class Sequential {
 
   /** Input features (from the first layer's inputShape). */
   get inputSize(): number {
-    if (this.layers.length === 0) throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
+    if (this.layers.length === 0)
+      throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
     return this.layers[0].inputSize as number;
   }
 
@@ -121,6 +133,7 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    this.checkIdle('compile');
     const o = checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
     if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
@@ -138,7 +151,8 @@ export class Sequential {
   }
 
   private checkTrainable(fn: string): void {
-    if (this.layers.length === 0) throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
+    if (this.layers.length === 0)
+      throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
   }
 
   async fit(x: Tensor, y: Targets, options?: FitOptions): Promise<History> {
@@ -163,16 +177,28 @@ export class Sequential {
     const executor = this.executor();
     for (let start = 0; start < data.rows; start += chunk) {
       const rows = Math.min(chunk, data.rows - start);
-      const values = executor.evaluate(data.x.subarray(start * this.inputSize, (start + rows) * this.inputSize),
-        data.y.subarray(start * yWidth, (start + rows) * yWidth), rows);
+      const values = executor.evaluate(
+        data.x.subarray(start * this.inputSize, (start + rows) * this.inputSize),
+        data.y.subarray(start * yWidth, (start + rows) * yWidth),
+        rows,
+      );
       for (let i = 0; i < sums.length; i++) sums[i] += values[i] * rows;
       await yieldToEventLoop();
     }
-    return this.logs(sums.map((s) => s / data.rows), compiled);
+    return this.logs(
+      sums.map((s) => s / data.rows),
+      compiled,
+    );
   }
 
   /** evaluate's checks and conversions (shared with the Trainer's validation data). */
-  evaluationData(fn: string, x: unknown, y: unknown, xName = 'x', yName = 'y'): { x: Float32Array; y: Float32Array; rows: number } {
+  evaluationData(
+    fn: string,
+    x: unknown,
+    y: unknown,
+    xName = 'x',
+    yName = 'y',
+  ): { x: Float32Array; y: Float32Array; rows: number } {
     const compiled = this.requireCompiled(fn);
     const xs = inputsOf(fn, xName, x, this.inputSize);
     const rows = xs.length / this.inputSize;
@@ -210,7 +236,11 @@ export class Sequential {
     const executor = this.executor();
     for (let start = 0; start < rows; start += chunk) {
       const n = Math.min(chunk, rows - start);
-      executor.predict(xs.subarray(start * inputs, (start + n) * inputs), n, out.subarray(start * outputs, (start + n) * outputs));
+      executor.predict(
+        xs.subarray(start * inputs, (start + n) * inputs),
+        n,
+        out.subarray(start * outputs, (start + n) * outputs),
+      );
       await yieldToEventLoop();
     }
     return new Tensor(out, [rows, outputs]);
@@ -222,7 +252,9 @@ export class Sequential {
     let size = this.layers.length > 0 ? this.inputSize : 0;
     for (const layer of this.layers) {
       const shapes = layer.weightShapes(size);
-      layer.weights().forEach((w, i) => out.push(new Tensor(w.slice(), shapes[i])));
+      layer.weights().forEach((w, i) => {
+        out.push(new Tensor(w.slice(), shapes[i]));
+      });
       size = layer.outputSize(size);
     }
     return out;
@@ -235,21 +267,30 @@ export class Sequential {
     let size = this.layers.length > 0 ? this.inputSize : 0;
     for (const layer of this.layers) {
       const shapes = layer.weightShapes(size);
-      layer.weights().forEach((w, i) => targets.push({ w, shape: shapes[i] }));
+      layer.weights().forEach((w, i) => {
+        targets.push({ w, shape: shapes[i] });
+      });
       size = layer.outputSize(size);
     }
-    if (!Array.isArray(weights)) throw new TypeError(`setWeights: weights must be an array of Tensors, got ${describe(weights)}`);
-    if (weights.length !== targets.length) throw new RangeError(`setWeights: the model has ${targets.length} weight tensors, got ${weights.length}`);
+    if (!Array.isArray(weights))
+      throw new TypeError(`setWeights: weights must be an array of Tensors, got ${describe(weights)}`);
+    if (weights.length !== targets.length)
+      throw new RangeError(`setWeights: the model has ${targets.length} weight tensors, got ${weights.length}`);
     weights.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new TypeError(`setWeights: weights[${i}] must be a Tensor, got ${describe(t)}`);
       const want = targets[i].shape;
       if (t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) {
-        throw new RangeError(`setWeights: weights[${i}] must have shape [${want.join(', ')}], got [${t.shape.join(', ')}]`);
+        throw new RangeError(
+          `setWeights: weights[${i}] must have shape [${want.join(', ')}], got [${t.shape.join(', ')}]`,
+        );
       }
       const bad = t.data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new RangeError(`setWeights: weights[${i}] holds ${t.data[bad]} at index ${bad}; weights must be finite`);
+      if (bad >= 0)
+        throw new RangeError(`setWeights: weights[${i}] holds ${t.data[bad]} at index ${bad}; weights must be finite`);
     });
-    weights.forEach((t, i) => targets[i].w.set(t.data));
+    weights.forEach((t, i) => {
+      targets[i].w.set(t.data);
+    });
   }
 
   /** Writes the TensorFlow.js Layers format (model.json + weights.bin) into the folder dir,
@@ -264,7 +305,8 @@ export class Sequential {
   }
 
   requireCompiled(fn: string): Compiled {
-    if (this.layers.length === 0) throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
+    if (this.layers.length === 0)
+      throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
     if (!this.compiled) throw new Error(`${fn}: the model must be compiled first: model.compile({ optimizer, loss })`);
     return this.compiled;
   }
@@ -272,7 +314,11 @@ export class Sequential {
   /** The plan the executors run (built on first use after compile; weights are shared, not copied). */
   networkPlan(): NetworkPlan {
     if (this.plan) return this.plan;
-    const compiled = this.compiled ?? { optimizer: sgd(), loss: 'meanSquaredError' as CompiledLoss, metrics: { keys: [], names: [] } };
+    const compiled = this.compiled ?? {
+      optimizer: sgd(),
+      loss: 'meanSquaredError' as CompiledLoss,
+      metrics: { keys: [], names: [] },
+    };
     const layers: LayerPlan[] = [];
     let size = this.inputSize;
     this.layers.forEach((layer, index) => {
@@ -282,8 +328,13 @@ export class Sequential {
     const params = this.layers.flatMap((l) => l.weights());
     compiled.optimizer.allocateSlots(params);
     this.plan = {
-      inputs: this.inputSize, outputs: size, layers, loss: compiled.loss, metrics: compiled.metrics.names,
-      optimizer: compiled.optimizer.plan, params,
+      inputs: this.inputSize,
+      outputs: size,
+      layers,
+      loss: compiled.loss,
+      metrics: compiled.metrics.names,
+      optimizer: compiled.optimizer.plan,
+      params,
     };
     return this.plan;
   }
@@ -297,6 +348,11 @@ export class Sequential {
       this.executors.set(backend, executor);
     }
     return executor;
+  }
+
+  /** Throws while fit runs: the model may not change under the loop. */
+  checkIdle(fn: string): void {
+    if (this.fitting) throw new Error(`${fn}: ${this.name} is training (await its fit first)`);
   }
 
   private invalidate(): void {

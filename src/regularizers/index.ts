@@ -2,7 +2,10 @@
 import { checkOptions, numberIn, resolveName } from '../model/options';
 
 export class Regularizer {
-  constructor(readonly l1: number, readonly l2: number) {}
+  constructor(
+    readonly l1: number,
+    readonly l2: number,
+  ) {}
   getConfig(): { className: 'L1L2'; config: { l1: number; l2: number } } {
     return { className: 'L1L2', config: { l1: this.l1, l2: this.l2 } };
   }

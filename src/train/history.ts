@@ -21,10 +21,16 @@ export class History {
 
   record(epoch: number, logs: Record<string, number>): void {
     this.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
+    for (const [key, value] of Object.entries(logs)) {
+      if (!this.history[key]) this.history[key] = [];
+      this.history[key].push(value);
+    }
   }
 
   recordBatch(logs: Record<string, number>): void {
-    for (const [key, value] of Object.entries(logs)) (this.batchHistory[key] ??= []).push(value);
+    for (const [key, value] of Object.entries(logs)) {
+      if (!this.batchHistory[key]) this.batchHistory[key] = [];
+      this.batchHistory[key].push(value);
+    }
   }
 }

@@ -7,12 +7,12 @@
  */
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
-import { type CompileArgs, type Sequential, yieldToEventLoop } from '../model/sequential';
 import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
+import { type CompileArgs, type Compiled, type Sequential, yieldToEventLoop } from '../model/sequential';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
-import { type Targets, gatherRows, targetWidth } from './data';
+import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
 import type { Executor } from './plan';
 
@@ -39,7 +39,18 @@ export interface FitOptions {
   initialEpoch?: number;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'batchLoss', 'initialEpoch'];
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'callbacks',
+  'verbose',
+  'seed',
+  'batchLoss',
+  'initialEpoch',
+];
 /** Rows per executor call on the fast path: long enough to amortize the call, short enough that
  *  the loop is not held for long (the executors also chunk internally). */
 const CHUNK_ROWS = 1 << 15;
@@ -67,25 +78,31 @@ export class Trainer {
     const fn = 'fit';
     const model = this.model;
     const compiled = model.requireCompiled(fn);
+    model.checkIdle(fn);
     const o = checkOptions(fn, options, FIT_OPTIONS);
     const epochs = o.epochs === undefined ? 1 : positiveInt(fn, 'epochs', o.epochs);
     const batchSize = o.batchSize === undefined ? 32 : positiveInt(fn, 'batchSize', o.batchSize);
     const shuffle = o.shuffle === undefined ? true : bool(fn, 'shuffle', o.shuffle);
     const verbose = o.verbose === undefined ? 1 : o.verbose;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+      throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
     const seed = o.seed === undefined ? randomSeed() : seedValue(fn, 'seed', o.seed);
     const batchLoss = o.batchLoss === undefined ? false : bool(fn, 'batchLoss', o.batchLoss);
     const split = o.validationSplit === undefined ? 0 : numberIn(fn, 'validationSplit', o.validationSplit, 0, 1, true);
-    if (split > 0 && o.validationData !== undefined) throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
+    if (split > 0 && o.validationData !== undefined)
+      throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
     const callbacks = callbackList(fn, o.callbacks);
     const initialEpoch = o.initialEpoch === undefined ? 0 : numberIn(fn, 'initialEpoch', o.initialEpoch, 0, epochs);
-    if (!Number.isInteger(initialEpoch)) throw new RangeError(`${fn}: initialEpoch must be an integer from 0 to epochs, got ${initialEpoch}`);
+    if (!Number.isInteger(initialEpoch)) {
+      throw new RangeError(`${fn}: initialEpoch must be an integer from 0 to epochs, got ${initialEpoch}`);
+    }
 
     let data = model.evaluationData(fn, x, y);
     let validation: { x: Float32Array; y: Float32Array; rows: number } | null = null;
     if (o.validationData !== undefined) {
       const vd = o.validationData;
-      if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError(`${fn}: validationData must be [x, y], got ${describe(vd)}`);
+      if (!Array.isArray(vd) || vd.length !== 2)
+        throw new TypeError(`${fn}: validationData must be [x, y], got ${describe(vd)}`);
       validation = model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]');
     }
     const rng = new Random(seed);
@@ -94,23 +111,61 @@ export class Trainer {
     if (split > 0) {
       const trainRows = Math.floor(data.rows * (1 - split));
       if (trainRows < 1 || trainRows === data.rows) {
-        throw new RangeError(`${fn}: validationSplit ${split} of ${data.rows} rows leaves ${trainRows} for training and ${data.rows - trainRows} for validation; both need at least one`);
+        throw new RangeError(
+          `${fn}: validationSplit ${split} of ${data.rows} rows leaves ${trainRows} for training and ${data.rows - trainRows} for validation; both need at least one`,
+        );
       }
       const order = rng.permutation(data.rows);
       const trainIdx = order.subarray(0, trainRows);
       const valIdx = order.subarray(trainRows);
-      validation = { x: gatherRows(data.x, inputs, valIdx), y: gatherRows(data.y, yWidth, valIdx), rows: valIdx.length };
+      validation = {
+        x: gatherRows(data.x, inputs, valIdx),
+        y: gatherRows(data.y, yWidth, valIdx),
+        rows: valIdx.length,
+      };
       data = { x: gatherRows(data.x, inputs, trainIdx), y: gatherRows(data.y, yWidth, trainIdx), rows: trainRows };
     }
 
     // Everything is checked: from here on the weights may change.
+    model.fitting = true;
+    try {
+      const settings = { epochs, initialEpoch, batchSize, shuffle, verbose, seed, batchLoss, callbacks, compiled };
+      return await this.loop(model, data, validation, settings);
+    } finally {
+      model.fitting = false;
+    }
+  }
+
+  private async loop(
+    model: Sequential,
+    data: Dataset,
+    validation: Dataset | null,
+    s: {
+      epochs: number;
+      initialEpoch: number;
+      batchSize: number;
+      shuffle: boolean;
+      verbose: number;
+      seed: number;
+      batchLoss: boolean;
+      callbacks: Callback[];
+      compiled: Compiled;
+    },
+  ): Promise<History> {
+    const { epochs, initialEpoch, batchSize, shuffle, verbose, seed, batchLoss, callbacks, compiled } = s;
     const executor = model.executor();
     const optimizer = compiled.optimizer;
     const rows = data.rows;
     const batches = Math.ceil(rows / batchSize);
     const keys = ['loss', ...compiled.metrics.keys];
     const history = new History({
-      epochs, batchSize, samples: rows, validationSamples: validation?.rows ?? 0, steps: batches, seed, metrics: keys,
+      epochs,
+      batchSize,
+      samples: rows,
+      validationSamples: validation?.rows ?? 0,
+      steps: batches,
+      seed,
+      metrics: keys,
     });
     const perBatch = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
     for (const c of callbacks) {
@@ -126,7 +181,8 @@ export class Trainer {
       // Each epoch's order depends on (seed, epoch) only, so a resumed fit reproduces it.
       const indices = shuffle ? new Random(deriveSeed(seed, epoch)).permutation(rows) : identity(rows);
       const values = new Float64Array(batches * keys.length);
-      const run = (first: number, last: number) => this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
+      const run = (first: number, last: number) =>
+        this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
       if (perBatch) {
         for (let b = 0; b < batches; b++) {
           const size = Math.min(batchSize, rows - b * batchSize);
@@ -180,8 +236,15 @@ export class Trainer {
 
   /** Runs batches first … last−1 and stores their values; the optimizer counts the updates. */
   private async trainBatches(
-    executor: Executor, optimizer: Optimizer, data: { x: Float32Array; y: Float32Array }, indices: Int32Array,
-    batchSize: number, first: number, last: number, values: Float64Array, width: number,
+    executor: Executor,
+    optimizer: Optimizer,
+    data: { x: Float32Array; y: Float32Array },
+    indices: Int32Array,
+    batchSize: number,
+    first: number,
+    last: number,
+    values: Float64Array,
+    width: number,
   ): Promise<void> {
     this.model.busy = true;
     try {
@@ -222,10 +285,12 @@ function callbackList(fn: string, v: unknown): Callback[] {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   list.forEach((c, i) => {
-    if (c === null || typeof c !== 'object') throw new TypeError(`${fn}: callbacks[${i}] must be an object with hooks (onEpochEnd, …), got ${describe(c)}`);
+    if (c === null || typeof c !== 'object')
+      throw new TypeError(`${fn}: callbacks[${i}] must be an object with hooks (onEpochEnd, …), got ${describe(c)}`);
     for (const hook of HOOKS) {
       const h = (c as Record<string, unknown>)[hook];
-      if (h !== undefined && typeof h !== 'function') throw new TypeError(`${fn}: callbacks[${i}].${hook} must be a function, got ${describe(h)}`);
+      if (h !== undefined && typeof h !== 'function')
+        throw new TypeError(`${fn}: callbacks[${i}].${hook} must be a function, got ${describe(h)}`);
     }
   });
   return list as Callback[];

@@ -16,13 +16,17 @@ describe('atomic model folders', () => {
     const before = await fsp.readFile(path.join(dir, 'weights.bin'));
     // The second file cannot be created (its folder does not exist): the write fails after the
     // first file of the new model is already on disk.
-    await expect(writeFolderAtomically(dir, [
-      { name: 'weights.bin', data: new Uint8Array(7) },
-      { name: 'missing/model.json', data: '{}' },
-    ])).rejects.toThrow(/ENOENT/);
+    await expect(
+      writeFolderAtomically(dir, [
+        { name: 'weights.bin', data: new Uint8Array(7) },
+        { name: 'missing/model.json', data: '{}' },
+      ]),
+    ).rejects.toThrow(/ENOENT/);
     expect(await fsp.readFile(path.join(dir, 'weights.bin'))).toEqual(before);
     expect(await fsp.readdir(parent)).toEqual(['model']);
-    expect((await nn.loadModel(dir)).getWeights().map((w) => Array.from(w.data))).toEqual(m.getWeights().map((w) => Array.from(w.data)));
+    expect((await nn.loadModel(dir)).getWeights().map((w) => Array.from(w.data))).toEqual(
+      m.getWeights().map((w) => Array.from(w.data)),
+    );
   });
 
   it('a process killed (SIGKILL) at random moments while saving leaves a whole model', async () => {

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/io/load';
-import { tempDir, tfReady, tfjsSaveToDir } from './tfjs-files';
+import { tempDir, tfjsSaveToDir, tfReady } from './tfjs-files';
 
 let good: string;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ function data(rows: number, inputs: number, classes: number, seed: number) {
   const y = new Float32Array(rows * classes);
   for (let i = 0; i < rows; i++) {
     let s = 0;
-    for (let j = 0; j < inputs; j++) s += x[i * inputs + j] * (j % 3 - 1);
+    for (let j = 0; j < inputs; j++) s += x[i * inputs + j] * ((j % 3) - 1);
     y[i * classes + (Math.abs(Math.floor(s * 4)) % classes)] = 1;
   }
   return { x: nn.tensor2d(x, [rows, inputs]), y: nn.tensor2d(y, [rows, classes]) };
@@ -29,7 +29,12 @@ function build(optimizer: nn.optimizers.Optimizer, seed = 42): nn.Sequential {
   const m = nn.sequential({
     seed,
     layers: [
-      nn.layers.dense({ units: 12, activation: 'relu', inputShape: [6], kernelRegularizer: nn.regularizers.l2({ l2: 0.001 }) }),
+      nn.layers.dense({
+        units: 12,
+        activation: 'relu',
+        inputShape: [6],
+        kernelRegularizer: nn.regularizers.l2({ l2: 0.001 }),
+      }),
       nn.layers.dropout({ rate: 0.25 }),
       nn.layers.dense({ units: 8, activation: 'tanh' }),
       nn.layers.dense({ units: 3, activation: 'softmax' }),
@@ -54,7 +59,11 @@ describe('save → loadModel round trip', () => {
     const json = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
     expect(json.modelTopology.config.layers[0].config.batch_input_shape).toEqual([null, 6]);
-    expect(json.trainingConfig).toMatchObject({ loss: 'categorical_crossentropy', metrics: ['acc'], optimizer_config: { class_name: 'Adam', config: { learningRate: 0.003, beta1: 0.8 } } });
+    expect(json.trainingConfig).toMatchObject({
+      loss: 'categorical_crossentropy',
+      metrics: ['acc'],
+      optimizer_config: { class_name: 'Adam', config: { learningRate: 0.003, beta1: 0.8 } },
+    });
     expect(json.weightsManifest[0].weights.every((w: { group?: string }) => w.group === undefined)).toBe(true);
     expect((await fsp.stat(path.join(dir, 'weights.bin'))).size).toBe(4 * (6 * 12 + 12 + 12 * 8 + 8 + 8 * 3 + 3));
 
@@ -73,13 +82,20 @@ describe('save → loadModel round trip', () => {
   });
 
   it('an uncompiled model saves without trainingConfig and loads uncompiled', async () => {
-    const m = nn.sequential([nn.layers.dense({ units: 3, inputShape: [2], activation: 'leakyRelu' }), nn.layers.dense({ units: 1 })]);
+    const m = nn.sequential([
+      nn.layers.dense({ units: 3, inputShape: [2], activation: 'leakyRelu' }),
+      nn.layers.dense({ units: 1 }),
+    ]);
     const dir = path.join(await tempDir(), 'plain');
     await m.save(dir);
     const json = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
     expect(json.trainingConfig).toBeUndefined();
     // leakyRelu has no tfjs activation string: Dense(linear) + LeakyReLU(alpha)
-    expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(['Dense', 'LeakyReLU', 'Dense']);
+    expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual([
+      'Dense',
+      'LeakyReLU',
+      'Dense',
+    ]);
     const back = await nn.loadModel(dir);
     expect(back.compileConfig).toBeNull();
     const x = nn.tensor2d(seededValues(10, 4), [5, 2]);
@@ -90,14 +106,18 @@ describe('save → loadModel round trip', () => {
   it('checks its arguments', async () => {
     const m = build(nn.optimizers.sgd());
     await expect(m.save('')).rejects.toThrow(TypeError);
-    await expect(m.save(path.join(await tempDir(), 'x'), { includeOptimiser: true } as never)).rejects.toThrow(/unknown option "includeOptimiser"/);
+    await expect(m.save(path.join(await tempDir(), 'x'), { includeOptimiser: true } as never)).rejects.toThrow(
+      /unknown option "includeOptimiser"/,
+    );
     await expect(nn.loadModel(42 as never)).rejects.toThrow(TypeError);
   });
 
   it('refuses to replace a folder holding other files', async () => {
     const parent = await tempDir();
     await fsp.writeFile(path.join(parent, 'notes.txt'), 'mine');
-    await expect(build(nn.optimizers.sgd()).save(parent)).rejects.toThrow(/holds files that are not part of a model \(notes\.txt\)/);
+    await expect(build(nn.optimizers.sgd()).save(parent)).rejects.toThrow(
+      /holds files that are not part of a model \(notes\.txt\)/,
+    );
     expect(await fsp.readFile(path.join(parent, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });
@@ -128,7 +148,10 @@ describe('checkpoints and resuming', () => {
     const root = await tempDir();
     const fitOptions = { epochs: 3, batchSize: 8, seed: 9, verbose: 0 as const };
     const full = build(nn.optimizers.adam({ learningRate: 0.01 }));
-    await full.fit(x, y, { ...fitOptions, callbacks: [nn.callbacks.modelCheckpoint({ dir: path.join(root, 'e{epoch}'), includeOptimizer: false })] });
+    await full.fit(x, y, {
+      ...fitOptions,
+      callbacks: [nn.callbacks.modelCheckpoint({ dir: path.join(root, 'e{epoch}'), includeOptimizer: false })],
+    });
     const resumed = await nn.loadModel(path.join(root, 'e1'));
     await resumed.fit(x, y, { ...fitOptions, initialEpoch: 1 });
     expect(weightsOf(resumed)).not.toEqual(weightsOf(full));
@@ -141,7 +164,11 @@ describe('checkpoints and resuming', () => {
     const ckpt = nn.callbacks.modelCheckpoint({ dir, monitor: 'val_loss', saveBestOnly: true });
     const m = build(nn.optimizers.adam({ learningRate: 0.05 }));
     const h = await m.fit(x, y, {
-      epochs: 8, batchSize: 8, seed: 1, validationSplit: 0.3, verbose: 0,
+      epochs: 8,
+      batchSize: 8,
+      seed: 1,
+      validationSplit: 0.3,
+      verbose: 0,
       callbacks: [ckpt, { onEpochEnd: () => void seen.push(weightsOf(m)) }],
     });
     const losses = h.history.val_loss;

@@ -17,6 +17,7 @@ export async function tfReady(): Promise<typeof tf> {
     try {
       await tf.setBackend('cpu');
       await tf.ready();
+      tf.tensor([0]).dispose(); // the cpu backend's one-time "install tfjs-node" banner
     } finally {
       console.warn = warn;
     }
@@ -32,7 +33,9 @@ export async function tempDir(prefix = 'nativenn-io-'): Promise<string> {
 /** Saves `model` into `dir` like tfjs-node's file:// handler; shardBytes splits weights.bin into
  *  several files like the tfjs converter does (group1-shard1ofN.bin, ...). */
 export async function tfjsSaveToDir(
-  model: tf.LayersModel, dir: string, opts: { shardBytes?: number; includeOptimizer?: boolean } = {},
+  model: tf.LayersModel,
+  dir: string,
+  opts: { shardBytes?: number; includeOptimizer?: boolean } = {},
 ): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
   await model.save(
@@ -54,8 +57,11 @@ export async function tfjsSaveToDir(
         }
         // The key order and set of tfjs-core's getModelJSONForModelArtifacts (used by tfjs-node).
         const json = {
-          modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy, weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+          modelTopology: artifacts.modelTopology,
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy,
+          weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
           ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         };
         await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));

@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
-import { maxAbsDiff, seededValues, tempDir, tfReady, tfjsLoadFromDir, tfjsSaveToDir } from './tfjs-files';
+import { maxAbsDiff, seededValues, tempDir, tfjsLoadFromDir, tfjsSaveToDir, tfReady } from './tfjs-files';
 
 type TF = Awaited<ReturnType<typeof tfReady>>;
 let tf: TF;
@@ -42,7 +42,8 @@ interface Case {
 const NATIVENN_CASES: Case[] = [
   {
     name: 'relu → dropout → leakyRelu (separate LeakyReLU layer in the file) → softmax, adam',
-    inputs: 5, outputs: 3,
+    inputs: 5,
+    outputs: 3,
     build: () => {
       const m = nn.sequential({
         seed: 11,
@@ -53,30 +54,45 @@ const NATIVENN_CASES: Case[] = [
           nn.layers.dense({ units: 3, activation: 'softmax' }),
         ],
       });
-      m.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      m.compile({
+        optimizer: nn.optimizers.adam({ learningRate: 0.01 }),
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
       return m;
     },
   },
   {
     name: 'tanh + L2 → elu → gelu → sigmoid, rmsprop, binary cross-entropy',
-    inputs: 4, outputs: 1,
+    inputs: 4,
+    outputs: 1,
     build: () => {
       const m = nn.sequential({
         seed: 12,
         layers: [
-          nn.layers.dense({ units: 7, activation: 'tanh', inputShape: [4], kernelRegularizer: nn.regularizers.l2({ l2: 0.001 }) }),
+          nn.layers.dense({
+            units: 7,
+            activation: 'tanh',
+            inputShape: [4],
+            kernelRegularizer: nn.regularizers.l2({ l2: 0.001 }),
+          }),
           nn.layers.dense({ units: 6, activation: 'elu' }),
           nn.layers.dense({ units: 5, activation: 'gelu', useBias: false }),
           nn.layers.dense({ units: 1, activation: 'sigmoid' }),
         ],
       });
-      m.compile({ optimizer: nn.optimizers.rmsprop({ learningRate: 0.01 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+      m.compile({
+        optimizer: nn.optimizers.rmsprop({ learningRate: 0.01 }),
+        loss: 'binaryCrossentropy',
+        metrics: ['accuracy'],
+      });
       return m;
     },
   },
   {
     name: 'silu (tfjs swish) → Activation sigmoid → LeakyReLU(0.1) → ELU layer → linear, momentum, mse',
-    inputs: 3, outputs: 2,
+    inputs: 3,
+    outputs: 2,
     build: () => {
       const m = nn.sequential({
         seed: 13,
@@ -89,7 +105,11 @@ const NATIVENN_CASES: Case[] = [
           nn.layers.dense({ units: 2 }),
         ],
       });
-      m.compile({ optimizer: nn.optimizers.momentum({ learningRate: 0.05, momentum: 0.9 }), loss: 'meanSquaredError', metrics: ['mae'] });
+      m.compile({
+        optimizer: nn.optimizers.momentum({ learningRate: 0.05, momentum: 0.9 }),
+        loss: 'meanSquaredError',
+        metrics: ['mae'],
+      });
       return m;
     },
   },
@@ -121,12 +141,15 @@ describe('nativenn → TensorFlow.js', () => {
       expect(maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
       // tfjs compiled it from trainingConfig and can train it further.
       expect(tfModel.optimizer).toBeTruthy();
-      const h = await tfModel.fit(tf.tensor2d(x.data, [48, c.inputs]), tf.tensor2d(y.data, [48, c.outputs]), { epochs: 1, verbose: 0 });
+      const h = await tfModel.fit(tf.tensor2d(x.data, [48, c.inputs]), tf.tensor2d(y.data, [48, c.outputs]), {
+        epochs: 1,
+        verbose: 0,
+      });
       expect(Number.isFinite(h.history.loss[0] as number)).toBe(true);
     });
   }
 
-  it('tfjs restores a nativenn checkpoint\'s optimizer state (iterations and Adam moments)', async () => {
+  it("tfjs restores a nativenn checkpoint's optimizer state (iterations and Adam moments)", async () => {
     const c = NATIVENN_CASES[0];
     const model = c.build();
     const { x, y } = targetsFor(c, 48, 3);
@@ -143,12 +166,40 @@ describe('nativenn → TensorFlow.js', () => {
   });
 });
 
+describe('what tfjs has no name for', () => {
+  it('adamw is written as Adam for tfjs and read back as adamw by nativenn', async () => {
+    const m = nn.sequential([
+      nn.layers.dense({ units: 2, inputShape: [3], activation: 'relu' }),
+      nn.layers.dense({ units: 1 }),
+    ]);
+    m.compile({ optimizer: nn.optimizers.adamw({ learningRate: 0.02, weightDecay: 0.05 }), loss: 'mse' });
+    const dir = path.join(await tempDir(), 'adamw');
+    await m.save(dir);
+    const json = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
+    expect(json.trainingConfig.optimizer_config.class_name).toBe('Adam');
+    expect(json.trainingConfig.nativenn.optimizer_config).toEqual({
+      class_name: 'AdamW',
+      config: { learningRate: 0.02, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.05 },
+    });
+    const tfModel = await tfjsLoadFromDir(dir);
+    expect(tfModel.optimizer.getClassName()).toBe('Adam');
+    const back = await nn.loadModel(dir);
+    expect(back.optimizer?.getConfig()).toEqual(m.optimizer?.getConfig());
+  });
+});
+
 function buildTfjs(kind: 'classifier' | 'regressor') {
   const m = tf.sequential();
   if (kind === 'classifier') {
     m.add(tf.layers.dense({ units: 10, activation: 'relu', inputShape: [6] }));
     m.add(tf.layers.dropout({ rate: 0.1 }));
-    m.add(tf.layers.dense({ units: 8, activation: 'tanh', kernelRegularizer: tf.regularizers.l1l2({ l1: 0.0005, l2: 0.001 }) }));
+    m.add(
+      tf.layers.dense({
+        units: 8,
+        activation: 'tanh',
+        kernelRegularizer: tf.regularizers.l1l2({ l1: 0.0005, l2: 0.001 }),
+      }),
+    );
     m.add(tf.layers.leakyReLU({ alpha: 0.2 }));
     m.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
     m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -163,7 +214,12 @@ function buildTfjs(kind: 'classifier' | 'regressor') {
 }
 
 describe('TensorFlow.js → nativenn', () => {
-  for (const [kind, shardBytes] of [['classifier', undefined], ['classifier', 64], ['regressor', undefined], ['regressor', 100]] as const) {
+  for (const [kind, shardBytes] of [
+    ['classifier', undefined],
+    ['classifier', 64],
+    ['regressor', undefined],
+    ['regressor', 100],
+  ] as const) {
     it(`nn.loadModel reads a tfjs-trained ${kind} (${shardBytes ? `${shardBytes}-byte shards` : 'weights.bin'}), predicts the same and trains on`, async () => {
       const m = buildTfjs(kind);
       const outputs = kind === 'classifier' ? 4 : 2;
@@ -195,12 +251,28 @@ describe('TensorFlow.js → nativenn', () => {
         // no dropout: the same update on both sides
         await m.fit(xs, ys, { epochs: 1, batchSize: 40, shuffle: false, verbose: 0 });
         const tfw = m.getWeights();
-        model.getWeights().forEach((w, i) => expect(maxAbsDiff(w.data, tfw[i].dataSync())).toBeLessThan(1e-5));
+        model.getWeights().forEach((w, i) => {
+          expect(maxAbsDiff(w.data, tfw[i].dataSync())).toBeLessThan(1e-5);
+        });
       }
       expect(model.getWeights().some((w, i) => maxAbsDiff(w.data, before[i]) > 0)).toBe(true);
       expect(model.optimizer?.iterations).toBe(13);
     });
   }
+
+  it('a tfjs model with an explicit InputLayer loads (no optimizer state, not compiled)', async () => {
+    const m = tf.sequential({
+      layers: [tf.layers.inputLayer({ inputShape: [4] }), tf.layers.dense({ units: 3, activation: 'gelu' })],
+    });
+    const dir = path.join(await tempDir(), 'input-layer');
+    await tfjsSaveToDir(m, dir);
+    const model = await nn.loadModel(dir);
+    expect(model.compileConfig).toBeNull();
+    expect(model.layers.length).toBe(1);
+    const xt = seededValues(12, 5);
+    const theirs = (m.predict(tf.tensor2d(xt, [3, 4])) as ReturnType<TF['tensor2d']>).dataSync();
+    expect(maxAbsDiff(model.predict(nn.tensor2d(xt, [3, 4])).data, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
+  });
 
   it('an Adam state loaded from tfjs continues exactly like tfjs (no dropout)', async () => {
     const m = tf.sequential();
@@ -215,9 +287,16 @@ describe('TensorFlow.js → nativenn', () => {
     await tfjsSaveToDir(m, dir, { includeOptimizer: true });
     const model = await nn.loadModel(dir);
     await m.fit(xs, ys, { epochs: 3, batchSize: 30, shuffle: false, verbose: 0 });
-    await model.fit(nn.tensor2d(d.x, [30, 6]), nn.tensor2d(d.y, [30, 3]), { epochs: 3, batchSize: 30, shuffle: false, verbose: 0 });
+    await model.fit(nn.tensor2d(d.x, [30, 6]), nn.tensor2d(d.y, [30, 3]), {
+      epochs: 3,
+      batchSize: 30,
+      shuffle: false,
+      verbose: 0,
+    });
     const tfw = m.getWeights();
     // 3 Adam steps of lr 0.02 from identical state; float32 rounding differences only
-    model.getWeights().forEach((w, i) => expect(maxAbsDiff(w.data, tfw[i].dataSync())).toBeLessThan(1e-5));
+    model.getWeights().forEach((w, i) => {
+      expect(maxAbsDiff(w.data, tfw[i].dataSync())).toBeLessThan(1e-5);
+    });
   });
 });

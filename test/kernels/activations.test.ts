@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ActivationName, backends } from '../../src';
-import { addon } from '../../src/backend/native/addon';
 import { ACTIVATIONS } from '../../src/backend/check';
-import { SIZES, allBackends, nativeBackend, randomF32 } from '../support/backends';
+import { addon } from '../../src/backend/native/addon';
+import { allBackends, nativeBackend, randomF32, SIZES } from '../support/backends';
 
 const js = backends.js;
 
@@ -25,8 +25,14 @@ function worst(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: n
 const ATOL = 2e-7;
 const RTOL = 3e-7;
 const ALPHAS: Record<ActivationName, number[]> = {
-  linear: [0], sigmoid: [0], tanh: [0], relu: [0], gelu: [0], silu: [0],
-  leakyRelu: [0.01, 0.2, 0.3, 1.5], elu: [0.5, 1, 1.7],
+  linear: [0],
+  sigmoid: [0],
+  tanh: [0],
+  relu: [0],
+  gelu: [0],
+  silu: [0],
+  leakyRelu: [0.01, 0.2, 0.3, 1.5],
+  elu: [0.5, 1, 1.7],
 };
 const EXTREMES = [0, -0, 1e-30, -1e-30, 30, -30, 100, -100, 1000, -1000, Infinity, -Infinity, 87.5, -87.5, 3e38, -3e38];
 
@@ -35,7 +41,14 @@ function forward(b: typeof js, kind: ActivationName, x: Float32Array, alpha: num
   b.activationForward(kind, out, x, x.length, alpha);
   return out;
 }
-function backward(b: typeof js, kind: ActivationName, dy: Float32Array, x: Float32Array, y: Float32Array, alpha: number) {
+function backward(
+  b: typeof js,
+  kind: ActivationName,
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  alpha: number,
+) {
   const dx = new Float32Array(x.length);
   b.activationBackward(kind, dx, dy, x, y, x.length, alpha);
   return dx;
@@ -52,7 +65,9 @@ describe.skipIf(!nativeBackend)('activations: native equals the js twin', () => 
       const yJs = forward(js, kind, x, alpha);
       expect(worst(forward(native, kind, x, alpha), yJs, ATOL, RTOL), `forward n=${n}`).toBeLessThanOrEqual(1);
       const dxJs = backward(js, kind, dy, x, yJs, alpha);
-      expect(worst(backward(native, kind, dy, x, yJs, alpha), dxJs, ATOL, RTOL), `backward n=${n}`).toBeLessThanOrEqual(1);
+      expect(worst(backward(native, kind, dy, x, yJs, alpha), dxJs, ATOL, RTOL), `backward n=${n}`).toBeLessThanOrEqual(
+        1,
+      );
     }
   });
 
@@ -62,7 +77,9 @@ describe.skipIf(!nativeBackend)('activations: native equals the js twin', () => 
     const yJs = forward(js, kind, x, alpha);
     const yNative = forward(native, kind, x, alpha);
     expect(worst(yNative, yJs, ATOL, RTOL)).toBeLessThanOrEqual(1);
-    expect(worst(backward(native, kind, dy, x, yJs, alpha), backward(js, kind, dy, x, yJs, alpha), ATOL, RTOL)).toBeLessThanOrEqual(1);
+    expect(
+      worst(backward(native, kind, dy, x, yJs, alpha), backward(js, kind, dy, x, yJs, alpha), ATOL, RTOL),
+    ).toBeLessThanOrEqual(1);
   });
 
   it.each(cases)('%s (alpha %d): out may alias x, dx may alias dy', (kind, alpha) => {
@@ -91,15 +108,21 @@ describe.each(allBackends)('activations on $name: known values and stability', (
 
   it('tanh, relu, leakyRelu, elu, gelu, silu at a few points', () => {
     const x = Float32Array.from([-2, -0.5, 0.5, 2]);
-    const close = (got: Float32Array, want: number[]) =>
-      want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 6));
+    const close = (got: Float32Array, want: number[]) => {
+      for (const [i, w] of want.entries()) expect(got[i]).toBeCloseTo(w, 6);
+    };
     close(forward(b, 'tanh', x, 0), [Math.tanh(-2), Math.tanh(-0.5), Math.tanh(0.5), Math.tanh(2)]);
     close(forward(b, 'relu', x, 0), [0, 0, 0.5, 2]);
     close(forward(b, 'leakyRelu', x, 0.1), [-0.2, -0.05, 0.5, 2]);
     close(forward(b, 'elu', x, 1.5), [1.5 * Math.expm1(-2), 1.5 * Math.expm1(-0.5), 0.5, 2]);
     // gelu(x) = x·Φ(x); Φ(−2) = 0.0227501319, Φ(−0.5) = 0.3085375387 (tables)
     close(forward(b, 'gelu', x, 0), [-2 * 0.0227501319, -0.5 * 0.3085375387, 0.5 * 0.6914624613, 2 * 0.9772498681]);
-    close(forward(b, 'silu', x, 0), [-2 / (1 + Math.exp(2)), -0.5 / (1 + Math.exp(0.5)), 0.5 / (1 + Math.exp(-0.5)), 2 / (1 + Math.exp(-2))]);
+    close(forward(b, 'silu', x, 0), [
+      -2 / (1 + Math.exp(2)),
+      -0.5 / (1 + Math.exp(0.5)),
+      0.5 / (1 + Math.exp(-0.5)),
+      2 / (1 + Math.exp(-2)),
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../../src';
 import { addon } from '../../src/backend/native/addon';
-import { SIZES, allBackends, nativeBackend, randomF32 } from '../support/backends';
+import { allBackends, nativeBackend, randomF32, SIZES } from '../support/backends';
 
 const js = backends.js;
 
@@ -33,7 +33,10 @@ function softmax(b: typeof js, x: Float32Array, rows: number, cols: number): Flo
 
 describe.skipIf(!nativeBackend)('softmax: native equals the js twin', () => {
   const native = nativeBackend!;
-  const shapes = [[0, 5], [4, 0], [0, 0], ...SIZES.flatMap((rows) => COLS.map((cols) => [rows, cols]))] as [number, number][];
+  const shapes = [[0, 5], [4, 0], [0, 0], ...SIZES.flatMap((rows) => COLS.map((cols) => [rows, cols]))] as [
+    number,
+    number,
+  ][];
 
   it.each(shapes)('forward and backward on %i x %i', (rows, cols) => {
     const x = randomF32(rows * cols, rows * 1000 + cols, -8, 8);
@@ -66,7 +69,10 @@ describe.skipIf(!nativeBackend)('softmax: native equals the js twin', () => {
     expect(worst(yNative, yJs, ATOL, RTOL)).toBeLessThanOrEqual(1);
     for (let r = 0; r < rows.length - 1; r++) {
       const row = Array.from(yNative.subarray(r * 4, r * 4 + 4));
-      expect(row.every((p) => Number.isFinite(p) && p >= 0 && p <= 1), `row ${r}`).toBe(true);
+      expect(
+        row.every((p) => Number.isFinite(p) && p >= 0 && p <= 1),
+        `row ${r}`,
+      ).toBe(true);
       expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 6);
     }
     expect(yNative[0]).toBeCloseTo(1 / (1 + Math.exp(-29) + Math.exp(-30) + Math.exp(-60)), 7);

@@ -5,19 +5,34 @@ import { Random } from '../../src/util/random';
 
 describe('layers', () => {
   it('dense keeps its configuration in TensorFlow.js terms', () => {
-    const d = nn.layers.dense({ units: 5, activation: 'relu', inputShape: [3], useBias: false, kernelRegularizer: nn.regularizers.l2({ l2: 0.02 }) });
+    const d = nn.layers.dense({
+      units: 5,
+      activation: 'relu',
+      inputShape: [3],
+      useBias: false,
+      kernelRegularizer: nn.regularizers.l2({ l2: 0.02 }),
+    });
     nn.sequential([d]);
     expect(d.getConfig()).toMatchObject({
-      name: 'dense_1', units: 5, activation: 'relu', useBias: false, trainable: true, batchInputShape: [null, 3],
-      kernelInitializer: { className: 'GlorotUniform' }, biasInitializer: { className: 'Zeros' },
+      name: 'dense_1',
+      units: 5,
+      activation: 'relu',
+      useBias: false,
+      trainable: true,
+      batchInputShape: [null, 3],
+      kernelInitializer: { className: 'GlorotUniform' },
+      biasInitializer: { className: 'Zeros' },
       kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.02 } },
     });
   });
 
   it('names layers like tfjs, unique per model', () => {
     const m = nn.sequential([
-      nn.layers.dense({ units: 4, inputShape: [2] }), nn.layers.dropout({ rate: 0.5 }), nn.layers.dense({ units: 3 }),
-      nn.layers.leakyRelu(), nn.layers.dense({ units: 2, name: 'out' }),
+      nn.layers.dense({ units: 4, inputShape: [2] }),
+      nn.layers.dropout({ rate: 0.5 }),
+      nn.layers.dense({ units: 3 }),
+      nn.layers.leakyRelu(),
+      nn.layers.dense({ units: 2, name: 'out' }),
     ]);
     expect(m.layers.map((l) => l.name)).toEqual(['dense_1', 'dropout_1', 'dense_2', 'leaky_re_lu_1', 'out']);
     expect(() => m.add(nn.layers.dense({ units: 2, name: 'out' }))).toThrow('already has a layer named "out"');
@@ -27,9 +42,14 @@ describe('layers', () => {
     expect(() => nn.layers.dense({ units: -3 })).toThrow('dense: units must be a positive integer, got -3');
     expect(() => nn.layers.dense({} as never)).toThrow('dense: units is required');
     expect(() => nn.layers.dense({ units: 2, activation: 'swish' as never })).toThrow(
-      'dense: unknown activation "swish"; valid: linear, sigmoid, tanh, relu, leakyRelu, elu, softmax, gelu, silu');
-    expect(() => nn.layers.dense({ units: 2, kernelInitializer: 'xavier' })).toThrow(/unknown kernelInitializer "xavier"; valid: glorotUniform/);
-    expect(() => nn.layers.dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(/unknown kernelRegularizer "l3"; valid: l1, l2, l1l2/);
+      'dense: unknown activation "swish"; valid: linear, sigmoid, tanh, relu, leakyRelu, elu, softmax, gelu, silu',
+    );
+    expect(() => nn.layers.dense({ units: 2, kernelInitializer: 'xavier' })).toThrow(
+      /unknown kernelInitializer "xavier"; valid: glorotUniform/,
+    );
+    expect(() => nn.layers.dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(
+      /unknown kernelRegularizer "l3"; valid: l1, l2, l1l2/,
+    );
     expect(() => nn.layers.dense({ units: 2, inputShape: [8, 8] })).toThrow('inputShape must be [features]');
     expect(() => nn.layers.dense({ units: 2, unitz: 3 } as never)).toThrow('dense: unknown option "unitz"');
     expect(() => nn.layers.dropout({ rate: 1 })).toThrow('dropout: rate must be a finite number in [0, 1), got 1');
@@ -85,11 +105,21 @@ describe('initializers', () => {
     expect(stats(nn.initializers.constant({ value: 2.5 }), 3, 3)).toMatchObject({ min: 2.5, max: 2.5 });
     const a = nn.sequential({ seed: 9, layers: [nn.layers.dense({ units: 7, inputShape: [5] })] }).getWeights()[0].data;
     const b = nn.sequential({ seed: 9, layers: [nn.layers.dense({ units: 7, inputShape: [5] })] }).getWeights()[0].data;
-    const c = nn.sequential({ seed: 10, layers: [nn.layers.dense({ units: 7, inputShape: [5] })] }).getWeights()[0].data;
+    const c = nn
+      .sequential({ seed: 10, layers: [nn.layers.dense({ units: 7, inputShape: [5] })] })
+      .getWeights()[0].data;
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     // An initializer's own seed wins over the model's.
-    const own = (seed: number) => nn.sequential({ seed, layers: [nn.layers.dense({ units: 7, inputShape: [5], kernelInitializer: nn.initializers.heNormal({ seed: 3 }) })] }).getWeights()[0].data;
+    const own = (seed: number) =>
+      nn
+        .sequential({
+          seed,
+          layers: [
+            nn.layers.dense({ units: 7, inputShape: [5], kernelInitializer: nn.initializers.heNormal({ seed: 3 }) }),
+          ],
+        })
+        .getWeights()[0].data;
     expect(own(1)).toEqual(own(2));
   });
 
@@ -103,10 +133,28 @@ describe('initializers', () => {
 describe('optimizers', () => {
   it('have the Keras / TensorFlow.js defaults', () => {
     expect(nn.optimizers.sgd().plan).toMatchObject({ kind: 'sgd', learningRate: 0.01 });
-    expect(nn.optimizers.momentum().plan).toMatchObject({ kind: 'momentum', learningRate: 0.01, momentum: 0.9, nesterov: false });
-    expect(nn.optimizers.adam().plan).toMatchObject({ kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+    expect(nn.optimizers.momentum().plan).toMatchObject({
+      kind: 'momentum',
+      learningRate: 0.01,
+      momentum: 0.9,
+      nesterov: false,
+    });
+    expect(nn.optimizers.adam().plan).toMatchObject({
+      kind: 'adam',
+      learningRate: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      weightDecay: 0,
+    });
     expect(nn.optimizers.adamw().plan).toMatchObject({ kind: 'adamw', learningRate: 0.001, weightDecay: 0.004 });
-    expect(nn.optimizers.rmsprop().plan).toMatchObject({ kind: 'rmsprop', learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7 });
+    expect(nn.optimizers.rmsprop().plan).toMatchObject({
+      kind: 'rmsprop',
+      learningRate: 0.001,
+      rho: 0.9,
+      momentum: 0,
+      epsilon: 1e-7,
+    });
     const ada = nn.optimizers.adagrad();
     expect(ada.plan).toMatchObject({ kind: 'adagrad', learningRate: 0.01, epsilon: 1e-7 });
     expect(ada.initialAccumulatorValue).toBe(0.1);
@@ -130,12 +178,17 @@ describe('optimizers', () => {
     expect(() => {
       adam.learningRate = -1;
     }).toThrow('learningRate must be a finite number ≥ 0, got -1');
-    expect(adam.getConfig()).toEqual({ className: 'Adam', config: { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } });
+    expect(adam.getConfig()).toEqual({
+      className: 'Adam',
+      config: { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    });
   });
 
   it('rejects bad settings', () => {
     expect(() => nn.optimizers.adam({ beta1: 1 })).toThrow('adam: beta1 must be a finite number in [0, 1), got 1');
-    expect(() => nn.optimizers.sgd({ learningRate: Number.NaN })).toThrow('sgd: learningRate must be a finite number ≥ 0, got NaN');
+    expect(() => nn.optimizers.sgd({ learningRate: Number.NaN })).toThrow(
+      'sgd: learningRate must be a finite number ≥ 0, got NaN',
+    );
     expect(() => nn.optimizers.rmsprop({ rho: 0.9, decay: 0.9 })).toThrow('give rho or decay');
   });
 });

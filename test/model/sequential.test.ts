@@ -5,16 +5,28 @@ import * as nn from '../../src';
 function small(seed = 1) {
   return nn.sequential({
     seed,
-    layers: [nn.layers.dense({ units: 4, activation: 'tanh', inputShape: [3] }), nn.layers.dense({ units: 2, activation: 'softmax' })],
+    layers: [
+      nn.layers.dense({ units: 4, activation: 'tanh', inputShape: [3] }),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
   });
 }
-const x = nn.tensor2d([[0.1, 0.2, 0.3], [-1, 0.5, 2], [0, 0, 0]]);
+const x = nn.tensor2d([
+  [0.1, 0.2, 0.3],
+  [-1, 0.5, 2],
+  [0, 0, 0],
+]);
 
 describe('Sequential', () => {
   it('summary is the Keras table with output shapes and parameter counts', () => {
-    const m = nn.sequential({ name: 'digits', layers: [
-      nn.layers.dense({ units: 64, activation: 'relu', inputShape: [64] }), nn.layers.dropout({ rate: 0.2 }), nn.layers.dense({ units: 10, activation: 'softmax' }),
-    ] });
+    const m = nn.sequential({
+      name: 'digits',
+      layers: [
+        nn.layers.dense({ units: 64, activation: 'relu', inputShape: [64] }),
+        nn.layers.dropout({ rate: 0.2 }),
+        nn.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
     const text = m.summary({ print: false });
     expect(text).toContain('Model: "digits"');
     expect(text).toMatch(/Layer \(type\)\s+Output Shape\s+Param #/);
@@ -31,7 +43,9 @@ describe('Sequential', () => {
     m.add(nn.layers.dense({ units: 3, inputShape: [2] }));
     m.add(nn.layers.dense({ units: 1 }));
     expect(m.getWeights().map((w) => w.shape)).toEqual([[2, 3], [3], [3, 1], [1]]);
-    expect(() => m.add(nn.layers.dense({ units: 1, inputShape: [5] }))).toThrow('declares inputShape [5] but the previous layer outputs 1');
+    expect(() => m.add(nn.layers.dense({ units: 1, inputShape: [5] }))).toThrow(
+      'declares inputShape [5] but the previous layer outputs 1',
+    );
     expect(() => m.add({} as never)).toThrow('add: expected a layer');
   });
 
@@ -51,7 +65,13 @@ describe('Sequential', () => {
     expect(() => m.setWeights(nan)).toThrow('weights[2] holds NaN at index 1');
     expect(() => m.setWeights(before.slice(1))).toThrow('the model has 4 weight tensors, got 3');
     expect(m.getWeights()).toEqual(before);
-    const next = before.map((t) => new nn.Tensor(t.data.map((v) => v * 2), t.shape));
+    const next = before.map(
+      (t) =>
+        new nn.Tensor(
+          t.data.map((v) => v * 2),
+          t.shape,
+        ),
+    );
     m.setWeights(next);
     expect(m.getWeights()).toEqual(next);
   });
@@ -62,7 +82,9 @@ describe('Sequential', () => {
     const out = m.predict(x);
     expect(out.shape).toEqual([3, 2]);
     for (let r = 0; r < 3; r++) {
-      const h = Array.from({ length: 4 }, (_, j) => Math.tanh(b1.data[j] + [0, 1, 2].reduce((s, i) => s + x.data[r * 3 + i] * w1.data[i * 4 + j], 0)));
+      const h = Array.from({ length: 4 }, (_, j) =>
+        Math.tanh(b1.data[j] + [0, 1, 2].reduce((s, i) => s + x.data[r * 3 + i] * w1.data[i * 4 + j], 0)),
+      );
       const z = [0, 1].map((k) => b2.data[k] + h.reduce((s, hj, j) => s + hj * w2.data[j * 2 + k], 0));
       const e = z.map((v) => Math.exp(v - Math.max(...z)));
       const p = e.map((v) => v / (e[0] + e[1]));
@@ -95,10 +117,15 @@ describe('Sequential', () => {
 
   it('unknown names list the valid ones', () => {
     const m = small();
-    expect(() => m.compile({ optimizer: 'adamax', loss: 'mse' })).toThrow('compile: unknown optimizer "adamax"; valid: sgd, momentum, adam, adamw, rmsprop, adagrad');
+    expect(() => m.compile({ optimizer: 'adamax', loss: 'mse' })).toThrow(
+      'compile: unknown optimizer "adamax"; valid: sgd, momentum, adam, adamw, rmsprop, adagrad',
+    );
     expect(() => m.compile({ optimizer: 'sgd', loss: 'hinge' })).toThrow(
-      'compile: unknown loss "hinge"; valid: meanSquaredError, mse, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy');
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow('compile: unknown metric "f1"; valid: accuracy, acc, mse');
+      'compile: unknown loss "hinge"; valid: meanSquaredError, mse, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy',
+    );
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow(
+      'compile: unknown metric "f1"; valid: accuracy, acc, mse',
+    );
     expect(() => m.compile({ loss: 'mse' } as never)).toThrow('compile: optimizer is required');
   });
 });

@@ -55,7 +55,12 @@ describe('Trainer', () => {
 
   it('learns the problem (loss falls, accuracy rises)', async () => {
     const { x, y } = blobs(300);
-    const h = await model(3, nn.optimizers.adam({ learningRate: 0.02 })).fit(x, y, { epochs: 40, batchSize: 32, verbose: 0, seed: 1 });
+    const h = await model(3, nn.optimizers.adam({ learningRate: 0.02 })).fit(x, y, {
+      epochs: 40,
+      batchSize: 32,
+      verbose: 0,
+      seed: 1,
+    });
     expect(h.history.loss[39]).toBeLessThan(h.history.loss[0] * 0.5);
     expect(h.history.accuracy[39]).toBeGreaterThan(0.85);
   });
@@ -82,7 +87,9 @@ describe('Trainer', () => {
     const holdout = Array.from(order.subarray(30));
     expect(h.history.val_loss[0]).toBeCloseTo(m.evaluate(nn.data.take(x, holdout), nn.data.take(y, holdout)).loss, 6);
     const last = Array.from({ length: 10 }, (_, i) => 30 + i);
-    expect(Math.abs(h.history.val_loss[0] - m.evaluate(nn.data.take(x, last), nn.data.take(y, last)).loss)).toBeGreaterThan(1e-4);
+    expect(
+      Math.abs(h.history.val_loss[0] - m.evaluate(nn.data.take(x, last), nn.data.take(y, last)).loss),
+    ).toBeGreaterThan(1e-4);
   });
 
   it('batch hooks run batch by batch with the same result as the fast path', async () => {
@@ -94,18 +101,30 @@ describe('Trainer', () => {
     const seen: string[] = [];
     const hSlow = await slow.fit(x, y, {
       ...opts,
-      callbacks: [{
-        onTrainBegin: async () => { seen.push('trainBegin'); },
-        onEpochBegin: (e) => { seen.push(`epochBegin ${e}`); },
-        onBatchBegin: (b, logs) => { seen.push(`batchBegin ${b} ${logs.size}`); },
-        onBatchEnd: async (b, logs) => {
-          await new Promise((r) => setTimeout(r, 1));
-          expect(Number.isFinite(logs.loss)).toBe(true);
-          seen.push(`batchEnd ${b}`);
+      callbacks: [
+        {
+          onTrainBegin: async () => {
+            seen.push('trainBegin');
+          },
+          onEpochBegin: (e) => {
+            seen.push(`epochBegin ${e}`);
+          },
+          onBatchBegin: (b, logs) => {
+            seen.push(`batchBegin ${b} ${logs.size}`);
+          },
+          onBatchEnd: async (b, logs) => {
+            await new Promise((r) => setTimeout(r, 1));
+            expect(Number.isFinite(logs.loss)).toBe(true);
+            seen.push(`batchEnd ${b}`);
+          },
+          onEpochEnd: (e, logs) => {
+            seen.push(`epochEnd ${e} ${Object.keys(logs).join(',')}`);
+          },
+          onTrainEnd: () => {
+            seen.push('trainEnd');
+          },
         },
-        onEpochEnd: (e, logs) => { seen.push(`epochEnd ${e} ${Object.keys(logs).join(',')}`); },
-        onTrainEnd: () => { seen.push('trainEnd'); },
-      }],
+      ],
     });
     expect(slow.getWeights()).toEqual(fast.getWeights());
     expect(hSlow.history).toEqual(hFast.history);
@@ -117,10 +136,19 @@ describe('Trainer', () => {
 
   it('sparse labels in every accepted form train identically', async () => {
     const { x, labels } = blobs(24);
-    const forms = [labels, Float32Array.from(labels), Array.from(labels), new nn.Tensor(Float32Array.from(labels), [24]), new nn.Tensor(Float32Array.from(labels), [24, 1])];
+    const forms = [
+      labels,
+      Float32Array.from(labels),
+      Array.from(labels),
+      new nn.Tensor(Float32Array.from(labels), [24]),
+      new nn.Tensor(Float32Array.from(labels), [24, 1]),
+    ];
     const results: unknown[] = [];
     for (const labelsForm of forms) {
-      const m = nn.sequential({ seed: 2, layers: [nn.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+      const m = nn.sequential({
+        seed: 2,
+        layers: [nn.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })],
+      });
       m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
       results.push((await m.fit(x, labelsForm, { epochs: 2, batchSize: 5, verbose: 0, seed: 1 })).history);
     }
@@ -138,7 +166,13 @@ describe('Trainer', () => {
 
   it('nn.Trainer compiles the model and runs the same loop', async () => {
     const { x, y } = blobs(20);
-    const m = nn.sequential({ seed: 3, layers: [nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), nn.layers.dense({ units: 3, activation: 'softmax' })] });
+    const m = nn.sequential({
+      seed: 3,
+      layers: [
+        nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }),
+        nn.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
     const trainer = new nn.Trainer(m, { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
     const h1 = await trainer.fit(x, y, { epochs: 2, verbose: 0, seed: 1 });
     const h2 = await model().fit(x, y, { epochs: 2, verbose: 0, seed: 1 });
@@ -158,7 +192,9 @@ describe('Trainer', () => {
     const { x, y } = blobs(4000);
     const m = model();
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 1);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 1);
     await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(2);
@@ -181,10 +217,17 @@ describe('callbacks', () => {
     const snapshots: nn.Tensor[][] = [];
     const stop = nn.callbacks.earlyStopping({ monitor: 'val_loss', patience: 1, restoreBestWeights: true });
     const h = await m.fit(x, y, {
-      epochs: 30, verbose: 0, seed: 1, validationData: [x, y],
+      epochs: 30,
+      verbose: 0,
+      seed: 1,
+      validationData: [x, y],
       callbacks: [
         nn.callbacks.learningRateScheduler((epoch) => (epoch < 3 ? 0.1 : 50)), // blows up from epoch 3
-        { onEpochEnd: () => { snapshots.push(m.getWeights()); } },
+        {
+          onEpochEnd: () => {
+            snapshots.push(m.getWeights());
+          },
+        },
         stop,
       ],
     });
@@ -198,8 +241,17 @@ describe('callbacks', () => {
     const m = model(3, nn.optimizers.sgd({ learningRate: 0.1 }));
     const seen: number[] = [];
     await m.fit(x, y, {
-      epochs: 3, verbose: 0, seed: 1,
-      callbacks: [nn.callbacks.learningRateScheduler((epoch, lr) => (epoch === 0 ? lr : lr / 2)), { onEpochBegin: () => { seen.push(m.optimizer?.learningRate ?? -1); } }],
+      epochs: 3,
+      verbose: 0,
+      seed: 1,
+      callbacks: [
+        nn.callbacks.learningRateScheduler((epoch, lr) => (epoch === 0 ? lr : lr / 2)),
+        {
+          onEpochBegin: () => {
+            seen.push(m.optimizer?.learningRate ?? -1);
+          },
+        },
+      ],
     });
     expect(seen).toEqual([0.1, 0.05, 0.025]);
     const flat = model(3, nn.optimizers.sgd({ learningRate: 1e-12 })); // the loss cannot improve by minDelta
@@ -220,9 +272,28 @@ describe('callbacks', () => {
   });
 
   it('callbacks validate their settings', () => {
-    expect(() => nn.callbacks.earlyStopping({ mode: 'up' as never })).toThrow('earlyStopping: unknown mode "up"; valid: auto, min, max');
-    expect(() => nn.callbacks.reduceLROnPlateau({ factor: 1 })).toThrow('reduceLROnPlateau: factor must be a finite number in [0, 1)');
+    expect(() => nn.callbacks.earlyStopping({ mode: 'up' as never })).toThrow(
+      'earlyStopping: unknown mode "up"; valid: auto, min, max',
+    );
+    expect(() => nn.callbacks.reduceLROnPlateau({ factor: 1 })).toThrow(
+      'reduceLROnPlateau: factor must be a finite number in [0, 1)',
+    );
     expect(() => nn.callbacks.learningRateScheduler(0.1 as never)).toThrow('schedule must be a function');
     expect(nn.callbacks.earlyStopping({ monitor: 'val_accuracy' }).mode).toBe('max');
+  });
+});
+
+describe('while fit runs', () => {
+  it('a second fit, compile or add on the same model is refused; the first fit is unharmed', async () => {
+    const { x, y } = blobs(200);
+    const m = model();
+    const first = m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 1 });
+    await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow('fit: sequential_');
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse' })).toThrow('compile: sequential_');
+    expect(() => m.add(nn.layers.dense({ units: 2 }))).toThrow('is training (await its fit first)');
+    const h = await first;
+    expect(h.epoch).toEqual([0, 1]);
+    const again = await m.fit(x, y, { epochs: 1, verbose: 0, seed: 1 });
+    expect(again.epoch).toEqual([0]);
   });
 });

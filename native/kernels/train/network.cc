@@ -1,7 +1,9 @@
 // The training step of network.h, operation for operation the one of src/train/executor-js.ts
 // (read that file for the why). Differences are only where they cannot change a bit: a dense
 // layer with a linear activation uses z as its output (the twin copies it), and the bias
-// gradient is written by add_column_sums after a fill, as there.
+// gradient is written by add_column_sums after a fill, as there. One deliberate difference:
+// Adam/AdamW use the float32 AVX2 update of adam_f32.h (the shared kernel computes in double,
+// ~5× slower), so weights differ from the twin's by float32 rounding of the update.
 #include "kernels/train/network.h"
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 #include "kernels/gemm/gemm.h"
 #include "kernels/optim.h"
 #include "kernels/softmax.h"
+#include "kernels/train/adam_f32.h"
+#include "kernels/train/fused.h"
 
 namespace nativenn::train {
 namespace {
@@ -27,7 +31,9 @@ void activate(int kind, float* out, const float* z, int64_t rows, int64_t cols, 
 
 void activate_backward(int kind, float* dz, const float* dy, const float* z, const float* y, int64_t rows,
                        int64_t cols, double alpha) {
-  if (kind == kSoftmax)
+  if (kind == static_cast<int>(Activation::kRelu) && dz != dy)
+    relu_backward(dz, dy, z, rows * cols);
+  else if (kind == kSoftmax)
     softmax_backward(dz, dy, y, rows, cols);
   else
     activation_backward(static_cast<Activation>(kind), dz, dy, z, y, rows * cols, alpha);
@@ -109,8 +115,12 @@ const float* Network::forward(const float* x, int64_t rows, bool training, int64
     if (l.kind == LayerKind::kDense) {
       float* z = pre_[i];
       sgemm(false, false, rows, l.units, l.inputs, 1.0f, cur, l.inputs, l.kernel, l.units, 0.0f, z, l.units);
-      if (l.bias) add_bias(z, l.bias, rows, l.units);
-      if (!skip && !aliases_output(l)) activate(l.activation, out_[i], z, rows, l.units, l.alpha);
+      if (!skip && l.activation == static_cast<int>(Activation::kRelu)) {
+        bias_relu_forward(out_[i], z, l.bias, rows, l.units);  // one pass instead of two
+      } else {
+        if (l.bias) add_bias(z, l.bias, rows, l.units);
+        if (!skip && !aliases_output(l)) activate(l.activation, out_[i], z, rows, l.units, l.alpha);
+      }
       cur = out_[i];
     } else if (l.kind == LayerKind::kActivation) {
       if (!skip) activate(l.activation, out_[i], cur, rows, l.units, l.alpha);
@@ -248,10 +258,10 @@ void Network::update(int64_t t) {
         momentum_update(param.data, g, s[0], param.size, lr, o.momentum, o.nesterov);
         break;
       case OptimizerKind::kAdam:
-        adam_update(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, 0);
+        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, 0);
         break;
       case OptimizerKind::kAdamW:
-        adam_update(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, o.weight_decay);
+        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, o.weight_decay);
         break;
       case OptimizerKind::kRmsprop:
         rmsprop_update(param.data, g, s[0], s[1], param.size, lr, o.rho, o.momentum, o.epsilon);
