@@ -122,7 +122,8 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 export function formatHelp(usage: string, specs: readonly OptionSpec[]): string {
   const width = Math.max(...specs.map((s) => s.name.length)) + 4;
   const lines = specs.map((s) => {
-    const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
+    const def =
+      s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
     return `  --${s.name.padEnd(width)}${s.help}${def}`;
   });
   return `${usage}\n\nOptions:\n${lines.join('\n')}\n`;

@@ -43,7 +43,10 @@ async function trainingSamplesPerSecond(seconds: number): Promise<number> {
   const yTrain = nn.data.oneHot(nn.data.take(y, split.train), 10);
   const model = nn.sequential({
     seed: 1,
-    layers: [nn.layers.dense({ units: 64, activation: 'relu', inputShape: [64] }), nn.layers.dense({ units: 10, activation: 'softmax' })],
+    layers: [
+      nn.layers.dense({ units: 64, activation: 'relu', inputShape: [64] }),
+      nn.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
   });
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const { median: t } = await timeRuns(seconds, async () => {
@@ -52,7 +55,8 @@ async function trainingSamplesPerSecond(seconds: number): Promise<number> {
   return xTrain.shape[0] / t;
 }
 
-const cell = (v: number | null, width: number) => (v === null ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart(width);
+const cell = (v: number | null, width: number) =>
+  (v === null ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart(width);
 
 export async function bench(argv: readonly string[]): Promise<void> {
   const o = parseArgs(argv, BENCH_OPTIONS);
@@ -62,7 +66,10 @@ export async function bench(argv: readonly string[]): Promise<void> {
   }
   const seconds = o.seconds as number;
   const names: ('native' | 'js')[] = nn.backends.native ? ['native', 'js'] : ['js'];
-  if (!nn.backends.native) process.stdout.write(`the native addon is not available (${nn.nativeLoadError()?.message.split('\n')[0]}); measuring js only\n`);
+  if (!nn.backends.native)
+    process.stdout.write(
+      `the native addon is not available (${nn.nativeLoadError()?.message.split('\n')[0]}); measuring js only\n`,
+    );
   const results: Record<string, { gemm: number; train: number }> = {};
   for (const name of names) {
     useBackend(name, name === 'native' ? (o.threads as number | undefined) : undefined);
@@ -85,6 +92,8 @@ export async function bench(argv: readonly string[]): Promise<void> {
     const ratio = nv === null ? 'n/a' : `${(nv / jv).toFixed(1)}×`;
     lines.push(`${label.padEnd(30)}${cell(nv, 10)}${cell(jv, 10)}${ratio.padStart(12)}`);
   }
-  lines.push(`\nmedians of repeated runs, ${seconds} s each; digits training = epochs of the 64→64→10 network, batch 32, adam`);
+  lines.push(
+    `\nmedians of repeated runs, ${seconds} s each; digits training = epochs of the 64→64→10 network, batch 32, adam`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

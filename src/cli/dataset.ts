@@ -86,16 +86,27 @@ function decideTask(csv: nn.data.CsvData, requested: Task | undefined): { task: 
   const whole = y.every(Number.isInteger);
   if (requested) return { task: requested, reason: 'as asked' };
   if (whole && distinct <= MAX_GUESSED_CLASSES) {
-    return { task: 'classification', reason: `${name} holds ${distinct} distinct whole numbers; --task regression to change` };
+    return {
+      task: 'classification',
+      reason: `${name} holds ${distinct} distinct whole numbers; --task regression to change`,
+    };
   }
-  return { task: 'regression', reason: `${name} holds ${distinct} distinct ${whole ? 'whole ' : ''}numbers; --task classification to change` };
+  return {
+    task: 'regression',
+    reason: `${name} holds ${distinct} distinct ${whole ? 'whole ' : ''}numbers; --task classification to change`,
+  };
 }
 
 /** Loads --data (digits or a CSV) and decides the task. */
-export async function loadTrainingData(data: string, label: string | undefined, task: Task | undefined): Promise<LoadedData> {
+export async function loadTrainingData(
+  data: string,
+  label: string | undefined,
+  task: Task | undefined,
+): Promise<LoadedData> {
   if (data === 'digits') {
     if (label !== undefined) throw new CliError('--label applies to CSV files; the digits data has its own label');
-    if (task === 'regression') throw new CliError('the digits data is a classification task; --task regression does not apply');
+    if (task === 'regression')
+      throw new CliError('the digits data is a classification task; --task regression does not apply');
     return digitsData();
   }
   const csv = await readCsvFile(data, label);
@@ -113,20 +124,35 @@ export async function loadTrainingData(data: string, label: string | undefined, 
     ({ indices: y, classes } = numericClasses(csv.y as Float32Array));
   }
   if (classes && classes.length < 2) {
-    throw new CliError(`${data}: the label column "${csv.labelName}" holds a single class ("${classes[0]}"); classification needs at least two`);
+    throw new CliError(
+      `${data}: the label column "${csv.labelName}" holds a single class ("${classes[0]}"); classification needs at least two`,
+    );
   }
   if (classes && classes.length > MAX_CLASSES) {
-    throw new CliError(`${data}: the label column "${csv.labelName}" holds ${classes.length} classes; is it a regression target? (--task regression)`);
+    throw new CliError(
+      `${data}: the label column "${csv.labelName}" holds ${classes.length} classes; is it a regression target? (--task regression)`,
+    );
   }
   return {
-    source: data, x: csv.x, featureNames: csv.featureNames, labelName: csv.labelName, y,
-    task: decided.task, classes, taskReason: decided.reason, articleSplit: null,
+    source: data,
+    x: csv.x,
+    featureNames: csv.featureNames,
+    labelName: csv.labelName,
+    y,
+    task: decided.task,
+    classes,
+    taskReason: decided.reason,
+    articleSplit: null,
   };
 }
 
 /** Train/test row indices: the article's split for digits (unless --test-split), else a seeded
  *  split, stratified by class when every class has two rows. */
-export function splitRows(data: LoadedData, testSplit: number | undefined, seed: number): { train: Int32Array; test: Int32Array } {
+export function splitRows(
+  data: LoadedData,
+  testSplit: number | undefined,
+  seed: number,
+): { train: Int32Array; test: Int32Array } {
   if (data.articleSplit && testSplit === undefined) return data.articleSplit;
   const n = data.x.shape[0];
   const testSize = testSplit ?? 0.2;
@@ -136,10 +162,14 @@ export function splitRows(data: LoadedData, testSplit: number | undefined, seed:
   }
   const classRows = data.classes ? new Int32Array(data.classes.length) : null;
   if (classRows) for (const c of data.y) classRows[c]++;
-  const stratify = classRows !== null && classRows.every((k) => k >= 2);
-  try {
-    const s = nn.data.trainTestSplit(data.x, data.y, { testSize, seed, stratify: stratify ? (data.y as Int32Array) : false });
+  const split = (stratify: Int32Array | false) => {
+    const s = nn.data.trainTestSplit(data.x, data.y, { testSize, seed, stratify });
     return { train: s.trainIndices, test: s.testIndices };
+  };
+  try {
+    // Stratified when every class has two rows and the test part can hold each class.
+    if (classRows?.every((k) => k >= 2) && testRows >= classRows.length) return split(data.y as Int32Array);
+    return split(false);
   } catch (e) {
     return asUserError(e);
   }

@@ -23,7 +23,9 @@ async function run(argv: readonly string[]): Promise<void> {
   const handler = COMMANDS[command];
   if (!handler) {
     const guess = nearest(command, Object.keys(COMMANDS));
-    throw new CliError(`unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''} (commands: train, predict, bench; see nativenn --help)`);
+    throw new CliError(
+      `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''} (commands: train, predict, bench; see nativenn --help)`,
+    );
   }
   await handler(rest);
 }

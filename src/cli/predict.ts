@@ -6,7 +6,7 @@ import { formatHelp, parseArgs } from './args';
 import { readCsvFile } from './dataset';
 import { CliError } from './errors';
 import { PREDICT_OPTIONS, PREDICT_USAGE } from './options';
-import { type Preprocess, applyScaler, argmaxRows, probabilities, readRun, regressionValues } from './preprocess';
+import { applyScaler, argmaxRows, type Preprocess, probabilities, readRun, regressionValues } from './preprocess';
 import { useBackend } from './setup';
 
 interface Rows {
@@ -34,10 +34,21 @@ async function csvRows(path: string, p: Preprocess): Promise<Rows> {
   const index = new Map(csv.featureNames.map((n, i) => [n, i]));
   const missing = p.featureNames.filter((n) => !index.has(n));
   if (missing.length > 0) {
-    throw new CliError(`${path}: missing the column${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).map((n) => `"${n}"`).join(', ')} the model was trained on`);
+    throw new CliError(
+      `${path}: missing the column${missing.length > 1 ? 's' : ''} ${missing
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(', ')} the model was trained on`,
+    );
   }
   const extra = csv.featureNames.filter((n) => !p.featureNames.includes(n));
-  if (extra.length > 0) throw new CliError(`${path}: the column${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((n) => `"${n}"`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} not in the training data`);
+  if (extra.length > 0)
+    throw new CliError(
+      `${path}: the column${extra.length > 1 ? 's' : ''} ${extra
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(', ')} ${extra.length > 1 ? 'were' : 'was'} not in the training data`,
+    );
   const rows = csv.x.shape[0];
   const cols = p.featureNames.length;
   const order = p.featureNames.map((n) => index.get(n)!);
@@ -46,7 +57,8 @@ async function csvRows(path: string, p: Preprocess): Promise<Rows> {
   let truth: Rows['truth'] = null;
   if (csv.y) {
     if (p.task === 'regression') {
-      if (csv.classes) throw new CliError(`${path}: the label column "${p.labelName}" holds text, but the model predicts numbers`);
+      if (csv.classes)
+        throw new CliError(`${path}: the label column "${p.labelName}" holds text, but the model predicts numbers`);
       truth = csv.y as Float32Array;
     } else {
       const classes = csv.classes;
@@ -74,7 +86,10 @@ export async function predict(argv: readonly string[]): Promise<void> {
   }
   const data = o.data === 'digits' ? digitsRows(p) : await csvRows(o.data as string, p);
   useBackend(o.backend as string | undefined);
-  if (data.x.shape[1] !== model.inputSize) throw new CliError(`--model ${o.model}: the model takes ${model.inputSize} features, preprocess.json lists ${data.x.shape[1]}`);
+  if (data.x.shape[1] !== model.inputSize)
+    throw new CliError(
+      `--model ${o.model}: the model takes ${model.inputSize} features, preprocess.json lists ${data.x.shape[1]}`,
+    );
   const outputs = await model.predictAsync(applyScaler(p.scaler, data.x));
   const rows = data.x.shape[0];
 

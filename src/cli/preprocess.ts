@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
-import { CliError } from './errors';
 import type { Task } from './dataset';
+import { CliError } from './errors';
 
 /** How the network's outputs become predictions. */
 export type OutputKind = 'softmax' | 'sigmoid' | 'linear';
@@ -95,5 +95,7 @@ export async function readRun(dir: string): Promise<{ preprocess: Preprocess; mo
     }
     return { preprocess: p, modelDir: path.join(runDir, MODEL_DIR) };
   }
-  throw new CliError(`--model ${dir}: no ${PREPROCESS_JSON} there; give the folder \`nativenn train\` wrote (its --out)`);
+  throw new CliError(
+    `--model ${dir}: no ${PREPROCESS_JSON} there; give the folder \`nativenn train\` wrote (its --out)`,
+  );
 }

@@ -19,10 +19,21 @@ const SHORT: Record<string, string> = { accuracy: 'acc', val_accuracy: 'val_acc'
 const fixed = (v: number | undefined) => (v === undefined ? '  -   ' : Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 /** The line written per epoch without a terminal, e.g. `epoch 3/100 - 12 ms - loss 0.4211 - accuracy 0.8903 - …`. */
-export function epochLine(epoch: number, epochs: number, ms: number, logs: Record<string, number>, keys: string[], validation: boolean): string {
+export function epochLine(
+  epoch: number,
+  epochs: number,
+  ms: number,
+  logs: Record<string, number>,
+  keys: string[],
+  validation: boolean,
+): string {
   const all = validation ? [...keys, ...keys.map((k) => `val_${k}`)] : keys;
   const width = String(epochs).length;
-  return [`epoch ${String(epoch + 1).padStart(width)}/${epochs}`, `${ms} ms`, ...all.map((k) => `${k} ${fixed(logs[k])}`)].join(' - ');
+  return [
+    `epoch ${String(epoch + 1).padStart(width)}/${epochs}`,
+    `${ms} ms`,
+    ...all.map((k) => `${k} ${fixed(logs[k])}`),
+  ].join(' - ');
 }
 
 class LineProgress implements nn.callbacks.Callback {
@@ -32,7 +43,9 @@ class LineProgress implements nn.callbacks.Callback {
     this.started = Date.now();
   }
   onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
-    this.o.stream.write(`${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`);
+    this.o.stream.write(
+      `${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`,
+    );
   }
 }
 
@@ -47,14 +60,17 @@ class BarProgress implements nn.callbacks.Callback {
   constructor(private readonly o: ProgressOptions) {
     const shown = o.validation ? [...o.keys, ...o.keys.map((k) => `val_${k}`)] : o.keys;
     const values = shown.map((k) => `${SHORT[k] ?? k} {${k}}`).join(' ');
-    this.bar = new SingleBar({
-      format: `epoch {epoch}/{epochs} {bar} batch {batch}/{steps} | ETA {eta_formatted} | ${values}`,
-      barsize: 20,
-      stream: o.stream,
-      hideCursor: true,
-      etaBuffer: 50,
-      fps: 10,
-    }, Presets.shades_classic);
+    this.bar = new SingleBar(
+      {
+        format: `epoch {epoch}/{epochs} {bar} batch {batch}/{steps} | ETA {eta_formatted} | ${values}`,
+        barsize: 20,
+        stream: o.stream,
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 10,
+      },
+      Presets.shades_classic,
+    );
     for (const k of shown) this.last[k] = fixed(undefined);
   }
 
@@ -63,7 +79,13 @@ class BarProgress implements nn.callbacks.Callback {
   }
 
   onTrainBegin(): void {
-    this.bar.start(this.o.epochs * this.steps, 0, { epoch: 1, epochs: this.o.epochs, batch: 0, steps: this.steps, ...this.last });
+    this.bar.start(this.o.epochs * this.steps, 0, {
+      epoch: 1,
+      epochs: this.o.epochs,
+      batch: 0,
+      steps: this.steps,
+      ...this.last,
+    });
   }
 
   onEpochBegin(epoch: number): void {

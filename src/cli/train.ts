@@ -8,7 +8,15 @@ import { confusionMatrix, formatConfusion } from './confusion';
 import { asUserError, loadTrainingData, splitRows, type Task } from './dataset';
 import { CliError } from './errors';
 import { TRAIN_OPTIONS, TRAIN_USAGE } from './options';
-import { MODEL_DIR, PREPROCESS_JSON, type Preprocess, argmaxRows, probabilities, regressionValues, scalerOf } from './preprocess';
+import {
+  argmaxRows,
+  MODEL_DIR,
+  PREPROCESS_JSON,
+  type Preprocess,
+  probabilities,
+  regressionValues,
+  scalerOf,
+} from './preprocess';
 import { progress } from './progress';
 import { checkOutDir, network, optimizer, targets, useBackend } from './setup';
 import { historySvg } from './svg';
@@ -54,37 +62,67 @@ export async function train(argv: readonly string[]): Promise<void> {
   const t = targets(data.task, o.loss as string | undefined, data.classes, yTrain, yTest);
   const fitRows = Math.floor(rows.train.length * (1 - validationSplit));
   if (validationSplit > 0 && (fitRows < 1 || fitRows === rows.train.length)) {
-    throw new CliError(`--validation-split ${validationSplit} of ${rows.train.length} training rows leaves ${fitRows} to fit on and ${rows.train.length - fitRows} to validate; both need at least one`);
+    throw new CliError(
+      `--validation-split ${validationSplit} of ${rows.train.length} training rows leaves ${fitRows} to fit on and ${rows.train.length - fitRows} to validate; both need at least one`,
+    );
   }
 
   const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
   const model = network({
-    inputs: data.x.shape[1], hidden: o.hidden as number[], activation: o.activation as string,
-    dropout: o.dropout as number, units: t.units, output: t.output, seed,
+    inputs: data.x.shape[1],
+    hidden: o.hidden as number[],
+    activation: o.activation as string,
+    dropout: o.dropout as number,
+    units: t.units,
+    output: t.output,
+    seed,
   });
-  model.compile({ optimizer: optimizer(o.optimizer as string, o.lr as number | undefined), loss: t.loss, metrics: t.metrics });
+  model.compile({
+    optimizer: optimizer(o.optimizer as string, o.lr as number | undefined),
+    loss: t.loss,
+    metrics: t.metrics,
+  });
 
   const classesText = data.classes ? `, ${data.classes.length} classes` : '';
-  say(`data: ${data.source}: ${data.x.shape[0]} rows × ${data.x.shape[1]} features${classesText}; label "${data.labelName}"`);
+  say(
+    `data: ${data.source}: ${data.x.shape[0]} rows × ${data.x.shape[1]} features${classesText}; label "${data.labelName}"`,
+  );
   say(`task: ${data.task} (${data.taskReason})`);
   const validationRows = validationSplit > 0 ? rows.train.length - fitRows : 0;
-  say(`rows: ${fitRows} train, ${validationRows} validation, ${rows.test.length} test${data.articleSplit && o['test-split'] === undefined ? " (the article's split)" : ''}`);
+  say(
+    `rows: ${fitRows} train, ${validationRows} validation, ${rows.test.length} test${data.articleSplit && o['test-split'] === undefined ? " (the article's split)" : ''}`,
+  );
   const lr = model.optimizer?.learningRate;
-  say(`network: ${[data.x.shape[1], ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${lr}, ${epochs} epochs of batch ${o['batch-size']}, backend ${backend} (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})`);
+  say(
+    `network: ${[data.x.shape[1], ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${lr}, ${epochs} epochs of batch ${o['batch-size']}, backend ${backend} (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})`,
+  );
   say();
 
   const callbacks: nn.callbacks.Callback[] = [];
-  const stopper = patience === undefined ? null : nn.callbacks.earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true });
+  const stopper =
+    patience === undefined
+      ? null
+      : nn.callbacks.earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true });
   if (stopper) callbacks.push(stopper);
-  if (!quiet) callbacks.push(progress({ epochs, keys: ['loss', ...t.metrics], validation: validationSplit > 0, stream: process.stdout }));
+  if (!quiet)
+    callbacks.push(
+      progress({ epochs, keys: ['loss', ...t.metrics], validation: validationSplit > 0, stream: process.stdout }),
+    );
   const started = performance.now();
   const history = await model.fit(xTrain, t.train, {
-    epochs, batchSize: o['batch-size'] as number, validationSplit: validationSplit > 0 ? validationSplit : undefined,
-    callbacks, verbose: 0, seed,
+    epochs,
+    batchSize: o['batch-size'] as number,
+    validationSplit: validationSplit > 0 ? validationSplit : undefined,
+    callbacks,
+    verbose: 0,
+    seed,
   });
   const seconds = (performance.now() - started) / 1000;
   const ran = history.epoch.length;
-  const stopNote = stopper && stopper.stoppedEpoch > 0 ? `; stopped early, best val_loss at epoch ${stopper.bestEpoch + 1} (weights restored)` : '';
+  const stopNote =
+    stopper && stopper.stoppedEpoch > 0
+      ? `; stopped early, best val_loss at epoch ${stopper.bestEpoch + 1} (weights restored)`
+      : '';
   say(`trained ${ran} epoch${ran > 1 ? 's' : ''} in ${seconds.toFixed(2)} s${stopNote}`);
   say();
 
@@ -97,9 +135,15 @@ export async function train(argv: readonly string[]): Promise<void> {
     const predicted = argmaxRows(probabilities({ output: t.output } as Preprocess, outputs), k);
     test.loss = evaluated.loss;
     test.accuracy = evaluated.accuracy;
-    report.push(`test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows.test.length} rows)`);
+    report.push(
+      `test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows.test.length} rows)`,
+    );
     if (k <= MAX_CONFUSION_CLASSES) {
-      report.push('', 'confusion matrix (rows: true class, columns: predicted):', formatConfusion(confusionMatrix(yTest, predicted, k), data.classes));
+      report.push(
+        '',
+        'confusion matrix (rows: true class, columns: predicted):',
+        formatConfusion(confusionMatrix(yTest, predicted, k), data.classes),
+      );
     }
   } else {
     const predicted = regressionValues({ targetScaler: t.targetScaler } as Preprocess, outputs);
@@ -112,13 +156,24 @@ export async function train(argv: readonly string[]): Promise<void> {
     test.loss = evaluated.loss;
     test.mae = abs / predicted.length;
     test.rmse = Math.sqrt(sq / predicted.length);
-    report.push(`test mae ${fmt(test.mae)}, rmse ${fmt(test.rmse)} (in the units of "${data.labelName}"; loss on the standardized target ${evaluated.loss.toFixed(4)}; ${rows.test.length} rows)`);
+    report.push(
+      `test mae ${fmt(test.mae)}, rmse ${fmt(test.rmse)} (in the units of "${data.labelName}"; loss on the standardized target ${evaluated.loss.toFixed(4)}; ${rows.test.length} rows)`,
+    );
   }
 
   const preprocess: Preprocess = {
-    format: 'nativenn-preprocess', version: 1, task: data.task, featureNames: data.featureNames, labelName: data.labelName,
-    classes: data.classes, output: t.output, scaler: scaler ? scaler.toJSON() : null, targetScaler: t.targetScaler,
-    data: data.source, testRows: data.articleSplit ? Array.from(rows.test) : null, test,
+    format: 'nativenn-preprocess',
+    version: 1,
+    task: data.task,
+    featureNames: data.featureNames,
+    labelName: data.labelName,
+    classes: data.classes,
+    output: t.output,
+    scaler: scaler ? scaler.toJSON() : null,
+    targetScaler: t.targetScaler,
+    data: data.source,
+    testRows: data.articleSplit ? Array.from(rows.test) : null,
+    test,
   };
   const files = await writeRun(outDir, model, preprocess, history);
 
@@ -132,7 +187,12 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(4) : v.toFixed(4);
 }
 
-async function writeRun(outDir: string, model: nn.Sequential, preprocess: Preprocess, history: nn.History): Promise<string[]> {
+async function writeRun(
+  outDir: string,
+  model: nn.Sequential,
+  preprocess: Preprocess,
+  history: nn.History,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const saved = await model.save(path.join(outDir, MODEL_DIR));
   await writeFile(path.join(outDir, PREPROCESS_JSON), `${JSON.stringify(preprocess, null, 1)}\n`);

@@ -15,7 +15,14 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 describe('progress', () => {
   it('epochLine: epoch, milliseconds, each key then its val_ twin', () => {
-    const line = epochLine(2, 10, 12, { loss: 0.5, accuracy: 0.875, val_loss: 0.25, val_accuracy: 1 }, ['loss', 'accuracy'], true);
+    const line = epochLine(
+      2,
+      10,
+      12,
+      { loss: 0.5, accuracy: 0.875, val_loss: 0.25, val_accuracy: 1 },
+      ['loss', 'accuracy'],
+      true,
+    );
     expect(line).toBe('epoch  3/10 - 12 ms - loss 0.5000 - accuracy 0.8750 - val_loss 0.2500 - val_accuracy 1.0000');
   });
 
@@ -37,7 +44,15 @@ describe('progress', () => {
   it('on a terminal: a live bar with epoch, batch, ETA, running loss and the validation values', async () => {
     const r = recorder(true);
     const cb = progress({ epochs: 2, keys: ['loss', 'accuracy'], validation: true, stream: r.stream });
-    cb.setParams?.({ epochs: 2, batchSize: 10, samples: 30, validationSamples: 5, steps: 3, seed: 1, metrics: ['loss', 'accuracy'] });
+    cb.setParams?.({
+      epochs: 2,
+      batchSize: 10,
+      samples: 30,
+      validationSamples: 5,
+      steps: 3,
+      seed: 1,
+      metrics: ['loss', 'accuracy'],
+    });
     cb.onTrainBegin?.({});
     cb.onEpochBegin?.(0, {});
     cb.onBatchEnd?.(0, { batch: 0, size: 10, loss: 2, accuracy: 0.5 });
