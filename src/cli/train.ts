@@ -199,10 +199,12 @@ async function writeRun(
   const historyJson = { epoch: history.epoch, history: history.history, params: history.params };
   await writeFile(path.join(outDir, 'history.json'), `${JSON.stringify(historyJson, null, 1)}\n`);
   await writeFile(path.join(outDir, 'loss.svg'), historySvg(history.epoch, history.history));
-  return [
-    ...saved.files.map((f) => `${MODEL_DIR}/${f}   (the model: TensorFlow.js Layers format, nn.loadModel)`),
-    `${PREPROCESS_JSON}   (scaler, classes, feature names)`,
-    'history.json   (loss and metrics per epoch)',
-    'loss.svg   (loss and accuracy curves; open it in a browser)',
+  const rows: [string, string][] = [
+    ...saved.files.map((f): [string, string] => [`${MODEL_DIR}/${f}`, 'the model (TensorFlow.js Layers format; nn.loadModel)']),
+    [PREPROCESS_JSON, 'scaler, classes, feature names: what predict applies'],
+    ['history.json', 'loss and metrics per epoch'],
+    ['loss.svg', 'loss and accuracy curves; open it in a browser'],
   ];
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  return rows.map(([f, what]) => `${f.padEnd(width)}${what}`);
 }
