@@ -14,12 +14,14 @@ export const LOSSES = [
 export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'data',
+    value: 'digits|FILE.csv',
     type: 'string',
     default: 'digits',
     help: 'digits (the built-in 8×8 digits) or a CSV file with a header row',
   },
   {
     name: 'label',
+    value: 'COLUMN',
     type: 'string',
     help: 'the label column of the CSV: name or 0-based index (default: the last column)',
   },
@@ -32,19 +34,28 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'hidden', type: 'intList', default: [64], help: 'hidden layer sizes, comma-separated (e.g. 64,32)' },
   {
     name: 'activation',
+    value: 'NAME',
     type: 'string',
     choices: ACTIVATIONS,
     default: 'relu',
-    help: 'activation of the hidden layers',
+    help: `activation of the hidden layers: ${ACTIVATIONS.join(', ')}`,
   },
   { name: 'dropout', type: 'number', min: 0, max: 0.95, default: 0, help: 'dropout rate after each hidden layer' },
   {
     name: 'loss',
+    value: 'NAME',
     type: 'string',
     choices: LOSSES,
-    help: 'loss (default: categoricalCrossentropy, or meanSquaredError for regression)',
+    help: `loss: ${LOSSES.join(', ')} (default: categoricalCrossentropy; regression: meanSquaredError)`,
   },
-  { name: 'optimizer', type: 'string', choices: OPTIMIZERS, default: 'adam', help: 'optimizer' },
+  {
+    name: 'optimizer',
+    value: 'NAME',
+    type: 'string',
+    choices: OPTIMIZERS,
+    default: 'adam',
+    help: `optimizer: ${OPTIMIZERS.join(', ')}`,
+  },
   {
     name: 'lr',
     type: 'number',
@@ -72,6 +83,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   },
   {
     name: 'early-stopping',
+    value: 'PATIENCE',
     type: 'int',
     min: 1,
     help: 'stop after PATIENCE epochs without a better val_loss (keeps the best weights)',
@@ -93,6 +105,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'threads', type: 'int', min: 1, max: 256, help: 'threads of the native kernels' },
   {
     name: 'out',
+    value: 'DIR',
     type: 'string',
     default: './nativenn-run/',
     help: 'folder for the model, preprocess.json, history.json and loss.svg',
@@ -102,13 +115,25 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export const PREDICT_OPTIONS: readonly OptionSpec[] = [
-  { name: 'model', type: 'string', default: './nativenn-run/', help: 'the folder `nativenn train` wrote (its --out)' },
+  {
+    name: 'model',
+    value: 'DIR',
+    type: 'string',
+    default: './nativenn-run/',
+    help: 'the folder `nativenn train` wrote (its --out)',
+  },
   {
     name: 'data',
+    value: 'FILE.csv|digits',
     type: 'string',
     help: 'a CSV with the same feature columns (the label column is optional), or digits (its test split)',
   },
-  { name: 'out', type: 'string', help: 'write the predictions to this CSV file (default: standard output)' },
+  {
+    name: 'out',
+    value: 'FILE.csv',
+    type: 'string',
+    help: 'write the predictions to this CSV file (default: standard output)',
+  },
   {
     name: 'backend',
     type: 'string',

@@ -200,7 +200,10 @@ async function writeRun(
   await writeFile(path.join(outDir, 'history.json'), `${JSON.stringify(historyJson, null, 1)}\n`);
   await writeFile(path.join(outDir, 'loss.svg'), historySvg(history.epoch, history.history));
   const rows: [string, string][] = [
-    ...saved.files.map((f): [string, string] => [`${MODEL_DIR}/${f}`, 'the model (TensorFlow.js Layers format; nn.loadModel)']),
+    ...saved.files.map((f): [string, string] => [
+      `${MODEL_DIR}/${f}`,
+      'the model (TensorFlow.js Layers format; nn.loadModel)',
+    ]),
     [PREPROCESS_JSON, 'scaler, classes, feature names: what predict applies'],
     ['history.json', 'loss and metrics per epoch'],
     ['loss.svg', 'loss and accuracy curves; open it in a browser'],
