@@ -112,7 +112,7 @@ export async function predict(argv: readonly string[]): Promise<void> {
   } else {
     const values = regressionValues(p, outputs);
     lines.push(csvCell(p.labelName));
-    for (const v of values) lines.push(String(v));
+    for (const v of values) lines.push(String(Number(v.toPrecision(7)))); // float32 holds about 7 digits
     if (data.truth) {
       const truth = data.truth as Float32Array;
       let abs = 0;

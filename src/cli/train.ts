@@ -88,6 +88,12 @@ export async function train(argv: readonly string[]): Promise<void> {
     `data: ${data.source}: ${data.x.shape[0]} rows × ${data.x.shape[1]} features${classesText}; label "${data.labelName}"`,
   );
   say(`task: ${data.task} (${data.taskReason})`);
+  if (t.targetScaler?.type === 'standard') {
+    const [mean, std] = [t.targetScaler.mean[0], t.targetScaler.std[0]];
+    say(
+      `target: learned standardized (mean ${fmt(mean)}, std ${fmt(std)}); loss and mae while training are in those units`,
+    );
+  }
   const validationRows = validationSplit > 0 ? rows.train.length - fitRows : 0;
   say(
     `rows: ${fitRows} train, ${validationRows} validation, ${rows.test.length} test${data.articleSplit && o['test-split'] === undefined ? " (the article's split)" : ''}`,
@@ -184,7 +190,7 @@ export async function train(argv: readonly string[]): Promise<void> {
 }
 
 function fmt(v: number): string {
-  return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(4) : v.toFixed(4);
+  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
 }
 
 async function writeRun(
@@ -206,7 +212,7 @@ async function writeRun(
     ]),
     [PREPROCESS_JSON, 'scaler, classes, feature names: what predict applies'],
     ['history.json', 'loss and metrics per epoch'],
-    ['loss.svg', 'loss and accuracy curves; open it in a browser'],
+    ['loss.svg', `${preprocess.classes ? 'loss and accuracy curves' : 'loss curves'}; open it in a browser`],
   ];
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   return rows.map(([f, what]) => `${f.padEnd(width)}${what}`);
