@@ -12,6 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterDropout(env, exports);
   RegisterOptim(env, exports);
   RegisterTrain(env, exports);
+  RegisterGemm(env, exports);
+  RegisterThreads(env, exports);
   return exports;
 }
 

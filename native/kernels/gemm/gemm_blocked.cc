@@ -1,0 +1,240 @@
+// The BLIS five loops (flame/blis docs/KernelsHowTo.md), row-major:
+//   jc over NC columns of C    : pack a KC x NC block of op(b) into NR-column panels (L3)
+//    pc over KC of the k dim   :   (first pc block applies beta, later ones add)
+//     ic over MC rows of C     : pack an MC x KC block of op(a) into MR-row panels (L2)
+//      jr over NR panels       : one packed B micro-panel stays in L1 ...
+//       ir over MR panels      : ... while the micro-kernel streams A panels past it
+// Transposes are absorbed by the packing (each operand is a strided view). Small problems skip
+// packing A: the micro-kernel reads op(a) in place through its strides.
+// Threads: B is packed cooperatively, then rows (or, for short wide C, column panels) of the
+// block are split evenly across the pool; each thread packs its own A into thread-local memory.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_internal.h"
+#include "kernels/threads.h"
+
+#ifndef NATIVENN_GEMM_THREAD_MIN_FMAS
+#define NATIVENN_GEMM_THREAD_MIN_FMAS (96 * 96 * 96)  // below this a fork-join costs more than it saves
+#endif
+#ifndef NATIVENN_GEMM_DIRECT_A_MAX_FMAS
+#define NATIVENN_GEMM_DIRECT_A_MAX_FMAS (256 * 256 * 256)  // unpacked A wins below this (measured)
+#endif
+
+namespace nativenn {
+namespace gemm {
+namespace {
+
+// Element (i, j) of a strided matrix view; op(x) of a row-major x is a view with swapped strides.
+struct View {
+  const float* p;
+  int64_t rs, cs;
+  const float* at(int64_t i, int64_t j) const { return p + i * rs + j * cs; }
+};
+
+UKernel pick_ukernel() {
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_f32_6x16_avx2;
+#endif
+  return ukernel_f32_generic;
+}
+const UKernel kUKernel = pick_ukernel();
+
+// A grow-only, 64-byte-aligned buffer per thread: packing never allocates in steady state.
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  float* get(int64_t floats) {
+    size_t bytes = static_cast<size_t>(floats) * sizeof(float);
+    if (bytes > capacity_) {
+      std::free(data_);
+      capacity_ = (bytes + 63) / 64 * 64;
+      data_ = static_cast<float*>(std::aligned_alloc(64, capacity_));
+      if (!data_) {
+        capacity_ = 0;
+        std::abort();  // out of memory for a few MiB of scratch: nothing sensible is left to do
+      }
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+thread_local Scratch tl_pack_a, tl_pack_b;
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// Packs rows [0,mr) x cols [0,kc) of view A into one MR-row panel: dst[p*MR + i], zero-padded.
+void pack_a_panel(const View& A, int64_t mr, int64_t kc, float* dst) {
+  if (A.cs == 1) {
+    for (int64_t i = 0; i < mr; i++) {
+      const float* src = A.at(i, 0);
+      for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = src[p];
+    }
+  } else {
+    for (int64_t p = 0; p < kc; p++) {
+      const float* src = A.at(0, p);
+      for (int64_t i = 0; i < mr; i++) dst[p * MR + i] = src[i * A.rs];
+    }
+  }
+  for (int64_t i = mr; i < MR; i++)
+    for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = 0.0f;
+}
+
+// Packs NR-column panels [panel_begin, panel_end) of the kc x nc view B: panel q at dst + q*kc*NR.
+void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t panel_begin, int64_t panel_end, float* dst) {
+  for (int64_t q = panel_begin; q < panel_end; q++) {
+    int64_t j0 = q * NR, nr = std::min(NR, nc - j0);
+    float* d = dst + q * kc * NR;
+    if (B.cs == 1) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float* src = B.at(p, j0);
+        float* dp = d + p * NR;
+        if (nr == NR) {
+          std::memcpy(dp, src, NR * sizeof(float));
+        } else {
+          for (int64_t j = 0; j < nr; j++) dp[j] = src[j];
+          for (int64_t j = nr; j < NR; j++) dp[j] = 0.0f;
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < nr; j++) {
+        const float* src = B.at(0, j0 + j);
+        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = src[p * B.rs];
+      }
+      for (int64_t j = nr; j < NR; j++)
+        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = 0.0f;
+    }
+  }
+}
+
+// One MR x NR tile whose valid part is mr x nr: full tiles go straight to C, edge tiles through a
+// local tile (only the valid part of C is read or written).
+void tile(int64_t mr, int64_t nr, int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+          int64_t ldc, float alpha, float beta) {
+  if (mr == MR && nr == NR) return kUKernel(kc, a, rs_a, cs_a, b, c, ldc, alpha, beta);
+  alignas(64) float t[MR * NR];
+  kUKernel(kc, a, rs_a, cs_a, b, t, NR, alpha, 0.0f);
+  for (int64_t i = 0; i < mr; i++) {
+    float* ci = c + i * ldc;
+    const float* ti = t + i * NR;
+    if (beta == 0) {
+      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j];
+    } else {
+      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j] + beta * ci[j];
+    }
+  }
+}
+
+struct Problem {
+  View A, B;
+  float alpha, beta;
+  float* c;
+  int64_t ldc;
+  bool pack_a;
+};
+
+// Rows [i0,i1) x packed-B panels [q0,q1) of the current (jc, pc) block: the ic, jr and ir loops.
+void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t nc, float beta, const float* pb,
+                   int64_t i0, int64_t i1, int64_t q0, int64_t q1) {
+  const int64_t rows = i1 - i0;
+  if (rows <= 0 || q0 >= q1) return;
+  // Balanced MC blocks: e.g. 200 rows become 2 x 102 rather than 168 + 32.
+  const int64_t mc_step = round_up(ceil_div(rows, ceil_div(rows, MC)), MR);
+  for (int64_t ic = i0; ic < i1; ic += mc_step) {
+    const int64_t mc = std::min(mc_step, i1 - ic);
+    const float* pa = nullptr;
+    if (P.pack_a) {
+      float* buf = tl_pack_a.get(round_up(mc, MR) * kc);
+      for (int64_t ir = 0; ir < mc; ir += MR)
+        pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, std::min(MR, mc - ir), kc, buf + ir * kc);
+      pa = buf;
+    }
+    alignas(64) float edge_a[MR * KC];  // the partial last panel of an unpacked A
+    for (int64_t q = q0; q < q1; q++) {
+      const int64_t nr = std::min(NR, nc - q * NR);
+      const float* b = pb + q * kc * NR;
+      for (int64_t ir = 0; ir < mc; ir += MR) {
+        const int64_t mr = std::min(MR, mc - ir);
+        float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
+        if (P.pack_a) {
+          tile(mr, nr, kc, pa + ir * kc, 1, MR, b, c, P.ldc, P.alpha, beta);
+        } else if (mr == MR) {
+          tile(mr, nr, kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, c, P.ldc, P.alpha, beta);
+        } else {
+          if (q == q0) pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, mr, kc, edge_a);
+          tile(mr, nr, kc, edge_a, 1, MR, b, c, P.ldc, P.alpha, beta);
+        }
+      }
+    }
+  }
+}
+
+void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; i++) {
+    float* ci = c + i * ldc;
+    if (beta == 0) {
+      std::fill(ci, ci + n, 0.0f);
+    } else if (beta != 1) {
+      for (int64_t j = 0; j < n; j++) ci[j] *= beta;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gemm
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  using namespace gemm;
+  if (m <= 0 || n <= 0) return;
+  if (alpha == 0 || k <= 0) return scale_c(m, n, beta, c, ldc);
+
+  const double fmas = static_cast<double>(m) * n * k;
+  Problem P{trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta,
+            c, ldc, fmas > NATIVENN_GEMM_DIRECT_A_MAX_FMAS || trans_a};
+  const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
+  const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
+
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    const int64_t panels = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, k - pc);
+      const float beta_pc = pc == 0 ? beta : 1.0f;
+      float* pb = tl_pack_b.get(panels * kc * NR);
+      const View Bblock{P.B.at(pc, jc), P.B.rs, P.B.cs};
+      if (threads <= 1) {
+        pack_b_panels(Bblock, kc, nc, 0, panels, pb);
+        compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, 0, panels);
+        continue;
+      }
+      const int64_t panels_per = ceil_div(panels, threads);
+      parallel_for(threads, [&](int64_t t) {
+        pack_b_panels(Bblock, kc, nc, std::min(panels, t * panels_per), std::min(panels, (t + 1) * panels_per), pb);
+      });
+      // Split rows when there are enough row tiles for every thread, else split column panels.
+      const int64_t row_tiles = ceil_div(m, MR);
+      if (row_tiles >= 2 * threads || row_tiles >= panels) {
+        const int64_t rows_per = ceil_div(row_tiles, threads) * MR;
+        parallel_for(threads, [&](int64_t t) {
+          compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, t * rows_per), std::min(m, (t + 1) * rows_per), 0,
+                        panels);
+        });
+      } else {
+        parallel_for(threads, [&](int64_t t) {
+          compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, std::min(panels, t * panels_per),
+                        std::min(panels, (t + 1) * panels_per));
+        });
+      }
+    }
+  }
+}
+
+}  // namespace nativenn

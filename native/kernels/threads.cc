@@ -1,0 +1,148 @@
+#include "kernels/threads.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nativenn {
+namespace {
+
+int default_threads() {
+  unsigned hw = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp<unsigned>(hw, 1, kMaxThreads));
+}
+
+// The pool. A job is published under `mutex_` with a new generation number; workers whose index
+// is below the job's worker count take tasks from an atomic counter, then report done. The
+// caller takes tasks too, then waits (spinning briefly: jobs are short) for the workers.
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  std::atomic<int> num_threads{default_threads()};
+
+  // Claims the pool for one job; false if another caller (or this one, nested) holds it.
+  bool try_acquire() {
+    bool expected = false;
+    return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire);
+  }
+  void release() { busy_.store(false, std::memory_order_release); }
+
+  // Runs one job with `workers` pool threads plus the caller. Only called while acquired.
+  void run(int64_t n_tasks, TaskRef fn, int workers) {
+    workers = ensure_workers(workers);
+    next_task_.store(0, std::memory_order_relaxed);
+    pending_.store(workers, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = fn;
+      job_tasks_ = n_tasks;
+      job_workers_ = workers;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    take_tasks();
+    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; spin++) {
+      if (spin > 20000) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+        break;
+      }
+    }
+  }
+
+ private:
+  void take_tasks() {
+    for (;;) {
+      int64_t t = next_task_.fetch_add(1, std::memory_order_relaxed);
+      if (t >= job_tasks_) return;
+      job_.call(job_.ctx, t);
+    }
+  }
+
+  // Starts missing workers; returns how many exist (fewer if the OS refuses a thread).
+  int ensure_workers(int workers) {
+    try {
+      while (static_cast<int>(threads_.size()) < workers) {
+        // The worker starts from the current generation, so it cannot miss the job about to
+        // be published even if it first runs after the publication.
+        int index = static_cast<int>(threads_.size());
+        uint64_t seen = generation_.load(std::memory_order_acquire);
+        threads_.emplace_back([this, index, seen] { worker_loop(index, seen); });
+      }
+    } catch (const std::exception&) {
+    }
+    return std::min(workers, static_cast<int>(threads_.size()));
+  }
+
+  void worker_loop(int index, uint64_t seen) {
+    for (;;) {
+      // Spin a little before sleeping: back-to-back jobs (GEMM's blocks) then start at once.
+      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; spin++) {
+      }
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });
+        if (stopping_) return;
+        seen = generation_.load(std::memory_order_acquire);
+        if (index >= job_workers_) continue;
+      }
+      take_tasks();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait predicate
+        done_.notify_one();
+      }
+    }
+  }
+
+  std::atomic<bool> busy_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> threads_;
+  std::atomic<uint64_t> generation_{0};
+  bool stopping_ = false;
+  TaskRef job_{nullptr, nullptr};
+  int64_t job_tasks_ = 0;
+  int job_workers_ = 0;
+  std::atomic<int64_t> next_task_{0};
+  std::atomic<int> pending_{0};
+};
+
+Pool& pool() {
+  // Leaked on purpose: joining threads from a static destructor at process exit can deadlock
+  // (the addon may be unloaded while a worker is parked); the OS reclaims them.
+  static Pool* p = new Pool();
+  return *p;
+}
+
+void run_serially(int64_t n_tasks, TaskRef fn) {
+  for (int64_t t = 0; t < n_tasks; t++) fn.call(fn.ctx, t);
+}
+
+}  // namespace
+
+void set_num_threads(int n) { pool().num_threads.store(std::clamp(n, 1, kMaxThreads)); }
+
+int get_num_threads() { return pool().num_threads.load(); }
+
+void parallel_for_ref(int64_t n_tasks, TaskRef fn, int max_threads) {
+  if (n_tasks <= 0) return;
+  int64_t threads = std::min<int64_t>({n_tasks, get_num_threads(), std::max(max_threads, 1)});
+  Pool& p = pool();
+  if (threads <= 1 || !p.try_acquire()) return run_serially(n_tasks, fn);
+  p.run(n_tasks, fn, static_cast<int>(threads) - 1);
+  p.release();
+}
+
+}  // namespace nativenn

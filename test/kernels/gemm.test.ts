@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { backends, setNumThreads, getNumThreads } from '../../src';
+import { addon } from '../../src/backend/native/addon';
+import { SIZES, nativeBackend, randomF32, rng } from '../support/backends';
+
+const js = backends.js;
+
+// Block sizes of native/kernels/gemm/gemm_internal.h: the MR x NR micro-tile and the KC, MC, NC
+// cache blocks. Shapes one below and one above each exercise the edge code of every loop.
+const MR = 6, NR = 16, KC = 256, MC = 168, NC = 4080;
+
+interface Case {
+  ta: boolean; tb: boolean; m: number; n: number; k: number;
+  alpha: number; beta: number; pad: number;
+}
+
+/** Runs one case on both backends and returns the worst error relative to its bound (≤ 1 passes).
+ *  Bound per element: float32 accumulation of k products (any order, FMA or not) errs by at most
+ *  k·u·Σ|a||b| with u = 2^-24 (Higham, γ_k); alpha, beta and the final add/store add a few more
+ *  roundings of |alpha·ab| + |beta·c|. The js twin sums in float64, so its own error is negligible.
+ *  The factor 2 covers the float32 rounding of the twin's result. */
+function compare(c: Case, seed: number, threads?: number): { worst: number; native: Float32Array } {
+  const { ta, tb, m, n, k, alpha, beta, pad } = c;
+  const [aRows, aCols] = ta ? [k, m] : [m, k];
+  const [bRows, bCols] = tb ? [n, k] : [k, n];
+  const lda = Math.max(1, aCols) + pad, ldb = Math.max(1, bCols) + pad, ldc = Math.max(1, n) + pad;
+  const a = randomF32(aRows * lda, seed);
+  const b = randomF32(bRows * ldb, seed + 1);
+  const c0 = randomF32(m * ldc, seed + 2);
+  if (beta === 0) c0.fill(NaN); // beta == 0 must overwrite, never read
+  const cJs = c0.slice();
+  const cNative = c0.slice();
+  js.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, cJs, ldc);
+  const before = getNumThreads();
+  if (threads) setNumThreads(threads);
+  try {
+    nativeBackend!.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, cNative, ldc);
+  } finally {
+    setNumThreads(before);
+  }
+  const absSum = new Float32Array(m * ldc); // Σ|a||b| per element, through the twin on |a|, |b|
+  js.gemm(ta, tb, m, n, k, 1, a.map(Math.abs), lda, b.map(Math.abs), ldb, 0, absSum, ldc);
+  const u = 2 ** -24;
+  let worst = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const at = i * ldc + j;
+      if (j >= n) { // padding beyond the row: untouched
+        if (!Object.is(cNative[at], c0[at])) return { worst: Infinity, native: cNative };
+        continue;
+      }
+      const oldTerm = beta === 0 ? 0 : Math.abs(beta * c0[at]);
+      const bound = 2 * u * ((k + 3) * Math.abs(alpha) * absSum[at] + 3 * oldTerm) + 1e-30;
+      const err = Math.abs(cNative[at] - cJs[at]);
+      if (!(err <= bound * 1e30)) return { worst: Infinity, native: cNative }; // NaN or wild
+      worst = Math.max(worst, err / bound);
+    }
+  }
+  return { worst, native: cNative };
+}
+
+const ALPHAS = [1, 0, -0.5, 2];
+const BETAS = [1, 0, -0.5, 2];
+const TRANS = [[false, false], [false, true], [true, false], [true, true]] as const;
+
+/** Each size of SIZES appears in every dimension: m walks the list, n and k walk it permuted. */
+function sweep(): Case[] {
+  const out: Case[] = [];
+  const L = SIZES.length;
+  for (let i = 0; i < L; i++) {
+    const m = SIZES[i], n = SIZES[(i * 7 + 3) % L], k = SIZES[(i * 11 + 5) % L];
+    TRANS.forEach(([ta, tb], t) => {
+      out.push({ ta, tb, m, n, k, alpha: ALPHAS[(i + t) % 4], beta: BETAS[(i + 2 * t) % 4], pad: (i + t) % 3 });
+    });
+  }
+  return out;
+}
+
+function edgeCases(): Case[] {
+  const shapes: [number, number, number][] = [];
+  for (const d of [-1, 0, 1]) {
+    shapes.push([MR + d, NR + d, 9], [2 * MR + d, 3 * NR + d, 33]);
+    shapes.push([13, 35, KC + d], [7, 17, 2 * KC + d]);
+    shapes.push([MC + d, 40, 70], [2 * MC + d, 33, KC + 1]);
+    shapes.push([5, NC + d, 7], [13, NC + d, 3]);
+  }
+  const out: Case[] = [];
+  shapes.forEach(([m, n, k], s) => {
+    TRANS.forEach(([ta, tb], t) => {
+      out.push({ ta, tb, m, n, k, alpha: ALPHAS[(s + t) % 4] || 1.5, beta: BETAS[(s + t + 1) % 4], pad: t % 2 });
+    });
+  });
+  return out;
+}
+
+const label = (c: Case) =>
+  `${c.ta ? 'T' : 'N'}${c.tb ? 'T' : 'N'} ${c.m}x${c.n}x${c.k} alpha=${c.alpha} beta=${c.beta} pad=${c.pad}`;
+
+describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
+  it.each(sweep().map((c) => [label(c), c] as const))('size sweep %s', (_, c) => {
+    expect(compare(c, c.m * 1000 + c.n * 10 + c.k).worst).toBeLessThanOrEqual(1);
+  });
+
+  it.each(edgeCases().map((c) => [label(c), c] as const))('blocking edge %s', (_, c) => {
+    expect(compare(c, c.m + c.n + c.k).worst).toBeLessThanOrEqual(1);
+  });
+
+  it('every alpha/beta pair, with NaN in C when beta = 0', () => {
+    for (const alpha of ALPHAS) {
+      for (const beta of BETAS) {
+        const r = compare({ ta: false, tb: true, m: 19, n: 23, k: 29, alpha, beta, pad: 2 }, 5);
+        expect(r.worst).toBeLessThanOrEqual(1);
+        // Only the m x n part: the padding beyond each row keeps its NaN (checked in compare).
+        const ldc = 23 + 2;
+        if (beta === 0) expect(r.native.some((v, i) => i % ldc < 23 && Number.isNaN(v))).toBe(false);
+      }
+    }
+  });
+
+  it('zero sizes: m or n = 0 touch nothing, k = 0 scales C by beta', () => {
+    for (const [m, n, k] of [[0, 5, 3], [4, 0, 3], [0, 0, 0], [4, 5, 0]]) {
+      for (const beta of [0, 1, -0.5]) {
+        expect(compare({ ta: false, tb: false, m, n, k, alpha: 1, beta, pad: 1 }, 3).worst).toBeLessThanOrEqual(1);
+      }
+    }
+    const c = new Float32Array([NaN, 2, 3, 4]);
+    nativeBackend!.gemm(false, false, 2, 2, 0, 1, new Float32Array(0), 1, new Float32Array(0), 2, 0, c, 2);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('1 thread and 2 threads agree (row split, column split, several NC blocks)', () => {
+    const shapes: [number, number, number][] = [[200, 300, 130], [12, 1000, 200], [500, 130, 600], [97, NC + 17, 40]];
+    for (const [m, n, k] of shapes) {
+      for (const [ta, tb] of TRANS) {
+        const c: Case = { ta, tb, m, n, k, alpha: -0.5, beta: 2, pad: 1 };
+        const one = compare(c, m + n, 1);
+        const two = compare(c, m + n, 2);
+        expect(one.worst).toBeLessThanOrEqual(1);
+        expect(two.worst).toBeLessThanOrEqual(1);
+        // Same bound between the two: each is within it of the float64 twin.
+        let diff = 0;
+        for (let i = 0; i < one.native.length; i++) diff = Math.max(diff, Math.abs(one.native[i] - two.native[i]));
+        expect(diff).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it('random shapes the test never listed (seeded)', () => {
+    const next = rng(20261127);
+    const pick = (max: number) => 1 + Math.floor(next() * max);
+    for (let t = 0; t < 40; t++) {
+      const big = t % 4 === 0;
+      const c: Case = {
+        ta: next() < 0.5, tb: next() < 0.5,
+        m: pick(big ? 400 : 70), n: pick(big ? 400 : 70), k: pick(big ? 700 : 70),
+        alpha: [1, -0.5, 2, 0.3][t % 4], beta: [0, 1, -0.5, 2][(t >> 2) % 4], pad: Math.floor(next() * 4),
+      };
+      expect(compare(c, 1000 + t).worst, label(c)).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe.skipIf(!nativeBackend)('gemm: bad input throws, never crashes', () => {
+  const args = (over: Partial<Record<number, unknown>> = {}) => {
+    const base: unknown[] = [false, true, 3, 4, 5, 1, new Float32Array(15), 5, new Float32Array(20), 5, 0,
+      new Float32Array(12), 4];
+    for (const [i, v] of Object.entries(over)) base[Number(i)] = v;
+    return base;
+  };
+  const targets = [
+    ['nn.backends.native.gemm', (...a: unknown[]) => (nativeBackend!.gemm as (...x: unknown[]) => void)(...a)],
+    ['the raw addon', (...a: unknown[]) => addon!.gemm(...a)],
+  ] as const;
+
+  it.each(targets)('%s: valid arguments pass, then each bad one throws', (_, call) => {
+    expect(() => call(...args())).not.toThrow();
+    expect(() => call(...args({ 6: new Float32Array(14) }))).toThrow(RangeError); // a too short
+    expect(() => call(...args({ 8: new Float32Array(19) }))).toThrow(RangeError); // b too short
+    expect(() => call(...args({ 11: new Float32Array(11) }))).toThrow(RangeError); // c too short
+    expect(() => call(...args({ 7: 4 }))).toThrow(RangeError); // lda below the row of a
+    expect(() => call(...args({ 9: 4 }))).toThrow(RangeError); // ldb below the row of b (transB: n x k)
+    expect(() => call(...args({ 12: 3 }))).toThrow(RangeError); // ldc below n
+    expect(() => call(...args({ 2: -1 }))).toThrow(RangeError);
+    expect(() => call(...args({ 3: 2.5 }))).toThrow(RangeError);
+    expect(() => call(...args({ 4: NaN }))).toThrow(RangeError);
+    expect(() => call(...args({ 2: 2 ** 40 }))).toThrow(RangeError);
+    expect(() => call(...args({ 0: 1 }))).toThrow(TypeError); // transA must be a boolean
+    expect(() => call(...args({ 6: new Float64Array(15) }))).toThrow(TypeError);
+    expect(() => call(...args({ 8: Array.from({ length: 20 }, () => 0) }))).toThrow(TypeError);
+    expect(() => call(...args().slice(0, 12))).toThrow(TypeError);
+    // A huge m with a tiny buffer: the length check must not overflow into a pass.
+    expect(() => call(...args({ 2: 2147483647 }))).toThrow(RangeError);
+  });
+
+  it('a too-short C with lda/ldc larger than the row is caught at the last row', () => {
+    // c is m x n = 3 x 4 with ldc 6: needs (3-1)*6 + 4 = 16 elements
+    const a = new Float32Array(15), b = new Float32Array(20);
+    expect(() => nativeBackend!.gemm(false, false, 3, 4, 5, 1, a, 5, b, 4, 0, new Float32Array(15), 6)).toThrow(RangeError);
+    expect(() => nativeBackend!.gemm(false, false, 3, 4, 5, 1, a, 5, b, 4, 0, new Float32Array(16), 6)).not.toThrow();
+  });
+});
