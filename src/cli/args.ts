@@ -16,6 +16,8 @@ export interface OptionSpec {
   exclusiveMin?: boolean;
   max?: number;
   choices?: readonly string[];
+  /** The value's name in --help (default: the choices, or N / X / TEXT by type). */
+  value?: string;
 }
 
 export type ParsedOptions = Record<string, string | number | boolean | number[] | undefined>;
@@ -119,11 +121,24 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
   return out;
 }
 
+const PLACEHOLDER: Record<OptionType, string> = { string: 'TEXT', int: 'N', number: 'X', bool: '', intList: 'N,N' };
+
 export function formatHelp(usage: string, specs: readonly OptionSpec[]): string {
-  const width = Math.max(...specs.map((s) => s.name.length)) + 4;
-  const lines = specs.map((s) => {
-    const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
-    return `  --${s.name.padEnd(width)}${s.help}${def}`;
+  const heads = specs.map(
+    (s) =>
+      `--${s.name}${s.type === 'bool' ? '' : ` ${s.value ?? (s.choices ? s.choices.join('|') : PLACEHOLDER[s.type])}`}`,
+  );
+  const width = Math.min(26, Math.max(...heads.map((h) => h.length))) + 2;
+  const lines = specs.map((s, i) => {
+    const shown =
+      s.type === 'bool' || s.default === undefined
+        ? ''
+        : Array.isArray(s.default)
+          ? s.default.join(',')
+          : String(s.default);
+    const def = shown === '' ? '' : ` (default: ${shown})`;
+    const head = heads[i].length >= width ? `${heads[i]}\n${''.padEnd(width + 2)}` : heads[i].padEnd(width);
+    return `  ${head}${s.help}${def}`;
   });
   return `${usage}\n\nOptions:\n${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, nearest, parseArgs, type OptionSpec } from '../../src/cli/args';
+import { editDistance, nearest, type OptionSpec, parseArgs } from '../../src/cli/args';
 import { CliError } from '../../src/cli/errors';
 
 const specs: OptionSpec[] = [

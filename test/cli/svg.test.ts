@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { historySvg, niceTicks } from '../../src/cli/svg';
 import { confusionMatrix, formatConfusion } from '../../src/cli/confusion';
-
-/** A strict-enough well-formedness check: every tag closes in order, attributes are quoted. */
-function assertWellFormed(xml: string): void {
-  const stack: string[] = [];
-  const tag = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
-  const body = xml.replace(/^<\?xml[^>]*\?>\s*/, '');
-  let last = 0;
-  for (let m = tag.exec(body); m; m = tag.exec(body)) {
-    expect(body.slice(last, m.index)).not.toMatch(/[<>]/);
-    last = tag.lastIndex;
-    if (m[1]) expect(stack.pop()).toBe(m[2]);
-    else if (!m[4]) stack.push(m[2]);
-  }
-  expect(body.slice(last).trim()).toBe('');
-  expect(stack).toEqual([]);
-}
+import { historySvg, niceTicks } from '../../src/cli/svg';
+import { assertWellFormed } from './support';
 
 describe('loss.svg', () => {
   const history = {
@@ -31,13 +16,24 @@ describe('loss.svg', () => {
     assertWellFormed(svg);
     expect(svg).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     expect(svg.match(/<polyline /g)).toHaveLength(4);
-    for (const text of ['Loss per epoch', 'Accuracy per epoch', 'train loss', 'validation loss', 'train accuracy', 'validation accuracy', '>epoch<']) {
+    for (const text of [
+      'Loss per epoch',
+      'Accuracy per epoch',
+      'train loss',
+      'validation loss',
+      'train accuracy',
+      'validation accuracy',
+      '>epoch<',
+    ]) {
       expect(svg).toContain(text);
     }
   });
 
   it('places the first train-loss point higher on the page than the last (loss falls)', () => {
-    const points = svg.match(/<polyline[^>]*points="([^"]+)"/)![1].split(' ').map((p) => p.split(',').map(Number));
+    const points = svg
+      .match(/<polyline[^>]*points="([^"]+)"/)![1]
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
     expect(points).toHaveLength(4);
     expect(points[0][1]).toBeLessThan(points[3][1]); // SVG y grows downward
     expect(points[0][0]).toBeLessThan(points[3][0]);
@@ -61,7 +57,11 @@ describe('niceTicks', () => {
 describe('confusion matrix', () => {
   it('counts true-vs-predicted pairs and formats a table', () => {
     const m = confusionMatrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3);
-    expect(m).toEqual([[1, 1, 0], [0, 1, 0], [1, 0, 1]]);
+    expect(m).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [1, 0, 1],
+    ]);
     const text = formatConfusion(m, ['a', 'b', 'c']);
     expect(text.split('\n')).toHaveLength(4);
     expect(text.split('\n')[1]).toMatch(/^a\s+1\s+1\s+0$/);
