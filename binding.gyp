@@ -2,6 +2,8 @@
   # Sources come from native/sources.json, the same list CMakeLists.txt reads.
   # "portable" files build for any CPU; "avx2" files get -mavx2 -mfma on their own
   # and are only called after a run-time CPU check (DESIGN.md section 5).
+  # -fno-math-errno (not fast-math: results are unchanged, errno is never read) lets GCC
+  # vectorize loops that call sqrt (the optimizer updates).
   "targets": [
     {
       "target_name": "nativenn_avx2",
@@ -10,7 +12,7 @@
       "include_dirs": ["native"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC"],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]
       ]
@@ -23,12 +25,12 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno"],
       "libraries": ["-lpthread"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno"]
       },
       "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } }
     }

@@ -7,8 +7,13 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace nativenn::glue;
   RegisterElementwise(env, exports);
+  RegisterActivations(env, exports);
+  RegisterLosses(env, exports);
+  RegisterDropout(env, exports);
   RegisterGemm(env, exports);
   RegisterThreads(env, exports);
+  RegisterOptim(env, exports);
+  RegisterTrain(env, exports);
   return exports;
 }
 

@@ -91,8 +91,15 @@ class Args {
       range_error(std::string(name) + " is too short: needs " + std::to_string(min_length) + " elements, got " +
                   std::to_string(length));
     if (length == 0) return nullptr;
-    auto* bytes = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    return reinterpret_cast<T*>(bytes);
+    // The element pointer straight from napi_get_typedarray_info: array.ArrayBuffer().Data()
+    // fails with a plain Error when the buffer is a SharedArrayBuffer, which JS accepts.
+    napi_typedarray_type actual;
+    size_t count, offset;
+    void* data = nullptr;
+    napi_value buffer;
+    napi_status status = napi_get_typedarray_info(env(), v, &actual, &count, &data, &buffer, &offset);
+    if (status != napi_ok || data == nullptr) type_error(std::string(name) + " has no accessible memory");
+    return static_cast<T*>(data);
   }
 
   const Napi::CallbackInfo& info_;

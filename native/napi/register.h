@@ -5,7 +5,12 @@
 namespace nativenn::glue {
 
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
+void RegisterActivations(Napi::Env env, Napi::Object exports);
+void RegisterLosses(Napi::Env env, Napi::Object exports);
+void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterThreads(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterTrain(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue

@@ -4,6 +4,7 @@
  * say what was expected and what came). The native glue checks again (never trusting JS), but
  * these run first. Modelled on sharp's lib/is.js.
  */
+import { types } from 'node:util';
 import type { ActivationName, LossName } from './backend';
 
 export const MAX_SIZE = 2 ** 31 - 1;
@@ -45,7 +46,9 @@ export function checkBool(fn: string, name: string, v: unknown): asserts v is bo
 }
 
 export function checkF32(fn: string, name: string, v: unknown, minLength: number): asserts v is Float32Array {
-  if (!(v instanceof Float32Array)) {
+  // types.isFloat32Array, not instanceof: a Proxy around a Float32Array passes instanceof but
+  // its .length getter throws, and the addon rejects it (found by test/fuzz).
+  if (!types.isFloat32Array(v)) {
     throw new TypeError(`${fn}: ${name} must be a Float32Array, got ${describe(v)}`);
   }
   if (v.length < minLength) {
@@ -54,7 +57,7 @@ export function checkF32(fn: string, name: string, v: unknown, minLength: number
 }
 
 export function checkI32(fn: string, name: string, v: unknown, minLength: number): asserts v is Int32Array {
-  if (!(v instanceof Int32Array)) {
+  if (!types.isInt32Array(v)) {
     throw new TypeError(`${fn}: ${name} must be an Int32Array, got ${describe(v)}`);
   }
   if (v.length < minLength) {

@@ -11,11 +11,6 @@ function completeAddon(): typeof addon {
   if (!addon) return null;
   const required = [...Object.keys(jsKernels).filter((k) => k !== 'name'), 'setNumThreads', 'getNumThreads'];
   const missing = required.filter((k) => typeof addon?.[k] !== 'function');
-  // DEV ONLY (removed at integration): lets a partly-written addon load, missing kernels throwing.
-  if (missing.length > 0 && process.env.NATIVENN_ALLOW_PARTIAL_ADDON === '1') {
-    for (const k of missing) addon[k] = () => { throw new Error(`${k}: not in this build of the addon`); };
-    return addon;
-  }
   if (missing.length > 0) {
     setAddonLoadError(new Error(`the native addon lacks kernels ${missing.join(', ')}; rebuild it (npm run build:native)`));
     return null;

@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""OpenBLAS sgemm GFLOP/s through numpy for row-major shapes MxKxN (C = A(M,K) @ B(K,N)), float32.
+  OPENBLAS_NUM_THREADS=1 python3 gemm_numpy_shapes.py 512x512x512 128x784x256
+Prints one JSON line: [{m, k, n, gflops, threads, corename, openblas}], gflops the median of
+7 timed batches of at least 0.1 s each. Written for nativenn's bench (an extension of gemm_numpy.py
+to non-square shapes and medians); also reports which OpenBLAS kernel ran (its core name).
+"""
+import ctypes, json, sys, time
+import numpy as np
+
+
+def openblas_info():
+    """Core name, thread count and library of the OpenBLAS that numpy loaded, read from the library."""
+    np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)
+    libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l and '.so' in l})
+    for lib in libs:
+        try:
+            so = ctypes.CDLL(lib)
+            so.openblas_get_corename.restype = ctypes.c_char_p
+            so.openblas_get_config.restype = ctypes.c_char_p
+            return so.openblas_get_corename().decode(), so.openblas_get_num_threads(), so.openblas_get_config().decode()
+        except (OSError, AttributeError):
+            continue
+    return 'unknown', 0, 'numpy BLAS is not OpenBLAS'
+
+
+corename, threads, config = openblas_info()
+out = []
+for shape in sys.argv[1:] or ['512x512x512']:
+    m, k, n = (int(v) for v in shape.split('x'))
+    a = np.random.rand(m, k).astype(np.float32); b = np.random.rand(k, n).astype(np.float32)
+    a @ b
+    t = time.perf_counter(); a @ b; one = max(time.perf_counter() - t, 1e-7)
+    reps = max(1, int(0.1 / one))
+    rates = []
+    for _ in range(7):
+        t = time.perf_counter()
+        for _ in range(reps): a @ b
+        rates.append(2 * m * k * n * reps / (time.perf_counter() - t) / 1e9)
+    out.append({'m': m, 'k': k, 'n': n, 'gflops': sorted(rates)[3], 'threads': threads,
+                'corename': corename, 'openblas': config})
+print(json.dumps(out))

@@ -1,0 +1,94 @@
+'use strict';
+// npm run bench: every workload in its own node process, one after another (never two at once:
+// they would share the cores), then ONE markdown table of that run's medians and ratios, printed
+// and written to bench/results/summary.md. `node bench/run-all.js gemm memory` runs a subset.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { RESULTS, fmt } = require('./lib/common');
+
+const WORKLOADS = [
+  { name: 'gemm', file: 'gemm.js' },
+  { name: 'activations', file: 'activations.js' },
+  { name: 'train-digits', file: 'train-digits.js' },
+  { name: 'train-mlp784', file: 'train-mlp784.js' },
+  { name: 'event-loop', file: 'event-loop.js' },
+  { name: 'memory', file: 'memory.js', nodeArgs: ['--expose-gc'] },
+];
+
+// The targets of issue 4; a target no row of this run measured still gets a row saying so.
+const TARGETS = [
+  { key: 'sgemm-1t', workload: 'sgemm n = 256…1024', text: '1 thread ≥ 0.9× OpenBLAS 1T' },
+  { key: 'sgemm-2t', workload: 'sgemm n=1024', text: '2 threads ≥ 1.8× native 1T' },
+  { key: 'sgemm-js', workload: 'sgemm n=512', text: 'native/js ≥ 100×' },
+  { key: 'digits', workload: 'digits MLP 64-64-10, Adam, batch 32', text: '≥ 20× PyTorch' },
+  { key: 'mlp784', workload: 'MLP 784-256-128-10, Adam, batch 128', text: '≥ 2× PyTorch' },
+  { key: 'event-loop', workload: 'event-loop delay p99 during `await fit`', text: '≤ 10 ms' },
+  { key: 'memory', workload: 'resident memory over 10,000 training steps', text: 'flat after warm-up' },
+];
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const flags = fs.existsSync('/proc/cpuinfo') ? /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '' : '';
+  const isa = ['avx2', 'fma', 'avx512f'].filter((f) => flags.split(' ').includes(f)).join('+') || os.arch();
+  return `${cpu} (${isa}), ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}, load average at start ${os.loadavg()[0].toFixed(1)}`;
+}
+
+function table(reports) {
+  const lines = ['| workload | implementation | median | ratio (same run) | target |', '| --- | --- | --- | --- | --- |'];
+  for (const r of reports) {
+    for (const row of r.rows) {
+      const target = row.target ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}` : '';
+      lines.push(`| ${row.workload} | ${row.impl} | ${fmt(row.value)} ${row.unit} | ${row.ratio ?? ''} | ${target} |`);
+    }
+  }
+  const seen = new Set(reports.flatMap((r) => r.rows.map((row) => row.target?.key)));
+  for (const t of TARGETS.filter((x) => !seen.has(x.key))) {
+    lines.push(`| ${t.workload} | nativenn native | not measured (see notes) | | ${t.text}: not measured |`);
+  }
+  return lines.join('\n');
+}
+
+function main() {
+  const only = process.argv.slice(2);
+  const chosen = only.length ? WORKLOADS.filter((w) => only.includes(w.name)) : WORKLOADS;
+  if (chosen.length === 0) throw new Error(`unknown workload; valid: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const started = Date.now();
+  const where = machine();
+  const reports = [];
+  for (const w of chosen) {
+    const rowsFile = path.join(RESULTS, `${w.name}.rows.json`);
+    fs.rmSync(rowsFile, { force: true });
+    console.log(`\n=== ${w.name} ===`);
+    const t = Date.now();
+    const r = spawnSync(process.execPath, [...(w.nodeArgs ?? []), path.join(__dirname, w.file)], { stdio: 'inherit' });
+    const seconds = (Date.now() - t) / 1000;
+    if (fs.existsSync(rowsFile)) reports.push({ ...JSON.parse(fs.readFileSync(rowsFile, 'utf8')), seconds });
+    else reports.push({ name: w.name, rows: [], notes: [`${w.name} exited with ${r.status ?? r.signal} and saved nothing`], seconds });
+  }
+  const notes = reports.flatMap((r) => r.notes.map((n) => `- ${n}`));
+  const timing = reports.map((r) => `${r.name} ${Math.round(r.seconds)} s`).join(', ');
+  const summary = [
+    `# nativenn benchmark run, ${new Date().toISOString()}`,
+    '',
+    `Machine: ${where}.`,
+    `Every figure is a median measured in this run; ratios compare figures of this run.`,
+    '',
+    table(reports),
+    '',
+    'Notes (skipped work and reference details):',
+    '',
+    ...(notes.length ? notes : ['- none']),
+    '',
+    `Time: ${timing}; total ${Math.round((Date.now() - started) / 1000)} s.`,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(RESULTS, 'summary.md'), summary);
+  console.log(`\n${summary}`);
+  console.log(`Saved to ${path.relative(process.cwd(), path.join(RESULTS, 'summary.md'))}`);
+  if (reports.some((r) => r.rows.length === 0 && r.notes.some((n) => n.includes('failed')))) process.exitCode = 1;
+}
+
+main();

@@ -1,0 +1,23 @@
+'use strict';
+// Training throughput, digits MLP 64-64-10 (Adam, batch 32) on the digits train split
+// (1437 samples from nn.datasets.digits(), min-max scaled, one-hot); an op is 2 epochs.
+const { runWorkload } = require('./lib/common');
+const { digitsTrain } = require('./lib/train');
+const { trainWorkload } = require('./lib/train-suite');
+
+const EPOCHS_PER_OP = 2;
+
+runWorkload('train-digits', (report) =>
+  trainWorkload(report, {
+    title: 'digits MLP 64-64-10',
+    file: 'train-digits',
+    data: digitsTrain,
+    hidden: [64],
+    batchSize: 32,
+    epochsPerOp: EPOCHS_PER_OP,
+    brain: true,
+    slow: ['nativenn js backend', 'tfjs (cpu)', 'per-sample Adam'],
+    torchArgs: ['--data', 'digits', '--hidden', '64', '--batch', '32', '--epochs', '100'],
+    target: (native, torch) => ({ key: 'digits', text: '≥ 20× PyTorch', met: torch ? native >= 20 * torch : undefined }),
+  }),
+);

@@ -1,0 +1,12 @@
+// Built with -mavx2 -mfma (the "avx2" list); called only after a run-time CPU check.
+#include <cmath>
+
+#include "kernels/train/adam_f32.h"
+
+namespace nativenn::train {
+
+void adam_f32_avx2(float* param, const float* grad, float* m, float* v, int64_t n, const AdamF32Constants& c) {
+#include "kernels/train/adam_f32_loop.inc"
+}
+
+}  // namespace nativenn::train

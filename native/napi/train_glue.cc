@@ -1,0 +1,364 @@
+// Glue for the native training executor (kernels/train/network.h): unpack and check a plan
+// description into a Network, and run it. The handle is a type-tagged External that owns the
+// Network and a reference to every Float32Array it points into (weights, biases, optimizer
+// slots), so none is collected while the Network lives.
+//
+// trainBatches runs all its batches in one Napi::AsyncWorker on the libuv pool: one N-API
+// crossing per call however many batches, and the event loop stays free. While it runs the
+// handle is busy: every other call on it throws (weights are being written off-thread).
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/activations.h"
+#include "kernels/train/network.h"
+#include "napi/args.h"
+#include "napi/register.h"
+
+namespace nativenn::glue {
+namespace {
+
+using train::LayerKind;
+using train::Network;
+
+// Distinguishes our Externals from any other (a foreign External would be a wild pointer).
+constexpr napi_type_tag kNetworkTag = {0x6e6e7472616e6574ULL, 0x4e6574776f726b31ULL};
+
+struct NetworkState {
+  std::unique_ptr<Network> network;
+  std::vector<Napi::ObjectReference> buffers;  // keeps every Float32Array the network points into
+  int64_t inputs = 0, outputs = 0;
+  bool sparse = false;
+  bool busy = false;
+};
+
+// Reads properties of the plan description, naming the path in every error.
+class PlanReader {
+ public:
+  PlanReader(Napi::Env env, const char* fn) : env_(env), fn_(fn) {}
+
+  Napi::Object object(Napi::Value v, const std::string& path) const {
+    if (!v.IsObject() || v.IsArray()) type_error(path + " must be an object");
+    return v.As<Napi::Object>();
+  }
+  Napi::Array array(Napi::Value v, const std::string& path) const {
+    if (!v.IsArray()) type_error(path + " must be an array");
+    return v.As<Napi::Array>();
+  }
+  double finite(Napi::Object o, const char* key, const std::string& path) const {
+    Napi::Value v = o.Get(key);
+    if (!v.IsNumber()) type_error(path + "." + key + " must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d)) range_error(path + "." + key + " must be finite");
+    return d;
+  }
+  int64_t integer(Napi::Object o, const char* key, const std::string& path, double lo, double hi) const {
+    return integer(o.Get(key), path + "." + key, lo, hi);
+  }
+  int64_t integer(Napi::Value v, const std::string& path, double lo, double hi) const {
+    if (!v.IsNumber()) type_error(path + " must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= lo && d <= hi) || std::floor(d) != d)
+      range_error(path + " must be an integer from " + std::to_string(static_cast<int64_t>(lo)) + " to " +
+                  std::to_string(static_cast<int64_t>(hi)));
+    return static_cast<int64_t>(d);
+  }
+  bool boolean(Napi::Object o, const char* key, const std::string& path) const {
+    Napi::Value v = o.Get(key);
+    if (!v.IsBoolean()) type_error(path + "." + key + " must be a boolean");
+    return v.As<Napi::Boolean>().Value();
+  }
+  // A Float32Array of exactly `length` elements; its reference is kept in `keep`.
+  float* f32(Napi::Value v, const std::string& path, int64_t length, std::vector<Napi::ObjectReference>& keep) const {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      type_error(path + " must be a Float32Array");
+    auto array = v.As<Napi::Float32Array>();
+    if (static_cast<int64_t>(array.ElementLength()) != length)
+      range_error(path + " must have " + std::to_string(length) + " elements, got " +
+                  std::to_string(array.ElementLength()));
+    keep.push_back(Napi::Persistent(array.As<Napi::Object>()));
+    return array.Data();
+  }
+  [[noreturn]] void type_error(const std::string& what) const {
+    throw Napi::TypeError::New(env_, std::string(fn_) + ": " + what);
+  }
+  [[noreturn]] void range_error(const std::string& what) const {
+    throw Napi::RangeError::New(env_, std::string(fn_) + ": " + what);
+  }
+
+ private:
+  Napi::Env env_;
+  const char* fn_;
+};
+
+constexpr double kMaxWidth = 1 << 24;  // widths and their products stay far inside int64
+
+train::LayerSpec ReadLayer(const PlanReader& r, Napi::Object o, const std::string& path, int64_t width,
+                           std::vector<Napi::ObjectReference>& keep) {
+  train::LayerSpec l;
+  l.kind = static_cast<LayerKind>(r.integer(o, "kind", path, 0, 2));
+  l.inputs = width;
+  if (l.kind == LayerKind::kDense) {
+    if (r.integer(o, "inputs", path, 1, kMaxWidth) != width)
+      r.range_error(path + ".inputs must be " + std::to_string(width) + " (the width before it)");
+    l.units = r.integer(o, "units", path, 1, kMaxWidth);
+    l.kernel = r.f32(o.Get("kernel"), path + ".kernel", l.inputs * l.units, keep);
+    Napi::Value bias = o.Get("bias");
+    if (!bias.IsNull()) l.bias = r.f32(bias, path + ".bias", l.units, keep);
+    l.l1 = r.finite(o, "l1", path);
+    l.l2 = r.finite(o, "l2", path);
+    if (l.l1 < 0 || l.l2 < 0) r.range_error(path + ".l1 and .l2 must be >= 0");
+  } else {
+    l.units = r.integer(o, "size", path, 1, kMaxWidth);
+    if (l.units != width) r.range_error(path + ".size must be " + std::to_string(width) + " (the width before it)");
+  }
+  if (l.kind == LayerKind::kDropout) {
+    l.rate = r.finite(o, "rate", path);
+    if (!(l.rate >= 0 && l.rate < 1)) r.range_error(path + ".rate must be in [0, 1)");
+    l.seed = static_cast<uint32_t>(r.integer(o, "seed", path, 0, 4294967295.0));
+  } else {
+    l.activation = static_cast<int>(r.integer(o, "activation", path, 0, train::kPlanActivationCount - 1));
+    l.alpha = r.finite(o, "alpha", path);
+  }
+  return l;
+}
+
+// createNetwork({ inputs, outputs, loss, metrics: [codes], layers: [{ kind, inputs, units,
+//   kernel, bias, activation, alpha, l1, l2 } | { kind, size, activation, alpha } | { kind, size,
+//   rate, seed }], optimizer: { kind, learningRate, beta1, beta2, epsilon, momentum, nesterov,
+//   rho, weightDecay }, slots: [[Float32Array…] per param] }) -> handle.
+// Codes: the index in the name lists of src/train/executor-native.ts.
+Napi::Value CreateNetwork(const Napi::CallbackInfo& info) {
+  Args a(info, "createNetwork");
+  a.count(1);
+  PlanReader r(info.Env(), "createNetwork");
+  Napi::Object plan = r.object(info[0], "plan");
+  auto state = std::make_unique<NetworkState>();
+  train::NetworkSpec spec;
+  spec.inputs = r.integer(plan, "inputs", "plan", 1, kMaxWidth);
+  spec.outputs = r.integer(plan, "outputs", "plan", 1, kMaxWidth);
+  spec.loss = static_cast<Loss>(r.integer(plan, "loss", "plan", 0, kLossCount - 1));
+  Napi::Array metrics = r.array(plan.Get("metrics"), "plan.metrics");
+  for (uint32_t i = 0; i < metrics.Length(); i++) {
+    spec.metrics.push_back(static_cast<train::Metric>(
+        r.integer(metrics.Get(i), "plan.metrics[" + std::to_string(i) + "]", 0, train::kMetricCount - 1)));
+  }
+  Napi::Array layers = r.array(plan.Get("layers"), "plan.layers");
+  if (layers.Length() == 0) r.range_error("plan.layers must not be empty");
+  int64_t width = spec.inputs;
+  for (uint32_t i = 0; i < layers.Length(); i++) {
+    std::string path = "plan.layers[" + std::to_string(i) + "]";
+    train::LayerSpec l = ReadLayer(r, r.object(layers.Get(i), path), path, width, state->buffers);
+    width = l.units;
+    if (l.kind == LayerKind::kDense) {
+      spec.params.push_back({l.kernel, l.inputs * l.units, {nullptr, nullptr}});
+      if (l.bias) spec.params.push_back({l.bias, l.units, {nullptr, nullptr}});
+    }
+    spec.layers.push_back(l);
+  }
+  if (width != spec.outputs) r.range_error("plan.outputs must be " + std::to_string(width) + " (the last width)");
+
+  Napi::Object opt = r.object(plan.Get("optimizer"), "plan.optimizer");
+  auto& o = spec.optimizer;
+  o.kind = static_cast<train::OptimizerKind>(r.integer(opt, "kind", "plan.optimizer", 0, train::kOptimizerCount - 1));
+  o.learning_rate = r.finite(opt, "learningRate", "plan.optimizer");
+  o.beta1 = r.finite(opt, "beta1", "plan.optimizer");
+  o.beta2 = r.finite(opt, "beta2", "plan.optimizer");
+  o.epsilon = r.finite(opt, "epsilon", "plan.optimizer");
+  o.momentum = r.finite(opt, "momentum", "plan.optimizer");
+  o.rho = r.finite(opt, "rho", "plan.optimizer");
+  o.weight_decay = r.finite(opt, "weightDecay", "plan.optimizer");
+  o.nesterov = r.boolean(opt, "nesterov", "plan.optimizer");
+  static constexpr int kSlots[train::kOptimizerCount] = {0, 1, 2, 2, 2, 1};
+  const int slot_count = kSlots[static_cast<int>(o.kind)];
+  Napi::Array slots = r.array(plan.Get("slots"), "plan.slots");
+  if (slots.Length() != spec.params.size())
+    r.range_error("plan.slots must have one entry per param (" + std::to_string(spec.params.size()) + ")");
+  for (uint32_t p = 0; p < slots.Length(); p++) {
+    std::string path = "plan.slots[" + std::to_string(p) + "]";
+    Napi::Array per_param = r.array(slots.Get(p), path);
+    if (per_param.Length() != static_cast<uint32_t>(slot_count))
+      r.range_error(path + " must hold " + std::to_string(slot_count) + " buffers for this optimizer");
+    for (int s = 0; s < slot_count; s++)
+      spec.params[p].slots[s] = r.f32(per_param.Get(s), path + "[" + std::to_string(s) + "]", spec.params[p].size,
+                                      state->buffers);
+  }
+  state->inputs = spec.inputs;
+  state->outputs = spec.outputs;
+  state->sparse = spec.loss == Loss::kSparseCategoricalCrossentropy;
+  state->network = std::make_unique<Network>(std::move(spec));
+  auto handle = Napi::External<NetworkState>::New(info.Env(), state.release(),
+                                                  [](Napi::Env, NetworkState* s) { delete s; });
+  handle.TypeTag(&kNetworkTag);
+  return handle;
+}
+
+NetworkState* Handle(const Args& a, const Napi::CallbackInfo& info) {
+  Napi::Value v = info[0];
+  if (!v.IsExternal() || !v.As<Napi::External<NetworkState>>().CheckTypeTag(&kNetworkTag))
+    a.type_error("handle must be a network handle from createNetwork");
+  NetworkState* s = v.As<Napi::External<NetworkState>>().Data();
+  if (!s->network) a.type_error("the network was disposed");
+  if (s->busy) throw Napi::Error::New(info.Env(), "the network is busy: a trainBatches call on it is still running");
+  return s;
+}
+
+// Targets of `rows` rows starting at row 0; sparse class indices checked (the kernels index with them).
+const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows) {
+  const float* y = a.f32(i, "y", s.sparse ? rows : rows * s.outputs);
+  if (s.sparse)
+    for (int64_t r = 0; r < rows; r++)
+      if (!(y[r] >= 0 && y[r] < s.outputs && std::floor(y[r]) == y[r]))
+        a.range_error("y[" + std::to_string(r) + "] must be a class index from 0 to " + std::to_string(s.outputs - 1));
+  return y;
+}
+
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  TrainWorker(Napi::Env env, NetworkState* state, Napi::Value handle, std::vector<Napi::Value> inputs)
+      : Napi::AsyncWorker(env, "nativenn:trainBatches"), deferred_(Napi::Promise::Deferred::New(env)), state_(state) {
+    keep_.push_back(Napi::Persistent(handle.As<Napi::Object>()));
+    for (Napi::Value v : inputs) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  const float* x = nullptr;
+  const float* y = nullptr;
+  const int32_t* indices = nullptr;
+  int64_t n_indices = 0, batch_size = 0, first = 0, last = 0, step = 0;
+  std::vector<double> results;
+
+  void Execute() override {
+    try {
+      state_->network->train_batches(x, y, indices, n_indices, batch_size, first, last, step, results.data());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    state_->busy = false;
+    auto out = Napi::Float64Array::New(Env(), results.size());
+    std::copy(results.begin(), results.end(), out.Data());
+    deferred_.Resolve(out);
+  }
+  void OnError(const Napi::Error& e) override {
+    state_->busy = false;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  NetworkState* state_;
+  std::vector<Napi::ObjectReference> keep_;  // the handle and x, y, indices, until the work is done
+};
+
+// trainBatches(handle, x, y, indices, batchSize, firstBatch, lastBatch, step, learningRate) -> Promise<Float64Array>
+Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
+  Args a(info, "trainBatches");
+  a.count(9);
+  NetworkState* s = Handle(a, info);
+  const float* x = a.f32(1, "x", 0);
+  const float* y = a.f32(2, "y", 0);
+  const int32_t* indices = a.i32(3, "indices", 0);
+  const int64_t n = info[3].As<Napi::Int32Array>().ElementLength();
+  const int64_t x_rows = info[1].As<Napi::Float32Array>().ElementLength() / s->inputs;
+  const int64_t y_rows = info[2].As<Napi::Float32Array>().ElementLength() / (s->sparse ? 1 : s->outputs);
+  const int64_t batch_size = a.size(4, "batchSize");
+  if (batch_size < 1) a.range_error("batchSize must be at least 1");
+  const int64_t first = a.size(5, "firstBatch"), last = a.size(6, "lastBatch"), step = a.size(7, "step");
+  const int64_t batches = (n + batch_size - 1) / batch_size;
+  if (first > last || last > batches)
+    a.range_error("need firstBatch <= lastBatch <= " + std::to_string(batches) + " (the number of batches)");
+  const double lr = a.finite(8, "learningRate");
+  for (int64_t i = first * batch_size, end = std::min(last * batch_size, n); i < end; i++) {
+    const int64_t row = indices[i];
+    if (row < 0 || row >= x_rows || row >= y_rows)
+      a.range_error("indices[" + std::to_string(i) + "] is not a row of x and y");
+    if (s->sparse && !(y[row] >= 0 && y[row] < s->outputs && std::floor(y[row]) == y[row]))
+      a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
+  }
+  s->network->set_learning_rate(lr);
+  auto* worker = new TrainWorker(info.Env(), s, info[0], {info[1], info[2], info[3]});
+  worker->x = x;
+  worker->y = y;
+  worker->indices = indices;
+  worker->n_indices = n;
+  worker->batch_size = batch_size;
+  worker->first = first;
+  worker->last = last;
+  worker->step = step;
+  worker->results.assign((last - first) * s->network->result_width(), 0.0);
+  s->busy = true;
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// predict(handle, x, rows, out)
+Napi::Value Predict(const Napi::CallbackInfo& info) {
+  Args a(info, "predict");
+  a.count(4);
+  NetworkState* s = Handle(a, info);
+  const uint64_t rows = a.size(2, "rows");
+  const float* x = a.f32(1, "x", rows * s->inputs);
+  float* out = a.f32(3, "out", rows * s->outputs);
+  s->network->predict(x, rows, out);
+  return info.Env().Undefined();
+}
+
+// evaluate(handle, x, y, rows) -> Float64Array [loss, ...metrics]
+Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+  Args a(info, "evaluate");
+  a.count(4);
+  NetworkState* s = Handle(a, info);
+  const uint64_t rows = a.size(3, "rows");
+  const float* x = a.f32(1, "x", rows * s->inputs);
+  const float* y = Targets(a, 2, *s, rows);
+  auto out = Napi::Float64Array::New(info.Env(), s->network->result_width());
+  s->network->evaluate(x, y, rows, out.Data());
+  return out;
+}
+
+// gradients(handle, x, y, rows, step, grads: Float32Array[]) -> loss
+Napi::Value Gradients(const Napi::CallbackInfo& info) {
+  Args a(info, "gradients");
+  a.count(6);
+  NetworkState* s = Handle(a, info);
+  const uint64_t rows = a.size(3, "rows");
+  const float* x = a.f32(1, "x", rows * s->inputs);
+  const float* y = Targets(a, 2, *s, rows);
+  const int64_t step = a.size(4, "step");
+  PlanReader r(info.Env(), "gradients");
+  Napi::Array list = r.array(info[5], "grads");
+  const std::vector<int64_t> sizes = s->network->param_sizes();
+  if (list.Length() != sizes.size()) a.range_error("grads must have one Float32Array per param");
+  std::vector<Napi::ObjectReference> keep;
+  std::vector<float*> grads;
+  for (uint32_t p = 0; p < list.Length(); p++)
+    grads.push_back(r.f32(list.Get(p), "grads[" + std::to_string(p) + "]", sizes[p], keep));
+  return Napi::Number::New(info.Env(), s->network->gradients(x, y, rows, step, grads.data()));
+}
+
+// disposeNetwork(handle): frees the workspace and releases the buffers now rather than at GC.
+Napi::Value DisposeNetwork(const Napi::CallbackInfo& info) {
+  Args a(info, "disposeNetwork");
+  a.count(1);
+  NetworkState* s = Handle(a, info);
+  s->network.reset();
+  s->buffers.clear();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterTrain(Napi::Env env, Napi::Object exports) {
+  exports.Set("createNetwork", Napi::Function::New(env, CreateNetwork, "createNetwork"));
+  exports.Set("trainBatches", Napi::Function::New(env, TrainBatches, "trainBatches"));
+  exports.Set("predictNetwork", Napi::Function::New(env, Predict, "predictNetwork"));
+  exports.Set("evaluateNetwork", Napi::Function::New(env, Evaluate, "evaluateNetwork"));
+  exports.Set("networkGradients", Napi::Function::New(env, Gradients, "networkGradients"));
+  exports.Set("disposeNetwork", Napi::Function::New(env, DisposeNetwork, "disposeNetwork"));
+}
+
+}  // namespace nativenn::glue

@@ -1,0 +1,122 @@
+/**
+ * Training progress as an nn.callbacks callback: a live cli-progress bar on a terminal (epoch,
+ * batch, ETA, running loss and metrics, the last validation values), or one plain line per epoch
+ * when stdout is a pipe or a CI log. Only the terminal form hooks batches, because batch hooks
+ * make fit run batch by batch instead of whole epochs per native call.
+ */
+import { Presets, SingleBar } from 'cli-progress';
+import type * as nn from '../index';
+
+export interface ProgressOptions {
+  epochs: number;
+  /** loss and the compiled metric keys (accuracy, mae, …). */
+  keys: string[];
+  validation: boolean;
+  stream: NodeJS.WriteStream;
+}
+
+const SHORT: Record<string, string> = { accuracy: 'acc', val_accuracy: 'val_acc' };
+const fixed = (v: number | undefined) => (v === undefined ? '  -   ' : Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+/** The line written per epoch without a terminal, e.g. `epoch 3/100 - 12 ms - loss 0.4211 - accuracy 0.8903 - …`. */
+export function epochLine(
+  epoch: number,
+  epochs: number,
+  ms: number,
+  logs: Record<string, number>,
+  keys: string[],
+  validation: boolean,
+): string {
+  const all = validation ? [...keys, ...keys.map((k) => `val_${k}`)] : keys;
+  const width = String(epochs).length;
+  return [
+    `epoch ${String(epoch + 1).padStart(width)}/${epochs}`,
+    `${ms} ms`,
+    ...all.map((k) => `${k} ${fixed(logs[k])}`),
+  ].join(' - ');
+}
+
+class LineProgress implements nn.callbacks.Callback {
+  private started = 0;
+  constructor(private readonly o: ProgressOptions) {}
+  onEpochBegin(): void {
+    this.started = Date.now();
+  }
+  onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
+    this.o.stream.write(
+      `${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`,
+    );
+  }
+}
+
+class BarProgress implements nn.callbacks.Callback {
+  private readonly bar: SingleBar;
+  private steps = 1;
+  private epoch = 0;
+  private sums: number[] = [];
+  private seen = 0;
+  private last: Record<string, string> = {};
+
+  constructor(private readonly o: ProgressOptions) {
+    const shown = o.validation ? [...o.keys, ...o.keys.map((k) => `val_${k}`)] : o.keys;
+    const values = shown.map((k) => `${SHORT[k] ?? k} {${k}}`).join(' ');
+    this.bar = new SingleBar(
+      {
+        format: `epoch {epoch}/{epochs} {bar} batch {batch}/{steps} | ETA {eta_formatted} | ${values}`,
+        barsize: 20,
+        stream: o.stream,
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 10,
+      },
+      Presets.shades_classic,
+    );
+    for (const k of shown) this.last[k] = fixed(undefined);
+  }
+
+  setParams(params: { steps: number }): void {
+    this.steps = params.steps;
+  }
+
+  onTrainBegin(): void {
+    this.bar.start(this.o.epochs * this.steps, 0, {
+      epoch: 1,
+      epochs: this.o.epochs,
+      batch: 0,
+      steps: this.steps,
+      ...this.last,
+    });
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+    this.sums = this.o.keys.map(() => 0);
+    this.seen = 0;
+  }
+
+  onBatchEnd(batch: number, logs: nn.callbacks.Logs): void {
+    const size = logs.size ?? 1;
+    this.o.keys.forEach((k, i) => {
+      this.sums[i] += (logs[k] ?? 0) * size;
+    });
+    this.seen += size;
+    this.o.keys.forEach((k, i) => {
+      this.last[k] = fixed(this.sums[i] / this.seen);
+    });
+    this.bar.update(this.epoch * this.steps + batch + 1, { epoch: this.epoch + 1, batch: batch + 1, ...this.last });
+  }
+
+  onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
+    for (const k of Object.keys(this.last)) if (logs[k] !== undefined) this.last[k] = fixed(logs[k]);
+    this.bar.update((epoch + 1) * this.steps, { epoch: epoch + 1, batch: this.steps, ...this.last });
+  }
+
+  onTrainEnd(): void {
+    this.bar.stop();
+  }
+}
+
+/** The progress callback for this stream: a bar on a terminal, lines otherwise. */
+export function progress(o: ProgressOptions): nn.callbacks.Callback {
+  return o.stream.isTTY ? new BarProgress(o) : new LineProgress(o);
+}

@@ -1,0 +1,160 @@
+/**
+ * The TensorFlow.js Layers format as files on disk: `model.json` (topology + weights manifest +
+ * training config) and one or more weight shards (`weights.bin`), float32 little-endian values in
+ * manifest order with no header. These types describe the JSON exactly as tfjs-layers 4.x writes
+ * it (`model.save(...)` → ModelArtifacts → tfjs-node's file:// handler); nativenn writes the same.
+ *
+ * The neutral description in between (ModelSpec) is what the rest of src/io works with: the file
+ * side is decoded into it (strictly, see validate-files.ts and topology.ts) and the model side is
+ * encoded from it, so that no half-checked JSON ever reaches the code that builds a model.
+ */
+import type { LossName } from '../backend';
+import type { OptimizerKind, PlanActivation } from '../train/plan';
+
+// ---- model.json, as written by tfjs ----
+
+/** `{ class_name, config }`, the Keras serialization of any object (layer, initializer, ...). */
+export interface KerasObject<C = Record<string, unknown>> {
+  class_name: string;
+  config: C;
+}
+
+export interface SequentialTopology {
+  class_name: 'Sequential';
+  config: { name: string; layers: KerasObject[] };
+  keras_version: string;
+  backend: string;
+}
+
+export type WeightDtype = 'float32' | 'int32';
+
+export interface WeightSpecJson {
+  name: string;
+  shape: number[];
+  dtype: WeightDtype;
+  /** tfjs marks optimizer state (saved with includeOptimizer) with group "optimizer". */
+  group?: 'model' | 'optimizer';
+}
+
+export interface WeightsGroupJson {
+  /** Shard files, relative to model.json's folder; their bytes concatenate in order. */
+  paths: string[];
+  weights: WeightSpecJson[];
+}
+
+export interface TrainingConfigJson {
+  /** snake_case in the file (`categorical_crossentropy`), as tfjs writes it. */
+  loss: string;
+  metrics: string[];
+  optimizer_config: KerasObject;
+  /** nativenn's own additions that tfjs has no name for (e.g. AdamW, BCE from logits); tfjs
+   *  ignores the key and loads the portable approximation written in `loss`/`optimizer_config`. */
+  nativenn?: { loss?: string; optimizer_config?: KerasObject };
+}
+
+export interface ModelJson {
+  modelTopology: SequentialTopology;
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: string | null;
+  weightsManifest: WeightsGroupJson[];
+  trainingConfig?: TrainingConfigJson;
+}
+
+// ---- the neutral description ----
+
+export interface InitializerSpec {
+  /** Keras class name as in the file ("VarianceScaling", "Zeros", "GlorotUniform", ...). */
+  className: string;
+  config: Record<string, unknown>;
+}
+
+export interface DenseSpec {
+  kind: 'dense';
+  name: string;
+  units: number;
+  activation: PlanActivation;
+  /** leakyRelu slope / elu scale of the activation (1 for elu, unused otherwise) */
+  alpha: number;
+  useBias: boolean;
+  kernelInitializer: InitializerSpec;
+  biasInitializer: InitializerSpec;
+  /** kernel L1/L2 factors (0 when no kernel_regularizer) */
+  l1: number;
+  l2: number;
+  trainable: boolean;
+}
+
+export interface DropoutSpec {
+  kind: 'dropout';
+  name: string;
+  rate: number;
+  seed: number | null;
+}
+
+/** A weightless layer applying one activation: Keras Activation, LeakyReLU or ELU. */
+export interface ActivationSpec {
+  kind: 'activation';
+  name: string;
+  activation: PlanActivation;
+  /** leakyRelu slope / elu scale */
+  alpha: number;
+}
+
+export type LayerSpec = DenseSpec | DropoutSpec | ActivationSpec;
+
+export interface OptimizerSpec {
+  kind: OptimizerKind;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  momentum: number;
+  nesterov: boolean;
+  rho: number;
+  weightDecay: number;
+  /** adagrad's starting accumulator */
+  initialAccumulatorValue: number;
+}
+
+export interface TrainingSpec {
+  loss: LossName;
+  /** compile keys ('accuracy', 'acc', 'mse', 'mae'): also the history keys */
+  metrics: string[];
+  optimizer: OptimizerSpec;
+}
+
+export interface ModelSpec {
+  name: string;
+  /** features per input row (batch_input_shape [null, inputs]) */
+  inputs: number;
+  layers: LayerSpec[];
+  training: TrainingSpec | null;
+}
+
+/** Optimizer state as stored with includeOptimizer: tfjs's `iter` plus one slot set per param. */
+export interface OptimizerState {
+  /** updates made so far (tfjs `iter`, int32) */
+  iterations: number;
+  /** slots[param][slot], the OptimizerPlan.slots layout */
+  slots: Float32Array[][];
+}
+
+/** A weight as read from or written to the shards. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  /** float32 values, or the int32 values of tfjs's `iter` */
+  data: Float32Array | Int32Array;
+  group?: 'model' | 'optimizer';
+}
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+export const FORMAT = 'layers-model';
+/** Largest element count of one weight and largest byte total nativenn reads (2 GiB − 1): larger
+ *  files are refused before anything is allocated. */
+export const MAX_WEIGHT_ELEMENTS = 2 ** 29 - 1;
+export const MAX_WEIGHT_BYTES = 2 ** 31 - 1;
+/** model.json is JSON text; anything past this is not a model description. */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;

@@ -1,0 +1,148 @@
+/**
+ * model.save(dir): a Sequential model → model.json + weights.bin in the TensorFlow.js Layers
+ * format, written atomically (atomic.ts). With includeOptimizer the optimizer's `iter` and slots
+ * are stored too (group "optimizer", tfjs names), which is what a checkpoint needs to resume.
+ *
+ * Everything is read from the model synchronously, before the first await, so the files are one
+ * consistent snapshot even if training goes on while they are written.
+ */
+import * as path from 'node:path';
+import { describe } from '../backend/check';
+import { Dense } from '../layers/dense';
+import type { Layer } from '../layers/layer';
+import { Activation, Dropout } from '../layers/simple';
+import { checkOptions, deriveSeed } from '../model/options';
+import type { Sequential } from '../model/sequential';
+import { writeFolderAtomically } from './atomic';
+import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
+import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
+import { encodeTopology } from './topology';
+import { encodeTrainingConfig } from './training-config';
+import { namedWeights } from './weight-names';
+import { packWeights } from './weights';
+
+const VERSION: string = require('../../package.json').version;
+
+export interface SaveOptions {
+  /** Also store the optimizer state (iterations and slots), for resuming training. Default false. */
+  includeOptimizer?: boolean;
+}
+
+export interface SaveResult {
+  /** absolute folder and the files written in it */
+  dir: string;
+  files: string[];
+  weightBytes: number;
+}
+
+function layerSpec(layer: Layer, index: number, modelSeed: number): LayerSpec {
+  const name = layer.name as string;
+  if (layer instanceof Dense) {
+    const init = (i: typeof layer.kernelInitializer) => {
+      const c = i.getConfig();
+      return { className: c.className, config: { ...c.config } };
+    };
+    return {
+      kind: 'dense',
+      name,
+      units: layer.units,
+      activation: layer.activation,
+      alpha: layer.alpha,
+      useBias: layer.useBias,
+      kernelInitializer: init(layer.kernelInitializer),
+      biasInitializer: init(layer.biasInitializer),
+      l1: layer.kernelRegularizer?.l1 ?? 0,
+      l2: layer.kernelRegularizer?.l2 ?? 0,
+      trainable: true,
+    };
+  }
+  if (layer instanceof Dropout) {
+    // The seed the masks actually use, so a loaded model drops the same units at the same step.
+    const seed = layer.seed === null ? deriveSeed(deriveSeed(modelSeed, index), 2) : layer.seed & 0x7fffffff;
+    return { kind: 'dropout', name, rate: layer.rate, seed };
+  }
+  if (layer instanceof Activation)
+    return { kind: 'activation', name, activation: layer.activation, alpha: layer.alpha };
+  throw new TypeError(`save: layer "${name}" (${layer.constructor.name}) has no TensorFlow.js Layers form`);
+}
+
+/** The model as a ModelSpec, its parameters and (optionally) its optimizer state. */
+export function snapshot(
+  model: Sequential,
+  includeOptimizer: boolean,
+): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null } {
+  if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
+  const layers = model.layers.map((l, i) => layerSpec(l, i, model.seed));
+  const compiled = model.compileConfig;
+  let training: TrainingSpec | null = null;
+  let state: OptimizerState | null = null;
+  if (compiled) {
+    const p = compiled.optimizer.plan;
+    const optimizer: OptimizerSpec = {
+      kind: p.kind,
+      learningRate: p.learningRate,
+      beta1: p.beta1,
+      beta2: p.beta2,
+      epsilon: p.epsilon,
+      momentum: p.momentum,
+      nesterov: p.nesterov,
+      rho: p.rho,
+      weightDecay: p.weightDecay,
+      initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
+    };
+    training = { loss: compiled.loss, metrics: [...compiled.metrics.keys], optimizer };
+    if (includeOptimizer) {
+      // Slots exist once the model has a plan (first fit/evaluate); before that only `iter` is stored.
+      const slots = p.slots.length > 0 ? p.slots.map((s) => s.map((a) => a.slice())) : null;
+      state = { iterations: compiled.optimizer.iterations, slots: slots ?? [] };
+    }
+  } else if (includeOptimizer) {
+    throw new Error('save: includeOptimizer needs a compiled model (there is no optimizer to store)');
+  }
+  const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
+  return { spec: { name: model.name, inputs: model.inputSize, layers, training }, params, state };
+}
+
+/** The two files of a model: model.json text and weights.bin bytes. */
+export function encodeModel(
+  spec: ModelSpec,
+  params: Float32Array[],
+  state: OptimizerState | null,
+): { json: ModelJson; bytes: Uint8Array } {
+  const weights = namedWeights(
+    spec,
+    params,
+    spec.training?.optimizer.kind ?? null,
+    state && state.slots.length > 0 ? state : null,
+  );
+  if (state && state.slots.length === 0) {
+    weights.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });
+  }
+  const { specs, bytes } = packWeights(weights);
+  const json: ModelJson = {
+    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`) as ModelJson['modelTopology'],
+    format: FORMAT,
+    generatedBy: `nativenn v${VERSION}`,
+    convertedBy: null,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
+  };
+  if (spec.training) json.trainingConfig = encodeTrainingConfig(spec.training);
+  return { json, bytes };
+}
+
+export async function saveModel(model: Sequential, dir: unknown, options?: SaveOptions): Promise<SaveResult> {
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new TypeError(`save: dir must be a non-empty folder path, got ${describe(dir)}`);
+  const o = checkOptions('save', options, ['includeOptimizer']);
+  if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
+    throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);
+  }
+  if (model.busy) throw new Error('save: the model is training; save from a callback hook (onEpochEnd) or after fit');
+  const { spec, params, state } = snapshot(model, o.includeOptimizer === true);
+  const { json, bytes } = encodeModel(spec, params, state);
+  await writeFolderAtomically(dir, [
+    { name: WEIGHTS_BIN, data: bytes },
+    { name: MODEL_JSON, data: `${JSON.stringify(json, null, 1)}\n` },
+  ]);
+  return { dir: path.resolve(dir), files: [MODEL_JSON, WEIGHTS_BIN], weightBytes: bytes.byteLength };
+}

@@ -1,0 +1,135 @@
+/**
+ * Which weight is which: tfjs names a layer's variables `<layer>/kernel` and `<layer>/bias`, and
+ * the optimizer's state (getWeights(), saved with includeOptimizer, group "optimizer") `iter`
+ * (int32 scalar) followed by slot variables `<variable>/<slot>` grouped by slot — Adam: every
+ * `/m` then every `/v`; RMSProp: `/rms` then `/momentum`; Momentum: `/momentum`; Adagrad:
+ * `/accumulator`. nativenn's OptimizerPlan.slots use the same update rules and the same order.
+ */
+import type { OptimizerKind } from '../train/plan';
+import type { ModelSpec, NamedWeight, OptimizerState } from './format';
+import { ModelFileError } from './strict';
+
+export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
+  sgd: [],
+  momentum: ['momentum'],
+  adam: ['m', 'v'],
+  adamw: ['m', 'v'],
+  rmsprop: ['rms', 'momentum'],
+  adagrad: ['accumulator'],
+};
+
+/** The trainable parameters a spec has, in NetworkPlan.params order. */
+export function paramShapes(spec: Pick<ModelSpec, 'inputs' | 'layers'>): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  let width = spec.inputs;
+  for (const l of spec.layers) {
+    if (l.kind !== 'dense') continue;
+    out.push({ name: `${l.name}/kernel`, shape: [width, l.units] });
+    if (l.useBias) out.push({ name: `${l.name}/bias`, shape: [l.units] });
+    width = l.units;
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Model weights of the file → params in plan order (by name, shapes checked), and the optimizer
+ *  state when the file has one for the spec's optimizer. */
+export function matchWeights(
+  spec: ModelSpec,
+  weights: NamedWeight[],
+  where: string,
+): { params: Float32Array[]; optimizer: OptimizerState | null } {
+  const expected = paramShapes(spec);
+  const modelWeights = new Map<string, NamedWeight>();
+  const optimizerWeights: NamedWeight[] = [];
+  for (const w of weights) w.group === 'optimizer' ? optimizerWeights.push(w) : modelWeights.set(w.name, w);
+
+  const params = expected.map((e) => {
+    const w = modelWeights.get(e.name);
+    if (!w)
+      throw new ModelFileError(`${where}: the weights manifest has no "${e.name}" (shape [${e.shape.join(', ')}])`);
+    if (!sameShape(w.shape, e.shape)) {
+      throw new ModelFileError(
+        `${where}: weight "${e.name}" has shape [${w.shape.join(', ')}], the topology needs [${e.shape.join(', ')}]`,
+      );
+    }
+    modelWeights.delete(e.name);
+    return w.data as Float32Array;
+  });
+  const extra = [...modelWeights.keys()];
+  if (extra.length > 0)
+    throw new ModelFileError(
+      `${where}: the weights manifest has weights no layer uses: ${extra.slice(0, 5).join(', ')}`,
+    );
+
+  if (optimizerWeights.length === 0 || !spec.training) return { params, optimizer: null };
+  return { params, optimizer: matchOptimizer(spec.training.optimizer.kind, expected, optimizerWeights, where) };
+}
+
+function matchOptimizer(
+  kind: OptimizerKind,
+  expected: { name: string; shape: number[] }[],
+  ws: NamedWeight[],
+  where: string,
+): OptimizerState | null {
+  const iter = ws[0];
+  if (iter.name !== 'iter' || iter.shape.length !== 0) {
+    throw new ModelFileError(`${where}: optimizer weights must start with the scalar "iter", got "${iter.name}"`);
+  }
+  const iterations = iter.data[0];
+  if (!Number.isInteger(iterations) || iterations < 0) {
+    throw new ModelFileError(`${where}: optimizer "iter" must be a non-negative integer, got ${iterations}`);
+  }
+  const slotNames = SLOT_NAMES[kind];
+  // tfjs creates slot variables at the first update: a never-trained optimizer has only `iter`.
+  if (ws.length === 1)
+    return slotNames.length === 0 || iterations === 0 ? { iterations, slots: expected.map(() => []) } : missing();
+  const want = 1 + slotNames.length * expected.length;
+  if (ws.length !== want) return missing();
+  const slots: Float32Array[][] = expected.map(() => []);
+  slotNames.forEach((slot, s) => {
+    expected.forEach((e, p) => {
+      const w = ws[1 + s * expected.length + p];
+      // tfjs may suffix variable names (dense_1/kernel_1) when names repeat in one process, so
+      // the order and shape decide, and the name only has to end with the slot.
+      if (!w.name.endsWith(`/${slot}`) || !sameShape(w.shape, e.shape)) {
+        throw new ModelFileError(
+          `${where}: optimizer weight "${w.name}" [${w.shape.join(', ')}] should be ${e.name}/${slot} [${e.shape.join(', ')}]`,
+        );
+      }
+      slots[p][s] = w.data as Float32Array;
+    });
+  });
+  return { iterations, slots };
+
+  function missing(): never {
+    throw new ModelFileError(
+      `${where}: expected ${want} optimizer weights for ${kind} (iter + ${slotNames.join('/') || 'no'} slots per parameter), got ${ws.length}`,
+    );
+  }
+}
+
+/** params (+ optimizer state) → the weights to write, tfjs names and order. */
+export function namedWeights(
+  spec: Pick<ModelSpec, 'inputs' | 'layers'>,
+  params: Float32Array[],
+  kind: OptimizerKind | null,
+  state: OptimizerState | null,
+): NamedWeight[] {
+  const expected = paramShapes(spec);
+  if (expected.length !== params.length)
+    throw new Error(`save: ${params.length} parameter arrays for ${expected.length} weights`);
+  const out: NamedWeight[] = expected.map((e, i) => ({ name: e.name, shape: e.shape, data: params[i] }));
+  if (kind && state) {
+    out.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });
+    SLOT_NAMES[kind].forEach((slot, s) => {
+      expected.forEach((e, p) => {
+        out.push({ name: `${e.name}/${slot}`, shape: e.shape, data: state.slots[p][s], group: 'optimizer' });
+      });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/** Dense (fully connected): y = activation(x·kernel + bias), kernel [inputs, units] row-major
+ *  (the TensorFlow.js layout). */
+import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
+import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
+import { getRegularizer, type Regularizer } from '../regularizers';
+import type { DensePlan, PlanActivation } from '../train/plan';
+import { checkActivation, defaultAlpha } from './activations';
+import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: PlanActivation;
+  useBias?: boolean;
+  kernelInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
+  kernelRegularizer?: string | Regularizer;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly namePrefix = 'dense';
+  readonly units: number;
+  readonly activation: PlanActivation;
+  readonly alpha: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  kernel: Float32Array | null = null;
+  bias: Float32Array | null = null;
+  private builtFor = -1;
+
+  constructor(args: DenseArgs) {
+    const o = checkOptions('dense', args, [
+      ...BASE_ARGS,
+      'units',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+    ]);
+    super('dense', o);
+    if (o.units === undefined) throw new TypeError('dense: units is required (the number of outputs)');
+    this.units = positiveInt('dense', 'units', o.units);
+    this.activation = checkActivation('dense', o.activation);
+    this.alpha = defaultAlpha(this.activation);
+    this.useBias = o.useBias === undefined ? true : bool('dense', 'useBias', o.useBias);
+    this.kernelInitializer =
+      o.kernelInitializer === undefined
+        ? glorotUniform()
+        : getInitializer('dense', 'kernelInitializer', o.kernelInitializer);
+    this.biasInitializer =
+      o.biasInitializer === undefined ? zeros() : getInitializer('dense', 'biasInitializer', o.biasInitializer);
+    this.kernelRegularizer = getRegularizer('dense', 'kernelRegularizer', o.kernelRegularizer);
+  }
+
+  outputSize(): number {
+    return this.units;
+  }
+  override paramCount(inputSize: number): number {
+    return inputSize * this.units + (this.useBias ? this.units : 0);
+  }
+  override weightShapes(inputSize: number): number[][] {
+    return this.useBias ? [[inputSize, this.units], [this.units]] : [[inputSize, this.units]];
+  }
+
+  override build(inputSize: number, seed: number): void {
+    if (this.builtFor === inputSize) return;
+    if (this.builtFor !== -1) {
+      throw new RangeError(
+        `dense: layer "${this.name}" was built for ${this.builtFor} inputs and cannot be reused with ${inputSize}`,
+      );
+    }
+    const kernel = new Float32Array(inputSize * this.units);
+    this.kernelInitializer.fill(
+      kernel,
+      inputSize,
+      this.units,
+      initRandom(this.kernelInitializer.seed, deriveSeed(seed, 0)),
+    );
+    let bias: Float32Array | null = null;
+    if (this.useBias) {
+      bias = new Float32Array(this.units);
+      this.biasInitializer.fill(
+        bias,
+        inputSize,
+        this.units,
+        initRandom(this.biasInitializer.seed, deriveSeed(seed, 1)),
+      );
+    }
+    this.kernel = kernel;
+    this.bias = bias;
+    this.builtFor = inputSize;
+  }
+
+  override weights(): Float32Array[] {
+    if (!this.kernel) return [];
+    return this.bias ? [this.kernel, this.bias] : [this.kernel];
+  }
+
+  toPlan(inputSize: number, seed: number): DensePlan {
+    this.build(inputSize, seed);
+    return {
+      kind: 'dense',
+      inputs: inputSize,
+      units: this.units,
+      kernel: this.kernel as Float32Array,
+      bias: this.bias,
+      activation: this.activation,
+      alpha: this.alpha,
+      l1: this.kernelRegularizer?.l1 ?? 0,
+      l2: this.kernelRegularizer?.l2 ?? 0,
+    };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer.getConfig(),
+      biasInitializer: this.biasInitializer.getConfig(),
+      kernelRegularizer: this.kernelRegularizer?.getConfig() ?? null,
+    };
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * Sequential: a stack of layers, compiled into a NetworkPlan and run by an Executor. fit is a thin
+ * wrapper over the Trainer (the one training loop); evaluate and predict call the executor.
+ */
+
+import { type Backend, getBackend } from '../backend';
+import { describe } from '../backend/check';
+import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
+import { Layer } from '../layers/layer';
+import { type CompiledLoss, getLoss } from '../losses';
+import { type CompiledMetrics, getMetrics } from '../metrics';
+import { getOptimizer, type Optimizer, sgd } from '../optimizers';
+import { Tensor } from '../tensor';
+import { inputsOf, type Targets, targetsOf } from '../train/data';
+import type { History } from '../train/history';
+import type { Executor, LayerPlan, NetworkPlan } from '../train/plan';
+import { createExecutor } from '../train/select-executor';
+import { type FitOptions, Trainer } from '../train/trainer';
+import { randomSeed } from '../util/random';
+import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
+import { summaryText } from './summary';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+  /** Seeds every initializer and dropout layer that has no seed of its own (random if omitted). */
+  seed?: number;
+}
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string;
+  metrics?: string[];
+}
+
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: CompiledLoss;
+  metrics: CompiledMetrics;
+}
+
+let modelCount = 0;
+
+export class Sequential {
+  readonly layers: Layer[] = [];
+  readonly name: string;
+  readonly seed: number;
+  /** Set by a callback to end fit after the current epoch (Keras / tfjs). */
+  stopTraining = false;
+  private compiled: Compiled | null = null;
+  private plan: NetworkPlan | null = null;
+  private executors = new Map<Backend, Executor>();
+  /** True while a trainBatches call is pending: the weights belong to the executor then. */
+  busy = false;
+  /** True from the start to the end of fit. */
+  fitting = false;
+
+  constructor(args?: SequentialArgs | Layer[]) {
+    const o = Array.isArray(args) ? { layers: args } : checkOptions('sequential', args, ['layers', 'name', 'seed']);
+    this.name = o.name === undefined ? `sequential_${++modelCount}` : str('sequential', 'name', o.name);
+    this.seed = o.seed === undefined ? randomSeed() : seedValue('sequential', 'seed', o.seed);
+    if (o.layers !== undefined) {
+      if (!Array.isArray(o.layers))
+        throw new TypeError(`sequential: layers must be an array of layers, got ${describe(o.layers)}`);
+      for (const layer of o.layers) this.add(layer);
+    }
+  }
+
+  /** Appends a layer; the first must declare inputShape. Builds its weights right away. */
+  add(layer: Layer): void {
+    this.checkIdle('add');
+    if (!(layer instanceof Layer))
+      throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
+    if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    const index = this.layers.length;
+    let inputSize: number;
+    if (index === 0) {
+      if (layer.inputSize === null) {
+        throw new RangeError(
+          `add: the first layer needs an input shape, e.g. nn.layers.dense({ units: ${'units' in layer ? layer.units : 10}, inputShape: [features] })`,
+        );
+      }
+      inputSize = layer.inputSize;
+    } else {
+      inputSize = this.outputSize;
+      if (layer.inputSize !== null && layer.inputSize !== inputSize) {
+        throw new RangeError(
+          `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
+        );
+      }
+    }
+    layer.outputSize(inputSize);
+    if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
+    else if (this.layers.some((l) => l.name === layer.name))
+      throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
+    layer.build(inputSize, deriveSeed(this.seed, index));
+    this.layers.push(layer);
+    this.invalidate();
+    this.compiled = null;
+  }
+
+  private uniqueName(prefix: string): string {
+    for (let k = 1; ; k++) {
+      const candidate = `${prefix}_${k}`;
+      if (!this.layers.some((l) => l.name === candidate)) return candidate;
+    }
+  }
+
+  /** Input features (from the first layer's inputShape). */
+  get inputSize(): number {
+    if (this.layers.length === 0)
+      throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
+    return this.layers[0].inputSize as number;
+  }
+
+  /** Outputs of the last layer. */
+  get outputSize(): number {
+    let size = this.inputSize;
+    for (const layer of this.layers) size = layer.outputSize(size);
+    return size;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
+  /** Prints (unless print: false) and returns the Keras-style summary table. */
+  summary(options?: { print?: boolean }): string {
+    const o = checkOptions('summary', options, ['print']);
+    const text = summaryText(this.name, this.layers, this.layers[0]?.inputSize ?? null);
+    if (o.print !== false) console.log(text);
+    return text;
+  }
+
+  compile(args: CompileArgs): void {
+    this.checkIdle('compile');
+    const o = checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
+    if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
+    if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
+    const loss = getLoss('compile', o.loss);
+    const metrics = getMetrics('compile', o.metrics);
+    const optimizer = getOptimizer('compile', o.optimizer);
+    this.checkTrainable('compile');
+    this.compiled = { optimizer, loss, metrics };
+    this.invalidate();
+  }
+
+  /** The compile settings (for saving and for the Trainer); null before compile. */
+  get compileConfig(): Compiled | null {
+    return this.compiled;
+  }
+
+  private checkTrainable(fn: string): void {
+    if (this.layers.length === 0)
+      throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
+  }
+
+  async fit(x: Tensor, y: Targets, options?: FitOptions): Promise<History> {
+    return new Trainer(this).fit(x, y, options);
+  }
+
+  /** Mean loss and metrics over x, y (inference mode): { loss, <metric>: … }. */
+  evaluate(x: Tensor, y: Targets): Record<string, number> {
+    const compiled = this.requireCompiled('evaluate');
+    const data = this.evaluationData('evaluate', x, y);
+    return this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled);
+  }
+
+  /** evaluate in chunks of rows, yielding to the event loop between them. */
+  async evaluateAsync(x: Tensor, y: Targets, options?: { batchSize?: number }): Promise<Record<string, number>> {
+    const compiled = this.requireCompiled('evaluateAsync');
+    const o = checkOptions('evaluateAsync', options, ['batchSize']);
+    const chunk = o.batchSize === undefined ? 4096 : positiveInt('evaluateAsync', 'batchSize', o.batchSize);
+    const data = this.evaluationData('evaluateAsync', x, y);
+    const yWidth = data.y.length / data.rows;
+    const sums = new Float64Array(1 + compiled.metrics.names.length);
+    const executor = this.executor();
+    for (let start = 0; start < data.rows; start += chunk) {
+      const rows = Math.min(chunk, data.rows - start);
+      const values = executor.evaluate(
+        data.x.subarray(start * this.inputSize, (start + rows) * this.inputSize),
+        data.y.subarray(start * yWidth, (start + rows) * yWidth),
+        rows,
+      );
+      for (let i = 0; i < sums.length; i++) sums[i] += values[i] * rows;
+      await yieldToEventLoop();
+    }
+    return this.logs(
+      sums.map((s) => s / data.rows),
+      compiled,
+    );
+  }
+
+  /** evaluate's checks and conversions (shared with the Trainer's validation data). */
+  evaluationData(
+    fn: string,
+    x: unknown,
+    y: unknown,
+    xName = 'x',
+    yName = 'y',
+  ): { x: Float32Array; y: Float32Array; rows: number } {
+    const compiled = this.requireCompiled(fn);
+    const xs = inputsOf(fn, xName, x, this.inputSize);
+    const rows = xs.length / this.inputSize;
+    return { x: xs, y: targetsOf(fn, yName, y, rows, this.outputSize, compiled.loss), rows };
+  }
+
+  logs(values: ArrayLike<number>, compiled = this.requireCompiled('logs')): Record<string, number> {
+    const out: Record<string, number> = { loss: values[0] };
+    compiled.metrics.keys.forEach((key, i) => {
+      out[key] = values[i + 1];
+    });
+    return out;
+  }
+
+  /** Outputs for x (inference: dropout off), a Tensor [rows, outputs]. */
+  predict(x: Tensor): Tensor {
+    this.checkTrainable('predict');
+    const xs = inputsOf('predict', 'x', x, this.inputSize);
+    const rows = xs.length / this.inputSize;
+    const out = new Float32Array(rows * this.outputSize);
+    this.executor().predict(xs, rows, out);
+    return new Tensor(out, [rows, this.outputSize]);
+  }
+
+  /** predict in chunks of rows, yielding to the event loop between them. */
+  async predictAsync(x: Tensor, options?: { batchSize?: number }): Promise<Tensor> {
+    this.checkTrainable('predictAsync');
+    const o = checkOptions('predictAsync', options, ['batchSize']);
+    const chunk = o.batchSize === undefined ? 4096 : positiveInt('predictAsync', 'batchSize', o.batchSize);
+    const inputs = this.inputSize;
+    const outputs = this.outputSize;
+    const xs = inputsOf('predictAsync', 'x', x, inputs);
+    const rows = xs.length / inputs;
+    const out = new Float32Array(rows * outputs);
+    const executor = this.executor();
+    for (let start = 0; start < rows; start += chunk) {
+      const n = Math.min(chunk, rows - start);
+      executor.predict(
+        xs.subarray(start * inputs, (start + n) * inputs),
+        n,
+        out.subarray(start * outputs, (start + n) * outputs),
+      );
+      await yieldToEventLoop();
+    }
+    return new Tensor(out, [rows, outputs]);
+  }
+
+  /** Copies of the weights: per dense layer its kernel [inputs, units], then its bias [units]. */
+  getWeights(): Tensor[] {
+    const out: Tensor[] = [];
+    let size = this.layers.length > 0 ? this.inputSize : 0;
+    for (const layer of this.layers) {
+      const shapes = layer.weightShapes(size);
+      layer.weights().forEach((w, i) => {
+        out.push(new Tensor(w.slice(), shapes[i]));
+      });
+      size = layer.outputSize(size);
+    }
+    return out;
+  }
+
+  /** Replaces the weights (same order and shapes as getWeights); checks all before copying any. */
+  setWeights(weights: Tensor[]): void {
+    if (this.busy) throw new Error('setWeights: the model is training; call it from a callback hook or after fit');
+    const targets: { w: Float32Array; shape: number[] }[] = [];
+    let size = this.layers.length > 0 ? this.inputSize : 0;
+    for (const layer of this.layers) {
+      const shapes = layer.weightShapes(size);
+      layer.weights().forEach((w, i) => {
+        targets.push({ w, shape: shapes[i] });
+      });
+      size = layer.outputSize(size);
+    }
+    if (!Array.isArray(weights))
+      throw new TypeError(`setWeights: weights must be an array of Tensors, got ${describe(weights)}`);
+    if (weights.length !== targets.length)
+      throw new RangeError(`setWeights: the model has ${targets.length} weight tensors, got ${weights.length}`);
+    weights.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`setWeights: weights[${i}] must be a Tensor, got ${describe(t)}`);
+      const want = targets[i].shape;
+      if (t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) {
+        throw new RangeError(
+          `setWeights: weights[${i}] must have shape [${want.join(', ')}], got [${t.shape.join(', ')}]`,
+        );
+      }
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new RangeError(`setWeights: weights[${i}] holds ${t.data[bad]} at index ${bad}; weights must be finite`);
+    });
+    weights.forEach((t, i) => {
+      targets[i].w.set(t.data);
+    });
+  }
+
+  /** Writes the TensorFlow.js Layers format (model.json + weights.bin) into the folder dir,
+   *  atomically; includeOptimizer also stores the optimizer state (a checkpoint). See src/io. */
+  save(dir: string, options?: SaveOptions): Promise<SaveResult> {
+    return saveModel(this, dir, options);
+  }
+
+  /** TensorFlow.js Layers style: { name, layers: [{ className, config }] }. */
+  getConfig(): { name: string; layers: { className: string; config: Record<string, unknown> }[] } {
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
+  }
+
+  requireCompiled(fn: string): Compiled {
+    if (this.layers.length === 0)
+      throw new RangeError(`${fn}: the model has no layers; add some with model.add(layer)`);
+    if (!this.compiled) throw new Error(`${fn}: the model must be compiled first: model.compile({ optimizer, loss })`);
+    return this.compiled;
+  }
+
+  /** The plan the executors run (built on first use after compile; weights are shared, not copied). */
+  networkPlan(): NetworkPlan {
+    if (this.plan) return this.plan;
+    const compiled = this.compiled ?? {
+      optimizer: sgd(),
+      loss: 'meanSquaredError' as CompiledLoss,
+      metrics: { keys: [], names: [] },
+    };
+    const layers: LayerPlan[] = [];
+    let size = this.inputSize;
+    this.layers.forEach((layer, index) => {
+      layers.push(layer.toPlan(size, deriveSeed(this.seed, index)));
+      size = layer.outputSize(size);
+    });
+    const params = this.layers.flatMap((l) => l.weights());
+    compiled.optimizer.allocateSlots(params);
+    this.plan = {
+      inputs: this.inputSize,
+      outputs: size,
+      layers,
+      loss: compiled.loss,
+      metrics: compiled.metrics.names,
+      optimizer: compiled.optimizer.plan,
+      params,
+    };
+    return this.plan;
+  }
+
+  /** The executor for the active backend (one per backend, made on first use). */
+  executor(): Executor {
+    const backend = getBackend();
+    let executor = this.executors.get(backend);
+    if (!executor) {
+      executor = createExecutor(this.networkPlan(), backend);
+      this.executors.set(backend, executor);
+    }
+    return executor;
+  }
+
+  /** Throws while fit runs: the model may not change under the loop. */
+  checkIdle(fn: string): void {
+    if (this.fitting) throw new Error(`${fn}: ${this.name} is training (await its fit first)`);
+  }
+
+  private invalidate(): void {
+    if (this.busy) throw new Error(`${this.name}: cannot change the model while it trains`);
+    for (const e of this.executors.values()) e.dispose();
+    this.executors.clear();
+    this.plan = null;
+  }
+
+  /** Frees the executors' native resources (the model stays usable; they are remade on use). */
+  dispose(): void {
+    this.invalidate();
+  }
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** nn.sequential([...layers]) or nn.sequential({ layers, name, seed }). */
+export function sequential(args?: SequentialArgs | Layer[]): Sequential {
+  return new Sequential(args);
+}

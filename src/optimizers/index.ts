@@ -1,0 +1,203 @@
+/**
+ * Optimizers (TensorFlow.js names, Keras defaults). An optimizer owns its OptimizerPlan (the
+ * numbers the executors read at every trainBatches call, so learningRate may change between
+ * calls), its state slots (allocated once, on the first fit) and its update count `iterations`.
+ * Defaults: sgd lr 0.01; momentum lr 0.01, momentum 0.9; adam/adamw lr 0.001, β1 0.9, β2 0.999,
+ * ε 1e-7 (adamw weightDecay 0.004, Keras AdamW); rmsprop lr 0.001, ρ 0.9, ε 1e-7; adagrad lr 0.01
+ * (tfjs-layers' 'adagrad' is train.adagrad(0.01); Keras uses 0.001), initialAccumulatorValue 0.1,
+ * ε 1e-7.
+ */
+
+import { describe } from '../backend/check';
+import { bool, checkOptions, numberIn, resolveName } from '../model/options';
+import type { OptimizerKind, OptimizerPlan } from '../train/plan';
+
+const CLASS_NAMES: Record<OptimizerKind, string> = {
+  sgd: 'SGD',
+  momentum: 'Momentum',
+  adam: 'Adam',
+  adamw: 'AdamW',
+  rmsprop: 'RMSProp',
+  adagrad: 'Adagrad',
+};
+
+/** Slots per parameter for each kind (see OptimizerPlan.slots). */
+const SLOT_COUNT: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2, adamw: 2, rmsprop: 2, adagrad: 1 };
+
+export class Optimizer {
+  readonly kind: OptimizerKind;
+  readonly plan: OptimizerPlan;
+  /** Updates made so far (Keras optimizer.iterations); the Trainer passes it as `step`. */
+  iterations = 0;
+  readonly initialAccumulatorValue: number;
+  private slotLengths: number[] | null = null;
+
+  constructor(
+    kind: OptimizerKind,
+    settings: Partial<Omit<OptimizerPlan, 'kind' | 'slots'>>,
+    initialAccumulatorValue = 0,
+  ) {
+    this.kind = kind;
+    this.plan = {
+      kind,
+      learningRate: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      momentum: 0,
+      nesterov: false,
+      rho: 0.9,
+      weightDecay: 0,
+      slots: [],
+      ...settings,
+    };
+    this.initialAccumulatorValue = initialAccumulatorValue;
+  }
+
+  get learningRate(): number {
+    return this.plan.learningRate;
+  }
+  set learningRate(v: number) {
+    this.plan.learningRate = numberIn(`${this.kind}`, 'learningRate', v, 0);
+  }
+
+  /** Allocates the state slots for these parameters the first time (zeros; adagrad's accumulator
+   *  starts at initialAccumulatorValue). Later calls check the layout is the same. */
+  allocateSlots(params: Float32Array[]): void {
+    const lengths = params.map((p) => p.length);
+    if (this.slotLengths) {
+      if (lengths.length !== this.slotLengths.length || lengths.some((n, i) => n !== this.slotLengths?.[i])) {
+        throw new RangeError(
+          `${this.kind}: this optimizer already holds state for other parameters; give each model its own optimizer`,
+        );
+      }
+      return;
+    }
+    const count = SLOT_COUNT[this.kind];
+    this.plan.slots = lengths.map((n) =>
+      Array.from({ length: count }, () =>
+        new Float32Array(n).fill(this.kind === 'adagrad' ? this.initialAccumulatorValue : 0),
+      ),
+    );
+    this.slotLengths = lengths;
+  }
+
+  /** TensorFlow.js-style serialization: { className, config }. */
+  getConfig(): { className: string; config: Record<string, number | boolean> } {
+    const p = this.plan;
+    const config: Record<string, number | boolean> = { learningRate: p.learningRate };
+    switch (this.kind) {
+      case 'momentum':
+        Object.assign(config, { momentum: p.momentum, useNesterov: p.nesterov });
+        break;
+      case 'adam':
+        Object.assign(config, { beta1: p.beta1, beta2: p.beta2, epsilon: p.epsilon });
+        break;
+      case 'adamw':
+        Object.assign(config, { beta1: p.beta1, beta2: p.beta2, epsilon: p.epsilon, weightDecay: p.weightDecay });
+        break;
+      case 'rmsprop':
+        Object.assign(config, { rho: p.rho, momentum: p.momentum, epsilon: p.epsilon });
+        break;
+      case 'adagrad':
+        Object.assign(config, { initialAccumulatorValue: this.initialAccumulatorValue, epsilon: p.epsilon });
+        break;
+    }
+    return { className: CLASS_NAMES[this.kind], config };
+  }
+}
+
+type Args = Record<string, number | boolean | undefined>;
+const lr = (fn: string, o: Args, dflt: number) =>
+  o.learningRate === undefined ? dflt : numberIn(fn, 'learningRate', o.learningRate, 0);
+const num = (fn: string, o: Args, k: string, dflt: number, min = 0, max = Infinity, openMax = false) =>
+  o[k] === undefined ? dflt : numberIn(fn, k, o[k], min, max, openMax);
+
+/** Plain gradient descent; with momentum > 0 it is the momentum optimizer (Keras SGD). */
+export function sgd(args?: { learningRate?: number; momentum?: number; nesterov?: boolean }): Optimizer {
+  const o = checkOptions('sgd', args, ['learningRate', 'momentum', 'nesterov']) as Args;
+  const momentumValue = num('sgd', o, 'momentum', 0, 0, 1, true);
+  const nesterov = o.nesterov === undefined ? false : bool('sgd', 'nesterov', o.nesterov);
+  if (momentumValue > 0 || nesterov) {
+    return new Optimizer('momentum', { learningRate: lr('sgd', o, 0.01), momentum: momentumValue, nesterov });
+  }
+  return new Optimizer('sgd', { learningRate: lr('sgd', o, 0.01) });
+}
+
+export function momentum(args?: { learningRate?: number; momentum?: number; useNesterov?: boolean }): Optimizer {
+  const o = checkOptions('momentum', args, ['learningRate', 'momentum', 'useNesterov']) as Args;
+  return new Optimizer('momentum', {
+    learningRate: lr('momentum', o, 0.01),
+    momentum: num('momentum', o, 'momentum', 0.9, 0, 1, true),
+    nesterov: o.useNesterov === undefined ? false : bool('momentum', 'useNesterov', o.useNesterov),
+  });
+}
+
+function adamSettings(fn: string, o: Args) {
+  return {
+    learningRate: lr(fn, o, 0.001),
+    beta1: num(fn, o, 'beta1', 0.9, 0, 1, true),
+    beta2: num(fn, o, 'beta2', 0.999, 0, 1, true),
+    epsilon: num(fn, o, 'epsilon', 1e-7),
+  };
+}
+
+export function adam(args?: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }): Optimizer {
+  const o = checkOptions('adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon']) as Args;
+  return new Optimizer('adam', adamSettings('adam', o));
+}
+
+export function adamw(args?: {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}): Optimizer {
+  const o = checkOptions('adamw', args, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']) as Args;
+  return new Optimizer('adamw', { ...adamSettings('adamw', o), weightDecay: num('adamw', o, 'weightDecay', 0.004) });
+}
+
+/** rho is Keras' name; decay is TensorFlow.js' name for the same thing. */
+export function rmsprop(args?: {
+  learningRate?: number;
+  rho?: number;
+  decay?: number;
+  momentum?: number;
+  epsilon?: number;
+}): Optimizer {
+  const o = checkOptions('rmsprop', args, ['learningRate', 'rho', 'decay', 'momentum', 'epsilon']) as Args;
+  if (o.rho !== undefined && o.decay !== undefined)
+    throw new TypeError('rmsprop: give rho or decay, not both (they are the same)');
+  const rho = num('rmsprop', o, o.decay !== undefined ? 'decay' : 'rho', 0.9, 0, 1, true);
+  return new Optimizer('rmsprop', {
+    learningRate: lr('rmsprop', o, 0.001),
+    rho,
+    momentum: num('rmsprop', o, 'momentum', 0, 0, 1, true),
+    epsilon: num('rmsprop', o, 'epsilon', 1e-7),
+  });
+}
+
+export function adagrad(args?: {
+  learningRate?: number;
+  initialAccumulatorValue?: number;
+  epsilon?: number;
+}): Optimizer {
+  const o = checkOptions('adagrad', args, ['learningRate', 'initialAccumulatorValue', 'epsilon']) as Args;
+  return new Optimizer(
+    'adagrad',
+    { learningRate: lr('adagrad', o, 0.01), epsilon: num('adagrad', o, 'epsilon', 1e-7) },
+    num('adagrad', o, 'initialAccumulatorValue', 0.1),
+  );
+}
+
+const BY_NAME: Record<string, () => Optimizer> = { sgd, momentum, adam, adamw, rmsprop, adagrad };
+export const OPTIMIZER_NAMES = Object.keys(BY_NAME);
+
+/** An optimizer from its name (fresh, with defaults) or itself. */
+export function getOptimizer(fn: string, v: unknown): Optimizer {
+  if (v instanceof Optimizer) return v;
+  if (typeof v !== 'string')
+    throw new TypeError(`${fn}: optimizer must be a name or an nn.optimizers object, got ${describe(v)}`);
+  return resolveName(fn, 'optimizer', v, BY_NAME)();
+}

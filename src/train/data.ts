@@ -1,0 +1,136 @@
+/**
+ * Turning what users pass as x and y into the flat arrays an Executor reads, checking everything
+ * first (rows, feature count, label range, NaN/Infinity with the row) so that bad data is
+ * reported before any weight changes.
+ */
+import { describe } from '../backend/check';
+import type { CompiledLoss } from '../losses';
+import { Tensor } from '../tensor';
+
+/** Targets: a Tensor [n, outputs]; for sparseCategoricalCrossentropy class labels (Int32Array,
+ *  Float32Array, number[] or a Tensor [n] / [n, 1]). */
+export type Targets = Tensor | Int32Array | Float32Array | number[];
+
+export interface Dataset {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+}
+
+/** x as (rows, inputs) row-major, checked. */
+export function inputsOf(fn: string, name: string, x: unknown, inputs: number): Float32Array {
+  if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor (nn.tensor2d), got ${describe(x)}`);
+  if (x.rank !== 2)
+    throw new RangeError(`${fn}: ${name} must be a 2-D Tensor [rows, ${inputs}], got shape [${x.shape.join(', ')}]`);
+  if (x.shape[0] === 0) throw new RangeError(`${fn}: ${name} is empty (0 rows)`);
+  if (x.shape[1] !== inputs) {
+    throw new RangeError(
+      `${fn}: ${name} has ${x.shape[1]} features per row but the model expects ${inputs} (inputShape [${inputs}])`,
+    );
+  }
+  checkFiniteRows(fn, name, x.data, x.shape[1]);
+  return x.data;
+}
+
+function checkFiniteRows(fn: string, name: string, data: ArrayLike<number>, cols: number): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      const row = Math.floor(i / cols);
+      throw new RangeError(
+        `${fn}: ${name} row ${row} holds ${data[i]} (column ${i - row * cols}); data must be finite`,
+      );
+    }
+  }
+}
+
+/** y as the executor wants it for this loss: (rows) class indices for the sparse loss, else
+ *  (rows, outputs). */
+export function targetsOf(
+  fn: string,
+  name: string,
+  y: unknown,
+  rows: number,
+  outputs: number,
+  loss: CompiledLoss,
+): Float32Array {
+  if (loss === 'sparseCategoricalCrossentropy') return labelsOf(fn, name, y, rows, outputs);
+  let data: Float32Array;
+  if (y instanceof Tensor) {
+    const okShape = (y.rank === 2 && y.shape[1] === outputs) || (outputs === 1 && y.rank === 1);
+    if (!okShape) {
+      throw new RangeError(
+        `${fn}: ${name} must be a Tensor [rows, ${outputs}] for ${loss} (one column per output), got shape [${y.shape.join(', ')}]` +
+          (y.rank === 1 && outputs > 1
+            ? '; for class labels use nn.data.oneHot(labels, classes) or sparseCategoricalCrossentropy'
+            : ''),
+      );
+    }
+    data = y.data;
+  } else if (ArrayBuffer.isView(y) || Array.isArray(y)) {
+    throw new TypeError(
+      `${fn}: ${name} must be a Tensor [rows, ${outputs}] for ${loss}, got ${describe(y)}; for class labels use nn.data.oneHot(labels, ${outputs}) or loss sparseCategoricalCrossentropy`,
+    );
+  } else {
+    throw new TypeError(`${fn}: ${name} must be a Tensor [rows, ${outputs}], got ${describe(y)}`);
+  }
+  const yRows = data.length / outputs;
+  if (yRows !== rows) throw new RangeError(`${fn}: x has ${rows} rows but ${name} has ${yRows}; they must match`);
+  checkFiniteRows(fn, name, data, outputs);
+  if (loss === 'binaryCrossentropy' || loss === 'categoricalCrossentropy') {
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] < 0 || data[i] > 1) {
+        const row = Math.floor(i / outputs);
+        throw new RangeError(
+          `${fn}: ${name} row ${row} holds ${data[i]}; ${loss} needs targets in [0, 1]` +
+            (loss === 'categoricalCrossentropy' ? ' (one-hot rows)' : ''),
+        );
+      }
+    }
+  }
+  return data;
+}
+
+function labelsOf(fn: string, name: string, y: unknown, rows: number, classes: number): Float32Array {
+  let values: ArrayLike<number>;
+  if (y instanceof Tensor) {
+    if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
+      throw new RangeError(
+        `${fn}: ${name} must hold one class label per row (a Tensor [rows] or [rows, 1]) for sparseCategoricalCrossentropy, got shape [${y.shape.join(', ')}]` +
+          (y.rank === 2 ? '; for one-hot rows use categoricalCrossentropy' : ''),
+      );
+    }
+    values = y.data;
+  } else if (y instanceof Int32Array || y instanceof Float32Array || Array.isArray(y)) {
+    values = y;
+  } else {
+    throw new TypeError(
+      `${fn}: ${name} must be class labels (Int32Array, Float32Array, number[] or Tensor [rows]), got ${describe(y)}`,
+    );
+  }
+  if (values.length !== rows)
+    throw new RangeError(`${fn}: x has ${rows} rows but ${name} has ${values.length}; they must match`);
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new RangeError(
+        `${fn}: ${name} row ${r} holds ${describe(v)}; sparseCategoricalCrossentropy needs class labels from 0 to ${classes - 1} (the model has ${classes} outputs)`,
+      );
+    }
+    out[r] = v;
+  }
+  return out;
+}
+
+/** Rows `indices` of a (rows, cols) array, gathered into a new array. */
+export function gatherRows(data: Float32Array, cols: number, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * cols);
+  for (let i = 0; i < indices.length; i++)
+    out.set(data.subarray(indices[i] * cols, indices[i] * cols + cols), i * cols);
+  return out;
+}
+
+/** Width of one target row in the executor's layout. */
+export function targetWidth(loss: CompiledLoss, outputs: number): number {
+  return loss === 'sparseCategoricalCrossentropy' ? 1 : outputs;
+}
