@@ -214,8 +214,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   const double fmas = static_cast<double>(m) * n * k;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
-  Problem P{trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta,
-            c, ldc, a_needs_packing(trans_a, lda, kc_step)};
+  Problem P{
+      trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta, c, ldc,
+      a_needs_packing(trans_a, lda, kc_step)};
 
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);

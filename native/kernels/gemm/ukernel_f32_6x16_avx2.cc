@@ -14,8 +14,8 @@ namespace {
 // kPacked: A is a packed panel (rs_a = 1, cs_a = MR), so every address is a constant offset and
 // the loop needs few integer registers; otherwise the strides come at run time.
 template <bool kPacked>
-inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a,
-                                                  const float* b, float* c, int64_t ldc, float alpha, float beta) {
+inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                                                  float* c, int64_t ldc, float alpha, float beta) {
   if (kPacked) {
     rs_a = 1;
     cs_a = MR;
@@ -30,28 +30,28 @@ inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int
   const float* a3 = a + 3 * rs_a;
   const int64_t r2 = 2 * rs_a;
 
-#define NATIVENN_STEP(ap, a3p, bp)                        \
-  {                                                       \
-    __m256 b0 = _mm256_load_ps(bp);                       \
-    __m256 b1 = _mm256_load_ps((bp) + 8);                 \
-    __m256 av = _mm256_broadcast_ss(ap);                  \
-    c00 = _mm256_fmadd_ps(av, b0, c00);                   \
-    c01 = _mm256_fmadd_ps(av, b1, c01);                   \
-    av = _mm256_broadcast_ss((ap) + rs_a);                \
-    c10 = _mm256_fmadd_ps(av, b0, c10);                   \
-    c11 = _mm256_fmadd_ps(av, b1, c11);                   \
-    av = _mm256_broadcast_ss((ap) + r2);                  \
-    c20 = _mm256_fmadd_ps(av, b0, c20);                   \
-    c21 = _mm256_fmadd_ps(av, b1, c21);                   \
-    av = _mm256_broadcast_ss(a3p);                        \
-    c30 = _mm256_fmadd_ps(av, b0, c30);                   \
-    c31 = _mm256_fmadd_ps(av, b1, c31);                   \
-    av = _mm256_broadcast_ss((a3p) + rs_a);               \
-    c40 = _mm256_fmadd_ps(av, b0, c40);                   \
-    c41 = _mm256_fmadd_ps(av, b1, c41);                   \
-    av = _mm256_broadcast_ss((a3p) + r2);                 \
-    c50 = _mm256_fmadd_ps(av, b0, c50);                   \
-    c51 = _mm256_fmadd_ps(av, b1, c51);                   \
+#define NATIVENN_STEP(ap, a3p, bp)          \
+  {                                         \
+    __m256 b0 = _mm256_load_ps(bp);         \
+    __m256 b1 = _mm256_load_ps((bp) + 8);   \
+    __m256 av = _mm256_broadcast_ss(ap);    \
+    c00 = _mm256_fmadd_ps(av, b0, c00);     \
+    c01 = _mm256_fmadd_ps(av, b1, c01);     \
+    av = _mm256_broadcast_ss((ap) + rs_a);  \
+    c10 = _mm256_fmadd_ps(av, b0, c10);     \
+    c11 = _mm256_fmadd_ps(av, b1, c11);     \
+    av = _mm256_broadcast_ss((ap) + r2);    \
+    c20 = _mm256_fmadd_ps(av, b0, c20);     \
+    c21 = _mm256_fmadd_ps(av, b1, c21);     \
+    av = _mm256_broadcast_ss(a3p);          \
+    c30 = _mm256_fmadd_ps(av, b0, c30);     \
+    c31 = _mm256_fmadd_ps(av, b1, c31);     \
+    av = _mm256_broadcast_ss((a3p) + rs_a); \
+    c40 = _mm256_fmadd_ps(av, b0, c40);     \
+    c41 = _mm256_fmadd_ps(av, b1, c41);     \
+    av = _mm256_broadcast_ss((a3p) + r2);   \
+    c50 = _mm256_fmadd_ps(av, b0, c50);     \
+    c51 = _mm256_fmadd_ps(av, b1, c51);     \
   }
 
   // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
@@ -99,8 +99,8 @@ inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int
 
 }  // namespace
 
-void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                           int64_t ldc, float alpha, float beta) {
+void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta) {
   if (rs_a == 1 && cs_a == MR) return kernel<true>(k, a, 1, MR, b, c, ldc, alpha, beta);
   kernel<false>(k, a, rs_a, cs_a, b, c, ldc, alpha, beta);
 }

@@ -12,8 +12,8 @@ namespace nativenn::gemm {
 typedef float v4 __attribute__((vector_size(16)));
 constexpr int kQ = NR / 4;  // vectors per tile row
 
-void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                         int64_t ldc, float alpha, float beta) {
+void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                         float alpha, float beta) {
   v4 acc[MR][kQ] = {};
   for (int64_t p = 0; p < k; p++) {
     v4 bv[kQ];
@@ -43,8 +43,8 @@ void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, 
 
 #else
 
-void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                         int64_t ldc, float alpha, float beta) {
+void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                         float alpha, float beta) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < k; p++) {
     const float* bp = b + p * NR;
