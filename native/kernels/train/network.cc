@@ -3,7 +3,8 @@
 // layer with a linear activation uses z as its output (the twin copies it), and the bias
 // gradient is written by add_column_sums after a fill, as there. One deliberate difference:
 // Adam/AdamW use the float32 AVX2 update of adam_f32.h (the shared kernel computes in double,
-// ~5× slower), so weights differ from the twin's by float32 rounding of the update.
+// ~5× slower), and softmax + cross-entropy the float32 exponentials of fused.h; both differ from
+// the twin's results by float32 rounding only.
 #include "kernels/train/network.h"
 
 #include <algorithm>
@@ -156,7 +157,7 @@ double Network::loss(const float* y, int64_t rows, bool with_grad) {
   const int64_t cols = spec_.outputs;
   if (fused_) {
     const float* logits = spec_.layers[last].kind == LayerKind::kDense ? pre_[last] : input_of_[last];
-    return fused_ == 1 ? softmax_cross_entropy(out_[last], d_pre_[last], logits, y, rows, cols, sparse_)
+    return fused_ == 1 ? softmax_cross_entropy_f32(out_[last], d_pre_[last], logits, y, rows, cols, sparse_)
                        : sigmoid_cross_entropy(out_[last], d_pre_[last], logits, y, rows, cols);
   }
   double value = loss_forward(spec_.loss, output_, y, rows, cols);
