@@ -181,15 +181,15 @@ Napi::Value CreateNetwork(const Napi::CallbackInfo& info) {
     if (per_param.Length() != static_cast<uint32_t>(slot_count))
       r.range_error(path + " must hold " + std::to_string(slot_count) + " buffers for this optimizer");
     for (int s = 0; s < slot_count; s++)
-      spec.params[p].slots[s] = r.f32(per_param.Get(s), path + "[" + std::to_string(s) + "]", spec.params[p].size,
-                                      state->buffers);
+      spec.params[p].slots[s] =
+          r.f32(per_param.Get(s), path + "[" + std::to_string(s) + "]", spec.params[p].size, state->buffers);
   }
   state->inputs = spec.inputs;
   state->outputs = spec.outputs;
   state->sparse = spec.loss == Loss::kSparseCategoricalCrossentropy;
   state->network = std::make_unique<Network>(std::move(spec));
-  auto handle = Napi::External<NetworkState>::New(info.Env(), state.release(),
-                                                  [](Napi::Env, NetworkState* s) { delete s; });
+  auto handle =
+      Napi::External<NetworkState>::New(info.Env(), state.release(), [](Napi::Env, NetworkState* s) { delete s; });
   handle.TypeTag(&kNetworkTag);
   return handle;
 }

@@ -80,7 +80,8 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
     const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
     const a = await trainOn(plan, onNativeKernels, 10, 8);
     const b = await trainOn(plan, native, 10, 8);
-    // Same kernels called in the same order: identical up to run-to-run gemm determinism.
+    // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
+    // (adam_f32.h): per-step update differences are float32 roundings of ~lr-sized steps.
     expect(maxRelErr(b.results, a.results, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-7, 1e-6)).toBeLessThanOrEqual(1));
   });

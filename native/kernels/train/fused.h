@@ -14,3 +14,15 @@ void bias_relu_forward(float* out, float* z, const float* bias, int64_t rows, in
 void relu_backward(float* dz, const float* dy, const float* x, int64_t n);
 
 }  // namespace nativenn::train
+
+namespace nativenn::train {
+
+// Fused softmax + categorical cross-entropy from logits (rows,cols), the formulas of
+// nativenn::softmax_cross_entropy (probs = softmax, grad = (probs·Σt − t)/rows, mean loss by
+// log-sum-exp), with the exponentials as one float32 polynomial pass over the whole batch that
+// vectorizes (rel. error < 1e-7 on [−87, 0]) instead of libm's double exp per element: in a digits-sized step
+// those 320 exps cost more than a small GEMM. probs must not alias logits or grad.
+double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* target, int64_t rows,
+                                 int64_t cols, bool sparse);
+
+}  // namespace nativenn::train

@@ -3,7 +3,8 @@
 // layer with a linear activation uses z as its output (the twin copies it), and the bias
 // gradient is written by add_column_sums after a fill, as there. One deliberate difference:
 // Adam/AdamW use the float32 AVX2 update of adam_f32.h (the shared kernel computes in double,
-// ~5× slower), so weights differ from the twin's by float32 rounding of the update.
+// ~5× slower), and softmax + cross-entropy the float32 exponentials of fused.h; both differ from
+// the twin's results by float32 rounding only.
 #include "kernels/train/network.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "kernels/gemm/gemm.h"
 #include "kernels/optim.h"
 #include "kernels/softmax.h"
+#include "kernels/threads.h"
 #include "kernels/train/adam_f32.h"
 #include "kernels/train/fused.h"
 
@@ -29,14 +31,30 @@ void activate(int kind, float* out, const float* z, int64_t rows, int64_t cols, 
     activation_forward(static_cast<Activation>(kind), out, z, rows * cols, alpha);
 }
 
-void activate_backward(int kind, float* dz, const float* dy, const float* z, const float* y, int64_t rows,
-                       int64_t cols, double alpha) {
+void activate_backward(int kind, float* dz, const float* dy, const float* z, const float* y, int64_t rows, int64_t cols,
+                       double alpha) {
   if (kind == static_cast<int>(Activation::kRelu) && dz != dy)
     relu_backward(dz, dy, z, rows * cols);
   else if (kind == kSoftmax)
     softmax_backward(dz, dy, y, rows, cols);
   else
     activation_backward(static_cast<Activation>(kind), dz, dy, z, y, rows * cols, alpha);
+}
+
+// Adam over large parameters (the 784×256 kernel) is split across the thread pool: elementwise,
+// so any split gives the same bits. Small ones stay on this thread (waking a worker costs more).
+void parallel_adam(const ParamSpec& p, const float* g, const OptimizerSpec& o, int64_t t, double weight_decay) {
+  constexpr int64_t kChunk = 32768;
+  const int64_t tasks = p.size >= 2 * kChunk ? (p.size + kChunk - 1) / kChunk : 1;
+  auto run = [&](int64_t task) {
+    const int64_t i0 = task * kChunk, n = tasks == 1 ? p.size : std::min(kChunk, p.size - i0);
+    adam_update_f32(p.data + i0, g + i0, p.slots[0] + i0, p.slots[1] + i0, n, o.learning_rate, o.beta1, o.beta2,
+                    o.epsilon, t, weight_decay);
+  };
+  if (tasks == 1)
+    run(0);
+  else
+    parallel_for(tasks, run);
 }
 
 bool aliases_output(const LayerSpec& l) {
@@ -139,7 +157,7 @@ double Network::loss(const float* y, int64_t rows, bool with_grad) {
   const int64_t cols = spec_.outputs;
   if (fused_) {
     const float* logits = spec_.layers[last].kind == LayerKind::kDense ? pre_[last] : input_of_[last];
-    return fused_ == 1 ? softmax_cross_entropy(out_[last], d_pre_[last], logits, y, rows, cols, sparse_)
+    return fused_ == 1 ? softmax_cross_entropy_f32(out_[last], d_pre_[last], logits, y, rows, cols, sparse_)
                        : sigmoid_cross_entropy(out_[last], d_pre_[last], logits, y, rows, cols);
   }
   double value = loss_forward(spec_.loss, output_, y, rows, cols);
@@ -208,8 +226,8 @@ void Network::backward(int64_t rows) {
       if (!fused_here && !aliases_output(l))
         activate_backward(l.activation, dz, d_out_[i], pre_[i], out_[i], rows, l.units, l.alpha);
       const int64_t p = kernel_index_[i];
-      sgemm(true, false, l.inputs, l.units, rows, 1.0f, input_of_[i], l.inputs, dz, l.units, 0.0f,
-            grads_[p].data(), l.units);
+      sgemm(true, false, l.inputs, l.units, rows, 1.0f, input_of_[i], l.inputs, dz, l.units, 0.0f, grads_[p].data(),
+            l.units);
       if (l.bias) {
         fill(grads_[p + 1].data(), 0.0f, l.units);
         add_column_sums(grads_[p + 1].data(), dz, rows, l.units);
@@ -258,10 +276,10 @@ void Network::update(int64_t t) {
         momentum_update(param.data, g, s[0], param.size, lr, o.momentum, o.nesterov);
         break;
       case OptimizerKind::kAdam:
-        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, 0);
+        parallel_adam(param, g, o, t, 0);
         break;
       case OptimizerKind::kAdamW:
-        adam_update_f32(param.data, g, s[0], s[1], param.size, lr, o.beta1, o.beta2, o.epsilon, t, o.weight_decay);
+        parallel_adam(param, g, o, t, o.weight_decay);
         break;
       case OptimizerKind::kRmsprop:
         rmsprop_update(param.data, g, s[0], s[1], param.size, lr, o.rho, o.momentum, o.epsilon);
@@ -273,8 +291,8 @@ void Network::update(int64_t t) {
   }
 }
 
-void Network::train_step(const float* x, const float* y, const int32_t* indices, int64_t from, int64_t to,
-                         int64_t step, double* result) {
+void Network::train_step(const float* x, const float* y, const int32_t* indices, int64_t from, int64_t to, int64_t step,
+                         double* result) {
   const int64_t rows = to - from;
   reserve(rows);
   const int64_t in = spec_.inputs, y_width = sparse_ ? 1 : spec_.outputs;

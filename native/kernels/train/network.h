@@ -29,15 +29,15 @@ constexpr int64_t kEvalRows = 1024;
 
 struct LayerSpec {
   LayerKind kind = LayerKind::kDense;
-  int64_t inputs = 0;         // width in
-  int64_t units = 0;          // width out (= inputs for activation and dropout)
-  float* kernel = nullptr;    // dense: (inputs, units)
-  float* bias = nullptr;      // dense: (units), or null
-  int activation = 0;         // dense/activation: Activation code or kSoftmax
-  double alpha = 0;           // leakyRelu slope / elu scale
-  double l1 = 0, l2 = 0;      // dense kernel regularization
-  double rate = 0;            // dropout
-  uint32_t seed = 0;          // dropout base seed
+  int64_t inputs = 0;       // width in
+  int64_t units = 0;        // width out (= inputs for activation and dropout)
+  float* kernel = nullptr;  // dense: (inputs, units)
+  float* bias = nullptr;    // dense: (units), or null
+  int activation = 0;       // dense/activation: Activation code or kSoftmax
+  double alpha = 0;         // leakyRelu slope / elu scale
+  double l1 = 0, l2 = 0;    // dense kernel regularization
+  double rate = 0;          // dropout
+  uint32_t seed = 0;        // dropout base seed
 };
 
 struct OptimizerSpec {
@@ -110,7 +110,7 @@ class Network {
   // Workspace, sized for capacity_ rows.
   int64_t capacity_ = 0;
   std::vector<float> xb_, yb_;
-  std::vector<std::vector<float>> storage_;  // every activation-sized buffer below
+  std::vector<std::vector<float>> storage_;               // every activation-sized buffer below
   std::vector<float*> out_, pre_, mask_, d_out_, d_pre_;  // per layer (null where unused)
   std::vector<const float*> input_of_;                    // per layer, set by each forward
   const float* output_ = nullptr;
