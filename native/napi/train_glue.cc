@@ -361,9 +361,10 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
   worker->batches = last - first;
   worker->step = step;
   worker->results.assign((last - first) * s->network->result_width(), 0.0);
-  s->busy = true;
   Napi::Promise promise = worker->Promise();
-  worker.release()->Queue();  // the AsyncWorker deletes itself when done
+  worker->Queue();
+  worker.release();  // queued: the AsyncWorker deletes itself when done
+  s->busy = true;    // only after Queue, which can throw: busy must not stick
   return promise;
 }
 

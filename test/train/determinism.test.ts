@@ -15,7 +15,10 @@ async function train(threads: number) {
   const rng = new Random(9);
   const x = new Float32Array(rows * inputs);
   for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
-  const y = Int32Array.from({ length: rows }, (_, r) => (x[r * inputs] > 0 ? 1 : 0) + 2 * (x[r * inputs + 1] > 0 ? 1 : 0));
+  const y = Int32Array.from(
+    { length: rows },
+    (_, r) => (x[r * inputs] > 0 ? 1 : 0) + 2 * (x[r * inputs + 1] > 0 ? 1 : 0),
+  );
   const model = nn.sequential({
     seed: 4,
     layers: [
@@ -27,7 +30,12 @@ async function train(threads: number) {
   });
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   // batchSize 128: the first layer's forward GEMM is 128·96·192 ≈ 2.4M FMAs, over the threshold.
-  const history = await model.fit(nn.tensor2d(x, [rows, inputs]), y, { epochs: 3, batchSize: 128, verbose: 0, seed: 3 });
+  const history = await model.fit(nn.tensor2d(x, [rows, inputs]), y, {
+    epochs: 3,
+    batchSize: 128,
+    verbose: 0,
+    seed: 3,
+  });
   return { weights: model.getWeights().map((w) => Array.from(w.data)), history: history.history };
 }
 

@@ -35,7 +35,12 @@ async function maxGapDuringFit(inputs: number, rows: number, epochs: number): Pr
     last = now;
     ticks++;
   }, 1);
-  const start = { onTrainBegin: () => { last = performance.now(); ticks = 0; } };
+  const start = {
+    onTrainBegin: () => {
+      last = performance.now();
+      ticks = 0;
+    },
+  };
   await model.fit(x, y, { epochs, batchSize: 32, verbose: 0, seed: 1, callbacks: [start] });
   const now = performance.now();
   gap = Math.max(gap, now - last);

@@ -22,7 +22,10 @@ function blobs(rows: number) {
 function model() {
   const m = nn.sequential({
     seed: 3,
-    layers: [nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), nn.layers.dense({ units: 2, activation: 'softmax' })],
+    layers: [
+      nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
   });
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
@@ -34,7 +37,11 @@ describe.each(BACKENDS)('interrupted fit (%s backend)', (backend) => {
   it.each(HOOKS)('a callback throwing in %s: fit rejects with its error, then the model works', async (hook) => {
     nn.setBackend(backend);
     const m = model();
-    const boom = { [hook]: () => { throw new Error(`boom in ${hook}`); } };
+    const boom = {
+      [hook]: () => {
+        throw new Error(`boom in ${hook}`);
+      },
+    };
     await expect(m.fit(x, y, { epochs: 2, verbose: 0, seed: 1, callbacks: [boom] })).rejects.toThrow(`boom in ${hook}`);
     const h = await m.fit(x, y, { epochs: 2, verbose: 0, seed: 1 });
     expect(h.epoch).toEqual([0, 1]);

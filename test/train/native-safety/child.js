@@ -28,7 +28,10 @@ function plan(inputs = 8, hidden = 64, outputs = 3) {
       { kind: 0, inputs, units: hidden, kernel: k1, bias: b1, activation: 3, alpha: 0, l1: 0, l2: 0 },
       { kind: 0, inputs: hidden, units: outputs, kernel: k2, bias: b2, activation: 8, alpha: 0, l1: 0, l2: 0 },
     ],
-    optimizer: { kind: 2, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, momentum: 0, nesterov: false, rho: 0.9, weightDecay: 0 },
+    optimizer: {
+      kind: 2, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
+      momentum: 0, nesterov: false, rho: 0.9, weightDecay: 0,
+    },
     slots: params.map((p) => [new Float32Array(p.length), new Float32Array(p.length)]),
     params,
   };
@@ -147,9 +150,15 @@ const scenarios = {
       inputs: 1, outputs: 1, loss: 0, metrics: [],
       layers: [
         { kind: 0, inputs: 1, units, kernel: new Float32Array(units), bias: null, activation: 0, alpha: 0, l1: 0, l2: 0 },
-        { kind: 0, inputs: units, units: 1, kernel: new Float32Array(units), bias: null, activation: 0, alpha: 0, l1: 0, l2: 0 },
+        {
+          kind: 0, inputs: units, units: 1, kernel: new Float32Array(units), bias: null,
+          activation: 0, alpha: 0, l1: 0, l2: 0,
+        },
       ],
-      optimizer: { kind: 0, learningRate: 0.01, beta1: 0, beta2: 0, epsilon: 0, momentum: 0, nesterov: false, rho: 0, weightDecay: 0 },
+      optimizer: {
+        kind: 0, learningRate: 0.01, beta1: 0, beta2: 0, epsilon: 0,
+        momentum: 0, nesterov: false, rho: 0, weightDecay: 0,
+      },
       slots: [[], []],
     };
     const h = A.createNetwork(desc);
