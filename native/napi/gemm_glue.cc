@@ -27,8 +27,6 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterGemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-}
+void RegisterGemm(Napi::Env env, Napi::Object exports) { exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm")); }
 
 }  // namespace nativenn::glue

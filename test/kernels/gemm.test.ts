@@ -7,6 +7,7 @@ const js = backends.js;
 
 // Block sizes of native/kernels/gemm/gemm_internal.h: the MR x NR micro-tile and the KC, MC, NC
 // cache blocks. Shapes one below and one above each exercise the edge code of every loop.
+// Threads are used from m·n·k >= 2^22 (NATIVENN_GEMM_THREAD_MIN_FMAS in gemm_blocked.cc).
 const MR = 6, NR = 16, KC = 256, MC = 168, NC = 4080;
 
 interface Case {
@@ -128,8 +129,17 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
     expect(Array.from(c)).toEqual([0, 0, 0, 0]);
   });
 
-  it('1 thread and 2 threads agree (row split, column split, several NC blocks)', () => {
-    const shapes: [number, number, number][] = [[200, 300, 130], [12, 1000, 200], [500, 130, 600], [97, NC + 17, 40]];
+  // A transposed A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
+  // a_needs_packing); every other A is read in place. Here the packed path and its MC edges.
+  it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: transposed A, lda = 1024, m = %i', (m) => {
+    for (const [n, k, tb] of [[17, 200, false], [40, KC + 1, true]] as const) {
+      const c: Case = { ta: true, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - m };
+      expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('1 thread and 2 threads agree (row tasks, column tasks, several NC blocks)', () => {
+    const shapes: [number, number, number][] = [[200, 300, 130], [12, 2000, 200], [500, 130, 600], [97, NC + 17, 40]];
     for (const [m, n, k] of shapes) {
       for (const [ta, tb] of TRANS) {
         const c: Case = { ta, tb, m, n, k, alpha: -0.5, beta: 2, pad: 1 };

@@ -4,10 +4,12 @@
 //     ic over MC rows of C     : pack an MC x KC block of op(a) into MR-row panels (L2)
 //      jr over NR panels       : one packed B micro-panel stays in L1 ...
 //       ir over MR panels      : ... while the micro-kernel streams A panels past it
-// Transposes are absorbed by the packing (each operand is a strided view). Small problems skip
-// packing A: the micro-kernel reads op(a) in place through its strides.
-// Threads: B is packed cooperatively, then rows (or, for short wide C, column panels) of the
-// block are split evenly across the pool; each thread packs its own A into thread-local memory.
+// Transposes are absorbed by the packing (each operand is a strided view). A is packed only when
+// it must be: the micro-kernel reads op(a) in place through its strides, which measured faster
+// than packing at every size for a plain A (six rows streamed by the prefetcher) and for a
+// transposed A whose row stride does not alias (see a_needs_packing).
+// Threads: B is packed cooperatively, then blocks of rows (and, for short wide C, of column
+// panels) are handed out as tasks; a thread that packs A does so into thread-local memory.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -17,10 +19,7 @@
 #include "kernels/threads.h"
 
 #ifndef NATIVENN_GEMM_THREAD_MIN_FMAS
-#define NATIVENN_GEMM_THREAD_MIN_FMAS (96 * 96 * 96)  // below this a fork-join costs more than it saves
-#endif
-#ifndef NATIVENN_GEMM_DIRECT_A_MAX_FMAS
-#define NATIVENN_GEMM_DIRECT_A_MAX_FMAS (256 * 256 * 256)  // unpacked A wins below this (measured)
+#define NATIVENN_GEMM_THREAD_MIN_FMAS (1 << 22)  // ~40 us of work: below it a fork-join costs more than it saves
 #endif
 
 namespace nativenn {
@@ -35,7 +34,8 @@ struct View {
 };
 
 UKernel pick_ukernel() {
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(NATIVENN_GEMM_GENERIC_ONLY)  // (defined to test the portable kernel on x86)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_f32_6x16_avx2;
 #endif
@@ -132,6 +132,21 @@ void tile(int64_t mr, int64_t nr, int64_t kc, const float* a, int64_t rs_a, int6
   }
 }
 
+// A transposed A is read one row of stored A per k step, lda apart: kc lines at a fixed stride.
+// When the stride is a large power of two they crowd into a few sets of the L2 (512 KiB,
+// 8-way, 1024 sets on Zen 3) and miss; then packing pays (measured at n = 1024: 65 vs 85
+// GFLOP/s). A plain A streams six rows and never needed it.
+bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc) {
+  if (!trans_a) return false;
+  if ((lda * 4) % 64 != 0) return false;  // the rows walk across sets
+  int64_t stride_lines = lda * 4 / 64, sets = 1024;
+  while (sets > 1 && stride_lines % 2 == 0) {
+    stride_lines /= 2;
+    sets /= 2;
+  }
+  return 8 * sets < kc;
+}
+
 struct Problem {
   View A, B;
   float alpha, beta;
@@ -197,10 +212,11 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   if (alpha == 0 || k <= 0) return scale_c(m, n, beta, c, ldc);
 
   const double fmas = static_cast<double>(m) * n * k;
-  Problem P{trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta,
-            c, ldc, fmas > NATIVENN_GEMM_DIRECT_A_MAX_FMAS || trans_a};
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
+  Problem P{
+      trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta, c, ldc,
+      a_needs_packing(trans_a, lda, kc_step)};
 
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
@@ -215,24 +231,23 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
         compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, 0, panels);
         continue;
       }
-      const int64_t panels_per = ceil_div(panels, threads);
-      parallel_for(threads, [&](int64_t t) {
-        pack_b_panels(Bblock, kc, nc, std::min(panels, t * panels_per), std::min(panels, (t + 1) * panels_per), pb);
+      // Several tasks per thread, taken dynamically: a thread slowed by another process (the
+      // cores are shared) does less of the work instead of holding everyone up.
+      const int64_t target = 4 * static_cast<int64_t>(threads);
+      const int64_t pack_tasks = std::min(panels, target), pack_per = ceil_div(panels, pack_tasks);
+      parallel_for(pack_tasks, [&](int64_t t) {
+        pack_b_panels(Bblock, kc, nc, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pb);
       });
-      // Split rows when there are enough row tiles for every thread, else split column panels.
+      // Rows first (each task then reads or packs A once); columns too when rows are few.
       const int64_t row_tiles = ceil_div(m, MR);
-      if (row_tiles >= 2 * threads || row_tiles >= panels) {
-        const int64_t rows_per = ceil_div(row_tiles, threads) * MR;
-        parallel_for(threads, [&](int64_t t) {
-          compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, t * rows_per), std::min(m, (t + 1) * rows_per), 0,
-                        panels);
-        });
-      } else {
-        parallel_for(threads, [&](int64_t t) {
-          compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, std::min(panels, t * panels_per),
-                        std::min(panels, (t + 1) * panels_per));
-        });
-      }
+      const int64_t row_tasks = std::min(row_tiles, target);
+      const int64_t col_tasks = std::min(panels, ceil_div(target, row_tasks));
+      const int64_t rows_per = ceil_div(row_tiles, row_tasks) * MR, cols_per = ceil_div(panels, col_tasks);
+      parallel_for(row_tasks * col_tasks, [&](int64_t t) {
+        const int64_t r = t / col_tasks, q = t % col_tasks;
+        compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, r * rows_per), std::min(m, (r + 1) * rows_per),
+                      std::min(panels, q * cols_per), std::min(panels, (q + 1) * cols_per));
+      });
     }
   }
 }

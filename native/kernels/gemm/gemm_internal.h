@@ -31,14 +31,14 @@ static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must hold whole regist
 //   A (MR,k): element (i,p) at a[i*rs_a + p*cs_a]  (packed panel: rs_a = 1, cs_a = MR;
 //             unpacked op(a): the caller's strides)
 //   B (k,NR): packed panel, element (p,j) at b[p*NR + j], 32-byte aligned
-using UKernel = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                         int64_t ldc, float alpha, float beta);
+using UKernel = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                         float alpha, float beta);
 
-void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                         int64_t ldc, float alpha, float beta);
+void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                         float alpha, float beta);
 #if defined(__x86_64__) || defined(__i386__)
-void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                           int64_t ldc, float alpha, float beta);
+void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta);
 #endif
 
 }  // namespace nativenn::gemm

@@ -9,8 +9,17 @@
 
 namespace nativenn::gemm {
 
-void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                           int64_t ldc, float alpha, float beta) {
+namespace {
+
+// kPacked: A is a packed panel (rs_a = 1, cs_a = MR), so every address is a constant offset and
+// the loop needs few integer registers; otherwise the strides come at run time.
+template <bool kPacked>
+inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                                                  float* c, int64_t ldc, float alpha, float beta) {
+  if (kPacked) {
+    rs_a = 1;
+    cs_a = MR;
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -21,28 +30,28 @@ void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a
   const float* a3 = a + 3 * rs_a;
   const int64_t r2 = 2 * rs_a;
 
-#define NATIVENN_STEP(ap, a3p, bp)                        \
-  {                                                       \
-    __m256 b0 = _mm256_load_ps(bp);                       \
-    __m256 b1 = _mm256_load_ps((bp) + 8);                 \
-    __m256 av = _mm256_broadcast_ss(ap);                  \
-    c00 = _mm256_fmadd_ps(av, b0, c00);                   \
-    c01 = _mm256_fmadd_ps(av, b1, c01);                   \
-    av = _mm256_broadcast_ss((ap) + rs_a);                \
-    c10 = _mm256_fmadd_ps(av, b0, c10);                   \
-    c11 = _mm256_fmadd_ps(av, b1, c11);                   \
-    av = _mm256_broadcast_ss((ap) + r2);                  \
-    c20 = _mm256_fmadd_ps(av, b0, c20);                   \
-    c21 = _mm256_fmadd_ps(av, b1, c21);                   \
-    av = _mm256_broadcast_ss(a3p);                        \
-    c30 = _mm256_fmadd_ps(av, b0, c30);                   \
-    c31 = _mm256_fmadd_ps(av, b1, c31);                   \
-    av = _mm256_broadcast_ss((a3p) + rs_a);               \
-    c40 = _mm256_fmadd_ps(av, b0, c40);                   \
-    c41 = _mm256_fmadd_ps(av, b1, c41);                   \
-    av = _mm256_broadcast_ss((a3p) + r2);                 \
-    c50 = _mm256_fmadd_ps(av, b0, c50);                   \
-    c51 = _mm256_fmadd_ps(av, b1, c51);                   \
+#define NATIVENN_STEP(ap, a3p, bp)          \
+  {                                         \
+    __m256 b0 = _mm256_load_ps(bp);         \
+    __m256 b1 = _mm256_load_ps((bp) + 8);   \
+    __m256 av = _mm256_broadcast_ss(ap);    \
+    c00 = _mm256_fmadd_ps(av, b0, c00);     \
+    c01 = _mm256_fmadd_ps(av, b1, c01);     \
+    av = _mm256_broadcast_ss((ap) + rs_a);  \
+    c10 = _mm256_fmadd_ps(av, b0, c10);     \
+    c11 = _mm256_fmadd_ps(av, b1, c11);     \
+    av = _mm256_broadcast_ss((ap) + r2);    \
+    c20 = _mm256_fmadd_ps(av, b0, c20);     \
+    c21 = _mm256_fmadd_ps(av, b1, c21);     \
+    av = _mm256_broadcast_ss(a3p);          \
+    c30 = _mm256_fmadd_ps(av, b0, c30);     \
+    c31 = _mm256_fmadd_ps(av, b1, c31);     \
+    av = _mm256_broadcast_ss((a3p) + rs_a); \
+    c40 = _mm256_fmadd_ps(av, b0, c40);     \
+    c41 = _mm256_fmadd_ps(av, b1, c41);     \
+    av = _mm256_broadcast_ss((a3p) + r2);   \
+    c50 = _mm256_fmadd_ps(av, b0, c50);     \
+    c51 = _mm256_fmadd_ps(av, b1, c51);     \
   }
 
   // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
@@ -50,16 +59,19 @@ void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a
   for (int i = 0; i < 6; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
 
   int64_t p = 0;
-  for (; p + 4 <= k; p += 4) {
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
-    NATIVENN_STEP(a, a3, b);
-    NATIVENN_STEP(a + cs_a, a3 + cs_a, b + NR);
-    NATIVENN_STEP(a + 2 * cs_a, a3 + 2 * cs_a, b + 2 * NR);
-    NATIVENN_STEP(a + 3 * cs_a, a3 + 3 * cs_a, b + 3 * NR);
-    a += 4 * cs_a;
-    a3 += 4 * cs_a;
-    b += 4 * NR;
+  if (kPacked) {
+    for (; p + 4 <= k; p += 4) {
+      _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
+      NATIVENN_STEP(a, a3, b);
+      NATIVENN_STEP(a + MR, a3 + MR, b + NR);
+      NATIVENN_STEP(a + 2 * MR, a3 + 2 * MR, b + 2 * NR);
+      NATIVENN_STEP(a + 3 * MR, a3 + 3 * MR, b + 3 * NR);
+      a += 4 * MR;
+      a3 += 4 * MR;
+      b += 4 * NR;
+    }
   }
+#pragma GCC unroll 4
   for (; p < k; p++) {
     NATIVENN_STEP(a, a3, b);
     a += cs_a;
@@ -83,6 +95,14 @@ void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a
       _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(va, rows[i][1], _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8))));
     }
   }
+}
+
+}  // namespace
+
+void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta) {
+  if (rs_a == 1 && cs_a == MR) return kernel<true>(k, a, 1, MR, b, c, ldc, alpha, beta);
+  kernel<false>(k, a, rs_a, cs_a, b, c, ldc, alpha, beta);
 }
 
 }  // namespace nativenn::gemm
