@@ -1,12 +1,19 @@
 // Glue for the native training executor (kernels/train/network.h): unpack and check a plan
 // description into a Network, and run it. The handle is a type-tagged External that owns the
-// Network and a reference to every Float32Array it points into (weights, biases, optimizer
-// slots), so none is collected while the Network lives.
+// Network and a reference to every Float32Array of the plan (weights, biases, optimizer slots).
+//
+// The Network never points into JS memory: a reference does not stop JS from detaching a buffer
+// (structuredClone/postMessage with transfer), which frees or moves its memory. So it works on
+// native copies, refreshed from the JS arrays before every call and written back after a
+// trainBatches that succeeded (a failed one changes no weight), and trainBatches copies the rows it
+// trains on before queueing (JS may change indices or labels after their check while it runs).
 //
 // trainBatches runs all its batches in one Napi::AsyncWorker on the libuv pool: one N-API
 // crossing per call however many batches, and the event loop stays free. While it runs the
 // handle is busy: every other call on it throws (weights are being written off-thread).
 #include <cmath>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +32,16 @@ using train::Network;
 // Distinguishes our Externals from any other (a foreign External would be a wild pointer).
 constexpr napi_type_tag kNetworkTag = {0x6e6e7472616e6574ULL, 0x4e6574776f726b31ULL};
 
+// A Float32Array of the plan and the native copy of it the Network works on.
+struct Binding {
+  Napi::ObjectReference array;
+  std::vector<float> copy;
+};
+using Bindings = std::deque<Binding>;  // a deque: copies never move once the Network points at them
+
 struct NetworkState {
   std::unique_ptr<Network> network;
-  std::vector<Napi::ObjectReference> buffers;  // keeps every Float32Array the network points into
+  Bindings buffers;
   int64_t inputs = 0, outputs = 0;
   bool sparse = false;
   bool busy = false;
@@ -69,16 +83,21 @@ class PlanReader {
     if (!v.IsBoolean()) type_error(path + "." + key + " must be a boolean");
     return v.As<Napi::Boolean>().Value();
   }
-  // A Float32Array of exactly `length` elements; its reference is kept in `keep`.
-  float* f32(Napi::Value v, const std::string& path, int64_t length, std::vector<Napi::ObjectReference>& keep) const {
+  // A Float32Array of exactly `length` elements: its elements, to use before any JS runs again.
+  float* f32(Napi::Value v, const std::string& path, int64_t length) const {
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       type_error(path + " must be a Float32Array");
     auto array = v.As<Napi::Float32Array>();
     if (static_cast<int64_t>(array.ElementLength()) != length)
       range_error(path + " must have " + std::to_string(length) + " elements, got " +
                   std::to_string(array.ElementLength()));
-    keep.push_back(Napi::Persistent(array.As<Napi::Object>()));
     return array.Data();
+  }
+  // The same, bound: returns a native copy (the Network's) and keeps the array's reference in `keep`.
+  float* f32(Napi::Value v, const std::string& path, int64_t length, Bindings& keep) const {
+    const float* data = f32(v, path, length);
+    keep.push_back({Napi::Persistent(v.As<Napi::Object>()), std::vector<float>(data, data + length)});
+    return keep.back().copy.data();
   }
   [[noreturn]] void type_error(const std::string& what) const {
     throw Napi::TypeError::New(env_, std::string(fn_) + ": " + what);
@@ -95,7 +114,7 @@ class PlanReader {
 constexpr double kMaxWidth = 1 << 24;  // widths and their products stay far inside int64
 
 train::LayerSpec ReadLayer(const PlanReader& r, Napi::Object o, const std::string& path, int64_t width,
-                           std::vector<Napi::ObjectReference>& keep) {
+                           Bindings& keep) {
   train::LayerSpec l;
   l.kind = static_cast<LayerKind>(r.integer(o, "kind", path, 0, 2));
   l.inputs = width;
@@ -204,6 +223,39 @@ NetworkState* Handle(const Args& a, const Napi::CallbackInfo& info) {
   return s;
 }
 
+// The elements of a bound JS array, or null if its buffer was detached or resized since.
+float* Live(Napi::Env env, const Binding& b) {
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  napi_status status = napi_get_typedarray_info(env, b.array.Value(), &type, &length, &data, &buffer, &offset);
+  return status == napi_ok && data != nullptr && length == b.copy.size() ? static_cast<float*>(data) : nullptr;
+}
+
+// Checks that every bound array is still there, then copies JS -> native (to_js false) or back.
+// Returns false, copying nothing, if one is gone.
+bool Sync(Napi::Env env, NetworkState& s, bool to_js) {
+  for (const Binding& b : s.buffers)
+    if (!Live(env, b)) return false;
+  for (Binding& b : s.buffers) {
+    float* js = Live(env, b);
+    if (to_js)
+      std::memcpy(js, b.copy.data(), sizeof(float) * b.copy.size());
+    else
+      std::memcpy(b.copy.data(), js, sizeof(float) * b.copy.size());
+  }
+  return true;
+}
+
+constexpr const char* kDetached =
+    ": a weight or optimizer buffer of this network was detached or resized (transferred?); build a new one";
+
+// Before every call: the Network sees the weights as JS holds them now (setWeights writes there).
+void PullWeights(const Args& a, NetworkState& s, const char* fn) {
+  if (!Sync(a.env(), s, false)) throw Napi::Error::New(a.env(), std::string(fn) + kDetached);
+}
+
 // Targets of `rows` rows starting at row 0; sparse class indices checked (the kernels index with them).
 const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows) {
   const float* y = a.f32(i, "y", s.sparse ? rows : rows * s.outputs);
@@ -216,28 +268,32 @@ const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t row
 
 class TrainWorker : public Napi::AsyncWorker {
  public:
-  TrainWorker(Napi::Env env, NetworkState* state, Napi::Value handle, std::vector<Napi::Value> inputs)
+  TrainWorker(Napi::Env env, NetworkState* state, Napi::Value handle)
       : Napi::AsyncWorker(env, "nativenn:trainBatches"), deferred_(Napi::Promise::Deferred::New(env)), state_(state) {
     keep_.push_back(Napi::Persistent(handle.As<Napi::Object>()));
-    for (Napi::Value v : inputs) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  const float* x = nullptr;
-  const float* y = nullptr;
-  const int32_t* indices = nullptr;
-  int64_t n_indices = 0, batch_size = 0, first = 0, last = 0, step = 0;
+  // The rows of the batches, in batch order, copied: the worker reads no JS memory.
+  std::vector<float> x, y;
+  std::vector<int32_t> order;
+  int64_t batch_size = 0, batches = 0, step = 0;
   std::vector<double> results;
 
   void Execute() override {
     try {
-      state_->network->train_batches(x, y, indices, n_indices, batch_size, first, last, step, results.data());
+      state_->network->train_batches(x.data(), y.data(), order.data(), static_cast<int64_t>(order.size()),
+                                     batch_size, 0, batches, step, results.data());
     } catch (const std::exception& e) {
       SetError(e.what());
     }
   }
   void OnOK() override {
     state_->busy = false;
+    if (!Sync(Env(), *state_, true)) {
+      deferred_.Reject(Napi::Error::New(Env(), std::string("trainBatches") + kDetached).Value());
+      return;
+    }
     auto out = Napi::Float64Array::New(Env(), results.size());
     std::copy(results.begin(), results.end(), out.Data());
     deferred_.Resolve(out);
@@ -246,11 +302,23 @@ class TrainWorker : public Napi::AsyncWorker {
     state_->busy = false;
     deferred_.Reject(e.Value());
   }
+  // When the environment is shutting down (a worker_thread terminated while this ran), no JS value
+  // can be made and the promise can no longer settle: the base class would throw out of the libuv
+  // callback (std::terminate). Swallow that and free the worker.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+      return;
+    } catch (const Napi::Error&) {
+    }
+    state_->busy = false;
+    Destroy();
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   NetworkState* state_;
-  std::vector<Napi::ObjectReference> keep_;  // the handle and x, y, indices, until the work is done
+  std::vector<Napi::ObjectReference> keep_;  // the handle, until the work is done
 };
 
 // trainBatches(handle, x, y, indices, batchSize, firstBatch, lastBatch, step, learningRate) -> Promise<Float64Array>
@@ -271,27 +339,32 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
   if (first > last || last > batches)
     a.range_error("need firstBatch <= lastBatch <= " + std::to_string(batches) + " (the number of batches)");
   const double lr = a.finite(8, "learningRate");
-  for (int64_t i = first * batch_size, end = std::min(last * batch_size, n); i < end; i++) {
-    const int64_t row = indices[i];
+  const int64_t begin = first * batch_size, end = std::max(begin, std::min(last * batch_size, n));
+  const int64_t in = s->inputs, y_width = s->sparse ? 1 : s->outputs;
+  std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), s, info[0]));
+  worker->x.resize((end - begin) * in);
+  worker->y.resize((end - begin) * y_width);
+  worker->order.resize(end - begin);
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t row = indices[i], k = i - begin;
     if (row < 0 || row >= x_rows || row >= y_rows)
       a.range_error("indices[" + std::to_string(i) + "] is not a row of x and y");
     if (s->sparse && !(y[row] >= 0 && y[row] < s->outputs && std::floor(y[row]) == y[row]))
       a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
+    std::memcpy(worker->x.data() + k * in, x + row * in, sizeof(float) * in);
+    std::memcpy(worker->y.data() + k * y_width, y + row * y_width, sizeof(float) * y_width);
+    worker->order[k] = static_cast<int32_t>(k);
   }
+  PullWeights(a, *s, "trainBatches");
   s->network->set_learning_rate(lr);
-  auto* worker = new TrainWorker(info.Env(), s, info[0], {info[1], info[2], info[3]});
-  worker->x = x;
-  worker->y = y;
-  worker->indices = indices;
-  worker->n_indices = n;
   worker->batch_size = batch_size;
-  worker->first = first;
-  worker->last = last;
+  worker->batches = last - first;
   worker->step = step;
   worker->results.assign((last - first) * s->network->result_width(), 0.0);
-  s->busy = true;
   Napi::Promise promise = worker->Promise();
   worker->Queue();
+  worker.release();  // queued: the AsyncWorker deletes itself when done
+  s->busy = true;    // only after Queue, which can throw: busy must not stick
   return promise;
 }
 
@@ -303,6 +376,7 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   const uint64_t rows = a.size(2, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
   float* out = a.f32(3, "out", rows * s->outputs);
+  PullWeights(a, *s, "predict");
   s->network->predict(x, rows, out);
   return info.Env().Undefined();
 }
@@ -316,6 +390,7 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   const float* x = a.f32(1, "x", rows * s->inputs);
   const float* y = Targets(a, 2, *s, rows);
   auto out = Napi::Float64Array::New(info.Env(), s->network->result_width());
+  PullWeights(a, *s, "evaluate");
   s->network->evaluate(x, y, rows, out.Data());
   return out;
 }
@@ -324,19 +399,23 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
 Napi::Value Gradients(const Napi::CallbackInfo& info) {
   Args a(info, "gradients");
   a.count(6);
+  // Read the list first: reading its elements can run JS (getters) that could detach x or y, or
+  // dispose or train the network. From Handle on, no JS runs until the call returns.
+  PlanReader r(info.Env(), "gradients");
+  Napi::Array list = r.array(info[5], "grads");
+  std::vector<Napi::Value> items;
+  for (uint32_t p = 0; p < list.Length(); p++) items.push_back(list.Get(p));
   NetworkState* s = Handle(a, info);
   const uint64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
   const float* y = Targets(a, 2, *s, rows);
   const int64_t step = a.size(4, "step");
-  PlanReader r(info.Env(), "gradients");
-  Napi::Array list = r.array(info[5], "grads");
   const std::vector<int64_t> sizes = s->network->param_sizes();
-  if (list.Length() != sizes.size()) a.range_error("grads must have one Float32Array per param");
-  std::vector<Napi::ObjectReference> keep;
+  if (items.size() != sizes.size()) a.range_error("grads must have one Float32Array per param");
   std::vector<float*> grads;
-  for (uint32_t p = 0; p < list.Length(); p++)
-    grads.push_back(r.f32(list.Get(p), "grads[" + std::to_string(p) + "]", sizes[p], keep));
+  for (size_t p = 0; p < items.size(); p++)
+    grads.push_back(r.f32(items[p], "grads[" + std::to_string(p) + "]", sizes[p]));
+  PullWeights(a, *s, "gradients");
   return Napi::Number::New(info.Env(), s->network->gradients(x, y, rows, step, grads.data()));
 }
 

@@ -364,6 +364,7 @@ export class Sequential {
 
   /** Frees the executors' native resources (the model stays usable; they are remade on use). */
   dispose(): void {
+    this.checkIdle('dispose');
     this.invalidate();
   }
 }

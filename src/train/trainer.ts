@@ -54,6 +54,9 @@ const FIT_OPTIONS = [
 /** Rows per executor call on the fast path: long enough to amortize the call, short enough that
  *  the loop is not held for long (the executors also chunk internally). */
 const CHUNK_ROWS = 1 << 15;
+/** …and at most this many input values: the native glue copies a call's rows on the main thread
+ *  (so JS cannot change them under the worker), ~1 ms per 2^20 values. */
+const CHUNK_VALUES = 1 << 20;
 /** Yield to the event loop at least this often (ms) even if every await resolved at once. */
 const YIELD_MS = 15;
 
@@ -195,7 +198,7 @@ export class Trainer {
           await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
         }
       } else {
-        const chunk = Math.max(1, Math.floor(CHUNK_ROWS / batchSize));
+        const chunk = Math.max(1, Math.floor(Math.min(CHUNK_ROWS, CHUNK_VALUES / model.inputSize) / batchSize));
         for (let first = 0; first < batches; first += chunk) {
           await run(first, Math.min(batches, first + chunk));
           if (Date.now() - lastYield > YIELD_MS) {

@@ -91,7 +91,7 @@ void Network::reserve(int64_t rows) {
   if (rows <= capacity_ && capacity_ > 0) return;
   const int64_t cap = std::max<int64_t>(rows, 1);
   const size_t n = spec_.layers.size();
-  capacity_ = cap;
+  capacity_ = 0;  // set again only once every buffer is allocated: a bad_alloc must not leave stale pointers
   xb_.assign(cap * spec_.inputs, 0);
   yb_.assign(cap * (sparse_ ? 1 : spec_.outputs), 0);
   arg_pred_.assign(cap, 0);
@@ -121,6 +121,7 @@ void Network::reserve(int64_t rows) {
       if (l.kind == LayerKind::kActivation) d_pre_[i] = i > 0 ? d_out_[i - 1] : buffer(l.units);
     }
   }
+  capacity_ = cap;
 }
 
 const float* Network::forward(const float* x, int64_t rows, bool training, int64_t step, bool skip_last_activation) {

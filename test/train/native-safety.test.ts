@@ -1,0 +1,34 @@
+/** Hostile use of the native executor's glue, each scenario in its own child process
+ *  (test/train/native-safety/child.js): JS changing, detaching or disposing what a pending
+ *  trainBatches uses, allocation failures, a worker_thread terminated mid-run. A crash shows as a
+ *  signal or a non-zero exit; the child checks the outcome (resolved, or the expected error). */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addon } from '../../src/backend/native/addon';
+
+const child = path.join(__dirname, 'native-safety', 'child.js');
+
+function run(scenario: string) {
+  const r = spawnSync(process.execPath, ['--expose-gc', child, scenario], { encoding: 'utf8', timeout: 120_000 });
+  return { signal: r.signal, status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.skipIf(typeof addon?.createNetwork !== 'function')('native executor: hostile JS never crashes', () => {
+  it.each([
+    'indices-changed-while-running',
+    'labels-changed-while-running',
+    'x-detached-while-running',
+    'weights-detached-while-running',
+    'weights-detached-between-calls',
+    'gradients-getter-disposes',
+    'allocation-failure',
+    'empty-run-at-the-end',
+    'dispose-while-running',
+    'worker-terminated-while-running',
+  ])('%s', (scenario) => {
+    const r = run(scenario);
+    expect(r.signal, r.out).toBeNull();
+    expect(r.status, r.out).toBe(0);
+  }, 120_000);
+});
