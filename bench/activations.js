@@ -1,4 +1,3 @@
-'use strict';
 // Activations (relu, sigmoid, tanh, gelu) over 1M elements and row softmax over 1000×1000:
 // nativenn native (all threads: large elementwise work is split across the pool) against the js
 // backend, in M elements/s. An op is one forward pass out-of-place.
@@ -34,7 +33,10 @@ runWorkload('activations', async (report) => {
 
   for (const k of kernels) {
     const cases = [];
-    for (const [label, backend] of [[`native ${threads} thread${threads > 1 ? 's' : ''}`, native], ['js', nn.backends.js]]) {
+    for (const [label, backend] of [
+      [`native ${threads} thread${threads > 1 ? 's' : ''}`, native],
+      ['js', nn.backends.js],
+    ]) {
       if (!backend) continue;
       try {
         k.run(backend)(); // a kernel missing from this build throws here, before benny
@@ -47,7 +49,10 @@ runWorkload('activations', async (report) => {
     const rate = (name) => (medians.has(name) ? N / medians.get(name) / 1e6 : undefined);
     const nat = rate(`native ${threads} thread${threads > 1 ? 's' : ''}`);
     const js = rate('js');
-    if (nat !== undefined) report.row(k.workload, `nativenn native, ${threads} thread${threads > 1 ? 's' : ''}`, nat, 'M elements/s', { ratio: fmtRatio(nat, js, 'js') ?? undefined });
+    if (nat !== undefined)
+      report.row(k.workload, `nativenn native, ${threads} thread${threads > 1 ? 's' : ''}`, nat, 'M elements/s', {
+        ratio: fmtRatio(nat, js, 'js') ?? undefined,
+      });
     if (js !== undefined) report.row(k.workload, 'nativenn js backend', js, 'M elements/s');
   }
 });

@@ -1,4 +1,3 @@
-'use strict';
 // Event-loop delay while `await model.fit(...)` runs: perf_hooks.monitorEventLoopDelay at 1 ms
 // resolution records how late a 1 ms timer fires during each fit call; the figure is the median
 // over the benny ops of each call's p99 (and the worst p99). The native fit runs its batches off

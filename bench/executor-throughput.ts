@@ -16,7 +16,13 @@ const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 5) || 5;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 
-interface Workload { name: string; hidden: number[]; inputs: number; rows: number; batch: number }
+interface Workload {
+  name: string;
+  hidden: number[];
+  inputs: number;
+  rows: number;
+  batch: number;
+}
 const WORKLOADS: Workload[] = [
   { name: 'digits 64-64-10 b32', inputs: 64, hidden: [64], rows: 1437, batch: 32 },
   { name: 'mnist 784-256-128-10 b128', inputs: 784, hidden: [256, 128], rows: 8000, batch: 128 },
@@ -24,8 +30,15 @@ const WORKLOADS: Workload[] = [
 
 function plan(w: Workload): NetworkPlan {
   return makePlan({
-    inputs: w.inputs, loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', learningRate: 1e-3, metrics: [],
-    layers: [...w.hidden.map((units) => ({ dense: units, activation: 'relu' as const })), { dense: 10, activation: 'softmax' }],
+    inputs: w.inputs,
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    metrics: [],
+    layers: [
+      ...w.hidden.map((units) => ({ dense: units, activation: 'relu' as const })),
+      { dense: 10, activation: 'softmax' },
+    ],
   });
 }
 
@@ -67,7 +80,9 @@ async function main() {
       if (only && !name.includes(only)) continue;
       try {
         const sps = await samplesPerSecond(w, make, maxBatches);
-        console.log(`${w.name.padEnd(28)} ${name.padEnd(30)} ${Math.round(sps).toLocaleString('en-US').padStart(12)} samples/s`);
+        console.log(
+          `${w.name.padEnd(28)} ${name.padEnd(30)} ${Math.round(sps).toLocaleString('en-US').padStart(12)} samples/s`,
+        );
       } catch (err) {
         console.log(`${w.name.padEnd(28)} ${name.padEnd(30)} unavailable: ${(err as Error).message}`);
       }

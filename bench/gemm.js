@@ -1,4 +1,3 @@
-'use strict';
 // sgemm GFLOP/s: nativenn native (1 thread, all threads) against the js backend and OpenBLAS
 // (numpy, 1 thread and all threads), square n and the shapes of an MLP training step.
 // One benny suite per shape; an op is one C = A·B (no transposes, alpha 1, beta 0).
@@ -7,7 +6,11 @@ const { loadNativenn, nativeMissing, runSuite, runWorkload, fmtRatio, nativeThre
 const { numpyGemm } = require('./lib/python');
 
 const SQUARE = [64, 128, 256, 512, 1024].map((n) => [n, n, n]);
-const MLP = [[32, 64, 64], [128, 784, 256], [256, 512, 512]]; // batch × inputs × units
+const MLP = [
+  [32, 64, 64],
+  [128, 784, 256],
+  [256, 512, 512],
+]; // batch × inputs × units
 const JS_MAX_FLOP = 2 * 512 ** 3; // the js backend (~0.5 GFLOP/s) stops at n = 512
 
 const label = ([m, k, n]) => (m === k && k === n ? `n=${n}` : `${m}×${k}×${n}`);
@@ -60,9 +63,15 @@ runWorkload('gemm', async (report) => {
     const cases = [];
     if (native) {
       cases.push({ name: 'native 1 thread', fn: gemmOn(native, 1), options: optionsFor(flops(shape), 20) });
-      if (maxThreads > 1) cases.push({ name: `native ${maxThreads} threads`, fn: gemmOn(native, maxThreads), options: optionsFor(flops(shape), 40) });
+      if (maxThreads > 1)
+        cases.push({
+          name: `native ${maxThreads} threads`,
+          fn: gemmOn(native, maxThreads),
+          options: optionsFor(flops(shape), 40),
+        });
     }
-    if (flops(shape) <= JS_MAX_FLOP) cases.push({ name: 'js', fn: gemmOn(nn.backends.js), options: optionsFor(flops(shape), 0.5) });
+    if (flops(shape) <= JS_MAX_FLOP)
+      cases.push({ name: 'js', fn: gemmOn(nn.backends.js), options: optionsFor(flops(shape), 0.5) });
     const medians = await runSuite(`gemm ${label(shape)}`, cases, `gemm-${label(shape).replace(/×/g, 'x')}`);
     const rates = {};
     for (const [name, seconds] of medians) rates[name] = flops(shape) / seconds / 1e9;
@@ -78,7 +87,11 @@ runWorkload('gemm', async (report) => {
       report.note(`OpenBLAS: skipped, ${r.skip}`);
       break;
     }
-    for (const x of r.results) (blas[label([x.m, x.k, x.n])] ??= {})[threads] = x.gflops;
+    for (const x of r.results) {
+      const key = label([x.m, x.k, x.n]);
+      blas[key] = blas[key] ?? {};
+      blas[key][threads] = x.gflops;
+    }
     if (threads === 1) report.note(`OpenBLAS: ${r.results[0].openblas}; core kernel ${r.results[0].corename}`);
   }
 
@@ -95,21 +108,29 @@ runWorkload('gemm', async (report) => {
     if (one !== undefined) {
       report.row(`sgemm ${key}`, 'nativenn native, 1 thread', one, 'GFLOP/s', {
         ratio: [fmtRatio(one, blas1, 'OpenBLAS 1T'), fmtRatio(one, js, 'js')].filter(Boolean).join(', '),
-        target: isSquare && n >= 256 ? { key: 'sgemm-1t', text: '≥ 0.9× OpenBLAS 1T', met: blas1 ? one >= 0.9 * blas1 : undefined } : undefined,
+        target:
+          isSquare && n >= 256
+            ? { key: 'sgemm-1t', text: '≥ 0.9× OpenBLAS 1T', met: blas1 ? one >= 0.9 * blas1 : undefined }
+            : undefined,
       });
     }
     if (all !== undefined) {
       report.row(`sgemm ${key}`, `nativenn native, ${maxThreads} threads`, all, 'GFLOP/s', {
         ratio: [fmtRatio(all, one, 'native 1T'), fmtRatio(all, blasAll, 'OpenBLAS all')].filter(Boolean).join(', '),
-        target: isSquare && n === 1024 ? { key: 'sgemm-2t', text: '≥ 1.8× native 1T', met: all >= 1.8 * one } : undefined,
+        target:
+          isSquare && n === 1024 ? { key: 'sgemm-2t', text: '≥ 1.8× native 1T', met: all >= 1.8 * one } : undefined,
       });
     }
     if (js !== undefined) {
       report.row(`sgemm ${key}`, 'nativenn js backend', js, 'GFLOP/s', {
-        target: key === 'n=512' && one !== undefined ? { key: 'sgemm-js', text: 'native/js ≥ 100×', met: one / js >= 100 } : undefined,
+        target:
+          key === 'n=512' && one !== undefined
+            ? { key: 'sgemm-js', text: 'native/js ≥ 100×', met: one / js >= 100 }
+            : undefined,
       });
     }
     if (blas1 !== undefined) report.row(`sgemm ${key}`, 'OpenBLAS (numpy), 1 thread', blas1, 'GFLOP/s');
-    if (blasAll !== undefined) report.row(`sgemm ${key}`, `OpenBLAS (numpy), ${os.availableParallelism()} threads`, blasAll, 'GFLOP/s');
+    if (blasAll !== undefined)
+      report.row(`sgemm ${key}`, `OpenBLAS (numpy), ${os.availableParallelism()} threads`, blasAll, 'GFLOP/s');
   }
 });

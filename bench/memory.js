@@ -1,4 +1,3 @@
-'use strict';
 // Resident memory over 10,000 training steps of the digits MLP (native backend, Adam, batch 32):
 // process.memoryUsage().rss sampled after every fit call of 10 epochs (450 steps), after a gc when
 // node runs with --expose-gc (run-all.js does). Growth = last sample − the sample after warm-up
@@ -34,8 +33,14 @@ runWorkload('memory', async (report) => {
   const last = samples[samples.length - 1];
   const after = samples.filter((s) => s.steps >= WARMUP_STEPS).map((s) => s.rss);
   const growth = (last.rss - base.rss) / MB;
-  report.row(`resident memory over ${fmt(steps)} training steps (digits MLP, native)`, 'nativenn native', growth, 'MB growth after warm-up', {
-    ratio: `rss ${fmt(base.rss / MB)} → ${fmt(last.rss / MB)} MB (range ${fmt((Math.max(...after) - Math.min(...after)) / MB)} MB); heap ${fmt((last.heapUsed - base.heapUsed) / MB)} MB${global.gc ? ', gc before each sample' : ''}`,
-    target: { key: 'memory', text: 'flat after warm-up (growth ≤ 2 MB: noise)', met: growth <= 2 },
-  });
+  report.row(
+    `resident memory over ${fmt(steps)} training steps (digits MLP, native)`,
+    'nativenn native',
+    growth,
+    'MB growth after warm-up',
+    {
+      ratio: `rss ${fmt(base.rss / MB)} → ${fmt(last.rss / MB)} MB (range ${fmt((Math.max(...after) - Math.min(...after)) / MB)} MB); heap ${fmt((last.heapUsed - base.heapUsed) / MB)} MB${global.gc ? ', gc before each sample' : ''}`,
+      target: { key: 'memory', text: 'flat after warm-up (growth ≤ 2 MB: noise)', met: growth <= 2 },
+    },
+  );
 });

@@ -1,4 +1,3 @@
-'use strict';
 // npm run bench: every workload in its own node process, one after another (never two at once:
 // they would share the cores), then ONE markdown table of that run's medians and ratios, printed
 // and written to bench/results/summary.md. `node bench/run-all.js gemm memory` runs a subset.
@@ -30,16 +29,23 @@ const TARGETS = [
 
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const flags = fs.existsSync('/proc/cpuinfo') ? /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '' : '';
+  const flags = fs.existsSync('/proc/cpuinfo')
+    ? (/^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '')
+    : '';
   const isa = ['avx2', 'fma', 'avx512f'].filter((f) => flags.split(' ').includes(f)).join('+') || os.arch();
   return `${cpu} (${isa}), ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}, load average at start ${os.loadavg()[0].toFixed(1)}`;
 }
 
 function table(reports) {
-  const lines = ['| workload | implementation | median | ratio (same run) | target |', '| --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| workload | implementation | median | ratio (same run) | target |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const r of reports) {
     for (const row of r.rows) {
-      const target = row.target ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}` : '';
+      const target = row.target
+        ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}`
+        : '';
       lines.push(`| ${row.workload} | ${row.impl} | ${fmt(row.value)} ${row.unit} | ${row.ratio ?? ''} | ${target} |`);
     }
   }
@@ -66,7 +72,13 @@ function main() {
     const r = spawnSync(process.execPath, [...(w.nodeArgs ?? []), path.join(__dirname, w.file)], { stdio: 'inherit' });
     const seconds = (Date.now() - t) / 1000;
     if (fs.existsSync(rowsFile)) reports.push({ ...JSON.parse(fs.readFileSync(rowsFile, 'utf8')), seconds });
-    else reports.push({ name: w.name, rows: [], notes: [`${w.name} exited with ${r.status ?? r.signal} and saved nothing`], seconds });
+    else
+      reports.push({
+        name: w.name,
+        rows: [],
+        notes: [`${w.name} exited with ${r.status ?? r.signal} and saved nothing`],
+        seconds,
+      });
   }
   const notes = reports.flatMap((r) => r.notes.map((n) => `- ${n}`));
   const timing = reports.map((r) => `${r.name} ${Math.round(r.seconds)} s`).join(', ');

@@ -1,4 +1,3 @@
-'use strict';
 // Training throughput, digits MLP 64-64-10 (Adam, batch 32) on the digits train split
 // (1437 samples from nn.datasets.digits(), min-max scaled, one-hot); an op is 2 epochs.
 const { runWorkload } = require('./lib/common');
@@ -18,6 +17,10 @@ runWorkload('train-digits', (report) =>
     brain: true,
     slow: ['nativenn js backend', 'tfjs (cpu)', 'per-sample Adam'],
     torchArgs: ['--data', 'digits', '--hidden', '64', '--batch', '32', '--epochs', '100'],
-    target: (native, torch) => ({ key: 'digits', text: '≥ 20× PyTorch', met: torch ? native >= 20 * torch : undefined }),
+    target: (native, torch) => ({
+      key: 'digits',
+      text: '≥ 20× PyTorch',
+      met: torch ? native >= 20 * torch : undefined,
+    }),
   }),
 );

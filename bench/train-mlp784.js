@@ -1,4 +1,3 @@
-'use strict';
 // Training throughput, MNIST-shaped MLP 784-256-128-10 (Adam, batch 128) on 2048 synthetic
 // samples (random pixels in [0, 1), random labels: throughput does not depend on the values);
 // an op is 1 epoch.
@@ -18,7 +17,18 @@ runWorkload('train-mlp784', (report) =>
     epochsPerOp: 1,
     brain: false,
     slow: ['nativenn js backend', 'tfjs (cpu)'],
-    torchArgs: ['--inputs', '784', '--hidden', '256,128', '--samples', String(SAMPLES), '--batch', '128', '--epochs', '10'],
+    torchArgs: [
+      '--inputs',
+      '784',
+      '--hidden',
+      '256,128',
+      '--samples',
+      String(SAMPLES),
+      '--batch',
+      '128',
+      '--epochs',
+      '10',
+    ],
     target: (native, torch) => ({ key: 'mlp784', text: '≥ 2× PyTorch', met: torch ? native >= 2 * torch : undefined }),
   }),
 );

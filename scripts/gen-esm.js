@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes dist/index.mjs, the ES-module entry: it re-exports every name of the CommonJS build,
 // so `import * as nn from 'nativenn'` and `import { sequential } from 'nativenn'` both work.
-'use strict';
+
 const fs = require('node:fs');
 const path = require('node:path');
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm install` hook: build the native addon with node-gyp. If that fails (no C++ compiler,
 // no Python), say so once and succeed anyway: nativenn then runs on its pure-TS backend.
-'use strict';
+
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 

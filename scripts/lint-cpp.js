@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // clang-format check (or --fix) over every C++ file under native/, with the repo's .clang-format.
-'use strict';
+
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -54,7 +54,8 @@ export function tensor2d(values: Float32Array | ArrayLike<number> | number[][], 
     if (!shape) throw new TypeError('tensor2d: shape is required when values is a flat array');
     return new Tensor(Float32Array.from(values as ArrayLike<number>), shape);
   }
-  if (!Array.isArray(values)) throw new TypeError(`tensor2d: values must be a Float32Array or number[][], got ${describe(values)}`);
+  if (!Array.isArray(values))
+    throw new TypeError(`tensor2d: values must be a Float32Array or number[][], got ${describe(values)}`);
   if (values.length > 0 && !Array.isArray(values[0])) {
     if (!shape) throw new TypeError('tensor2d: shape is required when values is a flat array');
     return new Tensor(Float32Array.from(values as unknown as number[]), shape);
@@ -68,7 +69,8 @@ export function tensor2d(values: Float32Array | ArrayLike<number> | number[][], 
       throw new RangeError(`tensor2d: row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${cols}`);
     }
     for (let c = 0; c < cols; c++) {
-      if (typeof row[c] !== 'number') throw new TypeError(`tensor2d: value at [${r}, ${c}] must be a number, got ${describe(row[c])}`);
+      if (typeof row[c] !== 'number')
+        throw new TypeError(`tensor2d: value at [${r}, ${c}] must be a number, got ${describe(row[c])}`);
       data[r * cols + c] = row[c];
     }
   });

@@ -11,11 +11,15 @@ const child = path.join(__dirname, 'fuzz', 'child.js');
 
 describe.skipIf(!addon)('fuzzing the native addon with malformed calls', () => {
   it('every call returns or throws TypeError/RangeError naming the function; nothing crashes', () => {
-    const r = spawnSync(process.execPath, [child, '--seed', '20240611', '--calls', '10000', '--checked-calls', '2000'], {
-      encoding: 'utf8',
-      env: { ...process.env },
-      timeout: 300_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [child, '--seed', '20240611', '--calls', '10000', '--checked-calls', '2000'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env },
+        timeout: 300_000,
+      },
+    );
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);

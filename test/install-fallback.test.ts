@@ -39,7 +39,10 @@ describe('install without a compiler', () => {
       cwd: dir,
       encoding: 'utf8',
       env: {
-        ...process.env, CXX: 'false', CC: 'false', NATIVENN_VERBOSE_BUILD: '',
+        ...process.env,
+        CXX: 'false',
+        CC: 'false',
+        NATIVENN_VERBOSE_BUILD: '',
         npm_config_node_gyp: path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
       },
       timeout: 120_000,

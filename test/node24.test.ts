@@ -23,7 +23,7 @@ describe.skipIf(!other)('the addon under NATIVENN_NODE24', () => {
     const out = JSON.parse(r.stdout);
     expect(out.version).not.toBe(process.version);
     // Adam's first step moves each weight by lr·g/(|g| + eps), about lr·sign(g).
-    const want = [1 - 0.01 * 0.5 / (0.5 + 1e-7), -2 - 0.01 * 0.5 / (0.5 + 1e-7), 3 + 0.01 / (1 + 1e-7)];
+    const want = [1 - (0.01 * 0.5) / (0.5 + 1e-7), -2 - (0.01 * 0.5) / (0.5 + 1e-7), 3 + 0.01 / (1 + 1e-7)];
     want.forEach((w, i) => expect(out.p[i]).toBeCloseTo(w, 6));
     expect(out.error).toBe('RangeError: fill: x is too short: needs 4 elements, got 3');
   });

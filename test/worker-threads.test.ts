@@ -4,8 +4,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { addon } from '../src/backend/native/addon';
 import { adamUpdate } from '../src/backend/js/optim';
+import { addon } from '../src/backend/native/addon';
 
 const root = path.join(__dirname, '..');
 
@@ -55,7 +55,8 @@ function startWorker(id: number): Promise<{ p: Float32Array; threw: string }> {
 }
 
 const work = new Function('addon', 'id', `${body}; return work(addon, id);`) as (
-  a: unknown, id: number,
+  a: unknown,
+  id: number,
 ) => { p: Float32Array; threw: string };
 
 describe.skipIf(!addon || typeof addon.adamUpdate !== 'function')('the addon in worker_threads', () => {
@@ -70,7 +71,8 @@ describe.skipIf(!addon || typeof addon.adamUpdate !== 'function')('the addon in 
       // (~1e-7 relative), so 200 steps stay well within rtol 1e-5; a wrong kernel or mixed-up
       // buffers between threads miss it by far (each step moves p by ~lr = 1e-3).
       let worst = 0;
-      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(r.p[i] - want[i]) / (1e-6 + 1e-5 * Math.abs(want[i])));
+      for (let i = 0; i < want.length; i++)
+        worst = Math.max(worst, Math.abs(r.p[i] - want[i]) / (1e-6 + 1e-5 * Math.abs(want[i])));
       expect(worst, `thread ${id}`).toBeLessThanOrEqual(1);
       expect(r.threw, `thread ${id}`).toBe('RangeError');
     });

@@ -1,4 +1,3 @@
-'use strict';
 // Shared plumbing for the workloads: loading nativenn from dist/, running one benny suite and
 // saving its JSON and chart, and the rows each workload hands to run-all.js for the summary.
 const fs = require('node:fs');
@@ -29,7 +28,9 @@ function modelApiMissing(nn) {
     'nn.data.minMaxScaler': nn.data?.minMaxScaler,
     'nn.data.oneHot': nn.data?.oneHot,
   };
-  const missing = Object.entries(needed).filter(([, f]) => typeof f !== 'function').map(([k]) => k);
+  const missing = Object.entries(needed)
+    .filter(([, f]) => typeof f !== 'function')
+    .map(([k]) => k);
   return missing.length ? `model API not in this build yet (${missing.join(', ')})` : null;
 }
 
@@ -43,7 +44,10 @@ function nativeThreads(nn) {
 }
 
 function slug(text) {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /**
@@ -68,7 +72,10 @@ async function runSuite(title, cases, file = slug(title)) {
       ops.push(b.add(c.name, c.fn, c.options ?? {}));
     }
   }
-  const arm = async () => (suiteObj) => suiteObj.on('start', () => { armed = true; });
+  const arm = async () => (suiteObj) =>
+    suiteObj.on('start', () => {
+      armed = true;
+    });
   const summary = await b.suite(
     title,
     arm,
@@ -142,7 +149,7 @@ function runWorkload(name, main) {
   const report = new Report(name);
   main(report)
     .catch((err) => {
-      report.note(`${name} failed: ${err && err.stack ? err.stack.split('\n').slice(0, 3).join(' ') : err}`);
+      report.note(`${name} failed: ${err?.stack ? err.stack.split('\n').slice(0, 3).join(' ') : err}`);
       process.exitCode = 1;
     })
     .finally(() => {
@@ -153,6 +160,17 @@ function runWorkload(name, main) {
 }
 
 module.exports = {
-  RESULTS, loadNativenn, nativeMissing, modelApiMissing, runSuite, runWorkload, fmt, fmtRatio, ratio,
-  median, slug, fmtTime, nativeThreads,
+  RESULTS,
+  loadNativenn,
+  nativeMissing,
+  modelApiMissing,
+  runSuite,
+  runWorkload,
+  fmt,
+  fmtRatio,
+  ratio,
+  median,
+  slug,
+  fmtTime,
+  nativeThreads,
 };

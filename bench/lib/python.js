@@ -1,4 +1,3 @@
-'use strict';
 // The Python references (OpenBLAS through numpy, PyTorch CPU), run in the same session as the
 // JS workloads. Skipped with a note when no python3 has the modules.
 const { spawnSync } = require('node:child_process');
@@ -41,7 +40,13 @@ function runPython(exe, script, args, threads, timeoutMs) {
 function numpyGemm(shapes, threads) {
   const exe = findPython(['numpy']);
   if (!exe) return { skip: 'no python3 with numpy (apt-get install python3-numpy libopenblas-dev)' };
-  const out = runPython(exe, 'gemm_numpy_shapes.py', shapes.map(([m, k, n]) => `${m}x${k}x${n}`), threads, 300_000);
+  const out = runPython(
+    exe,
+    'gemm_numpy_shapes.py',
+    shapes.map(([m, k, n]) => `${m}x${k}x${n}`),
+    threads,
+    300_000,
+  );
   return { results: JSON.parse(out.trim().split('\n').pop()) };
 }
 

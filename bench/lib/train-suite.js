@@ -1,4 +1,3 @@
-'use strict';
 // One training-throughput workload: every contender trains the same data, same architecture and
 // same epochs per op; samples/s = samples per op / median op time. PyTorch (torch_mlp.py) runs
 // in the same session right after.
@@ -24,9 +23,15 @@ async function trainWorkload(report, spec) {
   else {
     if (natMissing) report.note(`${spec.title} nativenn native: skipped, ${natMissing}`);
     else {
-      contenders.push(['nativenn native, 1 thread', () => nativennTrainer(nn, data, spec.hidden, spec.batchSize, 'native', 1)]);
+      contenders.push([
+        'nativenn native, 1 thread',
+        () => nativennTrainer(nn, data, spec.hidden, spec.batchSize, 'native', 1),
+      ]);
       if (threads > 1) {
-        contenders.push([`nativenn native, ${threads} threads`, () => nativennTrainer(nn, data, spec.hidden, spec.batchSize, 'native', threads)]);
+        contenders.push([
+          `nativenn native, ${threads} threads`,
+          () => nativennTrainer(nn, data, spec.hidden, spec.batchSize, 'native', threads),
+        ]);
       }
     }
     contenders.push(['nativenn js backend', () => nativennTrainer(nn, data, spec.hidden, spec.batchSize, 'js')]);
@@ -35,7 +40,10 @@ async function trainWorkload(report, spec) {
   contenders.push(['@tensorflow/tfjs-backend-wasm', () => tfjsTrainer(data, spec.hidden, spec.batchSize, 'wasm')]);
   if (spec.brain) {
     contenders.push(['brain.js 1.6 (per-sample Adam, MSE)', () => brainTrainer(data, spec.hidden, 'adam')]);
-    contenders.push(['brain.js 1.6 (per-sample SGD+momentum, its default)', () => brainTrainer(data, spec.hidden, null)]);
+    contenders.push([
+      'brain.js 1.6 (per-sample SGD+momentum, its default)',
+      () => brainTrainer(data, spec.hidden, null),
+    ]);
   }
 
   const cases = [];
@@ -74,7 +82,11 @@ async function trainWorkload(report, spec) {
   for (const [name, rate] of rates) {
     const isNative = name.startsWith('nativenn native');
     report.row(workload, name, rate, 'samples/s', {
-      ratio: isNative ? [fmtRatio(rate, torch, 'PyTorch'), fmtRatio(rate, rates.get('@tensorflow/tfjs-backend-wasm'), 'tfjs-wasm')].filter(Boolean).join(', ') : undefined,
+      ratio: isNative
+        ? [fmtRatio(rate, torch, 'PyTorch'), fmtRatio(rate, rates.get('@tensorflow/tfjs-backend-wasm'), 'tfjs-wasm')]
+            .filter(Boolean)
+            .join(', ')
+        : undefined,
       target: name === 'nativenn native, 1 thread' && spec.target ? spec.target(rate, torch) : undefined,
     });
   }

@@ -1,4 +1,3 @@
-'use strict';
 // The contenders of the training benchmarks, each built on the same data and architecture
 // (dense ReLU hidden layers, softmax output, categorical cross-entropy, Adam lr 1e-3) and
 // exposing one async `fit(epochs)`. Data is plain Float32Arrays: x (n, d), y one-hot (n, classes).
@@ -20,7 +19,12 @@ function digitsTrain(nn, report) {
   }
   report?.note('digits: nn.datasets/nn.data not in this build; read data/digits.csv.gz directly for the references');
   const root = path.join(__dirname, '..', '..', 'data');
-  const lines = zlib.gunzipSync(fs.readFileSync(path.join(root, 'digits.csv.gz'))).toString().trim().split('\n').slice(1);
+  const lines = zlib
+    .gunzipSync(fs.readFileSync(path.join(root, 'digits.csv.gz')))
+    .toString()
+    .trim()
+    .split('\n')
+    .slice(1);
   const { train } = JSON.parse(fs.readFileSync(path.join(root, 'digits-split-seed42.json'), 'utf8'));
   const rows = lines.map((l) => l.split(',').map(Number));
   const n = train.length;
@@ -33,7 +37,10 @@ function digitsTrain(nn, report) {
   for (let j = 0; j < 64; j++) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < n; i++) (lo = Math.min(lo, x[i * 64 + j])), (hi = Math.max(hi, x[i * 64 + j]));
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, x[i * 64 + j]);
+      hi = Math.max(hi, x[i * 64 + j]);
+    }
     const range = hi - lo || 1;
     for (let i = 0; i < n; i++) x[i * 64 + j] = (x[i * 64 + j] - lo) / range;
   }
@@ -43,7 +50,10 @@ function digitsTrain(nn, report) {
 /** Random inputs in [0, 1) and random one-hot labels (throughput does not depend on the values). */
 function syntheticData(n, d, classes, seed = 7) {
   let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
   const x = new Float32Array(n * d).map(next);
   const y = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) y[i * classes + Math.floor(next() * classes)] = 1;
@@ -124,7 +134,12 @@ function brainTrainer(data, hidden, praxis) {
   }
   return {
     fit: async (epochs) => {
-      net.train(samples, { iterations: epochs, errorThresh: 1e-12, praxis, learningRate: praxis === 'adam' ? LEARNING_RATE : 0.01 });
+      net.train(samples, {
+        iterations: epochs,
+        errorThresh: 1e-12,
+        praxis,
+        learningRate: praxis === 'adam' ? LEARNING_RATE : 0.01,
+      });
     },
   };
 }

@@ -282,8 +282,8 @@ class TrainWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      state_->network->train_batches(x.data(), y.data(), order.data(), static_cast<int64_t>(order.size()),
-                                     batch_size, 0, batches, step, results.data());
+      state_->network->train_batches(x.data(), y.data(), order.data(), static_cast<int64_t>(order.size()), batch_size,
+                                     0, batches, step, results.data());
     } catch (const std::exception& e) {
       SetError(e.what());
     }

@@ -8,15 +8,7 @@
  * - every call checks its arguments and throws TypeError/RangeError naming the bad one.
  */
 
-export type ActivationName =
-  | 'linear'
-  | 'sigmoid'
-  | 'tanh'
-  | 'relu'
-  | 'leakyRelu'
-  | 'elu'
-  | 'gelu'
-  | 'silu';
+export type ActivationName = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'silu';
 
 /** Loss names. `binaryCrossentropyFromLogits` takes raw scores instead of probabilities. */
 export type LossName =
@@ -34,9 +26,19 @@ export interface Backend {
   /** BLAS sgemm, row-major: c (m,n) = alpha·op(a)·op(b) + beta·c; op(a) is (m,k), op(b) is (k,n).
    *  beta == 0 overwrites c (NaN in c does not survive). */
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
-    beta: number, c: Float32Array, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
   ): void;
 
   /** x[0..n) = value */
@@ -58,8 +60,13 @@ export interface Backend {
   activationForward(kind: ActivationName, out: Float32Array, x: Float32Array, n: number, alpha: number): void;
   /** dx = dy · f'(x), given x and y = f(x); dx may alias dy. */
   activationBackward(
-    kind: ActivationName, dx: Float32Array, dy: Float32Array, x: Float32Array, y: Float32Array,
-    n: number, alpha: number,
+    kind: ActivationName,
+    dx: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    y: Float32Array,
+    n: number,
+    alpha: number,
   ): void;
   /** out (rows,cols) = softmax of each row of x, max-subtracted; out may alias x. */
   softmaxForward(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
@@ -73,20 +80,34 @@ export interface Backend {
   lossForward(kind: LossName, pred: Float32Array, target: Float32Array, rows: number, cols: number): number;
   /** grad (rows,cols) = d(lossForward)/d(pred). */
   lossBackward(
-    kind: LossName, grad: Float32Array, pred: Float32Array, target: Float32Array, rows: number, cols: number,
+    kind: LossName,
+    grad: Float32Array,
+    pred: Float32Array,
+    target: Float32Array,
+    rows: number,
+    cols: number,
   ): void;
   /** Fused softmax + categorical cross-entropy from logits (rows,cols): writes probs = softmax(logits)
    *  and grad = (probs − target)/rows, returns the mean loss (log-sum-exp, stable). If sparse, target
    *  holds (rows) class indices. probs may alias logits. */
   softmaxCrossEntropy(
-    probs: Float32Array, grad: Float32Array, logits: Float32Array, target: Float32Array,
-    rows: number, cols: number, sparse: boolean,
+    probs: Float32Array,
+    grad: Float32Array,
+    logits: Float32Array,
+    target: Float32Array,
+    rows: number,
+    cols: number,
+    sparse: boolean,
   ): number;
   /** Fused sigmoid + binary cross-entropy from logits: probs = sigmoid(logits),
    *  grad = (probs − target)/(rows·cols), returns the mean loss (stable). */
   sigmoidCrossEntropy(
-    probs: Float32Array, grad: Float32Array, logits: Float32Array, target: Float32Array,
-    rows: number, cols: number,
+    probs: Float32Array,
+    grad: Float32Array,
+    logits: Float32Array,
+    target: Float32Array,
+    rows: number,
+    cols: number,
   ): number;
 
   /** Inverted dropout: mask[i] = 0 with probability rate else 1/(1−rate), out = x·mask.
@@ -96,18 +117,46 @@ export interface Backend {
   /** Optimizer updates over flat buffers (Keras / TensorFlow.js rules); state buffers belong to the caller. */
   sgdUpdate(param: Float32Array, grad: Float32Array, n: number, lr: number): void;
   momentumUpdate(
-    param: Float32Array, grad: Float32Array, velocity: Float32Array, n: number,
-    lr: number, momentum: number, nesterov: boolean,
+    param: Float32Array,
+    grad: Float32Array,
+    velocity: Float32Array,
+    n: number,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
   ): void;
   /** step is the 1-based count of updates including this one (bias correction). adamw applies
    *  decoupled weight decay (param -= lr·weightDecay·param); adam passes weightDecay = 0. */
   adamUpdate(
-    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number,
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    step: number,
+    weightDecay: number,
   ): void;
   rmspropUpdate(
-    param: Float32Array, grad: Float32Array, meanSquare: Float32Array, velocity: Float32Array, n: number,
-    lr: number, rho: number, momentum: number, epsilon: number,
+    param: Float32Array,
+    grad: Float32Array,
+    meanSquare: Float32Array,
+    velocity: Float32Array,
+    n: number,
+    lr: number,
+    rho: number,
+    momentum: number,
+    epsilon: number,
   ): void;
-  adagradUpdate(param: Float32Array, grad: Float32Array, accumulator: Float32Array, n: number, lr: number, epsilon: number): void;
+  adagradUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    accumulator: Float32Array,
+    n: number,
+    lr: number,
+    epsilon: number,
+  ): void;
 }

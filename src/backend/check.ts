@@ -67,22 +67,40 @@ export function checkI32(fn: string, name: string, v: unknown, minLength: number
 
 /** A row-major matrix of `rows` rows of `cols` values, rows `ld` apart. */
 export function checkMatrix(
-  fn: string, name: string, v: unknown, rows: number, cols: number, ldName: string, ld: unknown,
+  fn: string,
+  name: string,
+  v: unknown,
+  rows: number,
+  cols: number,
+  ldName: string,
+  ld: unknown,
 ): void {
   checkSize(fn, ldName, ld);
   if (ld < Math.max(1, cols)) {
-    throw new RangeError(`${fn}: ${ldName} must be at least ${Math.max(1, cols)} (the row length of ${name}), got ${ld}`);
+    throw new RangeError(
+      `${fn}: ${ldName} must be at least ${Math.max(1, cols)} (the row length of ${name}), got ${ld}`,
+    );
   }
   const needed = rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
   checkF32(fn, name, v, needed);
 }
 
 export const ACTIVATIONS: readonly ActivationName[] = [
-  'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu',
+  'linear',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leakyRelu',
+  'elu',
+  'gelu',
+  'silu',
 ];
 export const LOSSES: readonly LossName[] = [
-  'meanSquaredError', 'binaryCrossentropy', 'binaryCrossentropyFromLogits',
-  'categoricalCrossentropy', 'sparseCategoricalCrossentropy',
+  'meanSquaredError',
+  'binaryCrossentropy',
+  'binaryCrossentropyFromLogits',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
 ];
 
 export function checkName<T extends string>(fn: string, name: string, v: unknown, valid: readonly T[]): asserts v is T {

@@ -2,8 +2,8 @@
  *  or load; then the js backend is active and `nativeLoadError()` says why. */
 import type { Backend, BackendName } from './backend';
 import { jsKernels } from './js';
-import { addon, addonLoadError, setAddonLoadError } from './native/addon';
 import { nativeKernels } from './native';
+import { addon, addonLoadError, setAddonLoadError } from './native/addon';
 import { withChecks } from './validate';
 
 /** The addon must provide every kernel; a stale or partial build is treated as missing. */
@@ -12,7 +12,9 @@ function completeAddon(): typeof addon {
   const required = [...Object.keys(jsKernels).filter((k) => k !== 'name'), 'setNumThreads', 'getNumThreads'];
   const missing = required.filter((k) => typeof addon?.[k] !== 'function');
   if (missing.length > 0) {
-    setAddonLoadError(new Error(`the native addon lacks kernels ${missing.join(', ')}; rebuild it (npm run build:native)`));
+    setAddonLoadError(
+      new Error(`the native addon lacks kernels ${missing.join(', ')}; rebuild it (npm run build:native)`),
+    );
     return null;
   }
   return addon;

@@ -5,8 +5,18 @@
  */
 import type { Backend } from './backend';
 import {
-  ACTIVATIONS, LOSSES, checkArgCount, checkBool, checkClassIndices, checkF32, checkFinite, checkI32,
-  checkMatrix, checkName, checkNumber, checkSize,
+  ACTIVATIONS,
+  checkArgCount,
+  checkBool,
+  checkClassIndices,
+  checkF32,
+  checkFinite,
+  checkI32,
+  checkMatrix,
+  checkName,
+  checkNumber,
+  checkSize,
+  LOSSES,
 } from './check';
 
 type Validators = { [K in Exclude<keyof Backend, 'name'>]: (...args: unknown[]) => void };

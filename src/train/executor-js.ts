@@ -15,8 +15,8 @@
  * take row counts, so a smaller batch uses the front of each buffer): no allocation per step.
  */
 import type { Backend } from '../backend';
+import { dropoutSeed, type Executor, type LayerPlan, type NetworkPlan, type PlanActivation } from './plan';
 import { checkData, checkPlan, checkTrainArgs } from './plan-check';
-import { type Executor, type LayerPlan, type NetworkPlan, type PlanActivation, dropoutSeed } from './plan';
 
 /** predict/evaluate run in chunks of this many rows (the native executor uses the same). */
 export const EVAL_ROWS = 1024;
@@ -48,7 +48,10 @@ function widthOf(layer: LayerPlan): number {
 export function fusedLoss(plan: NetworkPlan): 'softmax' | 'sigmoid' | null {
   const last = plan.layers[plan.layers.length - 1];
   if (last.kind === 'dropout') return null;
-  if (last.activation === 'softmax' && (plan.loss === 'categoricalCrossentropy' || plan.loss === 'sparseCategoricalCrossentropy')) {
+  if (
+    last.activation === 'softmax' &&
+    (plan.loss === 'categoricalCrossentropy' || plan.loss === 'sparseCategoricalCrossentropy')
+  ) {
     return 'softmax';
   }
   if (last.activation === 'sigmoid' && plan.loss === 'binaryCrossentropy') return 'sigmoid';
@@ -96,14 +99,27 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
     return ws;
   }
 
-  function activate(kind: PlanActivation, out: Float32Array, z: Float32Array, rows: number, cols: number, alpha: number) {
+  function activate(
+    kind: PlanActivation,
+    out: Float32Array,
+    z: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+  ) {
     if (kind === 'softmax') k.softmaxForward(out, z, rows, cols);
     else k.activationForward(kind, out, z, rows * cols, alpha);
   }
 
   function activateBackward(
-    kind: PlanActivation, dz: Float32Array, dy: Float32Array, z: Float32Array, y: Float32Array,
-    rows: number, cols: number, alpha: number,
+    kind: PlanActivation,
+    dz: Float32Array,
+    dy: Float32Array,
+    z: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
   ) {
     if (kind === 'softmax') k.softmaxBackward(dz, dy, y, rows, cols);
     else k.activationBackward(kind, dz, dy, z, y, rows * cols, alpha);
@@ -111,19 +127,42 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
 
   /** Forward pass; returns the output array. With skipLastActivation the fused loss kernel
    *  computes the last activation itself. */
-  function forward(w: Workspace, x: Float32Array, rows: number, training: boolean, step: number, skipLastActivation: boolean) {
+  function forward(
+    w: Workspace,
+    x: Float32Array,
+    rows: number,
+    training: boolean,
+    step: number,
+    skipLastActivation: boolean,
+  ) {
     let cur = x;
     for (let i = 0; i <= last; i++) {
       const layer = layers[i];
       w.inputsOf[i] = cur;
       if (layer.kind === 'dense') {
         const z = w.pre[i];
-        k.gemm(false, false, rows, layer.units, layer.inputs, 1, cur, layer.inputs, layer.kernel, layer.units, 0, z, layer.units);
+        k.gemm(
+          false,
+          false,
+          rows,
+          layer.units,
+          layer.inputs,
+          1,
+          cur,
+          layer.inputs,
+          layer.kernel,
+          layer.units,
+          0,
+          z,
+          layer.units,
+        );
         if (layer.bias) k.addBias(z, layer.bias, rows, layer.units);
-        if (!(skipLastActivation && i === last)) activate(layer.activation, w.outs[i], z, rows, layer.units, layer.alpha);
+        if (!(skipLastActivation && i === last))
+          activate(layer.activation, w.outs[i], z, rows, layer.units, layer.alpha);
         cur = w.outs[i];
       } else if (layer.kind === 'activation') {
-        if (!(skipLastActivation && i === last)) activate(layer.activation, w.outs[i], cur, rows, layer.size, layer.alpha);
+        if (!(skipLastActivation && i === last))
+          activate(layer.activation, w.outs[i], cur, rows, layer.size, layer.alpha);
         cur = w.outs[i];
       } else if (training) {
         k.dropoutForward(w.outs[i], w.masks[i], cur, rows * layer.size, layer.rate, dropoutSeed(layer.seed, step));
@@ -173,7 +212,14 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
   }
 
   /** Adds [metric sums over rows] of out vs y into acc[offset…] (divide by rows for means). */
-  function metricSums(w: Workspace, out: Float32Array, y: Float32Array, rows: number, acc: Float64Array, offset: number) {
+  function metricSums(
+    w: Workspace,
+    out: Float32Array,
+    y: Float32Array,
+    rows: number,
+    acc: Float64Array,
+    offset: number,
+  ) {
     const cols = plan.outputs;
     for (let m = 0; m < metricCount; m++) {
       const metric = plan.metrics[m];
@@ -183,7 +229,8 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
         if (!sparse) k.argmaxRows(w.argTrue, y, rows, cols);
         for (let r = 0; r < rows; r++) if (w.argPred[r] === (sparse ? y[r] : w.argTrue[r])) sum += 1;
       } else {
-        const threshold = plan.loss === 'binaryCrossentropy' ? 0.5 : plan.loss === 'binaryCrossentropyFromLogits' ? 0 : null;
+        const threshold =
+          plan.loss === 'binaryCrossentropy' ? 0.5 : plan.loss === 'binaryCrossentropyFromLogits' ? 0 : null;
         for (let r = 0; r < rows; r++) {
           let rowSum = 0;
           for (let c = 0; c < cols; c++) {
@@ -208,19 +255,30 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
       if (layer.kind === 'dense') {
         const { inputs, units } = layer;
         const dz = w.dPre[i];
-        if (!fusedHere) activateBackward(layer.activation, dz, w.dOuts[i], w.pre[i], w.outs[i], rows, units, layer.alpha);
+        if (!fusedHere)
+          activateBackward(layer.activation, dz, w.dOuts[i], w.pre[i], w.outs[i], rows, units, layer.alpha);
         const p = kernelIndex[i];
         k.gemm(true, false, inputs, units, rows, 1, w.inputsOf[i], inputs, dz, units, 0, grads[p], units);
         if (layer.bias) {
           k.fill(grads[p + 1], 0, units);
           k.addColumnSums(grads[p + 1], dz, rows, units);
         }
-        if (i > 0) k.gemm(false, true, rows, inputs, units, 1, dz, units, layer.kernel, units, 0, w.dOuts[i - 1], inputs);
+        if (i > 0)
+          k.gemm(false, true, rows, inputs, units, 1, dz, units, layer.kernel, units, 0, w.dOuts[i - 1], inputs);
       } else if (i === 0) {
         // Nothing below to propagate into.
       } else if (layer.kind === 'activation') {
         if (!fusedHere) {
-          activateBackward(layer.activation, w.dPre[i], w.dOuts[i], w.inputsOf[i], w.outs[i], rows, layer.size, layer.alpha);
+          activateBackward(
+            layer.activation,
+            w.dPre[i],
+            w.dOuts[i],
+            w.inputsOf[i],
+            w.outs[i],
+            rows,
+            layer.size,
+            layer.alpha,
+          );
         }
       } else {
         k.mul(w.dOuts[i - 1], w.dOuts[i], w.masks[i], rows * layer.size);
@@ -248,19 +306,39 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
       const s = o.slots[p];
       const n = param.length;
       switch (o.kind) {
-        case 'sgd': k.sgdUpdate(param, g, n, lr); break;
-        case 'momentum': k.momentumUpdate(param, g, s[0], n, lr, o.momentum, o.nesterov); break;
-        case 'adam': k.adamUpdate(param, g, s[0], s[1], n, lr, o.beta1, o.beta2, o.epsilon, t, 0); break;
-        case 'adamw': k.adamUpdate(param, g, s[0], s[1], n, lr, o.beta1, o.beta2, o.epsilon, t, o.weightDecay); break;
-        case 'rmsprop': k.rmspropUpdate(param, g, s[0], s[1], n, lr, o.rho, o.momentum, o.epsilon); break;
-        case 'adagrad': k.adagradUpdate(param, g, s[0], n, lr, o.epsilon); break;
+        case 'sgd':
+          k.sgdUpdate(param, g, n, lr);
+          break;
+        case 'momentum':
+          k.momentumUpdate(param, g, s[0], n, lr, o.momentum, o.nesterov);
+          break;
+        case 'adam':
+          k.adamUpdate(param, g, s[0], s[1], n, lr, o.beta1, o.beta2, o.epsilon, t, 0);
+          break;
+        case 'adamw':
+          k.adamUpdate(param, g, s[0], s[1], n, lr, o.beta1, o.beta2, o.epsilon, t, o.weightDecay);
+          break;
+        case 'rmsprop':
+          k.rmspropUpdate(param, g, s[0], s[1], n, lr, o.rho, o.momentum, o.epsilon);
+          break;
+        case 'adagrad':
+          k.adagradUpdate(param, g, s[0], n, lr, o.epsilon);
+          break;
       }
     }
   }
 
   /** One training step on rows indices[from…to); writes [loss, ...metrics] at result[offset…]. */
-  function trainStep(x: Float32Array, y: Float32Array, indices: Int32Array, from: number, to: number, step: number,
-    result: Float64Array, offset: number) {
+  function trainStep(
+    x: Float32Array,
+    y: Float32Array,
+    indices: Int32Array,
+    from: number,
+    to: number,
+    step: number,
+    result: Float64Array,
+    offset: number,
+  ) {
     const rows = to - from;
     const w = workspace(rows);
     const yWidth = sparse ? 1 : plan.outputs;
@@ -334,7 +412,11 @@ export function createJsExecutor(plan: NetworkPlan, backend: Backend): Executor 
 
     gradients(x, y, rows, step, out) {
       checkData('gradients', plan, x, y, rows);
-      if (!Array.isArray(out) || out.length !== grads.length || out.some((g, i) => !(g instanceof Float32Array) || g.length !== grads[i].length)) {
+      if (
+        !Array.isArray(out) ||
+        out.length !== grads.length ||
+        out.some((g, i) => !(g instanceof Float32Array) || g.length !== grads[i].length)
+      ) {
         throw new TypeError('gradients: grads must be an array of Float32Arrays shaped like plan.params');
       }
       const w = workspace(rows);

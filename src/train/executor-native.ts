@@ -12,8 +12,8 @@
 import { backends } from '../backend';
 import { ACTIVATIONS, LOSSES } from '../backend/check';
 import { addon } from '../backend/native/addon';
-import { checkData, checkPlan, checkTrainArgs } from './plan-check';
 import type { Executor, LayerPlan, MetricName, NetworkPlan, OptimizerKind, PlanActivation } from './plan';
+import { checkData, checkPlan, checkTrainArgs } from './plan-check';
 
 // Codes the glue takes: the index in these lists (softmax after the elementwise activations).
 const ACTIVATION_CODES: readonly PlanActivation[] = [...ACTIVATIONS, 'softmax'];
@@ -24,8 +24,15 @@ function describeLayer(layer: LayerPlan): Record<string, unknown> {
   switch (layer.kind) {
     case 'dense':
       return {
-        kind: 0, inputs: layer.inputs, units: layer.units, kernel: layer.kernel, bias: layer.bias,
-        activation: ACTIVATION_CODES.indexOf(layer.activation), alpha: layer.alpha, l1: layer.l1, l2: layer.l2,
+        kind: 0,
+        inputs: layer.inputs,
+        units: layer.units,
+        kernel: layer.kernel,
+        bias: layer.bias,
+        activation: ACTIVATION_CODES.indexOf(layer.activation),
+        alpha: layer.alpha,
+        l1: layer.l1,
+        l2: layer.l2,
       };
     case 'activation':
       return { kind: 1, size: layer.size, activation: ACTIVATION_CODES.indexOf(layer.activation), alpha: layer.alpha };
@@ -44,8 +51,15 @@ export function describePlan(plan: NetworkPlan): Record<string, unknown> {
     metrics: plan.metrics.map((m) => METRIC_CODES.indexOf(m)),
     layers: plan.layers.map(describeLayer),
     optimizer: {
-      kind: OPTIMIZER_CODES.indexOf(o.kind), learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2,
-      epsilon: o.epsilon, momentum: o.momentum, nesterov: o.nesterov, rho: o.rho, weightDecay: o.weightDecay,
+      kind: OPTIMIZER_CODES.indexOf(o.kind),
+      learningRate: o.learningRate,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      epsilon: o.epsilon,
+      momentum: o.momentum,
+      nesterov: o.nesterov,
+      rho: o.rho,
+      weightDecay: o.weightDecay,
     },
     slots: o.slots,
   };
@@ -78,7 +92,15 @@ export function createNativeExecutor(plan: NetworkPlan): Executor {
     async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step) {
       checkTrainArgs('trainBatches', plan, x, y, indices, batchSize, firstBatch, lastBatch, step);
       return (await native.trainBatches(
-        live('trainBatches'), x, y, indices, batchSize, firstBatch, lastBatch, step, plan.optimizer.learningRate,
+        live('trainBatches'),
+        x,
+        y,
+        indices,
+        batchSize,
+        firstBatch,
+        lastBatch,
+        step,
+        plan.optimizer.learningRate,
       )) as Float64Array;
     },
 

@@ -105,8 +105,13 @@ export interface Executor {
    * update) — a Float64Array of (lastBatch − firstBatch)·(1 + metrics.length) values.
    */
   trainBatches(
-    x: Float32Array, y: Float32Array, indices: Int32Array, batchSize: number,
-    firstBatch: number, lastBatch: number, step: number,
+    x: Float32Array,
+    y: Float32Array,
+    indices: Int32Array,
+    batchSize: number,
+    firstBatch: number,
+    lastBatch: number,
+    step: number,
   ): Promise<Float64Array>;
   /** Loss (training mode, dropout seeded by `step`) and gradients of every param for rows 0…rows−1,
    *  without updating anything: grads[i] (same length as params[i]) are overwritten. For checks. */

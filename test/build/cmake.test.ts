@@ -21,8 +21,15 @@ describe.skipIf(!hasCmake)('cmake-js build', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-cmake-home-'));
     const build = spawnSync(
       process.execPath,
-      ['--require', path.join(__dirname, 'no-network.cjs'), cmakeJs, 'compile', '--out', out,
-        '--CDCMAKE_EXPORT_COMPILE_COMMANDS=ON'],
+      [
+        '--require',
+        path.join(__dirname, 'no-network.cjs'),
+        cmakeJs,
+        'compile',
+        '--out',
+        out,
+        '--CDCMAKE_EXPORT_COMPILE_COMMANDS=ON',
+      ],
       { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 600_000 },
     );
     fs.rmSync(home, { recursive: true, force: true });

@@ -10,6 +10,6 @@ for (const mod of ['http', 'https']) {
   m.request = fail(`${mod}.request`);
   m.get = fail(`${mod}.get`);
 }
-const net = require('net');
+const net = require('node:net');
 net.connect = fail('net.connect');
 net.createConnection = fail('net.createConnection');

@@ -120,6 +120,8 @@ describe('nn.data.trainTestSplit', () => {
       /both parts need at least 2 rows/,
     );
     expect(() => nn.data.trainTestSplit(x, [1, 2] as unknown as Int32Array)).toThrow(TypeError);
-    expect(() => nn.data.trainTestSplit(x, y, { seed: 1.5 })).toThrow('trainTestSplit: seed must be an integer, got 1.5');
+    expect(() => nn.data.trainTestSplit(x, y, { seed: 1.5 })).toThrow(
+      'trainTestSplit: seed must be an integer, got 1.5',
+    );
   });
 });

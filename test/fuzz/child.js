@@ -7,7 +7,7 @@
 // Pass 1 calls the RAW addon (positional integer codes for enums); pass 2 calls the checked layer
 // nn.backends.native (names for enums), loaded from src/ through tsx.
 // Usage: node test/fuzz/child.js [--seed N] [--calls N per function] [--checked-calls N]
-'use strict';
+
 const path = require('node:path');
 const { SPECS, ACTIVATIONS, LOSSES } = require('./specs');
 
@@ -44,11 +44,32 @@ function detachedF32(len) {
 
 // Values of the wrong type for some argument kind. `ok(kind)` says whether a value would pass.
 const WRONG = [
-  () => undefined, () => null, () => 'a string', () => '3', () => ({}), () => ({ length: 8 }),
-  () => [], () => [1, 2, 3, 4], () => new Float64Array(64), () => new Int32Array(64), () => new Uint8Array(256),
-  () => new Float32Array(64), () => new BigInt64Array(8), () => 10n, () => Symbol('s'), () => true, () => false,
-  () => 3, () => 0, () => new Number(3), () => new Boolean(true), () => () => 0, () => new ArrayBuffer(256),
-  () => new DataView(new ArrayBuffer(256)), () => new Proxy(new Float32Array(64), {}), () => Number.NaN,
+  () => undefined,
+  () => null,
+  () => 'a string',
+  () => '3',
+  () => ({}),
+  () => ({ length: 8 }),
+  () => [],
+  () => [1, 2, 3, 4],
+  () => new Float64Array(64),
+  () => new Int32Array(64),
+  () => new Uint8Array(256),
+  () => new Float32Array(64),
+  () => new BigInt64Array(8),
+  () => 10n,
+  () => Symbol('s'),
+  () => true,
+  () => false,
+  () => 3,
+  () => 0,
+  () => new Number(3),
+  () => new Boolean(true),
+  () => () => 0,
+  () => new ArrayBuffer(256),
+  () => new DataView(new ArrayBuffer(256)),
+  () => new Proxy(new Float32Array(64), {}),
+  () => Number.NaN,
 ];
 function wrongFor(kind) {
   for (;;) {
@@ -62,7 +83,22 @@ function wrongFor(kind) {
     return v;
   }
 }
-const BAD_SIZES = [-1, -0.5, 0.5, 1.5, 3.25, Number.NaN, Infinity, -Infinity, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 1e300, -(2 ** 31)];
+const BAD_SIZES = [
+  -1,
+  -0.5,
+  0.5,
+  1.5,
+  3.25,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  2 ** 53 + 2,
+  1e300,
+  -(2 ** 31),
+];
 const BAD_CODES = (count) => [count, count + 1, 255, 2 ** 31 - 1, -1, 0.5, Number.NaN, Infinity];
 const BAD_CLASSES = (cols) => [-1, cols, cols + 0.5, 0.5, Number.NaN, Infinity, -Infinity, 1e10];
 
@@ -98,9 +134,24 @@ function validCall(spec, named) {
 /** Applies one random malformation. Returns whether the call is now certainly invalid. */
 function mutate(call, spec) {
   const { args, meta, d } = call;
-  const which = (call.which = pick(['count', 'type', 'type', 'short', 'empty', 'badsize', 'badrange', 'hugesize', 'ld', 'code', 'sparse', 'none']));
+  const which = pick([
+    'count',
+    'type',
+    'type',
+    'short',
+    'empty',
+    'badsize',
+    'badrange',
+    'hugesize',
+    'ld',
+    'code',
+    'sparse',
+    'none',
+  ]);
+  call.which = which;
   // A second malformation must not overwrite the first one's argument (it could repair it).
-  const touched = (call.touched ??= new Set());
+  call.touched = call.touched ?? new Set();
+  const touched = call.touched;
   const at = (pred) => {
     const idx = meta.map((m, i) => (pred(m) && !touched.has(i) && i < args.length ? i : -1)).filter((i) => i >= 0);
     const i = idx.length ? pick(idx) : -1;
@@ -161,7 +212,8 @@ function mutate(call, spec) {
     case 'code': {
       const i = at((m) => m.kind === 'code' || m.kind === 'name');
       if (i < 0) return false;
-      if (meta[i].kind === 'name') args[i] = pick(['relu ', 'Relu', '', 'softmax', 'meanSquaredError2', '__proto__', 'toString']);
+      if (meta[i].kind === 'name')
+        args[i] = pick(['relu ', 'Relu', '', 'softmax', 'meanSquaredError2', '__proto__', 'toString']);
       else args[i] = pick(BAD_CODES(spec.args[i].codes === 'activation' ? ACTIVATIONS.length : LOSSES.length));
       return true;
     }
@@ -237,8 +289,10 @@ function fuzz(label, target, named, callsPerFn, only) {
       const where = `${label} ${spec.name}(${show(call.args)}) [${done.join(', ')}]`;
       if (threw) {
         threwTotal[label]++;
-        if (!(threw instanceof TypeError || threw instanceof RangeError)) fail(`${where} threw ${threw?.constructor?.name}: ${threw?.message}`);
-        if (!String(threw.message).startsWith(`${spec.name}:`)) fail(`${where}: message does not name the function: ${threw.message}`);
+        if (!(threw instanceof TypeError || threw instanceof RangeError))
+          fail(`${where} threw ${threw?.constructor?.name}: ${threw?.message}`);
+        if (!String(threw.message).startsWith(`${spec.name}:`))
+          fail(`${where}: message does not name the function: ${threw.message}`);
         const changed = sameBuffers(before, call.args);
         if (changed >= 0) fail(`${where} threw (${threw.message}) but changed argument ${changed}`);
       } else if (invalid) {
@@ -268,5 +322,10 @@ const nn = loadChecked();
 const methods = new Set([...exported].filter((k) => k !== 'setNumThreads' && k !== 'getNumThreads'));
 if (nn.backends.native) checked = fuzz('checked', nn.backends.native, true, opt['checked-calls'], methods);
 const total = (c) => (c ? Object.values(c).reduce((s, x) => s + x, 0) : 0);
-const summary = { rawCalls: total(raw), rawThrew: threwTotal.raw, checkedCalls: total(checked), checkedThrew: threwTotal.checked };
+const summary = {
+  rawCalls: total(raw),
+  rawThrew: threwTotal.raw,
+  checkedCalls: total(checked),
+  checkedThrew: threwTotal.checked,
+};
 process.stdout.write(`${JSON.stringify({ ...summary, raw, checked })}\n`);

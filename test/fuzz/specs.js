@@ -5,11 +5,13 @@
 // minimum length the glue must demand) or {kind, value(d, rand, int)} for anything else.
 // Kinds: f32, i32, size, num (any number), finite, bool, code, step (integer >= 1),
 // rate ([0, 1)), threads (1..256).
-'use strict';
 
 const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu'];
 const LOSSES = [
-  'meanSquaredError', 'binaryCrossentropy', 'binaryCrossentropyFromLogits', 'categoricalCrossentropy',
+  'meanSquaredError',
+  'binaryCrossentropy',
+  'binaryCrossentropyFromLogits',
+  'categoricalCrossentropy',
   'sparseCategoricalCrossentropy',
 ];
 const SPARSE_LOSS = LOSSES.indexOf('sparseCategoricalCrossentropy');
@@ -52,13 +54,26 @@ const SPECS = [
     name: 'gemm',
     dims: gemmDims,
     args: [
-      bool('transA'), bool('transB'), size('m'), size('n'), size('k'), num(-2, 2),
-      buf((d) => stored(d.aRows, d.aCols, d.lda)), size('lda'),
-      buf((d) => stored(d.bRows, d.bCols, d.ldb)), size('ldb'), num(-2, 2),
-      buf((d) => stored(d.m, d.n, d.ldc)), size('ldc'),
+      bool('transA'),
+      bool('transB'),
+      size('m'),
+      size('n'),
+      size('k'),
+      num(-2, 2),
+      buf((d) => stored(d.aRows, d.aCols, d.lda)),
+      size('lda'),
+      buf((d) => stored(d.bRows, d.bCols, d.ldb)),
+      size('ldb'),
+      num(-2, 2),
+      buf((d) => stored(d.m, d.n, d.ldc)),
+      size('ldc'),
     ],
     // [argument index of the leading dimension, row length it must cover]
-    ld: (d) => [[7, d.aCols], [9, d.bCols], [12, d.n]],
+    ld: (d) => [
+      [7, d.aCols],
+      [9, d.bCols],
+      [12, d.n],
+    ],
   },
   { name: 'fill', dims: vectorDims, args: [buf(vec), num(-5, 5), size('n')] },
   { name: 'scale', dims: vectorDims, args: [buf(vec), num(-5, 5), size('n')] },
@@ -68,20 +83,25 @@ const SPECS = [
   { name: 'addColumnSums', dims: matrixDims, args: [buf((d) => d.cols), buf(mat), size('rows'), size('cols')] },
   {
     name: 'argmaxRows',
-    dims: (rand, int) => ({ rows: int(0, 12), cols: int(1, 12) }),
+    dims: (_rand, int) => ({ rows: int(0, 12), cols: int(1, 12) }),
     args: [{ kind: 'i32', need: (d) => d.rows }, buf(mat), size('rows'), size('cols')],
   },
   {
     name: 'activationForward',
-    dims: (rand, int) => ({ n: int(0, 40), code: int(0, ACTIVATIONS.length - 1) }),
+    dims: (_rand, int) => ({ n: int(0, 40), code: int(0, ACTIVATIONS.length - 1) }),
     args: [{ kind: 'code', codes: 'activation', value: (d) => d.code }, buf(vec), buf(vec), size('n'), finite(0, 1)],
   },
   {
     name: 'activationBackward',
-    dims: (rand, int) => ({ n: int(0, 40), code: int(0, ACTIVATIONS.length - 1) }),
+    dims: (_rand, int) => ({ n: int(0, 40), code: int(0, ACTIVATIONS.length - 1) }),
     args: [
-      { kind: 'code', codes: 'activation', value: (d) => d.code }, buf(vec), buf(vec), buf(vec), buf(vec),
-      size('n'), finite(0, 1),
+      { kind: 'code', codes: 'activation', value: (d) => d.code },
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      size('n'),
+      finite(0, 1),
     ],
   },
   { name: 'softmaxForward', dims: matrixDims, args: [buf(mat), buf(mat), size('rows'), size('cols')] },
@@ -89,14 +109,24 @@ const SPECS = [
   {
     name: 'lossForward',
     dims: lossDims(true),
-    args: [{ kind: 'code', codes: 'loss', value: (d) => d.code }, buf(mat, { prob: true }), target, size('rows'), size('cols')],
+    args: [
+      { kind: 'code', codes: 'loss', value: (d) => d.code },
+      buf(mat, { prob: true }),
+      target,
+      size('rows'),
+      size('cols'),
+    ],
   },
   {
     name: 'lossBackward',
     dims: lossDims(true),
     args: [
-      { kind: 'code', codes: 'loss', value: (d) => d.code }, buf(mat), buf(mat, { prob: true }), target,
-      size('rows'), size('cols'),
+      { kind: 'code', codes: 'loss', value: (d) => d.code },
+      buf(mat),
+      buf(mat, { prob: true }),
+      target,
+      size('rows'),
+      size('cols'),
     ],
   },
   {
@@ -113,7 +143,11 @@ const SPECS = [
     name: 'dropoutForward',
     dims: vectorDims,
     args: [
-      buf(vec), buf(vec), buf(vec), size('n'), { kind: 'rate', value: (_d, rand) => 0.9 * rand() },
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      size('n'),
+      { kind: 'rate', value: (_d, rand) => 0.9 * rand() },
       { kind: 'size', value: (_d, _rand, int) => int(0, 2 ** 31 - 1) },
     ],
   },
@@ -127,14 +161,33 @@ const SPECS = [
     name: 'adamUpdate',
     dims: vectorDims,
     args: [
-      buf(vec), buf(vec), buf(vec), buf(vec), size('n'), finite(0, 0.1), finite(0, 1), finite(0, 1),
-      finite(1e-8, 1e-3), { kind: 'step', value: (_d, _rand, int) => int(1, 1000) }, finite(0, 0.1),
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      size('n'),
+      finite(0, 0.1),
+      finite(0, 1),
+      finite(0, 1),
+      finite(1e-8, 1e-3),
+      { kind: 'step', value: (_d, _rand, int) => int(1, 1000) },
+      finite(0, 0.1),
     ],
   },
   {
     name: 'rmspropUpdate',
     dims: vectorDims,
-    args: [buf(vec), buf(vec), buf(vec), buf(vec), size('n'), finite(0, 0.1), finite(0, 1), finite(0, 1), finite(1e-8, 1e-3)],
+    args: [
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      buf(vec),
+      size('n'),
+      finite(0, 0.1),
+      finite(0, 1),
+      finite(0, 1),
+      finite(1e-8, 1e-3),
+    ],
   },
   {
     name: 'adagradUpdate',

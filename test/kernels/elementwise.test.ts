@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../../src';
-import { SIZES, maxRelErr, nativeBackend, randomF32 } from '../support/backends';
+import { maxRelErr, nativeBackend, randomF32, SIZES } from '../support/backends';
 
 const js = backends.js;
 

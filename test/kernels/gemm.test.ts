@@ -1,18 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { backends, setNumThreads, getNumThreads } from '../../src';
+import { backends, getNumThreads, setNumThreads } from '../../src';
 import { addon } from '../../src/backend/native/addon';
-import { SIZES, nativeBackend, randomF32, rng } from '../support/backends';
+import { nativeBackend, randomF32, rng, SIZES } from '../support/backends';
 
 const js = backends.js;
 
 // Block sizes of native/kernels/gemm/gemm_internal.h: the MR x NR micro-tile and the KC, MC, NC
 // cache blocks. Shapes one below and one above each exercise the edge code of every loop.
 // Threads are used from m·n·k >= 2^22 (NATIVENN_GEMM_THREAD_MIN_FMAS in gemm_blocked.cc).
-const MR = 6, NR = 16, KC = 256, MC = 168, NC = 4080;
+const MR = 6,
+  NR = 16,
+  KC = 256,
+  MC = 168,
+  NC = 4080;
 
 interface Case {
-  ta: boolean; tb: boolean; m: number; n: number; k: number;
-  alpha: number; beta: number; pad: number;
+  ta: boolean;
+  tb: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  beta: number;
+  pad: number;
 }
 
 /** Runs one case on both backends and returns the worst error relative to its bound (≤ 1 passes).
@@ -24,7 +34,9 @@ function compare(c: Case, seed: number, threads?: number): { worst: number; nati
   const { ta, tb, m, n, k, alpha, beta, pad } = c;
   const [aRows, aCols] = ta ? [k, m] : [m, k];
   const [bRows, bCols] = tb ? [n, k] : [k, n];
-  const lda = Math.max(1, aCols) + pad, ldb = Math.max(1, bCols) + pad, ldc = Math.max(1, n) + pad;
+  const lda = Math.max(1, aCols) + pad,
+    ldb = Math.max(1, bCols) + pad,
+    ldc = Math.max(1, n) + pad;
   const a = randomF32(aRows * lda, seed);
   const b = randomF32(bRows * ldb, seed + 1);
   const c0 = randomF32(m * ldc, seed + 2);
@@ -46,7 +58,8 @@ function compare(c: Case, seed: number, threads?: number): { worst: number; nati
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < ldc; j++) {
       const at = i * ldc + j;
-      if (j >= n) { // padding beyond the row: untouched
+      if (j >= n) {
+        // padding beyond the row: untouched
         if (!Object.is(cNative[at], c0[at])) return { worst: Infinity, native: cNative };
         continue;
       }
@@ -62,14 +75,21 @@ function compare(c: Case, seed: number, threads?: number): { worst: number; nati
 
 const ALPHAS = [1, 0, -0.5, 2];
 const BETAS = [1, 0, -0.5, 2];
-const TRANS = [[false, false], [false, true], [true, false], [true, true]] as const;
+const TRANS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
 
 /** Each size of SIZES appears in every dimension: m walks the list, n and k walk it permuted. */
 function sweep(): Case[] {
   const out: Case[] = [];
   const L = SIZES.length;
   for (let i = 0; i < L; i++) {
-    const m = SIZES[i], n = SIZES[(i * 7 + 3) % L], k = SIZES[(i * 11 + 5) % L];
+    const m = SIZES[i],
+      n = SIZES[(i * 7 + 3) % L],
+      k = SIZES[(i * 11 + 5) % L];
     TRANS.forEach(([ta, tb], t) => {
       out.push({ ta, tb, m, n, k, alpha: ALPHAS[(i + t) % 4], beta: BETAS[(i + 2 * t) % 4], pad: (i + t) % 3 });
     });
@@ -119,7 +139,12 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
   });
 
   it('zero sizes: m or n = 0 touch nothing, k = 0 scales C by beta', () => {
-    for (const [m, n, k] of [[0, 5, 3], [4, 0, 3], [0, 0, 0], [4, 5, 0]]) {
+    for (const [m, n, k] of [
+      [0, 5, 3],
+      [4, 0, 3],
+      [0, 0, 0],
+      [4, 5, 0],
+    ]) {
       for (const beta of [0, 1, -0.5]) {
         expect(compare({ ta: false, tb: false, m, n, k, alpha: 1, beta, pad: 1 }, 3).worst).toBeLessThanOrEqual(1);
       }
@@ -132,14 +157,22 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
   // A transposed A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
   // a_needs_packing); every other A is read in place. Here the packed path and its MC edges.
   it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: transposed A, lda = 1024, m = %i', (m) => {
-    for (const [n, k, tb] of [[17, 200, false], [40, KC + 1, true]] as const) {
+    for (const [n, k, tb] of [
+      [17, 200, false],
+      [40, KC + 1, true],
+    ] as const) {
       const c: Case = { ta: true, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - m };
       expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
     }
   });
 
   it('1 thread and 2 threads agree (row tasks, column tasks, several NC blocks)', () => {
-    const shapes: [number, number, number][] = [[200, 300, 130], [12, 2000, 200], [500, 130, 600], [97, NC + 17, 40]];
+    const shapes: [number, number, number][] = [
+      [200, 300, 130],
+      [12, 2000, 200],
+      [500, 130, 600],
+      [97, NC + 17, 40],
+    ];
     for (const [m, n, k] of shapes) {
       for (const [ta, tb] of TRANS) {
         const c: Case = { ta, tb, m, n, k, alpha: -0.5, beta: 2, pad: 1 };
@@ -161,9 +194,14 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
     for (let t = 0; t < 40; t++) {
       const big = t % 4 === 0;
       const c: Case = {
-        ta: next() < 0.5, tb: next() < 0.5,
-        m: pick(big ? 400 : 70), n: pick(big ? 400 : 70), k: pick(big ? 700 : 70),
-        alpha: [1, -0.5, 2, 0.3][t % 4], beta: [0, 1, -0.5, 2][(t >> 2) % 4], pad: Math.floor(next() * 4),
+        ta: next() < 0.5,
+        tb: next() < 0.5,
+        m: pick(big ? 400 : 70),
+        n: pick(big ? 400 : 70),
+        k: pick(big ? 700 : 70),
+        alpha: [1, -0.5, 2, 0.3][t % 4],
+        beta: [0, 1, -0.5, 2][(t >> 2) % 4],
+        pad: Math.floor(next() * 4),
       };
       expect(compare(c, 1000 + t).worst, label(c)).toBeLessThanOrEqual(1);
     }
@@ -172,8 +210,21 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
 
 describe.skipIf(!nativeBackend)('gemm: bad input throws, never crashes', () => {
   const args = (over: Partial<Record<number, unknown>> = {}) => {
-    const base: unknown[] = [false, true, 3, 4, 5, 1, new Float32Array(15), 5, new Float32Array(20), 5, 0,
-      new Float32Array(12), 4];
+    const base: unknown[] = [
+      false,
+      true,
+      3,
+      4,
+      5,
+      1,
+      new Float32Array(15),
+      5,
+      new Float32Array(20),
+      5,
+      0,
+      new Float32Array(12),
+      4,
+    ];
     for (const [i, v] of Object.entries(over)) base[Number(i)] = v;
     return base;
   };
@@ -204,8 +255,11 @@ describe.skipIf(!nativeBackend)('gemm: bad input throws, never crashes', () => {
 
   it('a too-short C with lda/ldc larger than the row is caught at the last row', () => {
     // c is m x n = 3 x 4 with ldc 6: needs (3-1)*6 + 4 = 16 elements
-    const a = new Float32Array(15), b = new Float32Array(20);
-    expect(() => nativeBackend!.gemm(false, false, 3, 4, 5, 1, a, 5, b, 4, 0, new Float32Array(15), 6)).toThrow(RangeError);
+    const a = new Float32Array(15),
+      b = new Float32Array(20);
+    expect(() => nativeBackend!.gemm(false, false, 3, 4, 5, 1, a, 5, b, 4, 0, new Float32Array(15), 6)).toThrow(
+      RangeError,
+    );
     expect(() => nativeBackend!.gemm(false, false, 3, 4, 5, 1, a, 5, b, 4, 0, new Float32Array(16), 6)).not.toThrow();
   });
 });

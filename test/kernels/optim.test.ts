@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Backend, backends } from '../../src';
 import { addon } from '../../src/backend/native/addon';
-import { SIZES, allBackends, maxRelErr, nativeBackend, randomF32 } from '../support/backends';
+import { allBackends, maxRelErr, nativeBackend, randomF32, SIZES } from '../support/backends';
 
 const js = backends.js;
 
@@ -16,11 +16,20 @@ const CASES: Case[] = [
   { name: 'sgd', states: 0, step: (b, p, g, _s, n) => b.sgdUpdate(p, g, n, 0.05) },
   { name: 'momentum', states: 1, step: (b, p, g, s, n) => b.momentumUpdate(p, g, s[0], n, 0.05, 0.9, false) },
   { name: 'nesterov', states: 1, step: (b, p, g, s, n) => b.momentumUpdate(p, g, s[0], n, 0.05, 0.9, true) },
-  { name: 'adam', states: 2, step: (b, p, g, s, n, t) => b.adamUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0.999, 1e-7, t, 0) },
-  { name: 'adamw', states: 2, step: (b, p, g, s, n, t) => b.adamUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0.999, 1e-7, t, 0.01) },
+  {
+    name: 'adam',
+    states: 2,
+    step: (b, p, g, s, n, t) => b.adamUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0.999, 1e-7, t, 0),
+  },
+  {
+    name: 'adamw',
+    states: 2,
+    step: (b, p, g, s, n, t) => b.adamUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0.999, 1e-7, t, 0.01),
+  },
   { name: 'rmsprop', states: 2, step: (b, p, g, s, n) => b.rmspropUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0, 1e-7) },
   {
-    name: 'rmsprop with momentum', states: 2,
+    name: 'rmsprop with momentum',
+    states: 2,
     step: (b, p, g, s, n) => b.rmspropUpdate(p, g, s[0], s[1], n, 1e-3, 0.9, 0.8, 1e-7),
   },
   { name: 'adagrad', states: 1, step: (b, p, g, s, n) => b.adagradUpdate(p, g, s[0], n, 0.01, 1e-7) },
@@ -111,7 +120,19 @@ describe.each(allBackends.map((b) => [b.name, b] as const))('optimizer first ste
 
   it('adamw decays first: p −= lr·wd·p, then the adam step', () => {
     const p = new Float32Array([2]);
-    b.adamUpdate(p, new Float32Array([0.25]), new Float32Array(1), new Float32Array(1), 1, 0.01, 0.9, 0.999, 1e-7, 1, 0.5);
+    b.adamUpdate(
+      p,
+      new Float32Array([0.25]),
+      new Float32Array(1),
+      new Float32Array(1),
+      1,
+      0.01,
+      0.9,
+      0.999,
+      1e-7,
+      1,
+      0.5,
+    );
     expect(p[0]).toBeCloseTo(2 - 0.01 * 0.5 * 2 - 0.01, 6);
   });
 
@@ -122,7 +143,7 @@ describe.each(allBackends.map((b) => [b.name, b] as const))('optimizer first ste
     b.adamUpdate(p, new Float32Array([0]), m, v, 1, 0.1, 0.9, 0.999, 0, 2, 0);
     const mHat = (0.9 * Math.fround(0.1)) / (1 - 0.81);
     const vHat = (0.999 * Math.fround(0.001)) / (1 - 0.999 ** 2);
-    expect(p[0]).toBeCloseTo(-0.1 * mHat / Math.sqrt(vHat), 6);
+    expect(p[0]).toBeCloseTo((-0.1 * mHat) / Math.sqrt(vHat), 6);
   });
 
   it('rmsprop: first step is lr·g/√((1−ρ)g² + eps); momentum keeps a velocity', () => {
@@ -161,7 +182,9 @@ describe.skipIf(!addon || typeof addon.adamUpdate !== 'function')('optimizer glu
     ];
     for (const [args, msg] of bad) expect(() => raw.adamUpdate(...args)).toThrow(msg);
     expect(() => raw.sgdUpdate(p, buf(), n, Number.NaN)).toThrow(RangeError);
-    expect(() => raw.rmspropUpdate(p, buf(), buf(), buf(), n, 0.1, 0.9, 0, -Infinity)).toThrow(/epsilon must be finite/);
+    expect(() => raw.rmspropUpdate(p, buf(), buf(), buf(), n, 0.1, 0.9, 0, -Infinity)).toThrow(
+      /epsilon must be finite/,
+    );
     expect(() => raw.adagradUpdate(p, buf(), buf(), n, 0.1, Number.NaN)).toThrow(RangeError);
     expect(Array.from(p)).toEqual([1, 1, 1, 1]);
   });
@@ -170,7 +193,9 @@ describe.skipIf(!addon || typeof addon.adamUpdate !== 'function')('optimizer glu
     expect(() => raw.momentumUpdate(buf(), buf(), buf(), n, 0.1, 0.9, 1)).toThrow(/nesterov must be a boolean/);
     expect(() => raw.momentumUpdate(buf(), buf(), new Float64Array(n), n, 0.1, 0.9, false)).toThrow(TypeError);
     expect(() => raw.sgdUpdate(buf(), buf(), n)).toThrow(/expected 4 arguments, got 3/);
-    expect(() => raw.adagradUpdate(buf(), buf(), new Float32Array(3), n, 0.1, 1e-7)).toThrow(/accumulator is too short/);
+    expect(() => raw.adagradUpdate(buf(), buf(), new Float32Array(3), n, 0.1, 1e-7)).toThrow(
+      /accumulator is too short/,
+    );
     expect(() => raw.rmspropUpdate(buf(), buf(), buf(), buf(), -1, 0.1, 0.9, 0, 1e-7)).toThrow(RangeError);
   });
 });

@@ -34,7 +34,9 @@ describe.skipIf(!nativeBackend)('thread pool', () => {
   });
 
   it('stays correct when several worker_threads run gemm at once with the main thread', async () => {
-    const m = 150, n = 170, k = 190; // large enough to use the pool
+    const m = 150,
+      n = 170,
+      k = 190; // large enough to use the pool
     const a = randomF32(m * k, 1);
     const b = randomF32(k * n, 2);
     const expected = new Float32Array(m * n);
@@ -54,10 +56,13 @@ describe.skipIf(!nativeBackend)('thread pool', () => {
       parentPort.postMessage(worst);`;
     const data = { addonPath, m, n, k, a, b, expected };
     const workers = [0, 1, 2].map(() => new Worker(source, { eval: true, workerData: data }));
-    const results = workers.map((w) => new Promise<number>((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    }));
+    const results = workers.map(
+      (w) =>
+        new Promise<number>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    );
     let mainWorst = 0;
     for (let r = 0; r < 30; r++) {
       const c = new Float32Array(m * n);

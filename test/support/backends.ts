@@ -1,5 +1,5 @@
 /** Test helpers: the backends to run a suite on, seeded random data, shapes, float32 tolerances. */
-import { backends, type Backend } from '../../src';
+import { type Backend, backends } from '../../src';
 
 /** CI (and anyone setting NATIVENN_REQUIRE_NATIVE=1) must test the native backend, not skip it. */
 export const requireNative = process.env.CI === 'true' || process.env.NATIVENN_REQUIRE_NATIVE === '1';

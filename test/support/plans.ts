@@ -33,14 +33,26 @@ export function makePlan(spec: PlanSpec): NetworkPlan {
       params.push(kernel);
       if (bias) params.push(bias);
       const layer: LayerPlan = {
-        kind: 'dense', inputs: width, units: l.dense, kernel, bias, activation: l.activation ?? 'linear',
-        alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2), l1: l.l1 ?? 0, l2: l.l2 ?? 0,
+        kind: 'dense',
+        inputs: width,
+        units: l.dense,
+        kernel,
+        bias,
+        activation: l.activation ?? 'linear',
+        alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2),
+        l1: l.l1 ?? 0,
+        l2: l.l2 ?? 0,
       };
       width = l.dense;
       return layer;
     }
     if ('dropout' in l) return { kind: 'dropout', size: width, rate: l.dropout, seed: l.seed ?? 1234 + i };
-    return { kind: 'activation', size: width, activation: l.activation, alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2) };
+    return {
+      kind: 'activation',
+      size: width,
+      activation: l.activation,
+      alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2),
+    };
   });
   const kind = spec.optimizer ?? 'adam';
   return {
@@ -51,8 +63,14 @@ export function makePlan(spec: PlanSpec): NetworkPlan {
     metrics: spec.metrics ?? ['accuracy', 'mse', 'mae'],
     params,
     optimizer: {
-      kind, learningRate: spec.learningRate ?? 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
-      momentum: kind === 'rmsprop' ? 0.5 : 0.9, nesterov: false, rho: 0.9,
+      kind,
+      learningRate: spec.learningRate ?? 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      momentum: kind === 'rmsprop' ? 0.5 : 0.9,
+      nesterov: false,
+      rho: 0.9,
       weightDecay: kind === 'adamw' ? 0.004 : 0,
       slots: params.map((p) => Array.from({ length: SLOTS[kind] }, () => new Float32Array(p.length))),
     },
@@ -66,7 +84,10 @@ export function clonePlan(plan: NetworkPlan): NetworkPlan {
     ...plan,
     metrics: [...plan.metrics],
     layers: plan.layers.map((l) =>
-      l.kind === 'dense' ? { ...l, kernel: copies.get(l.kernel)!, bias: l.bias ? copies.get(l.bias)! : null } : { ...l }),
+      l.kind === 'dense'
+        ? { ...l, kernel: copies.get(l.kernel)!, bias: l.bias ? copies.get(l.bias)! : null }
+        : { ...l },
+    ),
     params: plan.params.map((p) => copies.get(p)!),
     optimizer: { ...plan.optimizer, slots: plan.optimizer.slots.map((s) => s.map((b) => b.slice())) },
   };
@@ -104,17 +125,106 @@ export function gradBuffers(plan: NetworkPlan): Float32Array[] {
 /** A plan per output activation × loss combination that makes sense, several depths. */
 export function planZoo(): { name: string; plan: NetworkPlan }[] {
   const zoo: { name: string; spec: PlanSpec }[] = [
-    { name: 'softmax+cce, relu hidden', spec: { inputs: 5, loss: 'categoricalCrossentropy', layers: [{ dense: 7, activation: 'relu' }, { dense: 4, activation: 'softmax' }] } },
-    { name: 'softmax+scce, tanh, no bias', spec: { inputs: 4, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 6, activation: 'tanh', bias: false }, { dense: 3, activation: 'softmax' }] } },
-    { name: 'sigmoid+bce, 3 hidden (elu, gelu, silu)', spec: { inputs: 3, loss: 'binaryCrossentropy', layers: [{ dense: 5, activation: 'elu' }, { dense: 4, activation: 'gelu' }, { dense: 6, activation: 'silu' }, { dense: 2, activation: 'sigmoid' }] } },
-    { name: 'linear+mse, leakyRelu, L2', spec: { inputs: 4, loss: 'meanSquaredError', layers: [{ dense: 6, activation: 'leakyRelu', l2: 0.01 }, { dense: 3 }] } },
-    { name: 'linear+bceFromLogits, sigmoid hidden, L1', spec: { inputs: 4, loss: 'binaryCrossentropyFromLogits', layers: [{ dense: 5, activation: 'sigmoid', l1: 0.01 }, { dense: 2, l1: 0.003, l2: 0.002 }] } },
-    { name: 'tanh+mse (chained)', spec: { inputs: 3, loss: 'meanSquaredError', layers: [{ dense: 4, activation: 'silu' }, { dense: 2, activation: 'tanh' }] } },
-    { name: 'softmax+mse (chained softmax backward)', spec: { inputs: 3, loss: 'meanSquaredError', layers: [{ dense: 4, activation: 'tanh' }, { dense: 3, activation: 'softmax' }] } },
-    { name: 'sigmoid+mse (chained)', spec: { inputs: 3, loss: 'meanSquaredError', layers: [{ dense: 3, activation: 'sigmoid' }] } },
-    { name: 'activation layers + softmax layer + cce', spec: { inputs: 4, loss: 'categoricalCrossentropy', layers: [{ dense: 5 }, { activation: 'relu' }, { dense: 3 }, { activation: 'softmax' }] } },
-    { name: 'dropout + softmax+cce', spec: { inputs: 6, loss: 'categoricalCrossentropy', layers: [{ dense: 8, activation: 'relu' }, { dropout: 0.3 }, { dense: 3, activation: 'softmax' }] } },
-    { name: 'single layer softmax+scce', spec: { inputs: 4, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 3, activation: 'softmax' }] } },
+    {
+      name: 'softmax+cce, relu hidden',
+      spec: {
+        inputs: 5,
+        loss: 'categoricalCrossentropy',
+        layers: [
+          { dense: 7, activation: 'relu' },
+          { dense: 4, activation: 'softmax' },
+        ],
+      },
+    },
+    {
+      name: 'softmax+scce, tanh, no bias',
+      spec: {
+        inputs: 4,
+        loss: 'sparseCategoricalCrossentropy',
+        layers: [
+          { dense: 6, activation: 'tanh', bias: false },
+          { dense: 3, activation: 'softmax' },
+        ],
+      },
+    },
+    {
+      name: 'sigmoid+bce, 3 hidden (elu, gelu, silu)',
+      spec: {
+        inputs: 3,
+        loss: 'binaryCrossentropy',
+        layers: [
+          { dense: 5, activation: 'elu' },
+          { dense: 4, activation: 'gelu' },
+          { dense: 6, activation: 'silu' },
+          { dense: 2, activation: 'sigmoid' },
+        ],
+      },
+    },
+    {
+      name: 'linear+mse, leakyRelu, L2',
+      spec: {
+        inputs: 4,
+        loss: 'meanSquaredError',
+        layers: [{ dense: 6, activation: 'leakyRelu', l2: 0.01 }, { dense: 3 }],
+      },
+    },
+    {
+      name: 'linear+bceFromLogits, sigmoid hidden, L1',
+      spec: {
+        inputs: 4,
+        loss: 'binaryCrossentropyFromLogits',
+        layers: [
+          { dense: 5, activation: 'sigmoid', l1: 0.01 },
+          { dense: 2, l1: 0.003, l2: 0.002 },
+        ],
+      },
+    },
+    {
+      name: 'tanh+mse (chained)',
+      spec: {
+        inputs: 3,
+        loss: 'meanSquaredError',
+        layers: [
+          { dense: 4, activation: 'silu' },
+          { dense: 2, activation: 'tanh' },
+        ],
+      },
+    },
+    {
+      name: 'softmax+mse (chained softmax backward)',
+      spec: {
+        inputs: 3,
+        loss: 'meanSquaredError',
+        layers: [
+          { dense: 4, activation: 'tanh' },
+          { dense: 3, activation: 'softmax' },
+        ],
+      },
+    },
+    {
+      name: 'sigmoid+mse (chained)',
+      spec: { inputs: 3, loss: 'meanSquaredError', layers: [{ dense: 3, activation: 'sigmoid' }] },
+    },
+    {
+      name: 'activation layers + softmax layer + cce',
+      spec: {
+        inputs: 4,
+        loss: 'categoricalCrossentropy',
+        layers: [{ dense: 5 }, { activation: 'relu' }, { dense: 3 }, { activation: 'softmax' }],
+      },
+    },
+    {
+      name: 'dropout + softmax+cce',
+      spec: {
+        inputs: 6,
+        loss: 'categoricalCrossentropy',
+        layers: [{ dense: 8, activation: 'relu' }, { dropout: 0.3 }, { dense: 3, activation: 'softmax' }],
+      },
+    },
+    {
+      name: 'single layer softmax+scce',
+      spec: { inputs: 4, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 3, activation: 'softmax' }] },
+    },
   ];
   return zoo.map(({ name, spec }, i) => ({ name, plan: makePlan({ ...spec, seed: i + 1 }) }));
 }

@@ -1,11 +1,11 @@
 /** `await model.fit` on the native backend leaves the event loop free while it trains: a 1 ms
- *  interval keeps firing (test/support/event-loop.ts says how that is judged), from onTrainBegin to the end of fit, for
- *  digits-sized rows and for wide rows (where the glue's copy of each call's rows runs on the main
+ *  interval keeps firing (test/support/event-loop.ts says how that is judged), from onTrainBegin
+ *  to the end of fit, for digits-sized rows and for wide rows (where the glue's copy of each call's rows runs on the main
  *  thread). The checks of x and y before training are synchronous and not measured here. */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as nn from '../../src';
 import { Random } from '../../src/util/random';
-import { type LoopWatch, expectResponsive, watchEventLoop } from '../support/event-loop';
+import { expectResponsive, type LoopWatch, watchEventLoop } from '../support/event-loop';
 
 const hasNative = nn.backends.native !== null;
 
@@ -28,7 +28,13 @@ async function watchFit(inputs: number, rows: number, epochs: number): Promise<L
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const { x, y } = data(rows, inputs, 10);
   const watch = watchEventLoop();
-  await model.fit(x, y, { epochs, batchSize: 32, verbose: 0, seed: 1, callbacks: [{ onTrainBegin: () => watch.start() }] });
+  await model.fit(x, y, {
+    epochs,
+    batchSize: 32,
+    verbose: 0,
+    seed: 1,
+    callbacks: [{ onTrainBegin: () => watch.start() }],
+  });
   return watch.stop();
 }
 

@@ -36,20 +36,30 @@ describe('executor-js: gradients', () => {
   });
 
   it.each(planZoo().filter(({ plan }) => plan.layers.every((l) => l.kind !== 'dropout')))(
-    'evaluate loss equals the training loss without dropout: $name', ({ plan }) => {
+    'evaluate loss equals the training loss without dropout: $name',
+    ({ plan }) => {
       const rows = 9;
       const { x, y } = makeData(plan, rows, 5);
       const exec = createJsExecutor(plan, js);
       const value = exec.gradients(x, y, rows, 0, gradBuffers(plan));
       // same kernels, same order: only the (double) summation of chunk means differs
       expect(exec.evaluate(x, y, rows)[0]).toBeCloseTo(value, 6);
-    });
+    },
+  );
 });
 
 describe('executor-js: trainBatches', () => {
   it('one full batch of sgd equals w − lr·gradients', async () => {
-    const plan = makePlan({ inputs: 4, loss: 'categoricalCrossentropy', optimizer: 'sgd', learningRate: 0.1,
-      layers: [{ dense: 5, activation: 'relu', l2: 0.01 }, { dense: 3, activation: 'softmax' }] });
+    const plan = makePlan({
+      inputs: 4,
+      loss: 'categoricalCrossentropy',
+      optimizer: 'sgd',
+      learningRate: 0.1,
+      layers: [
+        { dense: 5, activation: 'relu', l2: 0.01 },
+        { dense: 3, activation: 'softmax' },
+      ],
+    });
     const rows = 8;
     const { x, y } = makeData(plan, rows, 3);
     const ref = clonePlan(plan);
@@ -66,8 +76,12 @@ describe('executor-js: trainBatches', () => {
   });
 
   it('gathers rows by index: a permuted batch gives the same update', async () => {
-    const plan = makePlan({ inputs: 3, loss: 'meanSquaredError', optimizer: 'adam',
-      layers: [{ dense: 4, activation: 'tanh' }, { dense: 2 }] });
+    const plan = makePlan({
+      inputs: 3,
+      loss: 'meanSquaredError',
+      optimizer: 'adam',
+      layers: [{ dense: 4, activation: 'tanh' }, { dense: 2 }],
+    });
     const rows = 6;
     const { x, y } = makeData(plan, rows, 8);
     const a = clonePlan(plan);
@@ -79,8 +93,17 @@ describe('executor-js: trainBatches', () => {
   });
 
   it('learns: the loss of a small classification problem falls', async () => {
-    const plan = makePlan({ inputs: 4, loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', learningRate: 0.05,
-      layers: [{ dense: 16, activation: 'relu' }, { dense: 3, activation: 'softmax' }], metrics: ['accuracy'] });
+    const plan = makePlan({
+      inputs: 4,
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: 'adam',
+      learningRate: 0.05,
+      layers: [
+        { dense: 16, activation: 'relu' },
+        { dense: 3, activation: 'softmax' },
+      ],
+      metrics: ['accuracy'],
+    });
     const rows = 90;
     const { x } = makeData(plan, rows, 4);
     // class = which of the first three features is largest: learnable
@@ -101,7 +124,15 @@ describe('executor-js: trainBatches', () => {
   it('returns [loss, ...metrics] per batch, the last batch partial', async () => {
     const plan = makePlan({ inputs: 3, loss: 'binaryCrossentropy', layers: [{ dense: 2, activation: 'sigmoid' }] });
     const { x, y } = makeData(plan, 10, 2);
-    const out = await createJsExecutor(plan, js).trainBatches(x, y, Int32Array.from({ length: 10 }, (_, i) => i), 4, 1, 3, 5);
+    const out = await createJsExecutor(plan, js).trainBatches(
+      x,
+      y,
+      Int32Array.from({ length: 10 }, (_, i) => i),
+      4,
+      1,
+      3,
+      5,
+    );
     expect(out.length).toBe(2 * 4);
     for (let b = 0; b < 2; b++) {
       expect(out[b * 4]).toBeGreaterThan(0); // bce loss
@@ -111,7 +142,11 @@ describe('executor-js: trainBatches', () => {
   });
 
   it('yields to the event loop between slices', async () => {
-    const plan = makePlan({ inputs: 32, loss: 'meanSquaredError', layers: [{ dense: 64, activation: 'relu' }, { dense: 8 }] });
+    const plan = makePlan({
+      inputs: 32,
+      loss: 'meanSquaredError',
+      layers: [{ dense: 64, activation: 'relu' }, { dense: 8 }],
+    });
     const rows = 512;
     const { x, y } = makeData(plan, rows, 1);
     const exec = createJsExecutor(plan, js);
@@ -130,7 +165,11 @@ describe('executor-js: trainBatches', () => {
 });
 
 describe('executor-js: bad input', () => {
-  const plan = makePlan({ inputs: 3, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 2, activation: 'softmax' }] });
+  const plan = makePlan({
+    inputs: 3,
+    loss: 'sparseCategoricalCrossentropy',
+    layers: [{ dense: 2, activation: 'softmax' }],
+  });
   const exec = createJsExecutor(plan, js);
   const { x, y } = makeData(plan, 4, 1);
 

@@ -3,7 +3,7 @@ import { backends } from '../../src';
 import { addon } from '../../src/backend/native/addon';
 import { createJsExecutor } from '../../src/train/executor-js';
 import { createNativeExecutor, describePlan } from '../../src/train/executor-native';
-import { type Executor, type NetworkPlan, dropoutSeed } from '../../src/train/plan';
+import { dropoutSeed, type Executor, type NetworkPlan } from '../../src/train/plan';
 import { maxRelErr } from '../support/backends';
 import { expectResponsive, watchEventLoop } from '../support/event-loop';
 import { clonePlan, gradBuffers, makeData, makePlan, planZoo } from '../support/plans';
@@ -64,28 +64,41 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
     expect(maxRelErr(b.results, a.results, 1e-5, 1e-4)).toBeLessThanOrEqual(1);
     // Adam moves each weight by ≤ lr per step whatever the gradient's size; float32 differences in
     // near-zero gradients can flip a step's direction, so compare against lr-scaled tolerance.
-    a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-4, 1e-4), `param ${i}`).toBeLessThanOrEqual(1));
+    a.plan.params.forEach((p, i) =>
+      expect(maxRelErr(b.plan.params[i], p, 1e-4, 1e-4), `param ${i}`).toBeLessThanOrEqual(1),
+    );
   });
 
   it.each(OPTIMIZERS)('every optimizer: %s, 6 steps, weights and slots agree', async (kind) => {
-    const plan = makePlan({ inputs: 5, loss: 'categoricalCrossentropy', optimizer: kind,
-      layers: [{ dense: 6, activation: 'relu', l2: 0.001 }, { dense: 3, activation: 'softmax' }] });
+    const plan = makePlan({
+      inputs: 5,
+      loss: 'categoricalCrossentropy',
+      optimizer: kind,
+      layers: [
+        { dense: 6, activation: 'relu', l2: 0.001 },
+        { dense: 3, activation: 'softmax' },
+      ],
+    });
     const a = await trainOn(plan, js, 12, 6);
     const b = await trainOn(plan, native, 12, 6);
     a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-4, 1e-4)).toBeLessThanOrEqual(1));
     a.plan.optimizer.slots.forEach((s, i) =>
-      s.forEach((buf, j) => expect(maxRelErr(b.plan.optimizer.slots[i][j], buf, 1e-5, 1e-3)).toBeLessThanOrEqual(1)));
+      s.forEach((buf, j) => expect(maxRelErr(b.plan.optimizer.slots[i][j], buf, 1e-5, 1e-3)).toBeLessThanOrEqual(1)),
+    );
   });
 
-  it.skipIf(!nativeKernelsComplete).each(planZoo())('executor-js on native kernels equals the native executor: $name', async ({ plan }) => {
-    const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
-    const a = await trainOn(plan, onNativeKernels, 10, 8);
-    const b = await trainOn(plan, native, 10, 8);
-    // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
-    // (adam_f32.h): per-step update differences are float32 roundings of ~lr-sized steps.
-    expect(maxRelErr(b.results, a.results, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
-    a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-7, 1e-6)).toBeLessThanOrEqual(1));
-  });
+  it.skipIf(!nativeKernelsComplete).each(planZoo())(
+    'executor-js on native kernels equals the native executor: $name',
+    async ({ plan }) => {
+      const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
+      const a = await trainOn(plan, onNativeKernels, 10, 8);
+      const b = await trainOn(plan, native, 10, 8);
+      // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
+      // (adam_f32.h): per-step update differences are float32 roundings of ~lr-sized steps.
+      expect(maxRelErr(b.results, a.results, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
+      a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-7, 1e-6)).toBeLessThanOrEqual(1));
+    },
+  );
 
   it.each(planZoo())('gradients match central finite differences: $name', ({ plan }) => {
     const rows = 5;
@@ -115,12 +128,26 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
   it('dropout masks agree exactly with the dropout kernel and across executors', () => {
     // One input row of 1: dKernel[j] is zero exactly where the mask dropped unit j.
     const units = 200;
-    const plan = makePlan({ inputs: 1, loss: 'meanSquaredError', layers: [{ dense: units, bias: false }, { dropout: 0.4, seed: 99 }] });
+    const plan = makePlan({
+      inputs: 1,
+      loss: 'meanSquaredError',
+      layers: [
+        { dense: units, bias: false },
+        { dropout: 0.4, seed: 99 },
+      ],
+    });
     const x = Float32Array.of(1);
     const y = new Float32Array(units);
     const step = 17;
     const expected = new Float32Array(units);
-    backends.js.dropoutForward(new Float32Array(units), expected, new Float32Array(units).fill(1), units, 0.4, dropoutSeed(99, step));
+    backends.js.dropoutForward(
+      new Float32Array(units),
+      expected,
+      new Float32Array(units).fill(1),
+      units,
+      0.4,
+      dropoutSeed(99, step),
+    );
     for (const exec of [js(plan), native(plan)]) {
       const g = gradBuffers(plan);
       exec.gradients(x, y, 1, step, g);
@@ -133,7 +160,14 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
 
 describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no waste', () => {
   it('a 1 ms interval keeps running while a long trainBatches runs', async () => {
-    const plan = makePlan({ inputs: 64, loss: 'categoricalCrossentropy', layers: [{ dense: 128, activation: 'relu' }, { dense: 10, activation: 'softmax' }] });
+    const plan = makePlan({
+      inputs: 64,
+      loss: 'categoricalCrossentropy',
+      layers: [
+        { dense: 128, activation: 'relu' },
+        { dense: 10, activation: 'softmax' },
+      ],
+    });
     const rows = 2048;
     const { x, y } = makeData(plan, rows, 1);
     const exec = createNativeExecutor(plan);
@@ -152,7 +186,11 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
   });
 
   it('10,000 steps do not grow resident memory', async () => {
-    const plan = makePlan({ inputs: 32, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 32, activation: 'relu' }, { dropout: 0.2 }, { dense: 4, activation: 'softmax' }] });
+    const plan = makePlan({
+      inputs: 32,
+      loss: 'sparseCategoricalCrossentropy',
+      layers: [{ dense: 32, activation: 'relu' }, { dropout: 0.2 }, { dense: 4, activation: 'softmax' }],
+    });
     const rows = 640;
     const { x, y } = makeData(plan, rows, 2);
     const exec = createNativeExecutor(plan);
@@ -168,7 +206,14 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
 });
 
 describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', () => {
-  const plan = makePlan({ inputs: 3, loss: 'sparseCategoricalCrossentropy', layers: [{ dense: 4, activation: 'relu' }, { dense: 2, activation: 'softmax' }] });
+  const plan = makePlan({
+    inputs: 3,
+    loss: 'sparseCategoricalCrossentropy',
+    layers: [
+      { dense: 4, activation: 'relu' },
+      { dense: 2, activation: 'softmax' },
+    ],
+  });
   const { x, y } = makeData(plan, 4, 1);
   const A = addon!;
 
@@ -180,15 +225,31 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
       [{ ...good, loss: 9 }, /plan.loss/, RangeError],
       [{ ...good, metrics: [7] }, /plan.metrics\[0\]/, RangeError],
       [{ ...good, layers: [] }, /plan.layers/, RangeError],
-      [{ ...good, layers: [{ ...good.layers[0], kernel: new Float32Array(3) }, good.layers[1]] }, /kernel must have 12/, RangeError],
-      [{ ...good, layers: [{ ...good.layers[0], kernel: [1, 2] }, good.layers[1]] }, /kernel must be a Float32Array/, TypeError],
+      [
+        { ...good, layers: [{ ...good.layers[0], kernel: new Float32Array(3) }, good.layers[1]] },
+        /kernel must have 12/,
+        RangeError,
+      ],
+      [
+        { ...good, layers: [{ ...good.layers[0], kernel: [1, 2] }, good.layers[1]] },
+        /kernel must be a Float32Array/,
+        TypeError,
+      ],
       [{ ...good, layers: [good.layers[1]] }, /inputs must be 3/, RangeError],
       [{ ...good, layers: [{ ...good.layers[0], activation: 12 }, good.layers[1]] }, /activation/, RangeError],
-      [{ ...good, layers: [good.layers[0], { kind: 2, size: 4, rate: 1, seed: 1 }, good.layers[1]] }, /rate/, RangeError],
+      [
+        { ...good, layers: [good.layers[0], { kind: 2, size: 4, rate: 1, seed: 1 }, good.layers[1]] },
+        /rate/,
+        RangeError,
+      ],
       [{ ...good, outputs: 3 }, /plan.outputs/, RangeError],
       [{ ...good, optimizer: { ...good.optimizer, kind: 'adam' } }, /optimizer.kind must be a number/, TypeError],
       [{ ...good, slots: [] }, /plan.slots/, RangeError],
-      [{ ...good, slots: good.slots.map(() => [new Float32Array(1), new Float32Array(1)]) }, /slots\[0\]\[0\] must have/, RangeError],
+      [
+        { ...good, slots: good.slots.map(() => [new Float32Array(1), new Float32Array(1)]) },
+        /slots\[0\]\[0\] must have/,
+        RangeError,
+      ],
     ];
     for (const [desc, message, type] of variants) {
       expect(() => A.createNetwork(desc)).toThrow(type);
@@ -219,7 +280,9 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
     const exec = createNativeExecutor(p);
     const before = p.params.map((w) => w.slice());
     await expect(exec.trainBatches(x, y, Int32Array.from([0, 9]), 2, 0, 1, 0)).rejects.toThrow(RangeError);
-    await expect(exec.trainBatches(x, y.subarray(0, 1), Int32Array.from([0, 3]), 2, 0, 1, 0)).rejects.toThrow(RangeError);
+    await expect(exec.trainBatches(x, y.subarray(0, 1), Int32Array.from([0, 3]), 2, 0, 1, 0)).rejects.toThrow(
+      RangeError,
+    );
     p.params.forEach((w, i) => expect(w).toEqual(before[i]));
     exec.dispose();
     expect(() => exec.predict(x, 4, new Float32Array(8))).toThrow(/disposed/);

@@ -26,9 +26,13 @@ describe.skipIf(typeof addon?.createNetwork !== 'function')('native executor: ho
     'empty-run-at-the-end',
     'dispose-while-running',
     'worker-terminated-while-running',
-  ])('%s', (scenario) => {
-    const r = run(scenario);
-    expect(r.signal, r.out).toBeNull();
-    expect(r.status, r.out).toBe(0);
-  }, 120_000);
+  ])(
+    '%s',
+    (scenario) => {
+      const r = run(scenario);
+      expect(r.signal, r.out).toBeNull();
+      expect(r.status, r.out).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -5,8 +5,8 @@ import type { ActivationName } from '../backend';
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** erf(x), Abramowitz & Stegun 7.1.26 refined by one Newton-free series switch; |error| < 2e-7
- *  over the real line, below float32 resolution of gelu's output. */
+/** erf(x): its Maclaurin series for |x| < 0.5, Numerical Recipes' Chebyshev erfc (fractional
+ *  error < 1.2e-7) elsewhere; below float32 resolution of gelu's output. */
 export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 0.5) {
@@ -25,9 +25,18 @@ export function erf(x: number): number {
   const y =
     t *
     Math.exp(
-      -ax * ax - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-          t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -ax * ax -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - y : y - 1;
 }
@@ -40,27 +49,42 @@ export function sigmoid(x: number): number {
 
 export function activate(kind: ActivationName, x: number, alpha: number): number {
   switch (kind) {
-    case 'linear': return x;
-    case 'sigmoid': return sigmoid(x);
-    case 'tanh': return Math.tanh(x);
-    case 'relu': return x > 0 ? x : 0;
-    case 'leakyRelu': return x > 0 ? x : alpha * x;
-    case 'elu': return x > 0 ? x : alpha * Math.expm1(x);
-    case 'gelu': return 0.5 * x * (1 + erf(x * SQRT1_2)); // exact gelu, Keras' default
-    case 'silu': return x * sigmoid(x);
+    case 'linear':
+      return x;
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'relu':
+      return Math.max(x, 0);
+    case 'leakyRelu':
+      return x > 0 ? x : alpha * x;
+    case 'elu':
+      return x > 0 ? x : alpha * Math.expm1(x);
+    case 'gelu':
+      return 0.5 * x * (1 + erf(x * SQRT1_2)); // exact gelu, Keras' default
+    case 'silu':
+      return x * sigmoid(x);
   }
 }
 
 /** f'(x) given x and y = f(x). */
 export function derivative(kind: ActivationName, x: number, y: number, alpha: number): number {
   switch (kind) {
-    case 'linear': return 1;
-    case 'sigmoid': return y * (1 - y);
-    case 'tanh': return 1 - y * y;
-    case 'relu': return x > 0 ? 1 : 0;
-    case 'leakyRelu': return x > 0 ? 1 : alpha;
-    case 'elu': return x > 0 ? 1 : y + alpha;
-    case 'gelu': return 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case 'linear':
+      return 1;
+    case 'sigmoid':
+      return y * (1 - y);
+    case 'tanh':
+      return 1 - y * y;
+    case 'relu':
+      return x > 0 ? 1 : 0;
+    case 'leakyRelu':
+      return x > 0 ? 1 : alpha;
+    case 'elu':
+      return x > 0 ? 1 : y + alpha;
+    case 'gelu':
+      return 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
     case 'silu': {
       const s = sigmoid(x);
       return s * (1 + x * (1 - s));
@@ -68,12 +92,24 @@ export function derivative(kind: ActivationName, x: number, y: number, alpha: nu
   }
 }
 
-export function activationForward(kind: ActivationName, out: Float32Array, x: Float32Array, n: number, alpha: number): void {
+export function activationForward(
+  kind: ActivationName,
+  out: Float32Array,
+  x: Float32Array,
+  n: number,
+  alpha: number,
+): void {
   for (let i = 0; i < n; i++) out[i] = activate(kind, x[i], alpha);
 }
 
 export function activationBackward(
-  kind: ActivationName, dx: Float32Array, dy: Float32Array, x: Float32Array, y: Float32Array, n: number, alpha: number,
+  kind: ActivationName,
+  dx: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  alpha: number,
 ): void {
   for (let i = 0; i < n; i++) dx[i] = dy[i] * derivative(kind, x[i], y[i], alpha);
 }

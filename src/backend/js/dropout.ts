@@ -12,7 +12,14 @@ export function dropoutHash(seed: number, i: number): number {
   return h >>> 0;
 }
 
-export function dropoutForward(out: Float32Array, mask: Float32Array, x: Float32Array, n: number, rate: number, seed: number): void {
+export function dropoutForward(
+  out: Float32Array,
+  mask: Float32Array,
+  x: Float32Array,
+  n: number,
+  rate: number,
+  seed: number,
+): void {
   const keep = Math.fround(1 / (1 - rate));
   for (let i = 0; i < n; i++) {
     const u = (dropoutHash(seed, i) >>> 8) / 16777216; // uniform in [0, 1) with 24 bits

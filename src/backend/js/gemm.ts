@@ -1,9 +1,19 @@
 /** Reference sgemm, row-major: c (m,n) = alpha·op(a)·op(b) + beta·c. The specification the
  *  native GEMM is tested against: obvious loops, float64 accumulation of each dot product. */
 export function gemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
-  beta: number, c: Float32Array, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
 ): void {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

@@ -13,7 +13,13 @@ function softplus(z: number): number {
   return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
-export function lossForward(kind: LossName, pred: Float32Array, target: Float32Array, rows: number, cols: number): number {
+export function lossForward(
+  kind: LossName,
+  pred: Float32Array,
+  target: Float32Array,
+  rows: number,
+  cols: number,
+): number {
   if (rows === 0) return 0;
   let sum = 0;
   switch (kind) {
@@ -39,7 +45,12 @@ export function lossForward(kind: LossName, pred: Float32Array, target: Float32A
 }
 
 export function lossBackward(
-  kind: LossName, grad: Float32Array, pred: Float32Array, target: Float32Array, rows: number, cols: number,
+  kind: LossName,
+  grad: Float32Array,
+  pred: Float32Array,
+  target: Float32Array,
+  rows: number,
+  cols: number,
 ): void {
   const count = rows * cols;
   switch (kind) {
@@ -71,8 +82,13 @@ export function lossBackward(
 /** probs = softmax(logits); grad = (probs·Σtarget − target)/rows; returns the mean loss via
  *  log-sum-exp. With sparse, target holds class indices. */
 export function softmaxCrossEntropy(
-  probs: Float32Array, grad: Float32Array, logits: Float32Array, target: Float32Array,
-  rows: number, cols: number, sparse: boolean,
+  probs: Float32Array,
+  grad: Float32Array,
+  logits: Float32Array,
+  target: Float32Array,
+  rows: number,
+  cols: number,
+  sparse: boolean,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -99,7 +115,12 @@ export function softmaxCrossEntropy(
 
 /** probs = sigmoid(logits); grad = (probs − target)/(rows·cols); returns the mean loss. */
 export function sigmoidCrossEntropy(
-  probs: Float32Array, grad: Float32Array, logits: Float32Array, target: Float32Array, rows: number, cols: number,
+  probs: Float32Array,
+  grad: Float32Array,
+  logits: Float32Array,
+  target: Float32Array,
+  rows: number,
+  cols: number,
 ): number {
   const count = rows * cols;
   let total = 0;

@@ -5,7 +5,13 @@ export function sgdUpdate(param: Float32Array, grad: Float32Array, n: number, lr
 
 // tfjs MomentumOptimizer: v = momentum·v + g; p −= lr·v (nesterov: p −= lr·(g + momentum·v))
 export function momentumUpdate(
-  param: Float32Array, grad: Float32Array, velocity: Float32Array, n: number, lr: number, momentum: number, nesterov: boolean,
+  param: Float32Array,
+  grad: Float32Array,
+  velocity: Float32Array,
+  n: number,
+  lr: number,
+  momentum: number,
+  nesterov: boolean,
 ): void {
   for (let i = 0; i < n; i++) {
     const v = momentum * velocity[i] + grad[i];
@@ -16,8 +22,17 @@ export function momentumUpdate(
 
 // Adam (Kingma & Ba) with bias correction; adamw first decays the weights: p −= lr·wd·p
 export function adamUpdate(
-  param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
-  lr: number, beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number,
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  step: number,
+  weightDecay: number,
 ): void {
   const c1 = 1 - beta1 ** step;
   const c2 = 1 - beta2 ** step;
@@ -34,8 +49,15 @@ export function adamUpdate(
 
 // tfjs RMSProp: ms = rho·ms + (1−rho)·g²; v = momentum·v + lr·g/√(ms + eps); p −= v
 export function rmspropUpdate(
-  param: Float32Array, grad: Float32Array, meanSquare: Float32Array, velocity: Float32Array, n: number,
-  lr: number, rho: number, momentum: number, epsilon: number,
+  param: Float32Array,
+  grad: Float32Array,
+  meanSquare: Float32Array,
+  velocity: Float32Array,
+  n: number,
+  lr: number,
+  rho: number,
+  momentum: number,
+  epsilon: number,
 ): void {
   for (let i = 0; i < n; i++) {
     const g = grad[i];
@@ -49,7 +71,12 @@ export function rmspropUpdate(
 
 // tfjs Adagrad: acc += g²; p −= lr·g/√(acc + eps)
 export function adagradUpdate(
-  param: Float32Array, grad: Float32Array, accumulator: Float32Array, n: number, lr: number, epsilon: number,
+  param: Float32Array,
+  grad: Float32Array,
+  accumulator: Float32Array,
+  n: number,
+  lr: number,
+  epsilon: number,
 ): void {
   for (let i = 0; i < n; i++) {
     const g = grad[i];

@@ -4,7 +4,7 @@
 // (test/train/native-safety.test.ts). Prints one JSON line { ok, ... } and exits 0 when the
 // scenario ended as it should (resolved, or threw/rejected with the expected message).
 // Usage: node --expose-gc child.js <scenario>
-'use strict';
+
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 
@@ -16,21 +16,34 @@ const gc = global.gc || (() => {});
 // sparse categorical cross-entropy, Adam.
 function plan(inputs = 8, hidden = 64, outputs = 3) {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) - 0.5;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 4294967296 - 0.5;
+  };
   const k1 = Float32Array.from({ length: inputs * hidden }, rand);
   const b1 = new Float32Array(hidden);
   const k2 = Float32Array.from({ length: hidden * outputs }, rand);
   const b2 = new Float32Array(outputs);
   const params = [k1, b1, k2, b2];
   return {
-    inputs, outputs, loss: 4, metrics: [0],
+    inputs,
+    outputs,
+    loss: 4,
+    metrics: [0],
     layers: [
       { kind: 0, inputs, units: hidden, kernel: k1, bias: b1, activation: 3, alpha: 0, l1: 0, l2: 0 },
       { kind: 0, inputs: hidden, units: outputs, kernel: k2, bias: b2, activation: 8, alpha: 0, l1: 0, l2: 0 },
     ],
     optimizer: {
-      kind: 2, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
-      momentum: 0, nesterov: false, rho: 0.9, weightDecay: 0,
+      kind: 2,
+      learningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      momentum: 0,
+      nesterov: false,
+      rho: 0.9,
+      weightDecay: 0,
     },
     slots: params.map((p) => [new Float32Array(p.length), new Float32Array(p.length)]),
     params,
@@ -147,17 +160,44 @@ const scenarios = {
   async 'allocation-failure'() {
     const units = 1 << 24;
     const desc = {
-      inputs: 1, outputs: 1, loss: 0, metrics: [],
+      inputs: 1,
+      outputs: 1,
+      loss: 0,
+      metrics: [],
       layers: [
-        { kind: 0, inputs: 1, units, kernel: new Float32Array(units), bias: null, activation: 0, alpha: 0, l1: 0, l2: 0 },
         {
-          kind: 0, inputs: units, units: 1, kernel: new Float32Array(units), bias: null,
-          activation: 0, alpha: 0, l1: 0, l2: 0,
+          kind: 0,
+          inputs: 1,
+          units,
+          kernel: new Float32Array(units),
+          bias: null,
+          activation: 0,
+          alpha: 0,
+          l1: 0,
+          l2: 0,
+        },
+        {
+          kind: 0,
+          inputs: units,
+          units: 1,
+          kernel: new Float32Array(units),
+          bias: null,
+          activation: 0,
+          alpha: 0,
+          l1: 0,
+          l2: 0,
         },
       ],
       optimizer: {
-        kind: 0, learningRate: 0.01, beta1: 0, beta2: 0, epsilon: 0,
-        momentum: 0, nesterov: false, rho: 0, weightDecay: 0,
+        kind: 0,
+        learningRate: 0.01,
+        beta1: 0,
+        beta2: 0,
+        epsilon: 0,
+        momentum: 0,
+        nesterov: false,
+        rho: 0,
+        weightDecay: 0,
       },
       slots: [[], []],
     };
@@ -172,7 +212,17 @@ const scenarios = {
       messages.push(e.constructor.name);
     }
     try {
-      await A.trainBatches(h, x, x, Int32Array.from({ length: rows }, (_, i) => i), rows, 0, 1, 0, 0.01);
+      await A.trainBatches(
+        h,
+        x,
+        x,
+        Int32Array.from({ length: rows }, (_, i) => i),
+        rows,
+        0,
+        1,
+        0,
+        0.01,
+      );
       messages.push('resolved');
     } catch (e) {
       messages.push(e.constructor.name);
@@ -239,7 +289,7 @@ scenarios[name]().then(
     process.exit(r.ok ? 0 : 1);
   },
   (e) => {
-    console.log(JSON.stringify({ ok: false, error: String(e && e.stack) }));
+    console.log(JSON.stringify({ ok: false, error: String(e?.stack) }));
     process.exit(1);
   },
 );
