@@ -100,7 +100,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   );
   const lr = model.optimizer?.learningRate;
   say(
-    `network: ${[data.x.shape[1], ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${lr}, ${epochs} epochs of batch ${o['batch-size']}, backend ${backend} (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})`,
+    `network: ${[data.x.shape[1], ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${lr}, ${epochs} epochs of batch ${o['batch-size']}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
   );
   say();
 
