@@ -1,4 +1,5 @@
 /** Test helpers: the backends to run a suite on, seeded random data, shapes, float32 tolerances. */
+import { expect } from 'vitest';
 import { type Backend, backends } from '../../src';
 
 /** CI (and anyone setting NATIVENN_REQUIRE_NATIVE=1) must test the native backend, not skip it. */
@@ -44,4 +45,20 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, atol: numb
     if (!Number.isNaN(diff)) worst = Math.max(worst, diff / (atol + rtol * Math.abs(b[i])));
   }
   return worst;
+}
+
+/** Runs a bad call on both backends and requires the same TypeError/RangeError from each: the
+ *  shared validators, not the kernels, decide what is valid. */
+export function expectSameErrorOnBoth(call: (b: Backend) => void): void {
+  if (!nativeBackend) throw new Error('expectSameErrorOnBoth needs the native backend');
+  const errors = [backends.js, nativeBackend].map((b) => {
+    try {
+      call(b);
+    } catch (err) {
+      return `${(err as Error).name}: ${(err as Error).message}`;
+    }
+    return 'no error';
+  });
+  expect(errors[0]).toMatch(/^(TypeError|RangeError): /);
+  expect(errors[1]).toBe(errors[0]);
 }
