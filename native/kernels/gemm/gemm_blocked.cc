@@ -303,15 +303,18 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       parallel_for(pack_tasks, [&](int64_t t) {
         pack_b_panels(Bblock, kc, nc, NR, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pb);
       });
-      // Rows first (each task then reads or packs A once); columns too when rows are few.
+      // Rows first (each task then reads or packs A once); columns too when rows are few. Task t
+      // gets tiles [t·N/T, (t+1)·N/T): sizes differ by one tile at most. (Rounding every task up
+      // to ceil(N/T) tiles left fewer, unequal tasks: 19 row tiles made 7 tasks, 4 + 3 on two
+      // threads.)
       const int64_t row_tiles = ceil_div(m, MR);
       const int64_t row_tasks = std::min(row_tiles, target);
       const int64_t col_tasks = std::min(panels, ceil_div(target, row_tasks));
-      const int64_t rows_per = ceil_div(row_tiles, row_tasks) * MR, cols_per = ceil_div(panels, col_tasks);
       parallel_for(row_tasks * col_tasks, [&](int64_t t) {
         const int64_t r = t / col_tasks, q = t % col_tasks;
-        compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, r * rows_per), std::min(m, (r + 1) * rows_per),
-                      std::min(panels, q * cols_per), std::min(panels, (q + 1) * cols_per));
+        compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, r * row_tiles / row_tasks * MR),
+                      std::min(m, (r + 1) * row_tiles / row_tasks * MR), q * panels / col_tasks,
+                      (q + 1) * panels / col_tasks);
       });
     }
   }
