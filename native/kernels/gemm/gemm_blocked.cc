@@ -124,8 +124,32 @@ thread_local Scratch tl_pack_a, tl_pack_b, tl_edge_a;
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
+// A full panel of a plain A: kMR rows, 16 columns (a cache line of each row) at a time through a
+// small local block, so the writes are sequential and each row line is read once while it is hot
+// (a row at a time wrote floats 56 bytes apart: 1 ns per float, 7% of n = 512).
+template <int kMR>
+void pack_a_rows(const View& A, int64_t kc, float* dst) {
+  constexpr int kW = 16;
+  float block[kMR][kW];
+  int64_t p = 0;
+  for (; p + kW <= kc; p += kW, dst += kW * kMR) {
+    for (int i = 0; i < kMR; i++) {
+#if defined(__GNUC__) || defined(__clang__)
+      if (p + 4 * kW < kc) __builtin_prefetch(A.at(i, p + 4 * kW));  // measured: 5.2% -> 3.6% of n = 512
+#endif
+      std::memcpy(block[i], A.at(i, p), sizeof(block[i]));
+    }
+    for (int j = 0; j < kW; j++)
+#pragma GCC unroll 16
+      for (int i = 0; i < kMR; i++) dst[j * kMR + i] = block[i][j];
+  }
+  for (; p < kc; p++, dst += kMR)
+    for (int i = 0; i < kMR; i++) dst[i] = *A.at(i, p);
+}
+
 // Packs rows [0,mr) x cols [0,kc) of view A into one MR-row panel: dst[p*MR + i], zero-padded.
 void pack_a_panel(const View& A, int64_t mr, int64_t kc, int64_t MR, float* dst) {
+  if (A.cs == 1 && mr == MR && MR == kAvx512MR) return pack_a_rows<kAvx512MR>(A, kc, dst);
   if (A.cs == 1) {
     for (int64_t i = 0; i < mr; i++) {
       const float* src = A.at(i, 0);
@@ -141,31 +165,45 @@ void pack_a_panel(const View& A, int64_t mr, int64_t kc, int64_t MR, float* dst)
     for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = 0.0f;
 }
 
+// One row of a full B panel: a fixed-size copy the compiler inlines (a libc memcpy call per 128
+// bytes was 7% of n = 512).
+inline void copy_b_row(const float* src, int64_t NR, float* dst) {
+  if (NR == 32) {
+    std::memcpy(dst, src, 32 * sizeof(float));
+  } else if (NR == 16) {
+    std::memcpy(dst, src, 16 * sizeof(float));
+  } else {
+    std::memcpy(dst, src, NR * sizeof(float));
+  }
+}
+
 // Packs NR-column panels [panel_begin, panel_end) of the kc x nc view B: panel q at dst + q*kc*NR.
+// A plain B is walked row by row (each source row read once, sequentially).
 void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t panel_begin, int64_t panel_end,
                    float* dst) {
+  if (B.cs == 1) {
+    const int64_t full_end = std::min(panel_end, nc / NR);  // panels with all NR columns
+    for (int64_t p = 0; p < kc; p++) {
+      const float* src = B.at(p, 0);
+      for (int64_t q = panel_begin; q < full_end; q++) copy_b_row(src + q * NR, NR, dst + (q * kc + p) * NR);
+      for (int64_t q = std::max(panel_begin, full_end); q < panel_end; q++) {
+        float* dp = dst + (q * kc + p) * NR;
+        const int64_t nr = nc - q * NR;
+        for (int64_t j = 0; j < nr; j++) dp[j] = src[q * NR + j];
+        for (int64_t j = nr; j < NR; j++) dp[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t q = panel_begin; q < panel_end; q++) {
     int64_t j0 = q * NR, nr = std::min(NR, nc - j0);
     float* d = dst + q * kc * NR;
-    if (B.cs == 1) {
-      for (int64_t p = 0; p < kc; p++) {
-        const float* src = B.at(p, j0);
-        float* dp = d + p * NR;
-        if (nr == NR) {
-          std::memcpy(dp, src, NR * sizeof(float));
-        } else {
-          for (int64_t j = 0; j < nr; j++) dp[j] = src[j];
-          for (int64_t j = nr; j < NR; j++) dp[j] = 0.0f;
-        }
-      }
-    } else {
-      for (int64_t j = 0; j < nr; j++) {
-        const float* src = B.at(0, j0 + j);
-        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = src[p * B.rs];
-      }
-      for (int64_t j = nr; j < NR; j++)
-        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = 0.0f;
+    for (int64_t j = 0; j < nr; j++) {
+      const float* src = B.at(0, j0 + j);
+      for (int64_t p = 0; p < kc; p++) d[p * NR + j] = src[p * B.rs];
     }
+    for (int64_t j = nr; j < NR; j++)
+      for (int64_t p = 0; p < kc; p++) d[p * NR + j] = 0.0f;
   }
 }
 
