@@ -16,10 +16,11 @@ const KERNELS: Blocks[] = [
   { name: 'avx2', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
   { name: 'generic', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
 ];
+// 'auto' (the default) takes the best kernel, or AVX2 for products under 2^22 FMAs on AVX-512.
 const defaultKernel: string | undefined = addon?._gemmKernel();
-/** The kernels this build and CPU run (switching to one returns true), best first. */
+/** The kernels this build and CPU run (forcing one returns true), best first. */
 const available = addon ? KERNELS.filter((k) => addon!._gemmKernel(k.name)) : [];
-if (defaultKernel) addon!._gemmKernel(defaultKernel);
+addon?._gemmKernel('auto');
 
 interface Case {
   ta: boolean; tb: boolean; m: number; n: number; k: number;
@@ -109,15 +110,24 @@ const label = (c: Case) =>
   `${c.ta ? 'T' : 'N'}${c.tb ? 'T' : 'N'} ${c.m}x${c.n}x${c.k} alpha=${c.alpha} beta=${c.beta} pad=${c.pad}`;
 
 describe.skipIf(!nativeBackend)('gemm: kernel choice (addon._gemmKernel)', () => {
-  it('defaults to the best kernel the CPU runs; the portable one is always there', () => {
+  it('defaults to auto; the portable kernel is always there', () => {
+    expect(defaultKernel).toBe('auto');
     expect(available.map((k) => k.name)).toContain('generic');
-    expect(defaultKernel).toBe(available[0].name);
   });
 
   it('an unknown name changes nothing; a non-string name is a TypeError', () => {
     expect(addon!._gemmKernel('avx1024')).toBe(false);
-    expect(addon!._gemmKernel()).toBe(defaultKernel);
+    expect(addon!._gemmKernel()).toBe('auto');
     expect(() => addon!._gemmKernel(3)).toThrow(TypeError);
+  });
+
+  it('auto: products just below and above the 2^22-FMA switch to AVX-512 equal the twin', () => {
+    for (const k of [255, 256, 257]) { // 128·128·256 = 2^22
+      for (const [ta, tb] of TRANS) {
+        const c: Case = { ta, tb, m: 128, n: 128, k, alpha: 1.5, beta: 0.5, pad: 3 };
+        expect(compare(c, k).worst, label(c)).toBeLessThanOrEqual(1);
+      }
+    }
   });
 });
 
@@ -127,7 +137,7 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
     expect(addon!._gemmKernel(blocks.name)).toBe(true);
   });
   afterAll(() => {
-    addon!._gemmKernel(defaultKernel);
+    addon!._gemmKernel('auto');
   });
 
   it('runs on the kernel under test', () => {
@@ -165,13 +175,15 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
     expect(Array.from(c)).toEqual([0, 0, 0, 0]);
   });
 
-  // A transposed A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
-  // a_needs_packing); with the 6-row kernels every other A is read in place. Here the packed
-  // path and its MC edges.
-  it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: transposed A, lda = 1024, m = %i', (m) => {
+  // An A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
+  // a_needs_packing: transposed, its rows alias in L2; plain, 14 rows alias in L1); every other
+  // A is read in place. Here the packed path and its MC edges.
+  it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: lda = 1024, m = %i', (m) => {
     for (const [n, k, tb] of [[17, 200, false], [40, KC + 1, true]] as const) {
-      const c: Case = { ta: true, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - m };
-      expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
+      for (const ta of [true, false]) {
+        const c: Case = { ta, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - (ta ? m : k) };
+        expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
+      }
     }
   });
 

@@ -4,13 +4,12 @@
 //     ic over MC rows of C     : pack an MC x KC block of op(a) into MR-row panels (L2)
 //      jr over NR panels       : one packed B micro-panel stays in L1 ...
 //       ir over MR panels      : ... while the micro-kernel streams A panels past it
-// Transposes are absorbed by the packing (each operand is a strided view). With the 6-row kernels
-// A is packed only when it must be: they read op(a) in place through its strides, which measured
-// faster than packing at every size for a plain A (six rows streamed by the prefetcher) and for a
-// transposed A whose row stride does not alias (see a_needs_packing). The 14-row AVX-512 kernel
-// always packs A (see kAvx512).
-// The micro-kernel and its block sizes are chosen at run time (the best the CPU runs; tests
-// switch with sgemm_use_kernel).
+// Transposes are absorbed by the packing (each operand is a strided view). A is packed only when
+// it must be: the micro-kernel reads op(a) in place through its strides, which measured faster
+// than packing for a plain A (its MR rows streamed by the prefetcher) and for a transposed A,
+// unless the row stride aliases in the caches (see a_needs_packing).
+// The micro-kernel and its block sizes are chosen at run time: the best the CPU runs, except
+// small products on AVX-512 CPUs (see kSmall); tests force each with sgemm_use_kernel.
 // Threads: B is packed cooperatively, then blocks of rows (and, for short wide C, of column
 // panels) are handed out as tasks; a thread that packs A does so into thread-local memory.
 #include <algorithm>
@@ -35,6 +34,9 @@
 #define NATIVENN_GEMM_X86 0
 #endif
 // The AVX-512 kernel's cache blocks (defines, to tune without editing).
+#ifndef NATIVENN_GEMM_AVX512_MIN_FMAS
+#define NATIVENN_GEMM_AVX512_MIN_FMAS (1 << 22)
+#endif
 #ifndef NATIVENN_GEMM_KC
 #define NATIVENN_GEMM_KC 512
 #endif
@@ -61,15 +63,12 @@ struct View {
 //   in L2 (512 KiB), NC = 4080 a 4 MiB B block in L3.
 //   AVX-512 14x32 (tuned on Zen 4, L1d 32 KiB, L2 1 MiB, L3 32 MiB): KC = 512 measured best of
 //   128..1024 (fewer passes over C; the 64 KiB B panel streams from L2 fast enough for 28 FMAs
-//   per k step), MC = 168 (a 336 KiB A block in L2), NC = 4064 (an 8 MiB B block in L3). A is
-//   always packed: 14 rows read in place lda apart fall into few L1 sets (all into one at
-//   lda = 1024: 52 against 90 GFLOP/s packed at n = 1024), and packing costs nothing measurable
-//   at n = 256.
-const KernelInfo kGeneric{"generic", ukernel_f32_generic, kGenericMR, kGenericNR, 256, 168, 4080, false};
+//   per k step), MC = 168 (a 336 KiB A block in L2), NC = 4064 (an 8 MiB B block in L3).
+const KernelInfo kGeneric{"generic", ukernel_f32_generic, kGenericMR, kGenericNR, 256, 168, 4080};
 #if NATIVENN_GEMM_X86
-const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080, false};
-const KernelInfo kAvx512{"avx512",         ukernel_f32_14x32_avx512, kAvx512MR,        kAvx512NR,
-                         NATIVENN_GEMM_KC, NATIVENN_GEMM_MC,         NATIVENN_GEMM_NC, true};
+const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
+const KernelInfo kAvx512{"avx512",         ukernel_f32_14x32_avx512, kAvx512MR,       kAvx512NR,
+                         NATIVENN_GEMM_KC, NATIVENN_GEMM_MC,         NATIVENN_GEMM_NC};
 #endif
 
 static_assert(NATIVENN_GEMM_KC <= kMaxKC && NATIVENN_GEMM_MC % kAvx512MR == 0 && NATIVENN_GEMM_NC % kAvx512NR == 0,
@@ -95,7 +94,16 @@ const KernelInfo* best_kernel() {
     if (supported(*K)) return K;
   return &kGeneric;
 }
-std::atomic<const KernelInfo*> g_kernel{best_kernel()};
+const KernelInfo* const kBest = best_kernel();
+// Below NATIVENN_GEMM_AVX512_MIN_FMAS the 6 x 16 AVX2 kernel wins on Zen 4 (32x64x64: 61 vs 53
+// GFLOP/s, 128^3: 94 vs 91; its tiles waste less of small m and n); above it AVX-512 does
+// (n = 512: 102 vs 97, 256x512x512: 98 vs 90).
+const KernelInfo* const kSmall =
+#if NATIVENN_GEMM_X86
+    kBest == &kAvx512 && supported(kAvx2) ? &kAvx2 :
+#endif
+                                          kBest;
+std::atomic<const KernelInfo*> g_forced{nullptr};  // set by sgemm_use_kernel; null: by size
 
 // A grow-only, 64-byte-aligned buffer per thread: packing never allocates in steady state.
 class Scratch {
@@ -226,19 +234,25 @@ void tile(const KernelInfo& K, int64_t mr, int64_t nr, int64_t kc, const float* 
   }
 }
 
-// A transposed A is read one row of stored A per k step, lda apart: kc lines at a fixed stride.
-// When the stride is a large power of two they crowd into a few sets of the L2 (512 KiB,
-// 8-way, 1024 sets on Zen 3) and miss; then packing pays (measured at n = 1024: 65 vs 85
-// GFLOP/s). A plain A streams six rows and never needed it.
-bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc) {
-  if (!trans_a) return false;
-  if ((lda * 4) % 64 != 0) return false;  // the rows walk across sets
-  int64_t stride_lines = lda * 4 / 64, sets = 1024;
+// How many sets of an 8-way cache with `sets` sets lines at a fixed stride of lda floats visit.
+int64_t sets_visited(int64_t lda, int64_t sets) {
+  if ((lda * 4) % 64 != 0) return sets;  // the rows walk across all sets
+  int64_t stride_lines = lda * 4 / 64;
   while (sets > 1 && stride_lines % 2 == 0) {
     stride_lines /= 2;
     sets /= 2;
   }
-  return 8 * sets < kc;
+  return sets;
+}
+
+// A transposed A is read one row of stored A per k step, lda apart: kc lines at a fixed stride.
+// When the stride is a large power of two they crowd into a few sets of the L2 (512 KiB,
+// 8-way, 1024 sets on Zen 3) and miss; then packing pays (measured at n = 1024: 65 vs 85
+// GFLOP/s). A plain A streams MR rows lda apart: six always fit the L1 (64 sets, 8-way), but 14
+// rows at lda = 1024 share one set and thrash (AVX-512: 52 vs 90 GFLOP/s packed at n = 1024).
+bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc, int64_t mr) {
+  if (trans_a) return 8 * sets_visited(lda, 1024) < kc;
+  return 8 * sets_visited(lda, 64) < mr + 2;  // +2: room for the B panel's lines
 }
 
 struct Problem {
@@ -307,19 +321,15 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   if (m <= 0 || n <= 0) return;
   if (alpha == 0 || k <= 0) return scale_c(m, n, beta, c, ldc);
 
-  const KernelInfo& K = *g_kernel.load(std::memory_order_relaxed);
-  const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const double fmas = static_cast<double>(m) * n * k;
+  const KernelInfo* forced = g_forced.load(std::memory_order_relaxed);
+  const KernelInfo& K = forced ? *forced : fmas < NATIVENN_GEMM_AVX512_MIN_FMAS ? *kSmall : *kBest;
+  const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
-  Problem P{K,
-            trans_a ? View{a, 1, lda} : View{a, lda, 1},
-            trans_b ? View{b, 1, ldb} : View{b, ldb, 1},
-            alpha,
-            beta,
-            c,
-            ldc,
-            K.always_pack_a || a_needs_packing(trans_a, lda, kc_step)};
+  Problem P{
+      K,   trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta, c,
+      ldc, a_needs_packing(trans_a, lda, kc_step, MR)};
 
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
@@ -358,13 +368,20 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   }
 }
 
-const char* sgemm_kernel() { return gemm::g_kernel.load()->name; }
+const char* sgemm_kernel() {
+  const gemm::KernelInfo* forced = gemm::g_forced.load();
+  return forced ? forced->name : "auto";
+}
 
 bool sgemm_use_kernel(const char* name) {
   using namespace gemm;
+  if (std::strcmp(name, "auto") == 0) {
+    g_forced.store(nullptr);
+    return true;
+  }
   for (const KernelInfo* K : kKernels) {
     if (std::strcmp(K->name, name) == 0 && supported(*K)) {
-      g_kernel.store(K);
+      g_forced.store(K);
       return true;
     }
   }

@@ -29,7 +29,6 @@ struct KernelInfo {
   UKernel fn;
   int64_t mr, nr;      // mr <= kMaxMR, nr <= kMaxNR
   int64_t kc, mc, nc;  // kc <= kMaxKC, mc a multiple of mr, nc a multiple of nr
-  bool always_pack_a;  // else A is read in place unless its stride aliases in L2 (a_needs_packing)
 };
 
 void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
