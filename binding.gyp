@@ -1,7 +1,7 @@
 {
   # Sources come from native/sources.json, the same list CMakeLists.txt reads.
-  # "portable" files build for any CPU; "avx2" files get -mavx2 -mfma on their own
-  # and are only called after a run-time CPU check (DESIGN.md section 5).
+  # "portable" files build for any CPU; "avx2" files get -mavx2 -mfma and "avx512" files
+  # -mavx512f on their own, and are only called after a run-time CPU check (DESIGN.md section 5).
   # -fno-math-errno (not fast-math: results are unchanged, errno is never read) lets GCC
   # vectorize loops that call sqrt (the optimizer updates).
   "targets": [
@@ -18,9 +18,21 @@
       ]
     },
     {
+      "target_name": "nativenn_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ') || 'native/kernels/empty.cc'\")"],
+      "include_dirs": ["native"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx512f"] }]
+      ]
+    },
+    {
       "target_name": "nativenn",
       "sources": ["<!@(node -p \"require('./native/sources.json').portable.join(' ')\")"],
-      "dependencies": ["nativenn_avx2"],
+      "dependencies": ["nativenn_avx2", "nativenn_avx512"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,34 @@
 
 namespace nativenn {
 namespace {
+
+// How long a worker waits for the next job, and the caller for the workers, spinning before it
+// sleeps. Waking a sleeping thread (futex) costs tens of microseconds here, which back-to-back
+// GEMMs of a training step felt: 2 threads at 128x784x256 went 137 -> 160 GFLOP/s, 256^3
+// 150 -> 173, when spinning ~1 ms instead of ~20 us. The cost: an idle worker burns up to 1 ms
+// of CPU after its last job.
+constexpr auto kSpin = std::chrono::microseconds(1000);
+
+inline void cpu_relax() {
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+  asm volatile("yield");
+#endif
+}
+
+// Spins until done() or kSpin has passed; returns done().
+template <typename Done>
+bool spin_until(const Done& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
 
 int default_threads() {
   unsigned hw = std::thread::hardware_concurrency();
@@ -53,12 +82,9 @@ class Pool {
     }
     wake_.notify_all();
     take_tasks();
-    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; spin++) {
-      if (spin > 20000) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-        break;
-      }
+    if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     }
   }
 
@@ -89,8 +115,7 @@ class Pool {
   void worker_loop(int index, uint64_t seen) {
     for (;;) {
       // Spin a little before sleeping: back-to-back jobs (GEMM's blocks) then start at once.
-      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; spin++) {
-      }
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });

@@ -25,8 +25,20 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Hidden, for tests and benchmarks: _gemmKernel() names the micro-kernel in use; _gemmKernel(name)
+// switches to "avx512", "avx2" or "generic" and returns whether this build and CPU have it.
+Napi::Value GemmKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() == 0) return Napi::String::New(env, sgemm_kernel());
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "_gemmKernel: name must be a string");
+  return Napi::Boolean::New(env, sgemm_use_kernel(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
 }  // namespace
 
-void RegisterGemm(Napi::Env env, Napi::Object exports) { exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm")); }
+void RegisterGemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("_gemmKernel", Napi::Function::New(env, GemmKernel, "_gemmKernel"));
+}
 
 }  // namespace nativenn::glue

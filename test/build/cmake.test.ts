@@ -40,10 +40,16 @@ describe.skipIf(!hasCmake)('cmake-js build', () => {
 
     // It compiled exactly the files of native/sources.json.
     const sources = JSON.parse(fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8'));
-    const avx2 = sources.avx2.length ? sources.avx2 : ['native/kernels/empty.cc'];
-    const commands = JSON.parse(fs.readFileSync(path.join(out, 'compile_commands.json'), 'utf8')) as { file: string }[];
-    const compiled = commands.map((c) => path.relative(root, c.file).split(path.sep).join('/')).sort();
-    expect(compiled).toEqual([...sources.portable, ...avx2].sort());
+    const orEmpty = (l: string[]) => (l.length ? l : ['native/kernels/empty.cc']);
+    const commands = JSON.parse(fs.readFileSync(path.join(out, 'compile_commands.json'), 'utf8')) as
+      { file: string; command: string }[];
+    const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
+    const compiled = commands.map((c) => rel(c.file)).sort();
+    expect(compiled).toEqual([...sources.portable, ...orEmpty(sources.avx2), ...orEmpty(sources.avx512)].sort());
+    // The avx512 list, and only it, gets -mavx512f.
+    for (const c of commands.filter((x) => rel(x.file) !== 'native/kernels/empty.cc')) {
+      expect(c.command.includes('-mavx512f'), rel(c.file)).toBe(sources.avx512.includes(rel(c.file)));
+    }
 
     const addonPath = path.join(out, 'Release', 'nativenn.node');
     const script = `

@@ -1,18 +1,33 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, getNumThreads, setNumThreads } from '../../src';
 import { addon } from '../../src/backend/native/addon';
 import { nativeBackend, randomF32, rng, SIZES } from '../support/backends';
 
 const js = backends.js;
 
-// Block sizes of native/kernels/gemm/gemm_internal.h: the MR x NR micro-tile and the KC, MC, NC
-// cache blocks. Shapes one below and one above each exercise the edge code of every loop.
+// Each micro-kernel with its block sizes (the KernelInfo table of native/kernels/gemm/
+// gemm_blocked.cc): the MR x NR micro-tile and the KC, MC, NC cache blocks. Shapes one below and
+// one above each exercise the edge code of every loop. The whole suite runs once per kernel the
+// CPU has, switched with the hidden addon._gemmKernel(name), best first (the default).
 // Threads are used from m·n·k >= 2^22 (NATIVENN_GEMM_THREAD_MIN_FMAS in gemm_blocked.cc).
-const MR = 6,
-  NR = 16,
-  KC = 256,
-  MC = 168,
-  NC = 4080;
+interface Blocks {
+  name: string;
+  MR: number;
+  NR: number;
+  KC: number;
+  MC: number;
+  NC: number;
+}
+const KERNELS: Blocks[] = [
+  { name: 'avx512', MR: 14, NR: 32, KC: 512, MC: 168, NC: 4064 },
+  { name: 'avx2', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
+  { name: 'generic', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
+];
+// 'auto' (the default) takes the best kernel, or AVX2 for products under 2^22 FMAs on AVX-512.
+const defaultKernel: string | undefined = addon?._gemmKernel();
+/** The kernels this build and CPU run (forcing one returns true), best first. */
+const available = addon ? KERNELS.filter((k) => addon!._gemmKernel(k.name)) : [];
+addon?._gemmKernel('auto');
 
 interface Case {
   ta: boolean;
@@ -97,7 +112,7 @@ function sweep(): Case[] {
   return out;
 }
 
-function edgeCases(): Case[] {
+function edgeCases({ MR, NR, KC, MC, NC }: Blocks): Case[] {
   const shapes: [number, number, number][] = [];
   for (const d of [-1, 0, 1]) {
     shapes.push([MR + d, NR + d, 9], [2 * MR + d, 3 * NR + d, 33]);
@@ -117,12 +132,47 @@ function edgeCases(): Case[] {
 const label = (c: Case) =>
   `${c.ta ? 'T' : 'N'}${c.tb ? 'T' : 'N'} ${c.m}x${c.n}x${c.k} alpha=${c.alpha} beta=${c.beta} pad=${c.pad}`;
 
-describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
+describe.skipIf(!nativeBackend)('gemm: kernel choice (addon._gemmKernel)', () => {
+  it('defaults to auto; the portable kernel is always there', () => {
+    expect(defaultKernel).toBe('auto');
+    expect(available.map((k) => k.name)).toContain('generic');
+  });
+
+  it('an unknown name changes nothing; a non-string name is a TypeError', () => {
+    expect(addon!._gemmKernel('avx1024')).toBe(false);
+    expect(addon!._gemmKernel()).toBe('auto');
+    expect(() => addon!._gemmKernel(3)).toThrow(TypeError);
+  });
+
+  it('auto: products just below and above the 2^22-FMA switch to AVX-512 equal the twin', () => {
+    for (const k of [255, 256, 257]) {
+      // 128·128·256 = 2^22
+      for (const [ta, tb] of TRANS) {
+        const c: Case = { ta, tb, m: 128, n: 128, k, alpha: 1.5, beta: 0.5, pad: 3 };
+        expect(compare(c, k).worst, label(c)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
+
+describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the js twin', (blocks) => {
+  const { MC, KC, NC } = blocks;
+  beforeAll(() => {
+    expect(addon!._gemmKernel(blocks.name)).toBe(true);
+  });
+  afterAll(() => {
+    addon!._gemmKernel('auto');
+  });
+
+  it('runs on the kernel under test', () => {
+    expect(addon!._gemmKernel()).toBe(blocks.name);
+  });
+
   it.each(sweep().map((c) => [label(c), c] as const))('size sweep %s', (_, c) => {
     expect(compare(c, c.m * 1000 + c.n * 10 + c.k).worst).toBeLessThanOrEqual(1);
   });
 
-  it.each(edgeCases().map((c) => [label(c), c] as const))('blocking edge %s', (_, c) => {
+  it.each(edgeCases(blocks).map((c) => [label(c), c] as const))('blocking edge %s', (_, c) => {
     expect(compare(c, c.m + c.n + c.k).worst).toBeLessThanOrEqual(1);
   });
 
@@ -154,15 +204,18 @@ describe.skipIf(!nativeBackend)('gemm: native equals the js twin', () => {
     expect(Array.from(c)).toEqual([0, 0, 0, 0]);
   });
 
-  // A transposed A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
-  // a_needs_packing); every other A is read in place. Here the packed path and its MC edges.
-  it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: transposed A, lda = 1024, m = %i', (m) => {
+  // An A whose row stride is a multiple of 1024 floats is packed (gemm_blocked.cc,
+  // a_needs_packing: transposed, its rows alias in L2; plain, 14 rows alias in L1); every other
+  // A is read in place. Here the packed path and its MC edges.
+  it.each([MC - 1, MC, MC + 1, 2 * MC + 1, 1020])('packed-A path: lda = 1024, m = %i', (m) => {
     for (const [n, k, tb] of [
       [17, 200, false],
       [40, KC + 1, true],
     ] as const) {
-      const c: Case = { ta: true, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - m };
-      expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
+      for (const ta of [true, false]) {
+        const c: Case = { ta, tb, m, n, k, alpha: 2, beta: -0.5, pad: 1024 - (ta ? m : k) };
+        expect(compare(c, m + k).worst, label(c)).toBeLessThanOrEqual(1);
+      }
     }
   });
 

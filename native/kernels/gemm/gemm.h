@@ -15,4 +15,12 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// The micro-kernel choice: "auto" (the default: the best kernel the CPU runs, or on AVX-512 CPUs
+// the AVX2 one for small products), or the kernel forced by sgemm_use_kernel.
+const char* sgemm_kernel();
+// Forces every later sgemm onto the named kernel ("avx512", "avx2", "generic") if this build has
+// it and the CPU runs it, or back to "auto"; false (and no change) otherwise. For tests and
+// benchmarks: all kernels give the same results within float32 rounding.
+bool sgemm_use_kernel(const char* name);
+
 }  // namespace nativenn

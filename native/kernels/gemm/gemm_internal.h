@@ -1,44 +1,43 @@
-// Shared by the blocked driver and the micro-kernels: block sizes and the micro-kernel contract.
-// Declarations and constants only: the AVX2 file is compiled with other flags, so no inline
-// function defined here may end up in it (the linker could pick its AVX2 copy for everyone).
+// Shared by the blocked driver and the micro-kernels: the micro-kernel contract, each kernel's
+// register block and the description the driver blocks by (KernelInfo, chosen at run time).
+// Declarations and constants only: the AVX2/AVX-512 files are compiled with other flags, so no
+// inline function defined here may end up in them (the linker could pick their copy for everyone).
 #pragma once
 #include <cstdint>
 
 namespace nativenn::gemm {
 
-// Register block: the micro-kernel computes an MR x NR tile of C (6 x 16: 12 ymm accumulators).
-constexpr int64_t MR = 6;
-constexpr int64_t NR = 16;
-// Cache blocks (BLIS naming), for Zen 3 (L1d 32 KiB, L2 512 KiB, L3 32 MiB shared):
-//   KC: a KC x NR panel of packed B (16 KiB at 256) plus an MR x KC panel of A stay in L1;
-//   MC: the packed MC x KC block of A (~170 KiB) stays in L2;
-//   NC: the packed KC x NC block of B (~4 MiB) stays in L3.
-#ifndef NATIVENN_GEMM_KC
-#define NATIVENN_GEMM_KC 256
-#endif
-#ifndef NATIVENN_GEMM_MC
-#define NATIVENN_GEMM_MC 168
-#endif
-#ifndef NATIVENN_GEMM_NC
-#define NATIVENN_GEMM_NC 4080
-#endif
-constexpr int64_t KC = NATIVENN_GEMM_KC;
-constexpr int64_t MC = NATIVENN_GEMM_MC;  // a multiple of MR
-constexpr int64_t NC = NATIVENN_GEMM_NC;  // a multiple of NR
-static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must hold whole register blocks");
-
 // c (MR,NR), row stride ldc  =  alpha · A · B + beta · c   (beta == 0: c is not read)
 //   A (MR,k): element (i,p) at a[i*rs_a + p*cs_a]  (packed panel: rs_a = 1, cs_a = MR;
 //             unpacked op(a): the caller's strides)
-//   B (k,NR): packed panel, element (p,j) at b[p*NR + j], 32-byte aligned
+//   B (k,NR): packed panel, element (p,j) at b[p*NR + j], 64-byte aligned
 using UKernel = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
                          float alpha, float beta);
+
+// Register blocks (MR rows x NR columns of C per call).
+constexpr int64_t kGenericMR = 6, kGenericNR = 16;  // 24 four-float vectors (arm64 has 32)
+constexpr int64_t kAvx2MR = 6, kAvx2NR = 16;        // 12 ymm accumulators of 16
+constexpr int64_t kAvx512MR = 14, kAvx512NR = 32;   // 28 zmm accumulators of 32
+// Upper bounds over all kernels, for the driver's fixed-size edge buffers.
+constexpr int64_t kMaxMR = 16, kMaxNR = 32, kMaxKC = 1024;
+
+// What the driver needs to know about a micro-kernel: its tile and the cache blocks that suit it
+// (BLIS naming): a KC x NR panel of packed B stays in L1 while MR x KC panels of A stream past
+// it; an MC x KC block of A stays in L2; the packed KC x NC block of B stays in L3.
+struct KernelInfo {
+  const char* name;
+  UKernel fn;
+  int64_t mr, nr;      // mr <= kMaxMR, nr <= kMaxNR
+  int64_t kc, mc, nc;  // kc <= kMaxKC, mc a multiple of mr, nc a multiple of nr
+};
 
 void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
                          float alpha, float beta);
 #if defined(__x86_64__) || defined(__i386__)
 void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
                            float alpha, float beta);
+void ukernel_f32_14x32_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+                              int64_t ldc, float alpha, float beta);
 #endif
 
 }  // namespace nativenn::gemm

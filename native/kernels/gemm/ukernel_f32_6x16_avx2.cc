@@ -11,6 +11,8 @@ namespace nativenn::gemm {
 
 namespace {
 
+constexpr int64_t MR = kAvx2MR, NR = kAvx2NR;
+
 // kPacked: A is a packed panel (rs_a = 1, cs_a = MR), so every address is a constant offset and
 // the loop needs few integer registers; otherwise the strides come at run time.
 template <bool kPacked>

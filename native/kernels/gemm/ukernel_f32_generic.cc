@@ -10,6 +10,7 @@ namespace nativenn::gemm {
 #if defined(__GNUC__) || defined(__clang__)
 
 typedef float v4 __attribute__((vector_size(16)));
+constexpr int64_t MR = kGenericMR, NR = kGenericNR;
 constexpr int kQ = NR / 4;  // vectors per tile row
 
 void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
@@ -42,6 +43,8 @@ void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, 
 }
 
 #else
+
+constexpr int64_t MR = kGenericMR, NR = kGenericNR;
 
 void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
                          float alpha, float beta) {
