@@ -41,8 +41,10 @@ describe.skipIf(!hasCmake)('cmake-js build', () => {
     // It compiled exactly the files of native/sources.json.
     const sources = JSON.parse(fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8'));
     const orEmpty = (l: string[]) => (l.length ? l : ['native/kernels/empty.cc']);
-    const commands = JSON.parse(fs.readFileSync(path.join(out, 'compile_commands.json'), 'utf8')) as
-      { file: string; command: string }[];
+    const commands = JSON.parse(fs.readFileSync(path.join(out, 'compile_commands.json'), 'utf8')) as {
+      file: string;
+      command: string;
+    }[];
     const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
     const compiled = commands.map((c) => rel(c.file)).sort();
     expect(compiled).toEqual([...sources.portable, ...orEmpty(sources.avx2), ...orEmpty(sources.avx512)].sort());
