@@ -8,9 +8,12 @@
  *   runs of batches in C++ off the main thread (Node-API async work) with no allocation per step.
  * Both must produce the same numbers (within float32 tolerance) for the same plan and seed.
  *
- * Ownership: the weights and optimizer state are owned by JS (the model and the optimizer); an
- * executor holds references and writes into them in place. While a trainBatches() promise is
- * pending, nothing else may read or write them (the Trainer guarantees it).
+ * Ownership: the weights and optimizer state are owned by JS (the model and the optimizer). The
+ * js executor updates them in place. The native executor never lets its worker thread touch JS
+ * memory (JS could detach or change it mid-run): each call copies the weights, slots and the
+ * call's rows into native buffers, and a successful trainBatches() copies weights and slots back,
+ * so a failed run changes nothing. While a trainBatches() promise is pending the model refuses
+ * other use (the Trainer guarantees it).
  */
 import type { ActivationName, LossName } from '../backend';
 
