@@ -276,14 +276,13 @@ class TrainWorker : public Napi::AsyncWorker {
 
   // The rows of the batches, in batch order, copied: the worker reads no JS memory.
   std::vector<float> x, y;
-  std::vector<int32_t> order;
+  int64_t rows = 0;
   int64_t batch_size = 0, batches = 0, step = 0;
   std::vector<double> results;
 
   void Execute() override {
     try {
-      state_->network->train_batches(x.data(), y.data(), order.data(), static_cast<int64_t>(order.size()), batch_size,
-                                     0, batches, step, results.data());
+      state_->network->train_batches(x.data(), y.data(), nullptr, rows, batch_size, 0, batches, step, results.data());
     } catch (const std::exception& e) {
       SetError(e.what());
     }
@@ -344,7 +343,7 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), s, info[0]));
   worker->x.resize((end - begin) * in);
   worker->y.resize((end - begin) * y_width);
-  worker->order.resize(end - begin);
+  worker->rows = end - begin;
   for (int64_t i = begin; i < end; i++) {
     const int64_t row = indices[i], k = i - begin;
     if (row < 0 || row >= x_rows || row >= y_rows)
@@ -353,7 +352,6 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
       a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
     std::memcpy(worker->x.data() + k * in, x + row * in, sizeof(float) * in);
     std::memcpy(worker->y.data() + k * y_width, y + row * y_width, sizeof(float) * y_width);
-    worker->order[k] = static_cast<int32_t>(k);
   }
   PullWeights(a, *s, "trainBatches");
   s->network->set_learning_rate(lr);
