@@ -297,16 +297,22 @@ void Network::train_step(const float* x, const float* y, const int32_t* indices,
   const int64_t rows = to - from;
   reserve(rows);
   const int64_t in = spec_.inputs, y_width = sparse_ ? 1 : spec_.outputs;
-  for (int64_t r = 0; r < rows; r++) {
-    const int64_t src = indices[from + r];
-    std::memcpy(xb_.data() + r * in, x + src * in, sizeof(float) * in);
-    std::memcpy(yb_.data() + r * y_width, y + src * y_width, sizeof(float) * y_width);
+  const float* xs = x + from * in;  // rows in order: read in place (nothing below writes x or y)
+  const float* ys = y + from * y_width;
+  if (indices) {
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t src = indices[from + r];
+      std::memcpy(xb_.data() + r * in, x + src * in, sizeof(float) * in);
+      std::memcpy(yb_.data() + r * y_width, y + src * y_width, sizeof(float) * y_width);
+    }
+    xs = xb_.data();
+    ys = yb_.data();
   }
-  forward(xb_.data(), rows, true, step, fused_ != 0);
-  result[0] = loss(yb_.data(), rows, true) + regularization_loss();
+  forward(xs, rows, true, step, fused_ != 0);
+  result[0] = loss(ys, rows, true) + regularization_loss();
   const int64_t metrics = static_cast<int64_t>(spec_.metrics.size());
   for (int64_t m = 0; m < metrics; m++) result[1 + m] = 0;
-  metric_sums(output_, yb_.data(), rows, result + 1);
+  metric_sums(output_, ys, rows, result + 1);
   for (int64_t m = 0; m < metrics; m++) result[1 + m] /= static_cast<double>(rows);
   backward(rows);
   update(step + 1);

@@ -78,7 +78,8 @@ class Network {
     return sizes;
   }
 
-  // Batches [first, last) of `indices` (n_indices of them, in batches of batch_size): one
+  // Batches [first, last) of `indices` (n_indices of them, in batches of batch_size; null: rows
+  // 0, 1, … in order, read in place without a gather): one
   // optimizer update each, steps step, step+1, … (Adam's t = that + 1). results receives
   // (last − first)·result_width() values: per batch [loss, ...metrics].
   void train_batches(const float* x, const float* y, const int32_t* indices, int64_t n_indices, int64_t batch_size,
