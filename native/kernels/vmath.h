@@ -6,7 +6,11 @@
 #include <cstdint>
 #include <cstring>
 
+// Internal linkage on purpose: this header is compiled both for the baseline ISA and with
+// -mavx2 -mfma (the *_avx2.cc files); shared inline copies could let the linker hand the AVX2
+// body to baseline code.
 namespace nativenn::vmath {
+namespace {
 
 inline float bits_to_float(int32_t i) {
   float f;
@@ -106,4 +110,5 @@ inline float gauss_cdf_f32(float x) {
   return az < 0.5f ? series_form : tail_form;
 }
 
+}  // namespace
 }  // namespace nativenn::vmath
