@@ -15,52 +15,47 @@
 #include "kernels/threads.h"
 #include "kernels/vmath.h"
 
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define NATIVENN_VMATH_X86 1
+#else
+#define NATIVENN_VMATH_X86 0
+#endif
+
 namespace nativenn {
 namespace {
 
-constexpr int kLanes = 8;
 constexpr int64_t kParallelMin = 1 << 15;  // elements; below this one thread wins
 
-float row_max(const float* x, int64_t cols) {
-  // A NaN is never picked (x > max is false), as in the twin: it reaches the sum through its
-  // exp instead and makes the whole row NaN.
-  float lane[kLanes];
-  for (float& m : lane) m = -INFINITY;
-  int64_t c = 0;
-  for (; c + kLanes <= cols; c += kLanes)
-    for (int j = 0; j < kLanes; j++) lane[j] = x[c + j] > lane[j] ? x[c + j] : lane[j];
-  float max = -INFINITY;
-  for (; c < cols; c++) max = x[c] > max ? x[c] : max;
-  for (float m : lane) max = m > max ? m : max;
-  return max;
-}
+}  // namespace
 
-// e^(x − max) with x − max taken exactly: its float rounding error lo (TwoSum) multiplies back
-// as e·(1 + lo), so a far-below-max entry keeps float32 relative accuracy (the twin subtracts
-// in double). Where e is 0 (x = −inf, or x − max overflowed) lo may be NaN and is skipped.
-inline float exp_of_difference(float x, float max) {
-  float hi = x - max;
-  float back = hi - x;
-  float lo = (x - (hi - back)) + (-max - back);
-  float e = vmath::exp_f32(hi);
-  return e > 0 ? e + e * lo : e;
+namespace portable_softmax {
+#include "kernels/softmax_loops.inc"
+}  // namespace portable_softmax
+
+#if NATIVENN_VMATH_X86
+namespace avx2_softmax {  // softmax_avx2.cc: the same loops built with -mavx2 -mfma
+void row(float* out, const float* x, int64_t cols);
+}  // namespace avx2_softmax
+#endif
+
+namespace {
+
+using RowFn = decltype(&portable_softmax::row);
+
+// Chosen once, on first use: the AVX2 build where the CPU has AVX2 and FMA.
+RowFn row_loop() {
+  static const RowFn chosen = [] {
+#if NATIVENN_VMATH_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &avx2_softmax::row;
+#endif
+    return &portable_softmax::row;
+  }();
+  return chosen;
 }
 
 }  // namespace
 
-void softmax_row(float* out, const float* x, int64_t cols) {
-  float max = row_max(x, cols);
-  for (int64_t c = 0; c < cols; c++) out[c] = exp_of_difference(x[c], max);  // out may alias x
-  double lane[kLanes] = {};
-  int64_t c = 0;
-  for (; c + kLanes <= cols; c += kLanes)
-    for (int j = 0; j < kLanes; j++) lane[j] += out[c + j];
-  double sum = 0;
-  for (; c < cols; c++) sum += out[c];
-  for (double s : lane) sum += s;
-  double inv = 1 / sum;
-  for (int64_t c2 = 0; c2 < cols; c2++) out[c2] = static_cast<float>(out[c2] * inv);
-}
+void softmax_row(float* out, const float* x, int64_t cols) { row_loop()(out, x, cols); }
 
 void softmax_forward(float* out, const float* x, int64_t rows, int64_t cols) {
   if (cols == 0) return;  // nothing to write; do not spin over up to 2^31 empty rows
