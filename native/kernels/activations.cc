@@ -1,121 +1,96 @@
-// One loop per kind, the switch outside it. Cheap kinds are plain float/double loops that
-// vectorize at -O3; transcendental kinds call libm in double and round once on store, which
-// matches the js twin (double arithmetic, float32 storage) to the last bit or two.
+// One loop per kind, the switch outside it. Cheap kinds are plain float/double loops; the
+// transcendental kinds use the float32 exp/expm1/erfc of vmath.h, inlined so every loop
+// vectorizes at -O3 (no libm call per element). They differ from the js twin (double
+// arithmetic, one rounding) by a few float32 ulps. Large arrays split across the thread pool.
+// GCC if-converts (and so vectorizes) the selects of vmath.h only when comparisons are not
+// treated as trapping. No value changes: FP exceptions are never unmasked here. Clang's
+// default already behaves this way.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "kernels/activations.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "kernels/threads.h"
+#include "kernels/vmath.h"
+
+// -DNATIVENN_VMATH_X86=0 builds the baseline loops only (to test that path on an AVX2 machine).
+#ifndef NATIVENN_VMATH_X86
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define NATIVENN_VMATH_X86 1
+#else
+#define NATIVENN_VMATH_X86 0
+#endif
+#endif
 
 namespace nativenn {
 namespace {
 
-constexpr double kSqrt1_2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+// Below this many elements one thread is faster than waking the pool (≈ 50 µs of work).
+constexpr int64_t kParallelMin = 1 << 15;
+constexpr int64_t kChunk = 1 << 14;
 
-// 0.5 * (1 + erf(x/√2)) written as 0.5 * erfc(-x/√2): no cancellation for negative x.
-inline double gauss_cdf(double x) { return 0.5 * std::erfc(-x * kSqrt1_2); }
+// The kinds that evaluate an exp per element; the others are memory-bound and stay on one thread.
+bool forward_uses_exp(Activation kind) {
+  return kind == Activation::kSigmoid || kind == Activation::kTanh || kind == Activation::kElu ||
+         kind == Activation::kGelu || kind == Activation::kSilu;
+}
+bool backward_uses_exp(Activation kind) { return kind == Activation::kGelu || kind == Activation::kSilu; }
+
+}  // namespace
+
+namespace portable {
+#include "kernels/activations_loops.inc"
+}  // namespace portable
+
+#if NATIVENN_VMATH_X86
+namespace avx2 {  // activations_avx2.cc: the same loops built with -mavx2 -mfma
+void forward_range(Activation kind, float* out, const float* x, int64_t n, double alpha);
+void backward_range(Activation kind, float* dx, const float* dy, const float* x, const float* y, int64_t n,
+                    double alpha);
+}  // namespace avx2
+#endif
+
+namespace {
+
+struct Loops {
+  decltype(&portable::forward_range) forward;
+  decltype(&portable::backward_range) backward;
+};
+
+// Chosen once, on first use: the AVX2 build of the loops where the CPU has AVX2 and FMA.
+const Loops& loops() {
+  static const Loops chosen = [] {
+#if NATIVENN_VMATH_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return Loops{avx2::forward_range, avx2::backward_range};
+#endif
+    return Loops{portable::forward_range, portable::backward_range};
+  }();
+  return chosen;
+}
 
 }  // namespace
 
 void activation_forward(Activation kind, float* out, const float* x, int64_t n, double alpha) {
-  switch (kind) {
-    case Activation::kLinear:
-      for (int64_t i = 0; i < n; i++) out[i] = x[i];
-      return;
-    case Activation::kSigmoid:
-      for (int64_t i = 0; i < n; i++) out[i] = static_cast<float>(stable_sigmoid(x[i]));
-      return;
-    case Activation::kTanh:
-      for (int64_t i = 0; i < n; i++) out[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
-      return;
-    case Activation::kRelu:
-      for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0.0f;
-      return;
-    case Activation::kLeakyRelu:
-      // hi + alpha·lo with the sign split into two selects: the twin's values (x stays x,
-      // NaN stays NaN), and a form GCC if-converts and vectorizes.
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        double lo = v < 0 ? v : 0.0;
-        double hi = v < 0 ? 0.0 : v;
-        out[i] = static_cast<float>(hi + alpha * lo);
-      }
-      return;
-    case Activation::kElu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        double negative_part = alpha * std::expm1(std::fmin(v, 0.0));  // no branch on the sign
-        out[i] = static_cast<float>(v > 0 ? v : negative_part);
-      }
-      return;
-    case Activation::kGelu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        out[i] = static_cast<float>(v * gauss_cdf(v));
-      }
-      return;
-    case Activation::kSilu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        out[i] = static_cast<float>(v * stable_sigmoid(v));
-      }
-      return;
-  }
+  auto forward_range = loops().forward;
+  if (n < kParallelMin || !forward_uses_exp(kind)) return forward_range(kind, out, x, n, alpha);
+  parallel_for((n + kChunk - 1) / kChunk, [&](int64_t task) {
+    int64_t i0 = task * kChunk, len = std::min(kChunk, n - i0);
+    forward_range(kind, out + i0, x + i0, len, alpha);
+  });
 }
 
 void activation_backward(Activation kind, float* dx, const float* dy, const float* x, const float* y, int64_t n,
                          double alpha) {
-  switch (kind) {
-    case Activation::kLinear:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i];
-      return;
-    case Activation::kSigmoid:
-      for (int64_t i = 0; i < n; i++) {
-        double s = y[i];
-        dx[i] = static_cast<float>(dy[i] * (s * (1 - s)));
-      }
-      return;
-    case Activation::kTanh:
-      for (int64_t i = 0; i < n; i++) {
-        double t = y[i];
-        dx[i] = static_cast<float>(dy[i] * (1 - t * t));
-      }
-      return;
-    case Activation::kRelu:
-      // dy·1 or dy·0 as in the twin (so NaN·0 stays NaN). The select sits in its own variable:
-      // GCC vectorizes that form and not the inline ternary.
-      for (int64_t i = 0; i < n; i++) {
-        float slope = x[i] > 0 ? 1.0f : 0.0f;
-        dx[i] = dy[i] * slope;
-      }
-      return;
-    case Activation::kLeakyRelu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        double slope = v > 0 ? 1.0 : alpha;
-        dx[i] = static_cast<float>(dy[i] * slope);
-      }
-      return;
-    case Activation::kElu:
-      for (int64_t i = 0; i < n; i++) {
-        double g = dy[i];
-        dx[i] = static_cast<float>(g * (x[i] > 0 ? 1.0 : y[i] + alpha));
-      }
-      return;
-    case Activation::kGelu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        double d = gauss_cdf(v) + v * kInvSqrt2Pi * std::exp(-0.5 * v * v);
-        dx[i] = static_cast<float>(dy[i] * d);
-      }
-      return;
-    case Activation::kSilu:
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i];
-        double s = stable_sigmoid(v);
-        dx[i] = static_cast<float>(dy[i] * (s * (1 + v * (1 - s))));
-      }
-      return;
-  }
+  auto backward_range = loops().backward;
+  if (n < kParallelMin || !backward_uses_exp(kind)) return backward_range(kind, dx, dy, x, y, n, alpha);
+  parallel_for((n + kChunk - 1) / kChunk, [&](int64_t task) {
+    int64_t i0 = task * kChunk, len = std::min(kChunk, n - i0);
+    backward_range(kind, dx + i0, dy + i0, x + i0, y + i0, len, alpha);
+  });
 }
 
 }  // namespace nativenn

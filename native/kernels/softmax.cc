@@ -1,27 +1,76 @@
-// Exponentials in double, the row sum in double, one rounding on store: the js twin's
-// arithmetic (it stores exp(x − max) in the float32 output, then divides that by the sum).
+// Softmax with the float32 exp of vmath.h: max, exp and scale loops vectorize at -O3, the row
+// sum runs in double over 8 independent lanes (no float reassociation flag needed). Differs
+// from the js twin (double exp, one rounding) by a couple of float32 ulps. Large batches split
+// their rows across the thread pool.
+// GCC vectorizes vmath.h's selects only without trapping comparisons (no value change; see
+// activations.cc). Clang's default already behaves this way.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "kernels/softmax.h"
 
+#include <algorithm>
 #include <cmath>
 
-namespace nativenn {
+#include "kernels/threads.h"
+#include "kernels/vmath.h"
 
-void softmax_row(float* out, const float* x, int64_t cols) {
-  // A NaN anywhere makes the sum NaN, so the whole row is NaN as in the twin; no special case.
-  float max = -INFINITY;
-  for (int64_t c = 0; c < cols; c++) max = x[c] > max ? x[c] : max;
-  double sum = 0;
-  for (int64_t c = 0; c < cols; c++) {
-    double e = std::exp(static_cast<double>(x[c]) - max);
-    out[c] = static_cast<float>(e);  // x[c] is read before out[c] is written: out may alias x
-    sum += e;
-  }
-  for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(out[c] / sum);
+// -DNATIVENN_VMATH_X86=0 builds the baseline loops only (to test that path on an AVX2 machine).
+#ifndef NATIVENN_VMATH_X86
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define NATIVENN_VMATH_X86 1
+#else
+#define NATIVENN_VMATH_X86 0
+#endif
+#endif
+
+namespace nativenn {
+namespace {
+
+constexpr int64_t kParallelMin = 1 << 15;  // elements; below this one thread wins
+
+}  // namespace
+
+namespace portable_softmax {
+#include "kernels/softmax_loops.inc"
+}  // namespace portable_softmax
+
+#if NATIVENN_VMATH_X86
+namespace avx2_softmax {  // softmax_avx2.cc: the same loops built with -mavx2 -mfma
+void row(float* out, const float* x, int64_t cols);
+}  // namespace avx2_softmax
+#endif
+
+namespace {
+
+using RowFn = decltype(&portable_softmax::row);
+
+// Chosen once, on first use: the AVX2 build where the CPU has AVX2 and FMA.
+RowFn row_loop() {
+  static const RowFn chosen = [] {
+#if NATIVENN_VMATH_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &avx2_softmax::row;
+#endif
+    return &portable_softmax::row;
+  }();
+  return chosen;
 }
+
+}  // namespace
+
+void softmax_row(float* out, const float* x, int64_t cols) { row_loop()(out, x, cols); }
 
 void softmax_forward(float* out, const float* x, int64_t rows, int64_t cols) {
   if (cols == 0) return;  // nothing to write; do not spin over up to 2^31 empty rows
-  for (int64_t r = 0; r < rows; r++) softmax_row(out + r * cols, x + r * cols, cols);
+  if (rows < 2 || rows * cols < kParallelMin) {
+    for (int64_t r = 0; r < rows; r++) softmax_row(out + r * cols, x + r * cols, cols);
+    return;
+  }
+  int64_t rows_per_task = std::max<int64_t>(1, (kParallelMin / 2) / cols);
+  parallel_for((rows + rows_per_task - 1) / rows_per_task, [&](int64_t task) {
+    int64_t r1 = std::min(rows, (task + 1) * rows_per_task);
+    for (int64_t r = task * rows_per_task; r < r1; r++) softmax_row(out + r * cols, x + r * cols, cols);
+  });
 }
 
 void softmax_backward(float* dx, const float* dy, const float* y, int64_t rows, int64_t cols) {

@@ -71,6 +71,16 @@ describe.skipIf(!nativeBackend)('activations: native equals the js twin', () => 
     }
   });
 
+  it.each(cases)('%s (alpha %d) on 100003 elements (split across the thread pool)', (kind, alpha) => {
+    const n = 100003; // past the kernels' threading threshold, not a multiple of the chunk
+    const x = randomF32(n, 12345, -12, 12);
+    const dy = randomF32(n, 12346, -2, 2);
+    const yJs = forward(js, kind, x, alpha);
+    expect(worst(forward(native, kind, x, alpha), yJs, ATOL, RTOL)).toBeLessThanOrEqual(1);
+    const dxJs = backward(js, kind, dy, x, yJs, alpha);
+    expect(worst(backward(native, kind, dy, x, yJs, alpha), dxJs, ATOL, RTOL)).toBeLessThanOrEqual(1);
+  });
+
   it.each(cases)('%s (alpha %d) on extreme inputs (|x| up to 3e38, ±Infinity)', (kind, alpha) => {
     const x = Float32Array.from(EXTREMES);
     const dy = Float32Array.from(EXTREMES, (_, i) => (i % 3) - 1.25);
