@@ -15,15 +15,6 @@
 #include "kernels/threads.h"
 #include "kernels/vmath.h"
 
-// -DNATIVENN_VMATH_X86=0 builds the baseline loops only (to test that path on an AVX2 machine).
-#ifndef NATIVENN_VMATH_X86
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define NATIVENN_VMATH_X86 1
-#else
-#define NATIVENN_VMATH_X86 0
-#endif
-#endif
-
 namespace nativenn {
 namespace {
 

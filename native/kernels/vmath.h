@@ -6,6 +6,16 @@
 #include <cstdint>
 #include <cstring>
 
+// Whether the kernels using this header also have AVX2 builds (*_avx2.cc) to pick at run time.
+// -DNATIVENN_VMATH_X86=0 builds the baseline loops only (to test that path on an AVX2 machine).
+#ifndef NATIVENN_VMATH_X86
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define NATIVENN_VMATH_X86 1
+#else
+#define NATIVENN_VMATH_X86 0
+#endif
+#endif
+
 // Internal linkage on purpose: this header is compiled both for the baseline ISA and with
 // -mavx2 -mfma (the *_avx2.cc files); shared inline copies could let the linker hand the AVX2
 // body to baseline code.
