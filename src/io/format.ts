@@ -9,7 +9,7 @@
  * encoded from it, so that no half-checked JSON ever reaches the code that builds a model.
  */
 import type { LossName } from '../backend';
-import type { OptimizerKind, PlanActivation } from '../train/plan';
+import type { OptimizerPlan, PlanActivation } from '../train/plan';
 
 // ---- model.json, as written by tfjs ----
 
@@ -103,19 +103,9 @@ export interface ActivationSpec {
 
 export type LayerSpec = DenseSpec | DropoutSpec | ActivationSpec;
 
-export interface OptimizerSpec {
-  kind: OptimizerKind;
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  momentum: number;
-  nesterov: boolean;
-  rho: number;
-  weightDecay: number;
-  /** adagrad's starting accumulator */
-  initialAccumulatorValue: number;
-}
+/** An optimizer as a file describes it: the plan's settings without its state, plus adagrad's
+ *  starting accumulator. */
+export type OptimizerSpec = Omit<OptimizerPlan, 'slots'> & { initialAccumulatorValue: number };
 
 export interface TrainingSpec {
   loss: LossName;

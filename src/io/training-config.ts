@@ -9,6 +9,7 @@
  * - binaryCrossentropyFromLogits → loss binary_crossentropy.
  */
 import type { LossName } from '../backend';
+import { OPTIMIZER_DEFAULTS } from '../optimizers';
 import type { KerasObject, OptimizerSpec, TrainingConfigJson, TrainingSpec } from './format';
 import { ModelFileError, StrictObject } from './strict';
 
@@ -52,16 +53,8 @@ const METRIC_FROM_FILE: Record<string, string> = {
 const METRIC_TO_FILE: Record<string, string> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
 
 /** Defaults of OptimizerSpec fields an optimizer does not use. */
-const BASE: Omit<OptimizerSpec, 'kind' | 'learningRate'> = {
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  momentum: 0,
-  nesterov: false,
-  rho: 0.9,
-  weightDecay: 0,
-  initialAccumulatorValue: 0.1,
-};
+const { learningRate: _unused, ...BASE_SETTINGS } = OPTIMIZER_DEFAULTS;
+const BASE: Omit<OptimizerSpec, 'kind' | 'learningRate'> = { ...BASE_SETTINGS, initialAccumulatorValue: 0.1 };
 
 function lookup<T>(table: Record<string, T>, key: string, what: string, where: string): T {
   if (!Object.hasOwn(table, key)) {

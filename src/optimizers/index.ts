@@ -24,6 +24,18 @@ const CLASS_NAMES: Record<OptimizerKind, string> = {
 /** Slots per parameter for each kind (see OptimizerPlan.slots). */
 const SLOT_COUNT: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2, adamw: 2, rmsprop: 2, adagrad: 1 };
 
+/** The settings every OptimizerPlan starts from; each optimizer overrides what it uses. */
+export const OPTIMIZER_DEFAULTS: Readonly<Omit<OptimizerPlan, 'kind' | 'slots'>> = Object.freeze({
+  learningRate: 0.001,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  momentum: 0,
+  nesterov: false,
+  rho: 0.9,
+  weightDecay: 0,
+});
+
 export class Optimizer {
   readonly kind: OptimizerKind;
   readonly plan: OptimizerPlan;
@@ -38,19 +50,7 @@ export class Optimizer {
     initialAccumulatorValue = 0,
   ) {
     this.kind = kind;
-    this.plan = {
-      kind,
-      learningRate: 0.001,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-      momentum: 0,
-      nesterov: false,
-      rho: 0.9,
-      weightDecay: 0,
-      slots: [],
-      ...settings,
-    };
+    this.plan = { kind, ...OPTIMIZER_DEFAULTS, slots: [], ...settings };
     this.initialAccumulatorValue = initialAccumulatorValue;
   }
 

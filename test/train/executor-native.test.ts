@@ -10,7 +10,6 @@ import { clonePlan, gradBuffers, makeData, makePlan, planZoo } from '../support/
 
 const hasNativeExecutor = typeof addon?.createNetwork === 'function' && backends.native !== null;
 // executor-js on the native kernels needs every kernel (a partial dev build lacks some).
-const nativeKernelsComplete = hasNativeExecutor && process.env.NATIVENN_ALLOW_PARTIAL_ADDON !== '1';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
@@ -87,18 +86,15 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
     );
   });
 
-  it.skipIf(!nativeKernelsComplete).each(planZoo())(
-    'executor-js on native kernels equals the native executor: $name',
-    async ({ plan }) => {
-      const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
-      const a = await trainOn(plan, onNativeKernels, 10, 8);
-      const b = await trainOn(plan, native, 10, 8);
-      // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
-      // (adam_f32.h): per-step update differences are float32 roundings of ~lr-sized steps.
-      expect(maxRelErr(b.results, a.results, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
-      a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-7, 1e-6)).toBeLessThanOrEqual(1));
-    },
-  );
+  it.each(planZoo())('executor-js on native kernels equals the native executor: $name', async ({ plan }) => {
+    const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
+    const a = await trainOn(plan, onNativeKernels, 10, 8);
+    const b = await trainOn(plan, native, 10, 8);
+    // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
+    // (adam_f32.h): per-step update differences are float32 roundings of ~lr-sized steps.
+    expect(maxRelErr(b.results, a.results, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
+    a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-7, 1e-6)).toBeLessThanOrEqual(1));
+  });
 
   it.each(planZoo())('gradients match central finite differences: $name', ({ plan }) => {
     const rows = 5;
