@@ -1,7 +1,13 @@
+// The exp of the fused softmax cross-entropy is vmath.h's, which GCC vectorizes only without
+// trapping comparisons (no value change; see native/kernels/activations.cc).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "kernels/train/fused.h"
 
 #include <cmath>
-#include <cstring>
+
+#include "kernels/vmath.h"
 
 namespace nativenn::train {
 
@@ -37,35 +43,12 @@ void relu_backward(float* dz, const float* dy, const float* x, int64_t n) {
 }  // namespace nativenn::train
 
 namespace nativenn::train {
-namespace {
-
-// e^x for −87 ≤ x ≤ 0 in float32: Cephes expf's range reduction and polynomial. No comparison
-// inside (with -ftrapping-math GCC will not vectorize a loop that compares floats), so the
-// caller clamps, and n = round(x·log2 e) uses the 1.5·2^23 trick.
-inline float exp_nonpositive_f32(float x) {
-  constexpr float kRound = 12582912.0f;  // 1.5·2^23: adding it rounds to an integer
-  const float n = (x * 1.44269504088896341f + kRound) - kRound;
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-}  // namespace
 
 double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* target, int64_t rows,
                                  int64_t cols, bool sparse) {
   const int64_t count = rows * cols;
   // 1. probs = logits − row max, clamped at −87 (scalar, cheap); 2. probs = e^probs over the
-  // whole batch in one flat loop (vectorizes: no row structure, no comparison inside).
+  // whole batch in one flat loop (vectorizes).
   for (int64_t r = 0; r < rows; r++) {
     const float* z = logits + r * cols;
     float max = z[0];
@@ -76,7 +59,7 @@ double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits,
     }
   }
   float* __restrict p_all = probs;
-  for (int64_t i = 0; i < count; i++) p_all[i] = exp_nonpositive_f32(p_all[i]);
+  for (int64_t i = 0; i < count; i++) p_all[i] = vmath::exp_f32(p_all[i]);
   // 3. per row: normalize, loss by log-sum-exp in double, grad = (p·Σt − t)/rows.
   const double n_rows = static_cast<double>(rows);
   const float inv_rows = static_cast<float>(1 / n_rows);
