@@ -1,0 +1,169 @@
+/**
+ * The kernel tape: what a compiled model is to the code that runs it. Plain data (JSON-serializable),
+ * written once by the tape builder (src/graph/build.ts) from the model's layers, and interpreted by
+ * thin executors that know kernels, never layers:
+ * - the js executor (src/graph/executor-js.ts) calls the Backend twins (the specification);
+ * - the native executor (src/graph/executor-native.ts → native/kernels/tape/) validates the tape
+ *   once and runs whole runs of batches on a worker thread with no allocation per step;
+ * - the recording executor (test/support) only lists the calls (the shape a GPU executor takes).
+ *
+ * Buffers. Every buffer has an id (its index in `buffers`). Batched buffers (x, y, activations and
+ * their gradients, masks, scratch) hold `width` values per batch row and live in the executor's
+ * workspace, sized for the largest row count seen; a smaller batch uses the front of each. Unbatched
+ * buffers (params, grads, optimizer slots, non-trainable state) live in arenas: `offset` is in
+ * elements from the start of that arena. grads mirror params (same offsets in the grad arena);
+ * optimizer slot s of a param at offset o is at s·arena.params + o in the slot arena.
+ * `alias` makes a buffer the same memory as an earlier one of the same role and width (a linear
+ * dense layer's output is its pre-activation).
+ *
+ * Arenas. params and state belong to the model's weights (an arena may later be shared by several
+ * tapes: a GAN's discriminator and the combined model); grads and optimizer slots belong to the
+ * tape (one compiled optimizer). An executor copies nothing per step: JS reads weights out only when
+ * it asks (getWeights, save, a callback).
+ *
+ * Calls. `kernel` names a kernel of the table below; `args` are buffer ids in the kernel's order
+ * (-1: none, where the table allows it); `attrs` its static attributes. A size attribute is a number,
+ * or { rows: c }: c times the batch row count of the current pass. `when` restricts a call to some
+ * passes (default: all): 'train' (a training step), 'eval' (evaluate: loss and metrics, no gradients),
+ * 'predict' (outputs only). A call with `result` returns a number that the executor accumulates into
+ * the pass's results[result.index]: 'mean' is a mean over the pass's rows (weighted by rows across
+ * chunks), 'sum' a sum over rows (divided by the rows at the end), 'once' a term that does not depend
+ * on the rows (regularization: added once per pass).
+ *
+ * Runtime values (never on the tape): rows (per pass), step (0-based update count; Adam's t is
+ * step + 1; dropout masks use dropoutSeed(seed, step)), learningRate (read at every call).
+ *
+ * Passes. predict: forward ('predict'). evaluate: forward ('eval'), loss ('eval'), metrics.
+ * train step: forward ('train'), loss ('train'), metrics, backward, update. gradients: forward,
+ * loss and backward ('train'), then the grad arena is read.
+ */
+
+export const TAPE_VERSION = 1;
+
+export type DType = 'float32' | 'int32';
+
+export type BufferRole = 'x' | 'y' | 'activation' | 'gradient' | 'scratch' | 'param' | 'grad' | 'slot' | 'state';
+
+export interface TapeBuffer {
+  /** Readable name: 'dense_1/kernel', 'dense_1/z', 'dense_1/out', 'd(dense_1/out)', … */
+  name: string;
+  role: BufferRole;
+  dtype: DType;
+  /** Full shape, the batch dimension as -1 (batched roles) — for validation and messages. */
+  shape: number[];
+  /** Batched: values per row (the product of shape without the batch dimension). Unbatched: total values. */
+  width: number;
+  /** Unbatched roles: offset (elements) in the arena of the role; -1 for batched buffers. */
+  offset: number;
+  /** Id of an earlier buffer of the same role and width whose memory this one shares; -1 if none. */
+  alias: number;
+}
+
+export type Size = number | { rows: number };
+export type AttrValue = number | boolean | string | { rows: number };
+export type Pass = 'train' | 'eval' | 'predict';
+
+export interface TapeCall {
+  kernel: string;
+  args: number[];
+  attrs: Record<string, AttrValue>;
+  when?: Pass[];
+  result?: { index: number; reduce: 'mean' | 'sum' | 'once' };
+}
+
+export interface Tape {
+  version: number;
+  buffers: TapeBuffer[];
+  /** Arena sizes in elements: params (= grads), slots (slotCount · params), state. */
+  arena: { params: number; slotCount: number; state: number };
+  /** Buffer ids: the batch inputs and targets (gathered rows), and the network output. */
+  x: number;
+  y: number;
+  output: number;
+  /** Names of the result slots, in order: ['loss', ...metric names]. */
+  results: string[];
+  forward: TapeCall[];
+  loss: TapeCall[];
+  metrics: TapeCall[];
+  backward: TapeCall[];
+  update: TapeCall[];
+}
+
+/**
+ * The kernel table: name → argument names (in order; '?' marks an argument that may be -1) and
+ * attribute names. Both executors implement exactly these; the validators check calls against it.
+ * Shapes: r = the pass's rows (or the given size), n = a size attribute.
+ *
+ * gemm            a, b, c                      transA, transB, m, n, k, alpha, beta: c (m,n) = alpha·op(a)·op(b) + beta·c,
+ *                                              row-major, contiguous (lda = transA ? m : k, ldb = transB ? k : n, ldc = n)
+ * addBias         out, bias                    rows, cols: out (rows,cols) += bias (cols)
+ * biasActivation  out, z, bias?                rows, cols, fn, alpha: z += bias (if any), out = fn(z) (out may be z)
+ * activation      out, x                       n, fn, alpha: out = fn(x) elementwise (fn: an ActivationName)
+ * activationGrad  dx, dy, x, y                 n, fn, alpha: dx = dy·fn'(x) given y = fn(x)
+ * softmax         out, x                       rows, cols
+ * softmaxGrad     dx, dy, y                    rows, cols
+ * dropout         out, mask, x                 n, rate, seed: mask from dropoutSeed(seed, step); out = x·mask
+ * mul             out, a, b                    n: out = a·b elementwise
+ * copy            out, x                       n
+ * fill            out                          n, value
+ * columnSums      out, x                       rows, cols: out (cols) += column sums of x (rows,cols)
+ * axpy            y, x                         n, alpha: y += alpha·x
+ * l1Grad          g, w                         n, l1: g += l1·sign(w)
+ * regularization  w                            n, l1, l2: returns l1·Σ|w| + l2·Σw² (double)
+ * loss            pred, target                 rows, cols, loss: returns the mean loss over rows
+ * lossGrad        grad, pred, target           rows, cols, loss: grad = d(mean loss)/d(pred)
+ * softmaxXent     probs, grad?, logits, target rows, cols, sparse: probs = softmax(logits), grad = (probs − t)/rows; returns the mean
+ * sigmoidXent     probs, grad?, logits, target rows, cols: probs = sigmoid(logits), grad = (probs − t)/(rows·cols); returns the mean
+ * argmaxAccuracy  pred, target, argPred, argTrue  rows, cols, sparse: returns Σ rows (argmax pred = argmax target | label)
+ * rowMeanMetric   pred, target                 rows, cols, metric ('mse' | 'mae' | 'exact' | 'threshold'), threshold, sparse:
+ *                                              returns Σ over rows of the row's mean over cols
+ * sgd             param, grad                  n
+ * momentum        param, grad, velocity        n, momentum, nesterov
+ * adam            param, grad, m, v            n, beta1, beta2, epsilon, weightDecay   (t = step + 1)
+ * rmsprop         param, grad, meanSquare, mom n, rho, momentum, epsilon
+ * adagrad         param, grad, accumulator     n, epsilon
+ */
+export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: readonly string[] }>> = {
+  gemm: { args: ['a', 'b', 'c'], attrs: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta'] },
+  addBias: { args: ['out', 'bias'], attrs: ['rows', 'cols'] },
+  biasActivation: { args: ['out', 'z', 'bias?'], attrs: ['rows', 'cols', 'fn', 'alpha'] },
+  activation: { args: ['out', 'x'], attrs: ['n', 'fn', 'alpha'] },
+  activationGrad: { args: ['dx', 'dy', 'x', 'y'], attrs: ['n', 'fn', 'alpha'] },
+  softmax: { args: ['out', 'x'], attrs: ['rows', 'cols'] },
+  softmaxGrad: { args: ['dx', 'dy', 'y'], attrs: ['rows', 'cols'] },
+  dropout: { args: ['out', 'mask', 'x'], attrs: ['n', 'rate', 'seed'] },
+  mul: { args: ['out', 'a', 'b'], attrs: ['n'] },
+  copy: { args: ['out', 'x'], attrs: ['n'] },
+  fill: { args: ['out'], attrs: ['n', 'value'] },
+  columnSums: { args: ['out', 'x'], attrs: ['rows', 'cols'] },
+  axpy: { args: ['y', 'x'], attrs: ['n', 'alpha'] },
+  l1Grad: { args: ['g', 'w'], attrs: ['n', 'l1'] },
+  regularization: { args: ['w'], attrs: ['n', 'l1', 'l2'] },
+  loss: { args: ['pred', 'target'], attrs: ['rows', 'cols', 'loss'] },
+  lossGrad: { args: ['grad', 'pred', 'target'], attrs: ['rows', 'cols', 'loss'] },
+  softmaxXent: { args: ['probs', 'grad?', 'logits', 'target'], attrs: ['rows', 'cols', 'sparse'] },
+  sigmoidXent: { args: ['probs', 'grad?', 'logits', 'target'], attrs: ['rows', 'cols'] },
+  argmaxAccuracy: { args: ['pred', 'target', 'argPred', 'argTrue'], attrs: ['rows', 'cols', 'sparse'] },
+  rowMeanMetric: { args: ['pred', 'target'], attrs: ['rows', 'cols', 'metric', 'threshold', 'sparse'] },
+  sgd: { args: ['param', 'grad'], attrs: ['n'] },
+  momentum: { args: ['param', 'grad', 'velocity'], attrs: ['n', 'momentum', 'nesterov'] },
+  adam: { args: ['param', 'grad', 'm', 'v'], attrs: ['n', 'beta1', 'beta2', 'epsilon', 'weightDecay'] },
+  rmsprop: { args: ['param', 'grad', 'meanSquare', 'mom'], attrs: ['n', 'rho', 'momentum', 'epsilon'] },
+  adagrad: { args: ['param', 'grad', 'accumulator'], attrs: ['n', 'epsilon'] },
+};
+
+/** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the
+ *  same on every executor. */
+export function dropoutSeed(layerSeed: number, step: number): number {
+  let h = (layerSeed ^ Math.imul(step + 1, 0x27d4eb2d)) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h & 0x7fffffff;
+}
+
+/** The value of a size attribute for a pass of `rows` rows. */
+export function sizeOf(v: AttrValue, rows: number): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null) return v.rows * rows;
+  throw new TypeError(`tape: a size attribute must be a number or { rows }, got ${JSON.stringify(v)}`);
+}
