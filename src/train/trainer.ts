@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
 import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
-import type { Executor } from './plan';
+import type { Executor } from '../graph/executor';
 
 export interface FitOptions {
   /** Passes over the data (default 1). */
