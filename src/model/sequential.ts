@@ -20,7 +20,9 @@ import { createExecutor } from '../train/select-executor';
 import { type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
 import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
+import type { CompileArgs, Compiled, TrainableModel } from './interfaces';
 import { summaryText } from './summary';
+import { yieldToEventLoop } from '../util/yield';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -29,21 +31,11 @@ export interface SequentialArgs {
   seed?: number;
 }
 
-export interface CompileArgs {
-  optimizer: string | Optimizer;
-  loss: string;
-  metrics?: string[];
-}
-
-export interface Compiled {
-  optimizer: Optimizer;
-  loss: CompiledLoss;
-  metrics: CompiledMetrics;
-}
+export type { CompileArgs, Compiled } from './interfaces';
 
 let modelCount = 0;
 
-export class Sequential {
+export class Sequential implements TrainableModel {
   readonly layers: Layer[] = [];
   readonly name: string;
   readonly seed: number;
@@ -375,9 +367,6 @@ export class Sequential {
   }
 }
 
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** nn.sequential([...layers]) or nn.sequential({ layers, name, seed }). */
 export function sequential(args?: SequentialArgs | Layer[]): Sequential {
