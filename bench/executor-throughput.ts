@@ -7,10 +7,10 @@
  * whole epochs (one trainBatches call per epoch) lasting at least ~1 s (js backend: fewer batches).
  */
 import { backends } from '../src';
-import { createJsExecutor } from '../src/train/executor-js';
-import { createNativeExecutor } from '../src/train/executor-native';
-import type { Executor, NetworkPlan } from '../src/train/plan';
-import { makeData, makePlan } from '../test/support/plans';
+import type { Executor } from '../src/graph/executor';
+import { createJsExecutor } from '../src/graph/executor-js';
+import { createNativeExecutor } from '../src/graph/executor-native';
+import { makeData, makePlan, type TestPlan } from '../test/support/plans';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 5) || 5;
@@ -28,7 +28,7 @@ const WORKLOADS: Workload[] = [
   { name: 'mnist 784-256-128-10 b128', inputs: 784, hidden: [256, 128], rows: 8000, batch: 128 },
 ];
 
-function plan(w: Workload): NetworkPlan {
+function plan(w: Workload): TestPlan {
   return makePlan({
     inputs: w.inputs,
     loss: 'sparseCategoricalCrossentropy',
@@ -42,7 +42,7 @@ function plan(w: Workload): NetworkPlan {
   });
 }
 
-async function samplesPerSecond(w: Workload, make: (p: NetworkPlan) => Executor, maxBatches: number): Promise<number> {
+async function samplesPerSecond(w: Workload, make: (p: TestPlan) => Executor, maxBatches: number): Promise<number> {
   const p = plan(w);
   const exec = make(p);
   const { x } = makeData(p, w.rows, 3);
@@ -70,10 +70,10 @@ async function samplesPerSecond(w: Workload, make: (p: NetworkPlan) => Executor,
 }
 
 async function main() {
-  const executors: [string, (p: NetworkPlan) => Executor, number][] = [
-    ['native executor', createNativeExecutor, Infinity],
-    ['executor-js, native kernels', (p) => createJsExecutor(p, backends.native!), Infinity],
-    ['executor-js, js kernels', (p) => createJsExecutor(p, backends.js), 4],
+  const executors: [string, (p: TestPlan) => Executor, number][] = [
+    ['native executor', (p) => createNativeExecutor(p.net), Infinity],
+    ['executor-js, native kernels', (p) => createJsExecutor(p.net, backends.native!), Infinity],
+    ['executor-js, js kernels', (p) => createJsExecutor(p.net, backends.js), 4],
   ];
   for (const w of WORKLOADS) {
     for (const [name, make, maxBatches] of executors) {

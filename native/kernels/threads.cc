@@ -184,6 +184,13 @@ void run_serially(int64_t n_tasks, TaskRef fn) {
 
 }  // namespace
 
+namespace {
+// Jobs handed to the pool (split across threads), for tests that must prove a run was threaded.
+std::atomic<int64_t> g_parallel_jobs{0};
+}  // namespace
+
+int64_t parallel_jobs() { return g_parallel_jobs.load(std::memory_order_relaxed); }
+
 void set_num_threads(int n) { pool().num_threads.store(std::clamp(n, 1, kMaxThreads)); }
 
 int get_num_threads() { return pool().num_threads.load(); }
@@ -193,6 +200,7 @@ void parallel_for_ref(int64_t n_tasks, TaskRef fn, int max_threads) {
   int64_t threads = std::min<int64_t>({n_tasks, get_num_threads(), std::max(max_threads, 1)});
   Pool& p = pool();
   if (threads <= 1 || !p.try_acquire()) return run_serially(n_tasks, fn);
+  g_parallel_jobs.fetch_add(1, std::memory_order_relaxed);
   p.run(n_tasks, fn, static_cast<int>(threads) - 1);
   p.release();
 }

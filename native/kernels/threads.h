@@ -16,6 +16,8 @@ namespace nativenn {
 constexpr int kMaxThreads = 256;
 void set_num_threads(int n);
 int get_num_threads();
+// How many jobs parallel_for has split across threads since the addon loaded (a test hook).
+int64_t parallel_jobs();
 
 // A non-owning callable reference: no allocation, one indirect call per task.
 struct TaskRef {

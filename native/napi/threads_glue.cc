@@ -21,11 +21,19 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), get_num_threads());
 }
 
+// threadPoolJobs() -> the number of jobs split across threads so far (tests prove threading with it).
+Napi::Value ThreadPoolJobs(const Napi::CallbackInfo& info) {
+  Args a(info, "threadPoolJobs");
+  a.count(0);
+  return Napi::Number::New(info.Env(), static_cast<double>(parallel_jobs()));
+}
+
 }  // namespace
 
 void RegisterThreads(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("threadPoolJobs", Napi::Function::New(env, ThreadPoolJobs, "threadPoolJobs"));
 }
 
 }  // namespace nativenn::glue

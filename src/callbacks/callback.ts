@@ -2,13 +2,13 @@
  *  callback; hooks may be async (fit awaits them). Defining onBatchBegin/onBatchEnd makes fit run
  *  batch by batch (slower); without them whole epochs run in one executor call. */
 
-import type { Sequential } from '../model/sequential';
+import type { CallbackModel } from '../model/interfaces';
 import type { HistoryParams } from '../train/history';
 
 export type Logs = Record<string, number>;
 
 export interface Callback {
-  setModel?(model: Sequential): void;
+  setModel?(model: CallbackModel): void;
   setParams?(params: HistoryParams): void;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onTrainEnd?(logs: Logs): void | Promise<void>;

@@ -2,7 +2,7 @@
 
 import { describe } from '../backend/check';
 import { checkOptions, numberIn, str } from '../model/options';
-import type { Sequential } from '../model/sequential';
+import type { CallbackModel } from '../model/interfaces';
 import type { Tensor } from '../tensor';
 import { type Callback, type Logs, monitorMode } from './callback';
 
@@ -20,7 +20,7 @@ function warnMissing(fn: string, monitor: string, logs: Logs): void {
   );
 }
 
-function requireModel(fn: string, model: Sequential | null): Sequential {
+function requireModel(fn: string, model: CallbackModel | null): CallbackModel {
   if (!model) throw new Error(`${fn}: used outside fit (no model set)`);
   return model;
 }
@@ -39,7 +39,7 @@ export class EarlyStopping implements Callback {
   best = Infinity;
   private wait = 0;
   private bestWeights: Tensor[] | null = null;
-  private model: Sequential | null = null;
+  private model: CallbackModel | null = null;
 
   constructor(args?: {
     monitor?: string;
@@ -73,7 +73,7 @@ export class EarlyStopping implements Callback {
     this.restoreBestWeights = o.restoreBestWeights === true;
   }
 
-  setModel(model: Sequential): void {
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
 
@@ -117,14 +117,14 @@ export class EarlyStopping implements Callback {
 
 /** Sets the learning rate at the start of each epoch: lr = schedule(epoch, currentLr). */
 export class LearningRateScheduler implements Callback {
-  private model: Sequential | null = null;
+  private model: CallbackModel | null = null;
   constructor(readonly schedule: (epoch: number, lr: number) => number) {
     if (typeof schedule !== 'function')
       throw new TypeError(
         `learningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describe(schedule)}`,
       );
   }
-  setModel(model: Sequential): void {
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
   onEpochBegin(epoch: number): void {
@@ -152,7 +152,7 @@ export class ReduceLROnPlateau implements Callback {
   private best = Infinity;
   private wait = 0;
   private cooldownCounter = 0;
-  private model: Sequential | null = null;
+  private model: CallbackModel | null = null;
 
   constructor(args?: {
     monitor?: string;
@@ -182,7 +182,7 @@ export class ReduceLROnPlateau implements Callback {
     this.cooldown = o.cooldown === undefined ? 0 : numberIn(fn, 'cooldown', o.cooldown, 0);
     this.minLr = o.minLr === undefined ? 0 : numberIn(fn, 'minLr', o.minLr, 0);
   }
-  setModel(model: Sequential): void {
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
   onTrainBegin(): void {
@@ -222,10 +222,10 @@ export class ReduceLROnPlateau implements Callback {
 
 /** Stops training after an epoch whose loss is NaN or infinite. */
 export class TerminateOnNaN implements Callback {
-  private model: Sequential | null = null;
+  private model: CallbackModel | null = null;
   /** The epoch stopped at, or null. */
   stoppedEpoch: number | null = null;
-  setModel(model: Sequential): void {
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
   onEpochEnd(epoch: number, logs: Logs): void {

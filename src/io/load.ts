@@ -131,7 +131,7 @@ export function buildModel(spec: ModelSpec, params: Float32Array[], state: Optim
     model.compile({ loss, metrics, optimizer: optimizerOf(optimizer) });
     if (state) {
       const opt = model.compileConfig?.optimizer as Optimizer;
-      model.networkPlan(); // allocates the slots the saved state is copied into
+      model.compiledNetwork(); // allocates the slots the saved state is copied into
       if (state.slots.length > 0) {
         for (let p = 0; p < opt.plan.slots.length; p++) {
           for (let s = 0; s < opt.plan.slots[p].length; s++) opt.plan.slots[p][s].set(state.slots[p][s]);

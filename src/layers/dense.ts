@@ -3,8 +3,9 @@
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
-import type { DensePlan, PlanActivation } from '../train/plan';
+import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { checkActivation, defaultAlpha } from './activations';
+import { emitActivation, emitActivationGrad } from './emit-activation';
 import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
 
 export interface DenseArgs extends LayerArgs {
@@ -26,8 +27,6 @@ export class Dense extends Layer {
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | null;
-  kernel: Float32Array | null = null;
-  bias: Float32Array | null = null;
   private builtFor = -1;
 
   constructor(args: DenseArgs) {
@@ -89,28 +88,69 @@ export class Dense extends Layer {
         initRandom(this.biasInitializer.seed, deriveSeed(seed, 1)),
       );
     }
-    this.kernel = kernel;
-    this.bias = bias;
+    this.values = bias ? [kernel, bias] : [kernel];
     this.builtFor = inputSize;
   }
 
-  override weights(): Float32Array[] {
-    if (!this.kernel) return [];
-    return this.bias ? [this.kernel, this.bias] : [this.kernel];
+  /** [inputs, units] row-major (the TensorFlow.js layout), or null before build. */
+  get kernel(): Float32Array | null {
+    return this.weights()[0] ?? null;
+  }
+  /** [units], or null without bias or before build. */
+  get bias(): Float32Array | null {
+    return this.useBias ? (this.weights()[1] ?? null) : null;
   }
 
-  toPlan(inputSize: number, seed: number): DensePlan {
-    this.build(inputSize, seed);
+  /** z = x·kernel + bias over the last axis; out = activation(z) (out is z when linear). */
+  emit(b: TapeBuilder, input: number, seed: number): Emitted {
+    const inShape = b.shape(input);
+    const inputs = inShape[inShape.length - 1];
+    this.build(inputs, seed);
+    const name = this.name ?? 'dense';
+    const [kernel, bias] = this.arenaViews();
+    const units = this.units;
+    const rows = { rows: b.width(input) / inputs };
+    const outShape = [...inShape.slice(1, -1), units];
+    const W = b.param(`${name}/kernel`, kernel, [inputs, units]);
+    const B = this.useBias ? b.param(`${name}/bias`, bias, [units]) : -1;
+    const l1 = this.kernelRegularizer?.l1 ?? 0;
+    const l2 = this.kernelRegularizer?.l2 ?? 0;
+    b.regularize(W, l1, l2);
+    const z = b.batched(`${name}/z`, 'activation', outShape);
+    b.fwd('gemm', [input, W, z], { transA: false, transB: false, m: rows, n: units, k: inputs, alpha: 1, beta: 0 });
+    if (B >= 0) b.fwd('addBias', [z, B], { rows, cols: units });
+    const fn = this.activation;
+    const alpha = this.alpha;
+    let out = z;
+    let call = null;
+    if (fn !== 'linear') {
+      out = b.batched(`${name}/out`, 'activation', outShape);
+      call = emitActivation(b, out, z, fn, alpha);
+    }
     return {
-      kind: 'dense',
-      inputs: inputSize,
-      units: this.units,
-      kernel: this.kernel as Float32Array,
-      bias: this.bias,
-      activation: this.activation,
-      alpha: this.alpha,
-      l1: this.kernelRegularizer?.l1 ?? 0,
-      l2: this.kernelRegularizer?.l2 ?? 0,
+      output: out,
+      activation: call ? { fn, logits: z, call } : undefined,
+      backward(b, grad, fromLogits, needInput) {
+        let dz = grad;
+        if (!fromLogits && fn !== 'linear') {
+          dz = b.gradOf(z);
+          emitActivationGrad(b, dz, grad, z, out, fn, alpha);
+        }
+        const dW = b.gradOf(W);
+        const beta = b.firstWrite(dW) ? 0 : 1;
+        b.bwd('gemm', [input, dz, dW], { transA: true, transB: false, m: inputs, n: units, k: rows, alpha: 1, beta });
+        if (B >= 0) {
+          const dB = b.gradOf(B);
+          if (b.firstWrite(dB)) b.bwd('fill', [dB], { n: units, value: 0 });
+          b.bwd('columnSums', [dB, dz], { rows, cols: units });
+        }
+        if (needInput) {
+          const dx = b.gradOf(input);
+          const betaX = b.firstWrite(dx) ? 0 : 1;
+          b.bwd('gemm', [dz, W, dx], { transA: false, transB: true, m: rows, n: inputs, k: units, alpha: 1, beta: betaX });
+        }
+        b.regularizeGrad(W, l1, l2);
+      },
     };
   }
 

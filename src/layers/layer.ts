@@ -5,8 +5,9 @@
  * model.json's snake_case), className as in tfjs ('Dense', 'Dropout', 'Activation', …).
  */
 
+import type { Arena } from '../graph/arena';
+import type { Emitted, TapeBuilder } from '../graph/builder';
 import { bool, str } from '../model/options';
-import type { LayerPlan } from '../train/plan';
 import { Random } from '../util/random';
 
 export interface LayerArgs {
@@ -49,15 +50,38 @@ export abstract class Layer {
   /** Creates the weights for this input width (no-op for layers without weights). The seed is the
    *  one the model derives for this layer; the layer's own initializer seeds win over it. */
   build(_inputSize: number, _seed: number): void {}
-  /** The weights, in the TensorFlow.js order (kernel then bias); empty when none. */
+  /** The weights (views into the model's arena once the model compiled its tape). */
+  protected values: Float32Array[] = [];
+  private arena: Arena | null = null;
+
+  /** The weights, in the TensorFlow.js order (kernel then bias); empty when none. Newest values
+   *  (pulled from an executor that trained them); the caller may write into them. */
   weights(): Float32Array[] {
-    return [];
+    this.arena?.read();
+    return this.values;
+  }
+  /** The weights as they are, for the tape builder (no pull, no write mark). */
+  arenaViews(): Float32Array[] {
+    return this.values;
+  }
+  /** Moves the weights into `arena` at `offset` (they become views of it); returns the next offset. */
+  adoptArena(arena: Arena, offset: number): number {
+    const current = this.weights();
+    this.values = current.map((w) => {
+      arena.data.set(w, offset);
+      const view = arena.view(offset, w.length);
+      offset += w.length;
+      return view;
+    });
+    this.arena = arena;
+    return offset;
   }
   /** Weight shapes in the same order as weights(). */
   weightShapes(_inputSize: number): number[][] {
     return [];
   }
-  abstract toPlan(inputSize: number, seed: number): LayerPlan;
+  /** Emits this layer's forward calls on the tape and declares its backward (src/graph/builder.ts). */
+  abstract emit(b: TapeBuilder, input: number, seed: number): Emitted;
   /** Configuration in TensorFlow.js Layers terms. */
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };

@@ -1,8 +1,9 @@
 /** Layers without weights: Activation (and its LeakyReLU / ELU / Softmax forms) and Dropout. */
 
+import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { checkOptions, deriveSeed, numberIn, seedValue } from '../model/options';
-import type { ActivationPlan, DropoutPlan, PlanActivation } from '../train/plan';
 import { checkActivation, defaultAlpha } from './activations';
+import { emitActivation, emitActivationGrad } from './emit-activation';
 import { BASE_ARGS, Layer, type LayerArgs } from './layer';
 
 export interface ActivationArgs extends LayerArgs {
@@ -42,8 +43,18 @@ export class Activation extends Layer {
   outputSize(inputSize: number): number {
     return inputSize;
   }
-  toPlan(inputSize: number): ActivationPlan {
-    return { kind: 'activation', size: inputSize, activation: this.activation, alpha: this.alpha };
+  emit(b: TapeBuilder, input: number): Emitted {
+    const { activation: fn, alpha } = this;
+    const out = b.batched(`${this.name ?? 'activation'}/out`, 'activation', b.shape(input).slice(1));
+    const call = emitActivation(b, out, input, fn, alpha);
+    return {
+      output: out,
+      activation: { fn, logits: input, call },
+      backward(b, grad, fromLogits, needInput) {
+        // From the logits, the fused loss already wrote the input's gradient.
+        if (!fromLogits && needInput) emitActivationGrad(b, b.gradOf(input), grad, input, out, fn, alpha);
+      },
+    };
   }
   override getConfig(): Record<string, unknown> {
     const base = super.getConfig();
@@ -76,12 +87,21 @@ export class Dropout extends Layer {
   outputSize(inputSize: number): number {
     return inputSize;
   }
-  toPlan(inputSize: number, seed: number): DropoutPlan {
+  /** Training: out = x·mask (a fresh mask each step); inference: out = x. */
+  emit(b: TapeBuilder, input: number, seed: number): Emitted {
+    const name = this.name ?? 'dropout';
+    const shape = b.shape(input).slice(1);
+    const n = { rows: b.width(input) };
+    const out = b.batched(`${name}/out`, 'activation', shape);
+    const mask = b.batched(`${name}/mask`, 'scratch', shape);
+    const maskSeed = this.seed === null ? deriveSeed(seed, 2) : this.seed & 0x7fffffff;
+    b.fwd('dropout', [out, mask, input], { n, rate: this.rate, seed: maskSeed }, ['train']);
+    b.fwd('copy', [out, input], { n }, ['eval', 'predict']);
     return {
-      kind: 'dropout',
-      size: inputSize,
-      rate: this.rate,
-      seed: this.seed === null ? deriveSeed(seed, 2) : this.seed & 0x7fffffff,
+      output: out,
+      backward(b, grad, _fromLogits, needInput) {
+        if (needInput) b.bwd('mul', [b.gradOf(input), grad, mask], { n });
+      },
     };
   }
   override getConfig(): Record<string, unknown> {

@@ -13,12 +13,16 @@ import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
 import type { History } from '../train/history';
-import type { Executor, LayerPlan, NetworkPlan } from '../train/plan';
+import { Arena } from '../graph/arena';
+import { buildTape } from '../graph/builder';
+import type { CompiledNetwork, Executor } from '../graph/executor';
 import { createExecutor } from '../train/select-executor';
 import { type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
 import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
+import type { CompileArgs, Compiled, TrainableModel } from './interfaces';
 import { summaryText } from './summary';
+import { yieldToEventLoop } from '../util/yield';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -27,28 +31,18 @@ export interface SequentialArgs {
   seed?: number;
 }
 
-export interface CompileArgs {
-  optimizer: string | Optimizer;
-  loss: string;
-  metrics?: string[];
-}
-
-export interface Compiled {
-  optimizer: Optimizer;
-  loss: CompiledLoss;
-  metrics: CompiledMetrics;
-}
+export type { CompileArgs, Compiled } from './interfaces';
 
 let modelCount = 0;
 
-export class Sequential {
+export class Sequential implements TrainableModel {
   readonly layers: Layer[] = [];
   readonly name: string;
   readonly seed: number;
   /** Set by a callback to end fit after the current epoch (Keras / tfjs). */
   stopTraining = false;
   private compiled: Compiled | null = null;
-  private plan: NetworkPlan | null = null;
+  private network: CompiledNetwork | null = null;
   private executors = new Map<Backend, Executor>();
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
@@ -311,32 +305,36 @@ export class Sequential {
     return this.compiled;
   }
 
-  /** The plan the executors run (built on first use after compile; weights are shared, not copied). */
-  networkPlan(): NetworkPlan {
-    if (this.plan) return this.plan;
+  /** The compiled network the executors run: the weights moved into one arena (layers keep views of
+   *  it), the optimizer's slots, and the tape written from the layers (built on first use after
+   *  compile, again after any change to the model). */
+  compiledNetwork(): CompiledNetwork {
+    if (this.network) return this.network;
     const compiled = this.compiled ?? {
       optimizer: sgd(),
       loss: 'meanSquaredError' as CompiledLoss,
       metrics: { keys: [], names: [] },
     };
-    const layers: LayerPlan[] = [];
     let size = this.inputSize;
     this.layers.forEach((layer, index) => {
-      layers.push(layer.toPlan(size, deriveSeed(this.seed, index)));
+      layer.build(size, deriveSeed(this.seed, index));
       size = layer.outputSize(size);
     });
-    const params = this.layers.flatMap((l) => l.weights());
-    compiled.optimizer.allocateSlots(params);
-    this.plan = {
-      inputs: this.inputSize,
-      outputs: size,
-      layers,
+    const lengths = this.layers.flatMap((l) => l.weights().map((w) => w.length));
+    const weights = new Arena(lengths.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    for (const layer of this.layers) offset = layer.adoptArena(weights, offset);
+    const slots = compiled.optimizer.allocateSlots(lengths);
+    const seeds = this.layers.map((_, index) => deriveSeed(this.seed, index));
+    const tape = buildTape(this.layers, seeds, weights, {
+      inputShape: [this.inputSize],
       loss: compiled.loss,
       metrics: compiled.metrics.names,
       optimizer: compiled.optimizer.plan,
-      params,
-    };
-    return this.plan;
+    });
+    const plan = compiled.optimizer.plan;
+    this.network = { tape, weights, slots, learningRate: () => plan.learningRate };
+    return this.network;
   }
 
   /** The executor for the active backend (one per backend, made on first use). */
@@ -344,7 +342,7 @@ export class Sequential {
     const backend = getBackend();
     let executor = this.executors.get(backend);
     if (!executor) {
-      executor = createExecutor(this.networkPlan(), backend);
+      executor = createExecutor(this.compiledNetwork(), backend);
       this.executors.set(backend, executor);
     }
     return executor;
@@ -359,7 +357,7 @@ export class Sequential {
     if (this.busy) throw new Error(`${this.name}: cannot change the model while it trains`);
     for (const e of this.executors.values()) e.dispose();
     this.executors.clear();
-    this.plan = null;
+    this.network = null;
   }
 
   /** Frees the executors' native resources (the model stays usable; they are remade on use). */
@@ -369,9 +367,6 @@ export class Sequential {
   }
 }
 
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** nn.sequential([...layers]) or nn.sequential({ layers, name, seed }). */
 export function sequential(args?: SequentialArgs | Layer[]): Sequential {

@@ -10,6 +10,7 @@
 
 import { describe } from '../backend/check';
 import { bool, checkOptions, numberIn, resolveName } from '../model/options';
+import { Arena } from '../graph/arena';
 import type { OptimizerKind, OptimizerPlan } from '../train/plan';
 
 const CLASS_NAMES: Record<OptimizerKind, string> = {
@@ -43,6 +44,10 @@ export class Optimizer {
   iterations = 0;
   readonly initialAccumulatorValue: number;
   private slotLengths: number[] | null = null;
+  /** The state of every slot of every parameter, one arena (slot k of the param at offset o is at
+   *  k·total + o); plan.slots holds views of it per parameter. */
+  private slotArena = new Arena(0);
+  private slotViews: Float32Array[][] = [];
 
   constructor(
     kind: OptimizerKind,
@@ -50,7 +55,16 @@ export class Optimizer {
     initialAccumulatorValue = 0,
   ) {
     this.kind = kind;
-    this.plan = { kind, ...OPTIMIZER_DEFAULTS, slots: [], ...settings };
+    this.plan = { kind, ...OPTIMIZER_DEFAULTS, ...settings } as OptimizerPlan;
+    // Reading plan.slots gets the newest values (an executor may hold newer ones) and marks them
+    // written (callers such as loadModel write into them).
+    Object.defineProperty(this.plan, 'slots', {
+      enumerable: true,
+      get: () => {
+        this.slotArena.read();
+        return this.slotViews;
+      },
+    });
     this.initialAccumulatorValue = initialAccumulatorValue;
   }
 
@@ -61,25 +75,31 @@ export class Optimizer {
     this.plan.learningRate = numberIn(`${this.kind}`, 'learningRate', v, 0);
   }
 
-  /** Allocates the state slots for these parameters the first time (zeros; adagrad's accumulator
-   *  starts at initialAccumulatorValue). Later calls check the layout is the same. */
-  allocateSlots(params: Float32Array[]): void {
-    const lengths = params.map((p) => p.length);
+  /** Allocates the state slots for parameters of these lengths, laid out as the model's arena, the
+   *  first time (zeros; adagrad's accumulator starts at initialAccumulatorValue). Later calls check
+   *  the layout is the same. Returns the slot arena the executors run on. */
+  allocateSlots(lengths: number[]): Arena {
     if (this.slotLengths) {
       if (lengths.length !== this.slotLengths.length || lengths.some((n, i) => n !== this.slotLengths?.[i])) {
         throw new RangeError(
           `${this.kind}: this optimizer already holds state for other parameters; give each model its own optimizer`,
         );
       }
-      return;
+      return this.slotArena;
     }
     const count = SLOT_COUNT[this.kind];
-    this.plan.slots = lengths.map((n) =>
-      Array.from({ length: count }, () =>
-        new Float32Array(n).fill(this.kind === 'adagrad' ? this.initialAccumulatorValue : 0),
-      ),
-    );
+    const total = lengths.reduce((a, b) => a + b, 0);
+    const arena = new Arena(count * total);
+    if (this.kind === 'adagrad') arena.data.fill(this.initialAccumulatorValue);
+    let offset = 0;
+    this.slotViews = lengths.map((n) => {
+      const views = Array.from({ length: count }, (_, k) => arena.view(k * total + offset, n));
+      offset += n;
+      return views;
+    });
+    this.slotArena = arena;
     this.slotLengths = lengths;
+    return arena;
   }
 
   /** TensorFlow.js-style serialization: { className, config }. */

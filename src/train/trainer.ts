@@ -8,13 +8,14 @@
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
 import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
-import { type CompileArgs, type Compiled, type Sequential, yieldToEventLoop } from '../model/sequential';
+import type { CompileArgs, Compiled, TrainableModel } from '../model/interfaces';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
+import { yieldToEventLoop } from '../util/yield';
 import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
-import type { Executor } from './plan';
+import type { Executor } from '../graph/executor';
 
 export interface FitOptions {
   /** Passes over the data (default 1). */
@@ -61,12 +62,12 @@ const CHUNK_VALUES = 1 << 20;
 const YIELD_MS = 15;
 
 export class Trainer {
-  readonly model: Sequential;
+  readonly model: TrainableModel;
 
   /** With compile settings, compiles the model (like the article's Trainer, which took the loss
    *  and the optimizer); without, the model must be compiled already. */
-  constructor(model: Sequential, options?: Partial<CompileArgs>) {
-    if (!model || typeof (model as Sequential).compile !== 'function') {
+  constructor(model: TrainableModel, options?: Partial<CompileArgs>) {
+    if (!model || typeof (model as TrainableModel).compile !== 'function') {
       throw new TypeError(`Trainer: model must be a Sequential model, got ${describe(model)}`);
     }
     this.model = model;
@@ -140,7 +141,7 @@ export class Trainer {
   }
 
   private async loop(
-    model: Sequential,
+    model: TrainableModel,
     data: Dataset,
     validation: Dataset | null,
     s: {

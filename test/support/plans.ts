@@ -1,12 +1,20 @@
-/** Hand-built NetworkPlans for executor tests: seeded random weights, any depth, every
- *  activation, loss and optimizer, and data whose targets fit the loss. */
+/** Hand-built networks for executor tests: seeded random weights, any depth, every activation,
+ *  loss and optimizer, compiled to a tape by the real tape builder from real layers, and data whose
+ *  targets fit the loss. */
 import type { LossName } from '../../src/backend';
-import type { LayerPlan, MetricName, NetworkPlan, OptimizerKind, PlanActivation } from '../../src/train/plan';
+import { Arena } from '../../src/graph/arena';
+import { buildTape, type MetricName, type OptimizerKind, SLOT_COUNT } from '../../src/graph/builder';
+import type { CompiledNetwork } from '../../src/graph/executor';
+import { Dense } from '../../src/layers/dense';
+import type { Layer } from '../../src/layers/layer';
+import { Activation, Dropout } from '../../src/layers/simple';
+import { l1l2 } from '../../src/regularizers';
+import type { PlanActivation } from '../../src/train/plan';
 import { randomF32, rng } from './backends';
 
 export type LayerSpec =
-  | { dense: number; activation?: PlanActivation; bias?: boolean; l1?: number; l2?: number; alpha?: number }
-  | { activation: PlanActivation; alpha?: number }
+  | { dense: number; activation?: PlanActivation; bias?: boolean; l1?: number; l2?: number }
+  | { activation: PlanActivation }
   | { dropout: number; seed?: number };
 
 export interface PlanSpec {
@@ -19,82 +27,106 @@ export interface PlanSpec {
   seed?: number;
 }
 
-const SLOTS: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2, adamw: 2, rmsprop: 2, adagrad: 1 };
-
-export function makePlan(spec: PlanSpec): NetworkPlan {
-  const seed = spec.seed ?? 1;
-  let width = spec.inputs;
-  const params: Float32Array[] = [];
-  const layers: LayerPlan[] = spec.layers.map((l, i): LayerPlan => {
-    if ('dense' in l) {
-      const limit = Math.sqrt(6 / (width + l.dense)); // glorot uniform
-      const kernel = randomF32(width * l.dense, seed * 1000 + i, -limit, limit);
-      const bias = l.bias === false ? null : randomF32(l.dense, seed * 1000 + 500 + i, -0.1, 0.1);
-      params.push(kernel);
-      if (bias) params.push(bias);
-      const layer: LayerPlan = {
-        kind: 'dense',
-        inputs: width,
-        units: l.dense,
-        kernel,
-        bias,
-        activation: l.activation ?? 'linear',
-        alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2),
-        l1: l.l1 ?? 0,
-        l2: l.l2 ?? 0,
-      };
-      width = l.dense;
-      return layer;
-    }
-    if ('dropout' in l) return { kind: 'dropout', size: width, rate: l.dropout, seed: l.seed ?? 1234 + i };
-    return {
-      kind: 'activation',
-      size: width,
-      activation: l.activation,
-      alpha: l.alpha ?? (l.activation === 'elu' ? 1 : 0.2),
-    };
-  });
-  const kind = spec.optimizer ?? 'adam';
-  return {
-    inputs: spec.inputs,
-    outputs: width,
-    layers,
-    loss: spec.loss,
-    metrics: spec.metrics ?? ['accuracy', 'mse', 'mae'],
-    params,
-    optimizer: {
-      kind,
-      learningRate: spec.learningRate ?? 0.01,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-      momentum: kind === 'rmsprop' ? 0.5 : 0.9,
-      nesterov: false,
-      rho: 0.9,
-      weightDecay: kind === 'adamw' ? 0.004 : 0,
-      slots: params.map((p) => Array.from({ length: SLOTS[kind] }, () => new Float32Array(p.length))),
-    },
-  };
+/** A compiled network with the handles tests use: its params (views of the weight arena) and the
+ *  optimizer slots per param (views of the slot arena). */
+export interface TestPlan {
+  net: CompiledNetwork;
+  inputs: number;
+  outputs: number;
+  loss: LossName;
+  layers: { kind: 'dense' | 'activation' | 'dropout' }[];
+  params: Float32Array[];
+  slots: Float32Array[][];
+  learningRate: number;
 }
 
-/** A deep copy: same numbers, fresh buffers (so several executors can start from one state). */
-export function clonePlan(plan: NetworkPlan): NetworkPlan {
-  const copies = new Map<Float32Array, Float32Array>(plan.params.map((p) => [p, p.slice()]));
-  return {
-    ...plan,
-    metrics: [...plan.metrics],
-    layers: plan.layers.map((l) =>
-      l.kind === 'dense'
-        ? { ...l, kernel: copies.get(l.kernel)!, bias: l.bias ? copies.get(l.bias)! : null }
-        : { ...l },
-    ),
-    params: plan.params.map((p) => copies.get(p)!),
-    optimizer: { ...plan.optimizer, slots: plan.optimizer.slots.map((s) => s.map((b) => b.slice())) },
+function views(net: CompiledNetwork, lengths: number[], slotCount: number) {
+  let offset = 0;
+  const total = net.weights.data.length;
+  const params: Float32Array[] = [];
+  const slots: Float32Array[][] = [];
+  for (const n of lengths) {
+    params.push(net.weights.view(offset, n));
+    slots.push(Array.from({ length: slotCount }, (_, k) => net.slots.view(k * total + offset, n)));
+    offset += n;
+  }
+  return { params, slots };
+}
+
+export function makePlan(spec: PlanSpec): TestPlan {
+  const seed = spec.seed ?? 1;
+  let width = spec.inputs;
+  const layers: Layer[] = spec.layers.map((l, i) => {
+    let layer: Layer;
+    if ('dense' in l) {
+      const regularizer = l.l1 || l.l2 ? l1l2({ l1: l.l1 ?? 0, l2: l.l2 ?? 0 }) : undefined;
+      const dense = new Dense({ units: l.dense, activation: l.activation, useBias: l.bias !== false, kernelRegularizer: regularizer });
+      dense.build(width, seed);
+      const limit = Math.sqrt(6 / (width + l.dense)); // glorot uniform
+      const [kernel, bias] = dense.weights();
+      kernel.set(randomF32(width * l.dense, seed * 1000 + i, -limit, limit));
+      bias?.set(randomF32(l.dense, seed * 1000 + 500 + i, -0.1, 0.1));
+      width = l.dense;
+      layer = dense;
+    } else if ('dropout' in l) {
+      layer = new Dropout({ rate: l.dropout, seed: l.seed ?? 1234 + i });
+    } else {
+      layer = new Activation({ activation: l.activation });
+    }
+    layer.name = `layer_${i}`;
+    return layer;
+  });
+  const lengths = layers.flatMap((l) => l.weights().map((w) => w.length));
+  const weights = new Arena(lengths.reduce((a, b) => a + b, 0));
+  let offset = 0;
+  for (const layer of layers) offset = layer.adoptArena(weights, offset);
+  const kind = spec.optimizer ?? 'adam';
+  const slots = new Arena(SLOT_COUNT[kind] * weights.data.length);
+  const tape = buildTape(
+    layers,
+    layers.map((_, i) => seed * 100 + i),
+    weights,
+    {
+      inputShape: [spec.inputs],
+      loss: spec.loss as never,
+      metrics: spec.metrics ?? ['accuracy', 'mse', 'mae'],
+      optimizer: {
+        kind,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+        momentum: kind === 'rmsprop' ? 0.5 : 0.9,
+        nesterov: false,
+        rho: 0.9,
+        weightDecay: kind === 'adamw' ? 0.004 : 0,
+      },
+    },
+  );
+  const learningRate = spec.learningRate ?? 0.01;
+  const net: CompiledNetwork = { tape, weights, slots, learningRate: () => plan.learningRate };
+  const kinds = spec.layers.map((l) => ({ kind: 'dense' in l ? ('dense' as const) : 'dropout' in l ? ('dropout' as const) : ('activation' as const) }));
+  const plan: TestPlan = { net, inputs: spec.inputs, outputs: width, loss: spec.loss, layers: kinds, ...views(net, lengths, SLOT_COUNT[kind]), learningRate };
+  return plan;
+}
+
+/** A deep copy: same tape and numbers, fresh arenas (so several executors can start from one state). */
+export function clonePlan(plan: TestPlan): TestPlan {
+  const copy = (a: Arena) => {
+    const b = new Arena(a.data.length);
+    b.data.set(a.read());
+    return b;
   };
+  const net: CompiledNetwork = { ...plan.net, weights: copy(plan.net.weights), slots: copy(plan.net.slots), learningRate: () => out.learningRate };
+  const out: TestPlan = {
+    ...plan,
+    net,
+    ...views(net, plan.params.map((p) => p.length), plan.slots[0]?.length ?? 0),
+  };
+  return out;
 }
 
 /** x uniform in [-1, 1); y fitting the loss: one-hot / class index / 0-1 / real. */
-export function makeData(plan: NetworkPlan, rows: number, seed: number): { x: Float32Array; y: Float32Array } {
+export function makeData(plan: TestPlan, rows: number, seed: number): { x: Float32Array; y: Float32Array } {
   const x = randomF32(rows * plan.inputs, seed);
   const next = rng(seed + 77);
   const k = plan.outputs;
@@ -118,12 +150,12 @@ export function makeData(plan: NetworkPlan, rows: number, seed: number): { x: Fl
 }
 
 /** Zeroed gradient buffers shaped like plan.params. */
-export function gradBuffers(plan: NetworkPlan): Float32Array[] {
+export function gradBuffers(plan: TestPlan): Float32Array[] {
   return plan.params.map((p) => new Float32Array(p.length));
 }
 
 /** A plan per output activation × loss combination that makes sense, several depths. */
-export function planZoo(): { name: string; plan: NetworkPlan }[] {
+export function planZoo(): { name: string; plan: TestPlan }[] {
   const zoo: { name: string; spec: PlanSpec }[] = [
     {
       name: 'softmax+cce, relu hidden',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../../src';
-import { createJsExecutor } from '../../src/train/executor-js';
+import { createJsExecutor } from '../../src/graph/executor-js';
 import { maxRelErr } from '../support/backends';
 import { clonePlan, gradBuffers, makeData, makePlan, planZoo } from '../support/plans';
 
@@ -10,7 +10,7 @@ describe('executor-js: gradients', () => {
   it.each(planZoo())('match central finite differences: $name', ({ plan }) => {
     const rows = 5;
     const { x, y } = makeData(plan, rows, 11);
-    const exec = createJsExecutor(plan, js);
+    const exec = createJsExecutor(plan.net, js);
     const grads = gradBuffers(plan);
     const scratch = gradBuffers(plan);
     const step = 3;
@@ -40,7 +40,7 @@ describe('executor-js: gradients', () => {
     ({ plan }) => {
       const rows = 9;
       const { x, y } = makeData(plan, rows, 5);
-      const exec = createJsExecutor(plan, js);
+      const exec = createJsExecutor(plan.net, js);
       const value = exec.gradients(x, y, rows, 0, gradBuffers(plan));
       // same kernels, same order: only the (double) summation of chunk means differs
       expect(exec.evaluate(x, y, rows)[0]).toBeCloseTo(value, 6);
@@ -64,9 +64,9 @@ describe('executor-js: trainBatches', () => {
     const { x, y } = makeData(plan, rows, 3);
     const ref = clonePlan(plan);
     const grads = gradBuffers(ref);
-    const refLoss = createJsExecutor(ref, js).gradients(x, y, rows, 0, grads);
+    const refLoss = createJsExecutor(ref.net, js).gradients(x, y, rows, 0, grads);
     const indices = Int32Array.from({ length: rows }, (_, i) => i);
-    const out = await createJsExecutor(plan, js).trainBatches(x, y, indices, rows, 0, 1, 0);
+    const out = await createJsExecutor(plan.net, js).trainBatches(x, y, indices, rows, 0, 1, 0);
     expect(out.length).toBe(4);
     expect(out[0]).toBe(refLoss);
     plan.params.forEach((p, i) => {
@@ -86,8 +86,8 @@ describe('executor-js: trainBatches', () => {
     const { x, y } = makeData(plan, rows, 8);
     const a = clonePlan(plan);
     const b = clonePlan(plan);
-    await createJsExecutor(a, js).trainBatches(x, y, Int32Array.from([0, 1, 2, 3, 4, 5]), 6, 0, 1, 0);
-    await createJsExecutor(b, js).trainBatches(x, y, Int32Array.from([5, 3, 1, 0, 2, 4]), 6, 0, 1, 0);
+    await createJsExecutor(a.net, js).trainBatches(x, y, Int32Array.from([0, 1, 2, 3, 4, 5]), 6, 0, 1, 0);
+    await createJsExecutor(b.net, js).trainBatches(x, y, Int32Array.from([5, 3, 1, 0, 2, 4]), 6, 0, 1, 0);
     // Same rows, another order: only float32 summation order differs.
     a.params.forEach((p, i) => expect(maxRelErr(b.params[i], p, 1e-6, 1e-5)).toBeLessThanOrEqual(1));
   });
@@ -111,7 +111,7 @@ describe('executor-js: trainBatches', () => {
       const v = [x[r * 4], x[r * 4 + 1], x[r * 4 + 2]];
       return v.indexOf(Math.max(...v));
     });
-    const exec = createJsExecutor(plan, js);
+    const exec = createJsExecutor(plan.net, js);
     const before = exec.evaluate(x, y, rows);
     const indices = Int32Array.from({ length: rows }, (_, i) => i);
     const batches = Math.ceil(rows / 16);
@@ -124,7 +124,7 @@ describe('executor-js: trainBatches', () => {
   it('returns [loss, ...metrics] per batch, the last batch partial', async () => {
     const plan = makePlan({ inputs: 3, loss: 'binaryCrossentropy', layers: [{ dense: 2, activation: 'sigmoid' }] });
     const { x, y } = makeData(plan, 10, 2);
-    const out = await createJsExecutor(plan, js).trainBatches(
+    const out = await createJsExecutor(plan.net, js).trainBatches(
       x,
       y,
       Int32Array.from({ length: 10 }, (_, i) => i),
@@ -149,7 +149,7 @@ describe('executor-js: trainBatches', () => {
     });
     const rows = 512;
     const { x, y } = makeData(plan, rows, 1);
-    const exec = createJsExecutor(plan, js);
+    const exec = createJsExecutor(plan.net, js);
     const indices = Int32Array.from({ length: rows }, (_, i) => i);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
@@ -170,15 +170,20 @@ describe('executor-js: bad input', () => {
     loss: 'sparseCategoricalCrossentropy',
     layers: [{ dense: 2, activation: 'softmax' }],
   });
-  const exec = createJsExecutor(plan, js);
+  const exec = createJsExecutor(plan.net, js);
   const { x, y } = makeData(plan, 4, 1);
 
   it('rejects inconsistent plans', () => {
-    const bad = clonePlan(plan);
-    (bad.layers[0] as { inputs: number }).inputs = 4;
-    expect(() => createJsExecutor(bad, js)).toThrow(RangeError);
-    expect(() => createJsExecutor({ ...plan, loss: 'hinge' as never }, js)).toThrow(/unknown plan.loss/);
-    expect(() => createJsExecutor({ ...plan, optimizer: { ...plan.optimizer, slots: [] } }, js)).toThrow(RangeError);
+    const tape = plan.net.tape;
+    const withTape = (t: object) => ({ ...plan.net, tape: { ...tape, ...t } });
+    const param = tape.buffers.findIndex((b) => b.role === 'param');
+    const buffers = tape.buffers.map((b, i) => (i === param ? { ...b, offset: tape.arena.params } : b));
+    expect(() => createJsExecutor(withTape({ buffers }), js)).toThrow(/outside its arena/);
+    const forward = [{ ...tape.forward[0], kernel: 'hinge' }, ...tape.forward.slice(1)];
+    expect(() => createJsExecutor(withTape({ forward }), js)).toThrow(/kernel "hinge" is unknown/);
+    const update = [{ ...tape.update[0], args: [tape.update[0].args[0]] }];
+    expect(() => createJsExecutor(withTape({ update }), js)).toThrow(RangeError);
+    expect(() => createJsExecutor(withTape({ version: 99 }), js)).toThrow(/version/);
   });
 
   it('rejects bad trainBatches arguments before touching the weights', async () => {

@@ -123,10 +123,10 @@ describe.each(allBackends.map((b) => [b.name, b] as const))('whole-network gradi
     const m = build(c, seed);
     const { x, y } = data(c.loss.loss, seed);
     const exec = m.executor();
-    const plan = m.networkPlan();
+    const params = m.layers.flatMap((l) => l.weights());
     const xs = x.data;
     const ys = y instanceof nn.Tensor ? y.data : Float32Array.from(y);
-    const grads = plan.params.map((p) => new Float32Array(p.length));
+    const grads = params.map((p) => new Float32Array(p.length));
     const loss = exec.gradients(xs, ys, ROWS, 0, grads);
     expect(loss).toBeCloseTo(exec.evaluate(xs, ys, ROWS)[0], 5);
     // Central differences in float32 weights: h = 1e-2 keeps the float32 rounding of the loss
@@ -136,7 +136,7 @@ describe.each(allBackends.map((b) => [b.name, b] as const))('whole-network gradi
     const h = c.hidden === 'relu' || c.hidden === 'leakyRelu' ? 1e-3 : 1e-2;
     let checked = 0;
     let off = 0;
-    plan.params.forEach((p, pi) => {
+    params.forEach((p, pi) => {
       for (let i = 0; i < p.length; i++) {
         const saved = p[i];
         p[i] = saved + h;

@@ -1,0 +1,126 @@
+/**
+ * What executors share: the compiled network they run (a tape and the arenas it reads), the
+ * Executor interface the Trainer and the model call, and the argument checks every executor makes
+ * before touching memory (the native glue checks again on its own copies).
+ */
+import { checkF32, checkI32, checkSize, describe } from '../backend/check';
+import type { Arena } from './arena';
+import type { Tape } from './tape';
+
+export interface CompiledNetwork {
+  tape: Tape;
+  /** Params (and, later, non-trainable state), in the layout of the tape's param buffers. */
+  weights: Arena;
+  /** Optimizer slots: tape.arena.slotCount × params values. */
+  slots: Arena;
+  /** Read at every trainBatches call, so schedulers may change it between calls. */
+  learningRate(): number;
+}
+
+/** Targets: for sparse losses y holds one class index per row (as floats); else (rows, outputs). */
+export interface Executor {
+  /** Inference forward pass: out (rows, outputs) for x (rows, inputs). */
+  predict(x: Float32Array, rows: number, out: Float32Array): void;
+  /** Inference [loss, ...metrics] as means over rows (the loss includes regularization, as Keras). */
+  evaluate(x: Float32Array, y: Float32Array, rows: number): Float64Array;
+  /**
+   * One optimizer update per batch. Batch b takes rows indices[b·batchSize … min((b+1)·batchSize, n))
+   * of x/y; batches firstBatch … lastBatch−1 run. `step` counts the updates before this call (Adam's
+   * t is step + 1 for the first batch). Returns per batch [loss, ...metrics] (batch means, training
+   * mode): (lastBatch − firstBatch)·results values.
+   */
+  trainBatches(
+    x: Float32Array,
+    y: Float32Array,
+    indices: Int32Array,
+    batchSize: number,
+    firstBatch: number,
+    lastBatch: number,
+    step: number,
+  ): Promise<Float64Array>;
+  /** Training-mode loss at `step` and the gradient of every param (grads[i] shaped like param i),
+   *  without updating anything. For checks. */
+  gradients(x: Float32Array, y: Float32Array, rows: number, step: number, grads: Float32Array[]): number;
+  /** Frees native resources (no-op for the js executor). */
+  dispose(): void;
+}
+
+/** Widths the data must have: inputs per row, targets per row, and the class count when y holds
+ *  class indices (a call reads it with sparse: true). */
+export interface DataShape {
+  inputs: number;
+  targets: number;
+  classes: number | null;
+}
+
+export function dataShape(tape: Tape): DataShape {
+  const sparse = [...tape.loss, ...tape.metrics].find((c) => c.attrs.sparse === true && c.args.includes(tape.y));
+  return {
+    inputs: tape.buffers[tape.x].width,
+    targets: tape.buffers[tape.y].width,
+    classes: sparse ? (sparse.attrs.cols as number) : null,
+  };
+}
+
+function checkLabel(fn: string, where: string, v: number, classes: number): void {
+  if (!Number.isInteger(v) || v < 0 || v >= classes)
+    throw new RangeError(`${fn}: ${where} must be a class index from 0 to ${classes - 1}, got ${v}`);
+}
+
+/** x holds `rows` rows; y (if given) the matching targets. */
+export function checkData(fn: string, d: DataShape, x: unknown, y: unknown, rows: number): void {
+  checkF32(fn, 'x', x, rows * d.inputs);
+  if (y === undefined) return;
+  checkF32(fn, 'y', y, rows * d.targets);
+  if (d.classes !== null) for (let r = 0; r < rows; r++) checkLabel(fn, `y[${r}]`, y[r], d.classes);
+}
+
+/** trainBatches' arguments: indices point at rows of both x and y; labels are class indices. */
+export function checkTrainArgs(
+  fn: string,
+  d: DataShape,
+  x: unknown,
+  y: unknown,
+  indices: unknown,
+  batchSize: unknown,
+  firstBatch: unknown,
+  lastBatch: unknown,
+  step: unknown,
+): void {
+  checkF32(fn, 'x', x, 0);
+  checkF32(fn, 'y', y, 0);
+  checkI32(fn, 'indices', indices, 0);
+  checkSize(fn, 'batchSize', batchSize);
+  if (batchSize === 0) throw new RangeError(`${fn}: batchSize must be positive, got 0`);
+  checkSize(fn, 'firstBatch', firstBatch);
+  checkSize(fn, 'lastBatch', lastBatch);
+  checkSize(fn, 'step', step);
+  const batches = Math.ceil(indices.length / batchSize);
+  if (firstBatch > lastBatch || lastBatch > batches) {
+    throw new RangeError(
+      `${fn}: need firstBatch ≤ lastBatch ≤ ${batches} (batches of ${batchSize} in ${indices.length} indices), got ${firstBatch}, ${lastBatch}`,
+    );
+  }
+  const rows = Math.min(Math.floor(x.length / d.inputs), Math.floor(y.length / d.targets));
+  const to = Math.min(lastBatch * batchSize, indices.length);
+  for (let i = firstBatch * batchSize; i < to; i++) {
+    const r = indices[i];
+    if (r < 0 || r >= rows) throw new RangeError(`${fn}: indices[${i}] must be a row from 0 to ${rows - 1}, got ${r}`);
+    if (d.classes !== null) checkLabel(fn, `y[${r}]`, y[r], d.classes);
+  }
+}
+
+/** grads: one Float32Array per param buffer of the tape, each of its width. */
+export function checkGradsOut(fn: string, tape: Tape, grads: unknown): Float32Array[] {
+  const widths = tape.buffers.filter((b) => b.role === 'param').map((b) => b.width);
+  if (
+    !Array.isArray(grads) ||
+    grads.length !== widths.length ||
+    grads.some((g, i) => !(g instanceof Float32Array) || g.length !== widths[i])
+  ) {
+    throw new TypeError(
+      `${fn}: grads must be ${widths.length} Float32Arrays of lengths [${widths.join(', ')}], got ${describe(grads)}`,
+    );
+  }
+  return grads as Float32Array[];
+}

@@ -1,0 +1,206 @@
+/**
+ * The tape's kernel table for the js executor: each entry maps a tape call onto the Backend's
+ * kernels (src/backend), which are the specification. Sizes come resolved for the pass (see
+ * sizeOf in tape.ts); `ctx` carries the runtime values. No entry knows about layers.
+ */
+import type { ActivationName, Backend, LossName } from '../backend';
+import { type AttrValue, dropoutSeed } from './tape';
+
+export type Buf = Float32Array | Int32Array;
+
+export interface KernelContext {
+  rows: number;
+  step: number;
+  learningRate: number;
+  /** Size attribute → its value for this pass. */
+  size(v: AttrValue): number;
+  /** A float scratch array of at least n values (for a kernel output nobody reads). */
+  scratch(n: number): Float32Array;
+}
+
+type Attrs = Record<string, AttrValue>;
+type Kernel = (k: Backend, a: Buf[], at: Attrs, ctx: KernelContext) => number | undefined;
+
+const f = (b: Buf | undefined) => b as Float32Array;
+const num = (v: AttrValue) => v as number;
+const bool = (v: AttrValue) => v === true;
+
+export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
+  gemm(k, [a, b, c], at, ctx) {
+    const m = ctx.size(at.m);
+    const n = ctx.size(at.n);
+    const kk = ctx.size(at.k);
+    const transA = bool(at.transA);
+    const transB = bool(at.transB);
+    k.gemm(transA, transB, m, n, kk, num(at.alpha), f(a), transA ? m : kk, f(b), transB ? kk : n, num(at.beta), f(c), n);
+    return undefined;
+  },
+  addBias(k, [out, bias], at, ctx) {
+    k.addBias(f(out), f(bias), ctx.size(at.rows), num(at.cols));
+    return undefined;
+  },
+  biasActivation(k, [out, z, bias], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    if (bias) k.addBias(f(z), f(bias), rows, cols);
+    k.activationForward(at.fn as ActivationName, f(out), f(z), rows * cols, num(at.alpha));
+    return undefined;
+  },
+  activation(k, [out, x], at, ctx) {
+    k.activationForward(at.fn as ActivationName, f(out), f(x), ctx.size(at.n), num(at.alpha));
+    return undefined;
+  },
+  activationGrad(k, [dx, dy, x, y], at, ctx) {
+    k.activationBackward(at.fn as ActivationName, f(dx), f(dy), f(x), f(y), ctx.size(at.n), num(at.alpha));
+    return undefined;
+  },
+  softmax(k, [out, x], at, ctx) {
+    k.softmaxForward(f(out), f(x), ctx.size(at.rows), num(at.cols));
+    return undefined;
+  },
+  softmaxGrad(k, [dx, dy, y], at, ctx) {
+    k.softmaxBackward(f(dx), f(dy), f(y), ctx.size(at.rows), num(at.cols));
+    return undefined;
+  },
+  dropout(k, [out, mask, x], at, ctx) {
+    k.dropoutForward(f(out), f(mask), f(x), ctx.size(at.n), num(at.rate), dropoutSeed(num(at.seed), ctx.step));
+    return undefined;
+  },
+  mul(k, [out, a, b], at, ctx) {
+    k.mul(f(out), f(a), f(b), ctx.size(at.n));
+    return undefined;
+  },
+  copy(_k, [out, x], at, ctx) {
+    const n = ctx.size(at.n);
+    f(out).set(f(x).subarray(0, n));
+    return undefined;
+  },
+  fill(k, [out], at, ctx) {
+    k.fill(f(out), num(at.value), ctx.size(at.n));
+    return undefined;
+  },
+  columnSums(k, [out, x], at, ctx) {
+    k.addColumnSums(f(out), f(x), ctx.size(at.rows), num(at.cols));
+    return undefined;
+  },
+  axpy(k, [y, x], at, ctx) {
+    k.axpy(f(y), num(at.alpha), f(x), ctx.size(at.n));
+    return undefined;
+  },
+  l1Grad(_k, [g, w], at, ctx) {
+    const n = ctx.size(at.n);
+    const l1 = num(at.l1);
+    const gg = f(g);
+    const ww = f(w);
+    for (let i = 0; i < n; i++) gg[i] += l1 * Math.sign(ww[i]);
+    return undefined;
+  },
+  regularization(_k, [w], at, ctx) {
+    const n = ctx.size(at.n);
+    const ww = f(w);
+    let abs = 0;
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      abs += Math.abs(ww[i]);
+      sq += ww[i] * ww[i];
+    }
+    return num(at.l1) * abs + num(at.l2) * sq;
+  },
+  loss(k, [pred, target], at, ctx) {
+    return k.lossForward(at.loss as LossName, f(pred), f(target), ctx.size(at.rows), num(at.cols));
+  },
+  lossGrad(k, [grad, pred, target], at, ctx) {
+    k.lossBackward(at.loss as LossName, f(grad), f(pred), f(target), ctx.size(at.rows), num(at.cols));
+    return undefined;
+  },
+  softmaxXent(k, [probs, grad, logits, target], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const g = grad ? f(grad) : ctx.scratch(rows * cols);
+    return k.softmaxCrossEntropy(f(probs), g, f(logits), f(target), rows, cols, bool(at.sparse));
+  },
+  sigmoidXent(k, [probs, grad, logits, target], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const g = grad ? f(grad) : ctx.scratch(rows * cols);
+    return k.sigmoidCrossEntropy(f(probs), g, f(logits), f(target), rows, cols);
+  },
+  argmaxAccuracy(k, [pred, target, argPred, argTrue], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const p = argPred as Int32Array;
+    const t = argTrue as Int32Array;
+    const y = f(target);
+    const sparse = bool(at.sparse);
+    k.argmaxRows(p, f(pred), rows, cols);
+    if (!sparse) k.argmaxRows(t, y, rows, cols);
+    let sum = 0;
+    for (let r = 0; r < rows; r++) if (p[r] === (sparse ? y[r] : t[r])) sum += 1;
+    return sum;
+  },
+  rowMeanMetric(_k, [pred, target], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const out = f(pred);
+    const y = f(target);
+    const sparse = bool(at.sparse);
+    const metric = at.metric;
+    const threshold = num(at.threshold);
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      let rowSum = 0;
+      for (let c = 0; c < cols; c++) {
+        const p = out[r * cols + c];
+        const t = sparse ? (y[r] === c ? 1 : 0) : y[r * cols + c];
+        if (metric === 'mse') rowSum += (p - t) * (p - t);
+        else if (metric === 'mae') rowSum += Math.abs(p - t);
+        else if (metric === 'exact') rowSum += p === t ? 1 : 0;
+        else rowSum += (p > threshold ? 1 : 0) === t ? 1 : 0;
+      }
+      sum += rowSum / cols;
+    }
+    return sum;
+  },
+  sgd(k, [param, grad], at, ctx) {
+    k.sgdUpdate(f(param), f(grad), ctx.size(at.n), ctx.learningRate);
+    return undefined;
+  },
+  momentum(k, [param, grad, v], at, ctx) {
+    k.momentumUpdate(f(param), f(grad), f(v), ctx.size(at.n), ctx.learningRate, num(at.momentum), bool(at.nesterov));
+    return undefined;
+  },
+  adam(k, [param, grad, m, v], at, ctx) {
+    k.adamUpdate(
+      f(param),
+      f(grad),
+      f(m),
+      f(v),
+      ctx.size(at.n),
+      ctx.learningRate,
+      num(at.beta1),
+      num(at.beta2),
+      num(at.epsilon),
+      ctx.step + 1,
+      num(at.weightDecay),
+    );
+    return undefined;
+  },
+  rmsprop(k, [param, grad, ms, mom], at, ctx) {
+    k.rmspropUpdate(
+      f(param),
+      f(grad),
+      f(ms),
+      f(mom),
+      ctx.size(at.n),
+      ctx.learningRate,
+      num(at.rho),
+      num(at.momentum),
+      num(at.epsilon),
+    );
+    return undefined;
+  },
+  adagrad(k, [param, grad, acc], at, ctx) {
+    k.adagradUpdate(f(param), f(grad), f(acc), ctx.size(at.n), ctx.learningRate, num(at.epsilon));
+    return undefined;
+  },
+};

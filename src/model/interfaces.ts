@@ -1,0 +1,49 @@
+/**
+ * The narrow views of a model that the Trainer and the callbacks use, so that neither depends on
+ * the Sequential class (and the Trainer ↔ Sequential import cycle is gone): a future functional
+ * model implements the same views.
+ */
+import type { Tensor } from '../tensor';
+import type { CompiledMetrics } from '../metrics';
+import type { CompiledLoss } from '../losses';
+import type { Optimizer } from '../optimizers';
+import type { Executor } from '../graph/executor';
+import type { Targets } from '../train/data';
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string;
+  metrics?: string[];
+}
+
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: CompiledLoss;
+  metrics: CompiledMetrics;
+}
+
+/** What the Trainer needs of a model (it hands the model to the callbacks too). */
+export interface TrainableModel extends CallbackModel {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** True while an executor call that writes the weights is pending (the one busy guard in JS). */
+  busy: boolean;
+  /** True from the start to the end of fit. */
+  fitting: boolean;
+  /** Set by a callback to end fit after the current epoch. */
+  stopTraining: boolean;
+  compile(args: CompileArgs): void;
+  requireCompiled(fn: string): Compiled;
+  checkIdle(fn: string): void;
+  evaluate(x: Tensor, y: Targets): Record<string, number>;
+  evaluationData(fn: string, x: unknown, y: unknown, xName?: string, yName?: string): { x: Float32Array; y: Float32Array; rows: number };
+  executor(): Executor;
+}
+
+/** What callbacks may use of the model they are given. */
+export interface CallbackModel {
+  stopTraining: boolean;
+  readonly optimizer: Optimizer | null;
+  getWeights(): Tensor[];
+  setWeights(weights: Tensor[]): void;
+}

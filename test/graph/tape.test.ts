@@ -1,0 +1,105 @@
+/** The tape the builder writes: plain data, the fusions and aliases it promises, the passes each
+ *  executor runs (recorded without computing), and that the js executor runs a tape that went
+ *  through JSON the same as the original. */
+import { describe, expect, it } from 'vitest';
+import * as nn from '../../src';
+import { createJsExecutor } from '../../src/graph/executor-js';
+import { recordPass } from '../support/recording-executor';
+import { clonePlan, makeData, makePlan, planZoo } from '../support/plans';
+
+const kernels = (calls: { kernel: string }[]) => calls.map((c) => c.kernel);
+
+function digitsLike() {
+  const model = nn.sequential({
+    seed: 3,
+    layers: [
+      nn.layers.dense({ units: 8, activation: 'relu', inputShape: [5], name: 'hidden' }),
+      nn.layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+describe('the tape builder', () => {
+  it('writes the training step of a relu → softmax + cross-entropy network, fused where it can', () => {
+    const tape = digitsLike().compiledNetwork().tape;
+    expect(kernels(recordPass(tape, 'train'))).toEqual([
+      'gemm', 'biasActivation', 'gemm', 'addBias', // forward; the softmax is left to the loss
+      'softmaxXent', // probabilities, loss and p − y at once
+      'argmaxAccuracy',
+      'gemm', 'fill', 'columnSums', 'gemm', // out layer: dW, db, dx
+      'activationGrad', 'gemm', 'fill', 'columnSums', // hidden: relu', dW, db (no dx into the input)
+      'adam', 'adam', 'adam', 'adam',
+    ]);
+    expect(kernels(recordPass(tape, 'predict'))).toEqual(['gemm', 'biasActivation', 'gemm', 'addBias', 'softmax']);
+    // evaluate computes no gradient: the fused loss gets no gradient buffer, nothing runs backward
+    const evalCalls = recordPass(tape, 'eval');
+    expect(kernels(evalCalls)).toEqual(['gemm', 'biasActivation', 'gemm', 'addBias', 'softmaxXent', 'argmaxAccuracy']);
+    expect(evalCalls[4].args[1]).toBe('-');
+    expect(recordPass(tape, 'train')[4].args).toEqual(['out/out', 'd(out/z)', 'out/z', 'y']);
+  });
+
+  it('chains a loss it cannot fuse through the activation gradient, and a linear output is its z', () => {
+    const model = nn.sequential({
+      seed: 1,
+      layers: [
+        nn.layers.dense({ units: 4, activation: 'tanh', inputShape: [3], name: 'a' }),
+        nn.layers.dense({ units: 2, name: 'b' }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const tape = model.compiledNetwork().tape;
+    expect(tape.buffers[tape.output].name).toBe('b/z');
+    expect(kernels(recordPass(tape, 'train'))).toEqual([
+      'gemm', 'biasActivation', 'gemm', 'addBias',
+      'loss', 'lossGrad',
+      'gemm', 'fill', 'columnSums', 'gemm',
+      'activationGrad', 'gemm', 'fill', 'columnSums',
+      'sgd', 'sgd', 'sgd', 'sgd',
+    ]);
+  });
+
+  it('dropout masks in training and copies in inference; regularization adds a loss term and its gradient', () => {
+    const model = nn.sequential({
+      seed: 2,
+      layers: [
+        nn.layers.dense({ units: 4, activation: 'relu', inputShape: [3], kernelRegularizer: nn.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) }),
+        nn.layers.dropout({ rate: 0.5 }),
+        nn.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const tape = model.compiledNetwork().tape;
+    const train = kernels(recordPass(tape, 'train'));
+    expect(train).toContain('dropout');
+    expect(train).not.toContain('copy');
+    expect(train).toContain('sigmoidXent');
+    expect(train).toContain('regularization');
+    expect(train.filter((k) => k === 'axpy' || k === 'l1Grad')).toEqual(['axpy', 'l1Grad']);
+    expect(kernels(recordPass(tape, 'predict'))).toContain('copy');
+    expect(kernels(recordPass(tape, 'predict'))).not.toContain('dropout');
+  });
+
+  it('is plain data: a tape through JSON runs to the same bits', async () => {
+    for (const { plan } of planZoo()) {
+      const a = clonePlan(plan);
+      const b = clonePlan(plan);
+      b.net = { ...b.net, tape: JSON.parse(JSON.stringify(plan.net.tape)) };
+      const { x, y } = makeData(plan, 12, 4);
+      const idx = Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 12);
+      const ra = await createJsExecutor(a.net, nn.backends.js).trainBatches(x, y, idx, 4, 0, 3, 0);
+      const rb = await createJsExecutor(b.net, nn.backends.js).trainBatches(x, y, idx, 4, 0, 3, 0);
+      expect(Array.from(rb)).toEqual(Array.from(ra));
+      expect(Array.from(b.net.weights.data)).toEqual(Array.from(a.net.weights.data));
+    }
+  });
+
+  it('every call of every zoo tape names a kernel of the table with its arguments and attributes', () => {
+    for (const { plan } of planZoo()) {
+      for (const pass of ['train', 'eval', 'predict', 'gradients'] as const) expect(recordPass(plan.net.tape, pass).length).toBeGreaterThan(0);
+    }
+    const plan = makePlan({ inputs: 2, loss: 'meanSquaredError', layers: [{ dense: 1 }] });
+    expect(plan.net.tape.results).toEqual(['loss', 'accuracy', 'mse', 'mae']);
+  });
+});
