@@ -1,0 +1,137 @@
+// The kernel table of src/graph/tape.ts (KERNELS) with what the validator needs on top: which
+// buffer roles each argument accepts and the kind of each attribute. Written arguments take
+// batched buffers, grads or state (never x, y, params or slots, which only optimizers write).
+#include <string>
+
+#include "kernels/tape/tape.h"
+
+namespace nativenn::tape {
+namespace {
+
+constexpr uint16_t bit(Role r) { return static_cast<uint16_t>(1u << static_cast<int>(r)); }
+constexpr uint16_t kBatchedOut = bit(Role::kActivation) | bit(Role::kGradient) | bit(Role::kScratch);
+constexpr uint16_t kOut = kBatchedOut | bit(Role::kGrad) | bit(Role::kState);
+constexpr uint16_t kIn = kOut | bit(Role::kX) | bit(Role::kY) | bit(Role::kParam);
+
+constexpr ArgInfo in(const char* name) { return {name, false, kIn, false}; }
+constexpr ArgInfo out(const char* name) { return {name, false, kOut, false}; }
+constexpr ArgInfo out_opt(const char* name) { return {name, true, kOut, false}; }
+constexpr ArgInfo in_opt(const char* name) { return {name, true, kIn, false}; }
+constexpr ArgInfo index_scratch(const char* name) { return {name, false, bit(Role::kScratch), true}; }
+constexpr ArgInfo param(const char* name) { return {name, false, bit(Role::kParam), false}; }
+constexpr ArgInfo grad(const char* name) { return {name, false, bit(Role::kGrad), false}; }
+constexpr ArgInfo slot(const char* name) { return {name, false, bit(Role::kSlot), false}; }
+
+constexpr AttrInfo size(const char* name) { return {name, AttrKind::kSize}; }
+constexpr AttrInfo number(const char* name) { return {name, AttrKind::kNumber}; }
+constexpr AttrInfo boolean(const char* name) { return {name, AttrKind::kBool}; }
+constexpr AttrInfo fn{"fn", AttrKind::kActivation};
+
+}  // namespace
+
+const char* const kRoleNames[kRoleCount] = {"x",     "y",    "activation", "gradient", "scratch",
+                                            "param", "grad", "slot",       "state"};
+const char* const kActivationNames[8] = {"linear", "sigmoid", "tanh", "relu", "leakyRelu", "elu", "gelu", "silu"};
+const char* const kLossNames[5] = {"meanSquaredError", "binaryCrossentropy", "binaryCrossentropyFromLogits",
+                                   "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
+const char* const kMetricNames[4] = {"mse", "mae", "exact", "threshold"};
+const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", "backward", "update"};
+
+const KernelInfo kKernels[kKernelCount] = {
+    {"gemm",
+     3,
+     {in("a"), in("b"), out("c")},
+     7,
+     {boolean("transA"), boolean("transB"), size("m"), size("n"), size("k"), number("alpha"), number("beta")},
+     false},
+    {"addBias", 2, {out("out"), in("bias")}, 2, {size("rows"), size("cols")}, false},
+    {"biasActivation",
+     3,
+     {out("out"), out("z"), in_opt("bias")},
+     4,
+     {size("rows"), size("cols"), fn, number("alpha")},
+     false},
+    {"activation", 2, {out("out"), in("x")}, 3, {size("n"), fn, number("alpha")}, false},
+    {"activationGrad", 4, {out("dx"), in("dy"), in("x"), in("y")}, 3, {size("n"), fn, number("alpha")}, false},
+    {"softmax", 2, {out("out"), in("x")}, 2, {size("rows"), size("cols")}, false},
+    {"softmaxGrad", 3, {out("dx"), in("dy"), in("y")}, 2, {size("rows"), size("cols")}, false},
+    {"dropout",
+     3,
+     {out("out"), out("mask"), in("x")},
+     3,
+     {size("n"), {"rate", AttrKind::kRate}, {"seed", AttrKind::kSeed}},
+     false},
+    {"mul", 3, {out("out"), in("a"), in("b")}, 1, {size("n")}, false},
+    {"copy", 2, {out("out"), in("x")}, 1, {size("n")}, false},
+    {"fill", 1, {out("out")}, 2, {size("n"), number("value")}, false},
+    {"columnSums", 2, {out("out"), in("x")}, 2, {size("rows"), size("cols")}, false},
+    {"axpy", 2, {out("y"), in("x")}, 2, {size("n"), number("alpha")}, false},
+    {"l1Grad", 2, {out("g"), in("w")}, 2, {size("n"), number("l1")}, false},
+    {"regularization", 1, {in("w")}, 3, {size("n"), number("l1"), number("l2")}, true},
+    {"loss", 2, {in("pred"), in("target")}, 3, {size("rows"), size("cols"), {"loss", AttrKind::kLoss}}, true},
+    {"lossGrad",
+     3,
+     {out("grad"), in("pred"), in("target")},
+     3,
+     {size("rows"), size("cols"), {"loss", AttrKind::kLoss}},
+     false},
+    {"softmaxXent",
+     4,
+     {out("probs"), out_opt("grad"), in("logits"), in("target")},
+     3,
+     {size("rows"), size("cols"), boolean("sparse")},
+     true},
+    {"sigmoidXent",
+     4,
+     {out("probs"), out_opt("grad"), in("logits"), in("target")},
+     2,
+     {size("rows"), size("cols")},
+     true},
+    {"argmaxAccuracy",
+     4,
+     {in("pred"), in("target"), index_scratch("argPred"), index_scratch("argTrue")},
+     3,
+     {size("rows"), size("cols"), boolean("sparse")},
+     true},
+    {"rowMeanMetric",
+     2,
+     {in("pred"), in("target")},
+     5,
+     {size("rows"), size("cols"), {"metric", AttrKind::kMetric}, number("threshold"), boolean("sparse")},
+     true},
+    {"sgd", 2, {param("param"), grad("grad")}, 1, {size("n")}, false},
+    {"momentum",
+     3,
+     {param("param"), grad("grad"), slot("velocity")},
+     3,
+     {size("n"), number("momentum"), boolean("nesterov")},
+     false},
+    {"adam",
+     4,
+     {param("param"), grad("grad"), slot("m"), slot("v")},
+     5,
+     {size("n"), number("beta1"), number("beta2"), number("epsilon"), number("weightDecay")},
+     false},
+    {"rmsprop",
+     4,
+     {param("param"), grad("grad"), slot("meanSquare"), slot("mom")},
+     4,
+     {size("n"), number("rho"), number("momentum"), number("epsilon")},
+     false},
+    {"adagrad", 3, {param("param"), grad("grad"), slot("accumulator")}, 2, {size("n"), number("epsilon")}, false},
+};
+
+int find_name(const char* const* names, int count, const std::string& name) {
+  for (int i = 0; i < count; i++)
+    if (name == names[i]) return i;
+  return -1;
+}
+
+uint32_t dropout_seed(uint32_t layer_seed, int64_t step) {
+  uint32_t h = layer_seed ^ (static_cast<uint32_t>(step + 1) * 0x27d4eb2du);
+  h = (h ^ (h >> 15)) * 0x85ebca6bu;
+  h ^= h >> 13;
+  return h & 0x7fffffffu;
+}
+
+}  // namespace nativenn::tape

@@ -1,0 +1,213 @@
+// The native tape executor: the compact form of a kernel tape (src/graph/tape.ts is the spec)
+// and its interpreter. The glue (napi/tape_glue.cc) converts the JS tape once into a TapeSpec;
+// validate_tape checks it completely, so the interpreter trusts it: a run is a switch over a
+// vector of calls, with buffer pointers resolved once per run (arena base + offset, workspace
+// base for batched buffers). No per-layer logic lives here: only kernels and their order.
+//
+// Memory: params and state belong to an Arena (shared by tapes on the same weights); grads,
+// optimizer slots and the workspace (every batched buffer, alias-aware, sized for the largest
+// row count asked for) belong to the TapeRunner. A step allocates nothing.
+// Not thread-safe: one call at a time per runner and arena (the glue's busy guard).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nativenn::tape {
+
+enum class Role : uint8_t { kX, kY, kActivation, kGradient, kScratch, kParam, kGrad, kSlot, kState };
+constexpr int kRoleCount = 9;
+extern const char* const kRoleNames[kRoleCount];
+inline bool batched(Role r) { return r <= Role::kScratch; }
+
+// The kernels of KERNELS in tape.ts, in that order.
+enum class Kernel : uint8_t {
+  kGemm,
+  kAddBias,
+  kBiasActivation,
+  kActivation,
+  kActivationGrad,
+  kSoftmax,
+  kSoftmaxGrad,
+  kDropout,
+  kMul,
+  kCopy,
+  kFill,
+  kColumnSums,
+  kAxpy,
+  kL1Grad,
+  kRegularization,
+  kLoss,
+  kLossGrad,
+  kSoftmaxXent,
+  kSigmoidXent,
+  kArgmaxAccuracy,
+  kRowMeanMetric,
+  kSgd,
+  kMomentum,
+  kAdam,
+  kRmsprop,
+  kAdagrad
+};
+constexpr int kKernelCount = 26;
+
+// Attribute kinds: what the glue reads from JS and which range the validator enforces.
+enum class AttrKind : uint8_t {
+  kSize,        // integer ≥ 0, or { rows: c }
+  kNumber,      // finite
+  kBool,        // boolean
+  kRate,        // finite, in [0, 1)
+  kSeed,        // integer in [0, 2^32)
+  kActivation,  // a name of kActivationNames
+  kLoss,        // a name of kLossNames
+  kMetric,      // a name of kMetricNames
+};
+
+// Which buffers an argument accepts (bit i: Role i), and whether it must be int32.
+struct ArgInfo {
+  const char* name;
+  bool optional;  // may be -1
+  uint16_t roles;
+  bool int32;
+};
+struct AttrInfo {
+  const char* name;
+  AttrKind kind;
+};
+struct KernelInfo {
+  const char* name;
+  int arg_count;
+  ArgInfo args[4];
+  int attr_count;
+  AttrInfo attrs[7];
+  bool returns;  // returns a number (may carry a result)
+};
+extern const KernelInfo kKernels[kKernelCount];
+
+// Enum names crossing Node-API (tapeNames()): activations in nativenn::Activation order, losses
+// in nativenn::Loss order, row metrics in RowMetric order.
+extern const char* const kActivationNames[8];
+extern const char* const kLossNames[5];
+enum class RowMetric : uint8_t { kMse, kMae, kExact, kThreshold };
+extern const char* const kMetricNames[4];
+// The index of name in names[count], or -1.
+int find_name(const char* const* names, int count, const std::string& name);
+
+struct Size {
+  int64_t value = 0;  // the number, or the per-row factor
+  bool per_row = false;
+  int64_t at(int64_t rows) const { return per_row ? value * rows : value; }
+};
+
+struct BufferSpec {
+  std::string name;
+  Role role = Role::kActivation;
+  bool int32 = false;
+  std::vector<int64_t> shape;  // -1: the batch dimension
+  int64_t width = 0;
+  int64_t offset = -1;
+  int32_t alias = -1;
+};
+
+enum class Reduce : uint8_t { kMean, kSum, kOnce };
+enum Pass : uint8_t { kTrain = 1, kEval = 2, kPredict = 4 };
+
+// One call, attributes by position in the kernel's attribute list: sizes in size[], everything
+// else (numbers, booleans as 0/1, enum codes, seeds) in value[].
+struct Call {
+  Kernel kernel = Kernel::kCopy;
+  int32_t args[4] = {-1, -1, -1, -1};
+  Size size[7];
+  double value[7] = {0, 0, 0, 0, 0, 0, 0};
+  uint8_t passes = kTrain | kEval | kPredict;
+  int32_t result = -1;  // index in results, or -1
+  Reduce reduce = Reduce::kMean;
+};
+
+enum Section { kForward, kLossSection, kMetrics, kBackward, kUpdate, kSectionCount };
+extern const char* const kSectionNames[kSectionCount];
+
+struct TapeSpec {
+  int64_t version = 0;
+  std::vector<BufferSpec> buffers;
+  int64_t params = 0, slot_count = 0, state = 0;
+  int32_t x = -1, y = -1, output = -1;
+  int64_t result_count = 0;
+  std::vector<Call> sections[kSectionCount];
+};
+
+// Resolved sizes must stay inside int32 (the dropout hash and every index fit).
+constexpr int64_t kMaxSize = 2147483647;
+
+// Checks everything a run relies on except the row-dependent extents, which check_extents
+// checks for a given row count. Returns "" or the message (a path such as "forward[2].args[1]").
+std::string validate_tape(const TapeSpec& t);
+// Every call's resolved sizes for `rows` rows within int32, and every extent it touches inside
+// its buffers (batched: width·rows; arenas: width). Extents grow with rows (products of
+// non-negative terms), so rows = the largest pass covers every smaller one.
+std::string check_extents(const TapeSpec& t, int64_t rows);
+
+struct Arena {
+  std::vector<float> params, state;
+};
+
+// Bounds of the labels: sparse calls read targets as class indices below this (0: no sparse call).
+int64_t sparse_classes(const TapeSpec& t);
+
+class TapeRunner {
+ public:
+  // t must have passed validate_tape; slots holds slot_count·params values.
+  TapeRunner(TapeSpec t, std::vector<float> slots);
+
+  const TapeSpec& spec() const { return spec_; }
+  std::vector<float>& slots() { return slots_; }
+  const std::vector<float>& grads() const { return grads_; }
+  int64_t x_width() const { return spec_.buffers[spec_.x].width; }
+  int64_t y_width() const { return spec_.buffers[spec_.y].width; }
+  int64_t output_width() const { return spec_.buffers[spec_.output].width; }
+  int64_t result_count() const { return spec_.result_count; }
+  int64_t classes() const { return classes_; }
+
+  // Bytes the workspace needs for `rows` rows (-1 on overflow), and the name of its widest buffer.
+  int64_t workspace_bytes(int64_t rows, std::string* largest) const;
+  // Sizes the workspace for at least `rows` rows (throws std::bad_alloc; then holds none).
+  void reserve(int64_t rows);
+
+  // Runs batches [0, batches) of `rows` rows in batch order in x (rows, x_width) and y: batch b is
+  // rows [b·batch_size, min((b+1)·batch_size, rows)); steps step, step+1, …; results gets
+  // batches·result_count values. Needs reserve(min(batch_size, rows)) first.
+  void train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size, int64_t batches,
+                     int64_t step, double learning_rate, double* results);
+  // out (rows, output_width) = forward('predict'), in chunks of kChunkRows rows. predict and
+  // evaluate need reserve(min(rows, kChunkRows)) first, gradients reserve(rows).
+  void predict(Arena& arena, const float* x, int64_t rows, float* out);
+  // results (result_count) of forward/loss/metrics('eval') over all rows, in chunks.
+  void evaluate(Arena& arena, const float* x, const float* y, int64_t rows, double* results);
+  // forward/loss/backward('train') at `step`; returns results[0]; grads() then holds the grads.
+  double gradients(Arena& arena, const float* x, const float* y, int64_t rows, int64_t step);
+
+  static constexpr int64_t kChunkRows = 1024;
+
+ private:
+  void bind(Arena& arena);
+  void run(Section s, Pass pass, int64_t rows, int64_t step, double lr, bool first_chunk);
+  double call(const Call& c, int64_t rows, int64_t step, double lr);
+  void finish(int64_t rows, double* results) const;
+
+  TapeSpec spec_;
+  std::vector<float> grads_, slots_;
+  int64_t classes_ = 0;
+  std::vector<int32_t> root_;  // per buffer: the buffer whose memory it uses
+  int64_t xent_cols_ = 0;      // widest of those
+  int64_t capacity_ = 0;       // rows the workspace holds
+  std::vector<float> workspace_;
+  std::vector<int32_t> int_workspace_;
+  float* xent_scratch_ = nullptr;
+  std::vector<float*> f_;                  // per buffer: its memory (float32 buffers)
+  std::vector<int32_t*> i_;                // per buffer: its memory (int32 buffers)
+  std::vector<double> mean_, sum_, once_;  // per result: Σ value·rows, Σ value, Σ once terms
+};
+
+uint32_t dropout_seed(uint32_t layer_seed, int64_t step);
+
+}  // namespace nativenn::tape

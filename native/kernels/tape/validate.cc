@@ -1,0 +1,284 @@
+// The tape validator: after validate_tape and check_extents(rows), every pointer the
+// interpreter forms for up to `rows` rows stays inside its buffer. The glue has already checked
+// JS types (numbers are numbers, names are known); this checks values, ids, roles and bounds.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kernels/tape/tape.h"
+
+namespace nativenn::tape {
+namespace {
+
+std::string at(Section s, size_t i) { return std::string(kSectionNames[s]) + "[" + std::to_string(i) + "]"; }
+std::string buffer_path(size_t i) { return "buffers[" + std::to_string(i) + "]"; }
+
+bool is_integer(double v, double lo, double hi) { return v >= lo && v <= hi && std::floor(v) == v; }
+
+// The sparse flag of a call: its targets are class indices (rows values, read as indices).
+bool sparse_call(const Call& c) {
+  switch (c.kernel) {
+    case Kernel::kLoss:
+    case Kernel::kLossGrad:
+      return static_cast<int>(c.value[2]) == 4;  // sparseCategoricalCrossentropy
+    case Kernel::kSoftmaxXent:
+    case Kernel::kArgmaxAccuracy:
+      return c.value[2] != 0;
+    case Kernel::kRowMeanMetric:
+      return c.value[4] != 0;
+    default:
+      return false;
+  }
+}
+
+// The position of the target argument of a call with targets, or -1.
+int target_arg(Kernel k) {
+  switch (k) {
+    case Kernel::kLoss:
+    case Kernel::kArgmaxAccuracy:
+    case Kernel::kRowMeanMetric:
+      return 1;
+    case Kernel::kLossGrad:
+      return 2;
+    case Kernel::kSoftmaxXent:
+    case Kernel::kSigmoidXent:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+// Whether a kernel's attribute 1 is 'cols' (rows, cols kernels): it must be a number ≥ 1.
+bool has_cols(Kernel k) {
+  const KernelInfo& info = kKernels[static_cast<int>(k)];
+  return info.attr_count >= 2 && std::string(info.attrs[1].name) == "cols";
+}
+
+std::string check_buffers(const TapeSpec& t) {
+  const int64_t arena[kRoleCount] = {0, 0, 0, 0, 0, t.params, t.params, t.params * t.slot_count, t.state};
+  for (size_t i = 0; i < t.buffers.size(); i++) {
+    const BufferSpec& b = t.buffers[i];
+    const std::string path = buffer_path(i) + " (" + b.name + ")";
+    if (b.int32 && b.role != Role::kScratch) return path + ": only scratch buffers may be int32";
+    if (b.width < 0 || b.width > kMaxSize) return path + ".width must be an integer from 0 to 2147483647";
+    // shape: the batch dimension first (-1) for batched roles, none otherwise; the rest multiply to width.
+    const bool is_batched = batched(b.role);
+    if (is_batched && (b.shape.empty() || b.shape[0] != -1))
+      return path + ".shape must start with -1 (the batch dimension)";
+    int64_t product = 1;
+    for (size_t d = is_batched ? 1 : 0; d < b.shape.size(); d++) {
+      if (b.shape[d] < 0 || b.shape[d] > kMaxSize) return path + ".shape[" + std::to_string(d) + "] is out of range";
+      product = product * b.shape[d];
+      if (product > kMaxSize) return path + ".shape has more than 2147483647 values";
+    }
+    if (product != b.width) return path + ".width must be the product of its shape, " + std::to_string(product);
+    if (is_batched) {
+      if (b.offset != -1) return path + ".offset must be -1 (a batched buffer)";
+    } else {
+      const int64_t size = arena[static_cast<int>(b.role)];
+      if (b.offset < 0 || b.offset > size || b.width > size - b.offset)
+        return path + ": offset " + std::to_string(b.offset) + " + width " + std::to_string(b.width) +
+               " is outside its arena of " + std::to_string(size) + " elements";
+    }
+    if (b.alias != -1) {
+      if (b.alias < 0 || static_cast<size_t>(b.alias) >= i) return path + ".alias must be -1 or an earlier buffer id";
+      const BufferSpec& a = t.buffers[b.alias];
+      if (a.role != b.role || a.width != b.width || a.int32 != b.int32)
+        return path + ".alias must name a buffer of the same role, dtype and width";
+      if (b.role == Role::kX || b.role == Role::kY) return path + ": x and y buffers cannot alias";
+      if (!is_batched && a.offset != b.offset) return path + ".offset must equal the offset of the buffer it aliases";
+    }
+  }
+  return "";
+}
+
+std::string check_io(const TapeSpec& t) {
+  const int64_t n = static_cast<int64_t>(t.buffers.size());
+  struct {
+    const char* name;
+    int32_t id;
+  } io[3] = {{"x", t.x}, {"y", t.y}, {"output", t.output}};
+  for (auto& e : io) {
+    if (e.id < 0 || e.id >= n) return std::string(e.name) + " must be a buffer id from 0 to " + std::to_string(n - 1);
+    const BufferSpec& b = t.buffers[e.id];
+    if (!batched(b.role) || b.int32) return std::string(e.name) + " must be a batched float32 buffer";
+  }
+  if (t.buffers[t.x].role != Role::kX || t.buffers[t.x].width < 1) return "x must be an 'x' buffer of width ≥ 1";
+  if (t.buffers[t.y].role != Role::kY || t.buffers[t.y].width < 1) return "y must be a 'y' buffer of width ≥ 1";
+  return "";
+}
+
+std::string check_attrs(const Call& c, const std::string& path) {
+  const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
+  for (int a = 0; a < info.attr_count; a++) {
+    const std::string attr = path + ".attrs." + info.attrs[a].name;
+    const double v = c.value[a];
+    switch (info.attrs[a].kind) {
+      case AttrKind::kSize:
+        if (c.size[a].value < 0 || c.size[a].value > kMaxSize)
+          return attr + " must be an integer from 0 to 2147483647 (or { rows: that })";
+        break;
+      case AttrKind::kNumber:
+        if (!std::isfinite(v)) return attr + " must be finite";
+        break;
+      case AttrKind::kRate:
+        if (!(v >= 0 && v < 1)) return attr + " must be in [0, 1)";
+        break;
+      case AttrKind::kSeed:
+        if (!is_integer(v, 0, 4294967295.0)) return attr + " must be an integer from 0 to 4294967295";
+        break;
+      case AttrKind::kBool:
+        if (v != 0 && v != 1) return attr + " must be a boolean";
+        break;
+      case AttrKind::kActivation:
+        if (!is_integer(v, 0, 7)) return attr + " must be an activation name";
+        break;
+      case AttrKind::kLoss:
+        if (!is_integer(v, 0, 4)) return attr + " must be a loss name";
+        break;
+      case AttrKind::kMetric:
+        if (!is_integer(v, 0, 3)) return attr + " must be a metric name";
+        break;
+    }
+  }
+  if (has_cols(c.kernel) && (c.size[1].per_row || c.size[1].value < 1))
+    return path + ".attrs.cols must be a number ≥ 1";
+  return "";
+}
+
+std::string check_call(const TapeSpec& t, const Call& c, const std::string& path) {
+  if (static_cast<int>(c.kernel) >= kKernelCount) return path + ".kernel is unknown";
+  const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
+  const int64_t n = static_cast<int64_t>(t.buffers.size());
+  for (int a = 0; a < 4; a++) {
+    const int32_t id = c.args[a];
+    const std::string arg =
+        path + ".args[" + std::to_string(a) + "] (" + (a < info.arg_count ? info.args[a].name : "") + ")";
+    if (a >= info.arg_count) {
+      if (id != -1) return path + ".args has too many entries";
+      continue;
+    }
+    const ArgInfo& spec = info.args[a];
+    if (id == -1 && spec.optional) continue;
+    if (id < 0 || id >= n) return arg + " must be a buffer id from 0 to " + std::to_string(n - 1);
+    const BufferSpec& b = t.buffers[id];
+    if (!(spec.roles & (1u << static_cast<int>(b.role))))
+      return arg + ": a buffer of role '" + kRoleNames[static_cast<int>(b.role)] + "' is not accepted here";
+    if (b.int32 != spec.int32) return arg + " must be a " + (spec.int32 ? "int32" : "float32") + " buffer";
+  }
+  std::string bad = check_attrs(c, path);
+  if (!bad.empty()) return bad;
+  if (sparse_call(c) && c.args[target_arg(c.kernel)] != t.y)
+    return path + ": the targets of a sparse call must be the y buffer (they are read as class indices)";
+  if (c.result != -1) {
+    if (!info.returns) return path + ".result: kernel " + info.name + " returns no value";
+    if (c.result < 0 || c.result >= t.result_count)
+      return path + ".result.index must be from 0 to " + std::to_string(t.result_count - 1);
+  }
+  return "";
+}
+
+// Elements each argument of c touches for `rows` rows; "" or why a size is out of range.
+std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
+  const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
+  int64_t s[7] = {0, 0, 0, 0, 0, 0, 0};
+  for (int a = 0; a < info.attr_count; a++) {
+    if (info.attrs[a].kind != AttrKind::kSize) continue;
+    s[a] = c.size[a].at(rows);  // ≤ 2^31 · 2^31: no overflow
+    if (s[a] > kMaxSize)
+      return std::string(".attrs.") + info.attrs[a].name + " is " + std::to_string(s[a]) + " for " +
+             std::to_string(rows) + " rows: more than 2147483647";
+  }
+  const int64_t rc = s[0] * s[1], target = sparse_call(c) ? s[0] : rc;
+  const int64_t n = s[0];
+  auto set = [&](int64_t e0, int64_t e1, int64_t e2, int64_t e3) {
+    ext[0] = e0;
+    ext[1] = e1;
+    ext[2] = e2;
+    ext[3] = e3;
+  };
+  switch (c.kernel) {
+    case Kernel::kGemm:
+      set(s[2] * s[4], s[4] * s[3], s[2] * s[3], 0);
+      break;
+    case Kernel::kAddBias:
+      set(rc, s[1], 0, 0);
+      break;
+    case Kernel::kBiasActivation:
+      set(rc, rc, s[1], 0);
+      break;
+    case Kernel::kSoftmax:
+    case Kernel::kSoftmaxGrad:
+    case Kernel::kSigmoidXent:
+      set(rc, rc, rc, rc);
+      break;
+    case Kernel::kColumnSums:
+      set(s[1], rc, 0, 0);
+      break;
+    case Kernel::kLoss:
+    case Kernel::kRowMeanMetric:
+      set(rc, target, 0, 0);
+      break;
+    case Kernel::kLossGrad:
+      set(rc, rc, target, 0);
+      break;
+    case Kernel::kSoftmaxXent:
+      set(rc, rc, rc, target);
+      break;
+    case Kernel::kArgmaxAccuracy:
+      set(rc, target, s[0], s[0]);
+      break;
+    default:  // every other kernel touches n elements of each argument
+      set(n, n, n, n);
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string validate_tape(const TapeSpec& t) {
+  if (t.version != 1) return "version must be 1, got " + std::to_string(t.version);
+  if (t.params < 0 || t.params > kMaxSize || t.state < 0 || t.state > kMaxSize || t.slot_count < 0 || t.slot_count > 16)
+    return "arena sizes out of range";
+  if (t.result_count < 0 || t.result_count > 4096) return "results must have at most 4096 names";
+  std::string bad = check_buffers(t);
+  if (bad.empty()) bad = check_io(t);
+  for (int s = 0; s < kSectionCount && bad.empty(); s++)
+    for (size_t i = 0; i < t.sections[s].size() && bad.empty(); i++)
+      bad = check_call(t, t.sections[s][i], at(static_cast<Section>(s), i));
+  if (bad.empty()) bad = check_extents(t, 1);
+  return bad;
+}
+
+std::string check_extents(const TapeSpec& t, int64_t rows) {
+  for (int s = 0; s < kSectionCount; s++) {
+    for (size_t i = 0; i < t.sections[s].size(); i++) {
+      const Call& c = t.sections[s][i];
+      const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
+      int64_t ext[4] = {0, 0, 0, 0};
+      std::string bad = extents(c, rows, ext);
+      if (!bad.empty()) return at(static_cast<Section>(s), i) + bad;
+      for (int a = 0; a < info.arg_count; a++) {
+        if (c.args[a] < 0) continue;
+        const BufferSpec& b = t.buffers[c.args[a]];
+        const int64_t capacity = batched(b.role) ? b.width * rows : b.width;
+        if (ext[a] > capacity)
+          return at(static_cast<Section>(s), i) + " (" + info.name + "): argument " + info.args[a].name + " touches " +
+                 std::to_string(ext[a]) + " elements for " + std::to_string(rows) + " rows, but " + b.name + " holds " +
+                 std::to_string(capacity);
+      }
+    }
+  }
+  return "";
+}
+
+int64_t sparse_classes(const TapeSpec& t) {
+  int64_t classes = 0;
+  for (int s = 0; s < kSectionCount; s++)
+    for (const Call& c : t.sections[s])
+      if (sparse_call(c)) classes = classes == 0 ? c.size[1].value : std::min(classes, c.size[1].value);
+  return classes;
+}
+
+}  // namespace nativenn::tape
