@@ -50,6 +50,10 @@ export class Sequential {
   private compiled: Compiled | null = null;
   private plan: NetworkPlan | null = null;
   private executors = new Map<Backend, Executor>();
+  /** The layers' names and, per prefix, the next automatic number: naming stays linear in the
+   *  number of layers (a search over the layers for every candidate was cubic). */
+  private names = new Set<string>();
+  private nextNumber = new Map<string, number>();
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -91,19 +95,22 @@ export class Sequential {
     }
     layer.outputSize(inputSize);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
-    else if (this.layers.some((l) => l.name === layer.name))
+    else if (this.names.has(layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
     layer.build(inputSize, deriveSeed(this.seed, index));
     this.layers.push(layer);
+    this.names.add(layer.name);
     this.invalidate();
     this.compiled = null;
   }
 
+  /** `<prefix>_<k>` for the smallest k above the last one given for this prefix that no layer
+   *  has; numbers are per model (dense_1, dense_2 … in every model). */
   private uniqueName(prefix: string): string {
-    for (let k = 1; ; k++) {
-      const candidate = `${prefix}_${k}`;
-      if (!this.layers.some((l) => l.name === candidate)) return candidate;
-    }
+    let k = this.nextNumber.get(prefix) ?? 1;
+    while (this.names.has(`${prefix}_${k}`)) k++;
+    this.nextNumber.set(prefix, k + 1);
+    return `${prefix}_${k}`;
   }
 
   /** Input features (from the first layer's inputShape). */
