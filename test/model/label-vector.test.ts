@@ -27,7 +27,12 @@ describe('1-D labels for a single-output model', () => {
     it(`${loss}: fit and evaluate take Int32Array, Float32Array, number[] and Tensor [n] like [n, 1]`, async () => {
       const reference = model(loss, activation);
       const expected = await reference.fit(x, column, { epochs: 3, seed: 5, verbose: 0, validationData: [x, column] });
-      const ys = [labels, Float32Array.from(labels), Array.from(labels), new nn.Tensor(Float32Array.from(labels), [rows])];
+      const ys = [
+        labels,
+        Float32Array.from(labels),
+        Array.from(labels),
+        new nn.Tensor(Float32Array.from(labels), [rows]),
+      ];
       for (const y of ys) {
         const m = model(loss, activation);
         const history = await m.fit(x, y, { epochs: 3, seed: 5, verbose: 0, validationData: [x, y] });
