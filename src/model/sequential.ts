@@ -8,7 +8,7 @@ import { describe } from '../backend/check';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
-import { type CompiledMetrics, getMetrics } from '../metrics';
+import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
@@ -145,7 +145,7 @@ export class Sequential {
     if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
     if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
     const loss = getLoss('compile', o.loss);
-    const metrics = getMetrics('compile', o.metrics);
+    const metrics = getMetrics('compile', o.metrics, loss);
     const optimizer = getOptimizer('compile', o.optimizer);
     this.checkTrainable('compile');
     this.compiled = { optimizer, loss, metrics };
@@ -170,7 +170,7 @@ export class Sequential {
   evaluate(x: Tensor, y: Targets): Record<string, number> {
     const compiled = this.requireCompiled('evaluate');
     const data = this.evaluationData('evaluate', x, y);
-    return this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled);
+    return { ...this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled), ...this.wholeSetLogs(data) };
   }
 
   /** evaluate in chunks of rows, yielding to the event loop between them. */
@@ -192,10 +192,28 @@ export class Sequential {
       for (let i = 0; i < sums.length; i++) sums[i] += values[i] * rows;
       await yieldToEventLoop();
     }
-    return this.logs(
-      sums.map((s) => s / data.rows),
-      compiled,
-    );
+    return {
+      ...this.logs(
+        sums.map((s) => s / data.rows),
+        compiled,
+      ),
+      ...(compiled.metrics.wholeSet.length > 0
+        ? this.wholeSetLogs(data, '', await this.predictAsync(new Tensor(data.x, [data.rows, this.inputSize]), o))
+        : {}),
+    };
+  }
+
+  /** The whole-set metrics (precision, auc, …; see src/metrics/whole-set.ts) over data, from
+   *  predictions in inference mode; {} when none was compiled. */
+  wholeSetLogs(data: { x: Float32Array; y: Float32Array; rows: number }, prefix = '', predictions?: Tensor) {
+    const { loss, metrics } = this.requireCompiled('evaluate');
+    if (metrics.wholeSet.length === 0) return {};
+    let out = predictions?.data;
+    if (!out) {
+      out = new Float32Array(data.rows * this.outputSize);
+      this.executor().predict(data.x, data.rows, out);
+    }
+    return wholeSetLogs(metrics.wholeSet, loss, out, data.y, data.rows, this.outputSize, prefix);
   }
 
   /** evaluate's checks and conversions (shared with the Trainer's validation data). */
@@ -324,7 +342,7 @@ export class Sequential {
     const compiled = this.compiled ?? {
       optimizer: sgd(),
       loss: 'meanSquaredError' as CompiledLoss,
-      metrics: { keys: [], names: [] },
+      metrics: { keys: [], names: [], wholeSet: [] },
     };
     const layers: LayerPlan[] = [];
     let size = this.inputSize;

@@ -223,6 +223,8 @@ export class Trainer {
           logs[`val_${k}`] = v[i];
         });
       }
+      // Whole-set metrics (precision, auc, …): exact, from predictions at epoch end (src/metrics).
+      Object.assign(logs, model.wholeSetLogs(data), validation ? model.wholeSetLogs(validation, 'val_') : {});
       history.record(epoch, logs);
       if (verbose > 0) console.log(progressLine(epoch, epochs, Date.now() - started, logs));
       await each(callbacks, (c) => c.onEpochEnd?.(epoch, { ...logs }));
