@@ -126,3 +126,12 @@ describe('compile metric names', () => {
     expect(Object.keys(logs)).toEqual(['loss', 'r2Score', 'meanAbsolutePercentageError']);
   });
 });
+
+describe('callbacks on whole-set metrics', () => {
+  it("mode 'auto' maximizes precision, recall, f1, auc and r2 (and minimizes mape)", () => {
+    for (const key of ['val_precision', 'recall', 'val_f1', 'val_auc', 'auc', 'val_r2', 'r2Score'])
+      expect(nn.callbacks.earlyStopping({ monitor: key }).mode, key).toBe('max');
+    for (const key of ['val_mape', 'val_loss', 'mae'])
+      expect(nn.callbacks.earlyStopping({ monitor: key }).mode, key).toBe('min');
+  });
+});
