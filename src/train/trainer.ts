@@ -168,7 +168,7 @@ export class Trainer {
       validationSamples: validation?.rows ?? 0,
       steps: batches,
       seed,
-      metrics: keys,
+      metrics: [...keys, ...compiled.metrics.wholeSet.map((m) => m.key)],
     });
     const perBatch = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
     for (const c of callbacks) {

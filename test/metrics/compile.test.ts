@@ -51,6 +51,7 @@ for (const backend of ['js', 'native'] as const) {
         ['loss', 'accuracy', 'precision', 'recall', 'f1', 'auc'].flatMap((k) => [k, `val_${k}`]).sort(),
       );
       expect(h.history.auc).toHaveLength(4);
+      expect(h.params.metrics).toEqual(['loss', 'accuracy', 'precision', 'recall', 'f1', 'auc']);
       const [p, pVal] = [m.predict(x), m.predict(xVal)];
       const names = ['precision', 'recall', 'f1', 'auc'] as const;
       for (const name of names) {
