@@ -205,7 +205,11 @@ export class Sequential {
 
   /** The whole-set metrics (precision, auc, …; see src/metrics/whole-set.ts) over data, from
    *  predictions in inference mode; {} when none was compiled. */
-  wholeSetLogs(data: { x: Float32Array; y: Float32Array; rows: number }, prefix = '', predictions?: Tensor) {
+  wholeSetLogs(
+    data: { x: Float32Array; y: Float32Array; rows: number },
+    prefix = '',
+    predictions?: Tensor,
+  ): Record<string, number> {
     const { loss, metrics } = this.requireCompiled('evaluate');
     if (metrics.wholeSet.length === 0) return {};
     let out = predictions?.data;

@@ -116,7 +116,8 @@ function isLabelVector(y: unknown): y is ArrayLike<unknown> {
   );
 }
 
-/** The vector copied into float32 (one value per row), each entry checked to be a number. */
+/** The vector as float32, one value per row, each entry checked to be a number (a Float32Array is
+ *  used as is, like a Tensor's data). */
 function vectorOf(fn: string, name: string, y: ArrayLike<unknown>): Float32Array {
   if (y instanceof Float32Array) return y;
   const out = new Float32Array(y.length);
