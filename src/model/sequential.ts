@@ -54,6 +54,8 @@ export class Sequential {
    *  number of layers (a search over the layers for every candidate was cubic). */
   private names = new Set<string>();
   private nextNumber = new Map<string, number>();
+  /** Output width of the last layer, kept by add so that adding a layer does not walk the stack. */
+  private lastWidth = 0;
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -75,7 +77,9 @@ export class Sequential {
     this.checkIdle('add');
     if (!(layer instanceof Layer))
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
-    if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    // A layer in this model has a name in `names`: only then is the (linear) search needed.
+    if (layer.name !== null && this.names.has(layer.name) && this.layers.includes(layer))
+      throw new RangeError(`add: layer "${layer.name}" is already in this model`);
     const index = this.layers.length;
     let inputSize: number;
     if (index === 0) {
@@ -86,20 +90,21 @@ export class Sequential {
       }
       inputSize = layer.inputSize;
     } else {
-      inputSize = this.outputSize;
+      inputSize = this.lastWidth;
       if (layer.inputSize !== null && layer.inputSize !== inputSize) {
         throw new RangeError(
           `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
         );
       }
     }
-    layer.outputSize(inputSize);
+    const width = layer.outputSize(inputSize);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
     else if (this.names.has(layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
     layer.build(inputSize, deriveSeed(this.seed, index));
     this.layers.push(layer);
     this.names.add(layer.name);
+    this.lastWidth = width;
     this.invalidate();
     this.compiled = null;
   }

@@ -63,6 +63,11 @@ describe('layer names', () => {
     );
     model.add(nn.layers.dense({ units: 2 }));
     expect(model.layers.at(-1)?.name).toBe('dense_4');
+    // The same layer twice is refused; a layer of another model with a free name is taken.
+    expect(() => model.add(model.layers[1])).toThrow('add: layer "dense_1" is already in this model');
+    const other = nn.sequential([nn.layers.dense({ units: 2, inputShape: [2], name: 'elsewhere' })]);
+    model.add(other.layers[0]);
+    expect(model.layers.at(-1)?.name).toBe('elsewhere');
     // A second model counts from 1 again (names are unique per model, as before).
     expect(nn.sequential([nn.layers.dense({ units: 1, inputShape: [1] })]).layers[0].name).toBe('dense_1');
   });
