@@ -67,6 +67,21 @@ for (const backend of ['js', 'native'] as const) {
       expect(logs.auc).toBeGreaterThan(0.5);
     });
 
+    it('compiling whole-set metrics changes no weight and no other value of the run', async () => {
+      nn.setBackend(backend);
+      const run = async (metrics: string[]) => {
+        const m = model(1, 'sigmoid', 'binaryCrossentropy', metrics);
+        const h = await m.fit(x, binary(x), { epochs: 3, seed: 9, verbose: 0, validationSplit: 0.2 });
+        return { h, weights: m.getWeights().map((w) => Array.from(w.data)) };
+      };
+      const plain = await run(['accuracy']);
+      const more = await run(['accuracy', 'auc', 'f1']);
+      expect(more.weights).toEqual(plain.weights);
+      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
+        expect(more.h.history[key]).toEqual(plain.h.history[key]);
+      expect(more.h.history.val_auc).toHaveLength(3);
+    });
+
     it('multi-class (sparse labels and one-hot): macro precision/recall/f1, one-vs-rest auc', async () => {
       nn.setBackend(backend);
       const y = classes(x);
