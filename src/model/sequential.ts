@@ -8,7 +8,7 @@ import { describe } from '../backend/check';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
-import { type CompiledMetrics, getMetrics } from '../metrics';
+import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
@@ -44,6 +44,12 @@ export class Sequential implements TrainableModel {
   private compiled: Compiled | null = null;
   private network: CompiledNetwork | null = null;
   private executors = new Map<Backend, Executor>();
+  /** The layers' names and, per prefix, the next automatic number: naming stays linear in the
+   *  number of layers (a search over the layers for every candidate was cubic). */
+  private names = new Set<string>();
+  private nextNumber = new Map<string, number>();
+  /** Output width of the last layer, kept by add so that adding a layer does not walk the stack. */
+  private lastWidth = 0;
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -65,7 +71,9 @@ export class Sequential implements TrainableModel {
     this.checkIdle('add');
     if (!(layer instanceof Layer))
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
-    if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    // A layer in this model has a name in `names`: only then is the (linear) search needed.
+    if (layer.name !== null && this.names.has(layer.name) && this.layers.includes(layer))
+      throw new RangeError(`add: layer "${layer.name}" is already in this model`);
     const index = this.layers.length;
     let inputSize: number;
     if (index === 0) {
@@ -76,28 +84,32 @@ export class Sequential implements TrainableModel {
       }
       inputSize = layer.inputSize;
     } else {
-      inputSize = this.outputSize;
+      inputSize = this.lastWidth;
       if (layer.inputSize !== null && layer.inputSize !== inputSize) {
         throw new RangeError(
           `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
         );
       }
     }
-    layer.outputSize(inputSize);
+    const width = layer.outputSize(inputSize);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
-    else if (this.layers.some((l) => l.name === layer.name))
+    else if (this.names.has(layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
     layer.build(inputSize, deriveSeed(this.seed, index));
     this.layers.push(layer);
+    this.names.add(layer.name);
+    this.lastWidth = width;
     this.invalidate();
     this.compiled = null;
   }
 
+  /** `<prefix>_<k>` for the smallest k above the last one given for this prefix that no layer
+   *  has; numbers are per model (dense_1, dense_2 … in every model). */
   private uniqueName(prefix: string): string {
-    for (let k = 1; ; k++) {
-      const candidate = `${prefix}_${k}`;
-      if (!this.layers.some((l) => l.name === candidate)) return candidate;
-    }
+    let k = this.nextNumber.get(prefix) ?? 1;
+    while (this.names.has(`${prefix}_${k}`)) k++;
+    this.nextNumber.set(prefix, k + 1);
+    return `${prefix}_${k}`;
   }
 
   /** Input features (from the first layer's inputShape). */
@@ -132,7 +144,7 @@ export class Sequential implements TrainableModel {
     if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
     if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
     const loss = getLoss('compile', o.loss);
-    const metrics = getMetrics('compile', o.metrics);
+    const metrics = getMetrics('compile', o.metrics, loss);
     const optimizer = getOptimizer('compile', o.optimizer);
     this.checkTrainable('compile');
     this.compiled = { optimizer, loss, metrics };
@@ -157,7 +169,7 @@ export class Sequential implements TrainableModel {
   evaluate(x: Tensor, y: Targets): Record<string, number> {
     const compiled = this.requireCompiled('evaluate');
     const data = this.evaluationData('evaluate', x, y);
-    return this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled);
+    return { ...this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled), ...this.wholeSetLogs(data) };
   }
 
   /** evaluate in chunks of rows, yielding to the event loop between them. */
@@ -179,10 +191,32 @@ export class Sequential implements TrainableModel {
       for (let i = 0; i < sums.length; i++) sums[i] += values[i] * rows;
       await yieldToEventLoop();
     }
-    return this.logs(
-      sums.map((s) => s / data.rows),
-      compiled,
-    );
+    return {
+      ...this.logs(
+        sums.map((s) => s / data.rows),
+        compiled,
+      ),
+      ...(compiled.metrics.wholeSet.length > 0
+        ? this.wholeSetLogs(data, '', await this.predictAsync(new Tensor(data.x, [data.rows, this.inputSize]), o))
+        : {}),
+    };
+  }
+
+  /** The whole-set metrics (precision, auc, …; see src/metrics/whole-set.ts) over data, from
+   *  predictions in inference mode; {} when none was compiled. */
+  wholeSetLogs(
+    data: { x: Float32Array; y: Float32Array; rows: number },
+    prefix = '',
+    predictions?: Tensor,
+  ): Record<string, number> {
+    const { loss, metrics } = this.requireCompiled('evaluate');
+    if (metrics.wholeSet.length === 0) return {};
+    let out = predictions?.data;
+    if (!out) {
+      out = new Float32Array(data.rows * this.outputSize);
+      this.executor().predict(data.x, data.rows, out);
+    }
+    return wholeSetLogs(metrics.wholeSet, loss, out, data.y, data.rows, this.outputSize, prefix);
   }
 
   /** evaluate's checks and conversions (shared with the Trainer's validation data). */
@@ -313,7 +347,7 @@ export class Sequential implements TrainableModel {
     const compiled = this.compiled ?? {
       optimizer: sgd(),
       loss: 'meanSquaredError' as CompiledLoss,
-      metrics: { keys: [], names: [] },
+      metrics: { keys: [], names: [], wholeSet: [] },
     };
     let size = this.inputSize;
     this.layers.forEach((layer, index) => {
