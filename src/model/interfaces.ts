@@ -38,6 +38,8 @@ export interface TrainableModel extends CallbackModel {
   evaluate(x: Tensor, y: Targets): Record<string, number>;
   evaluationData(fn: string, x: unknown, y: unknown, xName?: string, yName?: string): { x: Float32Array; y: Float32Array; rows: number };
   executor(): Executor;
+  /** Metrics computed exactly over a whole set from predictions (precision, auc, …), keys prefixed. */
+  wholeSetLogs(data: { x: Float32Array; y: Float32Array; rows: number }, prefix?: string): Record<string, number>;
 }
 
 /** What callbacks may use of the model they are given. */
