@@ -34,6 +34,8 @@ export interface SequentialArgs {
 export type { CompileArgs, Compiled } from './interfaces';
 
 let modelCount = 0;
+/** The last automatic number given per layer-name prefix, across all models. */
+const layerNumbers = new Map<string, number>();
 
 export class Sequential implements TrainableModel {
   readonly layers: Layer[] = [];
@@ -44,10 +46,9 @@ export class Sequential implements TrainableModel {
   private compiled: Compiled | null = null;
   private network: CompiledNetwork | null = null;
   private executors = new Map<Backend, Executor>();
-  /** The layers' names and, per prefix, the next automatic number: naming stays linear in the
-   *  number of layers (a search over the layers for every candidate was cubic). */
+  /** The layers' names: naming stays linear in the number of layers (a search over the layers
+   *  for every candidate was cubic). */
   private names = new Set<string>();
-  private nextNumber = new Map<string, number>();
   /** Output width of the last layer, kept by add so that adding a layer does not walk the stack. */
   private lastWidth = 0;
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
@@ -103,13 +104,15 @@ export class Sequential implements TrainableModel {
     this.compiled = null;
   }
 
-  /** `<prefix>_<k>` for the smallest k above the last one given for this prefix that no layer
-   *  has; numbers are per model (dense_1, dense_2 … in every model). */
+  /** `<prefix>_<k>` from a counter per prefix shared by every model of the process (as tfjs and
+   *  Keras do), so that layer and weight names are unique across models (a model nested in
+   *  another, or two models saved side by side, never clash); skips a name this model has. */
   private uniqueName(prefix: string): string {
-    let k = this.nextNumber.get(prefix) ?? 1;
-    while (this.names.has(`${prefix}_${k}`)) k++;
-    this.nextNumber.set(prefix, k + 1);
-    return `${prefix}_${k}`;
+    for (;;) {
+      const k = (layerNumbers.get(prefix) ?? 0) + 1;
+      layerNumbers.set(prefix, k);
+      if (!this.names.has(`${prefix}_${k}`)) return `${prefix}_${k}`;
+    }
   }
 
   /** Input features (from the first layer's inputShape). */
