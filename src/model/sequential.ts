@@ -214,7 +214,7 @@ export class Sequential {
   }
 
   /** Outputs for x (inference: dropout off), a Tensor [rows, outputs]. */
-  predict(x: Tensor): Tensor {
+  predict(x: Tensor): Tensor<Float32Array> {
     this.checkTrainable('predict');
     const xs = inputsOf('predict', 'x', x, this.inputSize);
     const rows = xs.length / this.inputSize;
@@ -224,7 +224,7 @@ export class Sequential {
   }
 
   /** predict in chunks of rows, yielding to the event loop between them. */
-  async predictAsync(x: Tensor, options?: { batchSize?: number }): Promise<Tensor> {
+  async predictAsync(x: Tensor, options?: { batchSize?: number }): Promise<Tensor<Float32Array>> {
     this.checkTrainable('predictAsync');
     const o = checkOptions('predictAsync', options, ['batchSize']);
     const chunk = o.batchSize === undefined ? 4096 : positiveInt('predictAsync', 'batchSize', o.batchSize);
@@ -247,8 +247,8 @@ export class Sequential {
   }
 
   /** Copies of the weights: per dense layer its kernel [inputs, units], then its bias [units]. */
-  getWeights(): Tensor[] {
-    const out: Tensor[] = [];
+  getWeights(): Tensor<Float32Array>[] {
+    const out: Tensor<Float32Array>[] = [];
     let size = this.layers.length > 0 ? this.inputSize : 0;
     for (const layer of this.layers) {
       const shapes = layer.weightShapes(size);
