@@ -17,6 +17,7 @@ export { loadModel } from './io/load';
 export type { SaveOptions, SaveResult } from './io/save';
 export { ModelFileError } from './io/strict';
 export * as layers from './layers';
+export type { Shape, WeightSpec } from './layers/shape';
 export * as losses from './losses';
 export * as metrics from './metrics';
 export type { CompileArgs, SequentialArgs } from './model/sequential';

@@ -7,6 +7,7 @@ import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
+import { formatShape, type Shape, sameShape } from '../layers/shape';
 import { type CompiledLoss, getLoss } from '../losses';
 import { type CompiledMetrics, getMetrics } from '../metrics';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
@@ -73,27 +74,29 @@ export class Sequential {
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
     if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
     const index = this.layers.length;
-    let inputSize: number;
+    let inputShape: Shape;
     if (index === 0) {
-      if (layer.inputSize === null) {
+      if (layer.batchInputShape === null) {
         throw new RangeError(
           `add: the first layer needs an input shape, e.g. nn.layers.dense({ units: ${'units' in layer ? layer.units : 10}, inputShape: [features] })`,
         );
       }
-      inputSize = layer.inputSize;
+      inputShape = layer.batchInputShape;
     } else {
-      inputSize = this.outputSize;
-      if (layer.inputSize !== null && layer.inputSize !== inputSize) {
+      inputShape = this.layerShapes().at(-1) as Shape;
+      const declared = layer.batchInputShape?.slice(1);
+      if (declared && !sameShape(declared, inputShape.slice(1))) {
+        const dims = inputShape.slice(1);
         throw new RangeError(
-          `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
+          `add: layer ${index} declares inputShape [${declared.join(', ')}] but the previous layer outputs ${dims.length === 1 ? dims[0] : formatShape(inputShape)}`,
         );
       }
     }
-    layer.outputSize(inputSize);
+    layer.computeOutputShape(inputShape);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
     else if (this.layers.some((l) => l.name === layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
-    layer.build(inputSize, deriveSeed(this.seed, index));
+    layer.build(inputShape, deriveSeed(this.seed, index));
     this.layers.push(layer);
     this.invalidate();
     this.compiled = null;
@@ -106,11 +109,25 @@ export class Sequential {
     }
   }
 
-  /** Input features (from the first layer's inputShape). */
+  /** The input shape and each layer's output shape, batch dimension first ([] without layers). */
+  private layerShapes(): Shape[] {
+    if (this.layers.length === 0) return [];
+    const shapes: Shape[] = [this.layers[0].batchInputShape as Shape];
+    for (const layer of this.layers) shapes.push(layer.computeOutputShape(shapes[shapes.length - 1]));
+    return shapes;
+  }
+
+  /** Input features (from the first layer's inputShape); the executors take 2-D inputs only. */
   get inputSize(): number {
     if (this.layers.length === 0)
       throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
-    return this.layers[0].inputSize as number;
+    const shape = this.layers[0].batchInputShape as Shape;
+    if (shape.length !== 2 || shape[1] === null) {
+      throw new RangeError(
+        `${this.name}: the model's input shape is ${formatShape(shape)}, but nativenn trains and runs only 2-D inputs (None, features) for now`,
+      );
+    }
+    return shape[1];
   }
 
   /** Outputs of the last layer. */
@@ -127,9 +144,15 @@ export class Sequential {
   /** Prints (unless print: false) and returns the Keras-style summary table. */
   summary(options?: { print?: boolean }): string {
     const o = checkOptions('summary', options, ['print']);
-    const text = summaryText(this.name, this.layers, this.layers[0]?.inputSize ?? null);
+    const text = summaryText(this.name, this.layers, this.layers[0]?.batchInputShape ?? null);
     if (o.print !== false) console.log(text);
     return text;
+  }
+
+  /** Number of weight values in the model, trainable or not (tfjs / Keras countParams). */
+  countParams(): number {
+    const shapes = this.layerShapes();
+    return this.layers.reduce((n, layer, i) => n + layer.countParams(shapes[i]), 0);
   }
 
   compile(args: CompileArgs): void {
