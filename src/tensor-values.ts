@@ -91,35 +91,59 @@ function nestedShape(fn: string, values: unknown[]): number[] {
   return shape;
 }
 
-/** Shape and values (read once each, in row-major order) of nested number arrays. */
-export function flattenNested(fn: string, values: unknown[]): { shape: number[]; flat: Float64Array } {
+/** Shape and values (read once each, in row-major order) of nested number arrays: a Float32Array
+ *  for float32, else a Float64Array that toData checks for int32. */
+export function flattenNested(
+  fn: string,
+  values: unknown[],
+  dtype: DType,
+): { shape: number[]; flat: Float32Array | Float64Array } {
   const shape = nestedShape(fn, values);
   const size = sizeOf(shape);
   if (size > MAX_SIZE) throw new RangeError(`${fn}: values hold ${size} numbers, more than one array can`);
-  const flat = new Float64Array(size);
+  const flat = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  const last = shape.length - 1;
+  const at: number[] = []; // the index being read at each depth, to name a bad value
+  const where = (depth: number) =>
+    `values${at
+      .slice(0, depth)
+      .map((i) => `[${i}]`)
+      .join('')}`;
+  const badValue = (item: unknown, depth: number, i: number): Error => {
+    at[depth] = i;
+    if (Array.isArray(item)) {
+      return new RangeError(`${fn}: ${where(depth + 1)} is an array where a number was expected (ragged nesting)`);
+    }
+    return new TypeError(`${fn}: ${where(depth + 1)} must be a number, got ${describe(item)}`);
+  };
   let k = 0;
-  const walk = (v: unknown, depth: number, path: string): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(v)) {
-        throw new RangeError(`${fn}: values${path} is an array where a number was expected (ragged nesting)`);
-      }
-      if (typeof v !== 'number') throw new TypeError(`${fn}: values${path} must be a number, got ${describe(v)}`);
-      flat[k++] = v;
-      return;
-    }
-    if (!Array.isArray(v)) {
-      throw new RangeError(
-        `${fn}: values${path} is ${describe(v)} where an array of ${shape[depth]} was expected (ragged nesting)`,
-      );
-    }
+  // Hot loop (nested rows are a common input): no per-element strings; paths only on error.
+  const walk = (v: unknown[], depth: number): void => {
     if (v.length !== shape[depth]) {
       throw new RangeError(
-        `${fn}: values${path} has ${v.length} elements, expected ${shape[depth]} like values${'[0]'.repeat(depth)} (ragged nesting)`,
+        `${fn}: ${where(depth)} has ${v.length} elements, expected ${shape[depth]} like values${'[0]'.repeat(depth)} (ragged nesting)`,
       );
     }
-    for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
+    if (depth === last) {
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (typeof item !== 'number') throw badValue(item, depth, i);
+        flat[k++] = item;
+      }
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      at[depth] = i;
+      if (!Array.isArray(item)) {
+        throw new RangeError(
+          `${fn}: ${where(depth + 1)} is ${describe(item)} where an array of ${shape[depth + 1]} was expected (ragged nesting)`,
+        );
+      }
+      walk(item, depth + 1);
+    }
   };
-  walk(values, 0, '');
+  walk(values, 0);
   return { shape, flat };
 }
 

@@ -233,6 +233,7 @@ function make(fn: string, values: unknown, shape: unknown, dtype: unknown, rank:
   }
   let flat: ArrayLike<unknown>;
   let inferred: number[];
+  let fresh: Float32Array | null = null; // nested values already copied into a float32 array
   if (isNumericArray(values)) {
     flat = values;
     inferred = [values.length];
@@ -240,7 +241,8 @@ function make(fn: string, values: unknown, shape: unknown, dtype: unknown, rank:
     flat = [values];
     inferred = [];
   } else if (Array.isArray(values)) {
-    ({ flat, shape: inferred } = flattenNested(fn, values));
+    ({ flat, shape: inferred } = flattenNested(fn, values, dt));
+    if (flat instanceof Float32Array) fresh = flat;
   } else {
     throw new TypeError(
       `${fn}: values must be a number, nested number arrays or a typed array, got ${describe(values)}`,
@@ -269,5 +271,5 @@ function make(fn: string, values: unknown, shape: unknown, dtype: unknown, rank:
   } else {
     throw new TypeError(`${fn}: shape is required when values is a flat array`);
   }
-  return new Tensor(toData(fn, flat, dt, out), out);
+  return new Tensor(fresh ?? toData(fn, flat, dt, out), out);
 }
