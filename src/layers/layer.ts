@@ -107,8 +107,8 @@ function batchInputShapeOf(fn: string, args: Record<string, unknown>): Shape | n
   if (given.length > 1) throw new TypeError(`${fn}: give only one of ${given.join(', ')}`);
   const dims = (name: string, s: unknown, batch: boolean): Shape => {
     const what = batch
-      ? 'batchInputShape must be [batch, ...dims] with batch null (any) or a positive integer and positive integer dims'
-      : 'inputShape must be a non-empty array of positive integers (one sample, without the batch dimension)';
+      ? 'batchInputShape must be [batch, ...dims] of positive integers or null (any size)'
+      : 'inputShape must be a non-empty array of positive integers or null (any size): one sample, without the batch dimension';
     if (!Array.isArray(s) || s.length < (batch ? 2 : 1))
       throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
     const copy = checkLayerShape(fn, name, s);

@@ -72,6 +72,8 @@ describe('input shapes and build', () => {
     expect(nn.layers.dense({ units: 1, inputDim: 4 }).batchInputShape).toEqual([null, 4]);
     expect(nn.layers.dense({ units: 1, batchInputShape: [null, 2, 3] }).batchInputShape).toEqual([null, 2, 3]);
     expect(nn.layers.dense({ units: 1, inputShape: [3] }).inputSize).toBe(3);
+    const sequences = nn.sequential([nn.layers.dense({ units: 2, inputShape: [null, 8] })]);
+    expect(sequences.summary({ print: false })).toMatch(/dense_1 \(Dense\)\s+\(None, None, 2\)\s+18 *$/m);
     expect(() => nn.layers.dense({ units: 1, batchInputShape: [3] })).toThrow(
       'dense: batchInputShape must be [batch, ...dims]',
     );
