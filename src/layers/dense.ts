@@ -4,8 +4,10 @@ import { getInitializer, glorotUniform, type Initializer, zeros } from '../initi
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import type { DensePlan, PlanActivation } from '../train/plan';
+import { randomSeed } from '../util/random';
 import { checkActivation, defaultAlpha } from './activations';
 import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
+import { lastAxis, type Shape, type WeightSpec } from './shape';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -55,17 +57,21 @@ export class Dense extends Layer {
     this.kernelRegularizer = getRegularizer('dense', 'kernelRegularizer', o.kernelRegularizer);
   }
 
-  outputSize(): number {
-    return this.units;
+  /** Keras semantics: dense acts on the last axis, [batch, …, features] → [batch, …, units]. */
+  override computeOutputShape(inputShape: Shape): Shape {
+    const shape = super.computeOutputShape(inputShape);
+    lastAxis(this.label, shape);
+    return [...shape.slice(0, -1), this.units];
   }
-  override paramCount(inputSize: number): number {
-    return inputSize * this.units + (this.useBias ? this.units : 0);
-  }
-  override weightShapes(inputSize: number): number[][] {
-    return this.useBias ? [[inputSize, this.units], [this.units]] : [[inputSize, this.units]];
+  override weightSpecs(inputShape: Shape): WeightSpec[] {
+    const features = lastAxis(this.label, super.computeOutputShape(inputShape));
+    const kernel = { name: 'kernel', shape: [features, this.units], trainable: true };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.units], trainable: true }] : [kernel];
   }
 
-  override build(inputSize: number, seed: number): void {
+  override build(inputShape: Shape | number, seed: number = randomSeed()): void {
+    const inputSize =
+      typeof inputShape === 'number' ? inputShape : lastAxis(this.label, super.computeOutputShape(inputShape));
     if (this.builtFor === inputSize) return;
     if (this.builtFor !== -1) {
       throw new RangeError(

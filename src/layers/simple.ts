@@ -39,9 +39,6 @@ export class Activation extends Layer {
     }
   }
 
-  outputSize(inputSize: number): number {
-    return inputSize;
-  }
   toPlan(inputSize: number): ActivationPlan {
     return { kind: 'activation', size: inputSize, activation: this.activation, alpha: this.alpha };
   }
@@ -73,9 +70,6 @@ export class Dropout extends Layer {
     this.seed = o.seed === undefined ? null : seedValue('dropout', 'seed', o.seed);
   }
 
-  outputSize(inputSize: number): number {
-    return inputSize;
-  }
   toPlan(inputSize: number, seed: number): DropoutPlan {
     return {
       kind: 'dropout',

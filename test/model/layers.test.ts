@@ -50,7 +50,10 @@ describe('layers', () => {
     expect(() => nn.layers.dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(
       /unknown kernelRegularizer "l3"; valid: l1, l2, l1l2/,
     );
-    expect(() => nn.layers.dense({ units: 2, inputShape: [8, 8] })).toThrow('inputShape must be [features]');
+    expect(() => nn.layers.dense({ units: 2, inputShape: [8, 0] })).toThrow(
+      'dense: inputShape must be a non-empty array of positive integers',
+    );
+    expect(() => nn.layers.dense({ units: 2, inputShape: [] })).toThrow('dense: inputShape must be a non-empty array');
     expect(() => nn.layers.dense({ units: 2, unitz: 3 } as never)).toThrow('dense: unknown option "unitz"');
     expect(() => nn.layers.dropout({ rate: 1 })).toThrow('dropout: rate must be a finite number in [0, 1), got 1');
     expect(() => nn.layers.activation({ activation: 'nope' as never })).toThrow('unknown activation "nope"');
