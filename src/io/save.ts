@@ -18,8 +18,8 @@ import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, Tr
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
 import { encodeTopology } from './topology';
 import { encodeTrainingConfig } from './training-config';
-import { namedWeights } from './weight-names';
-import { packWeights } from './weights';
+import { namedWeights, paramShapes } from './weight-names';
+import { firstNonFinite, packWeights } from './weights';
 
 const VERSION: string = require('../../package.json').version;
 
@@ -100,7 +100,33 @@ export function snapshot(
     throw new Error('save: includeOptimizer needs a compiled model (there is no optimizer to store)');
   }
   const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
-  return { spec: { name: model.name, inputs: model.inputSize, layers, training }, params, state };
+  const spec: ModelSpec = { name: model.name, inputs: model.inputSize, layers, training };
+  refuseNonFinite(spec, params, state);
+  return { spec, params, state };
+}
+
+/** save's refusal of NaN/Infinity weights (modelCheckpoint skips that epoch instead of failing fit). */
+export class NonFiniteWeightsError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** A diverged fit leaves NaN/Infinity in the weights, which loadModel refuses: such a model is
+ *  not written at all, so the files of an earlier good save stay as they were. */
+function refuseNonFinite(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): void {
+  const names = paramShapes(spec).map((p) => p.name);
+  const check = (data: Float32Array, what: string) => {
+    const bad = firstNonFinite(data);
+    if (bad >= 0) {
+      throw new NonFiniteWeightsError(
+        `save: ${what} holds ${data[bad]} at index ${bad} (the training diverged; see history.nonFinite); nothing was written`,
+      );
+    }
+  };
+  params.forEach((p, i) => check(p, `weight "${names[i]}"`));
+  state?.slots.forEach((slots, i) => slots.forEach((s) => check(s, `the optimizer state of "${names[i]}"`)));
 }
 
 /** The two files of a model: model.json text and weights.bin bytes. */
