@@ -19,6 +19,7 @@ import { l1l2 } from '../regularizers';
 import { Tensor } from '../tensor';
 import { interruptedSaveLeftovers } from './atomic';
 import type { InitializerSpec, LayerSpec, ModelSpec, OptimizerSpec, OptimizerState } from './format';
+import { localModelPath } from './paths';
 import { ModelFileError } from './strict';
 import { readModelFiles } from './validate-files';
 import { matchWeights, paramShapes } from './weight-names';
@@ -150,16 +151,13 @@ export function shownPath(abs: string): string {
 }
 
 /** nn.loadModel(dir | 'dir/model.json') → Sequential (compiled when the file has a trainingConfig). */
-export async function loadModel(dirOrModelJson: string): Promise<Sequential> {
+export async function loadModel(pathOrUrl: string): Promise<Sequential> {
+  const dirOrModelJson = localModelPath('loadModel: path', pathOrUrl);
   let files: Awaited<ReturnType<typeof readModelFiles>>;
   try {
     files = await readModelFiles(dirOrModelJson);
   } catch (e) {
-    if (
-      e instanceof ModelFileError &&
-      /does not exist|has no model\.json/.test(e.message) &&
-      typeof dirOrModelJson === 'string'
-    ) {
+    if (e instanceof ModelFileError && /does not exist|has no model\.json/.test(e.message)) {
       const left = await interruptedSaveLeftovers(
         dirOrModelJson.endsWith('.json') ? path.dirname(dirOrModelJson) : dirOrModelJson,
       );

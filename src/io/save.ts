@@ -6,7 +6,6 @@
  * Everything is read from the model synchronously, before the first await, so the files are one
  * consistent snapshot even if training goes on while they are written.
  */
-import * as path from 'node:path';
 import { describe } from '../backend/check';
 import { Dense } from '../layers/dense';
 import type { Layer } from '../layers/layer';
@@ -16,6 +15,7 @@ import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
 import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
+import { checkSaveTarget } from './paths';
 import { encodeTopology } from './topology';
 import { encodeTrainingConfig } from './training-config';
 import { namedWeights, paramShapes } from './weight-names';
@@ -157,8 +157,7 @@ export function encodeModel(
 }
 
 export async function saveModel(model: Sequential, dir: unknown, options?: SaveOptions): Promise<SaveResult> {
-  if (typeof dir !== 'string' || dir.length === 0)
-    throw new TypeError(`save: dir must be a non-empty folder path, got ${describe(dir)}`);
+  const target = checkSaveTarget('save: dir', dir);
   const o = checkOptions('save', options, ['includeOptimizer']);
   if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
     throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);
@@ -166,9 +165,9 @@ export async function saveModel(model: Sequential, dir: unknown, options?: SaveO
   if (model.busy) throw new Error('save: the model is training; save from a callback hook (onEpochEnd) or after fit');
   const { spec, params, state } = snapshot(model, o.includeOptimizer === true);
   const { json, bytes } = encodeModel(spec, params, state);
-  await writeFolderAtomically(dir, [
+  await writeFolderAtomically(target, [
     { name: WEIGHTS_BIN, data: bytes },
     { name: MODEL_JSON, data: `${JSON.stringify(json, null, 1)}\n` },
   ]);
-  return { dir: path.resolve(dir), files: [MODEL_JSON, WEIGHTS_BIN], weightBytes: bytes.byteLength };
+  return { dir: target, files: [MODEL_JSON, WEIGHTS_BIN], weightBytes: bytes.byteLength };
 }
