@@ -7,13 +7,10 @@
  * consistent snapshot even if training goes on while they are written.
  */
 import { describe } from '../backend/check';
-import { Dense } from '../layers/dense';
-import type { Layer } from '../layers/layer';
-import { Activation, Dropout } from '../layers/simple';
-import { checkOptions, deriveSeed } from '../model/options';
+import { checkOptions } from '../model/options';
 import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
-import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
+import type { ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
 import { checkSaveTarget } from './paths';
 import { encodeTopology } from './topology';
@@ -35,44 +32,13 @@ export interface SaveResult {
   weightBytes: number;
 }
 
-function layerSpec(layer: Layer, index: number, modelSeed: number): LayerSpec {
-  const name = layer.name as string;
-  if (layer instanceof Dense) {
-    const init = (i: typeof layer.kernelInitializer) => {
-      const c = i.getConfig();
-      return { className: c.className, config: { ...c.config } };
-    };
-    return {
-      kind: 'dense',
-      name,
-      units: layer.units,
-      activation: layer.activation,
-      alpha: layer.alpha,
-      useBias: layer.useBias,
-      kernelInitializer: init(layer.kernelInitializer),
-      biasInitializer: init(layer.biasInitializer),
-      l1: layer.kernelRegularizer?.l1 ?? 0,
-      l2: layer.kernelRegularizer?.l2 ?? 0,
-      trainable: true,
-    };
-  }
-  if (layer instanceof Dropout) {
-    // The seed the masks actually use, so a loaded model drops the same units at the same step.
-    const seed = layer.seed === null ? deriveSeed(deriveSeed(modelSeed, index), 2) : layer.seed & 0x7fffffff;
-    return { kind: 'dropout', name, rate: layer.rate, seed };
-  }
-  if (layer instanceof Activation)
-    return { kind: 'activation', name, activation: layer.activation, alpha: layer.alpha };
-  throw new TypeError(`save: layer "${name}" (${layer.constructor.name}) has no TensorFlow.js Layers form`);
-}
-
 /** The model as a ModelSpec, its parameters and (optionally) its optimizer state. */
 export function snapshot(
   model: Sequential,
   includeOptimizer: boolean,
-): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null } {
+): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null; seed: number } {
   if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
-  const layers = model.layers.map((l, i) => layerSpec(l, i, model.seed));
+  const layers = [...model.layers];
   const compiled = model.compileConfig;
   let training: TrainingSpec | null = null;
   let state: OptimizerState | null = null;
@@ -102,7 +68,7 @@ export function snapshot(
   const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
   const spec: ModelSpec = { name: model.name, inputs: model.inputSize, layers, training };
   refuseNonFinite(spec, params, state);
-  return { spec, params, state };
+  return { spec, params, state, seed: model.seed };
 }
 
 /** save's refusal of NaN/Infinity weights (modelCheckpoint skips that epoch instead of failing fit). */
@@ -134,6 +100,7 @@ export function encodeModel(
   spec: ModelSpec,
   params: Float32Array[],
   state: OptimizerState | null,
+  modelSeed: number,
 ): { json: ModelJson; bytes: Uint8Array } {
   const weights = namedWeights(
     spec,
@@ -146,7 +113,7 @@ export function encodeModel(
   }
   const { specs, bytes } = packWeights(weights);
   const json: ModelJson = {
-    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`) as ModelJson['modelTopology'],
+    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`, modelSeed) as ModelJson['modelTopology'],
     format: FORMAT,
     generatedBy: `nativenn v${VERSION}`,
     convertedBy: null,
@@ -163,8 +130,8 @@ export async function saveModel(model: Sequential, dir: unknown, options?: SaveO
     throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);
   }
   if (model.busy) throw new Error('save: the model is training; save from a callback hook (onEpochEnd) or after fit');
-  const { spec, params, state } = snapshot(model, o.includeOptimizer === true);
-  const { json, bytes } = encodeModel(spec, params, state);
+  const { spec, params, state, seed } = snapshot(model, o.includeOptimizer === true);
+  const { json, bytes } = encodeModel(spec, params, state, seed);
   await writeFolderAtomically(target, [
     { name: WEIGHTS_BIN, data: bytes },
     { name: MODEL_JSON, data: `${JSON.stringify(json, null, 1)}\n` },

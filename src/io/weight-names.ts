@@ -23,10 +23,9 @@ export function paramShapes(spec: Pick<ModelSpec, 'inputs' | 'layers'>): { name:
   const out: { name: string; shape: number[] }[] = [];
   let width = spec.inputs;
   for (const l of spec.layers) {
-    if (l.kind !== 'dense') continue;
-    out.push({ name: `${l.name}/kernel`, shape: [width, l.units] });
-    if (l.useBias) out.push({ name: `${l.name}/bias`, shape: [l.units] });
-    width = l.units;
+    const shapes = l.weightShapes(width);
+    l.weightNames().forEach((n, i) => out.push({ name: `${l.name}/${n}`, shape: shapes[i] }));
+    width = l.outputSize(width);
   }
   return out;
 }

@@ -5,9 +5,12 @@
  * model.json's snake_case), className as in tfjs ('Dense', 'Dropout', 'Activation', …).
  */
 
+import { inRange, RANGES, rangeText } from '../config/ranges';
+import type { KerasObject } from '../io/format';
 import { bool, str } from '../model/options';
 import type { LayerPlan } from '../train/plan';
 import { Random } from '../util/random';
+import type { ToFileContext } from './registry';
 
 export interface LayerArgs {
   name?: string;
@@ -34,6 +37,10 @@ export abstract class Layer {
 
   constructor(fn: string, args: Record<string, unknown>) {
     this.name = args.name === undefined ? null : str(fn, 'name', args.name);
+    if (this.name !== null && !inRange(this.name.length, RANGES.nameLength)) {
+      const { min, max } = RANGES.nameLength;
+      throw new RangeError(`${fn}: name must have ${min} to ${max} characters, got ${this.name.length}`);
+    }
     if (args.trainable !== undefined && !bool(fn, 'trainable', args.trainable)) {
       throw new RangeError(`${fn}: trainable: false is not supported yet (every layer trains)`);
     }
@@ -58,6 +65,19 @@ export abstract class Layer {
     return [];
   }
   abstract toPlan(inputSize: number, seed: number): LayerPlan;
+  /** Names of the weights in weights() order, as tfjs names them after the layer (`kernel`, `bias`). */
+  weightNames(): string[] {
+    return [];
+  }
+  /** This layer as model-file layers (usually one; see registry.ts). A class that is not
+   *  registered has no file form. */
+  toFileConfigs(_ctx: ToFileContext): KerasObject[] {
+    throw new TypeError(`save: layer "${this.name}" (${this.constructor.name}) has no TensorFlow.js Layers form`);
+  }
+  /** The keys every file layer config starts with. */
+  protected fileBase(): { name: string; trainable: boolean } {
+    return { name: this.name as string, trainable: this.trainable };
+  }
   /** Configuration in TensorFlow.js Layers terms. */
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
@@ -70,8 +90,10 @@ function inputSizeOf(fn: string, args: Record<string, unknown>): number | null {
   const given = ['inputShape', 'inputDim', 'batchInputShape'].filter((k) => args[k] !== undefined);
   if (given.length > 1) throw new TypeError(`${fn}: give only one of ${given.join(', ')}`);
   const check = (name: string, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new RangeError(`${fn}: ${name} must hold a positive integer number of features, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !inRange(v, RANGES.inputWidth)) {
+      throw new RangeError(
+        `${fn}: ${name} must hold a number of features (${rangeText(RANGES.inputWidth)}), got ${JSON.stringify(v)}`,
+      );
     }
     return v;
   };

@@ -5,6 +5,7 @@
 
 import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
+import { RANGES } from '../config/ranges';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
@@ -72,6 +73,8 @@ export class Sequential {
     if (!(layer instanceof Layer))
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
     if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    if (this.layers.length >= RANGES.layerCount.max)
+      throw new RangeError(`add: a model holds at most ${RANGES.layerCount.max} layers (the model-file limit)`);
     const index = this.layers.length;
     let inputSize: number;
     if (index === 0) {

@@ -177,7 +177,7 @@ describe('optimizers', () => {
     expect(adam.plan.learningRate).toBe(0.5);
     expect(() => {
       adam.learningRate = -1;
-    }).toThrow('learningRate must be a finite number ≥ 0, got -1');
+    }).toThrow('learningRate must be a finite number in [0, 1000000], got -1');
     expect(adam.getConfig()).toEqual({
       className: 'Adam',
       config: { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
@@ -187,7 +187,7 @@ describe('optimizers', () => {
   it('rejects bad settings', () => {
     expect(() => nn.optimizers.adam({ beta1: 1 })).toThrow('adam: beta1 must be a finite number in [0, 1), got 1');
     expect(() => nn.optimizers.sgd({ learningRate: Number.NaN })).toThrow(
-      'sgd: learningRate must be a finite number ≥ 0, got NaN',
+      'sgd: learningRate must be a finite number in [0, 1000000], got NaN',
     );
     expect(() => nn.optimizers.rmsprop({ rho: 0.9, decay: 0.9 })).toThrow('give rho or decay');
   });
