@@ -7,6 +7,7 @@
  * one folder per epoch; without it the same folder is replaced each time.
  */
 import { describe } from '../backend/check';
+import { checkSaveTarget } from '../io/paths';
 import { NonFiniteWeightsError } from '../io/save';
 import { bool, checkOptions, str } from '../model/options';
 import type { Sequential } from '../model/sequential';
@@ -51,6 +52,7 @@ export class ModelCheckpoint implements Callback {
     const o = checkOptions(fn, args, ['dir', 'monitor', 'saveBestOnly', 'mode', 'includeOptimizer', 'verbose']);
     if (o.dir === undefined) throw new TypeError(`${fn}: dir is required (the folder to save into)`);
     this.dir = str(fn, 'dir', o.dir);
+    checkSaveTarget(`${fn}: dir`, this.dirFor(0)); // a bad target fails now, not after an epoch of training
     this.monitor = o.monitor === undefined ? 'val_loss' : str(fn, 'monitor', o.monitor);
     this.saveBestOnly = o.saveBestOnly === undefined ? false : bool(fn, 'saveBestOnly', o.saveBestOnly);
     this.mode = monitorMode(fn, o.mode, this.monitor);

@@ -28,7 +28,7 @@ const PSEUDO_FILESYSTEMS: Record<number, string> = {
   3730735588: 'efivarfs',
   1702057283: 'fusectl',
 };
-const PSEUDO_ROOTS = ['/proc', '/sys'];
+const PSEUDO_ROOTS: Record<string, string> = { '/proc': 'procfs', '/sys': 'sysfs' };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):\/\//;
 
@@ -67,7 +67,7 @@ function deepestExisting(abs: string): string | null {
 
 function pseudoFilesystemOf(abs: string): string | null {
   if (process.platform !== 'linux') return null;
-  for (const root of PSEUDO_ROOTS) if (abs === root || abs.startsWith(`${root}/`)) return root;
+  for (const [root, fs] of Object.entries(PSEUDO_ROOTS)) if (abs === root || abs.startsWith(`${root}/`)) return fs;
   const existing = deepestExisting(abs);
   if (existing === null) return null;
   try {

@@ -7,6 +7,7 @@
  * consistent snapshot even if training goes on while they are written.
  */
 import { describe } from '../backend/check';
+import { isRegistered } from '../layers/registry';
 import { checkOptions } from '../model/options';
 import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
@@ -38,6 +39,11 @@ export function snapshot(
   includeOptimizer: boolean,
 ): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null; seed: number } {
   if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
+  for (const l of model.layers) {
+    // A subclass would be written as its parent and come back as something else.
+    if (!isRegistered(l))
+      throw new TypeError(`save: layer "${l.name}" (${l.constructor.name}) is not a registered layer class`);
+  }
   const layers = [...model.layers];
   const compiled = model.compileConfig;
   let training: TrainingSpec | null = null;
