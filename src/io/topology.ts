@@ -51,7 +51,7 @@ function commonKeys(o: StrictObject): { name: string; trainable: boolean } {
 }
 
 /** One file layer → a layer of its registered class (null for InputLayer, which only gives the
- *  input width). `inputs` is the width the layer is given when it is the first one. */
+ *  input width). `knownInputs` is the width an InputLayer gave, for the first layer. */
 function decodeLayer(
   v: unknown,
   where: string,
@@ -60,7 +60,7 @@ function decodeLayer(
 ): { layer: Layer | null; inputs: number | null } {
   const outer = StrictObject.of(v, where);
   const className = outer.string('class_name');
-  const o = StrictObject.of(outer.raw('config'), `${where} (${className}).config`);
+  const o = StrictObject.of(outer.raw('config'), `${where} (${className.slice(0, 80)}).config`);
   outer.ignore('name', 'inbound_nodes', 'module', 'registered_name', 'build_config');
   outer.done();
   if (className === 'InputLayer') {
