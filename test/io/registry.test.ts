@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { layerClassFor, registeredKerasNames } from '../../src/layers/registry';
-import { tempDir } from './tfjs-files';
+import { tempDir, tfjsLoadFromDir, tfReady } from './tfjs-files';
 
 describe('layer registry', () => {
   it('maps each Keras class name to the nativenn class that reads it', () => {
@@ -23,11 +23,18 @@ describe('layer registry', () => {
     );
   });
 
-  it('a Softmax layer comes back as a Softmax layer', async () => {
+  it('a Softmax layer comes back as a Softmax layer, in nativenn and in TensorFlow.js', async () => {
     const m = nn.sequential({ layers: [nn.layers.dense({ units: 3, inputShape: [2] }), nn.layers.softmax()] });
     const dir = path.join(await tempDir(), 'm');
     await m.save(dir);
     const back = await nn.loadModel(dir);
     expect(back.getConfig().layers.map((l) => l.className)).toEqual(['Dense', 'Softmax']);
+    const tf = await tfReady();
+    const t = await tfjsLoadFromDir(dir);
+    expect(t.layers.map((l) => l.getClassName())).toEqual(['Dense', 'Softmax']);
+    const x = [0.5, -1, 2, 0.25];
+    const want = m.predict(nn.tensor2d(x, [2, 2])).data;
+    const got = (t.predict(tf.tensor2d(x, [2, 2])) as unknown as { dataSync(): Float32Array }).dataSync();
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 6);
   });
 });
