@@ -99,9 +99,15 @@ function checkShape(v: unknown, where: string): number[] {
   return v as number[];
 }
 
+const MAX_WEIGHT_NAME = 1024;
+
 function checkWeightSpec(v: unknown, where: string): WeightSpecJson {
   const o = StrictObject.of(v, where);
   const name = o.string('name');
+  // a layer name (at most 256 characters) and a tfjs suffix such as /kernel/m: messages quote it
+  if (name.length === 0 || name.length > MAX_WEIGHT_NAME) {
+    throw new ModelFileError(`${o.at('name')} must have 1 to ${MAX_WEIGHT_NAME} characters, got ${name.length}`);
+  }
   const shape = checkShape(o.required('shape'), o.at('shape'));
   const dtype = o.string('dtype');
   const group = o.has('group') ? o.string('group') : undefined;
@@ -175,7 +181,7 @@ async function checkManifest(v: unknown, realDir: string, where: string, opened:
     const specs = o.array('weights').map((w, i) => checkWeightSpec(w, `${o.at('weights')}[${i}]`));
     o.done();
     for (const s of specs) {
-      if (names.has(s.name)) throw new ModelFileError(`${gw}: duplicate weight name "${s.name.slice(0, 200)}"`);
+      if (names.has(s.name)) throw new ModelFileError(`${gw}: duplicate weight name "${s.name}"`);
       names.add(s.name);
     }
     const bytes = byteLengthOf(specs);

@@ -67,3 +67,16 @@ describe.skipIf(process.platform !== 'linux')('modelCheckpoint targets', () => {
     expect(() => nn.callbacks.modelCheckpoint({ dir: 'indexeddb://ckpt' })).toThrow(/scheme is not supported/);
   });
 });
+
+describe('message bounds', () => {
+  it('a megabyte-long weight name is refused without being quoted', async () => {
+    const { dir } = await savedModel();
+    const file = path.join(dir, 'model.json');
+    const json = JSON.parse(await fsp.readFile(file, 'utf8'));
+    json.weightsManifest[0].weights[0].name = 'x'.repeat(1 << 20);
+    await fsp.writeFile(file, JSON.stringify(json));
+    const e = await loadError(dir);
+    expect(e.message).toMatch(/name must have 1 to 1024 characters, got 1048576/);
+    expect(e.message.length).toBeLessThan(300);
+  });
+});
