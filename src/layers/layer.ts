@@ -6,9 +6,12 @@
  * ('Dense', 'Dropout', 'Activation', …).
  */
 
+import { inRange, RANGES, rangeText } from '../config/ranges';
+import type { KerasObject } from '../io/format';
 import { bool, str } from '../model/options';
 import type { LayerPlan } from '../train/plan';
 import { Random } from '../util/random';
+import type { ToFileContext } from './registry';
 import { checkLayerShape, type Shape, type WeightSpec } from './shape';
 
 export type { Shape, WeightSpec } from './shape';
@@ -39,6 +42,10 @@ export abstract class Layer {
 
   constructor(fn: string, args: Record<string, unknown>) {
     this.name = args.name === undefined ? null : str(fn, 'name', args.name);
+    if (this.name !== null && !inRange(this.name.length, RANGES.nameLength)) {
+      const { min, max } = RANGES.nameLength;
+      throw new RangeError(`${fn}: name must have ${min} to ${max} characters, got ${this.name.length}`);
+    }
     if (args.trainable !== undefined && !bool(fn, 'trainable', args.trainable)) {
       throw new RangeError(`${fn}: trainable: false is not supported yet (every layer trains)`);
     }
@@ -93,6 +100,19 @@ export abstract class Layer {
     return this.weightSpecs([null, inputSize]).map((w) => w.shape);
   }
   abstract toPlan(inputSize: number, seed: number): LayerPlan;
+  /** Names of the weights in weights() order, as tfjs names them after the layer (`kernel`, `bias`). */
+  weightNames(): string[] {
+    return [];
+  }
+  /** This layer as model-file layers (usually one; see registry.ts). A class that is not
+   *  registered has no file form. */
+  toFileConfigs(_ctx: ToFileContext): KerasObject[] {
+    throw new TypeError(`save: layer "${this.name}" (${this.constructor.name}) has no TensorFlow.js Layers form`);
+  }
+  /** The keys every file layer config starts with. */
+  protected fileBase(): { name: string; trainable: boolean } {
+    return { name: this.name as string, trainable: this.trainable };
+  }
   /** Configuration in TensorFlow.js Layers terms. */
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
@@ -107,18 +127,21 @@ function batchInputShapeOf(fn: string, args: Record<string, unknown>): Shape | n
   if (given.length > 1) throw new TypeError(`${fn}: give only one of ${given.join(', ')}`);
   const dims = (name: string, s: unknown, batch: boolean): Shape => {
     const what = batch
-      ? 'batchInputShape must be [batch, ...dims] of positive integers or null (any size)'
-      : 'inputShape must be a non-empty array of positive integers or null (any size): one sample, without the batch dimension';
+      ? `batchInputShape must be [batch, ...dims], each dim ${rangeText(RANGES.inputWidth)} or null (any size)`
+      : `inputShape must be a non-empty array, each dim ${rangeText(RANGES.inputWidth)} or null (any size): one sample, without the batch dimension`;
     if (!Array.isArray(s) || s.length < (batch ? 2 : 1))
       throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
     const copy = checkLayerShape(fn, name, s);
-    if (copy.some((d) => d === 0)) throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
+    if (copy.slice(batch ? 1 : 0).some((d) => d !== null && !inRange(d, RANGES.inputWidth)))
+      throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
     return batch ? copy : [null, ...copy];
   };
   if (args.inputDim !== undefined) {
     const v = args.inputDim;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new RangeError(`${fn}: inputDim must be a positive integer number of features, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !inRange(v, RANGES.inputWidth)) {
+      throw new RangeError(
+        `${fn}: inputDim must hold a number of features (${rangeText(RANGES.inputWidth)}), got ${JSON.stringify(v)}`,
+      );
     }
     return [null, v];
   }

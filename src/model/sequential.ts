@@ -5,6 +5,7 @@
 
 import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
+import { RANGES } from '../config/ranges';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { formatShape, type Shape, sameShape } from '../layers/shape';
@@ -81,6 +82,8 @@ export class Sequential {
     // A layer in this model has a name in `names`: only then is the (linear) search needed.
     if (layer.name !== null && this.names.has(layer.name) && this.layers.includes(layer))
       throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    if (this.layers.length >= RANGES.layerCount.max)
+      throw new RangeError(`add: a model holds at most ${RANGES.layerCount.max} layers (the model-file limit)`);
     const index = this.layers.length;
     let inputShape: Shape;
     if (index === 0) {
