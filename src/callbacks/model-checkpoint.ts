@@ -7,6 +7,8 @@
  * one folder per epoch; without it the same folder is replaced each time.
  */
 import { describe } from '../backend/check';
+import { checkSaveTarget } from '../io/paths';
+import { NonFiniteWeightsError } from '../io/save';
 import { bool, checkOptions, str } from '../model/options';
 import type { Sequential } from '../model/sequential';
 import { type Callback, type Logs, monitorMode } from './callback';
@@ -37,8 +39,12 @@ export class ModelCheckpoint implements Callback {
   best: number;
   lastSavedEpoch: number | null = null;
   lastSavedDir: string | null = null;
+  /** Epochs (0-based) not saved because the weights were NaN/Infinity (a diverged fit): the
+   *  previous checkpoint is kept as it was. */
+  readonly refusedNonFinite: number[] = [];
   private model: Sequential | null = null;
   private warned = false;
+  private warnedNonFinite = false;
 
   constructor(args: ModelCheckpointArgs) {
     const fn = 'modelCheckpoint';
@@ -46,12 +52,20 @@ export class ModelCheckpoint implements Callback {
     const o = checkOptions(fn, args, ['dir', 'monitor', 'saveBestOnly', 'mode', 'includeOptimizer', 'verbose']);
     if (o.dir === undefined) throw new TypeError(`${fn}: dir is required (the folder to save into)`);
     this.dir = str(fn, 'dir', o.dir);
+    checkSaveTarget(`${fn}: dir`, this.dirFor(0)); // a bad target fails now, not after an epoch of training
     this.monitor = o.monitor === undefined ? 'val_loss' : str(fn, 'monitor', o.monitor);
     this.saveBestOnly = o.saveBestOnly === undefined ? false : bool(fn, 'saveBestOnly', o.saveBestOnly);
     this.mode = monitorMode(fn, o.mode, this.monitor);
     this.includeOptimizer = o.includeOptimizer === undefined ? true : bool(fn, 'includeOptimizer', o.includeOptimizer);
     this.verbose = o.verbose === undefined ? false : bool(fn, 'verbose', o.verbose);
     this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** One warning per fit-long run of diverged epochs (later ones would repeat it). */
+  private warnOnce(message: string): void {
+    if (this.warnedNonFinite) return;
+    this.warnedNonFinite = true;
+    console.warn(`${message} (the training diverged: NaN/Infinity; the last saved model is kept)`);
   }
 
   setModel(model: Sequential): void {
@@ -68,7 +82,12 @@ export class ModelCheckpoint implements Callback {
     if (!model) throw new Error('modelCheckpoint: used outside fit (no model set)');
     if (this.saveBestOnly) {
       const value = logs[this.monitor];
-      if (typeof value !== 'number' || Number.isNaN(value)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        // A diverged epoch is never an improvement; the best checkpoint so far stays.
+        this.warnOnce(`modelCheckpoint: ${this.monitor} is ${value} at epoch ${epoch + 1}; not saved`);
+        return;
+      }
+      if (typeof value !== 'number') {
         if (!this.warned) {
           this.warned = true;
           console.warn(
@@ -82,7 +101,14 @@ export class ModelCheckpoint implements Callback {
       this.best = value;
     }
     const dir = this.dirFor(epoch);
-    await model.save(dir, { includeOptimizer: this.includeOptimizer && model.compileConfig !== null });
+    try {
+      await model.save(dir, { includeOptimizer: this.includeOptimizer && model.compileConfig !== null });
+    } catch (e) {
+      if (!(e instanceof NonFiniteWeightsError)) throw e;
+      this.refusedNonFinite.push(epoch);
+      this.warnOnce(`modelCheckpoint: epoch ${epoch + 1} not saved: ${e.message}`);
+      return;
+    }
     this.lastSavedEpoch = epoch;
     this.lastSavedDir = dir;
     if (this.verbose) {

@@ -47,7 +47,7 @@ export function applyScaler(json: nn.data.ScalerJSON | null, x: nn.Tensor): nn.T
 }
 
 /** Class probabilities [rows, classes] from the outputs (a sigmoid unit is the second class's). */
-export function probabilities(p: Preprocess, outputs: nn.Tensor): Float32Array {
+export function probabilities(p: Preprocess, outputs: nn.Tensor<Float32Array>): Float32Array {
   if (p.output !== 'sigmoid') return outputs.data;
   const rows = outputs.shape[0];
   const out = new Float32Array(rows * 2);
@@ -70,7 +70,7 @@ export function argmaxRows(values: Float32Array, cols: number): Int32Array {
 }
 
 /** Regression outputs in the label's units. */
-export function regressionValues(p: Preprocess, outputs: nn.Tensor): Float32Array {
+export function regressionValues(p: Preprocess, outputs: nn.Tensor<Float32Array>): Float32Array {
   return p.targetScaler ? nn.data.scalerFromJSON(p.targetScaler).inverseTransform(outputs).data : outputs.data;
 }
 

@@ -4,11 +4,25 @@ import { describe } from './args';
 
 /**
  * One row per label with a 1 in the label's column: [n, numClasses]. Labels must be integers in
- * [0, numClasses) (a Float32Array of whole numbers is accepted too, e.g. a label column read by readCsv).
+ * [0, numClasses) (a Float32Array of whole numbers is accepted too, e.g. a label column read by readCsv;
+ * a 1-D Tensor, e.g. int32 labels or argMax results, as tfjs's oneHot).
  */
-export function oneHot(labels: Int32Array | Float32Array | number[], numClasses: number): Tensor {
+export function oneHot(
+  labels: Int32Array | Float32Array | number[] | Tensor,
+  numClasses: number,
+): Tensor<Float32Array> {
+  if (labels instanceof Tensor) {
+    if (labels.rank !== 1) {
+      throw new RangeError(
+        `oneHot: labels must be a 1-D Tensor [n] (one label per row), got shape [${labels.shape.join(', ')}]`,
+      );
+    }
+    return oneHot(labels.data, numClasses);
+  }
   if (!(labels instanceof Int32Array || labels instanceof Float32Array || Array.isArray(labels))) {
-    throw new TypeError(`oneHot: labels must be an Int32Array, Float32Array or number[], got ${describe(labels)}`);
+    throw new TypeError(
+      `oneHot: labels must be an Int32Array, Float32Array, number[] or 1-D Tensor, got ${describe(labels)}`,
+    );
   }
   if (typeof numClasses !== 'number')
     throw new TypeError(`oneHot: numClasses must be a number, got ${describe(numClasses)}`);

@@ -1,6 +1,7 @@
 /**
  * Feature scalers with scikit-learn's semantics. Statistics are computed in double over the
- * columns of a 2-D Tensor; transform returns a new Tensor and never touches its input.
+ * columns of a 2-D Tensor; transform returns a new float32 Tensor and never touches its input (an
+ * int32 x is scaled like its float values, as scikit-learn converts integer arrays).
  *   minMaxScaler: x' = (x − min) · (hi − lo) / (max − min) + lo; a constant column maps to lo.
  *   standardScaler: x' = (x − mean) / std (population std, ddof 0); a constant column → x − mean.
  * toJSON()/scalerFromJSON() save and restore a fitted scaler (the CLI stores it next to a model).
@@ -53,7 +54,7 @@ abstract class AffineScaler {
   }
 
   /** A new Tensor with every column scaled by what fit learned. */
-  transform(x: Tensor): Tensor {
+  transform(x: Tensor): Tensor<Float32Array> {
     const { scale, offset } = this.ready(`${this.name}.transform`, x);
     const out = new Float32Array(x.data.length);
     const cols = scale.length;
@@ -65,7 +66,7 @@ abstract class AffineScaler {
   }
 
   /** Undoes transform (e.g. to report a regression prediction in the target's units). */
-  inverseTransform(x: Tensor): Tensor {
+  inverseTransform(x: Tensor): Tensor<Float32Array> {
     const { scale, offset } = this.ready(`${this.name}.inverseTransform`, x);
     const out = new Float32Array(x.data.length);
     const cols = scale.length;
@@ -76,7 +77,7 @@ abstract class AffineScaler {
     return new Tensor(out, x.shape);
   }
 
-  fitTransform(x: Tensor): Tensor {
+  fitTransform(x: Tensor): Tensor<Float32Array> {
     return this.fit(x).transform(x);
   }
 

@@ -5,14 +5,15 @@ import { checkIndices, describe, type Labels, rowCount } from './args';
 
 type Rows = Tensor | Labels;
 
-/** The rows at `indices`, in that order (repeats allowed). Tensor → Tensor, typed array → same type. */
+/** The rows at `indices`, in that order (repeats allowed). Tensor → Tensor of the same dtype,
+ *  typed array → same type. */
 export function take<T extends Rows>(source: T, indices: Int32Array | Uint32Array | number[]): T {
   const n = rowCount('take', 'source', source);
   const idx = checkIndices('take', 'indices', indices, n);
   const k = idx.length;
   if (source instanceof Tensor) {
     const rowSize = n === 0 ? source.shape.slice(1).reduce((a, b) => a * b, 1) : source.size / n;
-    const out = new Float32Array(k * rowSize);
+    const out = source.dtype === 'int32' ? new Int32Array(k * rowSize) : new Float32Array(k * rowSize);
     for (let i = 0; i < k; i++) {
       const from = idx[i] * rowSize;
       out.set(source.data.subarray(from, from + rowSize), i * rowSize);

@@ -8,12 +8,16 @@
  * beside it (never a mix), and loadModel's "no model.json" error names the backup to restore.
  * Node has no renameat2(RENAME_EXCHANGE), which would close that window.
  *
- * The target must be a model folder (only model.json and *.bin files, no subfolders) or absent:
- * saving never deletes a user's other files.
+ * The target must be absent, empty, or a saved model folder: model.json and exactly the weight
+ * files its manifest lists, nothing else (no subfolders, no other .bin): saving never deletes a
+ * user's other files. The folders above the target are made one level at a time (paths.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { MAX_MODEL_JSON_BYTES, MODEL_JSON } from './format';
+import { readSmallFile } from './open-safely';
+import { makeParents } from './paths';
 
 export interface FileToWrite {
   name: string;
@@ -45,11 +49,31 @@ async function writeDurably(file: string, data: Uint8Array | string): Promise<vo
   }
 }
 
-/** Files a model folder may hold; anything else means the folder is not only a model's. */
-function isModelFile(name: string): boolean {
-  return name === 'model.json' || name.endsWith('.bin');
+/** The files a saved model consists of: model.json and the shard files its manifest names (plain
+ *  names in the folder). null when there is no readable model.json: then nothing here is ours. */
+async function filesOfSavedModel(dir: string): Promise<Set<string> | null> {
+  try {
+    const json = JSON.parse(
+      new TextDecoder().decode(await readSmallFile(path.join(dir, MODEL_JSON), MODEL_JSON, MAX_MODEL_JSON_BYTES)),
+    );
+    const manifest: unknown = json?.weightsManifest;
+    if (!Array.isArray(manifest)) return null;
+    const names = new Set([MODEL_JSON]);
+    for (const group of manifest) {
+      if (!Array.isArray(group?.paths)) return null;
+      for (const p of group.paths) {
+        if (typeof p === 'string' && p !== '.' && p !== '..' && !/[\\/]/.test(p)) names.add(p);
+      }
+    }
+    return names;
+  } catch {
+    return null;
+  }
 }
 
+/** True when `target` holds a saved model to replace, false when absent (or an empty folder is
+ *  there); throws when it holds anything nativenn did not write, so a save never deletes a user's
+ *  files. */
 async function checkReplaceable(target: string): Promise<boolean> {
   let st: Awaited<ReturnType<typeof fsp.lstat>>;
   try {
@@ -60,10 +84,13 @@ async function checkReplaceable(target: string): Promise<boolean> {
   }
   if (!st.isDirectory()) throw new Error(`save: ${target} exists and is not a folder`);
   const entries = await fsp.readdir(target, { withFileTypes: true });
-  const foreign = entries.filter((e) => !e.isFile() || !isModelFile(e.name)).map((e) => e.name);
+  if (entries.length === 0) return true;
+  const ours = await filesOfSavedModel(target);
+  const foreign = entries.filter((e) => !e.isFile() || !ours?.has(e.name)).map((e) => e.name);
   if (foreign.length > 0) {
+    const why = ours ? 'its model.json does not list them' : 'there is no readable model.json';
     throw new Error(
-      `save: ${target} holds files that are not part of a model (${foreign.slice(0, 3).join(', ')}); save each model into its own folder`,
+      `save: ${target} holds files that are not part of a model (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): ${why}; save only replaces a model folder (model.json and the weight files it lists): save each model into its own folder`,
     );
   }
   return true;
@@ -96,7 +123,7 @@ export async function writeFolderAtomically(target: string, files: FileToWrite[]
   const abs = path.resolve(target);
   const parent = path.dirname(abs);
   const base = path.basename(abs);
-  await fsp.mkdir(parent, { recursive: true });
+  await makeParents(parent);
   const exists = await checkReplaceable(abs);
   await removeStaleLeftovers(abs, exists);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;

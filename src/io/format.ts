@@ -9,7 +9,8 @@
  * encoded from it, so that no half-checked JSON ever reaches the code that builds a model.
  */
 import type { LossName } from '../backend';
-import type { OptimizerPlan, PlanActivation } from '../train/plan';
+import type { Layer } from '../layers/layer';
+import type { OptimizerPlan } from '../train/plan';
 
 // ---- model.json, as written by tfjs ----
 
@@ -63,46 +64,6 @@ export interface ModelJson {
 
 // ---- the neutral description ----
 
-export interface InitializerSpec {
-  /** Keras class name as in the file ("VarianceScaling", "Zeros", "GlorotUniform", ...). */
-  className: string;
-  config: Record<string, unknown>;
-}
-
-export interface DenseSpec {
-  kind: 'dense';
-  name: string;
-  units: number;
-  activation: PlanActivation;
-  /** leakyRelu slope / elu scale of the activation (1 for elu, unused otherwise) */
-  alpha: number;
-  useBias: boolean;
-  kernelInitializer: InitializerSpec;
-  biasInitializer: InitializerSpec;
-  /** kernel L1/L2 factors (0 when no kernel_regularizer) */
-  l1: number;
-  l2: number;
-  trainable: boolean;
-}
-
-export interface DropoutSpec {
-  kind: 'dropout';
-  name: string;
-  rate: number;
-  seed: number | null;
-}
-
-/** A weightless layer applying one activation: Keras Activation, LeakyReLU or ELU. */
-export interface ActivationSpec {
-  kind: 'activation';
-  name: string;
-  activation: PlanActivation;
-  /** leakyRelu slope / elu scale */
-  alpha: number;
-}
-
-export type LayerSpec = DenseSpec | DropoutSpec | ActivationSpec;
-
 /** An optimizer as a file describes it: the plan's settings without its state, plus adagrad's
  *  starting accumulator. */
 export type OptimizerSpec = Omit<OptimizerPlan, 'slots'> & { initialAccumulatorValue: number };
@@ -118,7 +79,9 @@ export interface ModelSpec {
   name: string;
   /** features per input row (batch_input_shape [null, inputs]) */
   inputs: number;
-  layers: LayerSpec[];
+  /** the layers themselves (not built: a loaded model builds them): each registered layer class
+   *  reads and writes its own file config (src/layers/registry.ts) */
+  layers: Layer[];
   training: TrainingSpec | null;
 }
 

@@ -6,20 +6,18 @@
  * Everything is read from the model synchronously, before the first await, so the files are one
  * consistent snapshot even if training goes on while they are written.
  */
-import * as path from 'node:path';
 import { describe } from '../backend/check';
-import { Dense } from '../layers/dense';
-import type { Layer } from '../layers/layer';
-import { Activation, Dropout } from '../layers/simple';
-import { checkOptions, deriveSeed } from '../model/options';
+import { isRegistered } from '../layers/registry';
+import { checkOptions } from '../model/options';
 import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
-import type { LayerSpec, ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
+import type { ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
+import { checkSaveTarget } from './paths';
 import { encodeTopology } from './topology';
 import { encodeTrainingConfig } from './training-config';
-import { namedWeights } from './weight-names';
-import { packWeights } from './weights';
+import { namedWeights, paramShapes } from './weight-names';
+import { firstNonFinite, packWeights } from './weights';
 
 const VERSION: string = require('../../package.json').version;
 
@@ -35,44 +33,18 @@ export interface SaveResult {
   weightBytes: number;
 }
 
-function layerSpec(layer: Layer, index: number, modelSeed: number): LayerSpec {
-  const name = layer.name as string;
-  if (layer instanceof Dense) {
-    const init = (i: typeof layer.kernelInitializer) => {
-      const c = i.getConfig();
-      return { className: c.className, config: { ...c.config } };
-    };
-    return {
-      kind: 'dense',
-      name,
-      units: layer.units,
-      activation: layer.activation,
-      alpha: layer.alpha,
-      useBias: layer.useBias,
-      kernelInitializer: init(layer.kernelInitializer),
-      biasInitializer: init(layer.biasInitializer),
-      l1: layer.kernelRegularizer?.l1 ?? 0,
-      l2: layer.kernelRegularizer?.l2 ?? 0,
-      trainable: true,
-    };
-  }
-  if (layer instanceof Dropout) {
-    // The seed the masks actually use, so a loaded model drops the same units at the same step.
-    const seed = layer.seed === null ? deriveSeed(deriveSeed(modelSeed, index), 2) : layer.seed & 0x7fffffff;
-    return { kind: 'dropout', name, rate: layer.rate, seed };
-  }
-  if (layer instanceof Activation)
-    return { kind: 'activation', name, activation: layer.activation, alpha: layer.alpha };
-  throw new TypeError(`save: layer "${name}" (${layer.constructor.name}) has no TensorFlow.js Layers form`);
-}
-
 /** The model as a ModelSpec, its parameters and (optionally) its optimizer state. */
 export function snapshot(
   model: Sequential,
   includeOptimizer: boolean,
-): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null } {
+): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null; seed: number } {
   if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
-  const layers = model.layers.map((l, i) => layerSpec(l, i, model.seed));
+  for (const l of model.layers) {
+    // A subclass would be written as its parent and come back as something else.
+    if (!isRegistered(l))
+      throw new TypeError(`save: layer "${l.name}" (${l.constructor.name}) is not a registered layer class`);
+  }
+  const layers = [...model.layers];
   const compiled = model.compileConfig;
   let training: TrainingSpec | null = null;
   let state: OptimizerState | null = null;
@@ -100,7 +72,33 @@ export function snapshot(
     throw new Error('save: includeOptimizer needs a compiled model (there is no optimizer to store)');
   }
   const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
-  return { spec: { name: model.name, inputs: model.inputSize, layers, training }, params, state };
+  const spec: ModelSpec = { name: model.name, inputs: model.inputSize, layers, training };
+  refuseNonFinite(spec, params, state);
+  return { spec, params, state, seed: model.seed };
+}
+
+/** save's refusal of NaN/Infinity weights (modelCheckpoint skips that epoch instead of failing fit). */
+export class NonFiniteWeightsError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** A diverged fit leaves NaN/Infinity in the weights, which loadModel refuses: such a model is
+ *  not written at all, so the files of an earlier good save stay as they were. */
+function refuseNonFinite(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): void {
+  const names = paramShapes(spec).map((p) => p.name);
+  const check = (data: Float32Array, what: string) => {
+    const bad = firstNonFinite(data);
+    if (bad >= 0) {
+      throw new NonFiniteWeightsError(
+        `save: ${what} holds ${data[bad]} at index ${bad} (the training diverged; see history.nonFinite); nothing was written`,
+      );
+    }
+  };
+  params.forEach((p, i) => check(p, `weight "${names[i]}"`));
+  state?.slots.forEach((slots, i) => slots.forEach((s) => check(s, `the optimizer state of "${names[i]}"`)));
 }
 
 /** The two files of a model: model.json text and weights.bin bytes. */
@@ -108,6 +106,7 @@ export function encodeModel(
   spec: ModelSpec,
   params: Float32Array[],
   state: OptimizerState | null,
+  modelSeed: number,
 ): { json: ModelJson; bytes: Uint8Array } {
   const weights = namedWeights(
     spec,
@@ -120,7 +119,7 @@ export function encodeModel(
   }
   const { specs, bytes } = packWeights(weights);
   const json: ModelJson = {
-    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`) as ModelJson['modelTopology'],
+    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`, modelSeed) as ModelJson['modelTopology'],
     format: FORMAT,
     generatedBy: `nativenn v${VERSION}`,
     convertedBy: null,
@@ -131,18 +130,17 @@ export function encodeModel(
 }
 
 export async function saveModel(model: Sequential, dir: unknown, options?: SaveOptions): Promise<SaveResult> {
-  if (typeof dir !== 'string' || dir.length === 0)
-    throw new TypeError(`save: dir must be a non-empty folder path, got ${describe(dir)}`);
+  const target = checkSaveTarget('save: dir', dir);
   const o = checkOptions('save', options, ['includeOptimizer']);
   if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
     throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);
   }
   if (model.busy) throw new Error('save: the model is training; save from a callback hook (onEpochEnd) or after fit');
-  const { spec, params, state } = snapshot(model, o.includeOptimizer === true);
-  const { json, bytes } = encodeModel(spec, params, state);
-  await writeFolderAtomically(dir, [
+  const { spec, params, state, seed } = snapshot(model, o.includeOptimizer === true);
+  const { json, bytes } = encodeModel(spec, params, state, seed);
+  await writeFolderAtomically(target, [
     { name: WEIGHTS_BIN, data: bytes },
     { name: MODEL_JSON, data: `${JSON.stringify(json, null, 1)}\n` },
   ]);
-  return { dir: path.resolve(dir), files: [MODEL_JSON, WEIGHTS_BIN], weightBytes: bytes.byteLength };
+  return { dir: target, files: [MODEL_JSON, WEIGHTS_BIN], weightBytes: bytes.byteLength };
 }

@@ -5,6 +5,7 @@
  * validate-files.ts, so that nothing half-checked reaches the code that allocates or builds.
  */
 import { describe } from '../backend/check';
+import { inRange, RANGES, type Range, rangeText, type Setting } from '../config/ranges';
 
 /** A problem with a model file: its path and where in it. */
 export class ModelFileError extends Error {
@@ -77,6 +78,20 @@ export class StrictObject {
     if (!Number.isFinite(v) || v < min || v > max) {
       throw new ModelFileError(`${this.at(key)} must be a finite number from ${min} to ${max}, got ${v}`);
     }
+    return v;
+  }
+
+  /** A number in the range the builders use for `setting` (src/config/ranges.ts); `fallback` when
+   *  absent (or null, if nullIsFallback). */
+  setting(key: string, setting: Setting, fallback?: number, nullIsFallback = false): number {
+    if (fallback !== undefined && (!this.has(key) || (nullIsFallback && this.obj[key] === null))) {
+      this.used.add(key);
+      return fallback;
+    }
+    const v = this.required(key);
+    if (typeof v !== 'number') throw new ModelFileError(`${this.at(key)} must be a number, got ${describe(v)}`);
+    const r: Range = RANGES[setting];
+    if (!inRange(v, r)) throw new ModelFileError(`${this.at(key)} must be ${rangeText(r)}, got ${v}`);
     return v;
   }
 

@@ -96,15 +96,16 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
   );
   outer.ignore('module', 'registered_name');
   outer.done();
-  const learningRate = c.number('learningRate', 0, 1e6, className === 'SGD' ? 0.01 : 0.001);
-  const eps = () => c.number('epsilon', 0, 1, 1e-7, true);
-  const wd = () => (c.has('weightDecay') && c.raw('weightDecay') !== null ? c.number('weightDecay', 0, 1e6) : 0);
+  const learningRate = c.setting('learningRate', 'learningRate', className === 'SGD' ? 0.01 : 0.001);
+  const eps = () => c.setting('epsilon', 'epsilon', 1e-7, true);
+  const wd = () =>
+    c.has('weightDecay') && c.raw('weightDecay') !== null ? c.setting('weightDecay', 'weightDecay') : 0;
   let spec: OptimizerSpec;
   const skip: string[] = [];
   switch (className) {
     case 'SGD': {
       // Keras' SGD carries momentum/nesterov; tfjs's has only a learning rate.
-      const momentum = c.number('momentum', 0, 1, 0);
+      const momentum = c.setting('momentum', 'momentum', 0);
       const nesterov = c.boolean('nesterov', false);
       spec =
         momentum > 0 || nesterov
@@ -117,7 +118,7 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
         ...BASE,
         kind: 'momentum',
         learningRate,
-        momentum: c.number('momentum', 0, 1),
+        momentum: c.setting('momentum', 'momentum'),
         nesterov: c.boolean('useNesterov', false),
       };
       break;
@@ -130,8 +131,8 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
         ...BASE,
         kind: className === 'Adam' ? 'adam' : 'adamw',
         learningRate,
-        beta1: c.number('beta1', 0, 1, 0.9),
-        beta2: c.number('beta2', 0, 1, 0.999),
+        beta1: c.setting('beta1', 'beta1', 0.9),
+        beta2: c.setting('beta2', 'beta2', 0.999),
         epsilon: eps(),
         weightDecay,
       };
@@ -147,8 +148,8 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
         ...BASE,
         kind: 'rmsprop',
         learningRate,
-        rho: c.number(rhoKey, 0, 1, 0.9),
-        momentum: c.number('momentum', 0, 1, 0),
+        rho: c.setting(rhoKey, 'rho', 0.9),
+        momentum: c.setting('momentum', 'momentum', 0),
         epsilon: eps(),
       };
       if (c.has('centered') && c.boolean('centered'))
@@ -162,7 +163,7 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
         kind: 'adagrad',
         learningRate,
         epsilon: eps(),
-        initialAccumulatorValue: c.number('initialAccumulatorValue', 0, 1e6, 0.1),
+        initialAccumulatorValue: c.setting('initialAccumulatorValue', 'initialAccumulatorValue', 0.1),
       };
       break;
     default:

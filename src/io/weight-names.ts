@@ -23,10 +23,9 @@ export function paramShapes(spec: Pick<ModelSpec, 'inputs' | 'layers'>): { name:
   const out: { name: string; shape: number[] }[] = [];
   let width = spec.inputs;
   for (const l of spec.layers) {
-    if (l.kind !== 'dense') continue;
-    out.push({ name: `${l.name}/kernel`, shape: [width, l.units] });
-    if (l.useBias) out.push({ name: `${l.name}/bias`, shape: [l.units] });
-    width = l.units;
+    const shapes = l.weightShapes(width);
+    l.weightNames().forEach((n, i) => out.push({ name: `${l.name}/${n}`, shape: shapes[i] }));
+    width = l.outputSize(width);
   }
   return out;
 }
@@ -84,9 +83,13 @@ function matchOptimizer(
     throw new ModelFileError(`${where}: optimizer "iter" must be a non-negative integer, got ${iterations}`);
   }
   const slotNames = SLOT_NAMES[kind];
-  // tfjs creates slot variables at the first update: a never-trained optimizer has only `iter`.
-  if (ws.length === 1)
-    return slotNames.length === 0 || iterations === 0 ? { iterations, slots: expected.map(() => []) } : missing();
+  // tfjs creates slot variables at the first update: a never-trained optimizer has only `iter`,
+  // and its slots start fresh (`slots: []`, none stored: the optimizer allocates its own initial
+  // values). SGD has no slots at all: one empty list per parameter, the plan's layout.
+  if (ws.length === 1) {
+    if (slotNames.length === 0) return { iterations, slots: expected.map(() => []) };
+    return iterations === 0 ? { iterations, slots: [] } : missing();
+  }
   const want = 1 + slotNames.length * expected.length;
   if (ws.length !== want) return missing();
   const slots: Float32Array[][] = expected.map(() => []);

@@ -1,12 +1,28 @@
 /** Dense (fully connected): y = activation(x·kernel + bias), kernel [inputs, units] row-major
  *  (the TensorFlow.js layout). */
+
+import { checkSetting } from '../config/ranges';
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
+import type { KerasObject } from '../io/format';
+import {
+  activationFromFile,
+  activationToFile,
+  initializerFromFile,
+  initializerToFile,
+  parametricActivationLayer,
+  regularizerFromFile,
+  regularizerToFile,
+} from '../io/layer-parts';
+import type { StrictObject } from '../io/strict';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
+import { randomSeed } from '../util/random';
 import { checkActivation, defaultAlpha } from './activations';
 import { emitActivation, emitActivationGrad } from './emit-activation';
 import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
+import { type FromFileBase, registerLayer, type ToFileContext, uniqueFileName } from './registry';
+import { lastAxis, type Shape, type WeightSpec } from './shape';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -41,7 +57,7 @@ export class Dense extends Layer {
     ]);
     super('dense', o);
     if (o.units === undefined) throw new TypeError('dense: units is required (the number of outputs)');
-    this.units = positiveInt('dense', 'units', o.units);
+    this.units = checkSetting('dense', 'units', positiveInt('dense', 'units', o.units), 'units');
     this.activation = checkActivation('dense', o.activation);
     this.alpha = defaultAlpha(this.activation);
     this.useBias = o.useBias === undefined ? true : bool('dense', 'useBias', o.useBias);
@@ -54,17 +70,21 @@ export class Dense extends Layer {
     this.kernelRegularizer = getRegularizer('dense', 'kernelRegularizer', o.kernelRegularizer);
   }
 
-  outputSize(): number {
-    return this.units;
+  /** Keras semantics: dense acts on the last axis, [batch, …, features] → [batch, …, units]. */
+  override computeOutputShape(inputShape: Shape): Shape {
+    const shape = super.computeOutputShape(inputShape);
+    lastAxis(this.label, shape);
+    return [...shape.slice(0, -1), this.units];
   }
-  override paramCount(inputSize: number): number {
-    return inputSize * this.units + (this.useBias ? this.units : 0);
-  }
-  override weightShapes(inputSize: number): number[][] {
-    return this.useBias ? [[inputSize, this.units], [this.units]] : [[inputSize, this.units]];
+  override weightSpecs(inputShape: Shape): WeightSpec[] {
+    const features = lastAxis(this.label, super.computeOutputShape(inputShape));
+    const kernel = { name: 'kernel', shape: [features, this.units], trainable: true };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.units], trainable: true }] : [kernel];
   }
 
-  override build(inputSize: number, seed: number): void {
+  override build(inputShape: Shape | number, seed: number = randomSeed()): void {
+    const inputSize =
+      typeof inputShape === 'number' ? inputShape : lastAxis(this.label, super.computeOutputShape(inputShape));
     if (this.builtFor === inputSize) return;
     if (this.builtFor !== -1) {
       throw new RangeError(
@@ -154,6 +174,63 @@ export class Dense extends Layer {
     };
   }
 
+  override weightNames(): string[] {
+    return this.useBias ? ['kernel', 'bias'] : ['kernel'];
+  }
+
+  static readonly kerasClassNames = ['Dense'];
+
+  static fromFileConfig(_className: string, c: StrictObject, base: FromFileBase): Dense {
+    const units = c.setting('units', 'units');
+    const activation = activationFromFile(c.optionalString('activation', 'linear'), c.at('activation'));
+    const useBias = c.boolean('use_bias', true);
+    const kernelInitializer = c.has('kernel_initializer')
+      ? initializerFromFile(c.raw('kernel_initializer'), c.at('kernel_initializer'), glorotUniform)
+      : glorotUniform();
+    const biasInitializer = c.has('bias_initializer')
+      ? initializerFromFile(c.raw('bias_initializer'), c.at('bias_initializer'), zeros)
+      : zeros();
+    const kernelRegularizer = regularizerFromFile(c.raw('kernel_regularizer'), c.at('kernel_regularizer'));
+    c.mustBeNull('bias_regularizer', 'bias regularization');
+    c.mustBeNull('activity_regularizer', 'activity regularization');
+    c.mustBeNull('kernel_constraint', 'a kernel constraint');
+    c.mustBeNull('bias_constraint', 'a bias constraint');
+    return new Dense({
+      ...base,
+      units,
+      activation,
+      useBias,
+      kernelInitializer,
+      biasInitializer,
+      ...(kernelRegularizer ? { kernelRegularizer } : {}),
+    });
+  }
+
+  /** Dense, plus a LeakyReLU / ELU layer when the activation has no tfjs string (as Keras does). */
+  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
+    const asString = activationToFile(this.activation, this.alpha);
+    const dense: KerasObject = {
+      class_name: 'Dense',
+      config: {
+        units: this.units,
+        activation: asString ?? 'linear',
+        use_bias: this.useBias,
+        kernel_initializer: initializerToFile(this.kernelInitializer),
+        bias_initializer: initializerToFile(this.biasInitializer),
+        kernel_regularizer: regularizerToFile(this.kernelRegularizer),
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+        ...this.fileBase(),
+      },
+    };
+    if (asString !== null) return [dense];
+    const a = this.activation as 'leakyRelu' | 'elu';
+    const name = uniqueFileName(a === 'elu' ? 'elu' : 'leaky_re_lu', ctx.taken);
+    return [dense, parametricActivationLayer(a, this.alpha, name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -166,3 +243,5 @@ export class Dense extends Layer {
     };
   }
 }
+
+registerLayer(Dense);

@@ -1,23 +1,31 @@
 /**
- * Layers: configuration, validation and (for dense) the weights. A layer knows its output width
- * from its input width; the Sequential model chains them and turns them into a NetworkPlan.
- * getConfig() is the TensorFlow.js Layers form (camelCase here; the save helper maps it to
- * model.json's snake_case), className as in tfjs ('Dense', 'Dropout', 'Activation', …).
+ * Layers: configuration, validation and (for dense) the weights. A layer knows its output shape
+ * from its input shape, any rank, batch dimension first ([null, ...dims], as tfjs); the Sequential
+ * model chains them and turns them into a NetworkPlan. getConfig() is the TensorFlow.js Layers
+ * form (camelCase here; the save helper maps it to model.json's snake_case), className as in tfjs
+ * ('Dense', 'Dropout', 'Activation', …).
  */
 
+import { inRange, RANGES, rangeText } from '../config/ranges';
 import type { Arena } from '../graph/arena';
 import type { Emitted, TapeBuilder } from '../graph/builder';
+import type { KerasObject } from '../io/format';
 import { bool, str } from '../model/options';
 import { Random } from '../util/random';
+import type { ToFileContext } from './registry';
+import { checkLayerShape, type Shape, type WeightSpec } from './shape';
+
+export type { Shape, WeightSpec } from './shape';
 
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
-  /** Input width of the first layer: [features] (Keras inputShape without the batch dimension). */
-  inputShape?: number[];
-  /** Same as inputShape: [features] (tfjs inputDim). */
+  /** Shape of one sample for the first layer, without the batch dimension, any rank: [features],
+   *  [time, features], [height, width, channels] (Keras inputShape). */
+  inputShape?: (number | null)[];
+  /** Same as inputShape: [inputDim] (tfjs inputDim). */
   inputDim?: number;
-  /** [null, features] (tfjs batchInputShape). */
+  /** inputShape with the batch dimension first: [null, ...inputShape] (tfjs batchInputShape). */
   batchInputShape?: (number | null)[];
 }
 
@@ -30,26 +38,39 @@ export abstract class Layer {
   /** Set by the user or, when added to a model, to a unique `<prefix>_<k>`. */
   name: string | null;
   readonly trainable = true;
-  /** Input features when this layer was given an input shape. */
-  readonly inputSize: number | null;
+  /** [batch, ...dims] when this layer was given an input shape (batch null: any size). */
+  readonly batchInputShape: Shape | null;
 
   constructor(fn: string, args: Record<string, unknown>) {
     this.name = args.name === undefined ? null : str(fn, 'name', args.name);
+    if (this.name !== null && !inRange(this.name.length, RANGES.nameLength)) {
+      const { min, max } = RANGES.nameLength;
+      throw new RangeError(`${fn}: name must have ${min} to ${max} characters, got ${this.name.length}`);
+    }
     if (args.trainable !== undefined && !bool(fn, 'trainable', args.trainable)) {
       throw new RangeError(`${fn}: trainable: false is not supported yet (every layer trains)`);
     }
-    this.inputSize = inputSizeOf(fn, args);
+    this.batchInputShape = batchInputShapeOf(fn, args);
   }
 
-  /** The output width for an input width (throws when the input does not fit this layer). */
-  abstract outputSize(inputSize: number): number;
-  /** Number of trainable values for an input width. */
-  paramCount(_inputSize: number): number {
-    return 0;
+  /** The output shape for an input shape [batch, ...dims]; throws a RangeError when the input does
+   *  not fit this layer. The default keeps the shape (activations, dropout). */
+  computeOutputShape(inputShape: Shape): Shape {
+    return checkLayerShape(this.label, 'inputShape', inputShape);
   }
-  /** Creates the weights for this input width (no-op for layers without weights). The seed is the
-   *  one the model derives for this layer; the layer's own initializer seeds win over it. */
-  build(_inputSize: number, _seed: number): void {}
+  /** The weights this layer makes for an input shape, in getWeights order (none by default). */
+  weightSpecs(inputShape: Shape): WeightSpec[] {
+    this.computeOutputShape(inputShape);
+    return [];
+  }
+  /** Number of values in this layer's weights for an input shape, trainable or not (Keras count_params). */
+  countParams(inputShape: Shape): number {
+    return this.weightSpecs(inputShape).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  }
+  /** Creates the weights for this input shape (no-op for layers without weights). The seed is the
+   *  one the model derives for this layer; the layer's own initializer seeds win over it. A number
+   *  is the 2-D input [null, inputSize]. */
+  build(_inputShape: Shape | number, _seed?: number): void {}
   /** The weights (views into the model's arena once the model compiled its tape). */
   protected values: Float32Array[] = [];
   private arena: Arena | null = null;
@@ -76,46 +97,80 @@ export abstract class Layer {
     this.arena = arena;
     return offset;
   }
-  /** Weight shapes in the same order as weights(). */
-  weightShapes(_inputSize: number): number[][] {
-    return [];
+
+  /** The layer's name in messages (its prefix before it has one). */
+  protected get label(): string {
+    return this.name ?? this.namePrefix;
+  }
+
+  // The 2-D forms the executors' plans use (inputSize = features per row), on top of the above.
+  /** Features per row of the declared input shape (the product of its dimensions after the batch). */
+  get inputSize(): number | null {
+    return this.batchInputShape === null
+      ? null
+      : this.batchInputShape.slice(1).reduce<number>((a, b) => a * (b ?? 0), 1);
+  }
+  /** The output width for an input width (throws when the input does not fit this layer). */
+  outputSize(inputSize: number): number {
+    return this.computeOutputShape([null, inputSize])[1] as number;
+  }
+  /** Number of weight values for an input width. */
+  paramCount(inputSize: number): number {
+    return this.countParams([null, inputSize]);
+  }
+  /** Weight shapes for an input width, in the same order as weights(). */
+  weightShapes(inputSize: number): number[][] {
+    return this.weightSpecs([null, inputSize]).map((w) => w.shape);
   }
   /** Emits this layer's forward calls on the tape and declares its backward (src/graph/builder.ts). */
   abstract emit(b: TapeBuilder, input: number, seed: number): Emitted;
+  /** Names of the weights in weights() order, as tfjs names them after the layer (`kernel`, `bias`). */
+  weightNames(): string[] {
+    return [];
+  }
+  /** This layer as model-file layers (usually one; see registry.ts). A class that is not
+   *  registered has no file form. */
+  toFileConfigs(_ctx: ToFileContext): KerasObject[] {
+    throw new TypeError(`save: layer "${this.name}" (${this.constructor.name}) has no TensorFlow.js Layers form`);
+  }
+  /** The keys every file layer config starts with. */
+  protected fileBase(): { name: string; trainable: boolean } {
+    return { name: this.name as string, trainable: this.trainable };
+  }
   /** Configuration in TensorFlow.js Layers terms. */
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
-    if (this.inputSize !== null) config.batchInputShape = [null, this.inputSize];
+    if (this.batchInputShape !== null) config.batchInputShape = [...this.batchInputShape];
     return config;
   }
 }
 
-function inputSizeOf(fn: string, args: Record<string, unknown>): number | null {
+/** [batch, ...dims] from inputShape, inputDim or batchInputShape (at most one of them). */
+function batchInputShapeOf(fn: string, args: Record<string, unknown>): Shape | null {
   const given = ['inputShape', 'inputDim', 'batchInputShape'].filter((k) => args[k] !== undefined);
   if (given.length > 1) throw new TypeError(`${fn}: give only one of ${given.join(', ')}`);
-  const check = (name: string, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new RangeError(`${fn}: ${name} must hold a positive integer number of features, got ${JSON.stringify(v)}`);
-    }
-    return v;
+  const dims = (name: string, s: unknown, batch: boolean): Shape => {
+    const what = batch
+      ? `batchInputShape must be [batch, ...dims], each dim ${rangeText(RANGES.inputWidth)} or null (any size)`
+      : `inputShape must be a non-empty array, each dim ${rangeText(RANGES.inputWidth)} or null (any size): one sample, without the batch dimension`;
+    if (!Array.isArray(s) || s.length < (batch ? 2 : 1))
+      throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
+    const copy = checkLayerShape(fn, name, s);
+    if (copy.slice(batch ? 1 : 0).some((d) => d !== null && !inRange(d, RANGES.inputWidth)))
+      throw new RangeError(`${fn}: ${what}, got ${JSON.stringify(s)}`);
+    return batch ? copy : [null, ...copy];
   };
-  if (args.inputDim !== undefined) return check('inputDim', args.inputDim);
-  if (args.inputShape !== undefined) {
-    const s = args.inputShape;
-    if (!Array.isArray(s) || s.length !== 1) {
+  if (args.inputDim !== undefined) {
+    const v = args.inputDim;
+    if (typeof v !== 'number' || !inRange(v, RANGES.inputWidth)) {
       throw new RangeError(
-        `${fn}: inputShape must be [features] (dense networks take 1-D rows), got ${JSON.stringify(s)}`,
+        `${fn}: inputDim must hold a number of features (${rangeText(RANGES.inputWidth)}), got ${JSON.stringify(v)}`,
       );
     }
-    return check('inputShape', s[0]);
+    return [null, v];
   }
-  if (args.batchInputShape !== undefined) {
-    const s = args.batchInputShape;
-    if (!Array.isArray(s) || s.length !== 2) {
-      throw new RangeError(`${fn}: batchInputShape must be [null, features], got ${JSON.stringify(s)}`);
-    }
-    return check('batchInputShape', s[1]);
-  }
+  if (args.inputShape !== undefined) return dims('inputShape', args.inputShape, false);
+  if (args.batchInputShape !== undefined) return dims('batchInputShape', args.batchInputShape, true);
   return null;
 }
 

@@ -5,8 +5,10 @@
 
 import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
+import { RANGES } from '../config/ranges';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
+import { formatShape, type Shape, sameShape } from '../layers/shape';
 import { type CompiledLoss, getLoss } from '../losses';
 import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
@@ -49,8 +51,8 @@ export class Sequential implements TrainableModel {
   /** The layers' names: naming stays linear in the number of layers (a search over the layers
    *  for every candidate was cubic). */
   private names = new Set<string>();
-  /** Output width of the last layer, kept by add so that adding a layer does not walk the stack. */
-  private lastWidth = 0;
+  /** Output shape of the last layer, kept by add so that adding a layer does not walk the stack. */
+  private lastShape: Shape = [];
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -75,31 +77,35 @@ export class Sequential implements TrainableModel {
     // A layer in this model has a name in `names`: only then is the (linear) search needed.
     if (layer.name !== null && this.names.has(layer.name) && this.layers.includes(layer))
       throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    if (this.layers.length >= RANGES.layerCount.max)
+      throw new RangeError(`add: a model holds at most ${RANGES.layerCount.max} layers (the model-file limit)`);
     const index = this.layers.length;
-    let inputSize: number;
+    let inputShape: Shape;
     if (index === 0) {
-      if (layer.inputSize === null) {
+      if (layer.batchInputShape === null) {
         throw new RangeError(
           `add: the first layer needs an input shape, e.g. nn.layers.dense({ units: ${'units' in layer ? layer.units : 10}, inputShape: [features] })`,
         );
       }
-      inputSize = layer.inputSize;
+      inputShape = layer.batchInputShape;
     } else {
-      inputSize = this.lastWidth;
-      if (layer.inputSize !== null && layer.inputSize !== inputSize) {
+      inputShape = this.lastShape;
+      const declared = layer.batchInputShape?.slice(1);
+      if (declared && !sameShape(declared, inputShape.slice(1))) {
+        const dims = inputShape.slice(1);
         throw new RangeError(
-          `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
+          `add: layer ${index} declares inputShape [${declared.join(', ')}] but the previous layer outputs ${dims.length === 1 ? dims[0] : formatShape(inputShape)}`,
         );
       }
     }
-    const width = layer.outputSize(inputSize);
+    const outputShape = layer.computeOutputShape(inputShape);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
     else if (this.names.has(layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
-    layer.build(inputSize, deriveSeed(this.seed, index));
+    layer.build(inputShape, deriveSeed(this.seed, index));
     this.layers.push(layer);
     this.names.add(layer.name);
-    this.lastWidth = width;
+    this.lastShape = outputShape;
     this.invalidate();
     this.compiled = null;
   }
@@ -115,11 +121,25 @@ export class Sequential implements TrainableModel {
     }
   }
 
-  /** Input features (from the first layer's inputShape). */
+  /** The input shape and each layer's output shape, batch dimension first ([] without layers). */
+  private layerShapes(): Shape[] {
+    if (this.layers.length === 0) return [];
+    const shapes: Shape[] = [this.layers[0].batchInputShape as Shape];
+    for (const layer of this.layers) shapes.push(layer.computeOutputShape(shapes[shapes.length - 1]));
+    return shapes;
+  }
+
+  /** Input features (from the first layer's inputShape); the executors take 2-D inputs only. */
   get inputSize(): number {
     if (this.layers.length === 0)
       throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
-    return this.layers[0].inputSize as number;
+    const shape = this.layers[0].batchInputShape as Shape;
+    if (shape.length !== 2 || shape[1] === null) {
+      throw new RangeError(
+        `${this.name}: the model's input shape is ${formatShape(shape)}, but nativenn trains and runs only 2-D inputs (None, features) for now`,
+      );
+    }
+    return shape[1];
   }
 
   /** Outputs of the last layer. */
@@ -136,9 +156,15 @@ export class Sequential implements TrainableModel {
   /** Prints (unless print: false) and returns the Keras-style summary table. */
   summary(options?: { print?: boolean }): string {
     const o = checkOptions('summary', options, ['print']);
-    const text = summaryText(this.name, this.layers, this.layers[0]?.inputSize ?? null);
+    const text = summaryText(this.name, this.layers, this.layers[0]?.batchInputShape ?? null);
     if (o.print !== false) console.log(text);
     return text;
+  }
+
+  /** Number of weight values in the model, trainable or not (tfjs / Keras countParams). */
+  countParams(): number {
+    const shapes = this.layerShapes();
+    return this.layers.reduce((n, layer, i) => n + layer.countParams(shapes[i]), 0);
   }
 
   compile(args: CompileArgs): void {
@@ -210,7 +236,7 @@ export class Sequential implements TrainableModel {
   wholeSetLogs(
     data: { x: Float32Array; y: Float32Array; rows: number },
     prefix = '',
-    predictions?: Tensor,
+    predictions?: Tensor<Float32Array>,
   ): Record<string, number> {
     const { loss, metrics } = this.requireCompiled('evaluate');
     if (metrics.wholeSet.length === 0) return {};
@@ -245,7 +271,7 @@ export class Sequential implements TrainableModel {
   }
 
   /** Outputs for x (inference: dropout off), a Tensor [rows, outputs]. */
-  predict(x: Tensor): Tensor {
+  predict(x: Tensor): Tensor<Float32Array> {
     this.checkTrainable('predict');
     const xs = inputsOf('predict', 'x', x, this.inputSize);
     const rows = xs.length / this.inputSize;
@@ -255,7 +281,7 @@ export class Sequential implements TrainableModel {
   }
 
   /** predict in chunks of rows, yielding to the event loop between them. */
-  async predictAsync(x: Tensor, options?: { batchSize?: number }): Promise<Tensor> {
+  async predictAsync(x: Tensor, options?: { batchSize?: number }): Promise<Tensor<Float32Array>> {
     this.checkTrainable('predictAsync');
     const o = checkOptions('predictAsync', options, ['batchSize']);
     const chunk = o.batchSize === undefined ? 4096 : positiveInt('predictAsync', 'batchSize', o.batchSize);
@@ -278,8 +304,8 @@ export class Sequential implements TrainableModel {
   }
 
   /** Copies of the weights: per dense layer its kernel [inputs, units], then its bias [units]. */
-  getWeights(): Tensor[] {
-    const out: Tensor[] = [];
+  getWeights(): Tensor<Float32Array>[] {
+    const out: Tensor<Float32Array>[] = [];
     let size = this.layers.length > 0 ? this.inputSize : 0;
     for (const layer of this.layers) {
       const shapes = layer.weightShapes(size);

@@ -9,8 +9,9 @@
  */
 
 import { describe } from '../backend/check';
-import { bool, checkOptions, numberIn, resolveName } from '../model/options';
+import { checkSetting, type Setting } from '../config/ranges';
 import { Arena } from '../graph/arena';
+import { bool, checkOptions, resolveName } from '../model/options';
 import type { OptimizerKind, OptimizerPlan } from '../train/plan';
 
 const CLASS_NAMES: Record<OptimizerKind, string> = {
@@ -72,7 +73,7 @@ export class Optimizer {
     return this.plan.learningRate;
   }
   set learningRate(v: number) {
-    this.plan.learningRate = numberIn(`${this.kind}`, 'learningRate', v, 0);
+    this.plan.learningRate = checkSetting(`${this.kind}`, 'learningRate', v, 'learningRate');
   }
 
   /** Allocates the state slots for parameters of these lengths, laid out as the model's arena, the
@@ -129,14 +130,15 @@ export class Optimizer {
 
 type Args = Record<string, number | boolean | undefined>;
 const lr = (fn: string, o: Args, dflt: number) =>
-  o.learningRate === undefined ? dflt : numberIn(fn, 'learningRate', o.learningRate, 0);
-const num = (fn: string, o: Args, k: string, dflt: number, min = 0, max = Infinity, openMax = false) =>
-  o[k] === undefined ? dflt : numberIn(fn, k, o[k], min, max, openMax);
+  o.learningRate === undefined ? dflt : checkSetting(fn, 'learningRate', o.learningRate, 'learningRate');
+/** Option `k` (checked against the range of `setting`, by default the one of the same name). */
+const num = (fn: string, o: Args, k: string, dflt: number, setting = k as Setting) =>
+  o[k] === undefined ? dflt : checkSetting(fn, k, o[k], setting);
 
 /** Plain gradient descent; with momentum > 0 it is the momentum optimizer (Keras SGD). */
 export function sgd(args?: { learningRate?: number; momentum?: number; nesterov?: boolean }): Optimizer {
   const o = checkOptions('sgd', args, ['learningRate', 'momentum', 'nesterov']) as Args;
-  const momentumValue = num('sgd', o, 'momentum', 0, 0, 1, true);
+  const momentumValue = num('sgd', o, 'momentum', 0);
   const nesterov = o.nesterov === undefined ? false : bool('sgd', 'nesterov', o.nesterov);
   if (momentumValue > 0 || nesterov) {
     return new Optimizer('momentum', { learningRate: lr('sgd', o, 0.01), momentum: momentumValue, nesterov });
@@ -148,7 +150,7 @@ export function momentum(args?: { learningRate?: number; momentum?: number; useN
   const o = checkOptions('momentum', args, ['learningRate', 'momentum', 'useNesterov']) as Args;
   return new Optimizer('momentum', {
     learningRate: lr('momentum', o, 0.01),
-    momentum: num('momentum', o, 'momentum', 0.9, 0, 1, true),
+    momentum: num('momentum', o, 'momentum', 0.9),
     nesterov: o.useNesterov === undefined ? false : bool('momentum', 'useNesterov', o.useNesterov),
   });
 }
@@ -156,8 +158,8 @@ export function momentum(args?: { learningRate?: number; momentum?: number; useN
 function adamSettings(fn: string, o: Args) {
   return {
     learningRate: lr(fn, o, 0.001),
-    beta1: num(fn, o, 'beta1', 0.9, 0, 1, true),
-    beta2: num(fn, o, 'beta2', 0.999, 0, 1, true),
+    beta1: num(fn, o, 'beta1', 0.9),
+    beta2: num(fn, o, 'beta2', 0.999),
     epsilon: num(fn, o, 'epsilon', 1e-7),
   };
 }
@@ -189,11 +191,11 @@ export function rmsprop(args?: {
   const o = checkOptions('rmsprop', args, ['learningRate', 'rho', 'decay', 'momentum', 'epsilon']) as Args;
   if (o.rho !== undefined && o.decay !== undefined)
     throw new TypeError('rmsprop: give rho or decay, not both (they are the same)');
-  const rho = num('rmsprop', o, o.decay !== undefined ? 'decay' : 'rho', 0.9, 0, 1, true);
+  const rho = num('rmsprop', o, o.decay !== undefined ? 'decay' : 'rho', 0.9, 'rho');
   return new Optimizer('rmsprop', {
     learningRate: lr('rmsprop', o, 0.001),
     rho,
-    momentum: num('rmsprop', o, 'momentum', 0, 0, 1, true),
+    momentum: num('rmsprop', o, 'momentum', 0),
     epsilon: num('rmsprop', o, 'epsilon', 1e-7),
   });
 }

@@ -1,5 +1,6 @@
 /** Kernel regularizers (Keras): loss += l1·Σ|w| + l2·Σw². Defaults 0.01 as in Keras/TensorFlow.js. */
-import { checkOptions, numberIn, resolveName } from '../model/options';
+import { checkSetting } from '../config/ranges';
+import { checkOptions, resolveName } from '../model/options';
 
 export class Regularizer {
   constructor(
@@ -11,8 +12,8 @@ export class Regularizer {
   }
 }
 
-function factor(fn: string, name: string, v: unknown, dflt: number): number {
-  return v === undefined ? dflt : numberIn(fn, name, v, 0);
+function factor(fn: string, name: 'l1' | 'l2', v: unknown, dflt: number): number {
+  return v === undefined ? dflt : checkSetting(fn, name, v, name);
 }
 
 export function l1(args?: { l1?: number }): Regularizer {

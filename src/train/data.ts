@@ -7,9 +7,9 @@ import { describe } from '../backend/check';
 import type { CompiledLoss } from '../losses';
 import { Tensor } from '../tensor';
 
-/** Targets: a Tensor [n, outputs]; for a model with one output also a vector [n] (Int32Array,
- *  Float32Array, number[] or a Tensor [n]); for sparseCategoricalCrossentropy class labels
- *  (Int32Array, Float32Array, number[] or a Tensor [n] / [n, 1]). */
+/** Targets: a Tensor [n, outputs] (float32 or int32); for a model with one output also a vector
+ *  [n] (Int32Array, Float32Array, number[] or a Tensor [n]); for sparseCategoricalCrossentropy
+ *  class labels (Int32Array, Float32Array, number[] or a Tensor [n] / [n, 1], int32 or whole floats). */
 export type Targets = Tensor | Int32Array | Float32Array | number[];
 
 export interface Dataset {
@@ -18,9 +18,15 @@ export interface Dataset {
   rows: number;
 }
 
-/** x as (rows, inputs) row-major, checked. */
+/** x as (rows, inputs) row-major float32, checked. An int32 x converts to float32 (as Keras casts
+ *  inputs to the model's float dtype); a float32 x is used as is, not copied. */
 export function inputsOf(fn: string, name: string, x: unknown, inputs: number): Float32Array {
   if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor (nn.tensor2d), got ${describe(x)}`);
+  if (x.rank > 2) {
+    throw new RangeError(
+      `${fn}: ${name} has shape [${x.shape.join(', ')}]; models take 2-D inputs [rows, ${inputs}] only for now (flatten it with x.reshape([rows, -1]) if its values are features)`,
+    );
+  }
   if (x.rank !== 2)
     throw new RangeError(`${fn}: ${name} must be a 2-D Tensor [rows, ${inputs}], got shape [${x.shape.join(', ')}]`);
   if (x.shape[0] === 0) throw new RangeError(`${fn}: ${name} is empty (0 rows)`);
@@ -29,8 +35,14 @@ export function inputsOf(fn: string, name: string, x: unknown, inputs: number): 
       `${fn}: ${name} has ${x.shape[1]} features per row but the model expects ${inputs} (inputShape [${inputs}])`,
     );
   }
-  checkFiniteRows(fn, name, x.data, x.shape[1]);
-  return x.data;
+  const data = floatData(x);
+  checkFiniteRows(fn, name, data, x.shape[1]);
+  return data;
+}
+
+/** A tensor's values as float32: its own array, or a float32 copy of an int32 tensor's. */
+function floatData(t: Tensor): Float32Array {
+  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
 }
 
 function checkFiniteRows(fn: string, name: string, data: ArrayLike<number>, cols: number): void {
@@ -76,7 +88,7 @@ export function targetsOf(
             : ''),
       );
     }
-    data = y.data;
+    data = floatData(y); // int32 targets (e.g. one-hot rows) convert, as Keras casts y_true
   } else if (outputs === 1 && isLabelVector(y)) {
     data = vectorOf(fn, name, y);
   } else if (ArrayBuffer.isView(y) || Array.isArray(y)) {

@@ -16,11 +16,19 @@ export class History {
   readonly history: Record<string, number[]> = {};
   /** Per-batch training values in order (loss and each metric), when requested. */
   readonly batchHistory: Record<string, number[]> = {};
+  /** Epochs (as in `epoch`) whose loss or val_loss was NaN or ±Infinity: the training diverged
+   *  there, and the weights are most likely no longer finite (model.save then refuses them). */
+  readonly nonFinite: number[] = [];
 
   constructor(readonly params: HistoryParams) {}
 
   record(epoch: number, logs: Record<string, number>): void {
     this.epoch.push(epoch);
+    const loss = logs.loss;
+    const valLoss = logs.val_loss;
+    if ((loss !== undefined && !Number.isFinite(loss)) || (valLoss !== undefined && !Number.isFinite(valLoss))) {
+      this.nonFinite.push(epoch);
+    }
     for (const [key, value] of Object.entries(logs)) {
       if (!this.history[key]) this.history[key] = [];
       this.history[key].push(value);

@@ -73,16 +73,16 @@ describe('reading files written by tfjs', () => {
       const files = await readModelFiles(dir);
       const { spec } = files;
       expect(spec.inputs).toBe(4);
-      expect(spec.layers.map((l) => `${l.kind}:${'activation' in l ? l.activation : ''}`)).toEqual([
-        'dense:relu',
-        'dropout:',
-        'dense:linear',
-        'activation:leakyRelu',
-        'dense:tanh',
-        'activation:elu',
-        'dense:softmax',
+      expect(spec.layers.map((l) => `${l.className}:${'activation' in l ? l.activation : ''}`)).toEqual([
+        'Dense:relu',
+        'Dropout:',
+        'Dense:linear',
+        'LeakyReLU:leakyRelu',
+        'Dense:tanh',
+        'ELU:elu',
+        'Dense:softmax',
       ]);
-      expect(spec.layers[0]).toMatchObject({ units: 6, l1: 0.001, l2: 0.002, useBias: true });
+      expect(spec.layers[0]).toMatchObject({ units: 6, useBias: true, kernelRegularizer: { l1: 0.001, l2: 0.002 } });
       expect(spec.layers[2]).toMatchObject({ units: 5, useBias: false });
       expect(spec.layers[3]).toMatchObject({ alpha: 0.15 });
       expect(spec.layers[1]).toMatchObject({ rate: 0.25 });
@@ -225,7 +225,7 @@ describe('files converted from Keras (Python)', () => {
     const values = seededValues(12 + 4 + 8 + 2, 3);
     await fsp.writeFile(path.join(dir, 'group1-shard1of1.bin'), new Uint8Array(values.buffer));
     const files = await readModelFiles(path.join(dir, 'model.json'));
-    expect(files.spec.layers.map((l) => l.kind)).toEqual(['dense', 'dropout', 'dense']);
+    expect(files.spec.layers.map((l) => l.className)).toEqual(['Dense', 'Dropout', 'Dense']);
     expect(files.spec.training?.optimizer).toMatchObject({
       kind: 'adam',
       learningRate: 0.0005,

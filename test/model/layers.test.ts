@@ -54,7 +54,10 @@ describe('layers', () => {
     expect(() => nn.layers.dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(
       /unknown kernelRegularizer "l3"; valid: l1, l2, l1l2/,
     );
-    expect(() => nn.layers.dense({ units: 2, inputShape: [8, 8] })).toThrow('inputShape must be [features]');
+    expect(() => nn.layers.dense({ units: 2, inputShape: [8, 0] })).toThrow(
+      'dense: inputShape must be a non-empty array, each dim an integer from 1 to 16777216 or null',
+    );
+    expect(() => nn.layers.dense({ units: 2, inputShape: [] })).toThrow('dense: inputShape must be a non-empty array');
     expect(() => nn.layers.dense({ units: 2, unitz: 3 } as never)).toThrow('dense: unknown option "unitz"');
     expect(() => nn.layers.dropout({ rate: 1 })).toThrow('dropout: rate must be a finite number in [0, 1), got 1');
     expect(() => nn.layers.activation({ activation: 'nope' as never })).toThrow('unknown activation "nope"');
@@ -181,7 +184,7 @@ describe('optimizers', () => {
     expect(adam.plan.learningRate).toBe(0.5);
     expect(() => {
       adam.learningRate = -1;
-    }).toThrow('learningRate must be a finite number ≥ 0, got -1');
+    }).toThrow('learningRate must be a finite number in [0, 1000000], got -1');
     expect(adam.getConfig()).toEqual({
       className: 'Adam',
       config: { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
@@ -191,7 +194,7 @@ describe('optimizers', () => {
   it('rejects bad settings', () => {
     expect(() => nn.optimizers.adam({ beta1: 1 })).toThrow('adam: beta1 must be a finite number in [0, 1), got 1');
     expect(() => nn.optimizers.sgd({ learningRate: Number.NaN })).toThrow(
-      'sgd: learningRate must be a finite number ≥ 0, got NaN',
+      'sgd: learningRate must be a finite number in [0, 1000000], got NaN',
     );
     expect(() => nn.optimizers.rmsprop({ rho: 0.9, decay: 0.9 })).toThrow('give rho or decay');
   });
