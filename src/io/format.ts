@@ -50,7 +50,7 @@ export interface TrainingConfigJson {
   optimizer_config: KerasObject;
   /** nativenn's own additions that tfjs has no name for (e.g. AdamW, BCE from logits); tfjs
    *  ignores the key and loads the portable approximation written in `loss`/`optimizer_config`. */
-  nativenn?: { loss?: string; optimizer_config?: KerasObject };
+  nativenn?: { loss?: string; optimizer_config?: KerasObject; metrics?: string[] };
 }
 
 export interface ModelJson {

@@ -62,7 +62,11 @@ export function snapshot(
       weightDecay: p.weightDecay,
       initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
     };
-    training = { loss: compiled.loss, metrics: [...compiled.metrics.keys], optimizer };
+    training = {
+      loss: compiled.loss,
+      metrics: [...compiled.metrics.keys, ...compiled.metrics.wholeSet.map((w) => w.key)],
+      optimizer,
+    };
     if (includeOptimizer) {
       // Slots exist once the model has a plan (first fit/evaluate); before that only `iter` is stored.
       const slots = p.slots.length > 0 ? p.slots.map((s) => s.map((a) => a.slice())) : null;

@@ -49,6 +49,9 @@ const METRIC_FROM_FILE: Record<string, string> = {
   mean_absolute_error: 'mae',
   meanAbsoluteError: 'mae',
 };
+/** Metrics computed over the whole set (src/metrics): written under trainingConfig.nativenn.metrics,
+ *  since tfjs would refuse to compile names it lacks (f1, auc, r2). */
+const WHOLE_SET_METRICS = new Set(['precision', 'recall', 'f1', 'f1Score', 'auc', 'mape', 'meanAbsolutePercentageError', 'r2', 'r2Score']);
 /** nativenn compile key → the name written (tfjs compiles mse/mae, not meanSquaredError). */
 const METRIC_TO_FILE: Record<string, string> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
 
@@ -203,6 +206,16 @@ export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
     if (typeof m !== 'string') throw new ModelFileError(`${o.at('metrics')}[${i}] must be a string`);
     return lookup(METRIC_FROM_FILE, m, 'metric', `${o.at('metrics')}[${i}]`);
   });
+  if (ext?.has('metrics')) {
+    const extra = ext.raw('metrics');
+    if (!Array.isArray(extra) || extra.length > 16)
+      throw new ModelFileError(`${ext.at('metrics')} must be an array of at most 16 metric names`);
+    extra.forEach((m, i) => {
+      if (typeof m !== 'string' || !WHOLE_SET_METRICS.has(m))
+        throw new ModelFileError(`${ext.at('metrics')}[${i}] must be one of ${[...WHOLE_SET_METRICS].join(', ')}`);
+      metrics.push(m);
+    });
+  }
   const optimizer = ext?.has('optimizer_config')
     ? decodeOptimizer(ext.raw('optimizer_config'), ext.at('optimizer_config'))
     : decodeOptimizer(o.required('optimizer_config'), o.at('optimizer_config'));
@@ -261,13 +274,15 @@ function optimizerJson(s: OptimizerSpec): KerasObject {
 export function encodeTrainingConfig(t: TrainingSpec): TrainingConfigJson {
   const json: TrainingConfigJson = {
     loss: LOSS_TO_FILE[t.loss],
-    metrics: t.metrics.map((m) => METRIC_TO_FILE[m] ?? m),
+    metrics: t.metrics.filter((m) => !WHOLE_SET_METRICS.has(m)).map((m) => METRIC_TO_FILE[m] ?? m),
     optimizer_config: optimizerJson(t.optimizer),
   };
+  const wholeSet = t.metrics.filter((m) => WHOLE_SET_METRICS.has(m));
+  if (wholeSet.length > 0) json.nativenn = { metrics: wholeSet };
   if (t.optimizer.kind === 'adamw') {
     const { beta1, beta2, epsilon, learningRate } = t.optimizer;
     json.optimizer_config = { class_name: 'Adam', config: { learningRate, beta1, beta2, epsilon } };
-    json.nativenn = { optimizer_config: optimizerJson(t.optimizer) };
+    json.nativenn = { ...json.nativenn, optimizer_config: optimizerJson(t.optimizer) };
   }
   if (t.loss === 'binaryCrossentropyFromLogits') json.nativenn = { ...json.nativenn, loss: t.loss };
   return json;
