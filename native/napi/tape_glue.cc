@@ -556,11 +556,9 @@ Napi::Value TapeGradients(const Napi::CallbackInfo& info) {
   float* grads = a.f32(5, "grads", params);
   if (static_cast<int64_t>(info[5].As<Napi::Float32Array>().ElementLength()) != params)
     a.range_error("grads must have " + std::to_string(params) + " elements (the arena's params)");
-  Prepare(a, runner, rows, rows * (xw + runner.y_width()) * 4);
+  Prepare(a, runner, rows, rows * runner.y_width() * 4);
   const float* y = CopyTargets(a, *box, 2, rows);
-  float* xc = AtLeast(a, box->rows_x, rows * xw);
-  if (rows > 0) std::memcpy(xc, x, sizeof(float) * rows * xw);
-  const double loss = runner.gradients(box->arena->arena, xc, y, rows, step);
+  const double loss = runner.gradients(box->arena->arena, x, y, rows, step);
   if (params > 0) std::memcpy(grads, runner.grads().data(), sizeof(float) * params);
   return Napi::Number::New(info.Env(), loss);
 }
