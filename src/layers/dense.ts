@@ -1,9 +1,10 @@
 /** Dense (fully connected): y = activation(x·kernel + bias), kernel [inputs, units] row-major
  *  (the TensorFlow.js layout). */
+
+import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
-import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { checkActivation, defaultAlpha } from './activations';
 import { emitActivation, emitActivationGrad } from './emit-activation';
 import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
@@ -147,7 +148,15 @@ export class Dense extends Layer {
         if (needInput) {
           const dx = b.gradOf(input);
           const betaX = b.firstWrite(dx) ? 0 : 1;
-          b.bwd('gemm', [dz, W, dx], { transA: false, transB: true, m: rows, n: inputs, k: units, alpha: 1, beta: betaX });
+          b.bwd('gemm', [dz, W, dx], {
+            transA: false,
+            transB: true,
+            m: rows,
+            n: inputs,
+            k: units,
+            alpha: 1,
+            beta: betaX,
+          });
         }
         b.regularizeGrad(W, l1, l2);
       },

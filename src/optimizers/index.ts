@@ -9,8 +9,8 @@
  */
 
 import { describe } from '../backend/check';
-import { bool, checkOptions, numberIn, resolveName } from '../model/options';
 import { Arena } from '../graph/arena';
+import { bool, checkOptions, numberIn, resolveName } from '../model/options';
 import type { OptimizerKind, OptimizerPlan } from '../train/plan';
 
 const CLASS_NAMES: Record<OptimizerKind, string> = {

@@ -177,7 +177,7 @@ const examples = [];
 function unexpected(stage, e, t) {
   counts.unexpected++;
   if (examples.length < 5)
-    examples.push({ stage, error: String(e && e.stack), tape: JSON.stringify(t).slice(0, 2000) });
+    examples.push({ stage, error: String(e?.stack), tape: JSON.stringify(t).slice(0, 2000) });
 }
 
 async function attempt(label, t, fn) {
@@ -239,6 +239,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.log(JSON.stringify({ counts, fatal: String(e && e.stack) }));
+  console.log(JSON.stringify({ counts, fatal: String(e?.stack) }));
   process.exit(1);
 });
