@@ -176,8 +176,7 @@ const examples = [];
 
 function unexpected(stage, e, t) {
   counts.unexpected++;
-  if (examples.length < 5)
-    examples.push({ stage, error: String(e?.stack), tape: JSON.stringify(t).slice(0, 2000) });
+  if (examples.length < 5) examples.push({ stage, error: String(e?.stack), tape: JSON.stringify(t).slice(0, 2000) });
 }
 
 async function attempt(label, t, fn) {
