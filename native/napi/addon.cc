@@ -13,7 +13,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterGemm(env, exports);
   RegisterThreads(env, exports);
   RegisterOptim(env, exports);
-  RegisterTrain(env, exports);
   RegisterTape(env, exports);
   return exports;
 }

@@ -11,7 +11,6 @@ void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterThreads(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
-void RegisterTrain(Napi::Env env, Napi::Object exports);
 void RegisterTape(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue

@@ -163,13 +163,13 @@ describe('optimizers', () => {
 
   it('own their slots (adagrad starting at initialAccumulatorValue) and a settable learning rate', () => {
     const ada = nn.optimizers.adagrad({ initialAccumulatorValue: 0.25 });
-    const params = [new Float32Array(3), new Float32Array(2)];
+    const params = [3, 2]; // parameter lengths, in the model's weight order
     ada.allocateSlots(params);
     expect(ada.plan.slots.map((s) => s.map((a) => Array.from(a)))).toEqual([[[0.25, 0.25, 0.25]], [[0.25, 0.25]]]);
     const first = ada.plan.slots[0][0];
     ada.allocateSlots(params);
     expect(ada.plan.slots[0][0]).toBe(first);
-    expect(() => ada.allocateSlots([new Float32Array(4)])).toThrow('give each model its own optimizer');
+    expect(() => ada.allocateSlots([4])).toThrow('give each model its own optimizer');
     const adam = nn.optimizers.adam();
     adam.allocateSlots(params);
     expect(adam.plan.slots[1].length).toBe(2);

@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../../src';
 import { addon } from '../../src/backend/native/addon';
-import { createJsExecutor } from '../../src/train/executor-js';
-import { createNativeExecutor, describePlan } from '../../src/train/executor-native';
-import { dropoutSeed, type Executor, type NetworkPlan } from '../../src/train/plan';
+import type { Executor } from '../../src/graph/executor';
+import { createJsExecutor } from '../../src/graph/executor-js';
+import { createNativeExecutor } from '../../src/graph/executor-native';
+import { dropoutSeed } from '../../src/graph/tape';
 import { maxRelErr } from '../support/backends';
 import { expectResponsive, watchEventLoop } from '../support/event-loop';
-import { clonePlan, gradBuffers, makeData, makePlan, planZoo } from '../support/plans';
+import { clonePlan, gradBuffers, makeData, makePlan, planZoo, type TestPlan } from '../support/plans';
 
-const hasNativeExecutor = typeof addon?.createNetwork === 'function' && backends.native !== null;
-// executor-js on the native kernels needs every kernel (a partial dev build lacks some).
+const hasNativeExecutor = typeof addon?.createTape === 'function' && backends.native !== null;
 
 const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
 /** Runs `steps` batches of 4 rows from the same start on each executor factory; returns the
  *  per-batch results and the plans (weights after). */
-async function trainOn(plan: NetworkPlan, make: (p: NetworkPlan) => Executor, rows: number, steps: number) {
+async function trainOn(plan: TestPlan, make: (p: TestPlan) => Executor, rows: number, steps: number) {
   const p = clonePlan(plan);
   const exec = make(p);
   const { x, y } = makeData(p, rows, 21);
@@ -31,8 +31,8 @@ async function trainOn(plan: NetworkPlan, make: (p: NetworkPlan) => Executor, ro
 }
 
 describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
-  const js = (p: NetworkPlan) => createJsExecutor(p, backends.js);
-  const native = (p: NetworkPlan) => createNativeExecutor(p);
+  const js = (p: TestPlan) => createJsExecutor(p.net, backends.js);
+  const native = (p: TestPlan) => createNativeExecutor(p.net);
 
   it.each(planZoo())('predict, evaluate, gradients agree: $name', ({ plan }) => {
     const rows = 13;
@@ -81,13 +81,13 @@ describe.skipIf(!hasNativeExecutor)('native executor vs executor-js', () => {
     const a = await trainOn(plan, js, 12, 6);
     const b = await trainOn(plan, native, 12, 6);
     a.plan.params.forEach((p, i) => expect(maxRelErr(b.plan.params[i], p, 1e-4, 1e-4)).toBeLessThanOrEqual(1));
-    a.plan.optimizer.slots.forEach((s, i) =>
-      s.forEach((buf, j) => expect(maxRelErr(b.plan.optimizer.slots[i][j], buf, 1e-5, 1e-3)).toBeLessThanOrEqual(1)),
+    a.plan.slots.forEach((s, i) =>
+      s.forEach((buf, j) => expect(maxRelErr(b.plan.slots[i][j], buf, 1e-5, 1e-3)).toBeLessThanOrEqual(1)),
     );
   });
 
   it.each(planZoo())('executor-js on native kernels equals the native executor: $name', async ({ plan }) => {
-    const onNativeKernels = (p: NetworkPlan) => createJsExecutor(p, backends.native!);
+    const onNativeKernels = (p: TestPlan) => createJsExecutor(p.net, backends.native!);
     const a = await trainOn(plan, onNativeKernels, 10, 8);
     const b = await trainOn(plan, native, 10, 8);
     // Same kernels in the same order, except Adam/AdamW, which the native executor runs in float32
@@ -166,7 +166,7 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
     });
     const rows = 2048;
     const { x, y } = makeData(plan, rows, 1);
-    const exec = createNativeExecutor(plan);
+    const exec = createNativeExecutor(plan.net);
     const indices = Int32Array.from({ length: rows }, (_, i) => i);
     const watch = watchEventLoop();
     watch.start();
@@ -189,7 +189,7 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
     });
     const rows = 640;
     const { x, y } = makeData(plan, rows, 2);
-    const exec = createNativeExecutor(plan);
+    const exec = createNativeExecutor(plan.net);
     const indices = Int32Array.from({ length: rows }, (_, i) => i);
     await exec.trainBatches(x, y, indices, 32, 0, 20, 0); // warm-up: workspace allocated
     const before = process.memoryUsage().rss;
@@ -213,67 +213,68 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
   const { x, y } = makeData(plan, 4, 1);
   const A = addon!;
 
-  it('createNetwork rejects malformed descriptions with TypeError/RangeError', () => {
-    const good = describePlan(plan) as Record<string, any>;
-    const variants: [Record<string, unknown> | unknown, RegExp, typeof TypeError][] = [
-      [null, /plan must be an object/, TypeError],
-      [{ ...good, inputs: -1 }, /plan.inputs/, RangeError],
-      [{ ...good, loss: 9 }, /plan.loss/, RangeError],
-      [{ ...good, metrics: [7] }, /plan.metrics\[0\]/, RangeError],
-      [{ ...good, layers: [] }, /plan.layers/, RangeError],
-      [
-        { ...good, layers: [{ ...good.layers[0], kernel: new Float32Array(3) }, good.layers[1]] },
-        /kernel must have 12/,
-        RangeError,
-      ],
-      [
-        { ...good, layers: [{ ...good.layers[0], kernel: [1, 2] }, good.layers[1]] },
-        /kernel must be a Float32Array/,
-        TypeError,
-      ],
-      [{ ...good, layers: [good.layers[1]] }, /inputs must be 3/, RangeError],
-      [{ ...good, layers: [{ ...good.layers[0], activation: 12 }, good.layers[1]] }, /activation/, RangeError],
-      [
-        { ...good, layers: [good.layers[0], { kind: 2, size: 4, rate: 1, seed: 1 }, good.layers[1]] },
-        /rate/,
-        RangeError,
-      ],
-      [{ ...good, outputs: 3 }, /plan.outputs/, RangeError],
-      [{ ...good, optimizer: { ...good.optimizer, kind: 'adam' } }, /optimizer.kind must be a number/, TypeError],
-      [{ ...good, slots: [] }, /plan.slots/, RangeError],
-      [
-        { ...good, slots: good.slots.map(() => [new Float32Array(1), new Float32Array(1)]) },
-        /slots\[0\]\[0\] must have/,
-        RangeError,
-      ],
+  it('createTape rejects malformed tapes with TypeError/RangeError', () => {
+    const tape = plan.net.tape;
+    const arena = A.createArena(plan.net.weights.data, new Float32Array(0));
+    const slots = plan.net.slots.data;
+    const first = tape.forward[0];
+    const param = tape.buffers.findIndex((b) => b.role === 'param');
+    const withBuffer = (i: number, patch: object) => ({
+      ...tape,
+      buffers: tape.buffers.map((b, j) => (j === i ? { ...b, ...patch } : b)),
+    });
+    const dropout = { kernel: 'dropout', args: [first.args[2], first.args[2], first.args[0]], attrs: { n: 1, rate: 1, seed: 1 } };
+    const variants: unknown[] = [
+      null,
+      { ...tape, version: 2 },
+      { ...tape, forward: [{ ...first, kernel: 'conv9d' }] },
+      { ...tape, forward: [{ ...first, args: [0, 1, 999] }] },
+      { ...tape, forward: [{ ...first, args: [0, 1] }] },
+      { ...tape, forward: [{ ...first, attrs: { ...first.attrs, n: 1e6 } }] },
+      { ...tape, forward: [{ ...first, attrs: { ...first.attrs, m: { rows: 1e9 } } }] },
+      { ...tape, forward: [dropout] },
+      { ...tape, forward: [{ kernel: 'activation', args: [first.args[2], first.args[2]], attrs: { n: 1, fn: 'hinge', alpha: 0 } }] },
+      withBuffer(param, { offset: tape.arena.params }),
+      withBuffer(param, { width: -1 }),
+      withBuffer(0, { role: 'weird' }),
+      { ...tape, arena: { ...tape.arena, params: tape.arena.params + 1 } },
+      { ...tape, loss: [{ ...tape.loss[0], result: { index: 9, reduce: 'mean' } }] },
     ];
-    for (const [desc, message, type] of variants) {
-      expect(() => A.createNetwork(desc)).toThrow(type);
-      expect(() => A.createNetwork(desc)).toThrow(message);
+    for (const t of variants) {
+      let error: unknown = null;
+      try {
+        A.createTape(t, arena, slots);
+      } catch (e) {
+        error = e;
+      }
+      expect(error instanceof TypeError || error instanceof RangeError, JSON.stringify(t)?.slice(0, 200)).toBe(true);
     }
-    expect(() => A.createNetwork()).toThrow(TypeError);
+    expect(() => A.createTape(tape, arena, new Float32Array(1))).toThrow(RangeError);
+    expect(() => A.createTape(tape, {}, slots)).toThrow(TypeError);
+    expect(() => A.createTape()).toThrow(TypeError);
   });
 
   it('the addon checks trainBatches/predict arguments itself', () => {
-    const h = A.createNetwork(describePlan(plan));
+    const arena = A.createArena(plan.net.weights.data, new Float32Array(0));
+    const h = A.createTape(plan.net.tape, arena, plan.net.slots.data);
     const idx = Int32Array.from([0, 1, 2, 3]);
-    expect(() => A.trainBatches({}, x, y, idx, 2, 0, 1, 0, 0.1)).toThrow(TypeError);
-    expect(() => A.trainBatches(h, x, y, Int32Array.from([0, 99]), 2, 0, 1, 0, 0.1)).toThrow(/indices\[1\]/);
-    expect(() => A.trainBatches(h, x, y, idx, 0, 0, 1, 0, 0.1)).toThrow(RangeError);
-    expect(() => A.trainBatches(h, x, y, idx, 2, 0, 3, 0, 0.1)).toThrow(RangeError);
-    expect(() => A.trainBatches(h, x, Float32Array.of(0, 5, 0, 0), idx, 2, 0, 2, 0, 0.1)).toThrow(/class index/);
-    expect(() => A.trainBatches(h, x, y, idx, 2, 0, 1, 0, Number.NaN)).toThrow(/learningRate/);
-    expect(() => A.trainBatches(h, x, y, [0, 1], 2, 0, 1, 0, 0.1)).toThrow(TypeError);
-    expect(() => A.predictNetwork(h, x, 5, new Float32Array(10))).toThrow(/x is too short/);
-    expect(() => A.predictNetwork(h, x, 4, new Float32Array(7))).toThrow(/out is too short/);
-    expect(() => A.networkGradients(h, x, y, 4, 0, [new Float32Array(1)])).toThrow(RangeError);
-    A.disposeNetwork(h);
-    expect(() => A.predictNetwork(h, x, 4, new Float32Array(8))).toThrow(/disposed/);
+    expect(() => A.tapeTrainBatches({}, x, y, idx, 2, 0, 1, 0, 0.1)).toThrow(TypeError);
+    expect(() => A.tapeTrainBatches(h, x, y, Int32Array.from([0, 99]), 2, 0, 1, 0, 0.1)).toThrow(RangeError);
+    expect(() => A.tapeTrainBatches(h, x, y, idx, 0, 0, 1, 0, 0.1)).toThrow(RangeError);
+    expect(() => A.tapeTrainBatches(h, x, y, idx, 2, 0, 3, 0, 0.1)).toThrow(RangeError);
+    expect(() => A.tapeTrainBatches(h, x, Float32Array.of(0, 5, 0, 0), idx, 2, 0, 2, 0, 0.1)).toThrow(/class index/);
+    expect(() => A.tapeTrainBatches(h, x, y, idx, 2, 0, 1, 0, Number.NaN)).toThrow(/learningRate/);
+    expect(() => A.tapeTrainBatches(h, x, y, [0, 1], 2, 0, 1, 0, 0.1)).toThrow(TypeError);
+    expect(() => A.tapePredict(h, x, 5, new Float32Array(10))).toThrow(RangeError);
+    expect(() => A.tapePredict(h, x, 4, new Float32Array(7))).toThrow(RangeError);
+    expect(() => A.tapeGradients(h, x, y, 4, 0, new Float32Array(1))).toThrow(RangeError);
+    A.disposeTape(h);
+    expect(() => A.tapePredict(h, x, 4, new Float32Array(8))).toThrow(/disposed/);
   });
 
   it('the executor checks before the addon, and a failed call changes no weight', async () => {
     const p = clonePlan(plan);
-    const exec = createNativeExecutor(p);
+    const exec = createNativeExecutor(p.net);
     const before = p.params.map((w) => w.slice());
     await expect(exec.trainBatches(x, y, Int32Array.from([0, 9]), 2, 0, 1, 0)).rejects.toThrow(RangeError);
     await expect(exec.trainBatches(x, y.subarray(0, 1), Int32Array.from([0, 3]), 2, 0, 1, 0)).rejects.toThrow(
@@ -285,7 +286,7 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
   });
 
   it('a second trainBatches while one is pending rejects; the first completes', async () => {
-    const exec = createNativeExecutor(clonePlan(plan));
+    const exec = createNativeExecutor(clonePlan(plan).net);
     const idx = Int32Array.from({ length: 4 }, (_, i) => i % 4);
     const first = exec.trainBatches(x, y, idx, 1, 0, 4, 0);
     await expect(exec.trainBatches(x, y, idx, 1, 0, 4, 0)).rejects.toThrow(/busy/);

@@ -1,6 +1,7 @@
-/** Hostile use of the native executor's glue, each scenario in its own child process
+/** Hostile use of the native tape executor's glue, each scenario in its own child process
  *  (test/train/native-safety/child.js): JS changing, detaching or disposing what a pending
- *  trainBatches uses, allocation failures, a worker_thread terminated mid-run. A crash shows as a
+ *  tapeTrainBatches uses or what createTape reads, allocation failures, a worker_thread
+ *  terminated mid-run. A crash shows as a
  *  signal or a non-zero exit; the child checks the outcome (resolved, or the expected error). */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,14 +15,14 @@ function run(scenario: string) {
   return { signal: r.signal, status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe.skipIf(typeof addon?.createNetwork !== 'function')('native executor: hostile JS never crashes', () => {
+describe.skipIf(typeof addon?.createTape !== 'function')('native executor: hostile JS never crashes', () => {
   it.each([
     'indices-changed-while-running',
     'labels-changed-while-running',
     'x-detached-while-running',
     'weights-detached-while-running',
     'weights-detached-between-calls',
-    'gradients-getter-disposes',
+    'tape-getter-disposes',
     'allocation-failure',
     'empty-run-at-the-end',
     'dispose-while-running',

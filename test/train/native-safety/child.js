@@ -12,42 +12,26 @@ const addonPath = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'na
 const A = require(addonPath);
 const gc = global.gc || (() => {});
 
-// A raw plan description (codes as in src/train/executor-native.ts): dense relu, dense softmax,
-// sparse categorical cross-entropy, Adam.
+// A compiled network as the addon takes it: the tape (plain data, written by the tape builder
+// from a real model: dense relu, dense softmax, sparse categorical cross-entropy, Adam) and its
+// weight and slot arenas.
+const nn = require(path.join(__dirname, '..', '..', '..', 'dist'));
 function plan(inputs = 8, hidden = 64, outputs = 3) {
-  let seed = 7;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return seed / 4294967296 - 0.5;
-  };
-  const k1 = Float32Array.from({ length: inputs * hidden }, rand);
-  const b1 = new Float32Array(hidden);
-  const k2 = Float32Array.from({ length: hidden * outputs }, rand);
-  const b2 = new Float32Array(outputs);
-  const params = [k1, b1, k2, b2];
-  return {
-    inputs,
-    outputs,
-    loss: 4,
-    metrics: [0],
+  const model = nn.sequential({
+    seed: 7,
     layers: [
-      { kind: 0, inputs, units: hidden, kernel: k1, bias: b1, activation: 3, alpha: 0, l1: 0, l2: 0 },
-      { kind: 0, inputs: hidden, units: outputs, kernel: k2, bias: b2, activation: 8, alpha: 0, l1: 0, l2: 0 },
+      nn.layers.dense({ units: hidden, activation: 'relu', inputShape: [inputs] }),
+      nn.layers.dense({ units: outputs, activation: 'softmax' }),
     ],
-    optimizer: {
-      kind: 2,
-      learningRate: 0.01,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-      momentum: 0,
-      nesterov: false,
-      rho: 0.9,
-      weightDecay: 0,
-    },
-    slots: params.map((p) => [new Float32Array(p.length), new Float32Array(p.length)]),
-    params,
-  };
+  });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const net = model.compiledNetwork();
+  return { tape: net.tape, params: net.weights.data.slice(), slots: net.slots.data.slice() };
+}
+const NO_STATE = new Float32Array(0);
+function create(p) {
+  const arena = A.createArena(p.params, NO_STATE);
+  return { arena, h: A.createTape(p.tape, arena, p.slots) };
 }
 
 function data(rows, inputs = 8) {
@@ -59,6 +43,13 @@ function data(rows, inputs = 8) {
 
 const detach = (typed) => structuredClone(typed.buffer, { transfer: [typed.buffer] });
 const finite = (arrays) => arrays.every((a) => a.every(Number.isFinite));
+// The weights the addon holds after a run (the JS arrays keep only what was copied in).
+function trained(p, arena) {
+  const out = new Float32Array(p.tape.arena.params);
+  A.arenaRead(arena, out, NO_STATE);
+  return out;
+}
+
 // Enough batches that the worker is still running when the main thread acts right after queueing.
 const ROWS = 20000;
 
@@ -66,186 +57,148 @@ const scenarios = {
   // Indices and labels are checked on the main thread, then changed while the batches run.
   async 'indices-changed-while-running'() {
     const p = plan();
-    const h = A.createNetwork(p);
+    const { h, arena } = create(p);
     const { x, y, idx } = data(ROWS);
-    const run = A.trainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
+    const run = A.tapeTrainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
     idx.fill(1 << 29);
     const out = await run;
-    return { ok: out.length === (ROWS / 4) * 2 && finite(p.params) };
+    return { ok: out.length === (ROWS / 4) * 2 && finite([trained(p, arena)]) };
   },
   async 'labels-changed-while-running'() {
     const p = plan();
-    const h = A.createNetwork(p);
+    const { h, arena } = create(p);
     const { x, y, idx } = data(ROWS);
-    const run = A.trainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
+    const run = A.tapeTrainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
     y.fill(-1e9);
     const out = await run;
-    return { ok: out.length === (ROWS / 4) * 2 && finite(p.params) };
+    return { ok: out.length === (ROWS / 4) * 2 && finite([trained(p, arena)]) };
   },
   // x's buffer transferred away (and its memory freed) while the batches run.
   async 'x-detached-while-running'() {
     const p = plan();
-    const h = A.createNetwork(p);
+    const { h, arena } = create(p);
     const { x, y, idx } = data(ROWS);
-    const run = A.trainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
+    const run = A.tapeTrainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
     detach(x);
     detach(y);
     gc();
     const out = await run;
-    return { ok: out.length === (ROWS / 4) * 2 && finite(p.params) };
+    return { ok: out.length === (ROWS / 4) * 2 && finite([trained(p, arena)]) };
   },
-  // A weight's buffer transferred away while the batches run: the run rejects, nothing is written.
+  // The JS weight arena transferred away while the batches run: the addon trains on its own copy,
+  // and copying the result out into the detached array is refused with a clear error.
   async 'weights-detached-while-running'() {
     const p = plan();
-    const h = A.createNetwork(p);
+    const { h, arena } = create(p);
     const { x, y, idx } = data(ROWS);
-    const run = A.trainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
-    const before = p.params[2].slice();
-    detach(p.params[0]);
+    const run = A.tapeTrainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
+    detach(p.params);
     gc();
+    const out = await run;
+    const fresh = new Float32Array(p.tape.arena.params);
+    let message = '';
     try {
-      await run;
-      return { ok: false, why: 'resolved' };
+      A.arenaRead(arena, p.params, NO_STATE);
     } catch (e) {
-      // The other arrays hold what they held before the run: it was not written back.
-      const same = p.params[2].every((v, i) => v === before[i]);
-      return { ok: /detached/.test(e.message) && same, message: e.message };
+      message = e.message;
     }
+    A.arenaRead(arena, fresh, NO_STATE);
+    return { ok: out.length === (ROWS / 4) * 2 && message !== '' && finite([fresh]), message };
   },
-  // Weights or optimizer slots detached between calls: every later call throws.
+  // Weights or optimizer slots detached between calls: copying them in or out throws.
   async 'weights-detached-between-calls'() {
     const p = plan();
-    const h = A.createNetwork(p);
-    const { x, y, idx } = data(64);
-    for (const s of p.slots) for (const b of s) detach(b);
+    const { h, arena } = create(p);
+    detach(p.params);
+    detach(p.slots);
     gc();
     const messages = [];
     for (const call of [
-      () => A.predictNetwork(h, x, 64, new Float32Array(64 * 3)),
-      () => A.evaluateNetwork(h, x, y, 64),
-      () => A.trainBatches(h, x, y, idx, 4, 0, 16, 0, 0.01),
+      () => A.arenaWrite(arena, p.params, NO_STATE),
+      () => A.arenaRead(arena, p.params, NO_STATE),
+      () => A.tapeWriteSlots(h, p.slots),
+      () => A.tapeReadSlots(h, p.slots),
     ]) {
       try {
         await call();
         messages.push('returned');
       } catch (e) {
-        messages.push(e.message);
+        messages.push(`${e.constructor.name}: ${e.message}`);
       }
     }
-    return { ok: messages.every((m) => /detached/.test(m)), messages };
+    return { ok: messages.every((m) => /^(TypeError|RangeError)/.test(m)), messages };
   },
-  // Reading the grads list runs a getter that detaches x and disposes the network.
-  async 'gradients-getter-disposes'() {
+  // Reading the tape runs a getter that disposes the arena and detaches the slots: createTape
+  // refuses or succeeds, it never reads freed memory.
+  async 'tape-getter-disposes'() {
     const p = plan();
-    const h = A.createNetwork(p);
-    const { x, y } = data(4096);
-    const grads = p.params.map((q) => new Float32Array(q.length));
-    const list = [...grads];
-    Object.defineProperty(list, 3, {
+    const arena = A.createArena(p.params, NO_STATE);
+    const tape = { ...p.tape };
+    Object.defineProperty(tape, 'update', {
+      enumerable: true,
       get() {
-        detach(x);
-        A.disposeNetwork(h);
+        try {
+          A.disposeArena(arena);
+        } catch {}
+        detach(p.slots);
         gc();
-        return grads[3];
+        return p.tape.update;
       },
     });
     try {
-      A.networkGradients(h, x, y, 4096, 0, list);
-      return { ok: false, why: 'returned' };
+      const h = A.createTape(tape, arena, p.slots);
+      const { x, y, idx } = data(16);
+      await A.tapeTrainBatches(h, x, y, idx, 4, 0, 4, 0, 0.01);
+      return { ok: true, note: 'created and ran on its own copies' };
     } catch (e) {
-      return { ok: /disposed/.test(e.message), message: e.message };
+      return { ok: e instanceof TypeError || e instanceof RangeError || /disposed|detached/.test(e.message), message: e.message };
     }
   },
-  // A workspace too large to allocate: a JS Error, then the network still works for small calls.
+  // A workspace too large to allocate: a clean error, then the tape still works for small calls.
   async 'allocation-failure'() {
     const units = 1 << 24;
-    const desc = {
-      inputs: 1,
-      outputs: 1,
-      loss: 0,
-      metrics: [],
-      layers: [
-        {
-          kind: 0,
-          inputs: 1,
-          units,
-          kernel: new Float32Array(units),
-          bias: null,
-          activation: 0,
-          alpha: 0,
-          l1: 0,
-          l2: 0,
-        },
-        {
-          kind: 0,
-          inputs: units,
-          units: 1,
-          kernel: new Float32Array(units),
-          bias: null,
-          activation: 0,
-          alpha: 0,
-          l1: 0,
-          l2: 0,
-        },
-      ],
-      optimizer: {
-        kind: 0,
-        learningRate: 0.01,
-        beta1: 0,
-        beta2: 0,
-        epsilon: 0,
-        momentum: 0,
-        nesterov: false,
-        rho: 0,
-        weightDecay: 0,
-      },
-      slots: [[], []],
-    };
-    const h = A.createNetwork(desc);
+    const model = nn.sequential({
+      seed: 1,
+      layers: [nn.layers.dense({ units, inputShape: [1], useBias: false }), nn.layers.dense({ units: 1, useBias: false })],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const net = model.compiledNetwork();
+    const arena = A.createArena(net.weights.data, NO_STATE);
+    const h = A.createTape(net.tape, arena, net.slots.data);
     const rows = 1 << 22; // a workspace of rows · 2^24 floats: more than any address space
     const x = new Float32Array(rows);
     const messages = [];
     try {
-      A.networkGradients(h, x, x, rows, 0, [new Float32Array(units), new Float32Array(units)]);
+      A.tapeGradients(h, x, x, rows, 0, new Float32Array(net.tape.arena.params));
       messages.push('returned');
     } catch (e) {
       messages.push(e.constructor.name);
     }
     try {
-      await A.trainBatches(
-        h,
-        x,
-        x,
-        Int32Array.from({ length: rows }, (_, i) => i),
-        rows,
-        0,
-        1,
-        0,
-        0.01,
-      );
+      await A.tapeTrainBatches(h, x, x, Int32Array.from({ length: rows }, (_, i) => i), rows, 0, 1, 0, 0.01);
       messages.push('resolved');
     } catch (e) {
       messages.push(e.constructor.name);
     }
     const out = new Float32Array(2);
-    A.predictNetwork(h, Float32Array.of(1, 2), 2, out);
-    return { ok: messages.join() === 'Error,Error' && out.every((v) => v === 0), messages };
+    A.tapePredict(h, Float32Array.of(1, 2), 2, out);
+    return { ok: messages.every((m) => m === 'RangeError' || m === 'Error') && out.every(Number.isFinite), messages };
   },
   // firstBatch = lastBatch = the number of batches: nothing to run.
   async 'empty-run-at-the-end'() {
-    const h = A.createNetwork(plan());
+    const { h } = create(plan());
     const { x, y, idx } = data(5);
-    const out = await A.trainBatches(h, x, y, idx, 2, 3, 3, 0, 0.01);
+    const out = await A.tapeTrainBatches(h, x, y, idx, 2, 3, 3, 0, 0.01);
     return { ok: out.length === 0 };
   },
   // dispose and GC while a run is pending.
   async 'dispose-while-running'() {
-    let h = A.createNetwork(plan());
+    let { h } = create(plan());
     const { x, y, idx } = data(ROWS);
-    const run = A.trainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
+    const run = A.tapeTrainBatches(h, x, y, idx, 4, 0, ROWS / 4, 0, 0.01);
     let message = '';
     try {
-      A.disposeNetwork(h);
+      A.disposeTape(h);
     } catch (e) {
       message = e.message;
     }
@@ -262,9 +215,10 @@ const scenarios = {
       const p = workerData;
       const rows = 40000, x = new Float32Array(rows * 8).fill(0.5), y = new Float32Array(rows).fill(1);
       const idx = Int32Array.from({ length: rows }, (_, i) => i);
-      A.trainBatches(A.createNetwork(p), x, y, idx, 4, 0, rows / 4, 0, 0.01);
+      const arena = A.createArena(p.params, new Float32Array(0));
+      A.tapeTrainBatches(A.createTape(p.tape, arena, p.slots), x, y, idx, 4, 0, rows / 4, 0, 0.01);
       parentPort.postMessage('started');`;
-    const { params, ...desc } = plan();
+    const desc = plan(); // the tape is plain data: it crosses to the worker by structured clone
     for (let i = 0; i < 4; i++) {
       const w = new Worker(src, { eval: true, workerData: desc });
       await new Promise((resolve) => w.once('message', resolve));
@@ -273,7 +227,7 @@ const scenarios = {
     }
     gc();
     const { x, y, idx } = data(64);
-    const out = await A.trainBatches(A.createNetwork(plan()), x, y, idx, 4, 0, 16, 0, 0.01);
+    const out = await A.tapeTrainBatches(create(plan()).h, x, y, idx, 4, 0, 16, 0, 0.01);
     return { ok: out.length === 32 };
   },
 };
