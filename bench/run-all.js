@@ -14,6 +14,8 @@ const WORKLOADS = [
   { name: 'train-mlp784', file: 'train-mlp784.js' },
   { name: 'event-loop', file: 'event-loop.js' },
   { name: 'memory', file: 'memory.js', nodeArgs: ['--expose-gc'] },
+  // Only with NATIVENN_BASELINE=<git ref>: this checkout against that commit, interleaved.
+  { name: 'baseline', file: 'baseline.js', optional: true },
 ];
 
 // The targets of issue 4; a target no row of this run measured still gets a row saying so.
@@ -58,7 +60,9 @@ function table(reports) {
 
 function main() {
   const only = process.argv.slice(2);
-  const chosen = only.length ? WORKLOADS.filter((w) => only.includes(w.name)) : WORKLOADS;
+  const chosen = only.length
+    ? WORKLOADS.filter((w) => only.includes(w.name))
+    : WORKLOADS.filter((w) => !w.optional || process.env.NATIVENN_BASELINE);
   if (chosen.length === 0) throw new Error(`unknown workload; valid: ${WORKLOADS.map((w) => w.name).join(', ')}`);
   fs.mkdirSync(RESULTS, { recursive: true });
   const started = Date.now();

@@ -29,9 +29,10 @@ export const HOOKS = [
   'onBatchEnd',
 ] as const;
 
-/** Which value a monitor improves by: accuracy-like keys go up, the rest (losses) go down. */
+/** Which value a monitor improves by: accuracy-like keys (accuracy, precision, recall, f1, auc,
+ *  r2) go up, the rest (losses, errors) go down. */
 export function monitorMode(fn: string, mode: unknown, monitor: string): 'min' | 'max' {
-  if (mode === undefined || mode === 'auto') return /acc/.test(monitor) ? 'max' : 'min';
+  if (mode === undefined || mode === 'auto') return /acc|precision|recall|f1|auc|r2/.test(monitor) ? 'max' : 'min';
   if (mode === 'min' || mode === 'max') return mode;
   throw new RangeError(`${fn}: unknown mode "${String(mode)}"; valid: auto, min, max`);
 }

@@ -11,7 +11,7 @@ import type { CompiledNetwork, Executor } from '../graph/executor';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { type CompiledLoss, getLoss } from '../losses';
-import { type CompiledMetrics, getMetrics } from '../metrics';
+import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
@@ -34,6 +34,8 @@ export interface SequentialArgs {
 export type { CompileArgs, Compiled } from './interfaces';
 
 let modelCount = 0;
+/** The last automatic number given per layer-name prefix, across all models. */
+const layerNumbers = new Map<string, number>();
 
 export class Sequential implements TrainableModel {
   readonly layers: Layer[] = [];
@@ -44,6 +46,11 @@ export class Sequential implements TrainableModel {
   private compiled: Compiled | null = null;
   private network: CompiledNetwork | null = null;
   private executors = new Map<Backend, Executor>();
+  /** The layers' names: naming stays linear in the number of layers (a search over the layers
+   *  for every candidate was cubic). */
+  private names = new Set<string>();
+  /** Output width of the last layer, kept by add so that adding a layer does not walk the stack. */
+  private lastWidth = 0;
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -65,7 +72,9 @@ export class Sequential implements TrainableModel {
     this.checkIdle('add');
     if (!(layer instanceof Layer))
       throw new TypeError(`add: expected a layer (nn.layers.dense(...), …), got ${describe(layer)}`);
-    if (this.layers.includes(layer)) throw new RangeError(`add: layer "${layer.name}" is already in this model`);
+    // A layer in this model has a name in `names`: only then is the (linear) search needed.
+    if (layer.name !== null && this.names.has(layer.name) && this.layers.includes(layer))
+      throw new RangeError(`add: layer "${layer.name}" is already in this model`);
     const index = this.layers.length;
     let inputSize: number;
     if (index === 0) {
@@ -76,27 +85,33 @@ export class Sequential implements TrainableModel {
       }
       inputSize = layer.inputSize;
     } else {
-      inputSize = this.outputSize;
+      inputSize = this.lastWidth;
       if (layer.inputSize !== null && layer.inputSize !== inputSize) {
         throw new RangeError(
           `add: layer ${index} declares inputShape [${layer.inputSize}] but the previous layer outputs ${inputSize}`,
         );
       }
     }
-    layer.outputSize(inputSize);
+    const width = layer.outputSize(inputSize);
     if (layer.name === null) layer.name = this.uniqueName(layer.namePrefix);
-    else if (this.layers.some((l) => l.name === layer.name))
+    else if (this.names.has(layer.name))
       throw new RangeError(`add: the model already has a layer named "${layer.name}"`);
     layer.build(inputSize, deriveSeed(this.seed, index));
     this.layers.push(layer);
+    this.names.add(layer.name);
+    this.lastWidth = width;
     this.invalidate();
     this.compiled = null;
   }
 
+  /** `<prefix>_<k>` from a counter per prefix shared by every model of the process (as tfjs and
+   *  Keras do), so that layer and weight names are unique across models (a model nested in
+   *  another, or two models saved side by side, never clash); skips a name this model has. */
   private uniqueName(prefix: string): string {
-    for (let k = 1; ; k++) {
-      const candidate = `${prefix}_${k}`;
-      if (!this.layers.some((l) => l.name === candidate)) return candidate;
+    for (;;) {
+      const k = (layerNumbers.get(prefix) ?? 0) + 1;
+      layerNumbers.set(prefix, k);
+      if (!this.names.has(`${prefix}_${k}`)) return `${prefix}_${k}`;
     }
   }
 
@@ -132,7 +147,7 @@ export class Sequential implements TrainableModel {
     if (o.loss === undefined) throw new TypeError('compile: loss is required (e.g. "categoricalCrossentropy")');
     if (o.optimizer === undefined) throw new TypeError('compile: optimizer is required (e.g. "adam")');
     const loss = getLoss('compile', o.loss);
-    const metrics = getMetrics('compile', o.metrics);
+    const metrics = getMetrics('compile', o.metrics, loss);
     const optimizer = getOptimizer('compile', o.optimizer);
     this.checkTrainable('compile');
     this.compiled = { optimizer, loss, metrics };
@@ -157,7 +172,7 @@ export class Sequential implements TrainableModel {
   evaluate(x: Tensor, y: Targets): Record<string, number> {
     const compiled = this.requireCompiled('evaluate');
     const data = this.evaluationData('evaluate', x, y);
-    return this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled);
+    return { ...this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled), ...this.wholeSetLogs(data) };
   }
 
   /** evaluate in chunks of rows, yielding to the event loop between them. */
@@ -179,10 +194,32 @@ export class Sequential implements TrainableModel {
       for (let i = 0; i < sums.length; i++) sums[i] += values[i] * rows;
       await yieldToEventLoop();
     }
-    return this.logs(
-      sums.map((s) => s / data.rows),
-      compiled,
-    );
+    return {
+      ...this.logs(
+        sums.map((s) => s / data.rows),
+        compiled,
+      ),
+      ...(compiled.metrics.wholeSet.length > 0
+        ? this.wholeSetLogs(data, '', await this.predictAsync(new Tensor(data.x, [data.rows, this.inputSize]), o))
+        : {}),
+    };
+  }
+
+  /** The whole-set metrics (precision, auc, …; see src/metrics/whole-set.ts) over data, from
+   *  predictions in inference mode; {} when none was compiled. */
+  wholeSetLogs(
+    data: { x: Float32Array; y: Float32Array; rows: number },
+    prefix = '',
+    predictions?: Tensor,
+  ): Record<string, number> {
+    const { loss, metrics } = this.requireCompiled('evaluate');
+    if (metrics.wholeSet.length === 0) return {};
+    let out = predictions?.data;
+    if (!out) {
+      out = new Float32Array(data.rows * this.outputSize);
+      this.executor().predict(data.x, data.rows, out);
+    }
+    return wholeSetLogs(metrics.wholeSet, loss, out, data.y, data.rows, this.outputSize, prefix);
   }
 
   /** evaluate's checks and conversions (shared with the Trainer's validation data). */
@@ -313,7 +350,7 @@ export class Sequential implements TrainableModel {
     const compiled = this.compiled ?? {
       optimizer: sgd(),
       loss: 'meanSquaredError' as CompiledLoss,
-      metrics: { keys: [], names: [] },
+      metrics: { keys: [], names: [], wholeSet: [] },
     };
     let size = this.inputSize;
     this.layers.forEach((layer, index) => {

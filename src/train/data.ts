@@ -7,8 +7,9 @@ import { describe } from '../backend/check';
 import type { CompiledLoss } from '../losses';
 import { Tensor } from '../tensor';
 
-/** Targets: a Tensor [n, outputs]; for sparseCategoricalCrossentropy class labels (Int32Array,
- *  Float32Array, number[] or a Tensor [n] / [n, 1]). */
+/** Targets: a Tensor [n, outputs]; for a model with one output also a vector [n] (Int32Array,
+ *  Float32Array, number[] or a Tensor [n]); for sparseCategoricalCrossentropy class labels
+ *  (Int32Array, Float32Array, number[] or a Tensor [n] / [n, 1]). */
 export type Targets = Tensor | Int32Array | Float32Array | number[];
 
 export interface Dataset {
@@ -76,9 +77,11 @@ export function targetsOf(
       );
     }
     data = y.data;
+  } else if (outputs === 1 && isLabelVector(y)) {
+    data = vectorOf(fn, name, y);
   } else if (ArrayBuffer.isView(y) || Array.isArray(y)) {
     throw new TypeError(
-      `${fn}: ${name} must be a Tensor [rows, ${outputs}] for ${loss}, got ${describe(y)}; for class labels use nn.data.oneHot(labels, ${outputs}) or loss sparseCategoricalCrossentropy`,
+      `${fn}: ${name} must be a Tensor [rows, ${outputs}] for ${loss} (a label vector fits only a model with one output), got ${describe(y)}; for class labels use nn.data.oneHot(labels, ${outputs}) or loss sparseCategoricalCrossentropy`,
     );
   } else {
     throw new TypeError(`${fn}: ${name} must be a Tensor [rows, ${outputs}], got ${describe(y)}`);
@@ -92,12 +95,38 @@ export function targetsOf(
         const row = Math.floor(i / outputs);
         throw new RangeError(
           `${fn}: ${name} row ${row} holds ${data[i]}; ${loss} needs targets in [0, 1]` +
-            (loss === 'categoricalCrossentropy' ? ' (one-hot rows)' : ''),
+            (loss === 'categoricalCrossentropy'
+              ? ' (one-hot rows)'
+              : outputs === 1
+                ? ' (0/1 labels); for more than two classes end the model with dense({ units: classes, activation: "softmax" }) and use loss sparseCategoricalCrossentropy'
+                : ''),
         );
       }
     }
   }
   return data;
+}
+
+/** A 1-D vector of numbers: a numeric typed array or a number[] (Keras accepts y of shape [n] for
+ *  a model with one output). */
+function isLabelVector(y: unknown): y is ArrayLike<unknown> {
+  if (Array.isArray(y)) return true;
+  return (
+    ArrayBuffer.isView(y) && !(y instanceof DataView) && !(y instanceof BigInt64Array || y instanceof BigUint64Array)
+  );
+}
+
+/** The vector as float32, one value per row, each entry checked to be a number (a Float32Array is
+ *  used as is, like a Tensor's data). */
+function vectorOf(fn: string, name: string, y: ArrayLike<unknown>): Float32Array {
+  if (y instanceof Float32Array) return y;
+  const out = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (typeof v !== 'number') throw new TypeError(`${fn}: ${name}[${i}] must be a number, got ${describe(v)}`);
+    out[i] = v;
+  }
+  return out;
 }
 
 function labelsOf(fn: string, name: string, y: unknown, rows: number, classes: number): Float32Array {

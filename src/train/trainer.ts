@@ -169,7 +169,7 @@ export class Trainer {
       validationSamples: validation?.rows ?? 0,
       steps: batches,
       seed,
-      metrics: keys,
+      metrics: [...keys, ...compiled.metrics.wholeSet.map((m) => m.key)],
     });
     const perBatch = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
     for (const c of callbacks) {
@@ -224,6 +224,8 @@ export class Trainer {
           logs[`val_${k}`] = v[i];
         });
       }
+      // Whole-set metrics (precision, auc, …): exact, from predictions at epoch end (src/metrics).
+      Object.assign(logs, model.wholeSetLogs(data), validation ? model.wholeSetLogs(validation, 'val_') : {});
       history.record(epoch, logs);
       if (verbose > 0) console.log(progressLine(epoch, epochs, Date.now() - started, logs));
       await each(callbacks, (c) => c.onEpochEnd?.(epoch, { ...logs }));

@@ -26,7 +26,7 @@ describe('layers', () => {
     });
   });
 
-  it('names layers like tfjs, unique per model', () => {
+  it('names layers like tfjs: <prefix>_<k>, k counted per prefix across models', () => {
     const m = nn.sequential([
       nn.layers.dense({ units: 4, inputShape: [2] }),
       nn.layers.dropout({ rate: 0.5 }),
@@ -34,7 +34,11 @@ describe('layers', () => {
       nn.layers.leakyRelu(),
       nn.layers.dense({ units: 2, name: 'out' }),
     ]);
-    expect(m.layers.map((l) => l.name)).toEqual(['dense_1', 'dropout_1', 'dense_2', 'leaky_re_lu_1', 'out']);
+    const names = m.layers.map((l) => l.name ?? '');
+    expect(names[4]).toBe('out');
+    expect(names.slice(0, 4).map((n) => n.replace(/_\d+$/, ''))).toEqual(['dense', 'dropout', 'dense', 'leaky_re_lu']);
+    const k = (n: string) => Number(/_(\d+)$/.exec(n)?.[1]);
+    expect(k(names[2])).toBe(k(names[0]) + 1);
     expect(() => m.add(nn.layers.dense({ units: 2, name: 'out' }))).toThrow('already has a layer named "out"');
   });
 

@@ -110,7 +110,7 @@ describe('Sequential', () => {
     const m = small();
     m.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'mse', metrics: ['acc'] });
     expect(m.compileConfig?.loss).toBe('meanSquaredError');
-    expect(m.compileConfig?.metrics).toEqual({ keys: ['acc'], names: ['accuracy'] });
+    expect(m.compileConfig?.metrics).toEqual({ keys: ['acc'], names: ['accuracy'], wholeSet: [] });
     expect(m.optimizer?.getConfig()).toMatchObject({ className: 'Adam', config: { learningRate: 0.01 } });
     expect(m.getConfig().layers.map((l) => l.className)).toEqual(['Dense', 'Dense']);
   });
@@ -123,8 +123,8 @@ describe('Sequential', () => {
     expect(() => m.compile({ optimizer: 'sgd', loss: 'hinge' })).toThrow(
       'compile: unknown loss "hinge"; valid: meanSquaredError, mse, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy',
     );
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow(
-      'compile: unknown metric "f1"; valid: accuracy, acc, mse',
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f2'] })).toThrow(
+      'compile: unknown metric "f2"; valid: accuracy, acc, mse',
     );
     expect(() => m.compile({ loss: 'mse' } as never)).toThrow('compile: optimizer is required');
   });
