@@ -359,6 +359,14 @@ Napi::Value SlotsCopy(const Napi::CallbackInfo& info, const char* fn, bool to_js
 Napi::Value TapeReadSlots(const Napi::CallbackInfo& info) { return SlotsCopy(info, "tapeReadSlots", true); }
 Napi::Value TapeWriteSlots(const Napi::CallbackInfo& info) { return SlotsCopy(info, "tapeWriteSlots", false); }
 
+// Bytes of `rows` rows of `width` floats, saturated (Prepare then refuses it).
+int64_t RowBytes(int64_t rows, int64_t width) {
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(rows, width, &bytes) || __builtin_mul_overflow(bytes, int64_t{4}, &bytes))
+    return INT64_MAX;
+  return bytes;
+}
+
 // Checks the extents for `rows` rows and sizes the workspace (plus `extra` bytes the caller
 // copies), refusing past the memory limit with the largest buffer named.
 void Prepare(const Args& a, TapeRunner& runner, int64_t rows, int64_t extra) {
@@ -367,9 +375,10 @@ void Prepare(const Args& a, TapeRunner& runner, int64_t rows, int64_t extra) {
   std::string largest;
   int64_t bytes = runner.workspace_bytes(rows, &largest);
   const int64_t limit = g_memory_limit;
-  if (bytes < 0 || __builtin_add_overflow(bytes, extra, &bytes) || bytes > limit)
+  const bool overflow = bytes < 0 || __builtin_add_overflow(bytes, extra, &bytes);
+  if (overflow || bytes > limit)
     a.range_error(std::to_string(rows) + " rows need " +
-                  (bytes < 0 ? std::string("more than 2^63") : std::to_string(bytes)) + " bytes (largest buffer: " +
+                  (overflow ? std::string("more than 2^63") : std::to_string(bytes)) + " bytes (largest buffer: " +
                   largest + "), over the limit of " + std::to_string(limit) + " (setTapeMemoryLimit)");
   try {
     runner.reserve(rows);
@@ -478,7 +487,7 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   const int64_t begin = first * batch_size, end = std::max(begin, std::min(last * batch_size, n));
   const int64_t rows = end - begin;
   // Row copies and workspace, sized and checked before anything is written.
-  Prepare(a, runner, std::min(batch_size, rows), rows * (xw + yw) * 4);
+  Prepare(a, runner, std::min(batch_size, rows), RowBytes(rows, xw + yw));
   float* rows_x = AtLeast(a, box->rows_x, rows * xw);
   float* rows_y = AtLeast(a, box->rows_y, rows * yw);
   for (int64_t i = begin; i < end; i++) {
@@ -536,7 +545,7 @@ Napi::Value TapeEvaluate(const Napi::CallbackInfo& info) {
   TapeRunner& runner = *box->runner;
   const int64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * runner.x_width());
-  Prepare(a, runner, std::min(rows, TapeRunner::kChunkRows), rows * runner.y_width() * 4);
+  Prepare(a, runner, std::min(rows, TapeRunner::kChunkRows), RowBytes(rows, runner.y_width()));
   const float* y = CopyTargets(a, *box, 2, rows);
   auto out = Napi::Float64Array::New(info.Env(), runner.result_count());
   runner.evaluate(box->arena->arena, x, y, rows, out.Data());
@@ -556,11 +565,9 @@ Napi::Value TapeGradients(const Napi::CallbackInfo& info) {
   float* grads = a.f32(5, "grads", params);
   if (static_cast<int64_t>(info[5].As<Napi::Float32Array>().ElementLength()) != params)
     a.range_error("grads must have " + std::to_string(params) + " elements (the arena's params)");
-  Prepare(a, runner, rows, rows * (xw + runner.y_width()) * 4);
+  Prepare(a, runner, rows, RowBytes(rows, runner.y_width()));
   const float* y = CopyTargets(a, *box, 2, rows);
-  float* xc = AtLeast(a, box->rows_x, rows * xw);
-  if (rows > 0) std::memcpy(xc, x, sizeof(float) * rows * xw);
-  const double loss = runner.gradients(box->arena->arena, xc, y, rows, step);
+  const double loss = runner.gradients(box->arena->arena, x, y, rows, step);
   if (params > 0) std::memcpy(grads, runner.grads().data(), sizeof(float) * params);
   return Napi::Number::New(info.Env(), loss);
 }

@@ -1,8 +1,8 @@
 /** nn.callbacks: the built-in callbacks (Keras semantics and defaults). */
 
 import { describe } from '../backend/check';
-import { checkOptions, numberIn, str } from '../model/options';
 import type { CallbackModel } from '../model/interfaces';
+import { checkOptions, numberIn, str } from '../model/options';
 import type { Tensor } from '../tensor';
 import { type Callback, type Logs, monitorMode } from './callback';
 

@@ -105,7 +105,14 @@ export class TapeBuilder {
 
   /** A trainable parameter: `values` must be a view into the arena. Registered for the update. */
   param(name: string, values: Float32Array, shape: number[]): number {
-    const id = this.add({ name, role: 'param', dtype: 'float32', shape, width: values.length, offset: this.offsetOf(values) });
+    const id = this.add({
+      name,
+      role: 'param',
+      dtype: 'float32',
+      shape,
+      width: values.length,
+      offset: this.offsetOf(values),
+    });
     this.params.push(id);
     return id;
   }
@@ -123,8 +130,21 @@ export class TapeBuilder {
       const src = this.buffers[id];
       g =
         src.role === 'param'
-          ? this.add({ name: `d(${src.name})`, role: 'grad', dtype: 'float32', shape: src.shape, width: src.width, offset: src.offset })
-          : this.add({ name: `d(${src.name})`, role: 'gradient', dtype: 'float32', shape: src.shape, width: src.width });
+          ? this.add({
+              name: `d(${src.name})`,
+              role: 'grad',
+              dtype: 'float32',
+              shape: src.shape,
+              width: src.width,
+              offset: src.offset,
+            })
+          : this.add({
+              name: `d(${src.name})`,
+              role: 'gradient',
+              dtype: 'float32',
+              shape: src.shape,
+              width: src.width,
+            });
       this.grads.set(id, g);
     }
     return g;
@@ -134,7 +154,14 @@ export class TapeBuilder {
   slot(param: number, k: number): number {
     const src = this.buffers[param];
     const offset = k * this.arena.data.length + src.offset;
-    return this.add({ name: `${src.name}/slot${k}`, role: 'slot', dtype: 'float32', shape: src.shape, width: src.width, offset });
+    return this.add({
+      name: `${src.name}/slot${k}`,
+      role: 'slot',
+      dtype: 'float32',
+      shape: src.shape,
+      width: src.width,
+      offset,
+    });
   }
 
   /** True the first time a gradient buffer is written in the backward pass (later writers accumulate). */
@@ -189,7 +216,12 @@ function fusable(fn: LayerActivation, loss: TapeLoss): 'softmaxXent' | 'sigmoidX
 }
 
 /** Builds the tape of a stack of layers (their weights already views of `arena`). */
-export function buildTape(layers: readonly TapeLayer[], seeds: readonly number[], arena: Arena, s: BuildSettings): Tape {
+export function buildTape(
+  layers: readonly TapeLayer[],
+  seeds: readonly number[],
+  arena: Arena,
+  s: BuildSettings,
+): Tape {
   const b = new TapeBuilder(arena);
   const x = b.batched('x', 'x', s.inputShape);
   let cur = x;
@@ -212,7 +244,10 @@ export function buildTape(layers: readonly TapeLayer[], seeds: readonly number[]
     last.activation.call.when = ['predict'];
     const logits = last.activation.logits;
     const attrs = fused === 'softmaxXent' ? { ...lossAttrs, sparse } : lossAttrs;
-    b.call(b.loss, fused, [output, b.gradOf(logits), logits, y], attrs, ['train']).result = { index: 0, reduce: 'mean' };
+    b.call(b.loss, fused, [output, b.gradOf(logits), logits, y], attrs, ['train']).result = {
+      index: 0,
+      reduce: 'mean',
+    };
     b.call(b.loss, fused, [output, -1, logits, y], attrs, ['eval']).result = { index: 0, reduce: 'mean' };
   } else {
     b.call(b.loss, 'loss', [output, y], { ...lossAttrs, loss: s.loss }, ['train', 'eval']).result = {
@@ -237,7 +272,8 @@ export function buildTape(layers: readonly TapeLayer[], seeds: readonly number[]
       const binary = s.loss === 'binaryCrossentropy' || s.loss === 'binaryCrossentropyFromLogits';
       const kind = metric === 'accuracy' ? (binary ? 'threshold' : 'exact') : metric;
       const threshold = s.loss === 'binaryCrossentropyFromLogits' ? 0 : 0.5;
-      b.call(b.metrics, 'rowMeanMetric', [output, y], { ...lossAttrs, metric: kind, threshold, sparse }).result = result;
+      b.call(b.metrics, 'rowMeanMetric', [output, y], { ...lossAttrs, metric: kind, threshold, sparse }).result =
+        result;
     }
   });
 

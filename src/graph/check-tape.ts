@@ -4,7 +4,7 @@
  * validates the same tape again, more strictly (the extent each kernel touches), before running it.
  */
 import { describe } from '../backend/check';
-import { KERNELS, type Tape, type TapeCall, TAPE_VERSION } from './tape';
+import { KERNELS, TAPE_VERSION, type Tape, type TapeCall } from './tape';
 
 const ROLES = ['x', 'y', 'activation', 'gradient', 'scratch', 'param', 'grad', 'slot', 'state'];
 const BATCHED = new Set(['x', 'y', 'activation', 'gradient', 'scratch']);
@@ -13,7 +13,8 @@ export function checkTape(fn: string, tape: Tape): void {
   const bad = (what: string): never => {
     throw new RangeError(`${fn}: invalid tape: ${what}`);
   };
-  if (typeof tape !== 'object' || tape === null) throw new TypeError(`${fn}: tape must be an object, got ${describe(tape)}`);
+  if (typeof tape !== 'object' || tape === null)
+    throw new TypeError(`${fn}: tape must be an object, got ${describe(tape)}`);
   if (tape.version !== TAPE_VERSION) bad(`version must be ${TAPE_VERSION}, got ${describe(tape.version)}`);
   const { params, slotCount, state } = tape.arena;
   const limit = { param: params, grad: params, slot: slotCount * params, state };
@@ -22,7 +23,8 @@ export function checkTape(fn: string, tape: Tape): void {
     if (!Number.isInteger(b.width) || b.width < 0) bad(`buffers[${i}].width must be a non-negative integer`);
     if (b.alias >= 0) {
       const a = tape.buffers[b.alias];
-      if (b.alias >= i || !a || a.role !== b.role || a.width !== b.width) bad(`buffers[${i}].alias must name an earlier buffer of its role and width`);
+      if (b.alias >= i || !a || a.role !== b.role || a.width !== b.width)
+        bad(`buffers[${i}].alias must name an earlier buffer of its role and width`);
     }
     if (!BATCHED.has(b.role)) {
       const end = limit[b.role as keyof typeof limit];
@@ -54,7 +56,10 @@ export function checkTape(fn: string, tape: Tape): void {
         if (a === -1 && !spec.args[j].endsWith('?')) bad(`${where}.args[${j}] (${spec.args[j]}) is required`);
       });
       for (const attr of spec.attrs) if (!(attr in c.attrs)) bad(`${where} (${c.kernel}) lacks attribute ${attr}`);
-      if (c.result && !(Number.isInteger(c.result.index) && c.result.index >= 0 && c.result.index < tape.results.length))
+      if (
+        c.result &&
+        !(Number.isInteger(c.result.index) && c.result.index >= 0 && c.result.index < tape.results.length)
+      )
         bad(`${where}.result.index is out of range`);
     });
   }

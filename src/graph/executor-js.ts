@@ -10,14 +10,7 @@
  */
 import type { Backend } from '../backend';
 import { checkTape } from './check-tape';
-import {
-  type CompiledNetwork,
-  checkData,
-  checkGradsOut,
-  checkTrainArgs,
-  dataShape,
-  type Executor,
-} from './executor';
+import { type CompiledNetwork, checkData, checkGradsOut, checkTrainArgs, dataShape, type Executor } from './executor';
 import { type Buf, JS_KERNELS, type KernelContext } from './kernels-js';
 import { type AttrValue, type Pass, sizeOf, type TapeCall } from './tape';
 
@@ -31,7 +24,9 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
   checkTape('createJsExecutor', tape);
   const shape = dataShape(tape);
   const grads = new Float32Array(tape.arena.params);
-  const gradViews = tape.buffers.filter((b) => b.role === 'param').map((b) => grads.subarray(b.offset, b.offset + b.width));
+  const gradViews = tape.buffers
+    .filter((b) => b.role === 'param')
+    .map((b) => grads.subarray(b.offset, b.offset + b.width));
   let capacity = 0;
   let arrays: Buf[] = [];
   let scratch = new Float32Array(0);
@@ -43,7 +38,8 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
     const out: Buf[] = [];
     tape.buffers.forEach((b, i) => {
       if (b.alias >= 0) out[i] = out[b.alias];
-      else if (b.role === 'param' || b.role === 'state') out[i] = net.weights.data.subarray(b.offset, b.offset + b.width);
+      else if (b.role === 'param' || b.role === 'state')
+        out[i] = net.weights.data.subarray(b.offset, b.offset + b.width);
       else if (b.role === 'grad') out[i] = grads.subarray(b.offset, b.offset + b.width);
       else if (b.role === 'slot') out[i] = net.slots.data.subarray(b.offset, b.offset + b.width);
       else out[i] = b.dtype === 'int32' ? new Int32Array(cap * b.width) : new Float32Array(cap * b.width);
@@ -92,7 +88,16 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
   const width = (id: number) => tape.buffers[id].width;
   const results = tape.results.length;
 
-  function trainStep(x: Float32Array, y: Float32Array, indices: Int32Array | null, from: number, to: number, step: number, out: Float64Array, offset: number) {
+  function trainStep(
+    x: Float32Array,
+    y: Float32Array,
+    indices: Int32Array | null,
+    from: number,
+    to: number,
+    step: number,
+    out: Float64Array,
+    offset: number,
+  ) {
     const rows = to - from;
     const a = workspace(rows);
     gather(a[tape.x], x, width(tape.x), indices, from, to);
@@ -100,7 +105,8 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
     const ctx = context(rows, step);
     const acc = new Float64Array(results);
     const once = new Float64Array(results);
-    for (const section of [tape.forward, tape.loss, tape.metrics, tape.backward, tape.update]) run(section, 'train', ctx, acc, once);
+    for (const section of [tape.forward, tape.loss, tape.metrics, tape.backward, tape.update])
+      run(section, 'train', ctx, acc, once);
     for (let i = 0; i < results; i++) out[offset + i] = acc[i] / rows + once[i];
   }
 

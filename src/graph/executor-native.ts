@@ -11,14 +11,7 @@ import { backends } from '../backend';
 import { type Addon, addon as loaded } from '../backend/native/addon';
 import type { Arena, ArenaHolder } from './arena';
 import { checkTape } from './check-tape';
-import {
-  type CompiledNetwork,
-  checkData,
-  checkGradsOut,
-  checkTrainArgs,
-  dataShape,
-  type Executor,
-} from './executor';
+import { type CompiledNetwork, checkData, checkGradsOut, checkTrainArgs, dataShape, type Executor } from './executor';
 
 const NO_STATE = new Float32Array(0);
 

@@ -32,7 +32,21 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     const kk = ctx.size(at.k);
     const transA = bool(at.transA);
     const transB = bool(at.transB);
-    k.gemm(transA, transB, m, n, kk, num(at.alpha), f(a), transA ? m : kk, f(b), transB ? kk : n, num(at.beta), f(c), n);
+    k.gemm(
+      transA,
+      transB,
+      m,
+      n,
+      kk,
+      num(at.alpha),
+      f(a),
+      transA ? m : kk,
+      f(b),
+      transB ? kk : n,
+      num(at.beta),
+      f(c),
+      n,
+    );
     return undefined;
   },
   addBias(k, [out, bias], at, ctx) {

@@ -167,7 +167,15 @@ export class Dense extends Layer {
         if (needInput) {
           const dx = b.gradOf(input);
           const betaX = b.firstWrite(dx) ? 0 : 1;
-          b.bwd('gemm', [dz, W, dx], { transA: false, transB: true, m: rows, n: inputs, k: units, alpha: 1, beta: betaX });
+          b.bwd('gemm', [dz, W, dx], {
+            transA: false,
+            transB: true,
+            m: rows,
+            n: inputs,
+            k: units,
+            alpha: 1,
+            beta: betaX,
+          });
         }
         b.regularizeGrad(W, l1, l2);
       },

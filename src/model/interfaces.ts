@@ -3,11 +3,12 @@
  * the Sequential class (and the Trainer ↔ Sequential import cycle is gone): a future functional
  * model implements the same views.
  */
-import type { Tensor } from '../tensor';
-import type { CompiledMetrics } from '../metrics';
-import type { CompiledLoss } from '../losses';
-import type { Optimizer } from '../optimizers';
+
 import type { Executor } from '../graph/executor';
+import type { CompiledLoss } from '../losses';
+import type { CompiledMetrics } from '../metrics';
+import type { Optimizer } from '../optimizers';
+import type { Tensor } from '../tensor';
 import type { Targets } from '../train/data';
 
 export interface CompileArgs {
@@ -36,7 +37,13 @@ export interface TrainableModel extends CallbackModel {
   requireCompiled(fn: string): Compiled;
   checkIdle(fn: string): void;
   evaluate(x: Tensor, y: Targets): Record<string, number>;
-  evaluationData(fn: string, x: unknown, y: unknown, xName?: string, yName?: string): { x: Float32Array; y: Float32Array; rows: number };
+  evaluationData(
+    fn: string,
+    x: unknown,
+    y: unknown,
+    xName?: string,
+    yName?: string,
+  ): { x: Float32Array; y: Float32Array; rows: number };
   executor(): Executor;
   /** Metrics computed exactly over a whole set from predictions (precision, auc, …), keys prefixed. */
   wholeSetLogs(data: { x: Float32Array; y: Float32Array; rows: number }, prefix?: string): Record<string, number>;

@@ -6,6 +6,9 @@
 import { type Backend, getBackend } from '../backend';
 import { describe } from '../backend/check';
 import { RANGES } from '../config/ranges';
+import { Arena } from '../graph/arena';
+import { buildTape } from '../graph/builder';
+import type { CompiledNetwork, Executor } from '../graph/executor';
 import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { formatShape, type Shape, sameShape } from '../layers/shape';
@@ -15,16 +18,13 @@ import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
 import type { History } from '../train/history';
-import { Arena } from '../graph/arena';
-import { buildTape } from '../graph/builder';
-import type { CompiledNetwork, Executor } from '../graph/executor';
 import { createExecutor } from '../train/select-executor';
 import { type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
-import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
-import type { CompileArgs, Compiled, TrainableModel } from './interfaces';
-import { summaryText } from './summary';
 import { yieldToEventLoop } from '../util/yield';
+import type { CompileArgs, Compiled, TrainableModel } from './interfaces';
+import { checkOptions, deriveSeed, positiveInt, seedValue, str } from './options';
+import { summaryText } from './summary';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -429,7 +429,6 @@ export class Sequential implements TrainableModel {
     this.invalidate();
   }
 }
-
 
 /** nn.sequential([...layers]) or nn.sequential({ layers, name, seed }). */
 export function sequential(args?: SequentialArgs | Layer[]): Sequential {

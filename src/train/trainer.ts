@@ -7,15 +7,15 @@
  */
 import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
-import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
+import type { Executor } from '../graph/executor';
 import type { CompileArgs, Compiled, TrainableModel } from '../model/interfaces';
+import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
 import { yieldToEventLoop } from '../util/yield';
 import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
 import { History } from './history';
-import type { Executor } from '../graph/executor';
 
 export interface FitOptions {
   /** Passes over the data (default 1). */

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { createJsExecutor } from '../../src/graph/executor-js';
-import { recordPass } from '../support/recording-executor';
 import { clonePlan, makeData, makePlan, planZoo } from '../support/plans';
+import { recordPass } from '../support/recording-executor';
 
 const kernels = (calls: { kernel: string }[]) => calls.map((c) => c.kernel);
 
@@ -25,12 +25,24 @@ describe('the tape builder', () => {
   it('writes the training step of a relu → softmax + cross-entropy network, fused where it can', () => {
     const tape = digitsLike().compiledNetwork().tape;
     expect(kernels(recordPass(tape, 'train'))).toEqual([
-      'gemm', 'biasActivation', 'gemm', 'addBias', // forward; the softmax is left to the loss
+      'gemm',
+      'biasActivation',
+      'gemm',
+      'addBias', // forward; the softmax is left to the loss
       'softmaxXent', // probabilities, loss and p − y at once
       'argmaxAccuracy',
-      'gemm', 'fill', 'columnSums', 'gemm', // out layer: dW, db, dx
-      'activationGrad', 'gemm', 'fill', 'columnSums', // hidden: relu', dW, db (no dx into the input)
-      'adam', 'adam', 'adam', 'adam',
+      'gemm',
+      'fill',
+      'columnSums',
+      'gemm', // out layer: dW, db, dx
+      'activationGrad',
+      'gemm',
+      'fill',
+      'columnSums', // hidden: relu', dW, db (no dx into the input)
+      'adam',
+      'adam',
+      'adam',
+      'adam',
     ]);
     expect(kernels(recordPass(tape, 'predict'))).toEqual(['gemm', 'biasActivation', 'gemm', 'addBias', 'softmax']);
     // evaluate computes no gradient: the fused loss gets no gradient buffer, nothing runs backward
@@ -52,11 +64,24 @@ describe('the tape builder', () => {
     const tape = model.compiledNetwork().tape;
     expect(tape.buffers[tape.output].name).toBe('b/z');
     expect(kernels(recordPass(tape, 'train'))).toEqual([
-      'gemm', 'biasActivation', 'gemm', 'addBias',
-      'loss', 'lossGrad',
-      'gemm', 'fill', 'columnSums', 'gemm',
-      'activationGrad', 'gemm', 'fill', 'columnSums',
-      'sgd', 'sgd', 'sgd', 'sgd',
+      'gemm',
+      'biasActivation',
+      'gemm',
+      'addBias',
+      'loss',
+      'lossGrad',
+      'gemm',
+      'fill',
+      'columnSums',
+      'gemm',
+      'activationGrad',
+      'gemm',
+      'fill',
+      'columnSums',
+      'sgd',
+      'sgd',
+      'sgd',
+      'sgd',
     ]);
   });
 
@@ -64,7 +89,12 @@ describe('the tape builder', () => {
     const model = nn.sequential({
       seed: 2,
       layers: [
-        nn.layers.dense({ units: 4, activation: 'relu', inputShape: [3], kernelRegularizer: nn.regularizers.l1l2({ l1: 0.01, l2: 0.02 }) }),
+        nn.layers.dense({
+          units: 4,
+          activation: 'relu',
+          inputShape: [3],
+          kernelRegularizer: nn.regularizers.l1l2({ l1: 0.01, l2: 0.02 }),
+        }),
         nn.layers.dropout({ rate: 0.5 }),
         nn.layers.dense({ units: 1, activation: 'sigmoid' }),
       ],
@@ -97,7 +127,8 @@ describe('the tape builder', () => {
 
   it('every call of every zoo tape names a kernel of the table with its arguments and attributes', () => {
     for (const { plan } of planZoo()) {
-      for (const pass of ['train', 'eval', 'predict', 'gradients'] as const) expect(recordPass(plan.net.tape, pass).length).toBeGreaterThan(0);
+      for (const pass of ['train', 'eval', 'predict', 'gradients'] as const)
+        expect(recordPass(plan.net.tape, pass).length).toBeGreaterThan(0);
     }
     const plan = makePlan({ inputs: 2, loss: 'meanSquaredError', layers: [{ dense: 1 }] });
     expect(plan.net.tape.results).toEqual(['loss', 'accuracy', 'mse', 'mae']);

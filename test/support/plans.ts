@@ -60,7 +60,12 @@ export function makePlan(spec: PlanSpec): TestPlan {
     let layer: Layer;
     if ('dense' in l) {
       const regularizer = l.l1 || l.l2 ? l1l2({ l1: l.l1 ?? 0, l2: l.l2 ?? 0 }) : undefined;
-      const dense = new Dense({ units: l.dense, activation: l.activation, useBias: l.bias !== false, kernelRegularizer: regularizer });
+      const dense = new Dense({
+        units: l.dense,
+        activation: l.activation,
+        useBias: l.bias !== false,
+        kernelRegularizer: regularizer,
+      });
       dense.build(width, seed);
       const limit = Math.sqrt(6 / (width + l.dense)); // glorot uniform
       const [kernel, bias] = dense.weights();
@@ -104,8 +109,18 @@ export function makePlan(spec: PlanSpec): TestPlan {
   );
   const learningRate = spec.learningRate ?? 0.01;
   const net: CompiledNetwork = { tape, weights, slots, learningRate: () => plan.learningRate };
-  const kinds = spec.layers.map((l) => ({ kind: 'dense' in l ? ('dense' as const) : 'dropout' in l ? ('dropout' as const) : ('activation' as const) }));
-  const plan: TestPlan = { net, inputs: spec.inputs, outputs: width, loss: spec.loss, layers: kinds, ...views(net, lengths, SLOT_COUNT[kind]), learningRate };
+  const kinds = spec.layers.map((l) => ({
+    kind: 'dense' in l ? ('dense' as const) : 'dropout' in l ? ('dropout' as const) : ('activation' as const),
+  }));
+  const plan: TestPlan = {
+    net,
+    inputs: spec.inputs,
+    outputs: width,
+    loss: spec.loss,
+    layers: kinds,
+    ...views(net, lengths, SLOT_COUNT[kind]),
+    learningRate,
+  };
   return plan;
 }
 
@@ -116,11 +131,20 @@ export function clonePlan(plan: TestPlan): TestPlan {
     b.data.set(a.read());
     return b;
   };
-  const net: CompiledNetwork = { ...plan.net, weights: copy(plan.net.weights), slots: copy(plan.net.slots), learningRate: () => out.learningRate };
+  const net: CompiledNetwork = {
+    ...plan.net,
+    weights: copy(plan.net.weights),
+    slots: copy(plan.net.slots),
+    learningRate: () => out.learningRate,
+  };
   const out: TestPlan = {
     ...plan,
     net,
-    ...views(net, plan.params.map((p) => p.length), plan.slots[0]?.length ?? 0),
+    ...views(
+      net,
+      plan.params.map((p) => p.length),
+      plan.slots[0]?.length ?? 0,
+    ),
   };
   return out;
 }

@@ -61,6 +61,23 @@ const scenarios = {
     return { ok: out.length === 500 * tape.results.length && out.every(Number.isFinite) };
   },
 
+  // A call whose extent does not scale with rows (copy of 8 values of x) on zero-row passes:
+  // every pass must give it memory for one row, never a null or empty copy of the rows.
+  async 'constant-extent-calls-on-zero-rows'() {
+    const z = tape.buffers.findIndex((b) => b.name === 'dense_0/z');
+    const t = structuredClone(tape);
+    t.forward.unshift({ kernel: 'copy', args: [z, t.x], attrs: { n: t.buffers[t.x].width } });
+    t.loss.unshift({ kernel: 'copy', args: [z, t.y], attrs: { n: 1 } });
+    const arena = A.createArena(new Float32Array(t.arena.params).fill(0.1), new Float32Array(0));
+    const handle = A.createTape(t, arena, new Float32Array(t.arena.params * t.arena.slotCount));
+    const empty = new Float32Array(0);
+    const loss = A.tapeGradients(handle, empty, empty, 0, 0, new Float32Array(t.arena.params));
+    const results = A.tapeEvaluate(handle, empty, empty, 0);
+    A.tapePredict(handle, empty, 0, empty);
+    const trained = await A.tapeTrainBatches(handle, empty, empty, new Int32Array(0), 4, 0, 0, 0, 0.01);
+    return { ok: Number.isFinite(loss) && results.every(Number.isFinite) && trained.length === 0 };
+  },
+
   async 'handles-collected-while-running'() {
     let { arena, handle } = make();
     const { x, y, idx } = data(4000);

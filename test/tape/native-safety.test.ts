@@ -136,6 +136,7 @@ describe.skipIf(typeof addon?.createTape !== 'function')('native tape executor: 
       'worker-terminated-while-running',
       'inputs-changed-or-detached-while-running',
       'handles-collected-while-running',
+      'constant-extent-calls-on-zero-rows',
     ])(
       '%s',
       (scenario) => {

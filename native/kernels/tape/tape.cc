@@ -362,16 +362,16 @@ void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t 
 
 double TapeRunner::gradients(Arena& arena, const float* x, const float* y, int64_t rows, int64_t step) {
   bind(arena);
-  float* const x_buffer = f_[spec_.x];
-  float* const y_buffer = f_[spec_.y];
-  f_[spec_.x] = const_cast<float*>(x);
-  f_[spec_.y] = const_cast<float*>(y);
+  // Into the workspace (as evaluate): it holds max(rows, 1) rows, so calls of a constant extent
+  // stay inside x and y even for rows = 0.
+  if (rows > 0) {
+    std::memcpy(f_[spec_.x], x, sizeof(float) * rows * x_width());
+    std::memcpy(f_[spec_.y], y, sizeof(float) * rows * y_width());
+  }
   std::fill(mean_.begin(), mean_.end(), 0.0);
   std::fill(sum_.begin(), sum_.end(), 0.0);
   std::fill(once_.begin(), once_.end(), 0.0);
   for (Section s : {kForward, kLossSection, kBackward}) run(s, kTrain, rows, step, 0, true);
-  f_[spec_.x] = x_buffer;
-  f_[spec_.y] = y_buffer;
   double first = 0;
   if (spec_.result_count > 0) {
     std::vector<double> results(spec_.result_count);

@@ -143,8 +143,10 @@ constexpr int64_t kMaxSize = 2147483647;
 // checks for a given row count. Returns "" or the message (a path such as "forward[2].args[1]").
 std::string validate_tape(const TapeSpec& t);
 // Every call's resolved sizes for `rows` rows within int32, and every extent it touches inside
-// its buffers (batched: width·rows; arenas: width). Extents grow with rows (products of
-// non-negative terms), so rows = the largest pass covers every smaller one.
+// its buffers (batched: width·rows; arenas: width). An extent is a product of at most two sizes,
+// each c or c·rows with c ≥ 0: convex and non-decreasing in rows, so extent − width·rows is
+// largest at an end of [1, R]. Checks at 1 (validate_tape) and at R (before a run) cover every
+// row count in between, and a workspace of R rows covers rows = 0 too.
 std::string check_extents(const TapeSpec& t, int64_t rows);
 
 struct Arena {
@@ -173,6 +175,10 @@ class TapeRunner {
   // Sizes the workspace for at least `rows` rows (throws std::bad_alloc; then holds none).
   void reserve(int64_t rows);
 
+  // x and y may point into JS memory only for the length of a synchronous call; train_batches
+  // reads its x and y in place (batch-ordered copies: every batch has ≥ 1 row, and validate_tape
+  // checked the extents at 1 row, check_extents at the largest batch, so by convexity every
+  // batch's reads stay inside its rows); the others copy them into the workspace.
   // Runs batches [0, batches) of `rows` rows in batch order in x (rows, x_width) and y: batch b is
   // rows [b·batch_size, min((b+1)·batch_size, rows)); steps step, step+1, …; results gets
   // batches·result_count values. Needs reserve(min(batch_size, rows)) first.

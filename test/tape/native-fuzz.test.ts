@@ -1,0 +1,69 @@
+/** Fuzzes the native tape validator (test/tape/native-fuzz-child.js, in a child process so a
+ *  crash shows as a signal): thousands of random mutants of valid tapes, each either refused by
+ *  createTape with a TypeError/RangeError or run through predict, evaluate, trainBatches and
+ *  gradients without anything but TypeError/RangeError. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addon } from '../../src/backend/native/addon';
+import { planZoo } from '../support/plans';
+import { mlpTape } from './native-support';
+
+function baseTapes() {
+  const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
+  return [
+    ...planZoo().map(({ plan }) => plan.net.tape),
+    mlpTape({
+      inputs: 3,
+      layers: [
+        { kind: 'dense', units: 4, activation: 'relu', l1: 0.01 },
+        { kind: 'dropout', rate: 0.25, seed: 3 },
+        { kind: 'dense', units: 2, activation: 'softmax' },
+      ],
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: adam,
+      metrics: ['accuracy', 'mse'],
+    }),
+    mlpTape({
+      inputs: 2,
+      layers: [
+        { kind: 'dense', units: 3, activation: 'linear', l2: 0.1 },
+        { kind: 'dense', units: 2, activation: 'sigmoid' },
+      ],
+      loss: 'binaryCrossentropy',
+      optimizer: { kind: 'rmsprop', rho: 0.9, momentum: 0.5, epsilon: 1e-7 },
+      metrics: ['accuracy', 'mae'],
+    }),
+  ];
+}
+
+describe.skipIf(typeof addon?.createTape !== 'function')('native tape validator fuzz', () => {
+  it.each([1, 2])(
+    'random mutants of valid tapes never crash (seed %i)',
+    (seed) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-fuzz-'));
+      try {
+        const file = path.join(dir, 'tapes.json');
+        fs.writeFileSync(file, JSON.stringify(baseTapes()));
+        const child = path.join(__dirname, 'native-fuzz-child.js');
+        const r = spawnSync(process.execPath, [child, file, '4000', String(seed)], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        const out = r.stdout + r.stderr;
+        expect(r.signal, out).toBeNull();
+        expect(r.status, out).toBe(0);
+        const { counts } = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+        // The fuzz reaches both sides: refusals, and mutants that validate and run.
+        expect(counts.rejected, out).toBeGreaterThan(500);
+        expect(counts.created, out).toBeGreaterThan(200);
+        expect(counts.ranOk, out).toBeGreaterThan(500);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+});
