@@ -9,9 +9,11 @@ import type { ColumnSpec, MissingPolicy } from '../pipeline-schema';
 import { nearest } from './args';
 import { CliError } from './errors';
 
-/** Beyond this many distinct texts (and half the rows) a text column is no category but an id or free text. */
-const MAX_AUTO_CATEGORIES = 100;
+/** A text column with more distinct values than this and than half the rows is an id or free
+ *  text, not categories (unless --categorical names it). */
+const MAX_AUTO_CATEGORIES = 10;
 const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export interface ColumnChoice {
   label: string | undefined;
@@ -85,14 +87,16 @@ export function columnKinds(table: nn.data.CsvTable, features: number[], o: Colu
     if (c.ids) for (let r = 0; r < table.rows; r++) if (c.ids[r] >= 0) Number.isNaN(c.numbers[r]) ? texts++ : numbers++;
     const hasText = texts > 0;
     // auto: a column of texts; a column of numbers with a few texts is a column of numbers with typos.
+    if (hasText && !listed.includes(c.name) && c.texts.every((t) => DECIMAL_COMMA.test(t) || NUMBER.test(t))) {
+      const { text, line } = firstText(c, table);
+      throw new CliError(
+        `${table.source}, column "${c.name}": "${text}" (line ${line}) looks like a decimal comma; add --decimal ,`,
+      );
+    }
     const wanted = listed.includes(c.name) || (o.categorical === 'auto' && texts > numbers);
     if (!wanted) {
       if (!hasText) return { name: c.name, kind: 'numeric', fill: null };
       const { text, line } = firstText(c, table);
-      if (c.texts.every((t) => DECIMAL_COMMA.test(t) || !Number.isNaN(Number(t))))
-        throw new CliError(
-          `${table.source}, column "${c.name}": "${text}" (line ${line}) looks like a decimal comma; add --decimal ,`,
-        );
       throw new CliError(
         `${table.source}, line ${line}, column "${c.name}": "${text.slice(0, 40)}" is not a number (to treat the column as text: --categorical ${c.name}; to leave it out: --ignore ${c.name})`,
       );
@@ -101,18 +105,16 @@ export function columnKinds(table: nn.data.CsvTable, features: number[], o: Colu
       ...new Set(Array.from(c.ids ?? [], (id) => (id >= 0 ? c.texts[id] : null)).filter((t) => t !== null)),
     ];
     if (!c.ids)
-      for (const v of c.numbers) if (!Number.isNaN(v) && !categories.includes(String(v))) categories.push(String(v));
+      categories.push(
+        ...new Set(
+          Array.from(
+            c.numbers.filter((v) => !Number.isNaN(v)),
+            String,
+          ),
+        ),
+      );
     if (categories.length === 0) throw new CliError(`${table.source}, column "${c.name}": every cell is missing`);
-    if (
-      o.categorical === 'auto' &&
-      categories.length > Math.max(MAX_AUTO_CATEGORIES, 0) &&
-      categories.length > table.rows / 2
-    ) {
-      const { text } = firstText(c, table);
-      if (DECIMAL_COMMA.test(text))
-        throw new CliError(
-          `${table.source}, column "${c.name}": "${text}" looks like a decimal comma; add --decimal ,`,
-        );
+    if (!listed.includes(c.name) && categories.length > MAX_AUTO_CATEGORIES && categories.length > table.rows / 2) {
       throw new CliError(
         `${table.source}, column "${c.name}" holds ${categories.length} distinct texts: too many to be categories. Mark it --id ${c.name}, or --ignore ${c.name}`,
       );

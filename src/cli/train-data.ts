@@ -86,6 +86,19 @@ export async function prepareData(o: ParsedOptions, seed: number): Promise<Prepa
   const notes: string[] = [];
   let labeled = labelData(table, cols.label, o.task as Task | undefined, missing !== 'error', notes);
   let specs: ColumnSpec[] = columnKinds(table, cols.features, choice);
+  if (missing === 'error') {
+    // The first missing cell in file order (the encoder would meet them in shuffled order).
+    const featureCols = cols.features.map((f) => table.columns[f]);
+    for (const r of labeled.rows) {
+      const c = featureCols.find((c) => cellText(c, r) === null);
+      if (c)
+        asUserError(
+          new nn.data.CsvError(
+            `${table.source}, line ${table.lines[r]}, column "${c.name}": the cell is empty (or NA); --missing mean|median|mostFrequent|drop fills or drops such cells`,
+          ),
+        );
+    }
+  }
   if (missing === 'drop') {
     const featureCols = cols.features.map((f) => table.columns[f]);
     const keep = Array.from(labeled.rows.keys()).filter((i) =>
