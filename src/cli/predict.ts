@@ -29,6 +29,9 @@ function chosenRows(p: Preprocess, table: nn.data.CsvTable, which: string): Int3
     throw new CliError(
       `--rows test: ${table.source} has ${table.rows} rows, the file trained on had ${p.split.rows}; --rows test applies to that same file`,
     );
+  const beyond = p.split.testRows.find((r) => r >= table.rows);
+  if (beyond !== undefined)
+    throw new CliError(`--rows test: ${table.source} has ${table.rows} rows, the test rows go up to ${beyond}; is it the file trained on?`);
   return Int32Array.from(p.split.testRows);
 }
 

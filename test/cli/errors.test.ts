@@ -1,6 +1,6 @@
 /** Every bad input, end to end: one line on stderr naming the problem, exit code 2, no stack
  *  trace, and nothing written to --out. Unexpected errors: exit 1, the stack only on request. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
