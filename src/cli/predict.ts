@@ -31,7 +31,9 @@ function chosenRows(p: Preprocess, table: nn.data.CsvTable, which: string): Int3
     );
   const beyond = p.split.testRows.find((r) => r >= table.rows);
   if (beyond !== undefined)
-    throw new CliError(`--rows test: ${table.source} has ${table.rows} rows, the test rows go up to ${beyond}; is it the file trained on?`);
+    throw new CliError(
+      `--rows test: ${table.source} has ${table.rows} rows, the test rows go up to ${beyond}; is it the file trained on?`,
+    );
   return Int32Array.from(p.split.testRows);
 }
 
