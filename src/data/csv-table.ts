@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { describe } from './args';
 import { CsvError } from './csv';
 import { feedChunks, MAX_RECORD_BYTES } from './csv-chunks';
-import { parseNumber, trim, trimmed } from './csv-number';
+import { numberEnd, scanNumber, trim, trimmed } from './csv-number';
 import { CR, field, LF, QUOTE, Scan, scanField } from './csv-scan';
 import { grow } from './grow';
 
@@ -137,6 +137,25 @@ class TableParser {
     let i = pos;
     const headerCells: string[] = [];
     for (;;) {
+      // Fast path, one pass: a plain number ended by the delimiter, LF or CRLF, in a numeric column.
+      if (!header && col < ncols && !this.columns[col].ids) {
+        const v = scanNumber(buf, i, buf.length);
+        const j = numberEnd;
+        const c = buf[j];
+        if (
+          !Number.isNaN(v) &&
+          j < buf.length &&
+          (c === this.delimiter || c === LF || (c === CR && buf[j + 1] === LF))
+        ) {
+          this.columns[col++].numbers[this.rows] = v;
+          if (c === this.delimiter) {
+            i = j + 1;
+            continue;
+          }
+          field.next = c === CR ? j + 1 : j;
+          break;
+        }
+      }
       const s = scanField(buf, i, this.delimiter, final);
       if (s === Scan.NeedMore) return -1;
       const name = header ? String(col) : this.names![Math.min(col, ncols - 1)];
@@ -196,8 +215,10 @@ class TableParser {
 
   private number(buf: Buffer, start: number, end: number): number {
     if (this.o.decimal === '.') {
-      const v = parseNumber(buf, start, end);
-      return Number.isFinite(v) && NUMBER.test(buf.toString('latin1', start, end)) ? v : Number.NaN;
+      const fast = scanNumber(buf, start, end); // most cells: no string made
+      if (!Number.isNaN(fast) && numberEnd === end) return fast;
+      const text = buf.toString('latin1', start, end);
+      return NUMBER.test(text) ? Number(text) : Number.NaN;
     }
     const t = buf.toString('latin1', start, end).replace(',', '.');
     return NUMBER.test(t) ? Number(t) : Number.NaN;

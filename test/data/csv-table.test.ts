@@ -65,6 +65,13 @@ describe('readCsvTable: messy files', () => {
     },
   );
 
+  it.each([1, 2, 3, 5])('numbers across chunk boundaries (chunks of %i bytes) read as whole numbers', async (chunk) => {
+    const t = await parse('a,b,c\r\n1.5,-2,x\r\n30,4e2,y\r\n 7 ,8,z', {}, chunk);
+    expect(Array.from(t.columns[0].numbers)).toEqual([1.5, 30, 7]);
+    expect(Array.from(t.columns[1].numbers)).toEqual([-2, 400, 8]);
+    expect(texts(t.columns[2])).toEqual(['x', 'y', 'z']);
+  });
+
   it('Latin-1 with encoding latin1; invalid UTF-8 refused otherwise, naming line and column', async () => {
     const bytes = Buffer.from('name,x\nZürich,1\nMünchen,2\n', 'latin1');
     expect(texts((await parse(bytes, { encoding: 'latin1' })).columns[0])).toEqual(['Zürich', 'München']);
