@@ -138,6 +138,8 @@ export function validatePreprocess(json: unknown, where: string): Preprocess {
   const o = json as Json;
   if (o.format !== PREPROCESS_FORMAT)
     throw new PreprocessError(`${where} is not a nativenn preprocess file ("format" is ${describe(o.format)})`);
+  if (o.version === undefined)
+    throw new PreprocessError(`${where} has no "version"; nativenn writes 1 or 2 (was it edited by hand?)`);
   if (o.version !== 1 && o.version !== 2)
     throw new PreprocessError(
       `${where}: version ${describe(o.version)} is not one this nativenn reads (1 or 2); a newer nativenn wrote it?`,

@@ -88,9 +88,11 @@ export function checkAgainstModel(p: Preprocess, model: Sequential, where: strin
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
 
-/** Raw records (objects keyed by column name, values as strings or numbers) as a table. */
-export function tableFromRecords(records: readonly Record<string, unknown>[]): CsvTable {
+/** Raw records (objects keyed by column name, values as strings or numbers) as a table; with
+ *  decimal ',' a string such as "3,25" is the number 3.25, as in the CSV trained on. */
+export function tableFromRecords(records: readonly Record<string, unknown>[], decimal: '.' | ',' = '.'): CsvTable {
   if (!Array.isArray(records))
     throw new TypeError(`predict: rows must be an array of records or a CSV path, got ${describe(records)}`);
   const names: string[] = [];
@@ -118,7 +120,8 @@ export function tableFromRecords(records: readonly Record<string, unknown>[]): C
       else if (v !== null && v !== undefined)
         throw new TypeError(`predict: rows[${r}].${name} must be a string, number or boolean, got ${describe(v)}`);
       texts.push(text);
-      c.numbers[r] = text !== null && NUMBER.test(text) ? Number(text) : Number.NaN;
+      const number = text !== null && decimal === ',' && DECIMAL_COMMA.test(text) ? text.replace(',', '.') : text;
+      c.numbers[r] = number !== null && NUMBER.test(number) ? Number(number) : Number.NaN;
       if (text === null) c.missing++;
     });
     if (texts.some((t, r) => t !== null && Number.isNaN(c.numbers[r]))) {
@@ -182,7 +185,8 @@ export class Pipeline {
 
   /** Predicts raw records (objects keyed by column name) or every row of a CSV file. */
   async predict(rows: string | readonly Record<string, unknown>[]): Promise<PipelinePrediction> {
-    const table = typeof rows === 'string' ? await this.readCsv(rows) : tableFromRecords(rows);
+    const table =
+      typeof rows === 'string' ? await this.readCsv(rows) : tableFromRecords(rows, this.preprocess.csv?.decimal);
     return this.predictEncoded(this.encode(table));
   }
 }

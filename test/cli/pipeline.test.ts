@@ -73,7 +73,8 @@ describe('nn.loadModel and nn.loadPipeline on a run folder', () => {
 
   it('predict(records) and predict(csvPath) give what `nativenn predict` gives', async () => {
     const pipeline = await nn.loadPipeline(run);
-    const records = rows.slice(0, 5).map((r) => ({ ...r, size: String(r.size) })); // strings, as a CSV parser gives
+    // Strings with decimal commas, as a CSV parser gives them from the ';' file trained on.
+    const records = rows.slice(0, 5).map((r) => ({ ...r, size: String(r.size).replace('.', ',') }));
     const fromRecords = await pipeline.predict(records);
     const fromFile = await pipeline.predict(path.join(dir, 'data.csv'));
     expect(fromRecords.classes).toEqual(['big', 'small']);
@@ -143,6 +144,14 @@ describe('preprocess.json is read with checks (issue 15 item 10)', () => {
           p.format = 'x';
         }),
       /is not a nativenn preprocess file/,
+    ],
+    [
+      'no version',
+      () =>
+        edited('noversion', (p) => {
+          delete p.version;
+        }),
+      /has no "version"; nativenn writes 1 or 2/,
     ],
     [
       'a future version',
