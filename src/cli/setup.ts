@@ -3,9 +3,9 @@ import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
+import type { OutputKind } from '../pipeline-schema';
 import type { Task } from './dataset';
 import { CliError } from './errors';
-import type { OutputKind } from './preprocess';
 
 /** Activates --backend (default: native when the addon is built, else js with a note on stderr). */
 export function useBackend(name: string | undefined, threads?: number): string {
@@ -144,7 +144,17 @@ export interface NetworkOptions {
   seed: number;
 }
 
+/** 2^28 parameters: 1 GiB of float32 weights, about 4 GiB with gradients and Adam's two slots. */
+export const MAX_PARAMETERS = 2 ** 28;
+
 export function network(o: NetworkOptions): nn.Sequential {
+  const sizes = [o.inputs, ...o.hidden, o.units];
+  let params = 0;
+  for (let i = 1; i < sizes.length; i++) params += (sizes[i - 1] + 1) * sizes[i];
+  if (params > MAX_PARAMETERS)
+    throw new CliError(
+      `--hidden ${o.hidden.join(',')}: the network ${sizes.join(' → ')} would have ${params.toLocaleString('en-US')} parameters (${((params * 16) / 2 ** 30).toFixed(1)} GiB to train); the limit is ${MAX_PARAMETERS.toLocaleString('en-US')}`,
+    );
   const layers: nn.layers.Layer[] = [];
   o.hidden.forEach((units, i) => {
     layers.push(
