@@ -1,4 +1,5 @@
 /** The options of each `nativenn` command and the help texts. Defaults here are the ones --help shows. */
+import { RANGES } from '../config/ranges';
 import type { OptionSpec } from './args';
 
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'silu', 'linear'] as const;
@@ -112,6 +113,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     type: 'number',
     min: 0,
     exclusiveMin: true,
+    max: RANGES.learningRate.max, // the range the optimizers and model files accept
     help: "learning rate (default: the optimizer's, 0.001 for adam)",
   },
   {

@@ -1,6 +1,8 @@
 /** What `nativenn train` reports on the test rows: loss and accuracy with a confusion matrix, or
  *  mae and rmse in the label's units. */
 import type * as nn from '../index';
+import { auc, f1, mape, precision, r2, recall } from '../metrics';
+import { Tensor } from '../tensor';
 import { argmaxRows, probabilities, regressionValues } from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
 import { confusionMatrix, formatConfusion } from './confusion';
@@ -11,18 +13,34 @@ const MAX_CONFUSION_CLASSES = 20;
 const fmt = (v: number) =>
   Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
 
-/**
- * Task metrics beyond loss/accuracy/mae/rmse (precision, recall, f1, auc; mape, r2) go here once
- * nn.metrics provides them (issue 13 item 14): classification gets (truth, predicted, probabilities),
- * regression (truth, predicted); each returns name → value, printed and saved in preprocess.json's test.
- */
+/** Task metrics beyond loss/accuracy/mae/rmse, from nn.metrics: precision, recall, f1 and ROC AUC
+ *  for classification (of class 1 for two classes, macro-averaged over more), mape and r2 for
+ *  regression. Printed and saved in preprocess.json's test. */
 function extraMetrics(
-  _task: Preprocess['task'],
-  _truth: ArrayLike<number>,
-  _predicted: ArrayLike<number>,
-  _probabilities: Float32Array | null,
+  task: Preprocess['task'],
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  probabilities: Float32Array | null,
 ): Record<string, number> {
-  return {};
+  const rows = truth.length;
+  if (task === 'regression') return { mape: mape(Array.from(truth), Array.from(predicted)), r2: r2(Array.from(truth), Array.from(predicted)) };
+  if (!probabilities || rows === 0) return {};
+  const k = probabilities.length / rows;
+  const yTrue = new Tensor(Float32Array.from(truth), [rows, 1]);
+  const yPred = new Tensor(probabilities, [rows, k]);
+  const average = k === 2 ? 'binary' : 'macro';
+  return {
+    precision: precision(yTrue, yPred, { average }),
+    recall: recall(yTrue, yPred, { average }),
+    f1: f1(yTrue, yPred, { average }),
+    auc: auc(yTrue, yPred, { average }),
+  };
+}
+
+/** "name value, …" of the extra metrics that were computed (NaN ones, e.g. AUC of one class, said as such). */
+function extraLine(values: Record<string, number>, names: string[], average: string): string | null {
+  const parts = names.filter((n) => n in values).map((n) => `${n} ${Number.isNaN(values[n]) ? 'undefined' : fmt(values[n])}`);
+  return parts.length ? `test ${parts.join(', ')}${average}` : null;
 }
 
 export function testReport(
@@ -46,6 +64,8 @@ export function testReport(
     lines.push(
       `test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows} rows)`,
     );
+    const extra = extraLine(values, ['precision', 'recall', 'f1', 'auc'], k === 2 ? ` (class "${p.classes[1]}")` : ' (macro average)');
+    if (extra) lines.push(extra);
     if (k <= MAX_CONFUSION_CLASSES)
       lines.push(
         '',
@@ -67,5 +87,7 @@ export function testReport(
   lines.push(
     `test mae ${fmt(values.mae)}, rmse ${fmt(values.rmse)} (in the units of "${p.labelName}"; loss on the standardized target ${evaluated.loss.toFixed(4)}; ${rows} rows)`,
   );
+  const extra = extraLine(values, ['mape', 'r2'], '');
+  if (extra) lines.push(extra);
   return { values, lines };
 }

@@ -1,4 +1,5 @@
 /** Pieces `train` puts together: the backend, the output folder check, the targets and the network. */
+import { checkSaveTarget } from '../io/paths';
 import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -32,6 +33,11 @@ async function statOrNull(p: string) {
 
 /** Fails before training when --out cannot take the results (a file, a foreign model/ folder, no write permission). */
 export async function checkOutDir(out: string, modelDir: string): Promise<void> {
+  try {
+    checkSaveTarget('--out', out); // /proc, /sys and other pseudo-filesystems, before any training
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
   const st = await statOrNull(out);
   if (st && !st.isDirectory()) throw new CliError(`--out ${out} exists and is not a folder`);
   const model = path.join(out, modelDir);

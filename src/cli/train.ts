@@ -38,7 +38,6 @@ export async function train(argv: readonly string[]): Promise<void> {
     throw new CliError('--early-stopping watches val_loss: it needs --validation-split above 0');
   const patienceOption = given ?? DEFAULT_PATIENCE;
   const patience = patienceOption > 0 && validationSplit > 0 ? patienceOption : null;
-  // Where src/io's check of save targets (refusing /proc, /sys: issue 15 item 11) belongs once it lands.
   await checkOutDir(outDir, MODEL_DIR);
 
   const d = await prepareData(o, seed);
