@@ -82,6 +82,8 @@ function parseValue(spec: OptionSpec, raw: string): string | number | boolean | 
         if (!/^\d+$/.test(p) || Number(p) < 1) {
           throw new CliError(`${flag} must be a comma-separated list of positive integers (e.g. 64,32), got "${raw}"`);
         }
+        if (spec.max !== undefined && Number(p) > spec.max)
+          throw new CliError(`${flag}: each size must be at most ${spec.max}, got ${p}`);
         return Number(p);
       });
     }

@@ -1,4 +1,5 @@
 /** The options of each `nativenn` command and the help texts. Defaults here are the ones --help shows. */
+import { RANGES } from '../config/ranges';
 import type { OptionSpec } from './args';
 
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'silu', 'linear'] as const;
@@ -20,10 +21,55 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     help: 'digits (the built-in 8×8 digits) or a CSV file with a header row',
   },
   {
+    name: 'delimiter',
+    value: 'CHAR',
+    type: 'string',
+    help: "the CSV's field separator, e.g. ';' or tab (default: ',' unless the header splits only on ';' or tabs)",
+  },
+  {
+    name: 'decimal',
+    type: 'string',
+    choices: ['.', ','],
+    help: "the decimal separator of numbers (',' for 3,14; needs a delimiter other than ',')",
+  },
+  {
+    name: 'encoding',
+    type: 'string',
+    choices: ['utf8', 'latin1'],
+    help: 'the text encoding of the CSV (default: utf8)',
+  },
+  {
     name: 'label',
     value: 'COLUMN',
     type: 'string',
     help: 'the label column of the CSV: name or 0-based index (default: the last column)',
+  },
+  {
+    name: 'features',
+    value: 'A,B,…',
+    type: 'string',
+    help: 'the feature columns (default: every column but the label, the --id and the --ignore ones)',
+  },
+  { name: 'ignore', value: 'A,B,…', type: 'string', help: 'columns to leave out' },
+  {
+    name: 'id',
+    value: 'COLUMN',
+    type: 'string',
+    help: 'a column that names each row: never a feature, carried through to the predictions',
+  },
+  {
+    name: 'missing',
+    type: 'string',
+    choices: ['error', 'drop', 'mean', 'median', 'mostFrequent'],
+    default: 'error',
+    help: 'empty or NA cells: refuse, drop their rows, or fill them (text columns: the most frequent); the fills apply at predict time too',
+  },
+  {
+    name: 'categorical',
+    value: 'auto|A,B,…',
+    type: 'string',
+    default: 'auto',
+    help: 'columns to one-hot encode (auto: every text column)',
   },
   {
     name: 'task',
@@ -31,7 +77,13 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     choices: ['classification', 'regression'],
     help: 'classification or regression (default: guessed from the label column)',
   },
-  { name: 'hidden', type: 'intList', default: [64], help: 'hidden layer sizes, comma-separated (e.g. 64,32)' },
+  {
+    name: 'hidden',
+    type: 'intList',
+    default: [100],
+    max: 1_000_000,
+    help: 'hidden layer sizes, comma-separated (e.g. 64,32)',
+  },
   {
     name: 'activation',
     value: 'NAME',
@@ -61,10 +113,25 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     type: 'number',
     min: 0,
     exclusiveMin: true,
+    max: RANGES.learningRate.max, // the range the optimizers and model files accept
     help: "learning rate (default: the optimizer's, 0.001 for adam)",
   },
-  { name: 'epochs', type: 'int', min: 1, max: 100000, default: 100, help: 'passes over the training rows' },
-  { name: 'batch-size', type: 'int', min: 1, default: 32, help: 'rows per update' },
+  {
+    name: 'epochs',
+    type: 'int',
+    min: 1,
+    max: 100000,
+    default: 1000,
+    help: 'the most passes over the training rows (early stopping usually ends sooner)',
+  },
+  {
+    name: 'batch-size',
+    type: 'int',
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: 32,
+    help: 'rows per update (more than the training rows: one full batch)',
+  },
   {
     name: 'validation-split',
     type: 'number',
@@ -85,14 +152,14 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     name: 'early-stopping',
     value: 'PATIENCE',
     type: 'int',
-    min: 1,
-    help: 'stop after PATIENCE epochs without a better val_loss (keeps the best weights)',
+    min: 0,
+    help: 'stop after PATIENCE epochs without a better val_loss and keep the best weights (default: 20; 0: off)',
   },
   {
     name: 'scale',
     type: 'string',
     choices: ['minmax', 'standard', 'none'],
-    default: 'minmax',
+    default: 'standard',
     help: 'feature scaling, fitted on the training rows',
   },
   { name: 'seed', type: 'int', min: 0, default: 42, help: 'seed of the weights, shuffles and splits' },
@@ -127,6 +194,31 @@ export const PREDICT_OPTIONS: readonly OptionSpec[] = [
     value: 'FILE.csv|digits',
     type: 'string',
     help: 'a CSV with the same feature columns (the label column is optional), or digits (its test split)',
+  },
+  {
+    name: 'delimiter',
+    value: 'CHAR',
+    type: 'string',
+    help: "the CSV's field separator, e.g. ';' or tab (default: detected from the header)",
+  },
+  {
+    name: 'decimal',
+    type: 'string',
+    choices: ['.', ','],
+    help: "the decimal separator of numbers (',' for 3,14; default: as in training)",
+  },
+  {
+    name: 'encoding',
+    type: 'string',
+    choices: ['utf8', 'latin1'],
+    help: 'the text encoding of the CSV (default: as in training)',
+  },
+
+  {
+    name: 'rows',
+    type: 'string',
+    choices: ['all', 'test'],
+    help: 'all rows, or only the test rows train held out of this same file (default: all; digits: test)',
   },
   {
     name: 'out',

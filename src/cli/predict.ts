@@ -1,74 +1,84 @@
-/** `nativenn predict`: the saved preprocessing and model applied to every row of a CSV (or the
- *  digits test rows), one prediction per row; scored when the data holds the label column. */
-import { createWriteStream } from 'node:fs';
+/** `nativenn predict`: the run's preprocess.json and model applied to every row of a CSV (or to the
+ *  test rows train held out), through nn.loadPipeline's code; the id column carried through;
+ *  scored when the data holds the label column. */
+
+import * as path from 'node:path';
 import * as nn from '../index';
+import { checkAgainstModel, findRun, MODEL_DIR, Pipeline, type PipelinePrediction } from '../pipeline';
+import type { Preprocess } from '../pipeline-schema';
 import { formatHelp, parseArgs } from './args';
-import { readCsvFile } from './dataset';
+import { asUserError, digitsTable } from './dataset';
 import { CliError } from './errors';
 import { PREDICT_OPTIONS, PREDICT_USAGE } from './options';
-import { applyScaler, argmaxRows, type Preprocess, probabilities, readRun, regressionValues } from './preprocess';
+import { checkOutFile, writeFileAtomic } from './run-folder';
 import { useBackend } from './setup';
+import { csvReadOptions } from './train-data';
 
-interface Rows {
-  x: nn.Tensor;
-  /** The true labels as texts (classification) or numbers (regression), when the data has them. */
-  truth: string[] | Float32Array | null;
-}
-
-function digitsRows(p: Preprocess): Rows {
-  if (p.data !== 'digits') throw new CliError(`--data digits: this model was trained on ${p.data}, not on the digits`);
-  const d = nn.datasets.digits();
-  const rows = p.testRows ? Int32Array.from(p.testRows) : d.split.test;
-  return { x: nn.data.take(d.x, rows), truth: Array.from(nn.data.take(d.y, rows), String) };
-}
-
-/** The CSV's columns in the training order; the label column is used when present. */
-async function csvRows(path: string, p: Preprocess): Promise<Rows> {
-  let csv: nn.data.CsvData;
-  try {
-    csv = await readCsvFile(path, p.labelName);
-  } catch (e) {
-    if (!(e instanceof CliError) || !/no column named/.test(e.message)) throw e;
-    csv = await readCsvFile(path, null);
-  }
-  const index = new Map(csv.featureNames.map((n, i) => [n, i]));
-  const missing = p.featureNames.filter((n) => !index.has(n));
-  if (missing.length > 0) {
-    throw new CliError(
-      `${path}: missing the column${missing.length > 1 ? 's' : ''} ${missing
-        .slice(0, 5)
-        .map((n) => `"${n}"`)
-        .join(', ')} the model was trained on`,
-    );
-  }
-  const extra = csv.featureNames.filter((n) => !p.featureNames.includes(n));
-  if (extra.length > 0)
-    throw new CliError(
-      `${path}: the column${extra.length > 1 ? 's' : ''} ${extra
-        .slice(0, 5)
-        .map((n) => `"${n}"`)
-        .join(', ')} ${extra.length > 1 ? 'were' : 'was'} not in the training data`,
-    );
-  const rows = csv.x.shape[0];
-  const cols = p.featureNames.length;
-  const order = p.featureNames.map((n) => index.get(n)!);
-  const x = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) x[r * cols + c] = csv.x.data[r * cols + order[c]];
-  let truth: Rows['truth'] = null;
-  if (csv.y) {
-    if (p.task === 'regression') {
-      if (csv.classes)
-        throw new CliError(`${path}: the label column "${p.labelName}" holds text, but the model predicts numbers`);
-      truth = csv.y as Float32Array;
-    } else {
-      const classes = csv.classes;
-      truth = Array.from(csv.y, (v) => (classes ? classes[v] : String(v)));
-    }
-  }
-  return { x: nn.tensor2d(x, [rows, cols]), truth };
-}
+const prefixed = (e: unknown, prefix: string) => {
+  if (e instanceof Error) e.message = `${prefix}${e.message}`;
+  return e;
+};
 
 const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+
+/** The rows to predict: all, or the test rows train held out of this same file. */
+function chosenRows(p: Preprocess, table: nn.data.CsvTable, which: string): Int32Array | undefined {
+  if (which === 'all') return undefined;
+  if (!p.split) throw new CliError('--rows test: this run saved no test rows (trained by an older nativenn?)');
+  if (p.split.rows !== -1 && p.split.rows !== table.rows)
+    throw new CliError(
+      `--rows test: ${table.source} has ${table.rows} rows, the file trained on had ${p.split.rows}; --rows test applies to that same file`,
+    );
+  const beyond = p.split.testRows.find((r) => r >= table.rows);
+  if (beyond !== undefined)
+    throw new CliError(
+      `--rows test: ${table.source} has ${table.rows} rows, the test rows go up to ${beyond}; is it the file trained on?`,
+    );
+  return Int32Array.from(p.split.testRows);
+}
+
+function score(p: Preprocess, r: PipelinePrediction): string {
+  if (!r.truth) return '';
+  const n = r.rows.length;
+  if (r.labels) {
+    const truth = r.truth as string[]; // '' where the label cell is empty: not scored
+    const known = truth.filter((t) => t !== '').length;
+    const right = truth.reduce((k, t, i) => k + (t === r.labels![i] ? 1 : 0), 0);
+    if (known === 0) return '';
+    return `accuracy ${((right / known) * 100).toFixed(2)}% (${right} of ${known} rows${known < n ? ' with a label' : ''})`;
+  }
+  const truth = r.truth as Float64Array;
+  let abs = 0;
+  let sq = 0;
+  let k = 0;
+  r.values!.forEach((v, i) => {
+    if (Number.isNaN(truth[i])) return;
+    abs += Math.abs(v - truth[i]);
+    sq += (v - truth[i]) ** 2;
+    k++;
+  });
+  const rows = `${k} rows${k < n ? ` with "${p.labelName}"` : ''}`;
+  return k === 0 ? '' : `mae ${(abs / k).toPrecision(5)}, rmse ${Math.sqrt(sq / k).toPrecision(5)} (${rows})`;
+}
+
+function predictionsCsv(p: Preprocess, r: PipelinePrediction): string {
+  const idHead = r.ids ? [p.idColumn!] : [];
+  const lines: string[] = [];
+  if (r.labels) {
+    const k = p.classes!.length;
+    lines.push([...idHead, p.labelName, ...p.classes!.map((c) => `p_${c}`)].map(csvCell).join(','));
+    r.labels.forEach((label, i) => {
+      const ps = Array.from(r.probabilities!.subarray(i * k, (i + 1) * k), (v) => v.toFixed(6));
+      lines.push([...(r.ids ? [csvCell(r.ids[i])] : []), csvCell(label), ...ps].join(','));
+    });
+  } else {
+    lines.push([...idHead, p.labelName].map(csvCell).join(','));
+    r.values!.forEach((v, i) => {
+      lines.push([...(r.ids ? [csvCell(r.ids[i])] : []), String(Number(v.toPrecision(7)))].join(',')); // float32: ~7 digits
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 export async function predict(argv: readonly string[]): Promise<void> {
   const o = parseArgs(argv, PREDICT_OPTIONS);
@@ -77,68 +87,46 @@ export async function predict(argv: readonly string[]): Promise<void> {
     return;
   }
   if (o.data === undefined) throw new CliError('--data is required: a CSV file with the training columns, or digits');
-  const { preprocess: p, modelDir } = await readRun(o.model as string);
+  if (o.out !== undefined) await checkOutFile(o.out as string);
+  const run = await findRun(o.model as string).catch((e) => asUserError(prefixed(e, `--model ${o.model}: `)));
+  const p = run.preprocess;
   let model: nn.Sequential;
   try {
-    model = await nn.loadModel(modelDir);
+    model = await nn.loadModel(path.join(run.runDir, MODEL_DIR));
   } catch (e) {
     throw new CliError(`--model ${o.model}: ${(e as Error).message}`);
   }
-  const data = o.data === 'digits' ? digitsRows(p) : await csvRows(o.data as string, p);
-  useBackend(o.backend as string | undefined);
-  if (data.x.shape[1] !== model.inputSize)
-    throw new CliError(
-      `--model ${o.model}: the model takes ${model.inputSize} features, preprocess.json lists ${data.x.shape[1]}`,
-    );
-  const outputs = await model.predictAsync(applyScaler(p.scaler, data.x));
-  const rows = data.x.shape[0];
-
-  const lines: string[] = [];
-  let score = '';
-  if (p.classes) {
-    const classes = p.classes;
-    const probs = probabilities(p, outputs);
-    const predicted = argmaxRows(probs, classes.length);
-    lines.push([p.labelName, ...classes.map((c) => `p_${c}`)].map(csvCell).join(','));
-    for (let r = 0; r < rows; r++) {
-      const ps = Array.from(probs.subarray(r * classes.length, (r + 1) * classes.length), (v) => v.toFixed(6));
-      lines.push([csvCell(classes[predicted[r]]), ...ps].join(','));
-    }
-    if (data.truth) {
-      const truth = data.truth as string[];
-      const right = truth.reduce((n, t, r) => n + (t === classes[predicted[r]] ? 1 : 0), 0);
-      score = `accuracy ${((right / rows) * 100).toFixed(2)}% (${right} of ${rows} rows)`;
-    }
-  } else {
-    const values = regressionValues(p, outputs);
-    lines.push(csvCell(p.labelName));
-    for (const v of values) lines.push(String(Number(v.toPrecision(7)))); // float32 holds about 7 digits
-    if (data.truth) {
-      const truth = data.truth as Float32Array;
-      let abs = 0;
-      let sq = 0;
-      values.forEach((v, i) => {
-        abs += Math.abs(v - truth[i]);
-        sq += (v - truth[i]) ** 2;
-      });
-      score = `mae ${(abs / rows).toPrecision(5)}, rmse ${Math.sqrt(sq / rows).toPrecision(5)} (${rows} rows)`;
-    }
+  try {
+    checkAgainstModel(p, model, path.join(run.runDir, 'preprocess.json'));
+  } catch (e) {
+    asUserError(e);
   }
-  const text = `${lines.join('\n')}\n`;
+  const pipeline = new Pipeline(model, p);
+  let table: nn.data.CsvTable;
+  if (o.data === 'digits') {
+    if (p.data !== 'digits')
+      throw new CliError(`--data digits: this model was trained on ${p.data}, not on the digits`);
+    table = digitsTable().table;
+  } else table = await pipeline.readCsv(o.data as string, csvReadOptions(o)).catch((e) => asUserError(e));
+  const rows = chosenRows(p, table, (o.rows as string | undefined) ?? (o.data === 'digits' ? 'test' : 'all'));
+  let encoded: ReturnType<Pipeline['encode']>;
+  try {
+    encoded = pipeline.encode(table, rows);
+  } catch (e) {
+    return asUserError(e);
+  }
+  useBackend(o.backend as string | undefined);
+  for (const n of encoded.notes) process.stderr.write(`${n.startsWith('warning:') ? '' : 'note: '}${n}\n`);
+  const result = await pipeline.predictEncoded(encoded);
+  const text = predictionsCsv(p, result);
+  const scored = score(p, result);
+  const which = rows ? ` (the ${rows.length} test rows held out of training)` : '';
   if (o.out !== undefined) {
-    await writeText(o.out as string, text);
-    process.stdout.write(`wrote ${rows} predictions to ${o.out}\n`);
-    if (score) process.stdout.write(`${score}\n`);
+    await writeFileAtomic(o.out as string, text);
+    process.stdout.write(`wrote ${result.rows.length} predictions${which} to ${o.out}\n`);
+    if (scored) process.stdout.write(`${scored}\n`);
   } else {
     process.stdout.write(text);
-    if (score) process.stderr.write(`${score}\n`);
+    if (scored) process.stderr.write(`${scored}${which}\n`);
   }
-}
-
-function writeText(file: string, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = createWriteStream(file);
-    s.on('error', (e) => reject(new CliError(`--out ${file}: ${e.message}`)));
-    s.end(text, () => resolve());
-  });
 }

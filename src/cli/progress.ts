@@ -36,16 +36,23 @@ export function epochLine(
   ].join(' - ');
 }
 
+/** Lines without a terminal: every epoch up to 100 epochs; beyond, the first 10, every 10th and the last. */
 class LineProgress implements nn.callbacks.Callback {
   private started = 0;
+  private last: string | null = null;
   constructor(private readonly o: ProgressOptions) {}
   onEpochBegin(): void {
     this.started = Date.now();
   }
   onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
-    this.o.stream.write(
-      `${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`,
-    );
+    const line = `${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`;
+    if (this.o.epochs <= 100 || epoch < 10 || (epoch + 1) % 10 === 0) {
+      this.o.stream.write(line);
+      this.last = null;
+    } else this.last = line;
+  }
+  onTrainEnd(): void {
+    if (this.last) this.o.stream.write(this.last);
   }
 }
 

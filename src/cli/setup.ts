@@ -1,11 +1,12 @@
 /** Pieces `train` puts together: the backend, the output folder check, the targets and the network. */
+import { checkSaveTarget } from '../io/paths';
 import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
+import type { OutputKind } from '../pipeline-schema';
 import type { Task } from './dataset';
 import { CliError } from './errors';
-import type { OutputKind } from './preprocess';
 
 /** Activates --backend (default: native when the addon is built, else js with a note on stderr). */
 export function useBackend(name: string | undefined, threads?: number): string {
@@ -32,6 +33,11 @@ async function statOrNull(p: string) {
 
 /** Fails before training when --out cannot take the results (a file, a foreign model/ folder, no write permission). */
 export async function checkOutDir(out: string, modelDir: string): Promise<void> {
+  try {
+    checkSaveTarget('--out', out); // /proc, /sys and other pseudo-filesystems, before any training
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
   const st = await statOrNull(out);
   if (st && !st.isDirectory()) throw new CliError(`--out ${out} exists and is not a folder`);
   const model = path.join(out, modelDir);
@@ -144,7 +150,17 @@ export interface NetworkOptions {
   seed: number;
 }
 
+/** 2^28 parameters: 1 GiB of float32 weights, about 4 GiB with gradients and Adam's two slots. */
+export const MAX_PARAMETERS = 2 ** 28;
+
 export function network(o: NetworkOptions): nn.Sequential {
+  const sizes = [o.inputs, ...o.hidden, o.units];
+  let params = 0;
+  for (let i = 1; i < sizes.length; i++) params += (sizes[i - 1] + 1) * sizes[i];
+  if (params > MAX_PARAMETERS)
+    throw new CliError(
+      `--hidden ${o.hidden.join(',')}: the network ${sizes.join(' → ')} would have ${params.toLocaleString('en-US')} parameters (${((params * 16) / 2 ** 30).toFixed(1)} GiB to train); the limit is ${MAX_PARAMETERS.toLocaleString('en-US')}`,
+    );
   const layers: nn.layers.Layer[] = [];
   o.hidden.forEach((units, i) => {
     layers.push(

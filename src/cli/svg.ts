@@ -15,6 +15,8 @@ const fmt = (v: number) =>
 
 /** About `count` round tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  // No finite value to show (a diverged loss is NaN): a plain 0..1 axis rather than endless recursion.
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return niceTicks(0, 1, count);
   if (!(hi > lo)) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     return niceTicks(lo - pad, lo + pad, count);

@@ -1,28 +1,23 @@
 /** `nativenn train`: load, split, scale, build, fit with progress, test, report, save. Everything
- *  the user gave is checked before the first epoch; nothing is written to --out before training ends. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
+ *  the user gave is checked before the first epoch; nothing is written to --out before training
+ *  ends (and nothing at all when it diverged). Ctrl-C stops after the running epoch and saves the
+ *  best weights so far (exit 130); a second Ctrl-C quits at once. */
 import * as nn from '../index';
+import { MODEL_DIR } from '../pipeline';
 import { formatHelp, parseArgs } from './args';
-import { confusionMatrix, formatConfusion } from './confusion';
-import { asUserError, loadTrainingData, splitRows, type Task } from './dataset';
 import { CliError } from './errors';
 import { TRAIN_OPTIONS, TRAIN_USAGE } from './options';
-import {
-  argmaxRows,
-  MODEL_DIR,
-  PREPROCESS_JSON,
-  type Preprocess,
-  probabilities,
-  regressionValues,
-  scalerOf,
-} from './preprocess';
 import { progress } from './progress';
+import { testReport } from './report';
+import { writeRun } from './run-folder';
 import { checkOutDir, network, optimizer, targets, useBackend } from './setup';
-import { historySvg } from './svg';
+import { Stopper } from './stopper';
+import { prepareData } from './train-data';
 
-/** Beyond this many classes the confusion matrix is too wide to print. */
-const MAX_CONFUSION_CLASSES = 20;
+export const EXIT_INTERRUPTED = 130;
+/** Early stopping by default: small sets get the epochs they need, large ones do not overfit. */
+const DEFAULT_PATIENCE = 20;
+const SHOW_CURSOR = '\u001b[?25h';
 
 export async function train(argv: readonly string[]): Promise<void> {
   const o = parseArgs(argv, TRAIN_OPTIONS);
@@ -38,38 +33,29 @@ export async function train(argv: readonly string[]): Promise<void> {
   const outDir = o.out as string;
   const epochs = o.epochs as number;
   const validationSplit = o['validation-split'] as number;
-  const patience = o['early-stopping'] as number | undefined;
-  if (patience !== undefined && validationSplit === 0) {
+  const given = o['early-stopping'] as number | undefined;
+  if (given !== undefined && given > 0 && validationSplit === 0)
     throw new CliError('--early-stopping watches val_loss: it needs --validation-split above 0');
-  }
+  const patienceOption = given ?? DEFAULT_PATIENCE;
+  const patience = patienceOption > 0 && validationSplit > 0 ? patienceOption : null;
   await checkOutDir(outDir, MODEL_DIR);
 
-  const data = await loadTrainingData(o.data as string, o.label as string | undefined, o.task as Task | undefined);
-  const rows = splitRows(data, o['test-split'] as number | undefined, seed);
-  const scaler = scalerOf(o.scale as string);
-  let xTrain = nn.data.take(data.x, rows.train);
-  let xTest = nn.data.take(data.x, rows.test);
-  try {
-    if (scaler) {
-      xTrain = scaler.fitTransform(xTrain);
-      xTest = scaler.transform(xTest);
-    }
-  } catch (e) {
-    asUserError(e);
-  }
-  const yTrain = nn.data.take(data.y, rows.train);
-  const yTest = nn.data.take(data.y, rows.test);
-  const t = targets(data.task, o.loss as string | undefined, data.classes, yTrain, yTest);
-  const fitRows = Math.floor(rows.train.length * (1 - validationSplit));
-  if (validationSplit > 0 && (fitRows < 1 || fitRows === rows.train.length)) {
+  const d = await prepareData(o, seed);
+  const p = d.preprocess;
+  const t = targets(p.task, o.loss as string | undefined, p.classes, d.yTrain, d.yTest);
+  p.output = t.output;
+  p.targetScaler = t.targetScaler;
+  const trainRows = d.trainRows.length;
+  const fitRows = Math.floor(trainRows * (1 - validationSplit));
+  if (validationSplit > 0 && (fitRows < 1 || fitRows === trainRows)) {
     throw new CliError(
-      `--validation-split ${validationSplit} of ${rows.train.length} training rows leaves ${fitRows} to fit on and ${rows.train.length - fitRows} to validate; both need at least one`,
+      `--validation-split ${validationSplit} of ${trainRows} training rows leaves ${fitRows} to fit on and ${trainRows - fitRows} to validate; both need at least one`,
     );
   }
-
+  const inputs = d.xTrain.shape[1];
   const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
   const model = network({
-    inputs: data.x.shape[1],
+    inputs,
     hidden: o.hidden as number[],
     activation: o.activation as string,
     dropout: o.dropout as number,
@@ -83,137 +69,102 @@ export async function train(argv: readonly string[]): Promise<void> {
     metrics: t.metrics,
   });
 
-  const classesText = data.classes ? `, ${data.classes.length} classes` : '';
+  const classesText = p.classes ? `, ${p.classes.length} classes` : '';
+  const columnsText = p.columns.length === inputs ? '' : ` (${p.columns.length} columns, text ones one-hot encoded)`;
   say(
-    `data: ${data.source}: ${data.x.shape[0]} rows × ${data.x.shape[1]} features${classesText}; label "${data.labelName}"`,
+    `data: ${p.data}: ${d.labeled.rows.length} rows × ${inputs} features${columnsText}${classesText}; label "${p.labelName}"${p.idColumn ? `, id "${p.idColumn}"` : ''}`,
   );
-  say(`task: ${data.task} (${data.taskReason})`);
+  for (const n of d.notes) say(`note: ${n}`);
+  say(`task: ${p.task} (${d.labeled.taskReason})`);
   if (t.targetScaler?.type === 'standard') {
     const [mean, std] = [t.targetScaler.mean[0], t.targetScaler.std[0]];
     say(
       `target: learned standardized (mean ${fmt(mean)}, std ${fmt(std)}); loss and mae while training are in those units`,
     );
   }
-  const validationRows = validationSplit > 0 ? rows.train.length - fitRows : 0;
   say(
-    `rows: ${fitRows} train, ${validationRows} validation, ${rows.test.length} test${data.articleSplit && o['test-split'] === undefined ? " (the article's split)" : ''}`,
+    `rows: ${fitRows} train, ${trainRows - fitRows} validation, ${d.testRows.length} test${d.articleSplit ? " (the article's split)" : ''}`,
   );
-  const lr = model.optimizer?.learningRate;
+  const batch = Math.min(o['batch-size'] as number, Math.max(1, fitRows));
   say(
-    `network: ${[data.x.shape[1], ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${lr}, ${epochs} epochs of batch ${o['batch-size']}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
+    `network: ${[inputs, ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${model.optimizer?.learningRate}, batch ${batch}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
+  );
+  say(
+    patience !== null
+      ? `epochs: up to ${epochs}, stopping early after ${patience} epochs without a better val_loss (the best weights are kept; --early-stopping 0 turns this off)`
+      : `epochs: ${epochs}${patienceOption > 0 ? ' (no early stopping: it needs --validation-split above 0)' : ''}`,
   );
   say();
 
-  const callbacks: nn.callbacks.Callback[] = [];
-  const stopper =
-    patience === undefined
-      ? null
-      : nn.callbacks.earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true });
-  if (stopper) callbacks.push(stopper);
+  const stopper = new Stopper(validationSplit > 0 ? 'val_loss' : 'loss', patience);
+  const callbacks: nn.callbacks.Callback[] = [stopper];
   if (!quiet)
     callbacks.push(
       progress({ epochs, keys: ['loss', ...t.metrics], validation: validationSplit > 0, stream: process.stdout }),
     );
-  const started = performance.now();
-  const history = await model.fit(xTrain, t.train, {
-    epochs,
-    batchSize: o['batch-size'] as number,
-    validationSplit: validationSplit > 0 ? validationSplit : undefined,
-    callbacks,
-    verbose: 0,
-    seed,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const ran = history.epoch.length;
-  const stopNote =
-    stopper && stopper.stoppedEpoch > 0
-      ? `; stopped early, best val_loss at epoch ${stopper.bestEpoch + 1} (weights restored)`
-      : '';
-  say(`trained ${ran} epoch${ran > 1 ? 's' : ''} in ${seconds.toFixed(2)} s${stopNote}`);
-  say();
-
-  const evaluated = model.evaluate(xTest, t.test);
-  const outputs = model.predict(xTest);
-  const test: Record<string, number> = {};
-  const report: string[] = [];
-  if (data.classes) {
-    const k = data.classes.length;
-    const predicted = argmaxRows(probabilities({ output: t.output } as Preprocess, outputs), k);
-    test.loss = evaluated.loss;
-    test.accuracy = evaluated.accuracy;
-    report.push(
-      `test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows.test.length} rows)`,
-    );
-    if (k <= MAX_CONFUSION_CLASSES) {
-      report.push(
-        '',
-        'confusion matrix (rows: true class, columns: predicted):',
-        formatConfusion(confusionMatrix(yTest, predicted, k), data.classes),
-      );
+  const onSigint = () => {
+    if (stopper.interrupted) {
+      if (process.stdout.isTTY) process.stdout.write(SHOW_CURSOR);
+      process.stderr.write('\nnativenn: interrupted twice: quit without saving\n');
+      process.exit(EXIT_INTERRUPTED);
     }
-  } else {
-    const predicted = regressionValues({ targetScaler: t.targetScaler } as Preprocess, outputs);
-    let abs = 0;
-    let sq = 0;
-    predicted.forEach((p, i) => {
-      abs += Math.abs(p - yTest[i]);
-      sq += (p - yTest[i]) ** 2;
+    stopper.interrupted = true;
+    process.stderr.write(
+      '\nnativenn: interrupted: stopping after this epoch and saving the best weights so far (Ctrl-C again to quit without saving)\n',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  const started = performance.now();
+  let history: nn.History;
+  try {
+    history = await model.fit(d.xTrain, t.train, {
+      epochs,
+      batchSize: batch,
+      validationSplit: validationSplit > 0 ? validationSplit : undefined,
+      callbacks,
+      verbose: 0,
+      seed,
     });
-    test.loss = evaluated.loss;
-    test.mae = abs / predicted.length;
-    test.rmse = Math.sqrt(sq / predicted.length);
-    report.push(
-      `test mae ${fmt(test.mae)}, rmse ${fmt(test.rmse)} (in the units of "${data.labelName}"; loss on the standardized target ${evaluated.loss.toFixed(4)}; ${rows.test.length} rows)`,
+  } finally {
+    if (process.stdout.isTTY) process.stdout.write(SHOW_CURSOR);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (stopper.divergedAt >= 0) {
+    process.removeListener('SIGINT', onSigint);
+    const loss = history.history.loss?.[stopper.divergedAt];
+    throw new CliError(
+      `training diverged: the loss became ${loss} at epoch ${stopper.divergedAt + 1}; nothing was saved. Try a smaller --lr, --scale standard, or check the data for huge values`,
     );
   }
+  const restored = (patience !== null || stopper.interrupted) && stopper.restoreBest();
+  const ran = history.epoch.length;
+  const why = stopper.interrupted ? '; interrupted' : stopper.stoppedEarly ? '; stopped early' : '';
+  const best = restored ? `, best ${stopper.monitor} at epoch ${stopper.bestEpoch + 1} (its weights kept)` : '';
+  say(`trained ${ran} epoch${ran > 1 ? 's' : ''} in ${seconds.toFixed(2)} s${why}${best}`);
+  say();
 
-  const preprocess: Preprocess = {
-    format: 'nativenn-preprocess',
-    version: 1,
-    task: data.task,
-    featureNames: data.featureNames,
-    labelName: data.labelName,
-    classes: data.classes,
-    output: t.output,
-    scaler: scaler ? scaler.toJSON() : null,
-    targetScaler: t.targetScaler,
-    data: data.source,
-    testRows: data.articleSplit ? Array.from(rows.test) : null,
-    test,
-  };
-  const files = await writeRun(outDir, model, preprocess, history);
+  const report = testReport(model, p, d.xTest, t.test, d.yTest);
+  p.test = report.values;
+  const files = await writeRun(outDir, model, p, history, stopper.interrupted);
+  process.removeListener('SIGINT', onSigint);
 
-  process.stdout.write(`${model.summary({ print: false })}\n\n${report.join('\n')}\n\n`);
+  if (!quiet) process.stdout.write(`${model.summary({ print: false })}\n\n`);
+  process.stdout.write(`${report.lines.join('\n')}\n\n`);
   process.stdout.write(`saved to ${outDir}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
-  const dataArg = data.source === 'digits' ? 'digits' : data.source;
-  say(`\npredict with: nativenn predict --model ${outDir} --data ${dataArg}`);
+  const held = `the ${d.testRows.length} test rows held out of training`;
+  if (p.data === 'digits') say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
+  else
+    say(
+      `\npredict with (scores ${held}; leave out --rows test for every row): nativenn predict --model ${outDir} --data ${p.data} --rows test`,
+    );
+  if (stopper.interrupted) {
+    process.stderr.write(
+      `nativenn: interrupted after ${ran} epoch${ran > 1 ? 's' : ''}; the best weights so far are saved in ${outDir}\n`,
+    );
+    process.exitCode = EXIT_INTERRUPTED;
+  }
 }
 
-function fmt(v: number): string {
+export function fmt(v: number): string {
   return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
-}
-
-async function writeRun(
-  outDir: string,
-  model: nn.Sequential,
-  preprocess: Preprocess,
-  history: nn.History,
-): Promise<string[]> {
-  await mkdir(outDir, { recursive: true });
-  const saved = await model.save(path.join(outDir, MODEL_DIR));
-  await writeFile(path.join(outDir, PREPROCESS_JSON), `${JSON.stringify(preprocess, null, 1)}\n`);
-  const historyJson = { epoch: history.epoch, history: history.history, params: history.params };
-  await writeFile(path.join(outDir, 'history.json'), `${JSON.stringify(historyJson, null, 1)}\n`);
-  await writeFile(path.join(outDir, 'loss.svg'), historySvg(history.epoch, history.history));
-  const rows: [string, string][] = [
-    ...saved.files.map((f): [string, string] => [
-      `${MODEL_DIR}/${f}`,
-      'the model (TensorFlow.js Layers format; nn.loadModel)',
-    ]),
-    [PREPROCESS_JSON, 'scaler, classes, feature names: what predict applies'],
-    ['history.json', 'loss and metrics per epoch'],
-    ['loss.svg', `${preprocess.classes ? 'loss and accuracy curves' : 'loss curves'}; open it in a browser`],
-  ];
-  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
-  return rows.map(([f, what]) => `${f.padEnd(width)}${what}`);
 }

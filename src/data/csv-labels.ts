@@ -4,6 +4,7 @@
  * all numbers → Float32Array; any text → classes in sorted order and an Int32Array of indices.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { parseNumber } from './csv-number';
 import { grow } from './grow';
 
@@ -32,6 +33,10 @@ export class LabelColumn {
       } else this.numbers = null; // text from now on: classes
     }
     if (this.texts && this.ids) {
+      // Invalid UTF-8 decodes to U+FFFD: "\xff" and "\xfe" would become one class.
+      if (!isUtf8(buf.subarray(start, end))) {
+        return `the label is not valid UTF-8 text (bytes ${buf.subarray(start, Math.min(end, start + 8)).toString('hex')}); save the file as UTF-8`;
+      }
       let text = buf.toString('utf8', start, end);
       if (escaped) text = text.replaceAll('""', '"');
       let id = this.texts.get(text);

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Tensor } from '../tensor';
 import { describe } from './args';
+import { feedChunks, MAX_RECORD_BYTES } from './csv-chunks';
 import { LabelColumn } from './csv-labels';
 import { numberEnd, parseNumber, scanNumber, trim, trimmed } from './csv-number';
 import { CR, field, fieldText, LF, QUOTE, Scan, scanField } from './csv-scan';
@@ -23,6 +24,8 @@ export interface CsvOptions {
   header?: boolean;
   /** One ASCII character (default ","). */
   delimiter?: string;
+  /** The longest record (header or row) accepted, in bytes (default 16 MiB): beyond it the file is refused. */
+  maxRecordBytes?: number;
 }
 
 export interface CsvData {
@@ -49,6 +52,9 @@ export class CsvError extends Error {
   }
 }
 
+/** The largest finite float32: a bigger cell would become Infinity in x. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 class CsvParser {
   private names: string[] | null = null;
   private labelCol = -1;
@@ -65,13 +71,22 @@ class CsvParser {
 
   constructor(
     private readonly path: string,
-    private readonly options: Required<Omit<CsvOptions, 'label'>> & { label: string | number | null | undefined },
+    private readonly options: Required<Omit<CsvOptions, 'label' | 'maxRecordBytes'>> & {
+      label: string | number | null | undefined;
+    },
     private readonly fileSize: number,
   ) {}
 
   private fail(message: string, line?: number, column?: string): never {
     const where = line === undefined ? '' : `, line ${line}${column === undefined ? '' : `, column "${column}"`}`;
     throw new CsvError(`readCsv: ${this.path}${where}: ${message}`, line, column);
+  }
+
+  recordTooLong(bytes: number, limit: number): never {
+    this.fail(
+      `a record is longer than ${limit} bytes (${bytes} bytes without a line end so far); is this a CSV file? (maxRecordBytes raises the limit)`,
+      this.line,
+    );
   }
 
   /** Parses every complete record in buf; returns how many bytes were used (the rest waits for more). */
@@ -134,6 +149,12 @@ class CsvParser {
     if (rec === null) return -1;
     const header = this.options.header;
     this.names = header ? rec.fields : rec.fields.map((_, i) => String(i));
+    const seen = new Set<string>();
+    for (const name of this.names) {
+      if (seen.has(name))
+        this.fail(`the header names the column "${name}" twice; column names must be unique`, this.line);
+      seen.add(name);
+    }
     this.resolveLabel();
     if (!header) return pos; // the same record again, as data
     this.line += rec.lines;
@@ -219,7 +240,7 @@ class CsvParser {
         if (f >= 0) {
           trim(buf, field.start, field.end);
           const v = trimmed.start < trimmed.end ? parseNumber(buf, trimmed.start, trimmed.end) : Number.NaN;
-          if (!Number.isFinite(v)) this.badCell(buf, names[col]);
+          if (!(Math.abs(v) <= FLOAT32_MAX)) this.badCell(buf, names[col]);
           x[base + f] = v;
         } else {
           this.pendingLabel.start = field.start;
@@ -253,7 +274,9 @@ class CsvParser {
       this.fail('the cell is empty (feature columns must hold numbers)', this.line, column);
     const text = fieldText(buf).trim();
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-    this.fail(`"${shown}" is not a ${Number.isNaN(Number(text)) ? '' : 'finite '}number`, this.line, column);
+    const v = Number(text);
+    if (Number.isFinite(v)) this.fail(`${shown} is beyond the float32 range (±3.4e38)`, this.line, column);
+    this.fail(`"${shown}" is not a ${Number.isNaN(v) ? '' : 'finite '}number`, this.line, column);
   }
 
   private commitLabel(buf: Buffer): void {
@@ -303,7 +326,15 @@ function checkOptions(path: unknown, options: unknown): asserts path is string {
     throw new TypeError(`readCsv: path must be a non-empty string, got ${describe(path)}`);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`readCsv: options must be an object, got ${describe(options)}`);
-  const { label, header, delimiter } = options as CsvOptions;
+  const { label, header, delimiter, maxRecordBytes } = options as CsvOptions;
+  if (
+    maxRecordBytes !== undefined &&
+    (typeof maxRecordBytes !== 'number' ||
+      !Number.isInteger(maxRecordBytes) ||
+      maxRecordBytes < 1 ||
+      maxRecordBytes > 2 ** 30)
+  )
+    throw new RangeError(`readCsv: maxRecordBytes must be an integer from 1 to 2^30, got ${describe(maxRecordBytes)}`);
   if (label !== undefined && label !== null && typeof label !== 'string' && typeof label !== 'number') {
     throw new TypeError(`readCsv: label must be a column name, a column index or null, got ${describe(label)}`);
   }
@@ -362,23 +393,6 @@ export async function parseCsvChunks(
     { header: options.header ?? true, delimiter: options.delimiter ?? ',', label: options.label },
     sizeHint,
   );
-  let leftover: Buffer | null = null;
-  let first = true; // a UTF-8 byte order mark may open the file
-  for await (const chunk of chunks) {
-    let buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-    if (first) {
-      if (buf.length < 3) {
-        leftover = buf; // too short to tell whether it starts with a BOM
-        continue;
-      }
-      first = false;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-    }
-    const used = parser.feed(buf, false);
-    leftover = used < buf.length ? buf.subarray(used) : null;
-  }
-  let rest = leftover ?? Buffer.alloc(0);
-  if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
-  parser.feed(rest, true);
+  await feedChunks(chunks, parser, options.maxRecordBytes ?? MAX_RECORD_BYTES);
   return parser.finish();
 }

@@ -2,6 +2,9 @@
 
 export type { CsvData, CsvOptions } from './csv';
 export { CsvError, readCsv } from './csv';
+export { MAX_RECORD_BYTES } from './csv-chunks';
+export type { CsvTable, TableColumn, TableOptions } from './csv-table';
+export { MISSING_TOKENS, parseCsvTable, readCsvTable } from './csv-table';
 export { oneHot } from './encoders';
 export type { MinMaxScalerJSON, Scaler, ScalerJSON, StandardScalerJSON } from './scalers';
 export { MinMaxScaler, minMaxScaler, StandardScaler, scalerFromJSON, standardScaler } from './scalers';

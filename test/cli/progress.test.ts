@@ -41,6 +41,23 @@ describe('progress', () => {
     expect(r.text()).not.toContain('\u001b');
   });
 
+  it('without a terminal, over 100 epochs: the first 10, every 10th and the last (an early stop)', async () => {
+    const r = recorder(false);
+    const cb = progress({ epochs: 1000, keys: ['loss'], validation: false, stream: r.stream });
+    for (let e = 0; e < 25; e++) {
+      cb.onEpochBegin?.(e, {});
+      cb.onEpochEnd?.(e, { loss: 1 / (e + 1) });
+    }
+    cb.onTrainEnd?.({});
+    await flush();
+    const shown = r
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => Number(/^epoch +(\d+)\//.exec(l)?.[1]));
+    expect(shown).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 25]);
+  });
+
   it('on a terminal: a live bar with epoch, batch, ETA, running loss and the validation values', async () => {
     const r = recorder(true);
     const cb = progress({ epochs: 2, keys: ['loss', 'accuracy'], validation: true, stream: r.stream });

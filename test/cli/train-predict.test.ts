@@ -51,7 +51,7 @@ describe('nativenn train on the digits, then predict', () => {
     expect(o).toMatch(/test loss [\d.]+, test accuracy [\d.]+% \(360 rows\)/);
     expect(o).toContain('confusion matrix');
     expect(o).toMatch(/^9 +(\d+ +){9}\d+$/m); // the last row of the 10×10 matrix
-    expect(o).toContain('Total params: 4,810');
+    expect(o).toContain('Total params: 7,510');
     expect(o).not.toContain('\u001b['); // no terminal escapes into a pipe
   });
 
@@ -67,8 +67,8 @@ describe('nativenn train on the digits, then predict', () => {
     expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     const pre = JSON.parse(readFileSync(path.join(out, 'preprocess.json'), 'utf8'));
     expect(pre.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    expect(pre.scaler.type).toBe('minMax');
-    expect(pre.testRows).toHaveLength(360);
+    expect(pre.scaler.type).toBe('standard');
+    expect(pre.split.testRows).toHaveLength(360);
     const svg = readFileSync(path.join(out, 'loss.svg'), 'utf8');
     assertWellFormed(svg);
     for (const label of ['train loss', 'validation loss', 'train accuracy', 'validation accuracy', 'epoch'])
@@ -251,7 +251,7 @@ describe('nativenn train on CSV files', () => {
 
 describe('nativenn help and bench', () => {
   it('prints the commands and each command’s options', () => {
-    const main = runCli([]);
+    const main = runCli(['--help']);
     expect(main.status).toBe(0);
     expect(main.stdout).toMatch(/nativenn train .*\n.*nativenn predict .*\n.*nativenn bench/);
     const help = runCli(['train', '--help']);

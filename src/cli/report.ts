@@ -1,0 +1,93 @@
+/** What `nativenn train` reports on the test rows: loss and accuracy with a confusion matrix, or
+ *  mae and rmse in the label's units. */
+import type * as nn from '../index';
+import { auc, f1, mape, precision, r2, recall } from '../metrics';
+import { Tensor } from '../tensor';
+import { argmaxRows, probabilities, regressionValues } from '../pipeline';
+import type { Preprocess } from '../pipeline-schema';
+import { confusionMatrix, formatConfusion } from './confusion';
+
+/** Beyond this many classes the confusion matrix is too wide to print. */
+const MAX_CONFUSION_CLASSES = 20;
+
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
+
+/** Task metrics beyond loss/accuracy/mae/rmse, from nn.metrics: precision, recall, f1 and ROC AUC
+ *  for classification (of class 1 for two classes, macro-averaged over more), mape and r2 for
+ *  regression. Printed and saved in preprocess.json's test. */
+function extraMetrics(
+  task: Preprocess['task'],
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  probabilities: Float32Array | null,
+): Record<string, number> {
+  const rows = truth.length;
+  if (task === 'regression') return { mape: mape(Array.from(truth), Array.from(predicted)), r2: r2(Array.from(truth), Array.from(predicted)) };
+  if (!probabilities || rows === 0) return {};
+  const k = probabilities.length / rows;
+  const yTrue = new Tensor(Float32Array.from(truth), [rows, 1]);
+  const yPred = new Tensor(probabilities, [rows, k]);
+  const average = k === 2 ? 'binary' : 'macro';
+  return {
+    precision: precision(yTrue, yPred, { average }),
+    recall: recall(yTrue, yPred, { average }),
+    f1: f1(yTrue, yPred, { average }),
+    auc: auc(yTrue, yPred, { average }),
+  };
+}
+
+/** "name value, …" of the extra metrics that were computed (NaN ones, e.g. AUC of one class, said as such). */
+function extraLine(values: Record<string, number>, names: string[], average: string): string | null {
+  const parts = names.filter((n) => n in values).map((n) => `${n} ${Number.isNaN(values[n]) ? 'undefined' : fmt(values[n])}`);
+  return parts.length ? `test ${parts.join(', ')}${average}` : null;
+}
+
+export function testReport(
+  model: nn.Sequential,
+  p: Preprocess,
+  xTest: nn.Tensor,
+  targets: nn.Tensor | Int32Array,
+  yTest: Int32Array | Float32Array,
+): { values: Record<string, number>; lines: string[] } {
+  const rows = yTest.length;
+  const evaluated = model.evaluate(xTest, targets);
+  const outputs = model.predict(xTest);
+  const values: Record<string, number> = { loss: evaluated.loss };
+  const lines: string[] = [];
+  if (p.classes) {
+    const k = p.classes.length;
+    const probs = probabilities(p, outputs);
+    const predicted = argmaxRows(probs, k);
+    values.accuracy = evaluated.accuracy;
+    Object.assign(values, extraMetrics(p.task, yTest, predicted, probs));
+    lines.push(
+      `test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows} rows)`,
+    );
+    const extra = extraLine(values, ['precision', 'recall', 'f1', 'auc'], k === 2 ? ` (class "${p.classes[1]}")` : ' (macro average)');
+    if (extra) lines.push(extra);
+    if (k <= MAX_CONFUSION_CLASSES)
+      lines.push(
+        '',
+        'confusion matrix (rows: true class, columns: predicted):',
+        formatConfusion(confusionMatrix(yTest, predicted, k), p.classes),
+      );
+    return { values, lines };
+  }
+  const predicted = regressionValues(p, outputs);
+  let abs = 0;
+  let sq = 0;
+  predicted.forEach((v, i) => {
+    abs += Math.abs(v - yTest[i]);
+    sq += (v - yTest[i]) ** 2;
+  });
+  values.mae = abs / rows;
+  values.rmse = Math.sqrt(sq / rows);
+  Object.assign(values, extraMetrics(p.task, yTest, predicted, null));
+  lines.push(
+    `test mae ${fmt(values.mae)}, rmse ${fmt(values.rmse)} (in the units of "${p.labelName}"; loss on the standardized target ${evaluated.loss.toFixed(4)}; ${rows} rows)`,
+  );
+  const extra = extraLine(values, ['mape', 'r2'], '');
+  if (extra) lines.push(extra);
+  return { values, lines };
+}
