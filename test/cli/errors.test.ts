@@ -68,7 +68,7 @@ const trainCases: [string, string[], RegExp][] = [
     ['--batch-size', '-32'],
     /^nativenn: error: --batch-size must be at least 1 and at most 2147483647, got -32$/,
   ],
-  ['--lr negative', ['--lr', '-0.1'], /^nativenn: error: --lr must be greater than 0, got -0\.1$/],
+  ['--lr negative', ['--lr', '-0.1'], /^nativenn: error: --lr must be greater than 0 and at most 1000000, got -0\.1$/],
   [
     '--dropout out of range',
     ['--dropout', '1.5'],
