@@ -5,7 +5,7 @@
  *  compiler, fall back to js with one warning); a plain `npm rebuild` must take it again.
  *  Packs a copy of the package so the worktree's build/ and prebuilds/ stay as they are.
  *  Linux x64/arm64 only (the prebuilt targets); slow: about a minute for the build. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,8 +35,21 @@ function bareEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Runs npm without blocking this worker (vitest's own messages must get through meanwhile). */
 function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = bareEnv()) {
-  return spawnSync(process.execPath, [npmCli, ...args], { cwd, env, encoding: 'utf8', timeout: 600_000 });
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [npmCli, ...args], { cwd, env, timeout: 600_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 function nativenn(cwd: string) {
@@ -51,7 +64,7 @@ function nativenn(cwd: string) {
 }
 
 describe.skipIf(!supported)('npm pack, then install the tarball on a machine without a compiler', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-pack-'));
     bin = path.join(work, 'bin');
     fs.mkdirSync(bin);
@@ -77,7 +90,7 @@ describe.skipIf(!supported)('npm pack, then install the tarball on a machine wit
       NATIVENN_PREBUILD_TARGETS: target,
       PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`,
     };
-    const pack = npm(['pack', '--json', '--pack-destination', work], pkg, env);
+    const pack = await npm(['pack', '--json', '--pack-destination', work], pkg, env);
     expect(pack.status, pack.stderr).toBe(0);
     expect(pack.stdout + pack.stderr).toMatch(new RegExp(`prebuild ${target}: (built|kept)`));
     const [info] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as {
@@ -109,8 +122,8 @@ describe.skipIf(!supported)('npm pack, then install the tarball on a machine wit
     }
   });
 
-  it('npm install <tarball> gives the native backend from the prebuilt binary', () => {
-    const r = npm(
+  it('npm install <tarball> gives the native backend from the prebuilt binary', async () => {
+    const r = await npm(
       ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'],
       consumer,
     );
@@ -126,8 +139,8 @@ describe.skipIf(!supported)('npm pack, then install the tarball on a machine wit
     });
   }, 600_000);
 
-  it('npm rebuild --build-from-source skips the prebuilt binary: with no compiler, one warning, and the prebuilt one loads', () => {
-    const r = npm(['rebuild', 'nativenn', '--build-from-source', '--offline', '--foreground-scripts'], consumer);
+  it('npm rebuild --build-from-source skips the prebuilt binary: with no compiler, one warning, and the prebuilt one loads', async () => {
+    const r = await npm(['rebuild', 'nativenn', '--build-from-source', '--offline', '--foreground-scripts'], consumer);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const out = r.stdout + r.stderr;
     expect(out).not.toMatch(/using the prebuilt binary/);
@@ -139,18 +152,18 @@ describe.skipIf(!supported)('npm pack, then install the tarball on a machine wit
     expect(state.from).toMatch(/prebuilds/);
   }, 600_000);
 
-  it('a plain npm rebuild takes the prebuilt binary again', () => {
-    const r = npm(['rebuild', 'nativenn', '--offline', '--foreground-scripts'], consumer);
+  it('a plain npm rebuild takes the prebuilt binary again', async () => {
+    const r = await npm(['rebuild', 'nativenn', '--offline', '--foreground-scripts'], consumer);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch('nativenn: using the prebuilt binary');
     expect(nativenn(consumer).name).toBe('native');
   }, 600_000);
 
-  it('a prebuilt binary built from other sources is refused at install and at load: js, one warning, the reason', () => {
+  it('a prebuilt binary built from other sources is refused at install and at load: js, one warning, the reason', async () => {
     const info = path.join(consumer, 'node_modules', 'nativenn', 'prebuilds', target, 'build-info.json');
     const json = JSON.parse(fs.readFileSync(info, 'utf8'));
     fs.writeFileSync(info, JSON.stringify({ ...json, sourceHash: '0'.repeat(64) }));
-    const r = npm(['rebuild', 'nativenn', '--offline', '--foreground-scripts'], consumer);
+    const r = await npm(['rebuild', 'nativenn', '--offline', '--foreground-scripts'], consumer);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/no usable prebuilt binary \(.*built from other sources/);
