@@ -4,29 +4,45 @@
   # -mavx512f on their own, and are only called after a run-time CPU check (DESIGN.md section 5).
   # -fno-math-errno (not fast-math: results are unchanged, errno is never read) lets GCC
   # vectorize loops that call sqrt (the optimizer updates).
+  # Off x86 (arm64) the avx2 and avx512 targets compile only the empty placeholder, so nothing
+  # x86-specific is built there.
+  # NATIVENN_STATIC_RUNTIME=1 (set by scripts/prebuild.js) links libstdc++ and libgcc into the
+  # addon, so a prebuilt binary needs only glibc; source builds link them dynamically (some
+  # distributions do not install the static libstdc++).
+  "variables": {
+    "nativenn_static_runtime%": "<!(node -p \"process.env.NATIVENN_STATIC_RUNTIME === '1' ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "nativenn_avx2",
       "type": "static_library",
-      "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ') || 'native/kernels/empty.cc'\")"],
       "include_dirs": ["native"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC"],
       "conditions": [
-        ["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ') || 'native/kernels/empty.cc'\")"],
+          "cflags_cc": ["-mavx2", "-mfma"]
+        }, {
+          "sources": ["native/kernels/empty.cc"]
+        }]
       ]
     },
     {
       "target_name": "nativenn_avx512",
       "type": "static_library",
-      "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ') || 'native/kernels/empty.cc'\")"],
       "include_dirs": ["native"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC"],
       "conditions": [
-        ["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx512f"] }]
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ') || 'native/kernels/empty.cc'\")"],
+          "cflags_cc": ["-mavx512f"]
+        }, {
+          "sources": ["native/kernels/empty.cc"]
+        }]
       ]
     },
     {
@@ -39,6 +55,11 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno"],
       "libraries": ["-lpthread"],
+      "conditions": [
+        ["OS=='linux' and nativenn_static_runtime==1", {
+          "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"]
+        }]
+      ],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

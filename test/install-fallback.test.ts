@@ -10,13 +10,24 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..');
 
+/** A copy of the package without prebuilt binaries (test/install-tarball.test.ts covers those), so
+ *  scripts/install.js goes to the source build and never touches the worktree's build/. */
+function packageCopy(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const f of ['package.json', 'binding.gyp', 'native', 'scripts']) {
+    fs.cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
 describe('install without a compiler', () => {
   it('scripts/install.js exits 0 with exactly one warning when node-gyp fails', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-gyp-'));
+    const dir = packageCopy('nativenn-gyp-');
     const failingGyp = path.join(dir, 'node-gyp.js');
     fs.writeFileSync(failingGyp, "console.error('gyp ERR! stack Error: not found: make'); process.exit(1);\n");
-    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'install.js')], {
-      cwd: root,
+    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
+      cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, npm_config_node_gyp: failingGyp, NATIVENN_VERBOSE_BUILD: '' },
     });
@@ -30,11 +41,7 @@ describe('install without a compiler', () => {
   });
 
   it('a real node-gyp run with a broken compiler (CXX=false), in a copy of the package', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-nocxx-'));
-    for (const f of ['package.json', 'binding.gyp', 'native', 'scripts']) {
-      fs.cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
-    }
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+    const dir = packageCopy('nativenn-nocxx-');
     const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
       cwd: dir,
       encoding: 'utf8',
@@ -59,11 +66,11 @@ describe('install without a compiler', () => {
   }, 120_000);
 
   it('scripts/install.js prints no warning when node-gyp succeeds', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-gyp-'));
+    const dir = packageCopy('nativenn-gyp-');
     const okGyp = path.join(dir, 'node-gyp.js');
     fs.writeFileSync(okGyp, 'process.exit(0);\n');
-    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'install.js')], {
-      cwd: root,
+    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
+      cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, npm_config_node_gyp: okGyp },
     });

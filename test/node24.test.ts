@@ -11,7 +11,7 @@ const other = process.env.NATIVENN_NODE24;
 describe.skipIf(!other)('the addon under NATIVENN_NODE24', () => {
   it('loads and runs kernels, with the same results and errors', () => {
     const script = `
-      const a = require('bindings')({ bindings: 'nativenn', module_root: ${JSON.stringify(root)} });
+      const a = require('node-gyp-build')(${JSON.stringify(root)});
       const p = new Float32Array([1, -2, 3]), g = new Float32Array([0.5, 0.5, -1]);
       const m = new Float32Array(3), v = new Float32Array(3);
       a.adamUpdate(p, g, m, v, 3, 0.01, 0.9, 0.999, 1e-7, 1, 0);

@@ -44,7 +44,7 @@ function startWorker(id: number): Promise<{ p: Float32Array; threw: string }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     ${body}
-    const addon = require('bindings')({ bindings: 'nativenn', module_root: workerData.root });
+    const addon = require('node-gyp-build')(workerData.root);
     parentPort.postMessage(work(addon, workerData.id));`;
   return new Promise((resolve, reject) => {
     const w = new Worker(code, { eval: true, workerData: { root, id } });

@@ -2,7 +2,7 @@
  *  cmake-js 8 takes the Node-API headers from the node-api-headers package because package.json
  *  declares "binary": {"napi_versions": [...]}. A clean build into build-cmake/ (slow, about a
  *  minute with every kernel), then the .node it made is loaded in a child and runs kernels. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,23 +14,27 @@ const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 const hasCmake = spawnSync('cmake', ['--version']).status === 0;
 
 describe.skipIf(!hasCmake)('cmake-js build', () => {
-  it('builds the addon offline from native/sources.json and the result runs kernels', () => {
+  it('builds the addon offline from native/sources.json and the result runs kernels', async () => {
     fs.rmSync(out, { recursive: true, force: true });
     // A fresh HOME: no cached Node headers (~/.cmake-js) to fall back on; no-network.cjs makes
     // any download attempt throw.
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-cmake-home-'));
-    const build = spawnSync(
-      process.execPath,
-      [
-        '--require',
-        path.join(__dirname, 'no-network.cjs'),
-        cmakeJs,
-        'compile',
-        '--out',
-        out,
-        '--CDCMAKE_EXPORT_COMPILE_COMMANDS=ON',
-      ],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 600_000 },
+    // Asynchronously: a minute-long synchronous spawn starves vitest's worker messages.
+    const build = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          '--require',
+          path.join(__dirname, 'no-network.cjs'),
+          cmakeJs,
+          'compile',
+          '--out',
+          out,
+          '--CDCMAKE_EXPORT_COMPILE_COMMANDS=ON',
+        ],
+        { cwd: root, env: { ...process.env, HOME: home }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      ),
     );
     fs.rmSync(home, { recursive: true, force: true });
     const log = build.stdout + build.stderr;

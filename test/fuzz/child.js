@@ -312,7 +312,7 @@ function loadChecked() {
   }
 }
 
-const addon = require('bindings')({ bindings: 'nativenn', module_root: root });
+const addon = require('node-gyp-build')(root);
 const exported = new Set(Object.keys(addon).filter((k) => typeof addon[k] === 'function'));
 const raw = fuzz('raw', addon, false, opt.calls, exported);
 // The checked layer: the Backend methods this build provides (a partial addon's missing ones are

@@ -1,24 +1,45 @@
-/** Loads the compiled addon (build/Release/nativenn.node) with `bindings`. Returns null, with
- *  the reason kept, when it is missing: the library then runs on the js backend. */
+/** Loads the addon with node-gyp-build: a local build (build/Release, made by a source build) if
+ *  there is one, else the prebuilt binary for this platform (prebuilds/<platform>-<arch>/), which
+ *  must have been built from the shipped native/ sources (its build-info.json says).
+ *  scripts/install.js keeps the two consistent: it removes build/Release/nativenn.node when it
+ *  chooses the prebuilt binary. Returns null, with the reason kept, when neither loads: the
+ *  library then runs on the js backend. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The raw addon: the Backend methods with enum names replaced by integer codes, plus extras. */
 export type Addon = Record<string, (...args: any[]) => any>;
 
+const packageRoot = path.join(__dirname, '..', '..', '..');
 let loadError: Error | null = null;
+let loadedFrom: string | null = null;
 
 function load(): Addon | null {
   if (process.env.NATIVENN_BACKEND === 'js') {
     loadError = new Error('NATIVENN_BACKEND=js: the native addon was not loaded');
     return null;
   }
+  let file = '';
   try {
-    // bindings searches build/Release, build/Debug, … from the package root.
-    const bindings = require('bindings') as (opts: { bindings: string; module_root: string }) => Addon;
-    return bindings({ bindings: 'nativenn', module_root: path.join(__dirname, '..', '..', '..') });
+    const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+    file = nodeGypBuild.resolve(packageRoot); // throws "No native build was found for platform=…"
+    if (path.basename(path.dirname(path.dirname(file))) === 'prebuilds') checkSources(file);
+    const addon = require(file) as Addon;
+    loadedFrom = file;
+    return addon;
   } catch (err) {
-    loadError = err as Error;
+    const e = err as Error;
+    loadError = file ? new Error(`could not load ${file}: ${e.message}`, { cause: e }) : e;
     return null;
+  }
+}
+
+/** Throws unless the prebuilt binary's build-info.json names the hash of the sources beside it. */
+function checkSources(file: string): void {
+  const info = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'build-info.json'), 'utf8'));
+  const { sourceHash } = require(path.join(packageRoot, 'scripts', 'source-hash.js'));
+  if (info.sourceHash !== sourceHash(packageRoot)) {
+    throw new Error('it was built from other sources than native/ (npm run prebuilds, or build from source)');
   }
 }
 
@@ -28,4 +49,8 @@ export function addonLoadError(): Error | null {
 }
 export function setAddonLoadError(err: Error): void {
   loadError = err;
+}
+/** The file the addon was loaded from (a prebuilt binary or build/Release), or null. */
+export function addonPath(): string | null {
+  return loadedFrom;
 }
