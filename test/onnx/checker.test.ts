@@ -1,16 +1,18 @@
 /**
  * Debian's ONNX checker (python3-onnx, onnx 1.12) accepts every exported model at every opset from
- * 13 to 17: scripts/check-onnx.js over dist/ (npm test builds it). Skipped without python3-onnx.
+ * 13 to 17: scripts/check-onnx.js over dist/ (built if stale). Skipped without python3-onnx.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../cli/support';
 
 const PYTHON = [process.env.PYTHON, 'python3', '/usr/bin/python3']
   .filter((p): p is string => Boolean(p))
   .find((p) => spawnSync(p, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0);
 
 describe.skipIf(!PYTHON)('python3-onnx checker', () => {
+  beforeAll(() => ensureBuilt());
   it('accepts the exported zoo at opsets 13 to 17', () => {
     const out = execFileSync(process.execPath, [path.join(__dirname, '../../scripts/check-onnx.js')], {
       encoding: 'utf8',
