@@ -32,7 +32,7 @@ export function activationNodes(
     case 'leakyRelu':
       return g.node('LeakyRelu', `${prefix}/LeakyRelu`, [x], { alpha: { float: alpha } });
     case 'elu':
-      return g.node('Elu', `${prefix}/Elu`, [x]);
+      return g.node('Elu', `${prefix}/Elu`, [x], { alpha: { float: alpha } });
     case 'softmax':
       // opset ≥ 13: softmax along one axis (the last), as the layer computes it
       return g.node('Softmax', `${prefix}/Softmax`, [x], { axis: { int: -1 } });
@@ -42,7 +42,7 @@ export function activationNodes(
       const erf = g.node('Erf', `${prefix}/Gelu/Erf`, [scaled]);
       const onePlus = g.node('Add', `${prefix}/Gelu/Add_1`, [erf, g.scalar(1)]);
       const times = g.node('Mul', `${prefix}/Gelu/Mul_x`, [x, onePlus]);
-      return g.node('Mul', `${prefix}/Gelu/Mul_half`, [times, g.scalar(0.5001)]);
+      return g.node('Mul', `${prefix}/Gelu/Mul_half`, [times, g.scalar(0.5)]);
     }
     case 'silu': {
       const s = g.node('Sigmoid', `${prefix}/Silu/Sigmoid`, [x]);

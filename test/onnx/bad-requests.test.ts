@@ -71,6 +71,15 @@ describe('bad export requests write nothing', () => {
     expect(await listing()).toEqual([]);
   });
 
+  it('a model whose weights an executor is writing (busy: a trainBatches call pending)', async () => {
+    const m = model();
+    m.busy = true; // what the model sets while the native executor trains on its own copy
+    await expect(nn.exportOnnx(m, path.join(dir, 'm.onnx'))).rejects.toThrow(/the model is training/);
+    m.busy = false;
+    expect(m.toOnnx().length).toBeGreaterThan(0);
+    expect(await listing()).toEqual([]);
+  });
+
   it('bad options: unknown keys, batchSize with a dynamic batch, names, scalers', async () => {
     const m = model();
     expect(() => m.toOnnx({ opsets: 17 } as never)).toThrow(/unknown option "opsets"/);
