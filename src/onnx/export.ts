@@ -19,6 +19,8 @@ import { writeFileAtomically } from './write-file';
 export const IR_VERSION = 8;
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 17;
+/** Protobuf's 2 GiB message limit, less 16 MiB for the graph and the scalers. */
+export const MAX_WEIGHT_BYTES = 2 ** 31 - 2 ** 24;
 const VERSION: string = require('../../package.json').version;
 
 export interface OnnxOptions {
@@ -96,6 +98,13 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
     const l = missing[0];
     const why = NOT_EXPORTABLE[l.className] ?? 'no ONNX exporter is written for this layer class';
     throw new TypeError(`${fn}: layer "${l.name}" (${l.className}) cannot be exported to ONNX: ${why}`);
+  }
+  // a protobuf message is at most 2 GiB; larger models need ONNX's external data, not written here
+  const weightBytes = m.layers.reduce((n, l) => n + l.arenaViews().reduce((k, w) => k + w.length * 4, 0), 0);
+  if (weightBytes > MAX_WEIGHT_BYTES) {
+    throw new RangeError(
+      `${fn}: the model's weights take ${weightBytes} bytes; an ONNX file holds at most ${MAX_WEIGHT_BYTES} (2 GiB less room for the graph)`,
+    );
   }
   const scaler = o.scaler == null ? null : scalerJson(fn, 'scaler', o.scaler, m.inputSize);
   const targetScaler = o.targetScaler == null ? null : scalerJson(fn, 'targetScaler', o.targetScaler, m.outputSize);

@@ -80,6 +80,17 @@ describe('bad export requests write nothing', () => {
     expect(await listing()).toEqual([]);
   });
 
+  it('weights over the 2 GiB a protobuf message holds, refused before anything is allocated', async () => {
+    const m = model();
+    const huge = m.layers[0];
+    // the sizes only: no 2 GiB array is made
+    huge.arenaViews = () => [{ length: 2 ** 29 } as Float32Array];
+    await expect(nn.exportOnnx(m, path.join(dir, 'm.onnx'))).rejects.toThrow(
+      /weights take 2147483648 bytes; an ONNX file holds at most/,
+    );
+    expect(await listing()).toEqual([]);
+  });
+
   it('bad options: unknown keys, batchSize with a dynamic batch, names, scalers', async () => {
     const m = model();
     expect(() => m.toOnnx({ opsets: 17 } as never)).toThrow(/unknown option "opsets"/);
