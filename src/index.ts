@@ -21,6 +21,8 @@ export * as losses from './losses';
 export * as metrics from './metrics';
 export type { CompileArgs, SequentialArgs } from './model/sequential';
 export { Sequential, sequential } from './model/sequential';
+export type { OnnxExportResult, OnnxOptions } from './onnx/export';
+export { exportOnnx } from './onnx/export';
 export * as optimizers from './optimizers';
 export type { PipelinePrediction } from './pipeline';
 export { loadModel, loadPipeline, Pipeline } from './pipeline';

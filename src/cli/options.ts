@@ -255,6 +255,7 @@ Usage:
   nativenn train   [options]   train a network (default: the built-in digits) and save it
   nativenn predict [options]   predict with a saved network
   nativenn bench   [options]   native vs js backend speed, side by side (about a minute)
+  nativenn export  [options]   write a saved network as ONNX, its scalers folded in
   nativenn <command> --help    the options of a command
 
 Examples:

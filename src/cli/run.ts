@@ -3,17 +3,23 @@
 import { nearest } from './args';
 import { bench } from './bench';
 import { CliError } from './errors';
+import { exportCommand } from './export';
 import { MAIN_HELP } from './options';
 import { predict } from './predict';
 import { train } from './train';
 
-const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = { train, predict, bench };
+const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
+  train,
+  predict,
+  bench,
+  export: exportCommand,
+};
 
 export async function run(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined) {
     process.stderr.write(MAIN_HELP);
-    throw new CliError('no command given (train, predict or bench)');
+    throw new CliError(`no command given (${Object.keys(COMMANDS).join(', ')})`);
   }
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(MAIN_HELP);
@@ -27,7 +33,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   if (!handler) {
     const guess = nearest(command, Object.keys(COMMANDS));
     throw new CliError(
-      `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''} (commands: train, predict, bench; see nativenn --help)`,
+      `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}; see nativenn --help)`,
     );
   }
   await handler(rest);

@@ -14,6 +14,7 @@ import { Layer } from '../layers/layer';
 import { formatShape, type Shape, sameShape } from '../layers/shape';
 import { type CompiledLoss, getLoss } from '../losses';
 import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
+import { type OnnxOptions, toOnnx } from '../onnx/export';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
@@ -354,6 +355,11 @@ export class Sequential implements TrainableModel {
    *  atomically; includeOptimizer also stores the optimizer state (a checkpoint). See src/io. */
   save(dir: string, options?: SaveOptions): Promise<SaveResult> {
     return saveModel(this, dir, options);
+  }
+
+  /** The model as ONNX ModelProto bytes (inference: dropout removed). See docs/onnx.md. */
+  toOnnx(options?: OnnxOptions): Uint8Array {
+    return toOnnx(this, options);
   }
 
   /** TensorFlow.js Layers style: { name, layers: [{ className, config }] }. */

@@ -1,0 +1,59 @@
+/** Collects the nodes and initializers of an ONNX graph as the exporters add them. */
+import type { AttributeValue, OnnxInitializer, OnnxNode } from './messages';
+
+export class OnnxGraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxInitializer[] = [];
+  private readonly scalars = new Map<number, string>();
+  private readonly names = new Set<string>();
+
+  /** A name not used yet by a node, tensor or initializer (`base`, else `base_2`, …). */
+  private unique(base: string): string {
+    let name = base;
+    for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
+    this.names.add(name);
+    return name;
+  }
+
+  /** Reserves a name the graph must keep as given (its input). */
+  reserve(name: string): void {
+    this.names.add(name);
+  }
+
+  /** A float32 initializer (copied); returns its name. */
+  weight(name: string, dims: number[], values: Float32Array): string {
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims, values: values.slice() });
+    return unique;
+  }
+
+  /** A float32 scalar constant, shared by every node that uses the same value. */
+  scalar(value: number): string {
+    const key = Math.fround(value);
+    let name = this.scalars.get(key);
+    if (!name) {
+      name = this.weight(`const_${key}`, [], Float32Array.of(key));
+      this.scalars.set(key, name);
+    }
+    return name;
+  }
+
+  /** Appends a node with one output, named like the node; returns the output's name. */
+  node(op: string, name: string, inputs: string[], attributes?: Record<string, AttributeValue>): string {
+    const unique = this.unique(name);
+    this.nodes.push({ op, name: unique, inputs, outputs: [unique], ...(attributes ? { attributes } : {}) });
+    return unique;
+  }
+
+  /** Makes `tensor` the graph output named `output`: renames the node output that produced it,
+   *  or adds an Identity when the tensor is the graph input itself (a model of dropout only). */
+  setOutput(tensor: string, output: string): void {
+    const producer = this.nodes.find((n) => n.outputs[0] === tensor);
+    if (!producer) {
+      this.nodes.push({ op: 'Identity', name: this.unique('Identity'), inputs: [tensor], outputs: [output] });
+      return;
+    }
+    producer.outputs[0] = output;
+    for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === tensor ? output : i));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Every layer class of the layer registry (the classes model files know) and every class
+ * nn.layers can build is either exportable or listed as not exportable, so a layer added later
+ * cannot be forgotten.
+ */
+import { describe, expect, it } from 'vitest';
+import * as nn from '../../src';
+import { registeredKerasNames } from '../../src/layers/registry';
+import { EXPORTERS, NOT_EXPORTABLE } from '../../src/onnx/exporters';
+
+/** Arguments that build one layer of each factory; a new factory without an entry fails below. */
+const SAMPLE_ARGS: Record<string, unknown> = {
+  dense: { units: 2 },
+  dropout: { rate: 0.5 },
+  activation: { activation: 'relu' },
+  leakyRelu: {},
+  elu: {},
+  softmax: {},
+};
+
+const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [
+  string,
+  (args: unknown) => nn.layers.Layer,
+][];
+
+describe('the exporter table covers every layer class', () => {
+  it('knows sample arguments for every factory of nn.layers', () => {
+    expect(factories.length).toBeGreaterThanOrEqual(6);
+    for (const [name] of factories) expect(SAMPLE_ARGS, `a sample for nn.layers.${name}`).toHaveProperty(name);
+  });
+
+  it.each(factories.map(([name]) => [name]))('nn.layers.%s builds a class that exports or says why not', (name) => {
+    const layer = factories.find(([n]) => n === name)![1](SAMPLE_ARGS[name]);
+    expect(layer).toBeInstanceOf(nn.layers.Layer);
+    const exportable = layer.className in EXPORTERS;
+    const refused = layer.className in NOT_EXPORTABLE;
+    expect(exportable !== refused, `${layer.className}: exactly one of EXPORTERS, NOT_EXPORTABLE`).toBe(true);
+  });
+
+  it.each(registeredKerasNames().map((n) => [n]))('registered class %s exports or says why not', (cls) => {
+    expect((cls in EXPORTERS) !== (cls in NOT_EXPORTABLE), `${cls}: exactly one of EXPORTERS, NOT_EXPORTABLE`).toBe(true);
+  });
+
+  it('lists no class in both tables, and every refusal has a reason', () => {
+    for (const [cls, why] of Object.entries(NOT_EXPORTABLE)) {
+      expect(EXPORTERS).not.toHaveProperty(cls);
+      expect(why.length).toBeGreaterThan(10);
+    }
+  });
+});
