@@ -266,14 +266,29 @@ void PullWeights(const Args& a, NetworkState& s, const char* fn) {
   if (!Sync(a.env(), s, false)) throw Napi::Error::New(a.env(), std::string(fn) + kDetached);
 }
 
-// Targets of `rows` rows starting at row 0; sparse class indices checked (the kernels index with them).
-const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows) {
+// Targets of `rows` rows starting at row 0. Sparse class indices index memory in the kernels, so
+// they are copied into `copy` first, and the copy is checked and used (the JS array may live on a
+// SharedArrayBuffer that another thread writes between a check and a read).
+const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows, std::vector<float>& copy) {
   const float* y = a.f32(i, "y", s.sparse ? rows : rows * s.outputs);
-  if (s.sparse)
-    for (int64_t r = 0; r < rows; r++)
-      if (!(y[r] >= 0 && y[r] < s.outputs && std::floor(y[r]) == y[r]))
-        a.range_error("y[" + std::to_string(r) + "] must be a class index from 0 to " + std::to_string(s.outputs - 1));
-  return y;
+  if (!s.sparse) return y;
+  copy.assign(y, y + rows);
+  for (int64_t r = 0; r < rows; r++)
+    if (!IsClassIndex(copy[r], s.outputs))
+      a.range_error("y[" + std::to_string(r) + "] must be a class index from 0 to " + std::to_string(s.outputs - 1));
+  return copy.data();
+}
+
+// The rows were checked when fit started, but JS may have written NaN or Infinity into them since
+// (from another thread, on a SharedArrayBuffer): check the copy that is trained on, naming the row
+// and column as fit does.
+void CheckFiniteRow(const Args& a, const char* name, int64_t row, const float* values, int64_t n) {
+  for (int64_t c = 0; c < n; c++) {
+    if (std::isfinite(values[c])) continue;
+    const char* v = std::isnan(values[c]) ? "NaN" : values[c] > 0 ? "Infinity" : "-Infinity";
+    a.range_error(std::string(name) + " row " + std::to_string(row) + " holds " + v + " (column " + std::to_string(c) +
+                  "); data must be finite (was it changed during fit?)");
+  }
 }
 
 class TrainWorker : public Napi::AsyncWorker {
@@ -358,14 +373,18 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
   worker->x = rows_x;
   worker->y = rows_y;
   worker->rows = end - begin;
+  // Each index is read once; each row is copied, then the copy is checked (a label indexes memory
+  // in the kernels; x and y may live on a SharedArrayBuffer that another thread writes meanwhile).
   for (int64_t i = begin; i < end; i++) {
     const int64_t row = indices[i], k = i - begin;
     if (row < 0 || row >= x_rows || row >= y_rows)
       a.range_error("indices[" + std::to_string(i) + "] is not a row of x and y");
-    if (s->sparse && !(y[row] >= 0 && y[row] < s->outputs && std::floor(y[row]) == y[row]))
-      a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
     std::memcpy(rows_x + k * in, x + row * in, sizeof(float) * in);
     std::memcpy(rows_y + k * y_width, y + row * y_width, sizeof(float) * y_width);
+    if (s->sparse && !IsClassIndex(rows_y[k], s->outputs))
+      a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
+    CheckFiniteRow(a, "x", row, rows_x + k * in, in);
+    if (!s->sparse) CheckFiniteRow(a, "y", row, rows_y + k * y_width, y_width);
   }
   PullWeights(a, *s, "trainBatches");
   s->network->set_learning_rate(lr);
@@ -400,7 +419,8 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   NetworkState* s = Handle(a, info);
   const uint64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
-  const float* y = Targets(a, 2, *s, rows);
+  std::vector<float> labels;
+  const float* y = Targets(a, 2, *s, rows, labels);
   auto out = Napi::Float64Array::New(info.Env(), s->network->result_width());
   PullWeights(a, *s, "evaluate");
   s->network->evaluate(x, y, rows, out.Data());
@@ -420,7 +440,8 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   NetworkState* s = Handle(a, info);
   const uint64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
-  const float* y = Targets(a, 2, *s, rows);
+  std::vector<float> labels;
+  const float* y = Targets(a, 2, *s, rows, labels);
   const int64_t step = a.size(4, "step");
   const std::vector<int64_t> sizes = s->network->param_sizes();
   if (items.size() != sizes.size()) a.range_error("grads must have one Float32Array per param");

@@ -107,6 +107,73 @@ const scenarios = {
     );
     return { ok: out.length === 32 && busySeen > 0, rounds, busySeen };
   },
+
+  // Labels and row indices on SharedArrayBuffers, flipped between valid and far out of range by
+  // another thread in a tight loop while this one calls every glue function that checks them. The
+  // glue must check a copy and compute on that copy: each call returns, or throws a RangeError
+  // naming the bad value; none reads or writes out of bounds.
+  async 'sab-labels-raced'() {
+    const rows = 4096;
+    const classes = 10;
+    const shared = (T, n) => new T(new SharedArrayBuffer(n * T.BYTES_PER_ELEMENT));
+    const y = shared(Float32Array, rows);
+    const idx = shared(Int32Array, rows);
+    const stop = shared(Int32Array, 1);
+    for (let i = 0; i < rows; i++) {
+      y[i] = i % classes;
+      idx[i] = i;
+    }
+    const writer = new Worker(
+      `const { parentPort, workerData: { y, idx, stop, classes } } = require('node:worker_threads');
+      // The last rows flip between valid and out of range: a check of the JS array (which reaches
+      // them last) then often passes, and a second read after it often does not.
+      for (let n = 0; Atomics.load(stop, 0) === 0; n++) {
+        const bad = n % 2 === 1;
+        for (let i = y.length - 4; i < y.length; i++) {
+          y[i] = bad ? 3e9 : i % classes;
+          idx[i] = bad ? 1 << 30 : i;
+        }
+        // Vary the pace (0 to 50 µs a phase) so that some calls meet a phase as long as themselves.
+        for (const end = performance.now() + ((n * 7919) % 50) / 1000; performance.now() < end; );
+        if (n === 0) parentPort.postMessage('running');
+      }`,
+      { eval: true, workerData: { y, idx, stop, classes } },
+    );
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    await new Promise((resolve) => writer.once('message', resolve));
+    const logits = Float32Array.from({ length: rows * classes }, (_, i) => Math.sin(i));
+    const probs = new Float32Array(rows * classes);
+    const grad = new Float32Array(rows * classes);
+    const x = Float32Array.from({ length: rows * 8 }, (_, i) => Math.cos(i));
+    const p = plan(8, 16, classes);
+    const h = A.createNetwork(p);
+    const grads = p.layers.flatMap((l) => [new Float32Array(l.kernel.length), new Float32Array(l.bias.length)]);
+    const calls = {
+      softmaxCrossEntropy: () => A.softmaxCrossEntropy(probs, grad, logits, y, rows, classes, true),
+      lossForward: () => A.lossForward(4, probs, y, rows, classes),
+      lossBackward: () => A.lossBackward(4, grad, probs, y, rows, classes),
+      evaluateNetwork: () => A.evaluateNetwork(h, x, y, rows),
+      networkGradients: () => A.networkGradients(h, x, y, rows, 0, grads),
+      trainBatches: () => A.trainBatches(h, x, y, idx, 64, 0, rows / 64, 0, 0.01),
+    };
+    const counts = Object.fromEntries(Object.keys(calls).map((fn) => [fn, { returned: 0, refused: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [fn, call] of Object.entries(calls)) {
+        const c = counts[fn];
+        try {
+          await call();
+          c.returned++;
+        } catch (e) {
+          if (!(e instanceof RangeError && /class index|not a row/.test(e.message))) throw e;
+          c.refused++;
+        }
+      }
+    }
+    Atomics.store(stop, 0, 1);
+    await exited;
+    const finite = p.layers.every((l) => l.kernel.every(Number.isFinite) && l.bias.every(Number.isFinite));
+    return { ok: finite, counts };
+  },
 };
 
 const name = process.argv[2];
