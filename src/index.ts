@@ -25,6 +25,7 @@ export * as optimizers from './optimizers';
 export * as regularizers from './regularizers';
 export { Tensor, tensor2d } from './tensor';
 export type { Targets } from './train/data';
+export { getMemoryLimit, setMemoryLimit } from './train/executor-native';
 export { History } from './train/history';
 export type { FitOptions } from './train/trainer';
 export { Trainer } from './train/trainer';

@@ -10,7 +10,7 @@
  * predict/evaluate/gradients are one synchronous crossing each.
  */
 import { backends } from '../backend';
-import { ACTIVATIONS, LOSSES } from '../backend/check';
+import { ACTIVATIONS, describe, LOSSES } from '../backend/check';
 import { addon } from '../backend/native/addon';
 import type { Executor, LayerPlan, MetricName, NetworkPlan, OptimizerKind, PlanActivation } from './plan';
 import { checkData, checkPlan, checkTrainArgs } from './plan-check';
@@ -65,6 +65,24 @@ export function describePlan(plan: NetworkPlan): Record<string, unknown> {
   };
 }
 
+/**
+ * The most workspace (activations, gradients, copied rows) one native training or inference call
+ * may allocate, in bytes, for every model in the process: half the physical memory by default. A
+ * call that needs more is refused with a RangeError naming the layer and the bytes, before
+ * anything is allocated (never a std::bad_alloc halfway, or the OOM killer). Native backend only.
+ */
+export function setMemoryLimit(bytes: number): void {
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new RangeError(`setMemoryLimit: bytes must be a positive integer (at most 2^53 − 1), got ${describe(bytes)}`);
+  }
+  if (addon && typeof addon.setMemoryLimit === 'function') addon.setMemoryLimit(bytes);
+}
+
+/** The workspace limit in bytes (setMemoryLimit); null without the native addon. */
+export function getMemoryLimit(): number | null {
+  return addon && typeof addon.getMemoryLimit === 'function' ? (addon.getMemoryLimit() as number) : null;
+}
+
 /** fit's x and y were checked when it started; a buffer transferred away since (postMessage,
  *  structuredClone with transfer) reads as empty: say so rather than "indices[i] must be a row
  *  from 0 to -1". */
@@ -82,10 +100,10 @@ function checkAttached(x: Float32Array, y: Float32Array, indices: Int32Array): v
   }
 }
 
-/** The glue checks the rows it copies (JS may have written NaN into x since fit checked it): its
- *  message names the row and column as fit's own check does, and should name fit too. */
+/** The glue checks the rows it copies (JS may have written NaN into x since fit checked it) and the
+ *  workspace a batch needs: those messages are about fit's arguments, and should name fit. */
 function inFitTerms(err: unknown): unknown {
-  if (err instanceof RangeError && /^trainBatches: [xy] row /.test(err.message))
+  if (err instanceof RangeError && /^trainBatches: ([xy] row |a batch of )/.test(err.message))
     return new RangeError(err.message.replace(/^trainBatches:/, 'fit:'));
   return err;
 }
