@@ -2,17 +2,14 @@
  *  and uses them (test/hostile/hostile-native-child.js, in a child process). The glue used to
  *  check the JS array and let the kernel read it again: a label changed in between indexed far out
  *  of bounds (a segfault here, a heap overflow under ASan). */
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/backend/native/addon';
-
-const child = path.join(__dirname, 'hostile-native-child.js');
+import { runScenario } from './hostile-native-run';
 
 describe.skipIf(typeof addon?.createNetwork !== 'function')('SharedArrayBuffer races on checked values', () => {
-  it('1500 rounds of every label/index-checking call against a racing writer: returns or RangeError', () => {
-    const r = spawnSync(process.execPath, [child, 'sab-labels-raced', '1500'], { encoding: 'utf8', timeout: 300_000 });
-    const out = `${r.stdout}${r.stderr}`;
+  it('1500 rounds of every label/index-checking call against a racing writer: returns or RangeError', async () => {
+    const r = await runScenario('sab-labels-raced', '1500');
+    const { out } = r;
     expect(r.signal, out).toBeNull();
     expect(r.status, out).toBe(0);
     // Both outcomes happened: the race was really run (each call saw valid and invalid labels).

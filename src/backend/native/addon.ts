@@ -13,6 +13,9 @@ function load(): Addon | null {
     return null;
   }
   try {
+    // Another build of the addon, by path (`npm run test:sanitize` loads its ASan+UBSan build so).
+    const explicit = process.env.NATIVENN_ADDON_PATH;
+    if (explicit) return require(path.resolve(explicit)) as Addon;
     // bindings searches build/Release, build/Debug, … from the package root.
     const bindings = require('bindings') as (opts: { bindings: string; module_root: string }) => Addon;
     return bindings({ bindings: 'nativenn', module_root: path.join(__dirname, '..', '..', '..') });
