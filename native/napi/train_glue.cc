@@ -11,7 +11,11 @@
 // trainBatches runs all its batches in one Napi::AsyncWorker on the libuv pool: one N-API
 // crossing per call however many batches, and the event loop stays free. While it runs the
 // handle is busy: every other call on it throws (weights are being written off-thread).
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -266,14 +270,64 @@ void PullWeights(const Args& a, NetworkState& s, const char* fn) {
   if (!Sync(a.env(), s, false)) throw Napi::Error::New(a.env(), std::string(fn) + kDetached);
 }
 
-// Targets of `rows` rows starting at row 0; sparse class indices checked (the kernels index with them).
-const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows) {
+// Targets of `rows` rows starting at row 0. Sparse class indices index memory in the kernels, so
+// they are copied into `copy` first, and the copy is checked and used (the JS array may live on a
+// SharedArrayBuffer that another thread writes between a check and a read).
+const float* Targets(const Args& a, size_t i, const NetworkState& s, int64_t rows, std::vector<float>& copy) {
   const float* y = a.f32(i, "y", s.sparse ? rows : rows * s.outputs);
-  if (s.sparse)
-    for (int64_t r = 0; r < rows; r++)
-      if (!(y[r] >= 0 && y[r] < s.outputs && std::floor(y[r]) == y[r]))
-        a.range_error("y[" + std::to_string(r) + "] must be a class index from 0 to " + std::to_string(s.outputs - 1));
-  return y;
+  if (!s.sparse) return y;
+  copy.assign(y, y + rows);
+  for (int64_t r = 0; r < rows; r++)
+    if (!IsClassIndex(copy[r], s.outputs))
+      a.range_error("y[" + std::to_string(r) + "] must be a class index from 0 to " + std::to_string(s.outputs - 1));
+  return copy.data();
+}
+
+// The rows were checked when fit started, but JS may have written NaN or Infinity into them since
+// (from another thread, on a SharedArrayBuffer): check the copy that is trained on, naming the row
+// and column as fit does.
+void CheckFiniteRow(const Args& a, const char* name, int64_t row, const float* values, int64_t n) {
+  for (int64_t c = 0; c < n; c++) {
+    if (std::isfinite(values[c])) continue;
+    const char* v = std::isnan(values[c]) ? "NaN" : values[c] > 0 ? "Infinity" : "-Infinity";
+    a.range_error(std::string(name) + " row " + std::to_string(row) + " holds " + v + " (column " + std::to_string(c) +
+                  "); data must be finite (was it changed during fit?)");
+  }
+}
+
+// The most workspace one call may allocate (setMemoryLimit): half the physical memory by default,
+// so that a too-wide layer or batch is a RangeError up front, never a std::bad_alloc halfway or the
+// OOM killer. One limit for the process (every worker_thread shares the memory).
+double DefaultMemoryLimit() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return static_cast<double>(pages) * static_cast<double>(page) / 2;
+#endif
+  return 4.0 * 1024 * 1024 * 1024;
+}
+std::atomic<double> memory_limit{DefaultMemoryLimit()};
+
+std::string GiB(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  return text;
+}
+
+// Refuses, before anything is allocated, a call whose workspace for `rows` rows (plus `extra`
+// bytes of copies) is above the limit, naming the layer that takes the most of it.
+void CheckWorkspace(const Args& a, const NetworkState& s, int64_t rows, double extra, const char* what) {
+  const train::WorkspaceSize w = s.network->workspace_per_row();
+  const double need = w.bytes_per_row * static_cast<double>(rows) + extra, limit = memory_limit.load();
+  if (need <= limit) return;
+  static constexpr const char* kKinds[] = {"dense", "activation", "dropout"};
+  const train::LayerSpec& l = s.network->layer(w.layer);
+  a.range_error(std::string(what) + " of " + std::to_string(rows) + " rows needs " +
+                std::to_string(static_cast<uint64_t>(need)) + " bytes (" + GiB(need) +
+                ") of workspace, above the memory limit of " + std::to_string(static_cast<uint64_t>(limit)) +
+                " bytes (" + GiB(limit) + "); most of it for layers[" + std::to_string(w.layer) + "] (" +
+                kKinds[static_cast<int>(l.kind)] + ", " + std::to_string(l.units) +
+                " units): " + std::to_string(static_cast<uint64_t>(w.layer_bytes_per_row * static_cast<double>(rows))) +
+                " bytes. Use fewer rows per batch, or raise the limit with nn.setMemoryLimit(bytes)");
 }
 
 class TrainWorker : public Napi::AsyncWorker {
@@ -352,20 +406,26 @@ Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
   const double lr = a.finite(8, "learningRate");
   const int64_t begin = first * batch_size, end = std::max(begin, std::min(last * batch_size, n));
   const int64_t in = s->inputs, y_width = s->sparse ? 1 : s->outputs;
+  const double copies = static_cast<double>(end - begin) * static_cast<double>(in + y_width) * sizeof(float);
+  CheckWorkspace(a, *s, std::min(batch_size, end - begin), copies, "a batch");
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), s, info[0]));
   float* rows_x = AtLeast(s->rows_x, (end - begin) * in);
   float* rows_y = AtLeast(s->rows_y, (end - begin) * y_width);
   worker->x = rows_x;
   worker->y = rows_y;
   worker->rows = end - begin;
+  // Each index is read once; each row is copied, then the copy is checked (a label indexes memory
+  // in the kernels; x and y may live on a SharedArrayBuffer that another thread writes meanwhile).
   for (int64_t i = begin; i < end; i++) {
     const int64_t row = indices[i], k = i - begin;
     if (row < 0 || row >= x_rows || row >= y_rows)
       a.range_error("indices[" + std::to_string(i) + "] is not a row of x and y");
-    if (s->sparse && !(y[row] >= 0 && y[row] < s->outputs && std::floor(y[row]) == y[row]))
-      a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
     std::memcpy(rows_x + k * in, x + row * in, sizeof(float) * in);
     std::memcpy(rows_y + k * y_width, y + row * y_width, sizeof(float) * y_width);
+    if (s->sparse && !IsClassIndex(rows_y[k], s->outputs))
+      a.range_error("y[" + std::to_string(row) + "] must be a class index from 0 to " + std::to_string(s->outputs - 1));
+    CheckFiniteRow(a, "x", row, rows_x + k * in, in);
+    if (!s->sparse) CheckFiniteRow(a, "y", row, rows_y + k * y_width, y_width);
   }
   PullWeights(a, *s, "trainBatches");
   s->network->set_learning_rate(lr);
@@ -388,6 +448,7 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   const uint64_t rows = a.size(2, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
   float* out = a.f32(3, "out", rows * s->outputs);
+  CheckWorkspace(a, *s, std::min<int64_t>(rows, s->network->eval_rows()), 0, "a predict chunk");
   PullWeights(a, *s, "predict");
   s->network->predict(x, rows, out);
   return info.Env().Undefined();
@@ -400,7 +461,9 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   NetworkState* s = Handle(a, info);
   const uint64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
-  const float* y = Targets(a, 2, *s, rows);
+  std::vector<float> labels;
+  const float* y = Targets(a, 2, *s, rows, labels);
+  CheckWorkspace(a, *s, std::min<int64_t>(rows, s->network->eval_rows()), 0, "an evaluate chunk");
   auto out = Napi::Float64Array::New(info.Env(), s->network->result_width());
   PullWeights(a, *s, "evaluate");
   s->network->evaluate(x, y, rows, out.Data());
@@ -420,13 +483,15 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   NetworkState* s = Handle(a, info);
   const uint64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * s->inputs);
-  const float* y = Targets(a, 2, *s, rows);
+  std::vector<float> labels;
+  const float* y = Targets(a, 2, *s, rows, labels);
   const int64_t step = a.size(4, "step");
   const std::vector<int64_t> sizes = s->network->param_sizes();
   if (items.size() != sizes.size()) a.range_error("grads must have one Float32Array per param");
   std::vector<float*> grads;
   for (size_t p = 0; p < items.size(); p++)
     grads.push_back(r.f32(items[p], "grads[" + std::to_string(p) + "]", sizes[p]));
+  CheckWorkspace(a, *s, rows, 0, "a gradients call");
   PullWeights(a, *s, "gradients");
   return Napi::Number::New(info.Env(), s->network->gradients(x, y, rows, step, grads.data()));
 }
@@ -445,7 +510,27 @@ Napi::Value DisposeNetwork(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// setMemoryLimit(bytes): the workspace limit of every network in the process.
+Napi::Value SetMemoryLimit(const Napi::CallbackInfo& info) {
+  Args a(info, "setMemoryLimit");
+  a.count(1);
+  const double bytes = a.finite(0, "bytes");
+  if (!(bytes >= 1 && bytes <= 9007199254740991.0) || std::floor(bytes) != bytes)
+    a.range_error("bytes must be an integer from 1 to 2^53 - 1");
+  memory_limit.store(bytes);
+  return info.Env().Undefined();
+}
+
+// getMemoryLimit() -> bytes
+Napi::Value GetMemoryLimit(const Napi::CallbackInfo& info) {
+  Args a(info, "getMemoryLimit");
+  a.count(0);
+  return Napi::Number::New(info.Env(), memory_limit.load());
+}
+
 void RegisterTrain(Napi::Env env, Napi::Object exports) {
+  exports.Set("setMemoryLimit", Napi::Function::New(env, SetMemoryLimit, "setMemoryLimit"));
+  exports.Set("getMemoryLimit", Napi::Function::New(env, GetMemoryLimit, "getMemoryLimit"));
   exports.Set("createNetwork", Napi::Function::New(env, CreateNetwork, "createNetwork"));
   exports.Set("trainBatches", Napi::Function::New(env, TrainBatches, "trainBatches"));
   exports.Set("predictNetwork", Napi::Function::New(env, Predict, "predictNetwork"));

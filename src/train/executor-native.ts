@@ -10,7 +10,7 @@
  * predict/evaluate/gradients are one synchronous crossing each.
  */
 import { backends } from '../backend';
-import { ACTIVATIONS, LOSSES } from '../backend/check';
+import { ACTIVATIONS, describe, LOSSES } from '../backend/check';
 import { addon } from '../backend/native/addon';
 import type { Executor, LayerPlan, MetricName, NetworkPlan, OptimizerKind, PlanActivation } from './plan';
 import { checkData, checkPlan, checkTrainArgs } from './plan-check';
@@ -65,6 +65,49 @@ export function describePlan(plan: NetworkPlan): Record<string, unknown> {
   };
 }
 
+/**
+ * The most workspace (activations, gradients, copied rows) one native training or inference call
+ * may allocate, in bytes, for every model in the process: half the physical memory by default. A
+ * call that needs more is refused with a RangeError naming the layer and the bytes, before
+ * anything is allocated (never a std::bad_alloc halfway, or the OOM killer). Native backend only.
+ */
+export function setMemoryLimit(bytes: number): void {
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new RangeError(`setMemoryLimit: bytes must be a positive integer (at most 2^53 − 1), got ${describe(bytes)}`);
+  }
+  if (addon && typeof addon.setMemoryLimit === 'function') addon.setMemoryLimit(bytes);
+}
+
+/** The workspace limit in bytes (setMemoryLimit); null without the native addon. */
+export function getMemoryLimit(): number | null {
+  return addon && typeof addon.getMemoryLimit === 'function' ? (addon.getMemoryLimit() as number) : null;
+}
+
+/** fit's x and y were checked when it started; a buffer transferred away since (postMessage,
+ *  structuredClone with transfer) reads as empty: say so rather than "indices[i] must be a row
+ *  from 0 to -1". */
+function checkAttached(x: Float32Array, y: Float32Array, indices: Int32Array): void {
+  if (!(x instanceof Float32Array) || !(y instanceof Float32Array) || !(indices instanceof Int32Array)) return;
+  for (const [name, a] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
+    if (indices.length > 0 && a.length === 0) {
+      throw new TypeError(
+        `fit: ${name} has no data any more: its buffer was transferred (postMessage, structuredClone) or detached during fit`,
+      );
+    }
+  }
+}
+
+/** The glue checks the rows it copies (JS may have written NaN into x since fit checked it) and the
+ *  workspace a batch needs: those messages are about fit's arguments, and should name fit. */
+function inFitTerms(err: unknown): unknown {
+  if (err instanceof RangeError && /^trainBatches: ([xy] row |a batch of )/.test(err.message))
+    return new RangeError(err.message.replace(/^trainBatches:/, 'fit:'));
+  return err;
+}
+
 export function createNativeExecutor(plan: NetworkPlan): Executor {
   if (!backends.native || !addon || typeof addon.createNetwork !== 'function') {
     throw new Error('createNativeExecutor: the native backend is not available');
@@ -73,38 +116,62 @@ export function createNativeExecutor(plan: NetworkPlan): Executor {
   const native = addon;
   let handle: unknown = native.createNetwork(describePlan(plan));
 
+  /** True while a trainBatches call runs on the worker: the weights are being written there. */
+  let training = false;
+
   function live(fn: string): unknown {
     if (handle === null) throw new Error(`${fn}: this executor was disposed`);
+    if (training) {
+      throw new Error(
+        `${fn}: the model is busy training (a fit is running); await the fit, or call ${fn} from a fit callback`,
+      );
+    }
     return handle;
   }
 
   return {
     predict(x, rows, out) {
+      live('predict');
       checkData('predict', plan, x, undefined, rows);
       native.predictNetwork(live('predict'), x, rows, out);
     },
 
     evaluate(x, y, rows) {
+      live('evaluate');
       checkData('evaluate', plan, x, y, rows);
       return native.evaluateNetwork(live('evaluate'), x, y, rows) as Float64Array;
     },
 
     async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step) {
+      live('fit');
+      checkAttached(x, y, indices);
       checkTrainArgs('trainBatches', plan, x, y, indices, batchSize, firstBatch, lastBatch, step);
-      return (await native.trainBatches(
-        live('trainBatches'),
-        x,
-        y,
-        indices,
-        batchSize,
-        firstBatch,
-        lastBatch,
-        step,
-        plan.optimizer.learningRate,
-      )) as Float64Array;
+      let run: Promise<Float64Array>;
+      try {
+        run = native.trainBatches(
+          live('fit'),
+          x,
+          y,
+          indices,
+          batchSize,
+          firstBatch,
+          lastBatch,
+          step,
+          plan.optimizer.learningRate,
+        );
+      } catch (err) {
+        throw inFitTerms(err);
+      }
+      training = true;
+      try {
+        return await run;
+      } finally {
+        training = false;
+      }
     },
 
     gradients(x, y, rows, step, grads) {
+      live('gradients');
       checkData('gradients', plan, x, y, rows);
       return native.networkGradients(live('gradients'), x, y, rows, step, grads) as number;
     },

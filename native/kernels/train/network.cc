@@ -87,6 +87,33 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)) {
   for (const ParamSpec& param : spec_.params) grads_.emplace_back(param.size);
 }
 
+WorkspaceSize Network::workspace_per_row() const {
+  // The floats reserve() allocates per row, buffer for buffer.
+  WorkspaceSize w;
+  double floats =
+      static_cast<double>(spec_.inputs) + static_cast<double>(sparse_ ? 1 : spec_.outputs) + 2;  // + argmaxes
+  for (size_t i = 0; i < spec_.layers.size(); i++) {
+    const LayerSpec& l = spec_.layers[i];
+    int buffers = 1;  // d_out
+    if (l.kind == LayerKind::kDense) buffers += aliases_output(l) ? 1 : 3;
+    if (l.kind == LayerKind::kDropout) buffers += 2;
+    if (l.kind == LayerKind::kActivation) buffers += i == 0 ? 2 : 1;
+    const double layer = static_cast<double>(buffers) * static_cast<double>(l.units) * sizeof(float);
+    if (layer > w.layer_bytes_per_row) {
+      w.layer = static_cast<int64_t>(i);
+      w.layer_bytes_per_row = layer;
+    }
+    floats += static_cast<double>(buffers) * static_cast<double>(l.units);
+  }
+  w.bytes_per_row = floats * sizeof(float);
+  return w;
+}
+
+int64_t Network::eval_rows() const {
+  const double by_bytes = std::floor(kEvalBytes / workspace_per_row().bytes_per_row);
+  return std::max<int64_t>(1, std::min<int64_t>(kEvalRows, static_cast<int64_t>(std::min(by_bytes, 1e9))));
+}
+
 void Network::reserve(int64_t rows) {
   if (rows <= capacity_ && capacity_ > 0) return;
   const int64_t cap = std::max<int64_t>(rows, 1);
@@ -328,8 +355,9 @@ void Network::train_batches(const float* x, const float* y, const int32_t* indic
 }
 
 void Network::predict(const float* x, int64_t rows, float* out) {
-  for (int64_t r0 = 0; r0 < rows; r0 += kEvalRows) {
-    const int64_t n = std::min(kEvalRows, rows - r0);
+  const int64_t chunk = eval_rows();
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, rows - r0);
     reserve(n);
     const float* y = forward(x + r0 * spec_.inputs, n, false, 0, false);
     std::memcpy(out + r0 * spec_.outputs, y, sizeof(float) * n * spec_.outputs);
@@ -339,8 +367,9 @@ void Network::predict(const float* x, int64_t rows, float* out) {
 void Network::evaluate(const float* x, const float* y, int64_t rows, double* results) {
   const int64_t width = result_width(), y_width = sparse_ ? 1 : spec_.outputs;
   for (int64_t i = 0; i < width; i++) results[i] = 0;
-  for (int64_t r0 = 0; r0 < rows; r0 += kEvalRows) {
-    const int64_t n = std::min(kEvalRows, rows - r0);
+  const int64_t chunk = eval_rows();
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, rows - r0);
     reserve(n);
     const float* yc = y + r0 * y_width;
     forward(x + r0 * spec_.inputs, n, false, 0, fused_ != 0);

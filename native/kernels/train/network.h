@@ -24,8 +24,18 @@ constexpr int kOptimizerCount = 6;
 enum class Metric : int { kAccuracy, kMse, kMae };
 constexpr int kMetricCount = 3;
 
-// predict/evaluate run in chunks of this many rows (EVAL_ROWS in executor-js.ts).
+// predict/evaluate run in chunks of at most this many rows (EVAL_ROWS in executor-js.ts), and of
+// at most kEvalBytes of workspace (a very wide layer takes fewer rows at a time; at least one).
 constexpr int64_t kEvalRows = 1024;
+constexpr double kEvalBytes = 64.0 * 1024 * 1024;
+
+// The workspace reserve() allocates for one row (it is linear in the rows), and the layer whose
+// buffers take the most of it, so that a caller can refuse a size before allocating it.
+struct WorkspaceSize {
+  double bytes_per_row = 0;
+  int64_t layer = 0;  // index in NetworkSpec::layers
+  double layer_bytes_per_row = 0;
+};
 
 struct LayerSpec {
   LayerKind kind = LayerKind::kDense;
@@ -77,6 +87,11 @@ class Network {
     for (const ParamSpec& p : spec_.params) sizes.push_back(p.size);
     return sizes;
   }
+
+  WorkspaceSize workspace_per_row() const;
+  const LayerSpec& layer(int64_t i) const { return spec_.layers[i]; }
+  // Rows per predict/evaluate chunk: at most kEvalRows and kEvalBytes of workspace, at least 1.
+  int64_t eval_rows() const;
 
   // Batches [first, last) of `indices` (n_indices of them, in batches of batch_size; null: rows
   // 0, 1, … in order, read in place without a gather): one
