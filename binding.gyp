@@ -4,6 +4,9 @@
   # -mavx512f on their own, and are only called after a run-time CPU check (DESIGN.md section 5).
   # -fno-math-errno (not fast-math: results are unchanged, errno is never read) lets GCC
   # vectorize loops that call sqrt (the optimizer updates).
+  # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a throw into an environment that is stopping (a
+  # worker_thread being terminated) is dropped instead of escaping as a C++ exception, which
+  # would abort the whole process (std::terminate). CMakeLists.txt has the same defines.
   # Off x86 (arm64) the avx2 and avx512 targets compile only the empty placeholder, so nothing
   # x86-specific is built there.
   # NATIVENN_STATIC_RUNTIME=1 (set by scripts/prebuild.js) links libstdc++ and libgcc into the
@@ -50,7 +53,7 @@
       "sources": ["<!@(node -p \"require('./native/sources.json').portable.join(' ')\")"],
       "dependencies": ["nativenn_avx2", "nativenn_avx512"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno"],

@@ -14,6 +14,13 @@ namespace nativenn::glue {
 
 constexpr double kMaxSize = 2147483647.0;  // sizes fit in int32, products in uint64
 
+// A class label stored as a float: an integer in [0, classes). Labels index memory in the
+// kernels, so callers check a native copy (never the JS array, which another thread may change
+// between the check and the read when it lives on a SharedArrayBuffer) and pass that copy on.
+inline bool IsClassIndex(float t, int64_t classes) {
+  return t >= 0 && static_cast<double>(t) < static_cast<double>(classes) && std::floor(t) == t;
+}
+
 class Args {
  public:
   Args(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}

@@ -1,6 +1,7 @@
 // Glue for the losses and the fused cross-entropies: unpack, check, call.
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "kernels/losses.h"
 #include "napi/args.h"
@@ -10,20 +11,20 @@ namespace nativenn::glue {
 namespace {
 
 // Sparse targets: (rows) class indices stored as floats, integers in [0, cols). The kernels
-// index pred with them, so each one is checked here.
-const float* ClassIndices(const Args& a, size_t i, uint64_t rows, uint64_t cols) {
+// index pred with them, so they are copied into `copy` first and the copy is checked and used
+// (a check of the JS array would race with writers on other threads: SharedArrayBuffer).
+const float* ClassIndices(const Args& a, size_t i, uint64_t rows, uint64_t cols, std::vector<float>& copy) {
   const float* target = a.f32(i, "target", rows);
-  for (uint64_t r = 0; r < rows; r++) {
-    float t = target[r];
-    if (!(t >= 0 && static_cast<double>(t) < static_cast<double>(cols) && std::floor(t) == t))
+  copy.assign(target, target + rows);
+  for (uint64_t r = 0; r < rows; r++)
+    if (!IsClassIndex(copy[r], static_cast<int64_t>(cols)))
       a.range_error("target[" + std::to_string(r) + "] must be a class index from 0 to " +
                     std::to_string(static_cast<int64_t>(cols) - 1));
-  }
-  return target;
+  return copy.data();
 }
 
-const float* LossTarget(const Args& a, size_t i, uint64_t rows, uint64_t cols, bool sparse) {
-  return sparse ? ClassIndices(a, i, rows, cols) : a.f32(i, "target", rows * cols);
+const float* LossTarget(const Args& a, size_t i, uint64_t rows, uint64_t cols, bool sparse, std::vector<float>& copy) {
+  return sparse ? ClassIndices(a, i, rows, cols, copy) : a.f32(i, "target", rows * cols);
 }
 
 // lossForward(code, pred, target, rows, cols) -> mean loss
@@ -33,7 +34,8 @@ Napi::Value LossForward(const Napi::CallbackInfo& info) {
   auto kind = static_cast<Loss>(a.code(0, "loss", kLossCount));
   uint64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
   const float* pred = a.f32(1, "pred", rows * cols);
-  const float* target = LossTarget(a, 2, rows, cols, kind == Loss::kSparseCategoricalCrossentropy);
+  std::vector<float> labels;
+  const float* target = LossTarget(a, 2, rows, cols, kind == Loss::kSparseCategoricalCrossentropy, labels);
   return Napi::Number::New(info.Env(), loss_forward(kind, pred, target, rows, cols));
 }
 
@@ -45,7 +47,8 @@ Napi::Value LossBackward(const Napi::CallbackInfo& info) {
   uint64_t rows = a.size(4, "rows"), cols = a.size(5, "cols");
   float* grad = a.f32(1, "grad", rows * cols);
   const float* pred = a.f32(2, "pred", rows * cols);
-  const float* target = LossTarget(a, 3, rows, cols, kind == Loss::kSparseCategoricalCrossentropy);
+  std::vector<float> labels;
+  const float* target = LossTarget(a, 3, rows, cols, kind == Loss::kSparseCategoricalCrossentropy, labels);
   loss_backward(kind, grad, pred, target, rows, cols);
   return info.Env().Undefined();
 }
@@ -59,7 +62,8 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   float* probs = a.f32(0, "probs", rows * cols);
   float* grad = a.f32(1, "grad", rows * cols);
   const float* logits = a.f32(2, "logits", rows * cols);
-  const float* target = LossTarget(a, 3, rows, cols, sparse);
+  std::vector<float> labels;
+  const float* target = LossTarget(a, 3, rows, cols, sparse, labels);
   return Napi::Number::New(info.Env(), softmax_cross_entropy(probs, grad, logits, target, rows, cols, sparse));
 }
 

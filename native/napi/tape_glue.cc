@@ -11,7 +11,10 @@
 // completes or changes nothing. While it runs the tape and its arena are busy: every other call
 // on either throws. Arena and tape state are shared_ptrs held by the handle and by a running
 // worker, so a handle collected or an environment torn down mid-run frees nothing the worker uses.
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -33,7 +36,21 @@ using tape::TapeSpec;
 constexpr napi_type_tag kArenaTag = {0x6e6e746170656172ULL, 0x4172656e61763031ULL};
 constexpr napi_type_tag kTapeTag = {0x6e6e746170657461ULL, 0x5461706576303031ULL};
 
-std::atomic<int64_t> g_memory_limit{int64_t{4} << 30};
+// The most workspace (plus row copies) one call may allocate (nn.setMemoryLimit): half the physical
+// memory by default, so that a too-wide layer or batch is a RangeError up front, never a
+// std::bad_alloc halfway or the OOM killer. One limit for the process (worker_threads share memory).
+int64_t DefaultMemoryLimit() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return static_cast<int64_t>(pages) * page / 2;
+  return int64_t{4} << 30;
+}
+std::atomic<int64_t> g_memory_limit{DefaultMemoryLimit()};
+
+std::string GiB(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
+  return text;
+}
 
 struct ArenaBox {
   Arena arena;
@@ -267,15 +284,22 @@ Napi::Value TapeNames(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// setTapeMemoryLimit(bytes): the most a tape's workspace and row copies may take.
-Napi::Value SetTapeMemoryLimit(const Napi::CallbackInfo& info) {
-  Args a(info, "setTapeMemoryLimit");
+// setMemoryLimit(bytes): the most one call's workspace and row copies may take.
+Napi::Value SetMemoryLimit(const Napi::CallbackInfo& info) {
+  Args a(info, "setMemoryLimit");
   a.count(1);
   const double bytes = a.finite(0, "bytes");
-  if (!(bytes >= 0 && bytes <= 9.0e18) || std::floor(bytes) != bytes)
-    a.range_error("bytes must be a non-negative integer");
+  if (!(bytes >= 1 && bytes <= 9007199254740991.0) || std::floor(bytes) != bytes)
+    a.range_error("bytes must be a positive integer (at most 2^53 - 1)");
   g_memory_limit = static_cast<int64_t>(bytes);
   return info.Env().Undefined();
+}
+
+// getMemoryLimit() -> bytes
+Napi::Value GetMemoryLimit(const Napi::CallbackInfo& info) {
+  Args a(info, "getMemoryLimit");
+  a.count(0);
+  return Napi::Number::New(info.Env(), static_cast<double>(g_memory_limit.load()));
 }
 
 // createArena(params, state) -> arena
@@ -368,18 +392,22 @@ int64_t RowBytes(int64_t rows, int64_t width) {
 }
 
 // Checks the extents for `rows` rows and sizes the workspace (plus `extra` bytes the caller
-// copies), refusing past the memory limit with the largest buffer named.
-void Prepare(const Args& a, TapeRunner& runner, int64_t rows, int64_t extra) {
+// copies), refusing past the memory limit before anything is allocated, naming the buffer (and so
+// the layer) that takes the most. `what` says which rows: "a batch of", "a predict chunk of", …
+void Prepare(const Args& a, TapeRunner& runner, int64_t rows, int64_t extra, const char* what) {
   const std::string bad = tape::check_extents(runner.spec(), std::max<int64_t>(rows, 1));
   if (!bad.empty()) a.range_error("tape." + bad);
   std::string largest;
-  int64_t bytes = runner.workspace_bytes(rows, &largest);
+  int64_t largest_bytes = 0;
+  int64_t bytes = runner.workspace_bytes(rows, &largest, &largest_bytes);
   const int64_t limit = g_memory_limit;
   const bool overflow = bytes < 0 || __builtin_add_overflow(bytes, extra, &bytes);
   if (overflow || bytes > limit)
-    a.range_error(std::to_string(rows) + " rows need " +
-                  (overflow ? std::string("more than 2^63") : std::to_string(bytes)) + " bytes (largest buffer: " +
-                  largest + "), over the limit of " + std::to_string(limit) + " (setTapeMemoryLimit)");
+    a.range_error(std::string(what) + " " + std::to_string(rows) + " rows needs " +
+                  (overflow ? std::string("more than 2^63 bytes") : std::to_string(bytes) + " bytes (" + GiB(bytes) + ")") +
+                  " of workspace, above the memory limit of " + std::to_string(limit) + " bytes (" + GiB(limit) +
+                  "); most of it for " + largest + " (" + std::to_string(largest_bytes) +
+                  " bytes). Use fewer rows per batch, or raise the limit with nn.setMemoryLimit(bytes)");
   try {
     runner.reserve(rows);
   } catch (const std::bad_alloc&) {
@@ -395,6 +423,17 @@ float* AtLeast(const Args& a, std::vector<float>& v, int64_t n) {
     a.range_error("could not allocate " + std::to_string(n * 4) + " bytes for the rows");
   }
   return v.data();
+}
+
+// The rows were checked when fit started, but JS may have written NaN or Infinity into them since
+// (another thread, a SharedArrayBuffer): check the copy that is trained on, naming row and column.
+void CheckFinite(const Args& a, const char* name, int64_t row, const float* values, int64_t n) {
+  for (int64_t c = 0; c < n; c++) {
+    if (std::isfinite(values[c])) continue;
+    const char* v = std::isnan(values[c]) ? "NaN" : values[c] > 0 ? "Infinity" : "-Infinity";
+    a.range_error(std::string(name) + " row " + std::to_string(row) + " holds " + v + " (column " + std::to_string(c) +
+                  "); data must be finite (was it changed during fit?)");
+  }
 }
 
 // Sparse labels (read as class indices) on our copy: integers in [0, classes).
@@ -487,7 +526,7 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   const int64_t begin = first * batch_size, end = std::max(begin, std::min(last * batch_size, n));
   const int64_t rows = end - begin;
   // Row copies and workspace, sized and checked before anything is written.
-  Prepare(a, runner, std::min(batch_size, rows), RowBytes(rows, xw + yw));
+  Prepare(a, runner, std::min(batch_size, rows), RowBytes(rows, xw + yw), "a batch of");
   float* rows_x = AtLeast(a, box->rows_x, rows * xw);
   float* rows_y = AtLeast(a, box->rows_y, rows * yw);
   for (int64_t i = begin; i < end; i++) {
@@ -496,6 +535,8 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
       a.range_error("indices[" + std::to_string(i) + "] = " + std::to_string(row) + " is not a row of x and y");
     std::memcpy(rows_x + k * xw, x + row * xw, sizeof(float) * xw);
     std::memcpy(rows_y + k * yw, y + row * yw, sizeof(float) * yw);
+    CheckFinite(a, "x", row, rows_x + k * xw, xw);
+    CheckFinite(a, "y", row, rows_y + k * yw, yw);
     CheckLabels(a, runner, rows_y, k, row);
   }
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), box));
@@ -522,7 +563,7 @@ Napi::Value TapePredict(const Napi::CallbackInfo& info) {
   const int64_t rows = a.size(2, "rows");
   const float* x = a.f32(1, "x", rows * runner.x_width());
   float* out = a.f32(3, "out", rows * runner.output_width());
-  Prepare(a, runner, std::min(rows, TapeRunner::kChunkRows), 0);
+  Prepare(a, runner, std::min(rows, runner.chunk_rows()), 0, "a predict chunk of");
   runner.predict(box->arena->arena, x, rows, out);
   return info.Env().Undefined();
 }
@@ -545,7 +586,7 @@ Napi::Value TapeEvaluate(const Napi::CallbackInfo& info) {
   TapeRunner& runner = *box->runner;
   const int64_t rows = a.size(3, "rows");
   const float* x = a.f32(1, "x", rows * runner.x_width());
-  Prepare(a, runner, std::min(rows, TapeRunner::kChunkRows), RowBytes(rows, runner.y_width()));
+  Prepare(a, runner, std::min(rows, runner.chunk_rows()), RowBytes(rows, runner.y_width()), "an evaluate chunk of");
   const float* y = CopyTargets(a, *box, 2, rows);
   auto out = Napi::Float64Array::New(info.Env(), runner.result_count());
   runner.evaluate(box->arena->arena, x, y, rows, out.Data());
@@ -565,7 +606,7 @@ Napi::Value TapeGradients(const Napi::CallbackInfo& info) {
   float* grads = a.f32(5, "grads", params);
   if (static_cast<int64_t>(info[5].As<Napi::Float32Array>().ElementLength()) != params)
     a.range_error("grads must have " + std::to_string(params) + " elements (the arena's params)");
-  Prepare(a, runner, rows, RowBytes(rows, runner.y_width()));
+  Prepare(a, runner, rows, RowBytes(rows, runner.y_width()), "a gradients call of");
   const float* y = CopyTargets(a, *box, 2, rows);
   const double loss = runner.gradients(box->arena->arena, x, y, rows, step);
   if (params > 0) std::memcpy(grads, runner.grads().data(), sizeof(float) * params);
@@ -604,7 +645,8 @@ void RegisterTape(Napi::Env env, Napi::Object exports) {
   } functions[] = {
       {"tapeKernels", TapeKernels},
       {"tapeNames", TapeNames},
-      {"setTapeMemoryLimit", SetTapeMemoryLimit},
+      {"setMemoryLimit", SetMemoryLimit},
+      {"getMemoryLimit", GetMemoryLimit},
       {"createArena", CreateArena},
       {"arenaRead", ArenaRead},
       {"arenaWrite", ArenaWrite},

@@ -254,7 +254,9 @@ export class Trainer {
   ): Promise<void> {
     this.model.busy = true;
     try {
-      const out = await executor.trainBatches(data.x, data.y, indices, batchSize, first, last, optimizer.iterations);
+      // batchSize ≥ rows is one full batch, however large (2^31 is beyond the executors' sizes).
+      const size = Math.min(batchSize, indices.length);
+      const out = await executor.trainBatches(data.x, data.y, indices, size, first, last, optimizer.iterations);
       values.set(out.subarray(0, (last - first) * width), first * width);
     } finally {
       this.model.busy = false;

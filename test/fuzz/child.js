@@ -312,7 +312,10 @@ function loadChecked() {
   }
 }
 
-const addon = require('node-gyp-build')(root);
+// NATIVENN_ADDON_PATH: another build (the ASan+UBSan one of `npm run test:sanitize`).
+const addon = process.env.NATIVENN_ADDON_PATH
+  ? require(path.resolve(process.env.NATIVENN_ADDON_PATH))
+  : require('node-gyp-build')(root);
 const exported = new Set(Object.keys(addon).filter((k) => typeof addon[k] === 'function'));
 const raw = fuzz('raw', addon, false, opt.calls, exported);
 // The checked layer: the Backend methods this build provides (a partial addon's missing ones are

@@ -42,6 +42,9 @@ export function watchEventLoop(): { start(): void; stop(): LoopWatch } {
  *  loop could not pass. */
 export function expectResponsive({ gaps, duration }: LoopWatch): void {
   expect(duration).toBeGreaterThanOrEqual(300);
+  // Under `npm run test:sanitize` the gaps measure ASan's slowdown, not the code: the work still
+  // runs (that is what the sanitizers check), the timing is not judged.
+  if (process.env.NATIVENN_SANITIZE) return;
   const sorted = [...gaps].sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
   const max = sorted[sorted.length - 1];

@@ -97,7 +97,13 @@ TapeRunner::TapeRunner(TapeSpec t, std::vector<float> slots)
   once_.assign(spec_.result_count, 0);
 }
 
-int64_t TapeRunner::workspace_bytes(int64_t rows, std::string* largest) const {
+int64_t TapeRunner::chunk_rows() const {
+  const int64_t per_row = workspace_bytes(1, nullptr);
+  if (per_row <= 0) return kChunkRows;
+  return std::clamp<int64_t>(kChunkBytes / per_row, 1, kChunkRows);
+}
+
+int64_t TapeRunner::workspace_bytes(int64_t rows, std::string* largest, int64_t* largest_bytes) const {
   const int64_t cap = std::max<int64_t>(rows, 1);
   int64_t widths = xent_cols_, widest = xent_cols_;
   if (largest) *largest = "the cross-entropy scratch";
@@ -112,6 +118,7 @@ int64_t TapeRunner::workspace_bytes(int64_t rows, std::string* largest) const {
   }
   int64_t bytes = 0;
   if (__builtin_mul_overflow(widths, cap, &bytes) || __builtin_mul_overflow(bytes, int64_t{4}, &bytes)) return -1;
+  if (largest_bytes) *largest_bytes = widest * cap * 4;  // ≤ bytes: no overflow
   return bytes;
 }
 
@@ -334,8 +341,9 @@ void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int
 void TapeRunner::predict(Arena& arena, const float* x, int64_t rows, float* out) {
   bind(arena);
   const int64_t xw = x_width(), ow = output_width();
-  for (int64_t r0 = 0; r0 < rows; r0 += kChunkRows) {
-    const int64_t n = std::min(kChunkRows, rows - r0);
+  const int64_t chunk = chunk_rows();
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, rows - r0);
     std::memcpy(f_[spec_.x], x + r0 * xw, sizeof(float) * n * xw);
     run(kForward, kPredict, n, 0, 0, r0 == 0);
     std::memcpy(out + r0 * ow, f_[spec_.output], sizeof(float) * n * ow);
@@ -349,8 +357,9 @@ void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t 
   std::fill(sum_.begin(), sum_.end(), 0.0);
   std::fill(once_.begin(), once_.end(), 0.0);
   // rows = 0 still runs one empty chunk: the 'once' terms (regularization) count.
-  for (int64_t r0 = 0; r0 == 0 || r0 < rows; r0 += kChunkRows) {
-    const int64_t n = std::min(kChunkRows, rows - r0);
+  const int64_t chunk = chunk_rows();
+  for (int64_t r0 = 0; r0 == 0 || r0 < rows; r0 += chunk) {
+    const int64_t n = std::min(chunk, rows - r0);
     if (n > 0) {
       std::memcpy(f_[spec_.x], x + r0 * xw, sizeof(float) * n * xw);
       std::memcpy(f_[spec_.y], y + r0 * yw, sizeof(float) * n * yw);

@@ -171,7 +171,7 @@ class TapeRunner {
   int64_t classes() const { return classes_; }
 
   // Bytes the workspace needs for `rows` rows (-1 on overflow), and the name of its widest buffer.
-  int64_t workspace_bytes(int64_t rows, std::string* largest) const;
+  int64_t workspace_bytes(int64_t rows, std::string* largest, int64_t* largest_bytes = nullptr) const;
   // Sizes the workspace for at least `rows` rows (throws std::bad_alloc; then holds none).
   void reserve(int64_t rows);
 
@@ -184,8 +184,8 @@ class TapeRunner {
   // batches·result_count values. Needs reserve(min(batch_size, rows)) first.
   void train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size, int64_t batches,
                      int64_t step, double learning_rate, double* results);
-  // out (rows, output_width) = forward('predict'), in chunks of kChunkRows rows. predict and
-  // evaluate need reserve(min(rows, kChunkRows)) first, gradients reserve(rows).
+  // out (rows, output_width) = forward('predict'), in chunks of chunk_rows() rows. predict and
+  // evaluate need reserve(min(rows, chunk_rows())) first, gradients reserve(rows).
   void predict(Arena& arena, const float* x, int64_t rows, float* out);
   // results (result_count) of forward/loss/metrics('eval') over all rows, in chunks.
   void evaluate(Arena& arena, const float* x, const float* y, int64_t rows, double* results);
@@ -193,6 +193,11 @@ class TapeRunner {
   double gradients(Arena& arena, const float* x, const float* y, int64_t rows, int64_t step);
 
   static constexpr int64_t kChunkRows = 1024;
+  // predict/evaluate chunks are also bounded by bytes: wide rows (big images, a 2^24-unit layer)
+  // run a few rows at a time instead of a fixed 1024.
+  static constexpr int64_t kChunkBytes = int64_t{64} << 20;
+  // Rows per predict/evaluate chunk: as many as fit kChunkBytes of workspace, 1 to kChunkRows.
+  int64_t chunk_rows() const;
 
  private:
   void bind(Arena& arena);

@@ -21,6 +21,14 @@ function load(): Addon | null {
   }
   let file = '';
   try {
+    // Another build of the addon, by path (`npm run test:sanitize` loads its ASan+UBSan build so).
+    const explicit = process.env.NATIVENN_ADDON_PATH;
+    if (explicit) {
+      file = path.resolve(explicit);
+      const addon = require(file) as Addon;
+      loadedFrom = file;
+      return addon;
+    }
     const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
     file = nodeGypBuild.resolve(packageRoot); // throws "No native build was found for platform=…"
     if (path.basename(path.dirname(path.dirname(file))) === 'prebuilds') checkSources(file);

@@ -8,7 +8,10 @@
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 
-const addonPath = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'nativenn.node');
+// NATIVENN_ADDON_PATH: another build (the ASan+UBSan one of `npm run test:sanitize`).
+const addonPath = process.env.NATIVENN_ADDON_PATH
+  ? path.resolve(process.env.NATIVENN_ADDON_PATH)
+  : path.join(__dirname, '..', '..', '..', 'build', 'Release', 'nativenn.node');
 const A = require(addonPath);
 const gc = global.gc || (() => {});
 
@@ -167,22 +170,35 @@ const scenarios = {
     const h = A.createTape(net.tape, arena, net.slots.data);
     const rows = 1 << 22; // a workspace of rows · 2^24 floats: more than any address space
     const x = new Float32Array(rows);
-    const messages = [];
-    try {
-      A.tapeGradients(h, x, x, rows, 0, new Float32Array(net.tape.arena.params));
-      messages.push('returned');
-    } catch (e) {
-      messages.push(e.constructor.name);
-    }
-    try {
-      await A.tapeTrainBatches(h, x, x, Int32Array.from({ length: rows }, (_, i) => i), rows, 0, 1, 0, 0.01);
-      messages.push('resolved');
-    } catch (e) {
-      messages.push(e.constructor.name);
-    }
+    const attempt = async () => {
+      const messages = [];
+      try {
+        A.tapeGradients(h, x, x, rows, 0, new Float32Array(net.tape.arena.params));
+        messages.push('returned');
+      } catch (e) {
+        messages.push(e.constructor.name);
+      }
+      try {
+        const idx = Int32Array.from({ length: rows }, (_, i) => i);
+        await A.tapeTrainBatches(h, x, x, idx, rows, 0, 1, 0, 0.01);
+        messages.push('resolved');
+      } catch (e) {
+        messages.push(e.constructor.name);
+      }
+      return messages.join();
+    };
+    // Refused up front by the memory limit (a RangeError); with the limit lifted, the allocation
+    // itself fails (std::bad_alloc, reported as a RangeError; not tried under ASan, which aborts on
+    // such a request).
+    const limited = await attempt();
+    const before = A.getMemoryLimit();
+    A.setMemoryLimit(2 ** 53 - 1);
+    const unlimited = process.env.NATIVENN_SANITIZE ? 'RangeError,RangeError' : await attempt();
+    A.setMemoryLimit(before);
     const out = new Float32Array(2);
     A.tapePredict(h, Float32Array.of(1, 2), 2, out);
-    return { ok: messages.every((m) => m === 'RangeError' || m === 'Error') && out.every(Number.isFinite), messages };
+    const ok = limited === 'RangeError,RangeError' && unlimited === 'RangeError,RangeError' && out.every(Number.isFinite);
+    return { ok, limited, unlimited };
   },
   // firstBatch = lastBatch = the number of batches: nothing to run.
   async 'empty-run-at-the-end'() {
