@@ -195,7 +195,7 @@ describe('Trainer', () => {
     const timer = setInterval(() => {
       ticks++;
     }, 1);
-    await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
+    await m.fit(x, y, { epochs: 20, batchSize: 8, verbose: 0, seed: 1 });
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(2);
   });
