@@ -10,6 +10,8 @@ namespace nativenn {
 // Codes are the index in ACTIVATIONS of src/backend/check.ts.
 enum class Activation : int { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu, kGelu, kSilu };
 constexpr int kActivationCount = 8;
+// The names that cross Node-API, in enum order (the TS lists in src/backend/check.ts match them).
+extern const char* const kActivationNames[kActivationCount];
 
 // Stable logistic in double: never exponentiates a positive number, so it is finite (0 or 1 at
 // the extremes) for every input. The same values as the twin's two branches (1/(1 + e^−x) for

@@ -8,6 +8,9 @@
 #include "kernels/activations.h"
 
 namespace nativenn {
+
+const char* const kLossNames[kLossCount] = {"meanSquaredError", "binaryCrossentropy", "binaryCrossentropyFromLogits",
+                                           "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
 namespace {
 
 constexpr double kEpsilon = 1e-7;  // Keras' clip, as EPSILON in the twin

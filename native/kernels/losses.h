@@ -20,6 +20,8 @@ enum class Loss : int {
   kSparseCategoricalCrossentropy
 };
 constexpr int kLossCount = 5;
+// The names that cross Node-API, in enum order (the TS lists in src/backend/check.ts match them).
+extern const char* const kLossNames[kLossCount];
 
 // Sparse targets are (rows) class indices stored as floats, integers in [0, cols), checked by
 // the caller. Dense targets are (rows, cols) like pred.

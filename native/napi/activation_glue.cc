@@ -7,11 +7,11 @@
 namespace nativenn::glue {
 namespace {
 
-// activationForward(code, out, x, n, alpha)
+// activationForward(activation name, out, x, n, alpha)
 Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   Args a(info, "activationForward");
   a.count(5);
-  auto kind = static_cast<Activation>(a.code(0, "activation", kActivationCount));
+  auto kind = static_cast<Activation>(a.name(0, "activation", kActivationNames, kActivationCount));
   uint64_t n = a.size(3, "n");
   float* out = a.f32(1, "out", n);
   const float* x = a.f32(2, "x", n);
@@ -20,11 +20,11 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// activationBackward(code, dx, dy, x, y, n, alpha)
+// activationBackward(activation name, dx, dy, x, y, n, alpha)
 Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   Args a(info, "activationBackward");
   a.count(7);
-  auto kind = static_cast<Activation>(a.code(0, "activation", kActivationCount));
+  auto kind = static_cast<Activation>(a.name(0, "activation", kActivationNames, kActivationCount));
   uint64_t n = a.size(5, "n");
   float* dx = a.f32(1, "dx", n);
   const float* dy = a.f32(2, "dy", n);

@@ -56,11 +56,16 @@ class Args {
     return info_[i].As<Napi::Boolean>().Value();
   }
 
-  // An enum passed as a small integer code in [0, count).
-  int code(size_t i, const char* name, int count) const {
-    uint64_t v = size(i, name);
-    if (v >= static_cast<uint64_t>(count)) range_error(std::string("unknown ") + name + " code");
-    return static_cast<int>(v);
+  // An enum passed by name: its index in names[0..count), or a RangeError listing the names.
+  int name(size_t i, const char* arg, const char* const* names, int count) const {
+    if (!info_[i].IsString()) type_error(std::string(arg) + " must be a string (a name)");
+    const std::string v = info_[i].As<Napi::String>().Utf8Value();
+    std::string valid;
+    for (int k = 0; k < count; k++) {
+      if (v == names[k]) return k;
+      valid += (k ? ", " : "") + std::string(names[k]);
+    }
+    range_error("unknown " + std::string(arg) + " \"" + v.substr(0, 64) + "\"; valid: " + valid);
   }
 
   float* f32(size_t i, const char* name, uint64_t min_length) const {

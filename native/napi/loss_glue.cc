@@ -27,11 +27,11 @@ const float* LossTarget(const Args& a, size_t i, uint64_t rows, uint64_t cols, b
   return sparse ? ClassIndices(a, i, rows, cols, copy) : a.f32(i, "target", rows * cols);
 }
 
-// lossForward(code, pred, target, rows, cols) -> mean loss
+// lossForward(loss name, pred, target, rows, cols) -> mean loss
 Napi::Value LossForward(const Napi::CallbackInfo& info) {
   Args a(info, "lossForward");
   a.count(5);
-  auto kind = static_cast<Loss>(a.code(0, "loss", kLossCount));
+  auto kind = static_cast<Loss>(a.name(0, "loss", kLossNames, kLossCount));
   uint64_t rows = a.size(3, "rows"), cols = a.size(4, "cols");
   const float* pred = a.f32(1, "pred", rows * cols);
   std::vector<float> labels;
@@ -39,11 +39,11 @@ Napi::Value LossForward(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), loss_forward(kind, pred, target, rows, cols));
 }
 
-// lossBackward(code, grad, pred, target, rows, cols)
+// lossBackward(loss name, grad, pred, target, rows, cols)
 Napi::Value LossBackward(const Napi::CallbackInfo& info) {
   Args a(info, "lossBackward");
   a.count(6);
-  auto kind = static_cast<Loss>(a.code(0, "loss", kLossCount));
+  auto kind = static_cast<Loss>(a.name(0, "loss", kLossNames, kLossCount));
   uint64_t rows = a.size(4, "rows"), cols = a.size(5, "cols");
   float* grad = a.f32(1, "grad", rows * cols);
   const float* pred = a.f32(2, "pred", rows * cols);

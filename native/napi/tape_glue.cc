@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/activations.h"
+#include "kernels/losses.h"
 #include "kernels/tape/tape.h"
 #include "napi/args.h"
 #include "napi/register.h"
@@ -220,10 +222,10 @@ class TapeReader {
           c.value[a] = v.As<Napi::Boolean>().Value() ? 1 : 0;
           break;
         case tape::AttrKind::kActivation:
-          c.value[a] = name(v, p, tape::kActivationNames, 8);
+          c.value[a] = name(v, p, kActivationNames, 8);
           break;
         case tape::AttrKind::kLoss:
-          c.value[a] = name(v, p, tape::kLossNames, 5);
+          c.value[a] = name(v, p, kLossNames, 5);
           break;
         case tape::AttrKind::kMetric:
           c.value[a] = name(v, p, tape::kMetricNames, 4);
@@ -278,8 +280,8 @@ Napi::Value TapeKernels(const Napi::CallbackInfo& info) {
 
 Napi::Value TapeNames(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("activations", Strings(info.Env(), tape::kActivationNames, 8));
-  out.Set("losses", Strings(info.Env(), tape::kLossNames, 5));
+  out.Set("activations", Strings(info.Env(), kActivationNames, 8));
+  out.Set("losses", Strings(info.Env(), kLossNames, 5));
   out.Set("metrics", Strings(info.Env(), tape::kMetricNames, 4));
   return out;
 }

@@ -123,8 +123,9 @@ function validCall(spec, named) {
     }
     args.push(v);
   }
+  // Enums cross Node-API by name, in the raw addon as in the checked layer.
   const codeAt = spec.args.findIndex((a) => a.kind === 'code');
-  if (named && codeAt >= 0) {
+  if (codeAt >= 0) {
     args[codeAt] = (spec.args[codeAt].codes === 'activation' ? ACTIVATIONS : LOSSES)[args[codeAt]];
     meta[codeAt] = { kind: 'name' };
   }

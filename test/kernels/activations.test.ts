@@ -151,13 +151,14 @@ describe.skipIf(!nativeBackend)('activations: bad calls', () => {
 
   it('the addon glue checks on its own (called without the TS layer)', () => {
     const raw = addon!;
-    expect(() => raw.activationForward(8, f, f, 4, 0)).toThrow(RangeError);
-    expect(() => raw.activationForward(-1, f, f, 4, 0)).toThrow(RangeError);
-    expect(() => raw.activationForward(1, f, f, 5, 0)).toThrow(/x is too short|out is too short/);
-    expect(() => raw.activationForward(4, f, f, 4, Number.POSITIVE_INFINITY)).toThrow(/alpha must be finite/);
-    expect(() => raw.activationForward(4, f, new Float64Array(4), 4, 0)).toThrow(TypeError);
-    expect(() => raw.activationBackward(1, f, f, f, f, 4)).toThrow(/expected 7 arguments/);
-    expect(() => raw.activationBackward(1, f, f, f, new Float32Array(2), 4, 0)).toThrow(/y is too short/);
+    // Enums cross Node-API by name: an index code is a TypeError, an unknown name a RangeError.
+    expect(() => raw.activationForward(3, f, f, 4, 0)).toThrow(/activation must be a string/);
+    expect(() => raw.activationForward('swish', f, f, 4, 0)).toThrow(/unknown activation "swish"; valid: linear, sigmoid/);
+    expect(() => raw.activationForward('sigmoid', f, f, 5, 0)).toThrow(/x is too short|out is too short/);
+    expect(() => raw.activationForward('leakyRelu', f, f, 4, Number.POSITIVE_INFINITY)).toThrow(/alpha must be finite/);
+    expect(() => raw.activationForward('leakyRelu', f, new Float64Array(4), 4, 0)).toThrow(TypeError);
+    expect(() => raw.activationBackward('sigmoid', f, f, f, f, 4)).toThrow(/expected 7 arguments/);
+    expect(() => raw.activationBackward('sigmoid', f, f, f, new Float32Array(2), 4, 0)).toThrow(/y is too short/);
     expect(() => raw.softmaxForward(f, f, 3, 2)).toThrow(RangeError);
     expect(() => raw.softmaxBackward(f, f, f, 2, 2.5)).toThrow(/cols must be an integer/);
   });

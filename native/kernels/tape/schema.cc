@@ -31,9 +31,6 @@ constexpr AttrInfo fn{"fn", AttrKind::kActivation};
 
 const char* const kRoleNames[kRoleCount] = {"x",     "y",    "activation", "gradient", "scratch",
                                             "param", "grad", "slot",       "state"};
-const char* const kActivationNames[8] = {"linear", "sigmoid", "tanh", "relu", "leakyRelu", "elu", "gelu", "silu"};
-const char* const kLossNames[5] = {"meanSquaredError", "binaryCrossentropy", "binaryCrossentropyFromLogits",
-                                   "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
 const char* const kMetricNames[4] = {"mse", "mae", "exact", "threshold"};
 const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", "backward", "update"};
 

@@ -84,10 +84,8 @@ struct KernelInfo {
 };
 extern const KernelInfo kKernels[kKernelCount];
 
-// Enum names crossing Node-API (tapeNames()): activations in nativenn::Activation order, losses
-// in nativenn::Loss order, row metrics in RowMetric order.
-extern const char* const kActivationNames[8];
-extern const char* const kLossNames[5];
+// Enum names crossing Node-API (tapeNames()): activations and losses are the kernels' own tables
+// (nativenn::kActivationNames, kLossNames); row metrics in RowMetric order.
 enum class RowMetric : uint8_t { kMse, kMae, kExact, kThreshold };
 extern const char* const kMetricNames[4];
 // The index of name in names[count], or -1.

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The raw addon: the Backend methods with enum names replaced by integer codes, plus extras. */
+/** The raw addon: the Backend methods (enums by name) plus the tape executor and extras. */
 export type Addon = Record<string, (...args: any[]) => any>;
 
 const packageRoot = path.join(__dirname, '..', '..', '..');

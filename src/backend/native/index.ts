@@ -1,12 +1,7 @@
-/** The native backend: the addon's kernels behind the Backend interface. Enum names become the
- *  integer codes the addon takes (their index in ACTIVATIONS / LOSSES); buffers pass through
- *  without copies. */
-import type { ActivationName, Backend, LossName } from '../backend';
-import { ACTIVATIONS, LOSSES } from '../check';
+/** The native backend: the addon's kernels behind the Backend interface. Enum values cross
+ *  Node-API by name (the addon's own tables check them); buffers pass through without copies. */
+import type { Backend } from '../backend';
 import type { Addon } from './addon';
-
-const ACTIVATION_CODE = new Map<ActivationName, number>(ACTIVATIONS.map((name, i) => [name, i]));
-const LOSS_CODE = new Map<LossName, number>(LOSSES.map((name, i) => [name, i]));
 
 export function nativeKernels(addon: Addon): Backend {
   return {
@@ -19,14 +14,14 @@ export function nativeKernels(addon: Addon): Backend {
     addBias: addon.addBias,
     addColumnSums: addon.addColumnSums,
     argmaxRows: addon.argmaxRows,
-    activationForward: (kind, out, x, n, alpha) => addon.activationForward(ACTIVATION_CODE.get(kind), out, x, n, alpha),
+    activationForward: (kind, out, x, n, alpha) => addon.activationForward(kind, out, x, n, alpha),
     activationBackward: (kind, dx, dy, x, y, n, alpha) =>
-      addon.activationBackward(ACTIVATION_CODE.get(kind), dx, dy, x, y, n, alpha),
+      addon.activationBackward(kind, dx, dy, x, y, n, alpha),
     softmaxForward: addon.softmaxForward,
     softmaxBackward: addon.softmaxBackward,
-    lossForward: (kind, pred, target, rows, cols) => addon.lossForward(LOSS_CODE.get(kind), pred, target, rows, cols),
+    lossForward: (kind, pred, target, rows, cols) => addon.lossForward(kind, pred, target, rows, cols),
     lossBackward: (kind, grad, pred, target, rows, cols) =>
-      addon.lossBackward(LOSS_CODE.get(kind), grad, pred, target, rows, cols),
+      addon.lossBackward(kind, grad, pred, target, rows, cols),
     softmaxCrossEntropy: addon.softmaxCrossEntropy,
     sigmoidCrossEntropy: addon.sigmoidCrossEntropy,
     dropoutForward: addon.dropoutForward,
