@@ -30,10 +30,14 @@ function prepare(ref) {
 }
 
 function measure(dist, c) {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'lib', 'fit-throughput.js'), dist, c.workload, String(c.threads)], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'lib', 'fit-throughput.js'), dist, c.workload, String(c.threads)],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   const line = r.stdout.trim().split('\n').pop();
   if (r.status !== 0 || !line) throw new Error(`${c.label}: ${dist} exited ${r.status}: ${r.stderr.slice(-400)}`);
   return JSON.parse(line).samplesPerSecond;
@@ -56,7 +60,9 @@ runWorkload('baseline', async (report) => {
     }
     const a = median(mine);
     const b = median(theirs);
-    report.row(c.label, `baseline ${base.sha.slice(0, 9)}`, b, 'samples/s', { spread: [Math.min(...theirs), Math.max(...theirs)] });
+    report.row(c.label, `baseline ${base.sha.slice(0, 9)}`, b, 'samples/s', {
+      spread: [Math.min(...theirs), Math.max(...theirs)],
+    });
     report.row(c.label, 'this checkout', a, 'samples/s', {
       ratio: `${(a / b).toFixed(2)}× baseline`,
       spread: [Math.min(...mine), Math.max(...mine)],

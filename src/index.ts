@@ -12,6 +12,7 @@ export {
 export * as callbacks from './callbacks';
 export * as data from './data';
 export * as datasets from './data/datasets';
+export { getMemoryLimit, setMemoryLimit } from './graph/executor-native';
 export * as initializers from './initializers';
 export type { SaveOptions, SaveResult } from './io/save';
 export { ModelFileError } from './io/strict';
@@ -32,7 +33,6 @@ export * as regularizers from './regularizers';
 export type { DType, NestedArray, NumericArray, TensorData, TensorLike } from './tensor';
 export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d } from './tensor';
 export type { Targets } from './train/data';
-export { getMemoryLimit, setMemoryLimit } from './graph/executor-native';
 export { History } from './train/history';
 export type { FitOptions } from './train/trainer';
 export { Trainer } from './train/trainer';

@@ -26,7 +26,15 @@ const WORKLOADS = {
       data[i] = s / 4294967296;
     }
     const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 10);
-    return { x: nn.tensor2d(data, [rows, 784]), y: nn.data.oneHot(labels, 10), inputs: 784, hidden: [256, 128], batchSize: 128, epochs: 2, rows };
+    return {
+      x: nn.tensor2d(data, [rows, 784]),
+      y: nn.data.oneHot(labels, 10),
+      inputs: 784,
+      hidden: [256, 128],
+      batchSize: 128,
+      epochs: 2,
+      rows,
+    };
   },
 };
 
@@ -37,17 +45,19 @@ async function main() {
   const model = nn.sequential({
     seed: 1,
     layers: [
-      ...w.hidden.map((units, i) => nn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [w.inputs] } : {}) })),
+      ...w.hidden.map((units, i) =>
+        nn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [w.inputs] } : {}) }),
+      ),
       nn.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
   model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
-  const fit = () => model.fit(w.x, w.y, { epochs: w.epochs, batchSize: w.batchSize, verbose: 0, seed: 1 });
-  await fit(); // warm-up: workspace, pool, JIT
+  const trainOnce = () => model.fit(w.x, w.y, { epochs: w.epochs, batchSize: w.batchSize, verbose: 0, seed: 1 });
+  await trainOnce(); // warm-up: workspace, pool, JIT
   const times = [];
   for (let i = 0; i < 5; i++) {
     const t = process.hrtime.bigint();
-    await fit();
+    await trainOnce();
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
   times.sort((a, b) => a - b);

@@ -10,7 +10,7 @@
 namespace nativenn {
 
 const char* const kLossNames[kLossCount] = {"meanSquaredError", "binaryCrossentropy", "binaryCrossentropyFromLogits",
-                                           "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
+                                            "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
 namespace {
 
 constexpr double kEpsilon = 1e-7;  // Keras' clip, as EPSILON in the twin

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -405,11 +405,12 @@ void Prepare(const Args& a, TapeRunner& runner, int64_t rows, int64_t extra, con
   const int64_t limit = g_memory_limit;
   const bool overflow = bytes < 0 || __builtin_add_overflow(bytes, extra, &bytes);
   if (overflow || bytes > limit)
-    a.range_error(std::string(what) + " " + std::to_string(rows) + " rows needs " +
-                  (overflow ? std::string("more than 2^63 bytes") : std::to_string(bytes) + " bytes (" + GiB(bytes) + ")") +
-                  " of workspace, above the memory limit of " + std::to_string(limit) + " bytes (" + GiB(limit) +
-                  "); most of it for " + largest + " (" + std::to_string(largest_bytes) +
-                  " bytes). Use fewer rows per batch, or raise the limit with nn.setMemoryLimit(bytes)");
+    a.range_error(
+        std::string(what) + " " + std::to_string(rows) + " rows needs " +
+        (overflow ? std::string("more than 2^63 bytes") : std::to_string(bytes) + " bytes (" + GiB(bytes) + ")") +
+        " of workspace, above the memory limit of " + std::to_string(limit) + " bytes (" + GiB(limit) +
+        "); most of it for " + largest + " (" + std::to_string(largest_bytes) +
+        " bytes). Use fewer rows per batch, or raise the limit with nn.setMemoryLimit(bytes)");
   try {
     runner.reserve(rows);
   } catch (const std::bad_alloc&) {
@@ -645,21 +646,11 @@ void RegisterTape(Napi::Env env, Napi::Object exports) {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);
   } functions[] = {
-      {"tapeKernels", TapeKernels},
-      {"tapeNames", TapeNames},
-      {"setMemoryLimit", SetMemoryLimit},
-      {"getMemoryLimit", GetMemoryLimit},
-      {"createArena", CreateArena},
-      {"arenaRead", ArenaRead},
-      {"arenaWrite", ArenaWrite},
-      {"disposeArena", DisposeArena},
-      {"createTape", CreateTape},
-      {"tapeReadSlots", TapeReadSlots},
-      {"tapeWriteSlots", TapeWriteSlots},
-      {"tapeTrainBatches", TapeTrainBatches},
-      {"tapePredict", TapePredict},
-      {"tapeEvaluate", TapeEvaluate},
-      {"tapeGradients", TapeGradients},
+      {"tapeKernels", TapeKernels},       {"tapeNames", TapeNames},           {"setMemoryLimit", SetMemoryLimit},
+      {"getMemoryLimit", GetMemoryLimit}, {"createArena", CreateArena},       {"arenaRead", ArenaRead},
+      {"arenaWrite", ArenaWrite},         {"disposeArena", DisposeArena},     {"createTape", CreateTape},
+      {"tapeReadSlots", TapeReadSlots},   {"tapeWriteSlots", TapeWriteSlots}, {"tapeTrainBatches", TapeTrainBatches},
+      {"tapePredict", TapePredict},       {"tapeEvaluate", TapeEvaluate},     {"tapeGradients", TapeGradients},
       {"disposeTape", DisposeTape},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -6,8 +6,8 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
-import { formatHelp, type OptionSpec, parseArgs } from './args';
 import { type Preprocess, readPreprocess } from '../pipeline-schema';
+import { formatHelp, type OptionSpec, parseArgs } from './args';
 import { CliError } from './errors';
 
 export const EXPORT_OPTIONS: readonly OptionSpec[] = [

@@ -2,9 +2,9 @@
  *  mae and rmse in the label's units. */
 import type * as nn from '../index';
 import { auc, f1, mape, precision, r2, recall } from '../metrics';
-import { Tensor } from '../tensor';
 import { argmaxRows, probabilities, regressionValues } from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
+import { Tensor } from '../tensor';
 import { confusionMatrix, formatConfusion } from './confusion';
 
 /** Beyond this many classes the confusion matrix is too wide to print. */
@@ -23,7 +23,8 @@ function extraMetrics(
   probabilities: Float32Array | null,
 ): Record<string, number> {
   const rows = truth.length;
-  if (task === 'regression') return { mape: mape(Array.from(truth), Array.from(predicted)), r2: r2(Array.from(truth), Array.from(predicted)) };
+  if (task === 'regression')
+    return { mape: mape(Array.from(truth), Array.from(predicted)), r2: r2(Array.from(truth), Array.from(predicted)) };
   if (!probabilities || rows === 0) return {};
   const k = probabilities.length / rows;
   const yTrue = new Tensor(Float32Array.from(truth), [rows, 1]);
@@ -39,7 +40,9 @@ function extraMetrics(
 
 /** "name value, …" of the extra metrics that were computed (NaN ones, e.g. AUC of one class, said as such). */
 function extraLine(values: Record<string, number>, names: string[], average: string): string | null {
-  const parts = names.filter((n) => n in values).map((n) => `${n} ${Number.isNaN(values[n]) ? 'undefined' : fmt(values[n])}`);
+  const parts = names
+    .filter((n) => n in values)
+    .map((n) => `${n} ${Number.isNaN(values[n]) ? 'undefined' : fmt(values[n])}`);
   return parts.length ? `test ${parts.join(', ')}${average}` : null;
 }
 
@@ -64,7 +67,11 @@ export function testReport(
     lines.push(
       `test loss ${evaluated.loss.toFixed(4)}, test accuracy ${(evaluated.accuracy * 100).toFixed(2)}% (${rows} rows)`,
     );
-    const extra = extraLine(values, ['precision', 'recall', 'f1', 'auc'], k === 2 ? ` (class "${p.classes[1]}")` : ' (macro average)');
+    const extra = extraLine(
+      values,
+      ['precision', 'recall', 'f1', 'auc'],
+      k === 2 ? ` (class "${p.classes[1]}")` : ' (macro average)',
+    );
     if (extra) lines.push(extra);
     if (k <= MAX_CONFUSION_CLASSES)
       lines.push(

@@ -1,9 +1,10 @@
 /** Pieces `train` puts together: the backend, the output folder check, the targets and the network. */
-import { checkSaveTarget } from '../io/paths';
+
 import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
+import { checkSaveTarget } from '../io/paths';
 import type { OutputKind } from '../pipeline-schema';
 import type { Task } from './dataset';
 import { CliError } from './errors';

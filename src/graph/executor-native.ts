@@ -62,7 +62,10 @@ const USER_TERMS: Record<string, string> = {
  *  and of the workspace a call needs are about the caller's arguments: name the caller's call. */
 function inUserTerms(err: unknown): unknown {
   if (!(err instanceof RangeError)) return err;
-  const m = /^(tape[A-Za-z]+): ([xy] row |a batch of |a predict chunk of |an evaluate chunk of |a gradients call of )/.exec(err.message);
+  const m =
+    /^(tape[A-Za-z]+): ([xy] row |a batch of |a predict chunk of |an evaluate chunk of |a gradients call of )/.exec(
+      err.message,
+    );
   if (!m || !USER_TERMS[m[1]]) return err;
   return new RangeError(`${USER_TERMS[m[1]]}:${err.message.slice(m[1].length + 1)}`);
 }
@@ -73,7 +76,9 @@ function whileIdle(read: () => void): void {
     read();
   } catch (err) {
     if (err instanceof Error && /busy/.test(err.message))
-      throw new Error('the model is busy training (a fit is running): read its weights from a fit callback or after the fit');
+      throw new Error(
+        'the model is busy training (a fit is running): read its weights from a fit callback or after the fit',
+      );
     throw err;
   }
 }
@@ -118,7 +123,9 @@ export function createNativeExecutor(net: CompiledNetwork): Executor {
   net.weights.read();
   addon.arenaWrite(weights.handle, net.weights.data, NO_STATE);
   let handle: unknown = addon.createTape(tape, weights.handle, net.slots.read());
-  const slotsHolder: ArenaHolder = { pull: () => whileIdle(() => addon.tapeReadSlots(live('read slots'), net.slots.data)) };
+  const slotsHolder: ArenaHolder = {
+    pull: () => whileIdle(() => addon.tapeReadSlots(live('read slots'), net.slots.data)),
+  };
 
   /** True while a trainBatches call runs on the worker: the weights are being written there. */
   let training = false;

@@ -51,7 +51,17 @@ const METRIC_FROM_FILE: Record<string, string> = {
 };
 /** Metrics computed over the whole set (src/metrics): written under trainingConfig.nativenn.metrics,
  *  since tfjs would refuse to compile names it lacks (f1, auc, r2). */
-const WHOLE_SET_METRICS = new Set(['precision', 'recall', 'f1', 'f1Score', 'auc', 'mape', 'meanAbsolutePercentageError', 'r2', 'r2Score']);
+const WHOLE_SET_METRICS = new Set([
+  'precision',
+  'recall',
+  'f1',
+  'f1Score',
+  'auc',
+  'mape',
+  'meanAbsolutePercentageError',
+  'r2',
+  'r2Score',
+]);
 /** nativenn compile key → the name written (tfjs compiles mse/mae, not meanSquaredError). */
 const METRIC_TO_FILE: Record<string, string> = { meanSquaredError: 'mse', meanAbsoluteError: 'mae' };
 

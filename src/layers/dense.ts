@@ -2,6 +2,7 @@
  *  (the TensorFlow.js layout). */
 
 import { checkSetting } from '../config/ranges';
+import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
 import {
@@ -16,7 +17,6 @@ import {
 import type { StrictObject } from '../io/strict';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
-import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { randomSeed } from '../util/random';
 import { checkActivation, defaultAlpha } from './activations';
 import { emitActivation, emitActivationGrad } from './emit-activation';

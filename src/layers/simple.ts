@@ -1,7 +1,7 @@
 /** Layers without weights: Activation (and its LeakyReLU / ELU / Softmax forms) and Dropout. */
 
-import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { checkSetting, MAX_SEED } from '../config/ranges';
+import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import type { KerasObject } from '../io/format';
 import { activationFromFile, activationToFile, parametricActivationLayer } from '../io/layer-parts';
 import { ModelFileError, type StrictObject } from '../io/strict';

@@ -13,7 +13,7 @@ import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import { Layer } from '../layers/layer';
 import { formatShape, type Shape, sameShape } from '../layers/shape';
 import { type CompiledLoss, getLoss } from '../losses';
-import { type CompiledMetrics, getMetrics, wholeSetLogs } from '../metrics';
+import { getMetrics, wholeSetLogs } from '../metrics';
 import { type OnnxOptions, toOnnx } from '../onnx/export';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';

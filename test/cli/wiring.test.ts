@@ -43,11 +43,35 @@ describe('the CLI wired to the library', () => {
 
   it('a binary task reports precision, recall, f1 and auc; a regression mape and r2', () => {
     const out = path.join(dir, 'binary');
-    const r = runCli(['train', '--data', csv('binary.csv', 200, 2), '--label', 'label', '--epochs', '30', '--out', out, '--seed', '1']);
+    const r = runCli([
+      'train',
+      '--data',
+      csv('binary.csv', 200, 2),
+      '--label',
+      'label',
+      '--epochs',
+      '30',
+      '--out',
+      out,
+      '--seed',
+      '1',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/test precision [\d.]+, recall [\d.]+, f1 [\d.]+, auc [\d.]+ \(class "1"\)/);
     const reg = path.join(dir, 'regression');
-    const s = runCli(['train', '--data', csv('reg.csv', 200, 0), '--label', 'label', '--epochs', '30', '--out', reg, '--seed', '1']);
+    const s = runCli([
+      'train',
+      '--data',
+      csv('reg.csv', 200, 0),
+      '--label',
+      'label',
+      '--epochs',
+      '30',
+      '--out',
+      reg,
+      '--seed',
+      '1',
+    ]);
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout).toMatch(/test mape [\d.e+-]+, r2 [\d.e+-]+/);
     expect(existsSync(path.join(reg, 'preprocess.json'))).toBe(true);

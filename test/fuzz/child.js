@@ -103,7 +103,7 @@ const BAD_CODES = (count) => [count, count + 1, 255, 2 ** 31 - 1, -1, 0.5, Numbe
 const BAD_CLASSES = (cols) => [-1, cols, cols + 0.5, 0.5, Number.NaN, Infinity, -Infinity, 1e10];
 
 /** A valid call: random dims, buffers long enough, hyper-parameters in range. */
-function validCall(spec, named) {
+function validCall(spec) {
   const d = spec.dims(rand, int);
   const args = [];
   const meta = [];
@@ -264,14 +264,14 @@ function show(args) {
 }
 
 const threwTotal = { raw: 0, checked: 0 };
-function fuzz(label, target, named, callsPerFn, only) {
+function fuzz(label, target, callsPerFn, only) {
   const counts = {};
   for (const spec of SPECS) {
     const fn = target[spec.name];
     if (typeof fn !== 'function' || !only.has(spec.name)) continue; // not in this build yet
     counts[spec.name] = 0;
     for (let c = 0; c < callsPerFn; c++) {
-      const call = validCall(spec, named);
+      const call = validCall(spec);
       let invalid = mutate(call, spec);
       const done = [call.which];
       if (rand() < 0.2) {
@@ -318,13 +318,13 @@ const addon = process.env.NATIVENN_ADDON_PATH
   ? require(path.resolve(process.env.NATIVENN_ADDON_PATH))
   : require('node-gyp-build')(root);
 const exported = new Set(Object.keys(addon).filter((k) => typeof addon[k] === 'function'));
-const raw = fuzz('raw', addon, false, opt.calls, exported);
+const raw = fuzz('raw', addon, opt.calls, exported);
 // The checked layer: the Backend methods this build provides (a partial addon's missing ones are
 // stubs that throw Error, so they are left out; setNumThreads lives on nn, not on the Backend).
 let checked = null;
 const nn = loadChecked();
 const methods = new Set([...exported].filter((k) => k !== 'setNumThreads' && k !== 'getNumThreads'));
-if (nn.backends.native) checked = fuzz('checked', nn.backends.native, true, opt['checked-calls'], methods);
+if (nn.backends.native) checked = fuzz('checked', nn.backends.native, opt['checked-calls'], methods);
 const total = (c) => (c ? Object.values(c).reduce((s, x) => s + x, 0) : 0);
 const summary = {
   rawCalls: total(raw),

@@ -289,7 +289,9 @@ describe('every model the builders accept round-trips through save/load', () => 
     expect(() => nn.layers.leakyRelu({ alpha: 2e6 })).toThrow(/alpha must be/);
     expect(() => nn.layers.dense({ units: 2 ** 24 + 1 })).toThrow(/units must be an integer from 1 to 16777216/);
     expect(() => nn.layers.dense({ units: 1, name: 'x'.repeat(257) })).toThrow(/name must have 1 to 256 characters/);
-    expect(() => nn.layers.dense({ units: 1, inputShape: [2 ** 24 + 1] })).toThrow(/inputShape must be a non-empty array, each dim an integer from 1 to 16777216/);
+    expect(() => nn.layers.dense({ units: 1, inputShape: [2 ** 24 + 1] })).toThrow(
+      /inputShape must be a non-empty array, each dim an integer from 1 to 16777216/,
+    );
     // the loader says the same about a file holding such a value
     const m = nn.sequential({ layers: [nn.layers.dense({ units: 1, inputShape: [1] })] });
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });

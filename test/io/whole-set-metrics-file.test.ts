@@ -10,10 +10,18 @@ describe('whole-set metrics in model files', () => {
   it('a model compiled with auc and f1 loads compiled with them, and model.json keeps tfjs metrics apart', async () => {
     const m = nn.sequential({
       seed: 1,
-      layers: [nn.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), nn.layers.dense({ units: 1, activation: 'sigmoid' })],
+      layers: [
+        nn.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }),
+        nn.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
     });
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy', 'auc', 'f1'] });
-    const x = nn.tensor2d([[0, 1, 2], [1, 0, 1], [2, 2, 0], [0, 0, 1]]);
+    const x = nn.tensor2d([
+      [0, 1, 2],
+      [1, 0, 1],
+      [2, 2, 0],
+      [0, 0, 1],
+    ]);
     const y = Float32Array.of(1, 0, 1, 0);
     await m.fit(x, y, { epochs: 2, verbose: 0, seed: 1 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nn-metrics-'));

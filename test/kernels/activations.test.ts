@@ -153,7 +153,9 @@ describe.skipIf(!nativeBackend)('activations: bad calls', () => {
     const raw = addon!;
     // Enums cross Node-API by name: an index code is a TypeError, an unknown name a RangeError.
     expect(() => raw.activationForward(3, f, f, 4, 0)).toThrow(/activation must be a string/);
-    expect(() => raw.activationForward('swish', f, f, 4, 0)).toThrow(/unknown activation "swish"; valid: linear, sigmoid/);
+    expect(() => raw.activationForward('swish', f, f, 4, 0)).toThrow(
+      /unknown activation "swish"; valid: linear, sigmoid/,
+    );
     expect(() => raw.activationForward('sigmoid', f, f, 5, 0)).toThrow(/x is too short|out is too short/);
     expect(() => raw.activationForward('leakyRelu', f, f, 4, Number.POSITIVE_INFINITY)).toThrow(/alpha must be finite/);
     expect(() => raw.activationForward('leakyRelu', f, new Float64Array(4), 4, 0)).toThrow(TypeError);

@@ -274,18 +274,29 @@ describe.skipIf(!nativeBackend)('losses: bad calls', () => {
       expect(() => raw.lossForward('sparseCategoricalCrossentropy', f, Float32Array.from([0, v]), 2, 3)).toThrow(
         /target\[1\] must be a class index from 0 to 2/,
       );
-      expect(() => raw.lossBackward('sparseCategoricalCrossentropy', f, f, Float32Array.from([v, 0]), 2, 3)).toThrow(/target\[0\]/);
+      expect(() => raw.lossBackward('sparseCategoricalCrossentropy', f, f, Float32Array.from([v, 0]), 2, 3)).toThrow(
+        /target\[0\]/,
+      );
       expect(() => raw.softmaxCrossEntropy(f, f, f, Float32Array.from([v, 0]), 2, 3, true)).toThrow(RangeError);
     }
-    expect(() => raw.lossForward('sparseCategoricalCrossentropy', f, new Float32Array(1), 2, 3)).toThrow(/target is too short/);
-    expect(() => raw.lossForward('categoricalCrossentropy', f, new Float32Array(5), 2, 3)).toThrow(/target is too short/);
+    expect(() => raw.lossForward('sparseCategoricalCrossentropy', f, new Float32Array(1), 2, 3)).toThrow(
+      /target is too short/,
+    );
+    expect(() => raw.lossForward('categoricalCrossentropy', f, new Float32Array(5), 2, 3)).toThrow(
+      /target is too short/,
+    );
     expect(() => raw.softmaxCrossEntropy(f, f, f, f, 2, 3, 'yes')).toThrow(/sparse must be a boolean/);
     expect(() => raw.sigmoidCrossEntropy(f, f, f, new Float32Array(5), 2, 3)).toThrow(RangeError);
     expect(() => raw.sigmoidCrossEntropy(f, f, f, f, 2, 3, 0)).toThrow(/expected 6 arguments/);
     // a valid sparse call still works through the raw addon
-    expect(raw.lossForward('sparseCategoricalCrossentropy', Float32Array.from([0.5, 0.25, 0.25]), Float32Array.from([0]), 1, 3)).toBeCloseTo(
-      Math.log(2),
-      12,
-    );
+    expect(
+      raw.lossForward(
+        'sparseCategoricalCrossentropy',
+        Float32Array.from([0.5, 0.25, 0.25]),
+        Float32Array.from([0]),
+        1,
+        3,
+      ),
+    ).toBeCloseTo(Math.log(2), 12);
   });
 });

@@ -81,7 +81,12 @@ describe('layer names', () => {
     const b = nn.sequential([nn.layers.dense({ units: 1, inputShape: [1] }), nn.layers.dense({ units: 1 })]);
     const names = [...a.layers, ...b.layers].map((l) => l.name);
     expect(new Set(names).size).toBe(4);
-    const weightNames = [a, b].flatMap((m) => m.compiledNetwork().tape.buffers.filter((x) => x.role === 'param').map((x) => x.name));
+    const weightNames = [a, b].flatMap((m) =>
+      m
+        .compiledNetwork()
+        .tape.buffers.filter((x) => x.role === 'param')
+        .map((x) => x.name),
+    );
     expect(new Set(weightNames).size).toBe(weightNames.length);
   });
 });

@@ -23,7 +23,9 @@ const preprocessOf = (run: string) => JSON.parse(readFileSync(path.join(run, 'pr
 describe('nativenn export', () => {
   it('the digits run with its min-max scaler folded in: raw pixels in, the same probabilities out', async () => {
     const run = path.join(dir, 'digits-run');
-    expect(runCli(['train', '--epochs', '2', '--dropout', '0.1', '--scale', 'minmax', '--out', run, '--quiet']).status).toBe(0);
+    expect(
+      runCli(['train', '--epochs', '2', '--dropout', '0.1', '--scale', 'minmax', '--out', run, '--quiet']).status,
+    ).toBe(0);
     const file = path.join(dir, 'digits.onnx');
     const r = runCli(['export', '--model', run, '--onnx', file, '--opset', '15']);
     expect(r.stderr).toBe('');

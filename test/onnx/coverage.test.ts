@@ -38,7 +38,7 @@ describe('the exporter table covers every layer class', () => {
   });
 
   it.each(registeredKerasNames().map((n) => [n]))('registered class %s exports or says why not', (cls) => {
-    expect((cls in EXPORTERS) !== (cls in NOT_EXPORTABLE), `${cls}: exactly one of EXPORTERS, NOT_EXPORTABLE`).toBe(true);
+    expect(cls in EXPORTERS !== cls in NOT_EXPORTABLE, `${cls}: exactly one of EXPORTERS, NOT_EXPORTABLE`).toBe(true);
   });
 
   it('lists no class in both tables, and every refusal has a reason', () => {

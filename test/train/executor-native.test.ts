@@ -223,7 +223,11 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
       ...tape,
       buffers: tape.buffers.map((b, j) => (j === i ? { ...b, ...patch } : b)),
     });
-    const dropout = { kernel: 'dropout', args: [first.args[2], first.args[2], first.args[0]], attrs: { n: 1, rate: 1, seed: 1 } };
+    const dropout = {
+      kernel: 'dropout',
+      args: [first.args[2], first.args[2], first.args[0]],
+      attrs: { n: 1, rate: 1, seed: 1 },
+    };
     const variants: unknown[] = [
       null,
       { ...tape, version: 2 },
@@ -233,7 +237,12 @@ describe.skipIf(!hasNativeExecutor)('native executor: bad input never crashes', 
       { ...tape, forward: [{ ...first, attrs: { ...first.attrs, n: 1e6 } }] },
       { ...tape, forward: [{ ...first, attrs: { ...first.attrs, m: { rows: 1e9 } } }] },
       { ...tape, forward: [dropout] },
-      { ...tape, forward: [{ kernel: 'activation', args: [first.args[2], first.args[2]], attrs: { n: 1, fn: 'hinge', alpha: 0 } }] },
+      {
+        ...tape,
+        forward: [
+          { kernel: 'activation', args: [first.args[2], first.args[2]], attrs: { n: 1, fn: 'hinge', alpha: 0 } },
+        ],
+      },
       withBuffer(param, { offset: tape.arena.params }),
       withBuffer(param, { width: -1 }),
       withBuffer(0, { role: 'weird' }),

@@ -15,13 +15,11 @@ export function nativeKernels(addon: Addon): Backend {
     addColumnSums: addon.addColumnSums,
     argmaxRows: addon.argmaxRows,
     activationForward: (kind, out, x, n, alpha) => addon.activationForward(kind, out, x, n, alpha),
-    activationBackward: (kind, dx, dy, x, y, n, alpha) =>
-      addon.activationBackward(kind, dx, dy, x, y, n, alpha),
+    activationBackward: (kind, dx, dy, x, y, n, alpha) => addon.activationBackward(kind, dx, dy, x, y, n, alpha),
     softmaxForward: addon.softmaxForward,
     softmaxBackward: addon.softmaxBackward,
     lossForward: (kind, pred, target, rows, cols) => addon.lossForward(kind, pred, target, rows, cols),
-    lossBackward: (kind, grad, pred, target, rows, cols) =>
-      addon.lossBackward(kind, grad, pred, target, rows, cols),
+    lossBackward: (kind, grad, pred, target, rows, cols) => addon.lossBackward(kind, grad, pred, target, rows, cols),
     softmaxCrossEntropy: addon.softmaxCrossEntropy,
     sigmoidCrossEntropy: addon.sigmoidCrossEntropy,
     dropoutForward: addon.dropoutForward,

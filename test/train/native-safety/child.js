@@ -154,7 +154,10 @@ const scenarios = {
       await A.tapeTrainBatches(h, x, y, idx, 4, 0, 4, 0, 0.01);
       return { ok: true, note: 'created and ran on its own copies' };
     } catch (e) {
-      return { ok: e instanceof TypeError || e instanceof RangeError || /disposed|detached/.test(e.message), message: e.message };
+      return {
+        ok: e instanceof TypeError || e instanceof RangeError || /disposed|detached/.test(e.message),
+        message: e.message,
+      };
     }
   },
   // A workspace too large to allocate: a clean error, then the tape still works for small calls.
@@ -162,7 +165,10 @@ const scenarios = {
     const units = 1 << 24;
     const model = nn.sequential({
       seed: 1,
-      layers: [nn.layers.dense({ units, inputShape: [1], useBias: false }), nn.layers.dense({ units: 1, useBias: false })],
+      layers: [
+        nn.layers.dense({ units, inputShape: [1], useBias: false }),
+        nn.layers.dense({ units: 1, useBias: false }),
+      ],
     });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const net = model.compiledNetwork();
@@ -197,7 +203,8 @@ const scenarios = {
     A.setMemoryLimit(before);
     const out = new Float32Array(2);
     A.tapePredict(h, Float32Array.of(1, 2), 2, out);
-    const ok = limited === 'RangeError,RangeError' && unlimited === 'RangeError,RangeError' && out.every(Number.isFinite);
+    const ok =
+      limited === 'RangeError,RangeError' && unlimited === 'RangeError,RangeError' && out.every(Number.isFinite);
     return { ok, limited, unlimited };
   },
   // firstBatch = lastBatch = the number of batches: nothing to run.
