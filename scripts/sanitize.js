@@ -21,6 +21,8 @@ const addon = path.join(stage, 'build', 'Release', 'nativenn.node');
 const SUITE = [
   'test/kernels',
   'test/train',
+  'test/tape',
+  'test/graph',
   'test/gradcheck',
   'test/model',
   'test/hostile',
