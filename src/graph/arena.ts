@@ -14,9 +14,16 @@ export interface ArenaHolder {
   pull(): void;
 }
 
+/** What owns an arena (a model): whether its compiled network still runs on it. */
+export interface ArenaOwner {
+  usesArena(arena: Arena): boolean;
+}
+
 export class Arena {
   readonly data: Float32Array;
   holder: ArenaHolder | null = null;
+  /** The model whose compiled network runs on this arena, if any. */
+  owner: ArenaOwner | null = null;
 
   constructor(length: number) {
     this.data = new Float32Array(length);

@@ -81,6 +81,10 @@ export abstract class Layer {
     this.arena?.read();
     return this.values;
   }
+  /** The arena this layer's weights live in (null before a model compiled it). */
+  get weightArena(): Arena | null {
+    return this.arena;
+  }
   /** The weights as they are, for the tape builder (no pull, no write mark). */
   arenaViews(): Float32Array[] {
     return this.values;

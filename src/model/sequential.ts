@@ -389,8 +389,20 @@ export class Sequential implements TrainableModel {
       layer.build(size, deriveSeed(this.seed, index));
       size = layer.outputSize(size);
     });
+    // A layer whose weights another model's compiled network runs on cannot move here: the two
+    // would train two copies. Sharing layers between models needs one arena for both (the
+    // functional API's work); until then, refuse clearly.
+    for (const layer of this.layers) {
+      const owner = layer.weightArena?.owner;
+      if (owner && owner !== this && layer.weightArena && owner.usesArena(layer.weightArena)) {
+        throw new RangeError(
+          `${this.name}: layer "${layer.name}" is in another compiled model, and sharing a layer's weights between models is not supported yet; use a new layer (copy the weights with setWeights) or dispose() the other model first`,
+        );
+      }
+    }
     const lengths = this.layers.flatMap((l) => l.weights().map((w) => w.length));
     const weights = new Arena(lengths.reduce((a, b) => a + b, 0));
+    weights.owner = this;
     let offset = 0;
     for (const layer of this.layers) offset = layer.adoptArena(weights, offset);
     const slots = compiled.optimizer.allocateSlots(lengths);
@@ -404,6 +416,11 @@ export class Sequential implements TrainableModel {
     const plan = compiled.optimizer.plan;
     this.network = { tape, weights, slots, learningRate: () => plan.learningRate };
     return this.network;
+  }
+
+  /** Whether this model's compiled network runs on `arena` (ArenaOwner). */
+  usesArena(arena: Arena): boolean {
+    return this.network?.weights === arena;
   }
 
   /** The executor for the active backend (one per backend, made on first use). */

@@ -90,3 +90,22 @@ describe('layer names', () => {
     expect(new Set(weightNames).size).toBe(weightNames.length);
   });
 });
+
+describe('a layer in two models', () => {
+  it('is refused when the other model runs on its weights (no two copies trained apart); allowed once that model is disposed', async () => {
+    const a = nn.sequential({
+      seed: 1,
+      layers: [nn.layers.dense({ units: 2, inputShape: [3] }), nn.layers.dense({ units: 1 })],
+    });
+    a.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = nn.tensor2d([[1, 2, 3]]);
+    await a.fit(x, nn.tensor2d([[1]]), { epochs: 1, verbose: 0 });
+    const b = nn.sequential([a.layers[0], nn.layers.dense({ units: 1 })]);
+    b.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    expect(() => b.predict(x)).toThrow(/is in another compiled model.*not supported yet/);
+    const trained = a.getWeights()[0].data.slice();
+    a.dispose();
+    expect(b.predict(x).shape).toEqual([1, 1]);
+    expect(Array.from(b.getWeights()[0].data)).toEqual(Array.from(trained)); // moved with its values
+  });
+});
