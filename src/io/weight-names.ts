@@ -18,7 +18,7 @@ export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
   adagrad: ['accumulator'],
 };
 
-/** The trainable parameters a spec has, in NetworkPlan.params order. */
+/** The trainable parameters a spec has, in the model's weight order (the tape's param order). */
 export function paramShapes(spec: Pick<ModelSpec, 'inputs' | 'layers'>): { name: string; shape: number[] }[] {
   const out: { name: string; shape: number[] }[] = [];
   let width = spec.inputs;

@@ -1,7 +1,7 @@
 /**
  * Layers: configuration, validation and (for dense) the weights. A layer knows its output shape
  * from its input shape, any rank, batch dimension first ([null, ...dims], as tfjs); the Sequential
- * model chains them and turns them into a NetworkPlan. getConfig() is the TensorFlow.js Layers
+ * model chains them and compiles them into a kernel tape (emit). getConfig() is the TensorFlow.js Layers
  * form (camelCase here; the save helper maps it to model.json's snake_case), className as in tfjs
  * ('Dense', 'Dropout', 'Activation', …).
  */

@@ -1,5 +1,5 @@
 /**
- * Sequential: a stack of layers, compiled into a NetworkPlan and run by an Executor. fit is a thin
+ * Sequential: a stack of layers, compiled into a kernel tape (src/graph) and run by an Executor. fit is a thin
  * wrapper over the Trainer (the one training loop); evaluate and predict call the executor.
  */
 
