@@ -6,8 +6,8 @@
  *  float32 rounding of the forward (≤ ~1e-5 of L here, over 2h = 0.2) remains, and a wrong
  *  gradient (a missed tap, a wrong pad side, a wrong count) is off by O(1). */
 import { describe, expect, it } from 'vitest';
-import { allBackends, randomF32, rng } from '../support/backends';
 import { convCase, poolCase } from '../kernels/conv-cases';
+import { allBackends, randomF32, rng } from '../support/backends';
 
 const H = 0.1;
 const ATOL = 2e-3;
