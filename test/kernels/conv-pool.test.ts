@@ -101,7 +101,9 @@ describe.skipIf(!nativeBackend)('pooling: bad calls give the same clear error on
       argmax[c.out - 1] = bad;
       const dx = new Float32Array(c.x).fill(3);
       expectSameErrorOnBoth((b) => b.maxPool2dBackward(dx, out().fill(1), argmax, ...c.shape));
-      expect(() => js.maxPool2dBackward(dx, out().fill(1), argmax, ...c.shape)).toThrow(/argmax\[23\] must be an offset/);
+      expect(() => js.maxPool2dBackward(dx, out().fill(1), argmax, ...c.shape)).toThrow(
+        /argmax\[23\] must be an offset/,
+      );
       expect(() => addon!.maxPool2dBackward(dx, out().fill(1), argmax, ...c.shape)).toThrow(RangeError);
       expect(dx.every((v) => v === 3)).toBe(true);
     }
