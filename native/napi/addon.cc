@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterThreads(env, exports);
   RegisterOptim(env, exports);
   RegisterTape(env, exports);
+  RegisterConv(env, exports);
   return exports;
 }
 

@@ -12,5 +12,6 @@ void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterThreads(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterTape(Napi::Env env, Napi::Object exports);
+void RegisterConv(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue

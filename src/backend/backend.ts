@@ -18,6 +18,40 @@ export type LossName =
   | 'categoricalCrossentropy'
   | 'sparseCategoricalCrossentropy';
 
+/** The sizes every conv2d kernel takes after its buffers. */
+export type Conv2dShapeArgs = [
+  batch: number,
+  inH: number,
+  inW: number,
+  inC: number,
+  outC: number,
+  kH: number,
+  kW: number,
+  strideH: number,
+  strideW: number,
+  dilationH: number,
+  dilationW: number,
+  padTop: number,
+  padBottom: number,
+  padLeft: number,
+  padRight: number,
+];
+/** The sizes every pooling kernel takes after its buffers. */
+export type Pool2dShapeArgs = [
+  batch: number,
+  inH: number,
+  inW: number,
+  channels: number,
+  kH: number,
+  kW: number,
+  strideH: number,
+  strideW: number,
+  padTop: number,
+  padBottom: number,
+  padLeft: number,
+  padRight: number,
+];
+
 export type BackendName = 'native' | 'js';
 
 export interface Backend {
@@ -113,6 +147,48 @@ export interface Backend {
   /** Inverted dropout: mask[i] = 0 with probability rate else 1/(1−rate), out = x·mask.
    *  The mask is a pure function of (seed, i): the same on every backend and thread count. */
   dropoutForward(out: Float32Array, mask: Float32Array, x: Float32Array, n: number, rate: number, seed: number): void;
+
+  /** 2-D convolution, NHWC: x (batch, inH, inW, inC), filter (kH, kW, inC, outC), out (batch,
+   *  outH, outW, outC) with outH = (inH + padTop + padBottom − dilationH·(kH − 1) − 1) / strideH + 1
+   *  (likewise outW; the kernel must fit the padded input). Padding cells read as 0; convPadding
+   *  (src/backend/js/conv-shape.ts) gives TensorFlow's 'same'/'valid' split. workspace: at least
+   *  conv2dWorkspaceSize(outH, outW, kH, kW, inC) floats (when batch > 0), scratch for the native
+   *  im2col; more slots let more images run in parallel. It must not overlap the other buffers.
+   *  out is overwritten. */
+  conv2dForward(
+    out: Float32Array,
+    x: Float32Array,
+    filter: Float32Array,
+    workspace: Float32Array,
+    ...shape: Conv2dShapeArgs
+  ): void;
+  /** dx (batch, inH, inW, inC) += ∂(Σ dy·out)/∂x, dy shaped like conv2dForward's out (accumulates). */
+  conv2dBackwardData(
+    dx: Float32Array,
+    dy: Float32Array,
+    filter: Float32Array,
+    workspace: Float32Array,
+    ...shape: Conv2dShapeArgs
+  ): void;
+  /** dfilter (kH, kW, inC, outC) += ∂(Σ dy·out)/∂filter, summed over the batch (accumulates). */
+  conv2dBackwardFilter(
+    dfilter: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    workspace: Float32Array,
+    ...shape: Conv2dShapeArgs
+  ): void;
+  /** Max pooling, NHWC: x (batch, inH, inW, channels), out and argmax (batch, outH, outW,
+   *  channels), outH as for conv2dForward with dilation 1. Padding cells belong to no window
+   *  (padTop, padBottom < kH; padLeft, padRight < kW; inH, inW ≥ 1). argmax[i] = the offset of
+   *  the max inside its image, (iy·inW + ix)·channels + ch, the first in window order on ties. */
+  maxPool2dForward(out: Float32Array, argmax: Int32Array, x: Float32Array, ...shape: Pool2dShapeArgs): void;
+  /** dx[image of i][argmax[i]] += dy[i] (accumulates); every argmax is checked to lie in its image. */
+  maxPool2dBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, ...shape: Pool2dShapeArgs): void;
+  /** Average pooling: the mean of the real (non-padding) cells of each window (Keras 'same'). */
+  avgPool2dForward(out: Float32Array, x: Float32Array, ...shape: Pool2dShapeArgs): void;
+  /** dx += dy spread evenly over the real cells of each window (accumulates). */
+  avgPool2dBackward(dx: Float32Array, dy: Float32Array, ...shape: Pool2dShapeArgs): void;
 
   /** Optimizer updates over flat buffers (Keras / TensorFlow.js rules); state buffers belong to the caller. */
   sgdUpdate(param: Float32Array, grad: Float32Array, n: number, lr: number): void;

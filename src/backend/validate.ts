@@ -17,6 +17,7 @@ import {
   checkNumber,
   checkSize,
   LOSSES,
+  MAX_SIZE,
 } from './check';
 
 type Validators = { [K in Exclude<keyof Backend, 'name'>]: (...args: unknown[]) => void };
@@ -61,6 +62,81 @@ function lossTarget(fn: string, kind: string, target: unknown, rows: number, col
     checkF32(fn, 'target', target, rows * cols);
   }
   void kind;
+}
+
+const CONV_SHAPE = ['batch', 'inH', 'inW', 'inC', 'outC', 'kH', 'kW', 'strideH', 'strideW', 'dilationH', 'dilationW'];
+const POOL_SHAPE = ['batch', 'inH', 'inW', 'channels', 'kH', 'kW', 'strideH', 'strideW'];
+const PADS = ['padTop', 'padBottom', 'padLeft', 'padRight'];
+const AT_LEAST_ONE = new Set(['kH', 'kW', 'strideH', 'strideW', 'dilationH', 'dilationW']);
+
+/** The product of sizes, or a RangeError when it leaves the exactly representable integers. */
+function product(fn: string, what: string, ...factors: number[]): number {
+  const p = factors.reduce((acc, f) => acc * f, 1);
+  if (p > Number.MAX_SAFE_INTEGER) throw new RangeError(`${fn}: ${what} is too large`);
+  return p;
+}
+
+/** Output size along one axis; a RangeError when the (dilated) kernel exceeds the padded input. */
+function outSize(fn: string, axis: string, size: number, k: number, dilation: number, stride: number, pads: number) {
+  const effective = dilation * (k - 1) + 1;
+  if (effective > size + pads) {
+    throw new RangeError(
+      `${fn}: the kernel ${axis} (${effective} with dilation) is larger than the padded input ${axis} (${size + pads})`,
+    );
+  }
+  return Math.floor((size + pads - effective) / stride) + 1;
+}
+
+/** Reads the named sizes from args[first..]: integers in range, kernel/stride/dilation ≥ 1. */
+function sizes(fn: string, args: unknown[], first: number, names: string[]): Record<string, number> {
+  const v: Record<string, number> = {};
+  for (const [i, name] of names.entries()) {
+    checkSize(fn, name, args[first + i]);
+    v[name] = args[first + i] as number;
+    if (AT_LEAST_ONE.has(name) && v[name] < 1) throw new RangeError(`${fn}: ${name} must be at least 1, got 0`);
+  }
+  return v;
+}
+
+/** Checks a conv2d call's 15 sizes and returns the buffer lengths they need. */
+function convShape(fn: string, args: unknown[]) {
+  const s = sizes(fn, args, 4, [...CONV_SHAPE, ...PADS]);
+  const outH = outSize(fn, 'height', s.inH, s.kH, s.dilationH, s.strideH, s.padTop + s.padBottom);
+  const outW = outSize(fn, 'width', s.inW, s.kW, s.dilationW, s.strideW, s.padLeft + s.padRight);
+  return {
+    x: product(fn, 'x', s.batch, s.inH, s.inW, s.inC),
+    filter: product(fn, 'filter', s.kH, s.kW, s.inC, s.outC),
+    out: product(fn, 'the output', s.batch, outH, outW, s.outC),
+    workspace: s.batch === 0 ? 0 : product(fn, 'workspace', outH, outW, s.kH, s.kW, s.inC),
+  };
+}
+
+/** Checks a pooling call's 12 sizes (padding below the window, a non-empty image, so every window
+ *  holds a real cell) and returns the buffer lengths they need. */
+function poolShape(fn: string, args: unknown[], first: number) {
+  const s = sizes(fn, args, first, [...POOL_SHAPE, ...PADS]);
+  for (const name of ['inH', 'inW']) if (s[name] < 1) throw new RangeError(`${fn}: ${name} must be at least 1, got 0`);
+  for (const [i, name] of PADS.entries()) {
+    const k = i < 2 ? 'kH' : 'kW';
+    if (s[name] >= s[k]) throw new RangeError(`${fn}: ${name} must be smaller than the window (${k}), got ${s[name]}`);
+  }
+  const outH = outSize(fn, 'height', s.inH, s.kH, 1, s.strideH, s.padTop + s.padBottom);
+  const outW = outSize(fn, 'width', s.inW, s.kW, 1, s.strideW, s.padLeft + s.padRight);
+  const image = product(fn, 'an image', s.inH, s.inW, s.channels);
+  return {
+    image,
+    x: product(fn, 'x', s.batch, image),
+    out: product(fn, 'the output', s.batch, outH, outW, s.channels),
+  };
+}
+
+function convKernel(fn: string, names: [string, string, string], lengths: ('out' | 'x' | 'filter')[]) {
+  return (...a: unknown[]) => {
+    checkArgCount(fn, a, 19);
+    const n = convShape(fn, a);
+    for (let i = 0; i < 3; i++) checkF32(fn, names[i], a[i], n[lengths[i]]);
+    checkF32(fn, 'workspace', a[3], n.workspace);
+  };
 }
 
 export const validators: Validators = {
@@ -201,6 +277,49 @@ export const validators: Validators = {
     const rate = a[4] as number;
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`${fn}: rate must be in [0, 1), got ${rate}`);
     checkSize(fn, 'seed', a[5]);
+  },
+  conv2dForward: convKernel('conv2dForward', ['out', 'x', 'filter'], ['out', 'x', 'filter']),
+  conv2dBackwardData: convKernel('conv2dBackwardData', ['dx', 'dy', 'filter'], ['x', 'out', 'filter']),
+  conv2dBackwardFilter: convKernel('conv2dBackwardFilter', ['dfilter', 'x', 'dy'], ['filter', 'x', 'out']),
+  maxPool2dForward(...a) {
+    const fn = 'maxPool2dForward';
+    checkArgCount(fn, a, 15);
+    const n = poolShape(fn, a, 3);
+    if (n.image > MAX_SIZE)
+      throw new RangeError(`${fn}: an image has more than 2^31 − 1 values: argmax cannot index it`);
+    checkF32(fn, 'out', a[0], n.out);
+    checkI32(fn, 'argmax', a[1], n.out);
+    checkF32(fn, 'x', a[2], n.x);
+  },
+  maxPool2dBackward(...a) {
+    const fn = 'maxPool2dBackward';
+    checkArgCount(fn, a, 15);
+    const n = poolShape(fn, a, 3);
+    checkF32(fn, 'dx', a[0], n.x);
+    checkF32(fn, 'dy', a[1], n.out);
+    checkI32(fn, 'argmax', a[2], n.out);
+    const argmax = a[2] as Int32Array;
+    for (let i = 0; i < n.out; i++) {
+      if (argmax[i] < 0 || argmax[i] >= n.image) {
+        throw new RangeError(
+          `${fn}: argmax[${i}] must be an offset inside its image, from 0 to ${n.image - 1}, got ${argmax[i]}`,
+        );
+      }
+    }
+  },
+  avgPool2dForward(...a) {
+    const fn = 'avgPool2dForward';
+    checkArgCount(fn, a, 14);
+    const n = poolShape(fn, a, 2);
+    checkF32(fn, 'out', a[0], n.out);
+    checkF32(fn, 'x', a[1], n.x);
+  },
+  avgPool2dBackward(...a) {
+    const fn = 'avgPool2dBackward';
+    checkArgCount(fn, a, 14);
+    const n = poolShape(fn, a, 2);
+    checkF32(fn, 'dx', a[0], n.x);
+    checkF32(fn, 'dy', a[1], n.out);
   },
   sgdUpdate(...a) {
     checkArgCount('sgdUpdate', a, 4);

@@ -49,6 +49,79 @@ function gemmDims(rand, int) {
 }
 const stored = (rows, cols, ld) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
 
+// conv2d and pooling: a random geometry that fits (kernel ≤ padded input; pooling pads < window).
+const posInt = (key) => ({ kind: 'step', value: (d) => d[key] });
+const outSize = (inSize, k, stride, dilation, pads) =>
+  Math.floor((inSize + pads - dilation * (k - 1) - 1) / stride) + 1;
+function convDims(_rand, int) {
+  const d = { batch: int(0, 3), inH: int(0, 7), inW: int(0, 7), inC: int(0, 3), outC: int(0, 3) };
+  Object.assign(d, { kH: int(1, 4), kW: int(1, 4), sH: int(1, 3), sW: int(1, 3), dH: int(1, 2), dW: int(1, 2) });
+  // Enough padding for the dilated kernel to fit, split at random.
+  const pad = (inSize, k, dil) => Math.max(0, dil * (k - 1) + 1 - inSize) + int(0, 2);
+  const ph = pad(d.inH, d.kH, d.dH);
+  const pw = pad(d.inW, d.kW, d.dW);
+  d.pT = int(0, ph);
+  d.pB = ph - d.pT;
+  d.pL = int(0, pw);
+  d.pR = pw - d.pL;
+  d.outH = outSize(d.inH, d.kH, d.sH, d.dH, ph);
+  d.outW = outSize(d.inW, d.kW, d.sW, d.dW, pw);
+  d.x = d.batch * d.inH * d.inW * d.inC;
+  d.filter = d.kH * d.kW * d.inC * d.outC;
+  d.out = d.batch * d.outH * d.outW * d.outC;
+  d.ws = d.batch === 0 ? 0 : d.outH * d.outW * d.kH * d.kW * d.inC;
+  return d;
+}
+const convShape = [
+  size('batch'),
+  size('inH'),
+  size('inW'),
+  size('inC'),
+  size('outC'),
+  posInt('kH'),
+  posInt('kW'),
+  posInt('sH'),
+  posInt('sW'),
+  posInt('dH'),
+  posInt('dW'),
+  size('pT'),
+  size('pB'),
+  size('pL'),
+  size('pR'),
+];
+function poolDims(_rand, int) {
+  const d = { batch: int(0, 3), inH: int(1, 7), inW: int(1, 7), ch: int(0, 3), kH: int(1, 4), kW: int(1, 4) };
+  Object.assign(d, { sH: int(1, 3), sW: int(1, 3) });
+  // Padding below the window, and enough of it for the window to fit.
+  const pads = (inSize, k) => {
+    const before = int(0, k - 1);
+    return [before, Math.min(k - 1, Math.max(0, k - inSize - before) + int(0, 1))];
+  };
+  [d.pT, d.pB] = pads(d.inH, d.kH);
+  [d.pL, d.pR] = pads(d.inW, d.kW);
+  d.outH = outSize(d.inH, d.kH, d.sH, 1, d.pT + d.pB);
+  d.outW = outSize(d.inW, d.kW, d.sW, 1, d.pL + d.pR);
+  d.x = d.batch * d.inH * d.inW * d.ch;
+  d.out = d.batch * d.outH * d.outW * d.ch;
+  return d;
+}
+const poolShape = [
+  size('batch'),
+  posInt('inH'),
+  posInt('inW'),
+  size('ch'),
+  posInt('kH'),
+  posInt('kW'),
+  posInt('sH'),
+  posInt('sW'),
+  size('pT'),
+  size('pB'),
+  size('pL'),
+  size('pR'),
+];
+const need = (key) => (d) => d[key];
+const argmax = { kind: 'i32', need: need('out') }; // zeros: offsets inside every image
+
 const SPECS = [
   {
     name: 'gemm',
@@ -151,6 +224,25 @@ const SPECS = [
       { kind: 'size', value: (_d, _rand, int) => int(0, 2 ** 31 - 1) },
     ],
   },
+  {
+    name: 'conv2dForward',
+    dims: convDims,
+    args: [buf(need('out')), buf(need('x')), buf(need('filter')), buf(need('ws')), ...convShape],
+  },
+  {
+    name: 'conv2dBackwardData',
+    dims: convDims,
+    args: [buf(need('x')), buf(need('out')), buf(need('filter')), buf(need('ws')), ...convShape],
+  },
+  {
+    name: 'conv2dBackwardFilter',
+    dims: convDims,
+    args: [buf(need('filter')), buf(need('x')), buf(need('out')), buf(need('ws')), ...convShape],
+  },
+  { name: 'maxPool2dForward', dims: poolDims, args: [buf(need('out')), argmax, buf(need('x')), ...poolShape] },
+  { name: 'maxPool2dBackward', dims: poolDims, args: [buf(need('x')), buf(need('out')), argmax, ...poolShape] },
+  { name: 'avgPool2dForward', dims: poolDims, args: [buf(need('out')), buf(need('x')), ...poolShape] },
+  { name: 'avgPool2dBackward', dims: poolDims, args: [buf(need('x')), buf(need('out')), ...poolShape] },
   { name: 'sgdUpdate', dims: vectorDims, args: [buf(vec), buf(vec), size('n'), finite(0, 1)] },
   {
     name: 'momentumUpdate',

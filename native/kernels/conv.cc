@@ -1,0 +1,110 @@
+// im2col/col2im + sgemm convolution; see conv.h for the contract.
+#include "kernels/conv.h"
+
+#include <algorithm>
+
+#include "kernels/gemm/gemm.h"
+#include "kernels/threads.h"
+
+namespace nativenn {
+namespace {
+
+int64_t patch_size(const Conv2dShape& s) { return s.k_h * s.k_w * s.in_c; }
+
+// col (outH·outW, kH·kW·inC) of one image: row p = (oy, ox) holds the patch under output p,
+// in the filter's (ky, kx, c) order; padding cells are 0.
+void im2col(float* col, const float* x, const Conv2dShape& s) {
+  const int64_t k = patch_size(s);
+  for (int64_t oy = 0; oy < s.out_h; oy++) {
+    for (int64_t ox = 0; ox < s.out_w; ox++) {
+      float* row = col + (oy * s.out_w + ox) * k;
+      for (int64_t ky = 0; ky < s.k_h; ky++) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        for (int64_t kx = 0; kx < s.k_w; kx++) {
+          const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          float* dst = row + (ky * s.k_w + kx) * s.in_c;
+          if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) {
+            std::fill(dst, dst + s.in_c, 0.0f);
+          } else {
+            const float* src = x + (iy * s.in_w + ix) * s.in_c;
+            std::copy(src, src + s.in_c, dst);
+          }
+        }
+      }
+    }
+  }
+}
+
+// dx (one image) += the columns scattered back where im2col gathered them from.
+void col2im_add(float* dx, const float* col, const Conv2dShape& s) {
+  const int64_t k = patch_size(s);
+  for (int64_t oy = 0; oy < s.out_h; oy++) {
+    for (int64_t ox = 0; ox < s.out_w; ox++) {
+      const float* row = col + (oy * s.out_w + ox) * k;
+      for (int64_t ky = 0; ky < s.k_h; ky++) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        if (iy < 0 || iy >= s.in_h) continue;
+        for (int64_t kx = 0; kx < s.k_w; kx++) {
+          const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          if (ix < 0 || ix >= s.in_w) continue;
+          const float* src = row + (ky * s.k_w + kx) * s.in_c;
+          float* dst = dx + (iy * s.in_w + ix) * s.in_c;
+          for (int64_t c = 0; c < s.in_c; c++) dst[c] += src[c];
+        }
+      }
+    }
+  }
+}
+
+// Runs per_image(b, col) for every image, over as many tasks as the workspace has column slots
+// (and threads allow). Each image is computed by one task alone: the result is the same bits
+// for any split.
+template <typename F>
+void for_each_image(const Conv2dShape& s, float* workspace, int64_t workspace_len, const F& per_image) {
+  const int64_t col = conv2d_column_size(s);
+  int64_t slots = col > 0 ? workspace_len / col : s.batch;
+  slots = std::max<int64_t>(1, std::min<int64_t>({slots, s.batch, get_num_threads()}));
+  parallel_for(slots, [&](int64_t t) {
+    for (int64_t b = t; b < s.batch; b += slots) per_image(b, workspace + t * col);
+  });
+}
+
+}  // namespace
+
+int64_t conv2d_column_size(const Conv2dShape& s) { return s.out_h * s.out_w * patch_size(s); }
+
+void conv2d_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
+                    const Conv2dShape& s) {
+  const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
+  for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
+    im2col(col, x + b * s.in_h * s.in_w * s.in_c, s);
+    // out_b (pixels, outC) = col (pixels, k) · filter (k, outC)
+    sgemm(false, false, pixels, s.out_c, k, 1.0f, col, std::max<int64_t>(1, k), filter, std::max<int64_t>(1, s.out_c),
+          0.0f, out + b * pixels * s.out_c, std::max<int64_t>(1, s.out_c));
+  });
+}
+
+void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
+                          const Conv2dShape& s) {
+  const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
+  if (k == 0) return;
+  for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
+    // col (pixels, k) = dy_b (pixels, outC) · filterᵀ (outC, k)
+    sgemm(false, true, pixels, k, s.out_c, 1.0f, dy + b * pixels * s.out_c, std::max<int64_t>(1, s.out_c), filter,
+          std::max<int64_t>(1, s.out_c), 0.0f, col, k);
+    col2im_add(dx + b * s.in_h * s.in_w * s.in_c, col, s);
+  });
+}
+
+void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, const Conv2dShape& s) {
+  const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
+  if (k == 0 || s.out_c == 0) return;
+  for (int64_t b = 0; b < s.batch; b++) {  // in order: the sum over images is the same for any thread count
+    im2col(workspace, x + b * s.in_h * s.in_w * s.in_c, s);
+    // dfilter (k, outC) += colᵀ (k, pixels) · dy_b (pixels, outC)
+    sgemm(true, false, k, s.out_c, pixels, 1.0f, workspace, k, dy + b * pixels * s.out_c, s.out_c, 1.0f, dfilter,
+          s.out_c);
+  }
+}
+
+}  // namespace nativenn

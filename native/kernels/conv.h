@@ -1,0 +1,37 @@
+// 2-D convolution, NHWC (twin: src/backend/js/conv.ts). x (n, inH, inW, inC), filter
+// (kH, kW, inC, outC) — TensorFlow's layouts —, out (n, outH, outW, outC) with
+//   out[b,oy,ox,o] = Σ_{ky,kx,c} x[b, oy·sh − padTop + ky·dh, ox·sw − padLeft + kx·dw, c] · filter[ky,kx,c,o]
+// where input cells outside the image (the padding) read as 0. The caller computes outH/outW
+// (= (inH + padTop + padBottom − dh·(kH−1) − 1) / sh + 1) and checks every size and buffer.
+//
+// Implementation: im2col per image into the caller's workspace, then the BLIS sgemm; col2im for
+// backward-data. The workspace holds `slots` column matrices of conv2d_column_size floats; images
+// are spread over min(slots, threads) tasks, each image computed alone, so forward and
+// backward-data give the same bits whatever the thread count. backward-filter sums over the
+// batch: it walks the images in order (sgemm threads inside, over output tiles, never over the
+// summed dimension), so its result does not depend on the thread count either.
+#pragma once
+#include <cstdint>
+
+namespace nativenn {
+
+struct Conv2dShape {
+  int64_t batch, in_h, in_w, in_c, out_c;
+  int64_t k_h, k_w, stride_h, stride_w, dilation_h, dilation_w;
+  int64_t pad_top, pad_left;  // bottom/right padding only shape out_h/out_w
+  int64_t out_h, out_w;
+};
+
+// Floats of one image's column matrix: (outH·outW) × (kH·kW·inC).
+int64_t conv2d_column_size(const Conv2dShape& s);
+
+// out = conv(x, filter) (overwritten). workspace holds workspace_len ≥ conv2d_column_size floats.
+void conv2d_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
+                    const Conv2dShape& s);
+// dx += ∂(Σ dy·out)/∂x: accumulates into dx (zeroing is a separate fill).
+void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
+                          const Conv2dShape& s);
+// dfilter += ∂(Σ dy·out)/∂filter, summed over the batch: accumulates.
+void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, const Conv2dShape& s);
+
+}  // namespace nativenn

@@ -1,0 +1,99 @@
+// Pooling loops; see pool.h for the contract.
+#include "kernels/pool.h"
+
+#include <algorithm>
+
+#include "kernels/threads.h"
+
+namespace nativenn {
+namespace {
+
+// The real rows [y0, y1) and columns [x0, x1) under output (oy, ox).
+struct Window {
+  int64_t y0, y1, x0, x1;
+};
+Window window(const Pool2dShape& s, int64_t oy, int64_t ox) {
+  const int64_t y = oy * s.stride_h - s.pad_top, x = ox * s.stride_w - s.pad_left;
+  return {std::max<int64_t>(y, 0), std::min(y + s.k_h, s.in_h), std::max<int64_t>(x, 0), std::min(x + s.k_w, s.in_w)};
+}
+
+template <typename F>
+void for_each_image(const Pool2dShape& s, const F& per_image) {
+  const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
+  parallel_for(tasks, [&](int64_t t) {
+    for (int64_t b = t; b < s.batch; b += tasks) per_image(b);
+  });
+}
+
+int64_t in_image(const Pool2dShape& s) { return s.in_h * s.in_w * s.channels; }
+int64_t out_image(const Pool2dShape& s) { return s.out_h * s.out_w * s.channels; }
+
+}  // namespace
+
+void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s) {
+  for_each_image(s, [&](int64_t b) {
+    const float* xb = x + b * in_image(s);
+    for (int64_t oy = 0; oy < s.out_h; oy++) {
+      for (int64_t ox = 0; ox < s.out_w; ox++) {
+        const Window w = window(s, oy, ox);
+        const int64_t o = b * out_image(s) + (oy * s.out_w + ox) * s.channels;
+        for (int64_t c = 0; c < s.channels; c++) {
+          int64_t best = (w.y0 * s.in_w + w.x0) * s.channels + c;
+          for (int64_t iy = w.y0; iy < w.y1; iy++) {
+            for (int64_t ix = w.x0; ix < w.x1; ix++) {
+              const int64_t i = (iy * s.in_w + ix) * s.channels + c;
+              if (xb[i] > xb[best]) best = i;
+            }
+          }
+          out[o + c] = xb[best];
+          argmax[o + c] = static_cast<int32_t>(best);
+        }
+      }
+    }
+  });
+}
+
+void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
+  for_each_image(s, [&](int64_t b) {
+    float* dxb = dx + b * in_image(s);
+    const int64_t o0 = b * out_image(s);
+    for (int64_t i = 0; i < out_image(s); i++) dxb[argmax[o0 + i]] += dy[o0 + i];
+  });
+}
+
+void avg_pool2d_forward(float* out, const float* x, const Pool2dShape& s) {
+  for_each_image(s, [&](int64_t b) {
+    const float* xb = x + b * in_image(s);
+    for (int64_t oy = 0; oy < s.out_h; oy++) {
+      for (int64_t ox = 0; ox < s.out_w; ox++) {
+        const Window w = window(s, oy, ox);
+        const float count = static_cast<float>((w.y1 - w.y0) * (w.x1 - w.x0));
+        float* o = out + b * out_image(s) + (oy * s.out_w + ox) * s.channels;
+        for (int64_t c = 0; c < s.channels; c++) {
+          float sum = 0;
+          for (int64_t iy = w.y0; iy < w.y1; iy++)
+            for (int64_t ix = w.x0; ix < w.x1; ix++) sum += xb[(iy * s.in_w + ix) * s.channels + c];
+          o[c] = sum / count;
+        }
+      }
+    }
+  });
+}
+
+void avg_pool2d_backward(float* dx, const float* dy, const Pool2dShape& s) {
+  for_each_image(s, [&](int64_t b) {
+    float* dxb = dx + b * in_image(s);
+    for (int64_t oy = 0; oy < s.out_h; oy++) {
+      for (int64_t ox = 0; ox < s.out_w; ox++) {
+        const Window w = window(s, oy, ox);
+        const float count = static_cast<float>((w.y1 - w.y0) * (w.x1 - w.x0));
+        const float* g = dy + b * out_image(s) + (oy * s.out_w + ox) * s.channels;
+        for (int64_t iy = w.y0; iy < w.y1; iy++)
+          for (int64_t ix = w.x0; ix < w.x1; ix++)
+            for (int64_t c = 0; c < s.channels; c++) dxb[(iy * s.in_w + ix) * s.channels + c] += g[c] / count;
+      }
+    }
+  });
+}
+
+}  // namespace nativenn
