@@ -91,18 +91,4 @@ const scenarios = {
   },
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-  process.exit(2);
-}
-scenarios[name]().then(
-  (r) => {
-    console.log(JSON.stringify(r));
-    process.exit(r.ok ? 0 : 1);
-  },
-  (e) => {
-    console.log(JSON.stringify({ ok: false, error: String(e?.stack) }));
-    process.exit(1);
-  },
-);
+require('../support/run-scenario').runScenario(scenarios);
