@@ -1,25 +1,9 @@
-/** Runs test/hostile/hostile-native-child.js with a scenario, asynchronously: a spawnSync would
- *  block the vitest worker for the whole run (tens of seconds under ASan), long enough for its RPC
- *  with the main vitest process to time out. */
-import { spawn } from 'node:child_process';
+/** Runs test/hostile/hostile-native-child.js with a scenario, asynchronously (see spawn-node.ts). */
 import * as path from 'node:path';
+import { type NodeRun, spawnNode } from '../support/spawn-node';
 
 const child = path.join(__dirname, 'hostile-native-child.js');
 
-export function runScenario(
-  ...args: string[]
-): Promise<{ signal: NodeJS.Signals | null; status: number | null; stdout: string; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('error', reject);
-    p.on('close', (status, signal) => resolve({ signal, status, stdout, out: `${stdout}${stderr}` }));
-  });
+export function runScenario(...args: string[]): Promise<NodeRun> {
+  return spawnNode([child, ...args]);
 }

@@ -2,13 +2,13 @@
  *  crash shows as a signal): thousands of random mutants of valid tapes, each either refused by
  *  createTape with a TypeError/RangeError or run through predict, evaluate, trainBatches and
  *  gradients without anything but TypeError/RangeError. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/backend/native/addon';
 import { planZoo } from '../support/plans';
+import { spawnNode } from '../support/spawn-node';
 import { mlpTape } from './native-support';
 
 function baseTapes() {
@@ -42,17 +42,14 @@ function baseTapes() {
 describe.skipIf(typeof addon?.createTape !== 'function')('native tape validator fuzz', () => {
   it.each([1, 2])(
     'random mutants of valid tapes never crash (seed %i)',
-    (seed) => {
+    async (seed) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-fuzz-'));
       try {
         const file = path.join(dir, 'tapes.json');
         fs.writeFileSync(file, JSON.stringify(baseTapes()));
         const child = path.join(__dirname, 'native-fuzz-child.js');
-        const r = spawnSync(process.execPath, [child, file, '4000', String(seed)], {
-          encoding: 'utf8',
-          timeout: 300_000,
-        });
-        const out = r.stdout + r.stderr;
+        const r = await spawnNode([child, file, '4000', String(seed)], { timeout: 300_000 });
+        const out = r.out;
         expect(r.signal, out).toBeNull();
         expect(r.status, out).toBe(0);
         const { counts } = JSON.parse(r.stdout.trim().split('\n').pop() as string);

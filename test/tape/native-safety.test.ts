@@ -3,12 +3,12 @@
  *  the buffer, and hostile scenarios in a child process (test/tape/native-safety-child.js:
  *  worker_thread terminated mid-run, inputs changed or detached mid-run, handles collected
  *  mid-run) end normally. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addon } from '../../src/backend/native/addon';
+import { spawnNode } from '../support/spawn-node';
 import { dataFor, type MlpSpec, mlpTape } from './native-support';
 
 const spec: MlpSpec = {
@@ -140,13 +140,10 @@ describe.skipIf(typeof addon?.createTape !== 'function')('native tape executor: 
       'constant-extent-calls-on-zero-rows',
     ])(
       '%s',
-      (scenario) => {
-        const r = spawnSync(process.execPath, ['--expose-gc', child, scenario, file], {
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        expect(r.signal, r.stdout + r.stderr).toBeNull();
-        expect(r.status, r.stdout + r.stderr).toBe(0);
+      async (scenario) => {
+        const r = await spawnNode(['--expose-gc', child, scenario, file], { timeout: 120_000 });
+        expect(r.signal, r.out).toBeNull();
+        expect(r.status, r.out).toBe(0);
       },
       120_000,
     );

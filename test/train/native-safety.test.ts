@@ -3,16 +3,15 @@
  *  tapeTrainBatches uses or what createTape reads, allocation failures, a worker_thread
  *  terminated mid-run. A crash shows as a
  *  signal or a non-zero exit; the child checks the outcome (resolved, or the expected error). */
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/backend/native/addon';
+import { spawnNode } from '../support/spawn-node';
 
 const child = path.join(__dirname, 'native-safety', 'child.js');
 
 function run(scenario: string) {
-  const r = spawnSync(process.execPath, ['--expose-gc', child, scenario], { encoding: 'utf8', timeout: 120_000 });
-  return { signal: r.signal, status: r.status, out: `${r.stdout}${r.stderr}` };
+  return spawnNode(['--expose-gc', child, scenario], { timeout: 120_000 });
 }
 
 describe.skipIf(typeof addon?.createTape !== 'function')('native executor: hostile JS never crashes', () => {
@@ -29,8 +28,8 @@ describe.skipIf(typeof addon?.createTape !== 'function')('native executor: hosti
     'worker-terminated-while-running',
   ])(
     '%s',
-    (scenario) => {
-      const r = run(scenario);
+    async (scenario) => {
+      const r = await run(scenario);
       expect(r.signal, r.out).toBeNull();
       expect(r.status, r.out).toBe(0);
     },
