@@ -551,14 +551,10 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
       a.range_error("indices[" + std::to_string(i) + "] = " + std::to_string(row) + " is not a row of x and y");
     std::memcpy(rows_x + k * xw, x + row * xw, sizeof(float) * xw);
     std::memcpy(rows_y + k * yw, y + row * yw, sizeof(float) * yw);
+    // A vectorized pass over each copied row; only a row holding NaN/Infinity is walked to name it.
+    if (!AllFinite(rows_x + k * xw, xw)) CheckFinite(a, "x", row, rows_x + k * xw, xw);
+    if (!AllFinite(rows_y + k * yw, yw)) CheckFinite(a, "y", row, rows_y + k * yw, yw);
     CheckLabels(a, runner, rows_y, k, row);
-  }
-  // One vectorized pass over the copies; only a copy holding NaN/Infinity is walked row by row.
-  if (!AllFinite(rows_x, rows * xw) || !AllFinite(rows_y, rows * yw)) {
-    for (int64_t i = begin; i < end; i++) {
-      CheckFinite(a, "x", indices[i], rows_x + (i - begin) * xw, xw);
-      CheckFinite(a, "y", indices[i], rows_y + (i - begin) * yw, yw);
-    }
   }
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), box));
   worker->rows = rows;

@@ -97,12 +97,6 @@ export class TapeBuilder {
     return this.add({ name, role, dtype, shape: [-1, ...shape], width: shape.reduce((a, b) => a * b, 1) });
   }
 
-  /** A new name for the memory of `id` (same role, width and shape). */
-  alias(id: number, name: string): number {
-    const src = this.buffers[id];
-    return this.add({ ...src, name, alias: src.alias >= 0 ? src.alias : id });
-  }
-
   /** A trainable parameter: `values` must be a view into the arena. Registered for the update. */
   param(name: string, values: Float32Array, shape: number[]): number {
     const id = this.add({
