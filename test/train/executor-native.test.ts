@@ -181,7 +181,9 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
     expectResponsive(watched);
   });
 
-  it('10,000 steps do not grow resident memory', async () => {
+  // Under ASan freed blocks sit in its quarantine, so resident memory grows by design there;
+  // the plain `npm test` run is the one that measures this.
+  it.skipIf(process.env.NATIVENN_SANITIZE)('10,000 steps do not grow resident memory', async () => {
     const plan = makePlan({
       inputs: 32,
       loss: 'sparseCategoricalCrossentropy',
