@@ -50,10 +50,10 @@ describe('int32 tensors in models', () => {
     expect(a.getWeights()).toEqual(b.getWeights());
   });
 
-  it('inputs of rank > 2 are refused with a clear error', () => {
+  it('inputs of a rank the model does not take are refused with a clear error', () => {
     const m = model('sparseCategoricalCrossentropy');
     expect(() => m.predict(nn.tensor3d([[[1, 0, 2]]]))).toThrow(
-      'predict: x has shape [1, 1, 3]; models take 2-D inputs [rows, 3] only for now',
+      'predict: x has shape [1, 1, 3]; this model takes 2-D inputs [rows, 3] (flatten it with x.reshape([rows, -1])',
     );
   });
 });

@@ -69,6 +69,24 @@ void for_each_image(const Conv2dShape& s, float* workspace, int64_t workspace_le
   });
 }
 
+// Whole-batch forms, used when the workspace holds every image's columns: im2col of all images
+// (split over the pool by image), then one GEMM over batch·pixels rows, which the GEMM splits
+// over output tiles — never over the summed dimension — so results do not depend on the thread
+// count. Small images make per-image GEMMs (121×64×288) pay their packing again and again; one
+// (7744×64×288) amortizes it and gives the pool enough rows to share.
+bool whole_batch(const Conv2dShape& s, int64_t workspace_len) {
+  const int64_t col = conv2d_column_size(s);
+  return col > 0 && s.batch > 1 && workspace_len / col >= s.batch;
+}
+
+void im2col_batch(float* col, const float* x, const Conv2dShape& s) {
+  const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
+  const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
+  parallel_for(tasks, [&](int64_t t) {
+    for (int64_t b = t; b < s.batch; b += tasks) im2col(col + b * per_col, x + b * per_x, s);
+  });
+}
+
 }  // namespace
 
 int64_t conv2d_column_size(const Conv2dShape& s) { return s.out_h * s.out_w * patch_size(s); }
@@ -76,11 +94,17 @@ int64_t conv2d_column_size(const Conv2dShape& s) { return s.out_h * s.out_w * pa
 void conv2d_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
                     const Conv2dShape& s) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
+  const int64_t ldk = std::max<int64_t>(1, k), ldo = std::max<int64_t>(1, s.out_c);
+  if (whole_batch(s, workspace_len)) {
+    im2col_batch(workspace, x, s);
+    // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC)
+    sgemm(false, false, s.batch * pixels, s.out_c, k, 1.0f, workspace, ldk, filter, ldo, 0.0f, out, ldo);
+    return;
+  }
   for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
     im2col(col, x + b * s.in_h * s.in_w * s.in_c, s);
     // out_b (pixels, outC) = col (pixels, k) · filter (k, outC)
-    sgemm(false, false, pixels, s.out_c, k, 1.0f, col, std::max<int64_t>(1, k), filter, std::max<int64_t>(1, s.out_c),
-          0.0f, out + b * pixels * s.out_c, std::max<int64_t>(1, s.out_c));
+    sgemm(false, false, pixels, s.out_c, k, 1.0f, col, ldk, filter, ldo, 0.0f, out + b * pixels * s.out_c, ldo);
   });
 }
 
@@ -88,17 +112,34 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
                           const Conv2dShape& s) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0) return;
+  const int64_t ldo = std::max<int64_t>(1, s.out_c);
+  if (whole_batch(s, workspace_len)) {
+    // col (batch·pixels, k) = dy (batch·pixels, outC) · filterᵀ (outC, k), then col2im by image
+    sgemm(false, true, s.batch * pixels, k, s.out_c, 1.0f, dy, ldo, filter, ldo, 0.0f, workspace, k);
+    const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
+    const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
+    parallel_for(tasks, [&](int64_t t) {
+      for (int64_t b = t; b < s.batch; b += tasks) col2im_add(dx + b * per_x, workspace + b * per_col, s);
+    });
+    return;
+  }
   for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
     // col (pixels, k) = dy_b (pixels, outC) · filterᵀ (outC, k)
-    sgemm(false, true, pixels, k, s.out_c, 1.0f, dy + b * pixels * s.out_c, std::max<int64_t>(1, s.out_c), filter,
-          std::max<int64_t>(1, s.out_c), 0.0f, col, k);
+    sgemm(false, true, pixels, k, s.out_c, 1.0f, dy + b * pixels * s.out_c, ldo, filter, ldo, 0.0f, col, k);
     col2im_add(dx + b * s.in_h * s.in_w * s.in_c, col, s);
   });
 }
 
-void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, const Conv2dShape& s) {
+void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, int64_t workspace_len,
+                            const Conv2dShape& s) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
+  if (whole_batch(s, workspace_len)) {
+    im2col_batch(workspace, x, s);
+    // dfilter (k, outC) += colᵀ (k, batch·pixels) · dy (batch·pixels, outC)
+    sgemm(true, false, k, s.out_c, s.batch * pixels, 1.0f, workspace, k, dy, s.out_c, 1.0f, dfilter, s.out_c);
+    return;
+  }
   for (int64_t b = 0; b < s.batch; b++) {  // in order: the sum over images is the same for any thread count
     im2col(workspace, x + b * s.in_h * s.in_w * s.in_c, s);
     // dfilter (k, outC) += colᵀ (k, pixels) · dy_b (pixels, outC)

@@ -4,12 +4,13 @@
 // where input cells outside the image (the padding) read as 0. The caller computes outH/outW
 // (= (inH + padTop + padBottom − dh·(kH−1) − 1) / sh + 1) and checks every size and buffer.
 //
-// Implementation: im2col per image into the caller's workspace, then the BLIS sgemm; col2im for
-// backward-data. The workspace holds `slots` column matrices of conv2d_column_size floats; images
-// are spread over min(slots, threads) tasks, each image computed alone, so forward and
-// backward-data give the same bits whatever the thread count. backward-filter sums over the
-// batch: it walks the images in order (sgemm threads inside, over output tiles, never over the
-// summed dimension), so its result does not depend on the thread count either.
+// Implementation: im2col into the caller's workspace, then the BLIS sgemm; col2im for
+// backward-data. The workspace holds `slots` column matrices of conv2d_column_size floats. With a
+// slot per image (the tape gives that) the whole batch is one GEMM: over batch·pixels rows
+// (forward, backward-data) or summing over them (backward-filter). With fewer, images are spread
+// over min(slots, threads) tasks, each image computed alone (forward, backward-data), and
+// backward-filter walks the images in order. The GEMM threads over output tiles, never over the
+// summed dimension, so for a given workspace size no result depends on the thread count.
 #pragma once
 #include <cstdint>
 
@@ -32,6 +33,7 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
 void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
                           const Conv2dShape& s);
 // dfilter += ∂(Σ dy·out)/∂filter, summed over the batch: accumulates.
-void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, const Conv2dShape& s);
+void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, int64_t workspace_len,
+                            const Conv2dShape& s);
 
 }  // namespace nativenn

@@ -57,7 +57,13 @@ void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, cons
   for_each_image(s, [&](int64_t b) {
     float* dxb = dx + b * in_image(s);
     const int64_t o0 = b * out_image(s);
-    for (int64_t i = 0; i < out_image(s); i++) dxb[argmax[o0 + i]] += dy[o0 + i];
+    // An index outside the image is skipped: the tape interpreter hands over whatever an int32
+    // scratch buffer holds, and a hand-made tape may pair this with another kernel's indices.
+    const uint64_t cells = static_cast<uint64_t>(in_image(s));
+    for (int64_t i = 0; i < out_image(s); i++) {
+      const int32_t j = argmax[o0 + i];
+      if (static_cast<uint64_t>(static_cast<int64_t>(j)) < cells) dxb[j] += dy[o0 + i];
+    }
   });
 }
 

@@ -20,8 +20,8 @@ struct Pool2dShape {
 // out = window max; argmax = the offset of that max inside its image, (iy·inW + ix)·c + ch
 // (the first one in (ky, kx) order on ties).
 void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
-// dx[image b][argmax[i]] += dy[i]: accumulates. Every argmax must lie in [0, inH·inW·c) (the
-// caller checks a copy).
+// dx[image b][argmax[i]] += dy[i]: accumulates. An argmax outside [0, inH·inW·c) is skipped (the
+// raw-kernel glue checks a copy first and names the bad index).
 void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
 // out = mean of the real cells of each window.
 void avg_pool2d_forward(float* out, const float* x, const Pool2dShape& s);

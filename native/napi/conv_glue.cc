@@ -118,7 +118,7 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   const float* x = a.f32(1, "x", n.x);
   const float* dy = a.f32(2, "dy", n.out);
   float* workspace = a.f32(3, "workspace", n.column);
-  conv2d_backward_filter(dfilter, x, dy, workspace, s);
+  conv2d_backward_filter(dfilter, x, dy, workspace, length_of(info, 3), s);
   return info.Env().Undefined();
 }
 

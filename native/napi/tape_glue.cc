@@ -213,6 +213,10 @@ class TapeReader {
             c.size[a] = {integer(v, p, 0, tape::kMaxSize), false};
           }
           break;
+        case tape::AttrKind::kDim:
+          if (!v.IsNumber()) a_.type_error(p + " must be a number");
+          c.size[a] = {integer(v, p, 0, tape::kMaxSize), false};
+          break;
         case tape::AttrKind::kNumber:
         case tape::AttrKind::kRate:
         case tape::AttrKind::kSeed:

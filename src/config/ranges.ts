@@ -40,6 +40,8 @@ export const RANGES = {
   dropoutRate: { min: 0, max: 1, maxOpen: true },
   units: { min: 1, max: MAX_UNITS, integer: true },
   inputWidth: { min: 1, max: MAX_UNITS, integer: true },
+  /** a convolution's or pool's window, stride and dilation along one axis */
+  window: { min: 1, max: 4096, integer: true },
   /** characters in a layer name */
   nameLength: { min: 1, max: 256, integer: true },
   /** layers of a Sequential model (and of a model file) */

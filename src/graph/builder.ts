@@ -76,6 +76,8 @@ export class TapeBuilder {
   /** Param buffer ids in update order. */
   readonly params: number[] = [];
   private readonly grads = new Map<number, number>();
+  /** view id → the buffer it views */
+  private readonly views = new Map<number, number>();
   private readonly written = new Set<number>();
 
   constructor(readonly arena: Arena) {}
@@ -95,6 +97,17 @@ export class TapeBuilder {
   /** A batched buffer: shape without the batch dimension. */
   batched(name: string, role: BufferRole, shape: number[], dtype: DType = 'float32'): number {
     return this.add({ name, role, dtype, shape: [-1, ...shape], width: shape.reduce((a, b) => a * b, 1) });
+  }
+
+  /** `of` under another shape, sharing its memory (flatten, reshape); its gradient is likewise a
+   *  view of the gradient of `of`. x and y cannot be viewed (the executors swap their memory per
+   *  batch): a layer over x copies instead. */
+  view(name: string, of: number, shape: number[]): number {
+    const src = this.buffers[of];
+    if (src.role === 'x' || src.role === 'y') throw new Error(`tape builder: ${src.name} cannot be viewed`);
+    const id = this.add({ name, role: src.role, dtype: src.dtype, shape: [-1, ...shape], width: src.width, alias: of });
+    this.views.set(id, of);
+    return id;
   }
 
   /** A trainable parameter: `values` must be a view into the arena. Registered for the update. */
@@ -120,6 +133,20 @@ export class TapeBuilder {
   /** The gradient buffer of a batched buffer or a param (made on first use). */
   gradOf(id: number): number {
     let g = this.grads.get(id);
+    const viewed = this.views.get(id);
+    if (g === undefined && viewed !== undefined) {
+      const src = this.buffers[id];
+      const of = this.gradOf(viewed);
+      g = this.add({
+        name: `d(${src.name})`,
+        role: 'gradient',
+        dtype: 'float32',
+        shape: src.shape,
+        width: src.width,
+        alias: of,
+      });
+      this.grads.set(id, g);
+    }
     if (g === undefined) {
       const src = this.buffers[id];
       g =

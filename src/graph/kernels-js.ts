@@ -4,7 +4,8 @@
  * sizeOf in tape.ts); `ctx` carries the runtime values. No entry knows about layers.
  */
 import type { ActivationName, Backend, LossName } from '../backend';
-import { type AttrValue, dropoutSeed } from './tape';
+import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
+import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
 
@@ -24,6 +25,16 @@ type Kernel = (k: Backend, a: Buf[], at: Attrs, ctx: KernelContext) => number | 
 const f = (b: Buf | undefined) => b as Float32Array;
 const num = (v: AttrValue) => v as number;
 const bool = (v: AttrValue) => v === true;
+/** The geometry attributes as the backend's shape arguments (rows resolved for the pass). */
+const convShape = (at: Attrs, ctx: KernelContext) =>
+  CONV_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Conv2dShapeArgs;
+const poolShape = (at: Attrs, ctx: KernelContext) =>
+  POOL_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Pool2dShapeArgs;
+/** Zeroes the first n values of a gradient the call overwrites (accumulate false). */
+function clearUnlessAccumulating(out: Buf, at: Attrs, n: number): void {
+  if (!bool(at.accumulate)) f(out).fill(0, 0, n);
+}
+const imageSize = (rows: number, ...dims: number[]) => dims.reduce((a, b) => a * b, rows);
 
 export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   gemm(k, [a, b, c], at, ctx) {
@@ -215,6 +226,42 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   },
   adagrad(k, [param, grad, acc], at, ctx) {
     k.adagradUpdate(f(param), f(grad), f(acc), ctx.size(at.n), ctx.learningRate, num(at.epsilon));
+    return undefined;
+  },
+  conv2d(k, [out, x, filter, col], at, ctx) {
+    k.conv2dForward(f(out), f(x), f(filter), f(col), ...convShape(at, ctx));
+    return undefined;
+  },
+  conv2dGradInput(k, [dx, dy, filter, col], at, ctx) {
+    const s = convShape(at, ctx);
+    clearUnlessAccumulating(dx, at, imageSize(s[0], s[1], s[2], s[3]));
+    k.conv2dBackwardData(f(dx), f(dy), f(filter), f(col), ...s);
+    return undefined;
+  },
+  conv2dGradFilter(k, [dfilter, x, dy, col], at, ctx) {
+    const s = convShape(at, ctx);
+    clearUnlessAccumulating(dfilter, at, imageSize(s[5], s[6], s[3], s[4]));
+    k.conv2dBackwardFilter(f(dfilter), f(x), f(dy), f(col), ...s);
+    return undefined;
+  },
+  maxPool2d(k, [out, argmax, x], at, ctx) {
+    k.maxPool2dForward(f(out), argmax as Int32Array, f(x), ...poolShape(at, ctx));
+    return undefined;
+  },
+  maxPool2dGrad(k, [dx, dy, argmax], at, ctx) {
+    const s = poolShape(at, ctx);
+    clearUnlessAccumulating(dx, at, imageSize(s[0], s[1], s[2], s[3]));
+    k.maxPool2dBackward(f(dx), f(dy), argmax as Int32Array, ...s);
+    return undefined;
+  },
+  avgPool2d(k, [out, x], at, ctx) {
+    k.avgPool2dForward(f(out), f(x), ...poolShape(at, ctx));
+    return undefined;
+  },
+  avgPool2dGrad(k, [dx, dy], at, ctx) {
+    const s = poolShape(at, ctx);
+    clearUnlessAccumulating(dx, at, imageSize(s[0], s[1], s[2], s[3]));
+    k.avgPool2dBackward(f(dx), f(dy), ...s);
     return undefined;
   },
 };

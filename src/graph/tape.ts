@@ -122,7 +122,53 @@ export interface Tape {
  * adam            param, grad, m, v            n, beta1, beta2, epsilon, weightDecay   (t = step + 1)
  * rmsprop         param, grad, meanSquare, mom n, rho, momentum, epsilon
  * adagrad         param, grad, accumulator     n, epsilon
+ *
+ * Images (NHWC, src/backend/backend.ts has the kernels' contracts). rows = images; the dims are plain
+ * numbers (never { rows }); the output size per axis is TensorFlow's (see convOutputSize).
+ * conv2d          out, x, filter, col          rows, inH, inW, inC, outC, kH, kW, strideH, strideW, dilationH, dilationW,
+ *                                              padTop, padBottom, padLeft, padRight: out = conv(x, filter); col is a
+ *                                              scratch of outH·outW·kH·kW·inC floats per row (the im2col columns)
+ * conv2dGradInput dx, dy, filter, col          the same + accumulate: dx (+)= ∂/∂x
+ * conv2dGradFilter dfilter, x, dy, col         the same + accumulate: dfilter (+)= ∂/∂filter, summed over the rows
+ * maxPool2d       out, argmax, x               rows, inH, inW, channels, kH, kW, strideH, strideW, padTop, padBottom,
+ *                                              padLeft, padRight: argmax is an int32 scratch shaped like out
+ * maxPool2dGrad   dx, dy, argmax               the same + accumulate
+ * avgPool2d       out, x                       as maxPool2d (the mean of each window's real cells)
+ * avgPool2dGrad   dx, dy                       the same + accumulate
  */
+const GEOMETRY = ['strideH', 'strideW'] as const;
+/** Attributes of the convolution calls, in the order of the backend's Conv2dShapeArgs. */
+export const CONV_ATTRS = [
+  'rows',
+  'inH',
+  'inW',
+  'inC',
+  'outC',
+  'kH',
+  'kW',
+  ...GEOMETRY,
+  'dilationH',
+  'dilationW',
+  'padTop',
+  'padBottom',
+  'padLeft',
+  'padRight',
+] as const;
+/** Attributes of the pooling calls, in the order of the backend's Pool2dShapeArgs. */
+export const POOL_ATTRS = [
+  'rows',
+  'inH',
+  'inW',
+  'channels',
+  'kH',
+  'kW',
+  ...GEOMETRY,
+  'padTop',
+  'padBottom',
+  'padLeft',
+  'padRight',
+] as const;
+
 export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: readonly string[] }>> = {
   gemm: { args: ['a', 'b', 'c'], attrs: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta'] },
   addBias: { args: ['out', 'bias'], attrs: ['rows', 'cols'] },
@@ -150,6 +196,13 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   adam: { args: ['param', 'grad', 'm', 'v'], attrs: ['n', 'beta1', 'beta2', 'epsilon', 'weightDecay'] },
   rmsprop: { args: ['param', 'grad', 'meanSquare', 'mom'], attrs: ['n', 'rho', 'momentum', 'epsilon'] },
   adagrad: { args: ['param', 'grad', 'accumulator'], attrs: ['n', 'epsilon'] },
+  conv2d: { args: ['out', 'x', 'filter', 'col'], attrs: CONV_ATTRS },
+  conv2dGradInput: { args: ['dx', 'dy', 'filter', 'col'], attrs: [...CONV_ATTRS, 'accumulate'] },
+  conv2dGradFilter: { args: ['dfilter', 'x', 'dy', 'col'], attrs: [...CONV_ATTRS, 'accumulate'] },
+  maxPool2d: { args: ['out', 'argmax', 'x'], attrs: POOL_ATTRS },
+  maxPool2dGrad: { args: ['dx', 'dy', 'argmax'], attrs: [...POOL_ATTRS, 'accumulate'] },
+  avgPool2d: { args: ['out', 'x'], attrs: POOL_ATTRS },
+  avgPool2dGrad: { args: ['dx', 'dy'], attrs: [...POOL_ATTRS, 'accumulate'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -77,8 +77,8 @@ export interface TrainingSpec {
 
 export interface ModelSpec {
   name: string;
-  /** features per input row (batch_input_shape [null, inputs]) */
-  inputs: number;
+  /** one sample's input shape (batch_input_shape [null, ...inputShape]) */
+  inputShape: number[];
   /** the layers themselves (not built: a loaded model builds them): each registered layer class
    *  reads and writes its own file config (src/layers/registry.ts) */
   layers: Layer[];

@@ -76,7 +76,7 @@ export function snapshot(
     throw new Error('save: includeOptimizer needs a compiled model (there is no optimizer to store)');
   }
   const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
-  const spec: ModelSpec = { name: model.name, inputs: model.inputSize, layers, training };
+  const spec: ModelSpec = { name: model.name, inputShape: model.inputShape, layers, training };
   refuseNonFinite(spec, params, state);
   return { spec, params, state, seed: model.seed };
 }

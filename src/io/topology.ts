@@ -13,21 +13,29 @@ import { isPlainObject, ModelFileError, StrictObject } from './strict';
 
 // ------------------------------------------------------------------ decode (file → spec)
 
-/** batch_input_shape [null, n] → n */
-function inputWidth(o: StrictObject): number | null {
+/** batch_input_shape [null, ...dims] → dims (every size known). */
+function inputDims(o: StrictObject): number[] | null {
   if (!o.has('batch_input_shape')) return null;
   const where = o.at('batch_input_shape');
   const s = o.array('batch_input_shape');
-  if (s.length !== 2 || (s[0] !== null && !Number.isInteger(s[0]))) {
+  if (s.length < 2 || s.length > 6 || (s[0] !== null && !Number.isInteger(s[0]))) {
     throw new ModelFileError(
-      `${where} must be [null, features] (nativenn models take 2-D input), got ${JSON.stringify(s)}`,
+      `${where} must be [null, ...sizes] with 1 to 5 sizes, got ${JSON.stringify(s).slice(0, 80)}`,
     );
   }
-  const n = s[1];
-  if (typeof n !== 'number' || !inRange(n, RANGES.inputWidth)) {
-    throw new ModelFileError(`${where}[1] must be ${rangeText(RANGES.inputWidth)}, got ${JSON.stringify(n)}`);
-  }
-  return n;
+  const dims = s.slice(1);
+  let values = 1;
+  dims.forEach((n, i) => {
+    if (typeof n !== 'number' || !inRange(n, RANGES.inputWidth)) {
+      throw new ModelFileError(
+        `${where}[${i + 1}] must be ${rangeText(RANGES.inputWidth)} (nativenn needs every input size), got ${JSON.stringify(n)}`,
+      );
+    }
+    values *= n;
+  });
+  if (values > RANGES.inputWidth.max)
+    throw new ModelFileError(`${where}: ${values} values per sample is more than ${RANGES.inputWidth.max}`);
+  return dims as number[];
 }
 
 /** "float32", or Keras' dtype policy object naming float32. */
@@ -56,15 +64,15 @@ function decodeLayer(
   v: unknown,
   where: string,
   first: boolean,
-  knownInputs: number | null,
-): { layer: Layer | null; inputs: number | null } {
+  knownInputs: number[] | null,
+): { layer: Layer | null; inputs: number[] | null } {
   const outer = StrictObject.of(v, where);
   const className = outer.string('class_name');
   const o = StrictObject.of(outer.raw('config'), `${where} (${className.slice(0, 80)}).config`);
   outer.ignore('name', 'inbound_nodes', 'module', 'registered_name', 'build_config');
   outer.done();
   if (className === 'InputLayer') {
-    const inputs = inputWidth(o);
+    const inputs = inputDims(o);
     if (inputs === null) throw new ModelFileError(`${o.at('batch_input_shape')} is missing`);
     o.string('name');
     if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
@@ -79,12 +87,12 @@ function decodeLayer(
     );
   }
   const { name } = commonKeys(o);
-  const inputs = inputWidth(o); // read before the layer is made: the first one needs it
+  const inputs = inputDims(o); // read before the layer is made: the first one needs it
   if (inputs !== null && !first) {
     throw new ModelFileError(`${where}: batch_input_shape is only allowed on the first layer`);
   }
-  const width = inputs ?? knownInputs;
-  const base = first && width !== null ? { name, inputShape: [width] } : { name };
+  const dims = inputs ?? knownInputs;
+  const base = first && dims !== null ? { name, inputShape: dims } : { name };
   let layer: Layer;
   try {
     layer = cls.fromFileConfig(className, o, base);
@@ -127,14 +135,14 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
     throw new ModelFileError(`${where}.config.layers has ${rawLayers.length} layers (at most ${maxFileLayers})`);
   }
 
-  let inputs: number | null = null;
+  let inputs: number[] | null = null;
   const layers: Layer[] = [];
   const names = new Set<string>();
   rawLayers.forEach((raw, i) => {
     const lw = `${where}.config.layers[${i}]`;
     const d = decodeLayer(raw, lw, layers.length === 0, inputs);
     if (d.inputs !== null) {
-      if (inputs !== null && inputs !== d.inputs)
+      if (inputs !== null && inputs.join() !== d.inputs.join())
         throw new ModelFileError(`${lw}: batch_input_shape disagrees with the InputLayer`);
       inputs = d.inputs;
     }
@@ -154,7 +162,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
   }
   if (!layers.some((l) => l.weightNames().length > 0))
     throw new ModelFileError(`${where}: the model has no layer with weights`);
-  return { name, inputs, layers };
+  return { name, inputShape: inputs, layers };
 }
 
 // ------------------------------------------------------------------ encode (spec → file)
@@ -173,7 +181,7 @@ export function encodeTopology(
     );
   }
   // batch_input_shape and dtype go on the first layer, where tfjs puts them.
-  Object.assign(layers[0].config, { batch_input_shape: [null, spec.inputs], dtype: 'float32' });
+  Object.assign(layers[0].config, { batch_input_shape: [null, ...spec.inputShape], dtype: 'float32' });
   return {
     class_name: 'Sequential',
     config: { name: spec.name, layers },

@@ -5,6 +5,7 @@
  * `/m` then every `/v`; RMSProp: `/rms` then `/momentum`; Momentum: `/momentum`; Adagrad:
  * `/accumulator`. nativenn's OptimizerPlan.slots use the same update rules and the same order.
  */
+import type { Shape } from '../layers/shape';
 import type { OptimizerKind } from '../train/plan';
 import type { ModelSpec, NamedWeight, OptimizerState } from './format';
 import { ModelFileError } from './strict';
@@ -19,13 +20,13 @@ export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
 };
 
 /** The trainable parameters a spec has, in the model's weight order (the tape's param order). */
-export function paramShapes(spec: Pick<ModelSpec, 'inputs' | 'layers'>): { name: string; shape: number[] }[] {
+export function paramShapes(spec: Pick<ModelSpec, 'inputShape' | 'layers'>): { name: string; shape: number[] }[] {
   const out: { name: string; shape: number[] }[] = [];
-  let width = spec.inputs;
+  let shape: Shape = [null, ...spec.inputShape];
   for (const l of spec.layers) {
-    const shapes = l.weightShapes(width);
-    l.weightNames().forEach((n, i) => out.push({ name: `${l.name}/${n}`, shape: shapes[i] }));
-    width = l.outputSize(width);
+    const specs = l.weightSpecs(shape);
+    l.weightNames().forEach((n, i) => out.push({ name: `${l.name}/${n}`, shape: specs[i].shape }));
+    shape = l.computeOutputShape(shape);
   }
   return out;
 }
@@ -117,7 +118,7 @@ function matchOptimizer(
 
 /** params (+ optimizer state) → the weights to write, tfjs names and order. */
 export function namedWeights(
-  spec: Pick<ModelSpec, 'inputs' | 'layers'>,
+  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
   params: Float32Array[],
   kind: OptimizerKind | null,
   state: OptimizerState | null,

@@ -1,12 +1,18 @@
 /** nn.layers: the layer factories (TensorFlow.js names). */
+import { Conv, type ConvArgs } from './conv';
 import { Dense, type DenseArgs } from './dense';
 import type { LayerArgs } from './layer';
+import { Pooling2D, type Pooling2dArgs } from './pooling';
+import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
 
+export { Conv } from './conv';
 export { Dense } from './dense';
 export { Layer } from './layer';
+export { Pooling2D } from './pooling';
+export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
-export type { ActivationArgs, DenseArgs, DropoutArgs, LayerArgs };
+export type { ActivationArgs, ConvArgs, DenseArgs, DropoutArgs, LayerArgs, Pooling2dArgs, ReshapeArgs };
 
 export const dense = (args: DenseArgs): Dense => new Dense(args);
 export const dropout = (args: DropoutArgs): Dropout => new Dropout(args);
@@ -20,3 +26,14 @@ export const elu = (args?: LayerArgs & { alpha?: number }): Activation =>
   new Activation((args ?? {}) as Record<string, unknown>, 'elu');
 export const softmax = (args?: LayerArgs): Activation =>
   new Activation((args ?? {}) as Record<string, unknown>, 'softmax');
+
+/** 2-D convolution over NHWC images [batch, height, width, channels]. */
+export const conv2d = (args: ConvArgs): Conv => new Conv(args, 2);
+/** 1-D convolution over sequences [batch, steps, channels]. */
+export const conv1d = (args: ConvArgs): Conv => new Conv(args, 1);
+export const maxPooling2d = (args?: Pooling2dArgs): Pooling2D => new Pooling2D(args, 'max', false);
+export const averagePooling2d = (args?: Pooling2dArgs): Pooling2D => new Pooling2D(args, 'avg', false);
+export const globalMaxPooling2d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'max', true);
+export const globalAveragePooling2d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'avg', true);
+export const flatten = (args?: LayerArgs): Flatten => new Flatten(args);
+export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);

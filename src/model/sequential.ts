@@ -130,24 +130,34 @@ export class Sequential implements TrainableModel {
     return shapes;
   }
 
-  /** Input features (from the first layer's inputShape); the executors take 2-D inputs only. */
-  get inputSize(): number {
+  /** One sample's input shape, without the batch dimension: [features], [height, width, channels], … */
+  get inputShape(): number[] {
     if (this.layers.length === 0)
       throw new RangeError(`${this.name}: the model has no layers; add some with model.add(layer)`);
     const shape = this.layers[0].batchInputShape as Shape;
-    if (shape.length !== 2 || shape[1] === null) {
+    if (shape.slice(1).some((d) => d === null)) {
       throw new RangeError(
-        `${this.name}: the model's input shape is ${formatShape(shape)}, but nativenn trains and runs only 2-D inputs (None, features) for now`,
+        `${this.name}: the model's input shape ${formatShape(shape)} has an unknown size; nativenn needs every size after the batch`,
       );
     }
-    return shape[1];
+    return shape.slice(1) as number[];
   }
 
-  /** Outputs of the last layer. */
+  /** Values per input sample (the product of inputShape). */
+  get inputSize(): number {
+    return this.inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** One sample's output shape, without the batch dimension. */
+  get outputShape(): number[] {
+    const shapes = this.layerShapes();
+    if (shapes.length === 0) return this.inputShape;
+    return shapes[shapes.length - 1].slice(1) as number[];
+  }
+
+  /** Outputs of the last layer per sample. */
   get outputSize(): number {
-    let size = this.inputSize;
-    for (const layer of this.layers) size = layer.outputSize(size);
-    return size;
+    return this.outputShape.reduce((a, b) => a * b, 1);
   }
 
   get optimizer(): Optimizer | null {
@@ -258,9 +268,9 @@ export class Sequential implements TrainableModel {
     yName = 'y',
   ): { x: Float32Array; y: Float32Array; rows: number } {
     const compiled = this.requireCompiled(fn);
-    const xs = inputsOf(fn, xName, x, this.inputSize);
+    const xs = inputsOf(fn, xName, x, this.inputShape);
     const rows = xs.length / this.inputSize;
-    return { x: xs, y: targetsOf(fn, yName, y, rows, this.outputSize, compiled.loss), rows };
+    return { x: xs, y: targetsOf(fn, yName, y, rows, this.outputShape, compiled.loss), rows };
   }
 
   logs(values: ArrayLike<number>, compiled = this.requireCompiled('logs')): Record<string, number> {
@@ -274,11 +284,11 @@ export class Sequential implements TrainableModel {
   /** Outputs for x (inference: dropout off), a Tensor [rows, outputs]. */
   predict(x: Tensor): Tensor<Float32Array> {
     this.checkTrainable('predict');
-    const xs = inputsOf('predict', 'x', x, this.inputSize);
+    const xs = inputsOf('predict', 'x', x, this.inputShape);
     const rows = xs.length / this.inputSize;
     const out = new Float32Array(rows * this.outputSize);
     this.executor().predict(xs, rows, out);
-    return new Tensor(out, [rows, this.outputSize]);
+    return new Tensor(out, [rows, ...this.outputShape]);
   }
 
   /** predict in chunks of rows, yielding to the event loop between them. */
@@ -288,7 +298,7 @@ export class Sequential implements TrainableModel {
     const chunk = o.batchSize === undefined ? 4096 : positiveInt('predictAsync', 'batchSize', o.batchSize);
     const inputs = this.inputSize;
     const outputs = this.outputSize;
-    const xs = inputsOf('predictAsync', 'x', x, inputs);
+    const xs = inputsOf('predictAsync', 'x', x, this.inputShape);
     const rows = xs.length / inputs;
     const out = new Float32Array(rows * outputs);
     const executor = this.executor();
@@ -301,35 +311,29 @@ export class Sequential implements TrainableModel {
       );
       await yieldToEventLoop();
     }
-    return new Tensor(out, [rows, outputs]);
+    return new Tensor(out, [rows, ...this.outputShape]);
   }
 
   /** Copies of the weights: per dense layer its kernel [inputs, units], then its bias [units]. */
   getWeights(): Tensor<Float32Array>[] {
     const out: Tensor<Float32Array>[] = [];
-    let size = this.layers.length > 0 ? this.inputSize : 0;
-    for (const layer of this.layers) {
-      const shapes = layer.weightShapes(size);
-      layer.weights().forEach((w, i) => {
-        out.push(new Tensor(w.slice(), shapes[i]));
-      });
-      size = layer.outputSize(size);
-    }
+    for (const { w, shape } of this.weightTargets()) out.push(new Tensor(w.slice(), shape));
     return out;
+  }
+
+  /** Every weight array in getWeights order, with its shape. */
+  private weightTargets(): { w: Float32Array; shape: number[] }[] {
+    const shapes = this.layerShapes();
+    return this.layers.flatMap((layer, i) => {
+      const specs = layer.weightSpecs(shapes[i]);
+      return layer.weights().map((w, k) => ({ w, shape: specs[k].shape }));
+    });
   }
 
   /** Replaces the weights (same order and shapes as getWeights); checks all before copying any. */
   setWeights(weights: Tensor[]): void {
     if (this.busy) throw new Error('setWeights: the model is training; call it from a callback hook or after fit');
-    const targets: { w: Float32Array; shape: number[] }[] = [];
-    let size = this.layers.length > 0 ? this.inputSize : 0;
-    for (const layer of this.layers) {
-      const shapes = layer.weightShapes(size);
-      layer.weights().forEach((w, i) => {
-        targets.push({ w, shape: shapes[i] });
-      });
-      size = layer.outputSize(size);
-    }
+    const targets = this.weightTargets();
     if (!Array.isArray(weights))
       throw new TypeError(`setWeights: weights must be an array of Tensors, got ${describe(weights)}`);
     if (weights.length !== targets.length)
@@ -384,10 +388,9 @@ export class Sequential implements TrainableModel {
       loss: 'meanSquaredError' as CompiledLoss,
       metrics: { keys: [], names: [], wholeSet: [] },
     };
-    let size = this.inputSize;
+    const shapes = this.layerShapes();
     this.layers.forEach((layer, index) => {
-      layer.build(size, deriveSeed(this.seed, index));
-      size = layer.outputSize(size);
+      layer.build(shapes[index], deriveSeed(this.seed, index));
     });
     // A layer whose weights another model's compiled network runs on cannot move here: the two
     // would train two copies. Sharing layers between models needs one arena for both (the
@@ -408,7 +411,7 @@ export class Sequential implements TrainableModel {
     const slots = compiled.optimizer.allocateSlots(lengths);
     const seeds = this.layers.map((_, index) => deriveSeed(this.seed, index));
     const tape = buildTape(this.layers, seeds, weights, {
-      inputShape: [this.inputSize],
+      inputShape: this.inputShape,
       loss: compiled.loss,
       metrics: compiled.metrics.names,
       optimizer: compiled.optimizer.plan,

@@ -91,4 +91,14 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
 };
 
 /** Layer classes that exist but have no ONNX form yet, with the reason given to the user. */
-export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {};
+const IMAGE_LAYERS = 'the ONNX exporter for channels-last image layers (NHWC → ONNX NCHW) is not written yet';
+export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
+  Conv2D: IMAGE_LAYERS,
+  Conv1D: IMAGE_LAYERS,
+  MaxPooling2D: IMAGE_LAYERS,
+  AveragePooling2D: IMAGE_LAYERS,
+  GlobalMaxPooling2D: IMAGE_LAYERS,
+  GlobalAveragePooling2D: IMAGE_LAYERS,
+  Flatten: IMAGE_LAYERS,
+  Reshape: IMAGE_LAYERS,
+};

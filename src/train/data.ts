@@ -18,21 +18,46 @@ export interface Dataset {
   rows: number;
 }
 
-/** x as (rows, inputs) row-major float32, checked. An int32 x converts to float32 (as Keras casts
- *  inputs to the model's float dtype); a float32 x is used as is, not copied. */
-export function inputsOf(fn: string, name: string, x: unknown, inputs: number): Float32Array {
+/** x as (rows, inputs) row-major float32, checked. `inputs`: the model's sample shape ([features],
+ *  [height, width, channels], …) or its feature count. An int32 x converts to float32 (as Keras
+ *  casts inputs to the model's float dtype); a float32 x is used as is, not copied. */
+export function inputsOf(fn: string, name: string, x: unknown, inputs: number | readonly number[]): Float32Array {
   if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor (nn.tensor2d), got ${describe(x)}`);
+  const sample = typeof inputs === 'number' ? [inputs] : inputs;
+  const want = `[rows, ${sample.join(', ')}]`;
+  if (sample.length > 1) {
+    const fits = x.rank === sample.length + 1 && sample.every((d, i) => x.shape[i + 1] === d);
+    if (!fits) {
+      const rows = x.rank >= 1 ? x.shape[0] : 'rows';
+      throw new RangeError(
+        `${fn}: ${name} must have shape ${want} (the model's input shape), got [${x.shape.join(', ')}]` +
+          (x.size === (x.shape[0] ?? 0) * sample.reduce((a, b) => a * b, 1)
+            ? `; reshape it with ${name}.reshape([${rows}, ${sample.join(', ')}])`
+            : ''),
+      );
+    }
+    if (x.shape[0] === 0) throw new RangeError(`${fn}: ${name} is empty (0 rows)`);
+    const data = floatData(x);
+    checkFiniteRows(
+      fn,
+      name,
+      data,
+      sample.reduce((a, b) => a * b, 1),
+    );
+    return data;
+  }
+  const features = sample[0];
   if (x.rank > 2) {
     throw new RangeError(
-      `${fn}: ${name} has shape [${x.shape.join(', ')}]; models take 2-D inputs [rows, ${inputs}] only for now (flatten it with x.reshape([rows, -1]) if its values are features)`,
+      `${fn}: ${name} has shape [${x.shape.join(', ')}]; this model takes 2-D inputs [rows, ${features}] (flatten it with ${name}.reshape([rows, -1]) if its values are features, or give the first layer inputShape [${x.shape.slice(1).join(', ')}])`,
     );
   }
   if (x.rank !== 2)
-    throw new RangeError(`${fn}: ${name} must be a 2-D Tensor [rows, ${inputs}], got shape [${x.shape.join(', ')}]`);
+    throw new RangeError(`${fn}: ${name} must be a 2-D Tensor [rows, ${features}], got shape [${x.shape.join(', ')}]`);
   if (x.shape[0] === 0) throw new RangeError(`${fn}: ${name} is empty (0 rows)`);
-  if (x.shape[1] !== inputs) {
+  if (x.shape[1] !== features) {
     throw new RangeError(
-      `${fn}: ${name} has ${x.shape[1]} features per row but the model expects ${inputs} (inputShape [${inputs}])`,
+      `${fn}: ${name} has ${x.shape[1]} features per row but the model expects ${features} (inputShape [${features}])`,
     );
   }
   const data = floatData(x);
@@ -73,12 +98,30 @@ export function targetsOf(
   name: string,
   y: unknown,
   rows: number,
-  outputs: number,
+  outputShape: number | readonly number[],
   loss: CompiledLoss,
 ): Float32Array {
+  const shape = typeof outputShape === 'number' ? [outputShape] : outputShape;
+  const outputs = shape.reduce((a, b) => a * b, 1);
+  if (shape.length > 1) {
+    // Outputs of rank > 1 ([steps, units], images): the losses that act elementwise only.
+    if (loss === 'sparseCategoricalCrossentropy' || loss === 'categoricalCrossentropy') {
+      throw new RangeError(
+        `${fn}: ${loss} needs a model whose output is [batch, classes], but this one outputs [batch, ${shape.join(', ')}]; add nn.layers.flatten() or a pooling layer before the last dense layer`,
+      );
+    }
+    const fits = y instanceof Tensor && y.rank === shape.length + 1 && shape.every((d, i) => y.shape[i + 1] === d);
+    if (!fits) {
+      throw new RangeError(
+        `${fn}: ${name} must be a Tensor [rows, ${shape.join(', ')}] (the model's output shape), got ${y instanceof Tensor ? `shape [${y.shape.join(', ')}]` : describe(y)}`,
+      );
+    }
+  }
   if (loss === 'sparseCategoricalCrossentropy') return labelsOf(fn, name, y, rows, outputs);
   let data: Float32Array;
-  if (y instanceof Tensor) {
+  if (y instanceof Tensor && shape.length > 1) {
+    data = floatData(y);
+  } else if (y instanceof Tensor) {
     const okShape = (y.rank === 2 && y.shape[1] === outputs) || (outputs === 1 && y.rank === 1);
     if (!okShape) {
       throw new RangeError(

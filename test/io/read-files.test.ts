@@ -72,7 +72,7 @@ describe('reading files written by tfjs', () => {
       await tfjsSaveToDir(m, dir, { shardBytes, includeOptimizer: true });
       const files = await readModelFiles(dir);
       const { spec } = files;
-      expect(spec.inputs).toBe(4);
+      expect(spec.inputShape).toEqual([4]);
       expect(spec.layers.map((l) => `${l.className}:${'activation' in l ? l.activation : ''}`)).toEqual([
         'Dense:relu',
         'Dropout:',

@@ -93,17 +93,33 @@ describe('input shapes and build', () => {
     expect(seeded.weights()).toEqual(d.weights());
   });
 
-  it('a model takes a rank-3 input shape and knows its shapes, but refuses to run it for now', async () => {
+  it('a model takes a rank-3 input shape: dense acts on the last axis of every step (Keras semantics)', async () => {
     const m = nn.sequential({
       layers: [nn.layers.dense({ units: 6, inputShape: [5, 8] }), nn.layers.dense({ units: 2 })],
     });
     expect(m.countParams()).toBe(8 * 6 + 6 + 6 * 2 + 2);
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const x = nn.tensor3d(new Float32Array(2 * 5 * 8), [2, 5, 8]);
-    const message = "the model's input shape is (None, 5, 8), but nativenn trains and runs only 2-D inputs";
-    expect(() => m.predict(x)).toThrow(message);
-    expect(() => m.evaluate(x, nn.tensor3d(new Float32Array(20), [2, 5, 2]))).toThrow(message);
-    await expect(m.fit(x, nn.tensor3d(new Float32Array(20), [2, 5, 2]))).rejects.toThrow(message);
+    const x = nn.tensor3d(
+      Float32Array.from({ length: 2 * 5 * 8 }, (_, i) => Math.sin(i)),
+      [2, 5, 8],
+    );
+    const out = m.predict(x);
+    expect(out.shape).toEqual([2, 5, 2]);
+    // Step 3 of sample 1 through the model alone equals that step of the sequence.
+    const single = nn.sequential({
+      layers: [nn.layers.dense({ units: 6, inputShape: [8] }), nn.layers.dense({ units: 2 })],
+    });
+    single.setWeights(m.getWeights());
+    const step = single.predict(nn.tensor2d(x.data.slice((5 + 3) * 8, (5 + 4) * 8), [1, 8]));
+    expect(Array.from(out.data.slice((5 + 3) * 2, (5 + 4) * 2))).toEqual(Array.from(step.data));
+    const y = nn.tensor3d(new Float32Array(20), [2, 5, 2]);
+    const h = await m.fit(x, y, { epochs: 2, verbose: 0 });
+    expect(h.history.loss[1]).toBeLessThan(h.history.loss[0]);
+    expect(() => m.evaluate(x, nn.tensor2d(new Float32Array(20), [2, 10]))).toThrow(
+      "evaluate: y must be a Tensor [rows, 5, 2] (the model's output shape), got shape [2, 10]",
+    );
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    expect(() => m.evaluate(x, y)).toThrow(/categoricalCrossentropy needs a model whose output is \[batch, classes\]/);
     expect(() => m.add(nn.layers.dense({ units: 1, inputShape: [5, 3] }))).toThrow(
       'add: layer 2 declares inputShape [5, 3] but the previous layer outputs (None, 5, 2)',
     );

@@ -8,11 +8,11 @@ import type { Emitted } from '../../src/graph/builder';
 import { Layer } from '../../src/layers/layer';
 
 /** A layer class with no exporter (as a new layer would be before its exporter is written). */
-class Conv2DStandIn extends Layer {
-  readonly className = 'Conv2D';
-  readonly namePrefix = 'conv2d';
+class StandInLayer extends Layer {
+  readonly className = 'StandIn';
+  readonly namePrefix = 'stand_in';
   constructor() {
-    super('conv2d', {});
+    super('standIn', {});
   }
   outputSize(n: number): number {
     return n;
@@ -37,10 +37,10 @@ const listing = async () => (await fsp.readdir(dir, { recursive: true })).sort()
 describe('bad export requests write nothing', () => {
   it('an unsupported layer: its name and class', async () => {
     const m = model();
-    m.add(new Conv2DStandIn());
+    m.add(new StandInLayer());
     const target = path.join(dir, 'm.onnx');
     await expect(nn.exportOnnx(m, target)).rejects.toThrow(
-      /layer "conv2d_1" \(Conv2D\) cannot be exported to ONNX: no ONNX exporter/,
+      /layer "stand_in_1" \(StandIn\) cannot be exported to ONNX: no ONNX exporter/,
     );
     expect(() => m.toOnnx()).toThrow(TypeError);
     expect(await listing()).toEqual([]);

@@ -16,6 +16,14 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   leakyRelu: {},
   elu: {},
   softmax: {},
+  conv2d: { filters: 2, kernelSize: 3 },
+  conv1d: { filters: 2, kernelSize: 3 },
+  maxPooling2d: {},
+  averagePooling2d: {},
+  globalMaxPooling2d: {},
+  globalAveragePooling2d: {},
+  flatten: {},
+  reshape: { targetShape: [4] },
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

@@ -6,15 +6,42 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as nn from '../../src';
 import { addon } from '../../src/backend/native/addon';
 import { planZoo } from '../support/plans';
 import { spawnNode } from '../support/spawn-node';
 import { mlpTape } from './native-support';
 
+/** Tapes of small CNNs (every image kernel), written by the real builder. */
+function cnnTapes() {
+  const nets = [
+    [
+      nn.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [5, 5, 2] }),
+      nn.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      nn.layers.conv2d({ filters: 2, kernelSize: 2, strides: 2, activation: 'tanh' }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+    [
+      nn.layers.reshape({ targetShape: [2, 4, 1], inputShape: [8] }),
+      nn.layers.conv2d({ filters: 2, kernelSize: [1, 2], dilationRate: [1, 2] }),
+      nn.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+      nn.layers.globalMaxPooling2d(),
+      nn.layers.dense({ units: 2, activation: 'sigmoid' }),
+    ],
+  ];
+  return nets.map((layers, i) => {
+    const m = nn.sequential({ seed: 3, layers });
+    m.compile({ optimizer: 'sgd', loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
+    return m.compiledNetwork().tape;
+  });
+}
+
 function baseTapes() {
   const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
   return [
     ...planZoo().map(({ plan }) => plan.net.tape),
+    ...cnnTapes(),
     mlpTape({
       inputs: 3,
       layers: [

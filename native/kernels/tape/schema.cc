@@ -18,11 +18,13 @@ constexpr ArgInfo out(const char* name) { return {name, false, kOut, false}; }
 constexpr ArgInfo out_opt(const char* name) { return {name, true, kOut, false}; }
 constexpr ArgInfo in_opt(const char* name) { return {name, true, kIn, false}; }
 constexpr ArgInfo index_scratch(const char* name) { return {name, false, bit(Role::kScratch), true}; }
+constexpr ArgInfo scratch(const char* name) { return {name, false, bit(Role::kScratch), false}; }
 constexpr ArgInfo param(const char* name) { return {name, false, bit(Role::kParam), false}; }
 constexpr ArgInfo grad(const char* name) { return {name, false, bit(Role::kGrad), false}; }
 constexpr ArgInfo slot(const char* name) { return {name, false, bit(Role::kSlot), false}; }
 
 constexpr AttrInfo size(const char* name) { return {name, AttrKind::kSize}; }
+constexpr AttrInfo dim(const char* name) { return {name, AttrKind::kDim}; }
 constexpr AttrInfo number(const char* name) { return {name, AttrKind::kNumber}; }
 constexpr AttrInfo boolean(const char* name) { return {name, AttrKind::kBool}; }
 constexpr AttrInfo fn{"fn", AttrKind::kActivation};
@@ -33,6 +35,31 @@ const char* const kRoleNames[kRoleCount] = {"x",     "y",    "activation", "grad
                                             "param", "grad", "slot",       "state"};
 const char* const kMetricNames[4] = {"mse", "mae", "exact", "threshold"};
 const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", "backward", "update"};
+
+// The image geometry of the convolution and pooling calls (see kernels/conv.h, pool.h); the
+// gradients add `accumulate` (false: the output is overwritten, true: added to).
+#define CONV_ATTRS                                                                                           \
+  {                                                                                                          \
+    size("rows"), dim("inH"), dim("inW"), dim("inC"), dim("outC"), dim("kH"), dim("kW"), dim("strideH"),     \
+        dim("strideW"), dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight")                                                                                      \
+  }
+#define CONV_GRAD_ATTRS                                                                                      \
+  {                                                                                                          \
+    size("rows"), dim("inH"), dim("inW"), dim("inC"), dim("outC"), dim("kH"), dim("kW"), dim("strideH"),     \
+        dim("strideW"), dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight"), boolean("accumulate")                                                               \
+  }
+#define POOL_ATTRS                                                                                               \
+  {                                                                                                              \
+    size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
+        dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight")                                         \
+  }
+#define POOL_GRAD_ATTRS                                                                                          \
+  {                                                                                                              \
+    size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
+        dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight"), boolean("accumulate")                  \
+  }
 
 const KernelInfo kKernels[kKernelCount] = {
     {"gemm",
@@ -116,6 +143,13 @@ const KernelInfo kKernels[kKernelCount] = {
      {size("n"), number("rho"), number("momentum"), number("epsilon")},
      false},
     {"adagrad", 3, {param("param"), grad("grad"), slot("accumulator")}, 2, {size("n"), number("epsilon")}, false},
+    {"conv2d", 4, {out("out"), in("x"), in("filter"), scratch("col")}, 15, CONV_ATTRS, false},
+    {"conv2dGradInput", 4, {out("dx"), in("dy"), in("filter"), scratch("col")}, 16, CONV_GRAD_ATTRS, false},
+    {"conv2dGradFilter", 4, {out("dfilter"), in("x"), in("dy"), scratch("col")}, 16, CONV_GRAD_ATTRS, false},
+    {"maxPool2d", 3, {out("out"), index_scratch("argmax"), in("x")}, 12, POOL_ATTRS, false},
+    {"maxPool2dGrad", 3, {out("dx"), in("dy"), index_scratch("argmax")}, 13, POOL_GRAD_ATTRS, false},
+    {"avgPool2d", 2, {out("out"), in("x")}, 12, POOL_ATTRS, false},
+    {"avgPool2dGrad", 2, {out("dx"), in("dy")}, 13, POOL_GRAD_ATTRS, false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

@@ -288,6 +288,41 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kAdagrad:
       adagrad_update(a0, a1, a2, s0, lr, v[1]);
       return 0;
+    case Kernel::kConv2d: {
+      const Conv2dShape g = conv_shape(c, rows);
+      conv2d_forward(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);
+      return 0;
+    }
+    case Kernel::kConv2dGradInput: {
+      const Conv2dShape g = conv_shape(c, rows);
+      if (v[15] == 0) fill(a0, 0.0f, g.batch * g.in_h * g.in_w * g.in_c);
+      conv2d_backward_data(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);
+      return 0;
+    }
+    case Kernel::kConv2dGradFilter: {
+      const Conv2dShape g = conv_shape(c, rows);
+      if (v[15] == 0) fill(a0, 0.0f, g.k_h * g.k_w * g.in_c * g.out_c);
+      conv2d_backward_filter(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);
+      return 0;
+    }
+    case Kernel::kMaxPool2d:
+      max_pool2d_forward(a0, i_[c.args[1]], a2, pool_shape(c, rows));
+      return 0;
+    case Kernel::kMaxPool2dGrad: {
+      const Pool2dShape g = pool_shape(c, rows);
+      if (v[12] == 0) fill(a0, 0.0f, g.batch * g.in_h * g.in_w * g.channels);
+      max_pool2d_backward(a0, a1, i_[c.args[2]], g);
+      return 0;
+    }
+    case Kernel::kAvgPool2d:
+      avg_pool2d_forward(a0, a1, pool_shape(c, rows));
+      return 0;
+    case Kernel::kAvgPool2dGrad: {
+      const Pool2dShape g = pool_shape(c, rows);
+      if (v[12] == 0) fill(a0, 0.0f, g.batch * g.in_h * g.in_w * g.channels);
+      avg_pool2d_backward(a0, a1, g);
+      return 0;
+    }
   }
   return 0;
 }

@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/conv.h"
+#include "kernels/pool.h"
+
 namespace nativenn::tape {
 
 enum class Role : uint8_t { kX, kY, kActivation, kGradient, kScratch, kParam, kGrad, kSlot, kState };
@@ -47,13 +50,23 @@ enum class Kernel : uint8_t {
   kMomentum,
   kAdam,
   kRmsprop,
-  kAdagrad
+  kAdagrad,
+  kConv2d,
+  kConv2dGradInput,
+  kConv2dGradFilter,
+  kMaxPool2d,
+  kMaxPool2dGrad,
+  kAvgPool2d,
+  kAvgPool2dGrad
 };
-constexpr int kKernelCount = 26;
+constexpr int kKernelCount = 33;
+// Attributes per call at most (a convolution's gradient has 16).
+constexpr int kMaxAttrs = 16;
 
 // Attribute kinds: what the glue reads from JS and which range the validator enforces.
 enum class AttrKind : uint8_t {
   kSize,        // integer ≥ 0, or { rows: c }
+  kDim,         // integer ≥ 0, never per row (an image geometry: height, stride, padding…)
   kNumber,      // finite
   kBool,        // boolean
   kRate,        // finite, in [0, 1)
@@ -79,7 +92,7 @@ struct KernelInfo {
   int arg_count;
   ArgInfo args[4];
   int attr_count;
-  AttrInfo attrs[7];
+  AttrInfo attrs[kMaxAttrs];
   bool returns;  // returns a number (may carry a result)
 };
 extern const KernelInfo kKernels[kKernelCount];
@@ -115,8 +128,8 @@ enum Pass : uint8_t { kTrain = 1, kEval = 2, kPredict = 4 };
 struct Call {
   Kernel kernel = Kernel::kCopy;
   int32_t args[4] = {-1, -1, -1, -1};
-  Size size[7];
-  double value[7] = {0, 0, 0, 0, 0, 0, 0};
+  Size size[kMaxAttrs];  // kSize and kDim attributes
+  double value[kMaxAttrs] = {};
   uint8_t passes = kTrain | kEval | kPredict;
   int32_t result = -1;  // index in results, or -1
   Reduce reduce = Reduce::kMean;
@@ -218,5 +231,15 @@ class TapeRunner {
 };
 
 uint32_t dropout_seed(uint32_t layer_seed, int64_t step);
+
+// The image geometry of a convolution call (conv2d*) or pooling call (*Pool2d*) for `rows` images:
+// its dim attributes in kernel form, the output size as TensorFlow computes it (0 when the window
+// does not fit the padded input). geometry.cc; validate_tape checks what the kernels assume.
+bool is_conv(Kernel k);
+bool is_pool(Kernel k);
+Conv2dShape conv_shape(const Call& c, int64_t rows);
+Pool2dShape pool_shape(const Call& c, int64_t rows);
+// Output cells along one axis: (in + before + after − (dilation·(k − 1) + 1)) / stride + 1, or 0.
+int64_t window_count(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64_t before, int64_t after);
 
 }  // namespace nativenn::tape

@@ -3,6 +3,8 @@
 // JS types (numbers are numbers, names are known); this checks values, ids, roles and bounds.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "kernels/tape/tape.h"
@@ -118,6 +120,10 @@ std::string check_attrs(const Call& c, const std::string& path) {
         if (c.size[a].value < 0 || c.size[a].value > kMaxSize)
           return attr + " must be an integer from 0 to 2147483647 (or { rows: that })";
         break;
+      case AttrKind::kDim:
+        if (c.size[a].per_row || c.size[a].value < 0 || c.size[a].value > kMaxSize)
+          return attr + " must be an integer from 0 to 2147483647";
+        break;
       case AttrKind::kNumber:
         if (!std::isfinite(v)) return attr + " must be finite";
         break;
@@ -146,6 +152,31 @@ std::string check_attrs(const Call& c, const std::string& path) {
   return "";
 }
 
+// What the convolution and pooling kernels assume of their geometry: sizes and steps ≥ 1, the
+// window fits the padded input, and (pooling) every window holds a real cell, so a max always
+// has an argmax inside its image.
+std::string check_geometry(const Call& c, const std::string& path) {
+  const std::string attrs = path + ".attrs";
+  if (is_conv(c.kernel)) {
+    const Conv2dShape s = conv_shape(c, 1);
+    for (int a = 1; a <= 10; a++)
+      if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
+    if (s.out_h < 1 || s.out_w < 1) return attrs + ": the kernel is larger than the padded input";
+  } else if (is_pool(c.kernel)) {
+    const Pool2dShape s = pool_shape(c, 1);
+    for (int a = 1; a <= 7; a++)
+      if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
+    const int64_t pad_bottom = c.size[9].value, pad_right = c.size[11].value;
+    if (s.pad_top >= s.k_h || pad_bottom >= s.k_h || s.pad_left >= s.k_w || pad_right >= s.k_w)
+      return attrs + ": padding must be smaller than the pool window";
+    if (s.out_h < 1 || s.out_w < 1) return attrs + ": the pool window is larger than the padded input";
+    // The last window starts inside the image (the first does: padding < window).
+    if ((s.out_h - 1) * s.stride_h - s.pad_top >= s.in_h || (s.out_w - 1) * s.stride_w - s.pad_left >= s.in_w)
+      return attrs + ": a pool window covers only padding";
+  }
+  return "";
+}
+
 std::string check_call(const TapeSpec& t, const Call& c, const std::string& path) {
   if (static_cast<int>(c.kernel) >= kKernelCount) return path + ".kernel is unknown";
   const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
@@ -167,6 +198,7 @@ std::string check_call(const TapeSpec& t, const Call& c, const std::string& path
     if (b.int32 != spec.int32) return arg + " must be a " + (spec.int32 ? "int32" : "float32") + " buffer";
   }
   std::string bad = check_attrs(c, path);
+  if (bad.empty()) bad = check_geometry(c, path);
   if (!bad.empty()) return bad;
   if (sparse_call(c) && c.args[target_arg(c.kernel)] != t.y)
     return path + ": the targets of a sparse call must be the y buffer (they are read as class indices)";
@@ -178,10 +210,18 @@ std::string check_call(const TapeSpec& t, const Call& c, const std::string& path
   return "";
 }
 
+// A product of non-negative sizes, saturating at INT64_MAX (which no buffer holds).
+int64_t product(std::initializer_list<int64_t> sizes) {
+  int64_t p = 1;
+  for (int64_t v : sizes)
+    if (__builtin_mul_overflow(p, v, &p)) return INT64_MAX;
+  return p;
+}
+
 // Elements each argument of c touches for `rows` rows; "" or why a size is out of range.
 std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
   const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
-  int64_t s[7] = {0, 0, 0, 0, 0, 0, 0};
+  int64_t s[kMaxAttrs] = {};
   for (int a = 0; a < info.attr_count; a++) {
     if (info.attrs[a].kind != AttrKind::kSize) continue;
     s[a] = c.size[a].at(rows);  // ≤ 2^31 · 2^31: no overflow
@@ -228,6 +268,32 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
     case Kernel::kArgmaxAccuracy:
       set(rc, target, s[0], s[0]);
       break;
+    case Kernel::kConv2d:
+    case Kernel::kConv2dGradInput:
+    case Kernel::kConv2dGradFilter: {
+      const Conv2dShape g = conv_shape(c, rows);
+      const int64_t out = product({g.batch, g.out_h, g.out_w, g.out_c}),
+                    in = product({g.batch, g.in_h, g.in_w, g.in_c});
+      const int64_t filter = product({g.k_h, g.k_w, g.in_c, g.out_c});
+      const int64_t col = product({g.batch, g.out_h, g.out_w, g.k_h, g.k_w, g.in_c});
+      if (c.kernel == Kernel::kConv2d) set(out, in, filter, col);
+      if (c.kernel == Kernel::kConv2dGradInput) set(in, out, filter, col);
+      if (c.kernel == Kernel::kConv2dGradFilter) set(filter, in, out, col);
+      break;
+    }
+    case Kernel::kMaxPool2d:
+    case Kernel::kMaxPool2dGrad:
+    case Kernel::kAvgPool2d:
+    case Kernel::kAvgPool2dGrad: {
+      const Pool2dShape g = pool_shape(c, rows);
+      const int64_t out = product({g.batch, g.out_h, g.out_w, g.channels});
+      const int64_t in = product({g.batch, g.in_h, g.in_w, g.channels});
+      if (c.kernel == Kernel::kMaxPool2d) set(out, out, in, 0);
+      if (c.kernel == Kernel::kMaxPool2dGrad) set(in, out, out, 0);
+      if (c.kernel == Kernel::kAvgPool2d) set(out, in, 0, 0);
+      if (c.kernel == Kernel::kAvgPool2dGrad) set(in, out, 0, 0);
+      break;
+    }
     default:  // every other kernel touches n elements of each argument
       set(n, n, n, n);
       break;

@@ -1,0 +1,45 @@
+// Convolution and pooling calls as kernel shapes (tape.h). Attribute order: see schema.cc
+// (CONV_ATTRS, POOL_ATTRS): rows first, then the dims.
+#include "kernels/tape/tape.h"
+
+namespace nativenn::tape {
+
+bool is_conv(Kernel k) {
+  return k == Kernel::kConv2d || k == Kernel::kConv2dGradInput || k == Kernel::kConv2dGradFilter;
+}
+bool is_pool(Kernel k) {
+  return k == Kernel::kMaxPool2d || k == Kernel::kMaxPool2dGrad || k == Kernel::kAvgPool2d ||
+         k == Kernel::kAvgPool2dGrad;
+}
+
+int64_t window_count(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64_t before, int64_t after) {
+  // Every term ≤ 2^31 (validated dims): no overflow in int64.
+  const int64_t effective = dilation * (k - 1) + 1, padded = in + before + after;
+  if (stride < 1 || k < 1 || dilation < 1 || padded < effective) return 0;
+  return (padded - effective) / stride + 1;
+}
+
+Conv2dShape conv_shape(const Call& c, int64_t rows) {
+  auto d = [&](int i) { return c.size[i].value; };
+  Conv2dShape s{};
+  s.batch = c.size[0].at(rows);
+  s.in_h = d(1), s.in_w = d(2), s.in_c = d(3), s.out_c = d(4);
+  s.k_h = d(5), s.k_w = d(6), s.stride_h = d(7), s.stride_w = d(8), s.dilation_h = d(9), s.dilation_w = d(10);
+  s.pad_top = d(11), s.pad_left = d(13);
+  s.out_h = window_count(s.in_h, s.k_h, s.stride_h, s.dilation_h, d(11), d(12));
+  s.out_w = window_count(s.in_w, s.k_w, s.stride_w, s.dilation_w, d(13), d(14));
+  return s;
+}
+
+Pool2dShape pool_shape(const Call& c, int64_t rows) {
+  auto d = [&](int i) { return c.size[i].value; };
+  Pool2dShape s{};
+  s.batch = c.size[0].at(rows);
+  s.in_h = d(1), s.in_w = d(2), s.channels = d(3), s.k_h = d(4), s.k_w = d(5), s.stride_h = d(6), s.stride_w = d(7);
+  s.pad_top = d(8), s.pad_left = d(10);
+  s.out_h = window_count(s.in_h, s.k_h, s.stride_h, 1, d(8), d(9));
+  s.out_w = window_count(s.in_w, s.k_w, s.stride_w, 1, d(10), d(11));
+  return s;
+}
+
+}  // namespace nativenn::tape
