@@ -102,4 +102,5 @@ export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   Flatten: IMAGE_LAYERS,
   Reshape: IMAGE_LAYERS,
   BatchNormalization: IMAGE_LAYERS,
+  ZeroPadding2D: IMAGE_LAYERS,
 };
