@@ -182,7 +182,11 @@ class IdxSink {
       throw new RangeError(`readIdx: ${this.path} holds ${h.type.name} values; dtype int32 would truncate them`);
     this.checkSize(h);
     const float = h.type.float || this.dtype === 'float32' || this.scale !== undefined;
-    this.out = float ? new Float32Array(h.count) : new Int32Array(h.count);
+    try {
+      this.out = float ? new Float32Array(h.count) : new Int32Array(h.count);
+    } catch (e) {
+      this.fail(`${h.count} values of dims [${h.shape.join(', ')}] do not fit in memory (${(e as Error).message})`);
+    }
     this.decoder = new IdxDecoder(h.type, this.out, this.scale ?? 1);
     this.header = h;
     this.head = new Uint8Array(0);
