@@ -62,9 +62,11 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
         dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight"), boolean("accumulate")                  \
   }
 
-#define PAD_ATTRS                                                                                          \
-  {size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"),   \
-   dim("padRight")}
+#define PAD_ATTRS                                                                                           \
+  {                                                                                                         \
+    size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight")                                                                                     \
+  }
 
 const KernelInfo kKernels[kKernelCount] = {
     {"gemm",
