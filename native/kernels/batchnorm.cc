@@ -2,8 +2,8 @@
 // statistic (mean, then squared deviations): stable for large means, where E[x²] − E[x]² is not.
 #include "kernels/batchnorm.h"
 
+#include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace nativenn {
 namespace {
@@ -15,8 +15,10 @@ float shift_of(const float* beta, int64_t c) { return beta ? beta[c] : 0.0f; }
 
 void batch_norm_train(float* out, const float* x, const float* gamma, const float* beta, float* moving_mean,
                       float* moving_var, float* batch_mean, float* batch_invstd, int64_t rows, int64_t channels,
-                      double epsilon, double momentum) {
-  std::vector<double> sum(channels, 0.0), sq(channels, 0.0);
+                      double epsilon, double momentum, double* scratch) {
+  double* sum = scratch;
+  double* sq = scratch + channels;
+  std::fill(scratch, scratch + 2 * channels, 0.0);
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < channels; c++) sum[c] += x[r * channels + c];
   const double n = rows > 0 ? static_cast<double>(rows) : 1.0;
@@ -41,21 +43,25 @@ void batch_norm_train(float* out, const float* x, const float* gamma, const floa
 }
 
 void batch_norm_infer(float* out, const float* x, const float* gamma, const float* beta, const float* moving_mean,
-                      const float* moving_var, int64_t rows, int64_t channels, double epsilon) {
-  std::vector<float> scale(channels), shift(channels);
+                      const float* moving_var, int64_t rows, int64_t channels, double epsilon, double* scratch) {
+  double* scale = scratch;
+  double* shift = scratch + channels;
   for (int64_t c = 0; c < channels; c++) {
     const double invstd = 1.0 / std::sqrt(static_cast<double>(moving_var[c]) + epsilon);
     scale[c] = static_cast<float>(scale_of(gamma, c) * invstd);
     shift[c] = static_cast<float>(shift_of(beta, c) - scale_of(gamma, c) * invstd * moving_mean[c]);
   }
   for (int64_t r = 0; r < rows; r++)
-    for (int64_t c = 0; c < channels; c++) out[r * channels + c] = x[r * channels + c] * scale[c] + shift[c];
+    for (int64_t c = 0; c < channels; c++)
+      out[r * channels + c] = x[r * channels + c] * static_cast<float>(scale[c]) + static_cast<float>(shift[c]);
 }
 
 void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* gamma,
                          const float* batch_mean, const float* batch_invstd, int64_t rows, int64_t channels,
-                         bool accumulate) {
-  std::vector<double> sum_dy(channels, 0.0), sum_dy_xhat(channels, 0.0);
+                         bool accumulate, double* scratch) {
+  double* sum_dy = scratch;
+  double* sum_dy_xhat = scratch + channels;
+  std::fill(scratch, scratch + 2 * channels, 0.0);
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < channels; c++) {
       const int64_t i = r * channels + c;

@@ -234,6 +234,7 @@ class TapeRunner {
   std::vector<float> workspace_;
   std::vector<int32_t> int_workspace_;
   float* xent_scratch_ = nullptr;
+  std::vector<double> norm_scratch_;       // batch normalization's per-channel sums (2·channels)
   std::vector<float*> f_;                  // per buffer: its memory (float32 buffers)
   std::vector<int32_t*> i_;                // per buffer: its memory (int32 buffers)
   std::vector<double> mean_, sum_, once_;  // per result: Σ value·rows, Σ value, Σ once terms
