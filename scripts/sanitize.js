@@ -62,7 +62,10 @@ function build(cxx) {
   }
   const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
   const env = { ...process.env, CXX: cxx, CXXFLAGS: FLAGS, LDFLAGS: FLAGS.split(' ').slice(0, 2).join(' ') };
-  const configured = fs.existsSync(path.join(stage, 'build', 'Makefile'));
+  // Configure again when the source list changed since (a new .cc would be missing from the link).
+  const makefile = path.join(stage, 'build', 'Makefile');
+  const sources = path.join(root, 'native', 'sources.json');
+  const configured = fs.existsSync(makefile) && fs.statSync(makefile).mtimeMs >= fs.statSync(sources).mtimeMs;
   if (!configured) run(process.execPath, [gyp, 'configure'], { cwd: stage, env });
   run(process.execPath, [gyp, 'build', '-j', String(os.availableParallelism?.() ?? 2)], { cwd: stage, env });
 }
