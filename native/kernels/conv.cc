@@ -15,19 +15,36 @@ int64_t patch_size(const Conv2dShape& s) { return s.k_h * s.k_w * s.in_c; }
 // in the filter's (ky, kx, c) order; padding cells are 0.
 void im2col(float* col, const float* x, const Conv2dShape& s) {
   const int64_t k = patch_size(s);
+  // Without dilation the taps of one kernel row are contiguous in x (kW·inC floats), so a row
+  // that lies inside the image is one copy (a conv over a 1-channel image copies 1 float per tap
+  // otherwise).
+  const bool rows_contiguous = s.dilation_w == 1;
+  const int64_t row_len = s.k_w * s.in_c;
   for (int64_t oy = 0; oy < s.out_h; oy++) {
     for (int64_t ox = 0; ox < s.out_w; ox++) {
       float* row = col + (oy * s.out_w + ox) * k;
+      const int64_t ix0 = ox * s.stride_w - s.pad_left;
+      const bool inside_w = rows_contiguous && ix0 >= 0 && ix0 + s.k_w <= s.in_w;
       for (int64_t ky = 0; ky < s.k_h; ky++) {
         const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        float* dst_row = row + ky * row_len;
+        if (iy < 0 || iy >= s.in_h) {
+          std::fill(dst_row, dst_row + row_len, 0.0f);
+          continue;
+        }
+        if (inside_w) {
+          const float* src = x + (iy * s.in_w + ix0) * s.in_c;
+          for (int64_t i = 0; i < row_len; i++) dst_row[i] = src[i];
+          continue;
+        }
         for (int64_t kx = 0; kx < s.k_w; kx++) {
-          const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-          float* dst = row + (ky * s.k_w + kx) * s.in_c;
-          if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) {
+          const int64_t ix = ix0 + kx * s.dilation_w;
+          float* dst = dst_row + kx * s.in_c;
+          if (ix < 0 || ix >= s.in_w) {
             std::fill(dst, dst + s.in_c, 0.0f);
           } else {
             const float* src = x + (iy * s.in_w + ix) * s.in_c;
-            std::copy(src, src + s.in_c, dst);
+            for (int64_t c = 0; c < s.in_c; c++) dst[c] = src[c];
           }
         }
       }
@@ -131,11 +148,11 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
 }
 
 void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, int64_t workspace_len,
-                            const Conv2dShape& s) {
+                            const Conv2dShape& s, bool columns_ready) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
   if (whole_batch(s, workspace_len)) {
-    im2col_batch(workspace, x, s);
+    if (!columns_ready) im2col_batch(workspace, x, s);
     // dfilter (k, outC) += colᵀ (k, batch·pixels) · dy (batch·pixels, outC)
     sgemm(true, false, k, s.out_c, s.batch * pixels, 1.0f, workspace, k, dy, s.out_c, 1.0f, dfilter, s.out_c);
     return;

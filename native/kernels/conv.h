@@ -32,8 +32,10 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
 // dx += ∂(Σ dy·out)/∂x: accumulates into dx (zeroing is a separate fill).
 void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
                           const Conv2dShape& s);
-// dfilter += ∂(Σ dy·out)/∂filter, summed over the batch: accumulates.
+// dfilter += ∂(Σ dy·out)/∂filter, summed over the batch: accumulates. columns_ready: the workspace
+// still holds conv2d_forward's columns of this x (a slot per image; the tape's training step,
+// which runs the forward first), so they are not gathered again.
 void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace, int64_t workspace_len,
-                            const Conv2dShape& s);
+                            const Conv2dShape& s, bool columns_ready = false);
 
 }  // namespace nativenn

@@ -129,7 +129,9 @@ export interface Tape {
  *                                              padTop, padBottom, padLeft, padRight: out = conv(x, filter); col is a
  *                                              scratch of outH·outW·kH·kW·inC floats per row (the im2col columns)
  * conv2dGradInput dx, dy, filter, col          the same + accumulate: dx (+)= ∂/∂x
- * conv2dGradFilter dfilter, x, dy, col         the same + accumulate: dfilter (+)= ∂/∂filter, summed over the rows
+ * conv2dGradFilter dfilter, x, dy, col         the same + accumulate, columnsReady: dfilter (+)= ∂/∂filter, summed
+ *                                              over the rows; columnsReady: col still holds this x's columns from
+ *                                              its conv2d call in the same pass (not gathered again)
  * maxPool2d       out, argmax, x               rows, inH, inW, channels, kH, kW, strideH, strideW, padTop, padBottom,
  *                                              padLeft, padRight: argmax is an int32 scratch shaped like out
  * maxPool2dGrad   dx, dy, argmax               the same + accumulate
@@ -212,7 +214,7 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   adagrad: { args: ['param', 'grad', 'accumulator'], attrs: ['n', 'epsilon'] },
   conv2d: { args: ['out', 'x', 'filter', 'col'], attrs: CONV_ATTRS },
   conv2dGradInput: { args: ['dx', 'dy', 'filter', 'col'], attrs: [...CONV_ATTRS, 'accumulate'] },
-  conv2dGradFilter: { args: ['dfilter', 'x', 'dy', 'col'], attrs: [...CONV_ATTRS, 'accumulate'] },
+  conv2dGradFilter: { args: ['dfilter', 'x', 'dy', 'col'], attrs: [...CONV_ATTRS, 'accumulate', 'columnsReady'] },
   maxPool2d: { args: ['out', 'argmax', 'x'], attrs: POOL_ATTRS },
   maxPool2dGrad: { args: ['dx', 'dy', 'argmax'], attrs: [...POOL_ATTRS, 'accumulate'] },
   avgPool2d: { args: ['out', 'x'], attrs: POOL_ATTRS },

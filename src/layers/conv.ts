@@ -238,7 +238,12 @@ export class Conv extends Layer {
           emitActivationGrad(b, dz, grad, z, out, fn, alpha);
         }
         const dW = b.gradOf(W);
-        b.bwd('conv2dGradFilter', [dW, input, dz, col], { ...attrs, accumulate: !b.firstWrite(dW) });
+        // First in this layer's backward: col still holds the forward's columns of this input.
+        b.bwd('conv2dGradFilter', [dW, input, dz, col], {
+          ...attrs,
+          accumulate: !b.firstWrite(dW),
+          columnsReady: true,
+        });
         if (B >= 0) {
           const dB = b.gradOf(B);
           if (b.firstWrite(dB)) b.bwd('fill', [dB], { n: filters, value: 0 });

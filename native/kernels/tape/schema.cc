@@ -51,6 +51,12 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
         dim("strideW"), dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
         dim("padRight"), boolean("accumulate")                                                               \
   }
+#define CONV_FILTER_GRAD_ATTRS                                                                               \
+  {                                                                                                          \
+    size("rows"), dim("inH"), dim("inW"), dim("inC"), dim("outC"), dim("kH"), dim("kW"), dim("strideH"),     \
+        dim("strideW"), dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight"), boolean("accumulate"), boolean("columnsReady")                                      \
+  }
 #define POOL_ATTRS                                                                                               \
   {                                                                                                              \
     size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
@@ -152,7 +158,7 @@ const KernelInfo kKernels[kKernelCount] = {
     {"adagrad", 3, {param("param"), grad("grad"), slot("accumulator")}, 2, {size("n"), number("epsilon")}, false},
     {"conv2d", 4, {out("out"), in("x"), in("filter"), scratch("col")}, 15, CONV_ATTRS, false},
     {"conv2dGradInput", 4, {out("dx"), in("dy"), in("filter"), scratch("col")}, 16, CONV_GRAD_ATTRS, false},
-    {"conv2dGradFilter", 4, {out("dfilter"), in("x"), in("dy"), scratch("col")}, 16, CONV_GRAD_ATTRS, false},
+    {"conv2dGradFilter", 4, {out("dfilter"), in("x"), in("dy"), scratch("col")}, 17, CONV_FILTER_GRAD_ATTRS, false},
     {"maxPool2d", 3, {out("out"), index_scratch("argmax"), in("x")}, 12, POOL_ATTRS, false},
     {"maxPool2dGrad", 3, {out("dx"), in("dy"), index_scratch("argmax")}, 13, POOL_GRAD_ATTRS, false},
     {"avgPool2d", 2, {out("out"), in("x")}, 12, POOL_ATTRS, false},

@@ -310,7 +310,7 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kConv2dGradFilter: {
       const Conv2dShape g = conv_shape(c, rows);
       if (v[15] == 0) fill(a0, 0.0f, g.k_h * g.k_w * g.in_c * g.out_c);
-      conv2d_backward_filter(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);
+      conv2d_backward_filter(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g, v[16] != 0);
       return 0;
     }
     case Kernel::kMaxPool2d:

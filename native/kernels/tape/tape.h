@@ -69,8 +69,8 @@ enum class Kernel : uint8_t {
 constexpr int kKernelCount = 38;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
-// Attributes per call at most (a convolution's gradient has 16).
-constexpr int kMaxAttrs = 16;
+// Attributes per call at most (a convolution's filter gradient has 17).
+constexpr int kMaxAttrs = 17;
 
 // Attribute kinds: what the glue reads from JS and which range the validator enforces.
 enum class AttrKind : uint8_t {
