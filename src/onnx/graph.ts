@@ -27,6 +27,13 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
+  /** An int64 initializer (a Reshape's shape); returns its name. */
+  int64(name: string, values: number[]): string {
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims: [values.length], int64: [...values] });
+    return unique;
+  }
+
   /** A float32 scalar constant, shared by every node that uses the same value. */
   scalar(value: number): string {
     const key = Math.fround(value);
