@@ -166,7 +166,7 @@ class TapeReader {
     if (k == tape::kKernelCount) a_.range_error(path + ".kernel: unknown kernel \"" + kernel + "\"");
     c.kernel = static_cast<tape::Kernel>(k);
     const tape::KernelInfo& info = tape::kKernels[k];
-    Napi::Array args = array(o.Get("args"), path + ".args", 4);
+    Napi::Array args = array(o.Get("args"), path + ".args", tape::kMaxArgs);
     if (args.Length() != static_cast<uint32_t>(info.arg_count))
       a_.range_error(path + ".args must have " + std::to_string(info.arg_count) + " entries for " + info.name);
     for (uint32_t i = 0; i < args.Length(); i++)

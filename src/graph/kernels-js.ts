@@ -5,6 +5,7 @@
  */
 import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
+import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -256,6 +257,54 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   },
   avgPool2d(k, [out, x], at, ctx) {
     k.avgPool2dForward(f(out), f(x), ...poolShape(at, ctx));
+    return undefined;
+  },
+  // Batch normalization has no Backend entry: the twin is the kernel on every backend.
+  batchNormTrain(_k, [out, x, gamma, beta, mean, variance, batchMean, batchInvStd], at, ctx) {
+    batchNormTrain(
+      f(out),
+      f(x),
+      gamma ? f(gamma) : null,
+      beta ? f(beta) : null,
+      f(mean),
+      f(variance),
+      f(batchMean),
+      f(batchInvStd),
+      ctx.size(at.rows),
+      num(at.channels),
+      num(at.epsilon),
+      num(at.momentum),
+    );
+    return undefined;
+  },
+  batchNormInfer(_k, [out, x, gamma, beta, mean, variance], at, ctx) {
+    batchNormInfer(
+      f(out),
+      f(x),
+      gamma ? f(gamma) : null,
+      beta ? f(beta) : null,
+      f(mean),
+      f(variance),
+      ctx.size(at.rows),
+      num(at.channels),
+      num(at.epsilon),
+    );
+    return undefined;
+  },
+  batchNormGrad(_k, [dx, dgamma, dbeta, dy, x, gamma, batchMean, batchInvStd], at, ctx) {
+    batchNormBackward(
+      dx ? f(dx) : null,
+      dgamma ? f(dgamma) : null,
+      dbeta ? f(dbeta) : null,
+      f(dy),
+      f(x),
+      gamma ? f(gamma) : null,
+      f(batchMean),
+      f(batchInvStd),
+      ctx.size(at.rows),
+      num(at.channels),
+      bool(at.accumulate),
+    );
     return undefined;
   },
   avgPool2dGrad(k, [dx, dy], at, ctx) {

@@ -176,6 +176,7 @@ void TapeRunner::bind(Arena& arena) {
 }
 
 double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
+  auto arg = [&](int i) { return c.args[i] < 0 ? nullptr : f_[c.args[i]]; };
   float* a0 = c.args[0] < 0 ? nullptr : f_[c.args[0]];
   float* a1 = c.args[1] < 0 ? nullptr : f_[c.args[1]];
   float* a2 = c.args[2] < 0 ? nullptr : f_[c.args[2]];
@@ -323,6 +324,15 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       avg_pool2d_backward(a0, a1, g);
       return 0;
     }
+    case Kernel::kBatchNormTrain:
+      batch_norm_train(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2], v[3]);
+      return 0;
+    case Kernel::kBatchNormInfer:
+      batch_norm_infer(a0, a1, a2, a3, arg(4), arg(5), s0, c.size[1].value, v[2]);
+      return 0;
+    case Kernel::kBatchNormGrad:
+      batch_norm_backward(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2] != 0);
+      return 0;
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/batchnorm.h"
 #include "kernels/conv.h"
 #include "kernels/pool.h"
 
@@ -57,9 +58,14 @@ enum class Kernel : uint8_t {
   kMaxPool2d,
   kMaxPool2dGrad,
   kAvgPool2d,
-  kAvgPool2dGrad
+  kAvgPool2dGrad,
+  kBatchNormTrain,
+  kBatchNormInfer,
+  kBatchNormGrad
 };
-constexpr int kKernelCount = 33;
+constexpr int kKernelCount = 36;
+// Buffer arguments per call at most (batch normalization's training step has 8).
+constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's gradient has 16).
 constexpr int kMaxAttrs = 16;
 
@@ -90,7 +96,7 @@ struct AttrInfo {
 struct KernelInfo {
   const char* name;
   int arg_count;
-  ArgInfo args[4];
+  ArgInfo args[kMaxArgs];
   int attr_count;
   AttrInfo attrs[kMaxAttrs];
   bool returns;  // returns a number (may carry a result)
@@ -127,7 +133,7 @@ enum Pass : uint8_t { kTrain = 1, kEval = 2, kPredict = 4 };
 // else (numbers, booleans as 0/1, enum codes, seeds) in value[].
 struct Call {
   Kernel kernel = Kernel::kCopy;
-  int32_t args[4] = {-1, -1, -1, -1};
+  int32_t args[kMaxArgs] = {-1, -1, -1, -1, -1, -1, -1, -1};
   Size size[kMaxAttrs];  // kSize and kDim attributes
   double value[kMaxAttrs] = {};
   uint8_t passes = kTrain | kEval | kPredict;
