@@ -58,10 +58,12 @@ function zoo() {
         activation: 'relu',
         inputShape: [9, 8, 2],
       }),
+      nn.layers.batchNormalization(),
       nn.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
       nn.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, activation: 'softmax' }),
       nn.layers.averagePooling2d({ poolSize: 2 }),
       nn.layers.flatten(),
+      nn.layers.batchNormalization({ center: false }),
       nn.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   });

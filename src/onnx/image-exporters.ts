@@ -3,8 +3,10 @@
  * the kernel transposed to [filters, inChannels, ...kernelSize] and TensorFlow's padding written
  * out as explicit (possibly asymmetric) `pads`; pooling as MaxPool / AveragePool (padding cells
  * left out of the average: count_include_pad 0) or GlobalMaxPool / GlobalAveragePool; Flatten and
- * Reshape on the channels-last tensor, so the values come in nativenn's order.
+ * Reshape on the channels-last tensor, so the values come in nativenn's order; BatchNormalization
+ * (inference: the moving statistics) on the channels-first tensor, whose axis 1 is the channels.
  */
+import { BatchNormalization } from '../layers/batchnorm';
 import { Conv } from '../layers/conv';
 import { type AxisPlan, axisPlan } from '../layers/image';
 import type { Layer } from '../layers/layer';
@@ -123,6 +125,32 @@ const exportReshape: Exporter = (layer, g, flow) => {
   return { tensor, shape, channelsFirst: false };
 };
 
+/** ONNX BatchNormalization normalizes axis 1: the channels once the tensor is channels-first (a
+ *  [batch, c] tensor already is). Without gamma or beta (scale / center false) they are 1 and 0. */
+const exportBatchNormalization: Exporter = (layer, g, flow) => {
+  const bn = layerOf(layer, BatchNormalization, 'BatchNormalization');
+  const name = bn.name ?? bn.namePrefix;
+  const weights = bn.weights();
+  if (weights.length === 0) throw new RangeError(`exportOnnx: layer "${name}" has no weights (it was never built)`);
+  const c = flow.shape[flow.shape.length - 1];
+  let k = 0;
+  const gamma = bn.scale ? weights[k++] : new Float32Array(c).fill(1);
+  const beta = bn.center ? weights[k++] : new Float32Array(c);
+  const [mean, variance] = [weights[k], weights[k + 1]];
+  const x = toChannelsFirst(g, flow, name);
+  const inputs = [
+    x.tensor,
+    g.weight(`${name}/gamma`, [c], gamma),
+    g.weight(`${name}/beta`, [c], beta),
+    g.weight(`${name}/moving_mean`, [c], mean),
+    g.weight(`${name}/moving_variance`, [c], variance),
+  ];
+  const tensor = g.node('BatchNormalization', `${name}/BatchNormalization`, inputs, {
+    epsilon: { float: bn.epsilon },
+  });
+  return { ...x, tensor };
+};
+
 export const IMAGE_EXPORTERS: Readonly<Record<string, Exporter>> = {
   Conv2D: exportConv,
   Conv1D: exportConv,
@@ -132,4 +160,5 @@ export const IMAGE_EXPORTERS: Readonly<Record<string, Exporter>> = {
   GlobalAveragePooling2D: exportPooling,
   Flatten: exportFlatten,
   Reshape: exportReshape,
+  BatchNormalization: exportBatchNormalization,
 };

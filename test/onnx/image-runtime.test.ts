@@ -13,10 +13,22 @@ const TOLERANCE = 1e-4;
 
 /** A model of `layers` (the first declares its inputShape), with seeded weights (biases non-zero
  *  too). */
-function model(layers: nn.layers.Layer[], seed = 1): nn.Sequential {
+function model(layers: nn.layers.Layer[], seed = 1, randomize = true): nn.Sequential {
   const m = nn.sequential({ seed, layers });
-  randomizeWeights(m, seed * 101);
+  if (randomize) randomizeWeights(m, seed * 101);
   return m;
+}
+
+/** A batch normalization whose four vectors are all seeded (variances positive). */
+function batchNorm(args: Record<string, unknown> = {}): nn.layers.Layer {
+  const r = nn.initializers;
+  return nn.layers.batchNormalization({
+    gammaInitializer: r.randomUniform({ minval: 0.5, maxval: 1.5, seed: 1 }),
+    betaInitializer: r.randomNormal({ stddev: 0.5, seed: 2 }),
+    movingMeanInitializer: r.randomNormal({ stddev: 0.5, seed: 3 }),
+    movingVarianceInitializer: r.randomUniform({ minval: 0.2, maxval: 2, seed: 4 }),
+    ...args,
+  } as never);
 }
 
 async function expectSamePredictions(m: nn.Sequential, opset = 17, rowsList = [1, 5]): Promise<void> {
@@ -229,6 +241,69 @@ describe('whole networks', () => {
     const out = await ortRun(m.toOnnx({ scaler }), raw, [rows, 5, 5, 2]);
     const scaled = scaler.transform(new nn.Tensor(raw, [rows, 50]));
     expectClose(out.data, m.predict(new nn.Tensor(scaled.data, [rows, 5, 5, 2])).data, TOLERANCE);
+  });
+});
+
+describe('BatchNormalization (inference: the moving statistics)', () => {
+  it('after a convolution (channels-first in the graph), center and scale each off', async () => {
+    for (const args of [{}, { center: false }, { scale: false, epsilon: 0.01 }]) {
+      await expectSamePredictions(
+        model(
+          [
+            nn.layers.conv2d({ filters: 3, kernelSize: 3, useBias: false, inputShape: [6, 5, 2] }),
+            batchNorm(args),
+            nn.layers.activation({ activation: 'relu' }),
+            nn.layers.maxPooling2d({}),
+          ],
+          1,
+          false,
+        ),
+      );
+    }
+  });
+
+  it('on flat features, on the model input image, and after a dense layer over the channels', async () => {
+    await expectSamePredictions(
+      model([nn.layers.dense({ units: 5, inputShape: [4] }), batchNorm(), nn.layers.dense({ units: 2 })], 2, false),
+    );
+    await expectSamePredictions(
+      model([batchNorm({ inputShape: [4, 3, 2] }), nn.layers.conv2d({ filters: 2, kernelSize: 2 })], 3, false),
+    );
+    await expectSamePredictions(
+      model(
+        [
+          nn.layers.dense({ units: 3, inputShape: [4, 4, 2] }),
+          batchNorm(),
+          nn.layers.flatten(),
+          nn.layers.dense({ units: 2 }),
+        ],
+        4,
+        false,
+      ),
+    );
+  });
+
+  it('a conv1d → batch norm network trained with real moving statistics, opsets 13 and 17', async () => {
+    const m = nn.sequential({
+      seed: 5,
+      layers: [
+        nn.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', inputShape: [10, 2] }),
+        nn.layers.batchNormalization({ momentum: 0.5 }),
+        nn.layers.activation({ activation: 'tanh' }),
+        nn.layers.flatten(),
+        nn.layers.batchNormalization(),
+        nn.layers.dense({ units: 2 }),
+      ],
+    });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    await m.fit(new nn.Tensor(values(32 * 20, 6, 0, 3), [32, 10, 2]), nn.tensor2d(values(64, 7), [32, 2]), {
+      epochs: 3,
+      batchSize: 8,
+      seed: 1,
+      verbose: 0,
+    });
+    await expectSamePredictions(m, 17);
+    await expectSamePredictions(m, 13);
   });
 });
 
