@@ -101,7 +101,7 @@ interface KerasCase {
 
 const CASES: KerasCase[] = [
   {
-    name: 'conv same stride 2 → maxPool → conv dilation → globalAverage (keepdims false) → dense',
+    name: 'conv same stride 2 → maxPool → conv dilation → batch norm → globalAverage (keepdims false) → dense',
     inputShape: [9, 8, 2],
     layers: (v) => [
       inputLayer(v, [9, 8, 2]),
@@ -113,6 +113,23 @@ const CASES: KerasCase[] = [
         data_format: 'channels_last',
       }),
       conv(v, 'Conv2D', 'conv2d_1', { filters: 3, kernel_size: [2, 2], dilation_rate: 2, activation: 'tanh' }),
+      layer(v, 'BatchNormalization', 'batch_normalization', {
+        // Keras 2 writes the axis as a list of one
+        axis: v === 2 ? [3] : -1,
+        momentum: 0.99,
+        epsilon: 0.001,
+        center: true,
+        scale: true,
+        beta_initializer: initializer(v, 'Zeros'),
+        gamma_initializer: initializer(v, 'Ones'),
+        moving_mean_initializer: initializer(v, 'Zeros'),
+        moving_variance_initializer: initializer(v, 'Ones'),
+        beta_regularizer: null,
+        gamma_regularizer: null,
+        beta_constraint: null,
+        gamma_constraint: null,
+        ...(v === 3 ? { synchronized: false } : {}),
+      }),
       layer(v, 'GlobalAveragePooling2D', 'global_average_pooling2d', { data_format: 'channels_last', keepdims: false }),
       dense(v, 'dense', 3, 'softmax'),
     ],
@@ -129,6 +146,7 @@ const CASES: KerasCase[] = [
           }),
           t.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
           t.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, activation: 'tanh' }),
+          t.layers.batchNormalization({}),
           t.layers.globalAveragePooling2d({}),
           t.layers.dense({ units: 3, activation: 'softmax' }),
         ],
@@ -138,6 +156,10 @@ const CASES: KerasCase[] = [
       ['conv2d/bias', [4]],
       ['conv2d_1/kernel', [2, 2, 4, 3]],
       ['conv2d_1/bias', [3]],
+      ['batch_normalization/gamma', [3]],
+      ['batch_normalization/beta', [3]],
+      ['batch_normalization/moving_mean', [3]],
+      ['batch_normalization/moving_variance', [3]],
       ['dense/kernel', [3, 3]],
       ['dense/bias', [3]],
     ],
@@ -215,12 +237,13 @@ async function writeKeras(c: KerasCase, version: Keras): Promise<{ dir: string; 
       },
     ],
   };
-  const values = c.weights.map(([, shape], i) =>
-    seededValues(
+  const values = c.weights.map(([name, shape], i) => {
+    const v = seededValues(
       shape.reduce((a, b) => a * b, 1),
       30 + i,
-    ),
-  );
+    );
+    return name.endsWith('moving_variance') ? v.map((x) => 0.5 + Math.abs(x)) : v;
+  });
   const bytes = new Uint8Array(values.reduce((n, v) => n + v.byteLength, 0));
   let at = 0;
   for (const v of values) {
@@ -240,7 +263,11 @@ describe('files from Keras (Python) with image layers', () => {
         const model = await nn.loadModel(dir);
         expect(model.inputShape).toEqual(c.inputShape);
         const t = c.tfjs(tf);
-        t.setWeights(values.map((v, i) => tf.tensor(v, c.weights[i][1])));
+        // tfjs's weight order: every trainable weight, then the moving statistics
+        const byName = new Map(c.weights.map(([name, shape], i) => [name, tf.tensor(values[i], shape)]));
+        const moving = (n: string) => n.includes('moving');
+        const order = [...c.weights.filter(([n]) => !moving(n)), ...c.weights.filter(([n]) => moving(n))];
+        t.setWeights(order.map(([n]) => byName.get(n) as ReturnType<TF['tensor']>));
         const rows = 5;
         const x = seededValues(rows * model.inputSize, 12);
         const ours = model.predict(new nn.Tensor(x, [rows, ...c.inputShape]));
@@ -257,6 +284,7 @@ describe('files from Keras (Python) with image layers', () => {
 let good2d: string;
 let good1d: string;
 let goodGlobal: string;
+let goodBn: string;
 beforeAll(async () => {
   const t = await tfReady();
   const m2 = t.sequential({
@@ -282,6 +310,16 @@ beforeAll(async () => {
       t.layers.dense({ units: 1 }),
     ],
   });
+  const mb = t.sequential({
+    layers: [
+      t.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }),
+      t.layers.batchNormalization({}),
+      t.layers.flatten(),
+      t.layers.dense({ units: 1 }),
+    ],
+  });
+  goodBn = await tempDir();
+  await tfjsSaveToDir(mb, goodBn);
   good2d = await tempDir();
   good1d = await tempDir();
   goodGlobal = await tempDir();
@@ -316,7 +354,7 @@ async function expectModelFileError(dir: string, message: RegExp): Promise<void>
 
 describe('bad image-layer configs: a ModelFileError naming the place, never a crash or a model', () => {
   it('the good folders load (so each failure below is the broken part)', async () => {
-    for (const dir of [good2d, good1d, goodGlobal]) expect(await nn.loadModel(dir)).toBeTruthy();
+    for (const dir of [good2d, good1d, goodGlobal, goodBn]) expect(await nn.loadModel(dir)).toBeTruthy();
   });
 
   const cases: [
@@ -461,6 +499,22 @@ describe('bad image-layer configs: a ModelFileError naming the place, never a cr
         l[0].config.batch_input_shape = [null, 10, 18];
       },
       /layers\[0\] \(Conv2D\): conv2d_\w+: expects an input of shape \(batch, height, width, channels\)/,
+    ],
+    [
+      'a batch normalization over an axis other than the channels',
+      () => goodBn,
+      (l) => {
+        l[1].config.axis = 1;
+      },
+      /layers\[1\] \(BatchNormalization\): batch_normalization_\w+: only the last axis \(-1 or 3\) can be normalized/,
+    ],
+    [
+      'a batch normalization with renorm',
+      () => goodBn,
+      (l) => {
+        l[1].config.renorm = true;
+      },
+      /layers\[1\] \(BatchNormalization\)\.config\.renorm: renorm is not supported/,
     ],
     [
       'a kernel_size that is not a number',
