@@ -143,6 +143,9 @@ export interface Tape {
  *                                              batchMean/batchInvStd, state buffers), moving statistics updated
  * batchNormInfer  out, x, gamma?, beta?, movingMean, movingVariance   rows, channels, epsilon
  * batchNormGrad   dx?, dgamma?, dbeta?, dy, x, gamma?, batchMean, batchInvStd   rows, channels, accumulate (dx)
+ * pad2d           out, x                       rows, inH, inW, channels, padTop, padBottom, padLeft, padRight: zeros
+ *                                              around each image
+ * pad2dGrad       dx, dy                       the same + accumulate: dx (+)= the middle of dy
  */
 const GEOMETRY = ['strideH', 'strideW'] as const;
 /** Attributes of the convolution calls, in the order of the backend's Conv2dShapeArgs. */
@@ -176,6 +179,9 @@ export const POOL_ATTRS = [
   'padLeft',
   'padRight',
 ] as const;
+
+/** Attributes of the zero-padding calls. */
+export const PAD_ATTRS = ['rows', 'inH', 'inW', 'channels', 'padTop', 'padBottom', 'padLeft', 'padRight'] as const;
 
 export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: readonly string[] }>> = {
   gemm: { args: ['a', 'b', 'c'], attrs: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta'] },
@@ -223,6 +229,8 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
     args: ['dx?', 'dgamma?', 'dbeta?', 'dy', 'x', 'gamma?', 'batchMean', 'batchInvStd'],
     attrs: ['rows', 'channels', 'accumulate'],
   },
+  pad2d: { args: ['out', 'x'], attrs: PAD_ATTRS },
+  pad2dGrad: { args: ['dx', 'dy'], attrs: [...PAD_ATTRS, 'accumulate'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -6,6 +6,7 @@ import type { LayerArgs } from './layer';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
+import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
 
 export { BatchNormalization } from './batchnorm';
 export { Conv } from './conv';
@@ -14,6 +15,7 @@ export { Layer } from './layer';
 export { Pooling2D } from './pooling';
 export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
+export { ZeroPadding2D } from './zero-padding';
 export type {
   ActivationArgs,
   BatchNormalizationArgs,
@@ -50,3 +52,5 @@ export const flatten = (args?: LayerArgs): Flatten => new Flatten(args);
 export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);
 /** Batch normalization over the last axis (moving statistics as non-trainable weights). */
 export const batchNormalization = (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args);
+/** Zeros around each image: [batch, h, w, c] → [batch, h + top + bottom, w + left + right, c]. */
+export const zeroPadding2d = (args?: ZeroPadding2dArgs): ZeroPadding2D => new ZeroPadding2D(args);

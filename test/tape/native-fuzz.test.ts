@@ -30,7 +30,8 @@ function cnnTapes() {
       nn.layers.dense({ units: 2, activation: 'sigmoid' }),
     ],
     [
-      nn.layers.conv2d({ filters: 2, kernelSize: 2, useBias: false, inputShape: [3, 3, 1] }),
+      nn.layers.zeroPadding2d({ padding: [1, 0], inputShape: [3, 3, 1] }),
+      nn.layers.conv2d({ filters: 2, kernelSize: 2, useBias: false }),
       nn.layers.batchNormalization(),
       nn.layers.flatten(),
       nn.layers.batchNormalization({ center: false }),

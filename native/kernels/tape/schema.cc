@@ -62,6 +62,12 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
         dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight"), boolean("accumulate")                  \
   }
 
+#define PAD_ATTRS                                                                                           \
+  {                                                                                                         \
+    size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight")                                                                                     \
+  }
+
 const KernelInfo kKernels[kKernelCount] = {
     {"gemm",
      3,
@@ -170,6 +176,14 @@ const KernelInfo kKernels[kKernelCount] = {
       in("batchInvStd")},
      3,
      {size("rows"), dim("channels"), boolean("accumulate")},
+     false},
+    {"pad2d", 2, {out("out"), in("x")}, 8, PAD_ATTRS, false},
+    {"pad2dGrad",
+     2,
+     {out("dx"), in("dy")},
+     9,
+     {size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"),
+      dim("padRight"), boolean("accumulate")},
      false},
 };
 

@@ -324,6 +324,12 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       avg_pool2d_backward(a0, a1, g);
       return 0;
     }
+    case Kernel::kPad2d:
+      pad2d_forward(a0, a1, pad_shape(c, rows));
+      return 0;
+    case Kernel::kPad2dGrad:
+      pad2d_backward(a0, a1, pad_shape(c, rows), v[8] != 0);
+      return 0;
     case Kernel::kBatchNormTrain:
       batch_norm_train(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2], v[3]);
       return 0;

@@ -15,6 +15,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
+#include "kernels/pad.h"
 #include "kernels/pool.h"
 
 namespace nativenn::tape {
@@ -61,9 +62,11 @@ enum class Kernel : uint8_t {
   kAvgPool2dGrad,
   kBatchNormTrain,
   kBatchNormInfer,
-  kBatchNormGrad
+  kBatchNormGrad,
+  kPad2d,
+  kPad2dGrad
 };
-constexpr int kKernelCount = 36;
+constexpr int kKernelCount = 38;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's gradient has 16).
@@ -245,6 +248,7 @@ bool is_conv(Kernel k);
 bool is_pool(Kernel k);
 Conv2dShape conv_shape(const Call& c, int64_t rows);
 Pool2dShape pool_shape(const Call& c, int64_t rows);
+Pad2dShape pad_shape(const Call& c, int64_t rows);
 // Output cells along one axis: (in + before + after − (dilation·(k − 1) + 1)) / stride + 1, or 0.
 int64_t window_count(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64_t before, int64_t after);
 

@@ -312,6 +312,17 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
         set_all({cells, cells, ch, ch, ch, ch, ch, ch});
       break;
     }
+    case Kernel::kPad2d:
+    case Kernel::kPad2dGrad: {
+      const Pad2dShape g = pad_shape(c, rows);
+      const int64_t in = product({g.batch, g.in_h, g.in_w, g.channels});
+      const int64_t out = product({g.batch, g.in_h + g.top + g.bottom, g.in_w + g.left + g.right, g.channels});
+      if (c.kernel == Kernel::kPad2d)
+        set(out, in, 0, 0);
+      else
+        set(in, out, 0, 0);
+      break;
+    }
     default:  // every other kernel touches n elements of each argument
       set(n, n, n, n);
       break;
