@@ -59,6 +59,12 @@ function zoo() {
         inputShape: [9, 8, 2],
       }),
       nn.layers.batchNormalization(),
+      nn.layers.zeroPadding2d({
+        padding: [
+          [1, 0],
+          [0, 2],
+        ],
+      }),
       nn.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
       nn.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, activation: 'softmax' }),
       nn.layers.averagePooling2d({ poolSize: 2 }),

@@ -62,6 +62,4 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
 };
 
 /** Layer classes that exist but have no ONNX form yet, with the reason given to the user. */
-export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
-  ZeroPadding2D: 'the ONNX exporter for ZeroPadding2D is not written yet',
-};
+export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {};

@@ -52,6 +52,18 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
+  /** The node whose output `tensor` is (undefined for the graph input and initializers). */
+  producerOf(tensor: string): OnnxNode | undefined {
+    return this.nodes.find((n) => n.outputs.includes(tensor));
+  }
+
+  /** Gives the node that produced `tensor` one more output (an optional one nobody reads). */
+  addOutput(tensor: string, name: string): void {
+    const node = this.producerOf(tensor);
+    if (!node) throw new Error(`OnnxGraphBuilder: no node produces ${tensor}`);
+    node.outputs.push(this.unique(name));
+  }
+
   /** Makes `tensor` the graph output named `output`: renames the node output that produced it,
    *  or adds an Identity when the tensor is the graph input itself (a model of dropout only). */
   setOutput(tensor: string, output: string): void {

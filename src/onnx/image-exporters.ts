@@ -4,7 +4,8 @@
  * out as explicit (possibly asymmetric) `pads`; pooling as MaxPool / AveragePool (padding cells
  * left out of the average: count_include_pad 0) or GlobalMaxPool / GlobalAveragePool; Flatten and
  * Reshape on the channels-last tensor, so the values come in nativenn's order; BatchNormalization
- * (inference: the moving statistics) on the channels-first tensor, whose axis 1 is the channels.
+ * (inference: the moving statistics) on the channels-first tensor, whose axis 1 is the channels;
+ * ZeroPadding2D as Pad (constant 0) in whichever layout the tensor is held.
  */
 import { BatchNormalization } from '../layers/batchnorm';
 import { Conv } from '../layers/conv';
@@ -12,6 +13,7 @@ import { type AxisPlan, axisPlan } from '../layers/image';
 import type { Layer } from '../layers/layer';
 import { Pooling2D } from '../layers/pooling';
 import { Flatten, Reshape } from '../layers/reshape';
+import { ZeroPadding2D } from '../layers/zero-padding';
 import { activationNodes } from './activations';
 import { type Flow, toChannelsFirst, toChannelsLast } from './flow';
 import type { OnnxGraphBuilder } from './graph';
@@ -99,10 +101,16 @@ const exportPooling: Exporter = (layer, g, flow) => {
     strides: { ints: pool.strides },
     pads: { ints: padsOf(plans) },
   };
-  const tensor =
-    pool.kind === 'max'
-      ? g.node('MaxPool', `${name}/MaxPool`, [x.tensor], window)
-      : g.node('AveragePool', `${name}/AveragePool`, [x.tensor], { ...window, count_include_pad: { int: 0 } });
+  let tensor: string;
+  if (pool.kind === 'max') {
+    tensor = g.node('MaxPool', `${name}/MaxPool`, [x.tensor], window);
+    // onnxruntime's PadFusion folds a zero Pad (ZeroPadding2D) into the MaxPool after it, whose
+    // padding is -∞: wrong wherever the window's values are negative. It leaves a MaxPool that
+    // also writes its Indices alone.
+    if (g.producerOf(x.tensor)?.op === 'Pad') g.addOutput(tensor, `${name}/MaxPool_indices`);
+  } else {
+    tensor = g.node('AveragePool', `${name}/AveragePool`, [x.tensor], { ...window, count_include_pad: { int: 0 } });
+  }
   return { tensor, shape: [...plans.map((p) => p.out), channels], channelsFirst: true };
 };
 
@@ -151,6 +159,18 @@ const exportBatchNormalization: Exporter = (layer, g, flow) => {
   return { ...x, tensor };
 };
 
+/** ZeroPadding2D: Pad with zeros; `pads` is every axis's start, then every axis's end, so the
+ *  padded axes are 1 and 2 for NHWC and 2 and 3 for NCHW. No transpose either way. */
+const exportZeroPadding: Exporter = (layer, g, flow) => {
+  const pad = layerOf(layer, ZeroPadding2D, 'ZeroPadding2D');
+  const name = pad.name ?? pad.namePrefix;
+  const [[top, bottom], [left, right]] = pad.padding;
+  const [h, w, c] = flow.shape;
+  const pads = flow.channelsFirst ? [0, 0, top, left, 0, 0, bottom, right] : [0, top, left, 0, 0, bottom, right, 0];
+  const tensor = g.node('Pad', `${name}/Pad`, [flow.tensor, g.int64(`${name}/pads`, pads)]);
+  return { ...flow, tensor, shape: [h + top + bottom, w + left + right, c] };
+};
+
 export const IMAGE_EXPORTERS: Readonly<Record<string, Exporter>> = {
   Conv2D: exportConv,
   Conv1D: exportConv,
@@ -161,4 +181,5 @@ export const IMAGE_EXPORTERS: Readonly<Record<string, Exporter>> = {
   Flatten: exportFlatten,
   Reshape: exportReshape,
   BatchNormalization: exportBatchNormalization,
+  ZeroPadding2D: exportZeroPadding,
 };

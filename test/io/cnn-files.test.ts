@@ -101,10 +101,17 @@ interface KerasCase {
 
 const CASES: KerasCase[] = [
   {
-    name: 'conv same stride 2 → maxPool → conv dilation → batch norm → globalAverage (keepdims false) → dense',
+    name: 'zero padding → conv same stride 2 → maxPool → conv dilation → batch norm → globalAverage (keepdims false) → dense',
     inputShape: [9, 8, 2],
     layers: (v) => [
       inputLayer(v, [9, 8, 2]),
+      layer(v, 'ZeroPadding2D', 'zero_padding2d', {
+        padding: [
+          [1, 0],
+          [0, 2],
+        ],
+        data_format: 'channels_last',
+      }),
       conv(v, 'Conv2D', 'conv2d', { filters: 4, kernel_size: 3, strides: 2, padding: 'same', activation: 'relu' }),
       layer(v, 'MaxPooling2D', 'max_pooling2d', {
         pool_size: [2, 2],
@@ -136,14 +143,14 @@ const CASES: KerasCase[] = [
     tfjs: (t) =>
       t.sequential({
         layers: [
-          t.layers.conv2d({
-            filters: 4,
-            kernelSize: 3,
-            strides: 2,
-            padding: 'same',
-            activation: 'relu',
+          t.layers.zeroPadding2d({
+            padding: [
+              [1, 0],
+              [0, 2],
+            ],
             inputShape: [9, 8, 2],
           }),
+          t.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
           t.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
           t.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, activation: 'tanh' }),
           t.layers.batchNormalization({}),
@@ -285,6 +292,7 @@ let good2d: string;
 let good1d: string;
 let goodGlobal: string;
 let goodBn: string;
+let goodPad: string;
 beforeAll(async () => {
   const t = await tfReady();
   const m2 = t.sequential({
@@ -318,6 +326,15 @@ beforeAll(async () => {
       t.layers.dense({ units: 1 }),
     ],
   });
+  const mp = t.sequential({
+    layers: [
+      t.layers.zeroPadding2d({ padding: 1, inputShape: [3, 3, 1] }),
+      t.layers.flatten(),
+      t.layers.dense({ units: 1 }),
+    ],
+  });
+  goodPad = await tempDir();
+  await tfjsSaveToDir(mp, goodPad);
   goodBn = await tempDir();
   await tfjsSaveToDir(mb, goodBn);
   good2d = await tempDir();
@@ -354,7 +371,7 @@ async function expectModelFileError(dir: string, message: RegExp): Promise<void>
 
 describe('bad image-layer configs: a ModelFileError naming the place, never a crash or a model', () => {
   it('the good folders load (so each failure below is the broken part)', async () => {
-    for (const dir of [good2d, good1d, goodGlobal, goodBn]) expect(await nn.loadModel(dir)).toBeTruthy();
+    for (const dir of [good2d, good1d, goodGlobal, goodBn, goodPad]) expect(await nn.loadModel(dir)).toBeTruthy();
   });
 
   const cases: [
@@ -515,6 +532,17 @@ describe('bad image-layer configs: a ModelFileError naming the place, never a cr
         l[1].config.renorm = true;
       },
       /layers\[1\] \(BatchNormalization\)\.config\.renorm: renorm is not supported/,
+    ],
+    [
+      'a negative zero padding',
+      () => goodPad,
+      (l) => {
+        l[0].config.padding = [
+          [1, -1],
+          [0, 0],
+        ];
+      },
+      /layers\[0\] \(ZeroPadding2D\)\.config\.padding: zeroPadding2d: padding must be an integer from 0/,
     ],
     [
       'a kernel_size that is not a number',

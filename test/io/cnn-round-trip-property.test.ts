@@ -1,7 +1,7 @@
 /**
  * Every image model the builders accept round-trips through save/load (issue 10 item 5): seeded
  * random CNNs (Conv2D / Conv1D of every padding, stride, dilation and activation, both poolings,
- * global pooling, batch normalization, Flatten, Reshape, dropout) are saved — trained or not, with
+ * global pooling, batch normalization, zero padding, Flatten, Reshape, dropout) are saved — trained or not, with
  * or without the optimizer — and loaded: identical predictions, weights, files when saved again,
  * and config.
  */
@@ -81,6 +81,20 @@ function candidate(r: Rng, dims: number[], first: boolean): nn.layers.Layer {
     const b = r.pick(divisors.filter((d) => (size / a) % d === 0));
     const shapes = [[size], [a, size / a], [a, b, size / a / b], [a, -1]];
     return nn.layers.reshape({ ...base, targetShape: r.pick(shapes) });
+  }
+  if (spatial === 2 && r.int(0, 2) === 0) {
+    const p = () => r.int(0, 3);
+    return nn.layers.zeroPadding2d({
+      ...base,
+      padding: r.pick([
+        p(),
+        [p(), p()],
+        [
+          [p(), p()],
+          [p(), p()],
+        ],
+      ]),
+    } as never);
   }
   return r.int(0, 1) ? nn.layers.dropout({ ...base, rate: r.next() * 0.9 }) : nn.layers.flatten(base);
 }

@@ -55,13 +55,21 @@ const TFJS_CASES: TfCase[] = [
     avgPoolSame: true,
   },
   {
-    name: 'conv valid → LeakyReLU layer → conv same stride 2 relu → avgPool valid → flatten → dense, adam (trained on)',
+    name: 'conv valid → LeakyReLU layer → zeroPadding2d → conv same stride 2 relu → avgPool valid → flatten → dense, adam (trained on)',
     inputShape: [9, 10, 2],
     outputs: 3,
     build: (t) => {
       const m = t.sequential();
       m.add(t.layers.conv2d({ filters: 3, kernelSize: [3, 2], inputShape: [9, 10, 2] }));
       m.add(t.layers.leakyReLU({ alpha: 0.1 }));
+      m.add(
+        t.layers.zeroPadding2d({
+          padding: [
+            [1, 0],
+            [2, 1],
+          ],
+        }),
+      );
       m.add(t.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
       m.add(t.layers.averagePooling2d({ poolSize: 2 }));
       m.add(t.layers.flatten());
@@ -254,7 +262,7 @@ interface NnCase {
 
 const NATIVENN_CASES: NnCase[] = [
   {
-    name: 'conv same leakyRelu (a LeakyReLU layer in the file) → maxPool → conv valid stride 2 → avgPool same → flatten → dropout → dense softmax, adam',
+    name: 'conv same leakyRelu (a LeakyReLU layer in the file) → maxPool → zeroPadding2d → conv valid stride 2 → avgPool same → flatten → dropout → dense softmax, adam',
     inputShape: [11, 10, 2],
     outputs: 3,
     build: () => {
@@ -269,6 +277,7 @@ const NATIVENN_CASES: NnCase[] = [
             inputShape: [11, 10, 2],
           }),
           nn.layers.maxPooling2d({ poolSize: 2 }),
+          nn.layers.zeroPadding2d({ padding: [1, 2] }),
           nn.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: 2, activation: 'relu' }),
           nn.layers.averagePooling2d({ poolSize: [2, 3], strides: 1, padding: 'same' }),
           nn.layers.flatten(),

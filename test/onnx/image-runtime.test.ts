@@ -307,6 +307,66 @@ describe('BatchNormalization (inference: the moving statistics)', () => {
   });
 });
 
+describe('ZeroPadding2D', () => {
+  it('on the input image (NHWC in the graph) and asymmetric between convolutions (NCHW)', async () => {
+    await expectSamePredictions(
+      model([
+        nn.layers.zeroPadding2d({ padding: 1, inputShape: [4, 3, 2] }),
+        nn.layers.conv2d({ filters: 2, kernelSize: 3 }),
+      ]),
+    );
+    await expectSamePredictions(
+      model([
+        nn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }),
+        nn.layers.zeroPadding2d({
+          padding: [
+            [0, 2],
+            [3, 1],
+          ],
+        }),
+        nn.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }),
+      ]),
+    );
+  });
+
+  // onnxruntime folds a zero Pad into the MaxPool after it, whose own padding is -∞: the padded
+  // zeros must win over negative values (the convolution before is linear, so there are some).
+  it.each([1, 2, 3])('then a max pool (pad %i), with negative values under the padding', async (padding) => {
+    await expectSamePredictions(
+      model([
+        nn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }),
+        nn.layers.zeroPadding2d({ padding }),
+        nn.layers.maxPooling2d({ poolSize: 3 }),
+      ]),
+    );
+  });
+
+  it.each([
+    [1, 'valid'],
+    [2, 'valid'],
+    [3, 'same'],
+  ] as const)('then an average pool (pad %i, %s): the zeros count in the mean', async (padding, poolPadding) => {
+    await expectSamePredictions(
+      model([
+        nn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }),
+        nn.layers.zeroPadding2d({ padding }),
+        nn.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: poolPadding }),
+      ]),
+    );
+  });
+
+  it('a padding as large as the average pool after it (onnxruntime fuses and refuses it: run unoptimized)', async () => {
+    const m = model([
+      nn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }),
+      nn.layers.zeroPadding2d({ padding: 3 }),
+      nn.layers.averagePooling2d({ poolSize: 3 }),
+    ]);
+    const x = values(2 * m.inputSize, 3);
+    const out = await ortRun(m.toOnnx(), x, [2, ...m.inputShape], { graphOptimizationLevel: 'disabled' });
+    expectClose(out.data, m.predict(new nn.Tensor(x, [2, ...m.inputShape])).data, TOLERANCE);
+  });
+});
+
 describe('many random geometries', () => {
   /** A small deterministic generator for the configurations. */
   function pick(seed: number) {

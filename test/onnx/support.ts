@@ -57,8 +57,9 @@ export async function ortRun(
   bytes: Uint8Array,
   x: Float32Array,
   dims: number[],
+  options: ort.InferenceSession.SessionOptions = {},
 ): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await ort.InferenceSession.create(bytes, options);
   try {
     const out = (await session.run({ input: new ort.Tensor('float32', x, dims) })).output;
     return { data: out.data as Float32Array, dims: out.dims };
