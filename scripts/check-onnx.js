@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Exports a zoo of models (every layer and activation, with and without folded scalers) at every
+// Exports a zoo of models (every layer and activation, convolution and pooling, with and without folded scalers) at every
 // opset from 13 to 17 and runs Python's ONNX checker on them (scripts/check-onnx.py). Skipped,
 // exit 0, when no python3 with the onnx module is found (Debian: apt-get install python3-onnx).
 // Needs dist/ (npm run build:ts). PYTHON=/path/to/python3 picks the interpreter.
@@ -47,6 +47,50 @@ function zoo() {
   ]);
   const y = nn.tensor2d([[10], [20]]);
   const regression = nn.sequential({ seed: 2, layers: [nn.layers.dense({ units: 1, inputShape: [4] })] });
+  const cnn = nn.sequential({
+    seed: 3,
+    layers: [
+      nn.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        strides: 2,
+        activation: 'relu',
+        inputShape: [9, 8, 2],
+      }),
+      nn.layers.batchNormalization(),
+      nn.layers.zeroPadding2d({
+        padding: [
+          [1, 0],
+          [0, 2],
+        ],
+      }),
+      nn.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
+      nn.layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, activation: 'softmax' }),
+      nn.layers.averagePooling2d({ poolSize: 2 }),
+      nn.layers.flatten(),
+      nn.layers.batchNormalization({ center: false }),
+      nn.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  const sequence = nn.sequential({
+    seed: 4,
+    layers: [
+      nn.layers.dense({ units: 24, inputShape: [5] }),
+      nn.layers.reshape({ targetShape: [8, 3] }),
+      nn.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'leakyRelu' }),
+      nn.layers.reshape({ targetShape: [4, 2, 4] }),
+      nn.layers.globalAveragePooling2d(),
+      nn.layers.dense({ units: 2 }),
+    ],
+  });
+  const globalMax = nn.sequential({
+    seed: 5,
+    layers: [
+      nn.layers.conv2d({ filters: 2, kernelSize: 1, useBias: false, inputShape: [3, 3, 2] }),
+      nn.layers.globalMaxPooling2d(),
+    ],
+  });
   return [
     ...dense.map(([name, model]) => [name, model, {}]),
     ['activation-layers', layers, {}],
@@ -62,6 +106,10 @@ function zoo() {
       { scaler: nn.data.standardScaler().fit(x), targetScaler: nn.data.standardScaler().fit(y) },
     ],
     ['static-batch', layers, { dynamicBatch: false, batchSize: 3 }],
+    ['cnn', cnn, {}],
+    ['cnn-static-batch', cnn, { dynamicBatch: false, batchSize: 2 }],
+    ['conv1d-reshape-global-average', sequence, {}],
+    ['conv-global-max', globalMax, {}],
   ];
 }
 

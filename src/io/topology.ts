@@ -8,16 +8,17 @@ import { inRange, RANGES, rangeText } from '../config/ranges';
 import '../layers'; // registers every layer class
 import type { Layer } from '../layers/layer';
 import { layerClassFor, registeredKerasNames } from '../layers/registry';
+import type { Shape } from '../layers/shape';
 import type { KerasObject, ModelSpec } from './format';
 import { isPlainObject, ModelFileError, StrictObject } from './strict';
 
 // ------------------------------------------------------------------ decode (file → spec)
 
-/** batch_input_shape [null, ...dims] → dims (every size known). */
-function inputDims(o: StrictObject): number[] | null {
-  if (!o.has('batch_input_shape')) return null;
-  const where = o.at('batch_input_shape');
-  const s = o.array('batch_input_shape');
+/** batch_input_shape [null, ...dims] (Keras 3's InputLayer: batch_shape) → dims (every size known). */
+function inputDims(o: StrictObject, key = 'batch_input_shape'): number[] | null {
+  if (!o.has(key)) return null;
+  const where = o.at(key);
+  const s = o.array(key);
   if (s.length < 2 || s.length > 6 || (s[0] !== null && !Number.isInteger(s[0]))) {
     throw new ModelFileError(
       `${where} must be [null, ...sizes] with 1 to 5 sizes, got ${JSON.stringify(s).slice(0, 80)}`,
@@ -72,11 +73,14 @@ function decodeLayer(
   outer.ignore('name', 'inbound_nodes', 'module', 'registered_name', 'build_config');
   outer.done();
   if (className === 'InputLayer') {
-    const inputs = inputDims(o);
+    const inputs = inputDims(o, o.has('batch_shape') ? 'batch_shape' : 'batch_input_shape');
     if (inputs === null) throw new ModelFileError(`${o.at('batch_input_shape')} is missing`);
     o.string('name');
     if (o.has('dtype')) checkDtype(o.raw('dtype'), o.at('dtype'));
     o.ignore('sparse', 'ragged');
+    // Keras 3.6+: an input that may be None (a model of one input never has one)
+    if (o.has('optional') && o.raw('optional') !== false)
+      throw new ModelFileError(`${o.at('optional')}: optional inputs are not supported`);
     o.done();
     return { layer: null, inputs };
   }
@@ -102,6 +106,21 @@ function decodeLayer(
   }
   o.done();
   return { layer, inputs };
+}
+
+/** Each layer's input shape follows from the one before: a layer that does not fit it (a kernel
+ *  larger than the image with 'valid' padding, a Conv2D on a flat input, a Reshape to another
+ *  size) is named here, before any weight is matched or allocated by its shape. */
+function checkShapes(inputs: number[], layers: Layer[], paths: string[]): void {
+  let shape: Shape = [null, ...inputs];
+  layers.forEach((layer, i) => {
+    try {
+      shape = layer.computeOutputShape(shape);
+    } catch (e) {
+      // the layer's message starts with its name
+      throw new ModelFileError(`${paths[i]} (${layer.className}): ${(e as Error).message}`);
+    }
+  });
 }
 
 /** modelTopology → name, input width and layers; every key and value checked. */
@@ -137,6 +156,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
 
   let inputs: number[] | null = null;
   const layers: Layer[] = [];
+  const layerPaths: string[] = [];
   const names = new Set<string>();
   rawLayers.forEach((raw, i) => {
     const lw = `${where}.config.layers[${i}]`;
@@ -147,6 +167,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
       inputs = d.inputs;
     }
     if (d.layer) {
+      layerPaths.push(lw);
       if (inputs === null)
         throw new ModelFileError(`${where}: the first layer has no batch_input_shape (input width unknown)`);
       const layerName = d.layer.name as string;
@@ -160,6 +181,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
   if (layers.length > RANGES.layerCount.max) {
     throw new ModelFileError(`${where}: the model has ${layers.length} layers (at most ${RANGES.layerCount.max})`);
   }
+  checkShapes(inputs, layers, layerPaths);
   if (!layers.some((l) => l.weightNames().length > 0))
     throw new ModelFileError(`${where}: the model has no layer with weights`);
   return { name, inputShape: inputs, layers };

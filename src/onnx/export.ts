@@ -11,6 +11,7 @@ import type { Scaler, ScalerJSON } from '../data/scalers';
 import { Layer } from '../layers/layer';
 import { bool, checkOptions, positiveInt, str } from '../model/options';
 import { EXPORTERS, NOT_EXPORTABLE } from './exporters';
+import { type Flow, toChannelsLast } from './flow';
 import { OnnxGraphBuilder } from './graph';
 import { encodeModel } from './messages';
 import { scalerJson, scalerNodes, targetScalerNodes } from './preprocess';
@@ -45,6 +46,10 @@ export interface ExportableModel {
   readonly layers: readonly Layer[];
   readonly inputSize: number;
   readonly outputSize: number;
+  /** One sample's input and output shapes (channels-last for images); [inputSize] / [outputSize]
+   *  when absent. */
+  readonly inputShape?: readonly number[];
+  readonly outputShape?: readonly number[];
   busy: boolean;
 }
 
@@ -108,24 +113,28 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
   }
   const scaler = o.scaler == null ? null : scalerJson(fn, 'scaler', o.scaler, m.inputSize);
   const targetScaler = o.targetScaler == null ? null : scalerJson(fn, 'targetScaler', o.targetScaler, m.outputSize);
+  const inputShape = [...(m.inputShape ?? [m.inputSize])];
+  const outputShape = [...(m.outputShape ?? [m.outputSize])];
 
   const g = new OnnxGraphBuilder();
   g.reserve(inputName);
   g.reserve(outputName);
   const folded: string[] = [];
-  let x = inputName;
+  let x: Flow = { tensor: inputName, shape: inputShape, channelsFirst: false };
   if (scaler) {
-    const s = scalerNodes(g, scaler, x);
-    x = s.out;
+    // a scaler fitted on flattened samples: its columns are the sample's values in order
+    const s = scalerNodes(g, scaler, x.tensor, inputShape);
+    x = { ...x, tensor: s.out };
     folded.push(s.said);
   }
   for (const layer of m.layers) x = EXPORTERS[layer.className](layer, g, x);
+  x = toChannelsLast(g, x, 'output');
   if (targetScaler) {
-    const s = targetScalerNodes(g, targetScaler, x);
-    x = s.out;
+    const s = targetScalerNodes(g, targetScaler, x.tensor, outputShape);
+    x = { ...x, tensor: s.out };
     folded.push(s.said);
   }
-  g.setOutput(x, outputName);
+  g.setOutput(x.tensor, outputName);
   const bytes = encodeModel({
     irVersion: IR_VERSION,
     opset,
@@ -135,8 +144,8 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
       name: m.name,
       nodes: g.nodes,
       initializers: g.initializers,
-      inputs: [{ name: inputName, shape: [batch, m.inputSize] }],
-      outputs: [{ name: outputName, shape: [batch, m.outputSize] }],
+      inputs: [{ name: inputName, shape: [batch, ...inputShape] }],
+      outputs: [{ name: outputName, shape: [batch, ...outputShape] }],
       ...(folded.length > 0 ? { docString: `folded in: ${folded.join('; ')}` } : {}),
     },
   });

@@ -27,6 +27,13 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
+  /** An int64 initializer (a Reshape's shape); returns its name. */
+  int64(name: string, values: number[]): string {
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims: [values.length], int64: [...values] });
+    return unique;
+  }
+
   /** A float32 scalar constant, shared by every node that uses the same value. */
   scalar(value: number): string {
     const key = Math.fround(value);
@@ -43,6 +50,18 @@ export class OnnxGraphBuilder {
     const unique = this.unique(name);
     this.nodes.push({ op, name: unique, inputs, outputs: [unique], ...(attributes ? { attributes } : {}) });
     return unique;
+  }
+
+  /** The node whose output `tensor` is (undefined for the graph input and initializers). */
+  producerOf(tensor: string): OnnxNode | undefined {
+    return this.nodes.find((n) => n.outputs.includes(tensor));
+  }
+
+  /** Gives the node that produced `tensor` one more output (an optional one nobody reads). */
+  addOutput(tensor: string, name: string): void {
+    const node = this.producerOf(tensor);
+    if (!node) throw new Error(`OnnxGraphBuilder: no node produces ${tensor}`);
+    node.outputs.push(this.unique(name));
   }
 
   /** Makes `tensor` the graph output named `output`: renames the node output that produced it,

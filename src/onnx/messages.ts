@@ -4,13 +4,15 @@
  */
 import { ProtoWriter } from './protobuf';
 
-/** TensorProto.DataType.FLOAT */
+/** TensorProto.DataType FLOAT and INT64 */
 export const FLOAT = 1;
+export const INT64 = 7;
 /** AttributeProto.AttributeType */
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_INTS = 7;
 
-export type AttributeValue = { float: number } | { int: number };
+export type AttributeValue = { float: number } | { int: number } | { ints: number[] };
 
 export interface OnnxNode {
   op: string;
@@ -20,11 +22,10 @@ export interface OnnxNode {
   attributes?: Record<string, AttributeValue>;
 }
 
-export interface OnnxInitializer {
-  name: string;
-  dims: number[];
-  values: Float32Array;
-}
+/** A float32 initializer (`values`), or an int64 one (`int64`: a shape for Reshape). */
+export type OnnxInitializer =
+  | { name: string; dims: number[]; values: Float32Array }
+  | { name: string; dims: number[]; int64: number[] };
 
 /** A float32 graph input or output; a string dimension is symbolic (dim_param). */
 export interface OnnxValueInfo {
@@ -53,7 +54,8 @@ export interface OnnxModel {
 function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): void {
   w.string(1, name);
   if ('float' in value) w.float(2, value.float).int(20, ATTR_FLOAT);
-  else w.int(3, value.int).int(20, ATTR_INT);
+  else if ('int' in value) w.int(3, value.int).int(20, ATTR_INT);
+  else w.packedInts(8, value.ints).int(20, ATTR_INTS);
 }
 
 function writeNode(w: ProtoWriter, node: OnnxNode): void {
@@ -66,7 +68,10 @@ function writeNode(w: ProtoWriter, node: OnnxNode): void {
 }
 
 function writeTensor(w: ProtoWriter, t: OnnxInitializer): void {
-  w.packedInts(1, t.dims).int(2, FLOAT).string(8, t.name).rawFloats(9, t.values);
+  w.packedInts(1, t.dims);
+  // int64_data (field 7) is packed in onnx.proto
+  if ('int64' in t) w.int(2, INT64).packedInts(7, t.int64).string(8, t.name);
+  else w.int(2, FLOAT).string(8, t.name).rawFloats(9, t.values);
 }
 
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {

@@ -41,9 +41,15 @@ function minMaxStep(min: number[], max: number[], lo: number, hi: number): Float
   return Float32Array.from(min, (m, i) => (max[i] - m === 0 ? 1 : max[i] - m) / (hi - lo));
 }
 
-/** x' = transform(x) in front of the network; returns x' and a sentence for the user. */
-export function scalerNodes(g: OnnxGraphBuilder, json: ScalerJSON, x: string): { out: string; said: string } {
-  const n = [json.type === 'minMax' ? json.dataMin.length : json.mean.length];
+/** x' = transform(x) in front of the network; returns x' and a sentence for the user. The
+ *  constants have one sample's shape `n` (a scaler's columns are a sample's values in row-major
+ *  order, so they broadcast over the batch). */
+export function scalerNodes(
+  g: OnnxGraphBuilder,
+  json: ScalerJSON,
+  x: string,
+  n: number[],
+): { out: string; said: string } {
   if (json.type === 'standard') {
     const centred = g.node('Sub', 'scaler/Sub_mean', [x, g.weight('scaler/mean', n, Float32Array.from(json.mean))]);
     const out = g.node('Div', 'scaler/Div_std', [centred, g.weight('scaler/std', n, orOne(json.std))]);
@@ -58,8 +64,12 @@ export function scalerNodes(g: OnnxGraphBuilder, json: ScalerJSON, x: string): {
 }
 
 /** y = inverseTransform(y') after the network (a regression target scaled for training). */
-export function targetScalerNodes(g: OnnxGraphBuilder, json: ScalerJSON, y: string): { out: string; said: string } {
-  const n = [json.type === 'minMax' ? json.dataMin.length : json.mean.length];
+export function targetScalerNodes(
+  g: OnnxGraphBuilder,
+  json: ScalerJSON,
+  y: string,
+  n: number[],
+): { out: string; said: string } {
   if (json.type === 'standard') {
     const scaled = g.node('Mul', 'target_scaler/Mul_std', [y, g.weight('target_scaler/std', n, orOne(json.std))]);
     const out = g.node('Add', 'target_scaler/Add_mean', [

@@ -51,3 +51,24 @@ export function values(n: number, seed: number, lo = -2, hi = 2): Float32Array {
 export function nnPredict(model: nn.Sequential, x: Float32Array, rows: number): Float32Array {
   return model.predict(nn.tensor2d(x, [rows, x.length / rows])).data;
 }
+
+/** Runs the model bytes on x of any shape ([rows, ...sample]); returns the output's values and dims. */
+export async function ortRun(
+  bytes: Uint8Array,
+  x: Float32Array,
+  dims: number[],
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  const session = await ort.InferenceSession.create(bytes, options);
+  try {
+    const out = (await session.run({ input: new ort.Tensor('float32', x, dims) })).output;
+    return { data: out.data as Float32Array, dims: out.dims };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Every weight replaced by seeded values in [-0.5, 0.5) (biases too, which start at zero). */
+export function randomizeWeights(model: nn.Sequential, seed: number): void {
+  model.setWeights(model.getWeights().map((w, i) => new nn.Tensor(values(w.size, seed + i, -0.5, 0.5), w.shape)));
+}
