@@ -92,7 +92,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   }
   const kb = (result.bytes / 1024).toFixed(1);
   process.stdout.write(
-    `wrote ${o.onnx} (${kb} KiB, ONNX IR 8, opset ${result.opset}): input "input" [batch, ${model.inputSize}] float32 → output "output" [batch, ${model.outputSize}]\n`,
+    `wrote ${o.onnx} (${kb} KiB, ONNX IR 8, opset ${result.opset}): input "input" [batch, ${model.inputShape.join(', ')}] float32 → output "output" [batch, ${model.outputShape.join(', ')}]\n`,
   );
   const outside = run.preprocess ? unfoldable(run.preprocess) : [];
   if (result.folded.length > 0) {

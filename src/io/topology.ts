@@ -196,7 +196,12 @@ export function encodeTopology(
   modelSeed: number,
 ): KerasObject<{ name: string; layers: KerasObject[] }> & { keras_version: string; backend: string } {
   const taken = new Set(spec.layers.map((l) => l.name as string));
-  const layers = spec.layers.flatMap((l, index) => l.toFileConfigs({ index, modelSeed, taken }));
+  let shape: Shape = [null, ...spec.inputShape];
+  const layers = spec.layers.flatMap((l, index) => {
+    const configs = l.toFileConfigs({ index, modelSeed, taken, inputShape: shape });
+    shape = l.computeOutputShape(shape);
+    return configs;
+  });
   if (layers.length > RANGES.layerCount.max) {
     throw new RangeError(
       `save: the model file would hold ${layers.length} layers (at most ${RANGES.layerCount.max}; a Dense with leakyRelu is written as two)`,

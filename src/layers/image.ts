@@ -11,13 +11,22 @@ import { formatShape, type Shape } from './shape';
 
 export type Padding = 'valid' | 'same';
 
+/** A value in a message: JSON where it has one ([3, 3, 3]), else its description. */
+function shown(v: unknown): string {
+  try {
+    const json = JSON.stringify(v);
+    if (json !== undefined) return json.slice(0, 80);
+  } catch {
+    // cyclic or BigInt: fall through
+  }
+  return describe(v).slice(0, 80);
+}
+
 /** kernelSize / strides / poolSize / dilationRate: a number for every axis, or one per axis. */
 export function perAxis(fn: string, name: string, v: unknown, axes: number): number[] {
   const values = typeof v === 'number' ? new Array<number>(axes).fill(v) : v;
   if (!Array.isArray(values) || values.length !== axes)
-    throw new TypeError(
-      `${fn}: ${name} must be a number or an array of ${axes} numbers, got ${describe(v).slice(0, 80)}`,
-    );
+    throw new TypeError(`${fn}: ${name} must be a number or an array of ${axes} numbers, got ${shown(v)}`);
   return values.map((x, i) => checkSetting(fn, axes === 1 ? name : `${name}[${i}]`, x, 'window'));
 }
 

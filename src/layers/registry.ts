@@ -13,6 +13,7 @@
 import type { KerasObject } from '../io/format';
 import type { StrictObject } from '../io/strict';
 import type { Layer } from './layer';
+import type { Shape } from './shape';
 
 /** What topology.ts read from the common keys: the layer's name, and its input width when the
  *  file gave one (first layer). */
@@ -28,6 +29,9 @@ export interface ToFileContext {
   modelSeed: number;
   /** layer names used so far in the file (a layer that writes two file layers names the second) */
   taken: Set<string>;
+  /** the layer's input shape, batch first (a Reshape writes its -1 resolved: tfjs cannot build a
+   *  layer after an unresolved one) */
+  inputShape: Shape;
 }
 
 export interface LayerClass {

@@ -9,7 +9,7 @@ import { ModelFileError, type StrictObject } from '../io/strict';
 import { checkOptions } from '../model/options';
 import { checkDataFormat } from './image';
 import { BASE_ARGS, Layer, type LayerArgs } from './layer';
-import { type FromFileBase, registerLayer } from './registry';
+import { type FromFileBase, registerLayer, type ToFileContext } from './registry';
 import { formatShape, type Shape } from './shape';
 
 /** The sample dims of a shape, all known (flatten and reshape need sizes). */
@@ -115,8 +115,9 @@ export class Reshape extends Layer {
       throw new ModelFileError(`${c.at('target_shape')}: ${(e as Error).message}`);
     }
   }
-  override toFileConfigs(): KerasObject[] {
-    return [{ class_name: 'Reshape', config: { target_shape: [...this.targetShape], ...this.fileBase() } }];
+  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
+    const resolved = this.computeOutputShape(ctx.inputShape).slice(1);
+    return [{ class_name: 'Reshape', config: { target_shape: resolved, ...this.fileBase() } }];
   }
 }
 

@@ -126,14 +126,20 @@ function randomModel(seed: number) {
   return { model, inputShape, includeOptimizer: compiled && r.int(0, 1) === 1, train: compiled && r.int(0, 1) === 1 };
 }
 
-/** As in round-trip-property.test.ts: what a file legitimately writes differently. */
+/** As in round-trip-property.test.ts: what a file legitimately writes differently (a dropout's
+ *  mask seed; a reshape's -1, written resolved so that tfjs can build the layers after it). */
 function comparableConfig(m: nn.Sequential) {
   const c = m.getConfig();
+  let shape: nn.layers.Layer['batchInputShape'] = m.layers[0].batchInputShape;
   return {
     ...c,
-    layers: c.layers.map((l) =>
-      l.className === 'Dropout' ? { ...l, config: { ...l.config, seed: '(mask seed)' } } : l,
-    ),
+    layers: c.layers.map((l, i) => {
+      const input = shape as NonNullable<typeof shape>;
+      shape = m.layers[i].computeOutputShape(input);
+      if (l.className === 'Dropout') return { ...l, config: { ...l.config, seed: '(mask seed)' } };
+      if (l.className === 'Reshape') return { ...l, config: { ...l.config, targetShape: shape.slice(1) } };
+      return l;
+    }),
   };
 }
 const writesExtraLayer = (m: nn.Sequential) =>
