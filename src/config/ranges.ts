@@ -32,6 +32,8 @@ export const RANGES = {
   rho: { min: 0, max: 1, maxOpen: true },
   weightDecay: { min: 0, max: 1e6 },
   initialAccumulatorValue: { min: 0, max: 1e6 },
+  /** clipnorm, clipvalue (0: off) */
+  clip: { min: 0, max: 1e6 },
   // regularizers
   l1: { min: 0, max: 1e6 },
   l2: { min: 0, max: 1e6 },

@@ -47,6 +47,10 @@ export interface OptimizerSettings {
   nesterov: boolean;
   rho: number;
   weightDecay: number;
+  /** Keras clipnorm: each parameter's gradient rescaled to at most this norm (0: off). */
+  clipnorm: number;
+  /** Keras clipvalue: each gradient value clipped to [−clipvalue, clipvalue] (0: off). */
+  clipvalue: number;
 }
 
 /** What a layer's emit returns: its output buffer, how to go backward, and (for a final
@@ -320,6 +324,9 @@ export function buildTape(
   const slotCount = SLOT_COUNT[o.kind];
   for (const p of b.params) {
     const n = b.width(p);
+    // Clipping acts on the whole gradient (regularization included), before the update, as Keras.
+    if (o.clipnorm > 0) b.call(b.update, 'clipNorm', [b.gradOf(p)], { n, maxNorm: o.clipnorm });
+    if (o.clipvalue > 0) b.call(b.update, 'clipValue', [b.gradOf(p)], { n, value: o.clipvalue });
     const slots = Array.from({ length: slotCount }, (_, k) => b.slot(p, k));
     const args = [p, b.gradOf(p), ...slots];
     switch (o.kind) {

@@ -240,6 +240,26 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     k.adagradUpdate(f(param), f(grad), f(acc), ctx.size(at.n), ctx.learningRate, num(at.epsilon));
     return undefined;
   },
+  clipNorm(_k, [g], at, ctx) {
+    const n = ctx.size(at.n);
+    const gg = f(g);
+    let sq = 0;
+    for (let i = 0; i < n; i++) sq += gg[i] * gg[i];
+    const norm = Math.sqrt(sq);
+    const maxNorm = num(at.maxNorm);
+    if (norm > maxNorm) {
+      const scale = maxNorm / norm;
+      for (let i = 0; i < n; i++) gg[i] *= scale;
+    }
+    return undefined;
+  },
+  clipValue(_k, [g], at, ctx) {
+    const n = ctx.size(at.n);
+    const v = num(at.value);
+    const gg = f(g);
+    for (let i = 0; i < n; i++) gg[i] = Math.min(v, Math.max(-v, gg[i]));
+    return undefined;
+  },
   conv2d(k, [out, x, filter, col], at, ctx) {
     k.conv2dForward(f(out), f(x), f(filter), f(col), ...convShape(at, ctx));
     return undefined;

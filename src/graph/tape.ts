@@ -122,6 +122,8 @@ export interface Tape {
  * adam            param, grad, m, v            n, beta1, beta2, epsilon, weightDecay   (t = step + 1)
  * rmsprop         param, grad, meanSquare, mom n, rho, momentum, epsilon
  * adagrad         param, grad, accumulator     n, epsilon
+ * clipNorm        g                            n, maxNorm: g ·= maxNorm / max(‖g‖₂, maxNorm) (Keras clipnorm)
+ * clipValue       g                            n, value: g = clamp(g, −value, value) (Keras clipvalue)
  *
  * Images (NHWC, src/backend/backend.ts has the kernels' contracts). rows = images; the dims are plain
  * numbers (never { rows }); the output size per axis is TensorFlow's (see convOutputSize).
@@ -212,6 +214,8 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   adam: { args: ['param', 'grad', 'm', 'v'], attrs: ['n', 'beta1', 'beta2', 'epsilon', 'weightDecay'] },
   rmsprop: { args: ['param', 'grad', 'meanSquare', 'mom'], attrs: ['n', 'rho', 'momentum', 'epsilon'] },
   adagrad: { args: ['param', 'grad', 'accumulator'], attrs: ['n', 'epsilon'] },
+  clipNorm: { args: ['g'], attrs: ['n', 'maxNorm'] },
+  clipValue: { args: ['g'], attrs: ['n', 'value'] },
   conv2d: { args: ['out', 'x', 'filter', 'col'], attrs: CONV_ATTRS },
   conv2dGradInput: { args: ['dx', 'dy', 'filter', 'col'], attrs: [...CONV_ATTRS, 'accumulate'] },
   conv2dGradFilter: { args: ['dfilter', 'x', 'dy', 'col'], attrs: [...CONV_ATTRS, 'accumulate', 'columnsReady'] },

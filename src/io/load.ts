@@ -21,19 +21,23 @@ import { matchWeights, paramShapes } from './weight-names';
 
 function optimizerOf(s: OptimizerSpec): Optimizer {
   const { learningRate, beta1, beta2, epsilon } = s;
+  const clip = {
+    ...(s.clipnorm > 0 ? { clipnorm: s.clipnorm } : {}),
+    ...(s.clipvalue > 0 ? { clipvalue: s.clipvalue } : {}),
+  };
   switch (s.kind) {
     case 'sgd':
-      return optimizers.sgd({ learningRate });
+      return optimizers.sgd({ learningRate, ...clip });
     case 'momentum':
-      return optimizers.momentum({ learningRate, momentum: s.momentum, useNesterov: s.nesterov });
+      return optimizers.momentum({ learningRate, momentum: s.momentum, useNesterov: s.nesterov, ...clip });
     case 'adam':
-      return optimizers.adam({ learningRate, beta1, beta2, epsilon });
+      return optimizers.adam({ learningRate, beta1, beta2, epsilon, ...clip });
     case 'adamw':
-      return optimizers.adamw({ learningRate, beta1, beta2, epsilon, weightDecay: s.weightDecay });
+      return optimizers.adamw({ learningRate, beta1, beta2, epsilon, weightDecay: s.weightDecay, ...clip });
     case 'rmsprop':
-      return optimizers.rmsprop({ learningRate, rho: s.rho, momentum: s.momentum, epsilon });
+      return optimizers.rmsprop({ learningRate, rho: s.rho, momentum: s.momentum, epsilon, ...clip });
     case 'adagrad':
-      return optimizers.adagrad({ learningRate, epsilon, initialAccumulatorValue: s.initialAccumulatorValue });
+      return optimizers.adagrad({ learningRate, epsilon, initialAccumulatorValue: s.initialAccumulatorValue, ...clip });
   }
 }
 

@@ -60,6 +60,8 @@ export function snapshot(
       nesterov: p.nesterov,
       rho: p.rho,
       weightDecay: p.weightDecay,
+      clipnorm: p.clipnorm,
+      clipvalue: p.clipvalue,
       initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
     };
     training = {

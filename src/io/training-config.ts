@@ -88,7 +88,7 @@ function camelKeys(o: Record<string, unknown>): Record<string, unknown> {
 /** Keras (Python) optimizer keys a converted file may carry: informational ones are skipped, and
  *  features nativenn lacks are accepted only when off (null / false / 0). */
 const KERAS_INFO = ['name', 'jitCompile', 'isLegacyOptimizer', 'emaMomentum', 'emaOverwriteFrequency'];
-const KERAS_OFF = ['clipnorm', 'globalClipnorm', 'clipvalue', 'useEma', 'decay'];
+const KERAS_OFF = ['globalClipnorm', 'useEma', 'decay'];
 
 function checkKerasExtras(c: StrictObject, skip: string[]): void {
   c.ignore(...KERAS_INFO);
@@ -184,6 +184,9 @@ function decodeOptimizer(v: unknown, where: string): OptimizerSpec {
         `${outer.at('class_name')}: unsupported optimizer "${className}" (supported: SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)`,
       );
   }
+  // Keras clipping (null when off); nativenn applies it per parameter before the update.
+  for (const key of ['clipnorm', 'clipvalue'] as const)
+    spec[key] = c.has(key) && c.raw(key) !== null ? c.setting(key, 'clip') : 0;
   checkKerasExtras(c, skip);
   if (spec.kind !== 'adam' && spec.kind !== 'adamw' && c.has('weightDecay') && wd() !== 0) {
     throw new ModelFileError(`${c.at('weightDecay')}: weight_decay is only supported with AdamW`);
@@ -237,6 +240,14 @@ export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
 }
 
 function optimizerJson(s: OptimizerSpec): KerasObject {
+  const o = optimizerConfig(s);
+  // Clipping only when on: tfjs's optimizers have none and ignore the keys; Keras reads them.
+  if (s.clipnorm > 0) o.config.clipnorm = s.clipnorm;
+  if (s.clipvalue > 0) o.config.clipvalue = s.clipvalue;
+  return o;
+}
+
+function optimizerConfig(s: OptimizerSpec): KerasObject {
   switch (s.kind) {
     case 'sgd':
       return { class_name: 'SGD', config: { learningRate: s.learningRate } };

@@ -36,6 +36,8 @@ export const OPTIMIZER_DEFAULTS: Readonly<Omit<OptimizerPlan, 'kind' | 'slots'>>
   nesterov: false,
   rho: 0.9,
   weightDecay: 0,
+  clipnorm: 0,
+  clipvalue: 0,
 });
 
 export class Optimizer {
@@ -124,6 +126,8 @@ export class Optimizer {
         Object.assign(config, { initialAccumulatorValue: this.initialAccumulatorValue, epsilon: p.epsilon });
         break;
     }
+    if (p.clipnorm > 0) config.clipnorm = p.clipnorm;
+    if (p.clipvalue > 0) config.clipvalue = p.clipvalue;
     return { className: CLASS_NAMES[this.kind], config };
   }
 }
@@ -135,23 +139,42 @@ const lr = (fn: string, o: Args, dflt: number) =>
 const num = (fn: string, o: Args, k: string, dflt: number, setting = k as Setting) =>
   o[k] === undefined ? dflt : checkSetting(fn, k, o[k], setting);
 
+/** Keras gradient clipping, accepted by every optimizer: clipnorm (each parameter's gradient
+ *  rescaled to at most this L2 norm) and clipvalue (each value clamped to ±clipvalue). */
+export interface Clipping {
+  clipnorm?: number;
+  clipvalue?: number;
+}
+const CLIP_KEYS = ['clipnorm', 'clipvalue'];
+function clipping(fn: string, o: Args): { clipnorm: number; clipvalue: number } {
+  return { clipnorm: num(fn, o, 'clipnorm', 0, 'clip'), clipvalue: num(fn, o, 'clipvalue', 0, 'clip') };
+}
+
 /** Plain gradient descent; with momentum > 0 it is the momentum optimizer (Keras SGD). */
-export function sgd(args?: { learningRate?: number; momentum?: number; nesterov?: boolean }): Optimizer {
-  const o = checkOptions('sgd', args, ['learningRate', 'momentum', 'nesterov']) as Args;
+export function sgd(args?: { learningRate?: number; momentum?: number; nesterov?: boolean } & Clipping): Optimizer {
+  const o = checkOptions('sgd', args, ['learningRate', 'momentum', 'nesterov', ...CLIP_KEYS]) as Args;
   const momentumValue = num('sgd', o, 'momentum', 0);
   const nesterov = o.nesterov === undefined ? false : bool('sgd', 'nesterov', o.nesterov);
   if (momentumValue > 0 || nesterov) {
-    return new Optimizer('momentum', { learningRate: lr('sgd', o, 0.01), momentum: momentumValue, nesterov });
+    return new Optimizer('momentum', {
+      learningRate: lr('sgd', o, 0.01),
+      momentum: momentumValue,
+      nesterov,
+      ...clipping('sgd', o),
+    });
   }
-  return new Optimizer('sgd', { learningRate: lr('sgd', o, 0.01) });
+  return new Optimizer('sgd', { learningRate: lr('sgd', o, 0.01), ...clipping('sgd', o) });
 }
 
-export function momentum(args?: { learningRate?: number; momentum?: number; useNesterov?: boolean }): Optimizer {
-  const o = checkOptions('momentum', args, ['learningRate', 'momentum', 'useNesterov']) as Args;
+export function momentum(
+  args?: { learningRate?: number; momentum?: number; useNesterov?: boolean } & Clipping,
+): Optimizer {
+  const o = checkOptions('momentum', args, ['learningRate', 'momentum', 'useNesterov', ...CLIP_KEYS]) as Args;
   return new Optimizer('momentum', {
     learningRate: lr('momentum', o, 0.01),
     momentum: num('momentum', o, 'momentum', 0.9),
     nesterov: o.useNesterov === undefined ? false : bool('momentum', 'useNesterov', o.useNesterov),
+    ...clipping('momentum', o),
   });
 }
 
@@ -161,34 +184,55 @@ function adamSettings(fn: string, o: Args) {
     beta1: num(fn, o, 'beta1', 0.9),
     beta2: num(fn, o, 'beta2', 0.999),
     epsilon: num(fn, o, 'epsilon', 1e-7),
+    ...clipping(fn, o),
   };
 }
 
-export function adam(args?: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }): Optimizer {
-  const o = checkOptions('adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon']) as Args;
+export function adam(
+  args?: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number } & Clipping,
+): Optimizer {
+  const o = checkOptions('adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_KEYS]) as Args;
   return new Optimizer('adam', adamSettings('adam', o));
 }
 
-export function adamw(args?: {
-  learningRate?: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  weightDecay?: number;
-}): Optimizer {
-  const o = checkOptions('adamw', args, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']) as Args;
+export function adamw(
+  args?: {
+    learningRate?: number;
+    beta1?: number;
+    beta2?: number;
+    epsilon?: number;
+    weightDecay?: number;
+  } & Clipping,
+): Optimizer {
+  const o = checkOptions('adamw', args, [
+    'learningRate',
+    'beta1',
+    'beta2',
+    'epsilon',
+    'weightDecay',
+    ...CLIP_KEYS,
+  ]) as Args;
   return new Optimizer('adamw', { ...adamSettings('adamw', o), weightDecay: num('adamw', o, 'weightDecay', 0.004) });
 }
 
 /** rho is Keras' name; decay is TensorFlow.js' name for the same thing. */
-export function rmsprop(args?: {
-  learningRate?: number;
-  rho?: number;
-  decay?: number;
-  momentum?: number;
-  epsilon?: number;
-}): Optimizer {
-  const o = checkOptions('rmsprop', args, ['learningRate', 'rho', 'decay', 'momentum', 'epsilon']) as Args;
+export function rmsprop(
+  args?: {
+    learningRate?: number;
+    rho?: number;
+    decay?: number;
+    momentum?: number;
+    epsilon?: number;
+  } & Clipping,
+): Optimizer {
+  const o = checkOptions('rmsprop', args, [
+    'learningRate',
+    'rho',
+    'decay',
+    'momentum',
+    'epsilon',
+    ...CLIP_KEYS,
+  ]) as Args;
   if (o.rho !== undefined && o.decay !== undefined)
     throw new TypeError('rmsprop: give rho or decay, not both (they are the same)');
   const rho = num('rmsprop', o, o.decay !== undefined ? 'decay' : 'rho', 0.9, 'rho');
@@ -197,18 +241,21 @@ export function rmsprop(args?: {
     rho,
     momentum: num('rmsprop', o, 'momentum', 0),
     epsilon: num('rmsprop', o, 'epsilon', 1e-7),
+    ...clipping('rmsprop', o),
   });
 }
 
-export function adagrad(args?: {
-  learningRate?: number;
-  initialAccumulatorValue?: number;
-  epsilon?: number;
-}): Optimizer {
-  const o = checkOptions('adagrad', args, ['learningRate', 'initialAccumulatorValue', 'epsilon']) as Args;
+export function adagrad(
+  args?: {
+    learningRate?: number;
+    initialAccumulatorValue?: number;
+    epsilon?: number;
+  } & Clipping,
+): Optimizer {
+  const o = checkOptions('adagrad', args, ['learningRate', 'initialAccumulatorValue', 'epsilon', ...CLIP_KEYS]) as Args;
   return new Optimizer(
     'adagrad',
-    { learningRate: lr('adagrad', o, 0.01), epsilon: num('adagrad', o, 'epsilon', 1e-7) },
+    { learningRate: lr('adagrad', o, 0.01), epsilon: num('adagrad', o, 'epsilon', 1e-7), ...clipping('adagrad', o) },
     num('adagrad', o, 'initialAccumulatorValue', 0.1),
   );
 }

@@ -386,7 +386,7 @@ describe('bad image-layer configs: a ModelFileError naming the place, never a cr
       (l) => {
         l[0].config.kernel_size = [3];
       },
-      /layers\[0\] \(Conv2D\)\.config\.kernel_size: kernel_size must be a number or an array of 2 numbers, got Array\(1\)/,
+      /layers\[0\] \(Conv2D\)\.config\.kernel_size: kernel_size must be a number or an array of 2 numbers, got \[3\]/,
     ],
     [
       'kernel_size of three axes on a Conv1D',

@@ -40,7 +40,10 @@ function cnnTapes() {
   ];
   return nets.map((layers, i) => {
     const m = nn.sequential({ seed: 3, layers });
-    m.compile({ optimizer: 'adam', loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
+    m.compile({
+      optimizer: i === 1 ? nn.optimizers.adam({ clipnorm: 1, clipvalue: 0.5 }) : 'adam',
+      loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
+    });
     return m.compiledNetwork().tape;
   });
 }

@@ -20,7 +20,7 @@ function cnnTape(): Tape {
       nn.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   });
-  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  m.compile({ optimizer: nn.optimizers.adam({ clipnorm: 1 }), loss: 'sparseCategoricalCrossentropy' });
   return structuredClone(m.compiledNetwork().tape);
 }
 
@@ -31,6 +31,7 @@ const conv = at('forward', 'conv2d');
 const pool = at('forward', 'maxPool2d');
 const gradInput = at('backward', 'conv2dGradInput');
 const norm = at('forward', 'batchNormTrain');
+const clip = at('update', 'clipNorm');
 
 function create(edit: (t: Tape) => void) {
   const t = structuredClone(base);
@@ -107,6 +108,7 @@ describe.skipIf(typeof addon?.createTape !== 'function')('createTape validation 
       /args\[1\] \(argmax\)/,
       RangeError,
     ],
+    ['clipNorm 0', (t) => (t.update[clip].attrs.maxNorm = 0), /attrs\.maxNorm must be > 0/, RangeError],
     ['batch norm epsilon 0', (t) => (t.forward[norm].attrs.epsilon = 0), /attrs\.epsilon must be > 0/, RangeError],
     ['batch norm 0 channels', (t) => (t.forward[norm].attrs.channels = 0), /attrs\.channels must be ≥ 1/, RangeError],
     [

@@ -156,6 +156,8 @@ const KernelInfo kKernels[kKernelCount] = {
      {size("n"), number("rho"), number("momentum"), number("epsilon")},
      false},
     {"adagrad", 3, {param("param"), grad("grad"), slot("accumulator")}, 2, {size("n"), number("epsilon")}, false},
+    {"clipNorm", 1, {grad("g")}, 2, {size("n"), number("maxNorm")}, false},
+    {"clipValue", 1, {grad("g")}, 2, {size("n"), number("value")}, false},
     {"conv2d", 4, {out("out"), in("x"), in("filter"), scratch("col")}, 15, CONV_ATTRS, false},
     {"conv2dGradInput", 4, {out("dx"), in("dy"), in("filter"), scratch("col")}, 16, CONV_GRAD_ATTRS, false},
     {"conv2dGradFilter", 4, {out("dfilter"), in("x"), in("dy"), scratch("col")}, 17, CONV_FILTER_GRAD_ATTRS, false},

@@ -296,6 +296,21 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kAdagrad:
       adagrad_update(a0, a1, a2, s0, lr, v[1]);
       return 0;
+    case Kernel::kClipNorm: {
+      double sq = 0;  // in double, as the twin
+      for (int64_t i = 0; i < s0; i++) sq += static_cast<double>(a0[i]) * a0[i];
+      const double norm = std::sqrt(sq);
+      if (norm > v[1]) {
+        const double scale = v[1] / norm;
+        for (int64_t i = 0; i < s0; i++) a0[i] = static_cast<float>(a0[i] * scale);
+      }
+      return 0;
+    }
+    case Kernel::kClipValue: {
+      const float hi = static_cast<float>(v[1]);
+      for (int64_t i = 0; i < s0; i++) a0[i] = std::min(hi, std::max(-hi, a0[i]));
+      return 0;
+    }
     case Kernel::kConv2d: {
       const Conv2dShape g = conv_shape(c, rows);
       conv2d_forward(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);

@@ -53,6 +53,8 @@ enum class Kernel : uint8_t {
   kAdam,
   kRmsprop,
   kAdagrad,
+  kClipNorm,
+  kClipValue,
   kConv2d,
   kConv2dGradInput,
   kConv2dGradFilter,
@@ -66,7 +68,7 @@ enum class Kernel : uint8_t {
   kPad2d,
   kPad2dGrad
 };
-constexpr int kKernelCount = 38;
+constexpr int kKernelCount = 40;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).

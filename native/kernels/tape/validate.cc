@@ -166,6 +166,8 @@ std::string check_geometry(const Call& c, const std::string& path) {
              c.kernel == Kernel::kBatchNormGrad) {
     if (c.size[1].value < 1) return attrs + ".channels must be ≥ 1";
     if (c.kernel != Kernel::kBatchNormGrad && !(c.value[2] > 0)) return attrs + ".epsilon must be > 0";
+  } else if (c.kernel == Kernel::kClipNorm || c.kernel == Kernel::kClipValue) {
+    if (!(c.value[1] > 0)) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[1].name + " must be > 0";
   } else if (is_pool(c.kernel)) {
     const Pool2dShape s = pool_shape(c, 1);
     for (int a = 1; a <= 7; a++)
