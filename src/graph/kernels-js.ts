@@ -6,6 +6,7 @@
 import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
 import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
+import { embeddingBackward, embeddingForward } from '../backend/js/embedding';
 import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
@@ -291,6 +292,14 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     return undefined;
   },
   // Zero padding and batch normalization have no Backend entry: the twin is the kernel on every backend.
+  embedding(_k, [out, ids, table], at, ctx) {
+    embeddingForward(f(out), f(ids), f(table), ctx.size(at.rows), num(at.dim), num(at.vocab));
+    return undefined;
+  },
+  embeddingGrad(_k, [dtable, ids, dy], at, ctx) {
+    embeddingBackward(f(dtable), f(ids), f(dy), ctx.size(at.rows), num(at.dim), num(at.vocab), bool(at.accumulate));
+    return undefined;
+  },
   pad2d(_k, [out, x], at, ctx) {
     pad2dForward(f(out), f(x), padShape(at, ctx));
     return undefined;

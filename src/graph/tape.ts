@@ -150,6 +150,9 @@ export interface Tape {
  * pad2d           out, x                       rows, inH, inW, channels, padTop, padBottom, padLeft, padRight: zeros
  *                                              around each image
  * pad2dGrad       dx, dy                       the same + accumulate: dx (+)= the middle of dy
+ * embedding       out, ids, table              rows, dim, vocab: out row r = table[ids[r]] (ids: float ids; one
+ *                                              that is not an integer in [0, vocab) gives zeros)
+ * embeddingGrad   dtable, ids, dy              rows, dim, vocab, accumulate: dtable (+)= dy rows summed by id
  */
 const GEOMETRY = ['strideH', 'strideW'] as const;
 /** Attributes of the convolution calls, in the order of the backend's Conv2dShapeArgs. */
@@ -237,6 +240,8 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   },
   pad2d: { args: ['out', 'x'], attrs: PAD_ATTRS },
   pad2dGrad: { args: ['dx', 'dy'], attrs: [...PAD_ATTRS, 'accumulate'] },
+  embedding: { args: ['out', 'ids', 'table'], attrs: ['rows', 'dim', 'vocab'] },
+  embeddingGrad: { args: ['dtable', 'ids', 'dy'], attrs: ['rows', 'dim', 'vocab', 'accumulate'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -2,6 +2,7 @@
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm';
 import { Conv, type ConvArgs } from './conv';
 import { Dense, type DenseArgs } from './dense';
+import { Embedding, type EmbeddingArgs } from './embedding';
 import type { LayerArgs } from './layer';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
@@ -11,6 +12,7 @@ import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
 export { BatchNormalization } from './batchnorm';
 export { Conv } from './conv';
 export { Dense } from './dense';
+export { Embedding } from './embedding';
 export { Layer } from './layer';
 export { Pooling2D } from './pooling';
 export { Flatten, Reshape } from './reshape';
@@ -54,3 +56,8 @@ export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);
 export const batchNormalization = (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args);
 /** Zeros around each image: [batch, h, w, c] → [batch, h + top + bottom, w + left + right, c]. */
 export const zeroPadding2d = (args?: ZeroPadding2dArgs): ZeroPadding2D => new ZeroPadding2D(args);
+/** Integer ids [batch, ...] → vectors [batch, ..., outputDim] (a trainable lookup table). */
+export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
+/** [batch, steps, channels] → [batch, channels]: the mean (or max) over the steps. */
+export const globalAveragePooling1d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'avg', true, 1);
+export const globalMaxPooling1d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'max', true, 1);

@@ -146,6 +146,9 @@ export abstract class Layer {
   weightShapes(inputSize: number): number[][] {
     return this.weightSpecs([null, inputSize]).map((w) => w.shape);
   }
+  /** Checks the model's input data when this is the first layer (an embedding's ids); throws a
+   *  RangeError naming the row. `width`: values per row. */
+  checkModelInput(_fn: string, _name: string, _data: Float32Array, _width: number): void {}
   /** Emits this layer's forward calls on the tape and declares its backward (src/graph/builder.ts). */
   abstract emit(b: TapeBuilder, input: number, seed: number): Emitted;
   /** Names of the weights in weights() order, as tfjs names them after the layer (`kernel`, `bias`). */

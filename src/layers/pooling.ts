@@ -33,12 +33,12 @@ export interface Pooling2dArgs extends LayerArgs {
 type PoolKind = 'max' | 'avg';
 
 const CLASS_NAMES = {
-  max: { window: 'MaxPooling2D', global: 'GlobalMaxPooling2D' },
-  avg: { window: 'AveragePooling2D', global: 'GlobalAveragePooling2D' },
+  max: { window: 'MaxPooling2D', global: 'GlobalMaxPooling2D', global1d: 'GlobalMaxPooling1D' },
+  avg: { window: 'AveragePooling2D', global: 'GlobalAveragePooling2D', global1d: 'GlobalAveragePooling1D' },
 } as const;
 const PREFIXES = {
-  max: { window: 'max_pooling2d', global: 'global_max_pooling2d' },
-  avg: { window: 'average_pooling2d', global: 'global_average_pooling2d' },
+  max: { window: 'max_pooling2d', global: 'global_max_pooling2d', global1d: 'global_max_pooling1d' },
+  avg: { window: 'average_pooling2d', global: 'global_average_pooling2d', global1d: 'global_average_pooling1d' },
 } as const;
 
 /** The pooling calls' geometry (the tape's POOL_ATTRS without rows) and the output size. */
@@ -68,21 +68,24 @@ export class Pooling2D extends Layer {
   readonly strides: number[];
   readonly padding: Padding;
 
-  constructor(args: Pooling2dArgs | undefined, kind: PoolKind, global: boolean) {
-    const fn = global
-      ? kind === 'max'
-        ? 'globalMaxPooling2d'
-        : 'globalAveragePooling2d'
-      : kind === 'max'
-        ? 'maxPooling2d'
-        : 'averagePooling2d';
+  /** Spatial axes: 2 (images) or 1 (global pooling over the steps of [batch, steps, channels]). */
+  readonly rank: 1 | 2;
+
+  constructor(args: Pooling2dArgs | undefined, kind: PoolKind, global: boolean, rank: 1 | 2 = 2) {
+    const form = global ? (rank === 1 ? 'global1d' : 'global') : 'window';
+    const fn = {
+      window: kind === 'max' ? 'maxPooling2d' : 'averagePooling2d',
+      global: kind === 'max' ? 'globalMaxPooling2d' : 'globalAveragePooling2d',
+      global1d: kind === 'max' ? 'globalMaxPooling1d' : 'globalAveragePooling1d',
+    }[form];
     const keys = global ? [...BASE_ARGS, 'dataFormat'] : [...BASE_ARGS, 'poolSize', 'strides', 'padding', 'dataFormat'];
     const o = checkOptions(fn, args ?? {}, keys);
     super(fn, o);
     this.kind = kind;
     this.global = global;
-    this.className = CLASS_NAMES[kind][global ? 'global' : 'window'];
-    this.namePrefix = PREFIXES[kind][global ? 'global' : 'window'];
+    this.rank = global ? rank : 2;
+    this.className = CLASS_NAMES[kind][form];
+    this.namePrefix = PREFIXES[kind][form];
     this.poolSize = o.poolSize === undefined ? [2, 2] : perAxis(fn, 'poolSize', o.poolSize, 2);
     this.strides = o.strides == null ? [...this.poolSize] : perAxis(fn, 'strides', o.strides, 2);
     this.padding = checkPadding(fn, o.padding);
@@ -90,7 +93,9 @@ export class Pooling2D extends Layer {
   }
 
   private geometry(inputShape: Shape): PoolGeometry {
-    const [inH, inW, channels] = imageDims(this.label, inputShape);
+    // A sequence [steps, channels] pools as an image one row high.
+    const [inH, inW, channels] =
+      this.rank === 1 ? [1, ...imageDims(this.label, inputShape, 2)] : imageDims(this.label, inputShape);
     if (this.global) {
       return {
         inH,
@@ -169,6 +174,8 @@ export class Pooling2D extends Layer {
     'AveragePooling2D',
     'GlobalMaxPooling2D',
     'GlobalAveragePooling2D',
+    'GlobalMaxPooling1D',
+    'GlobalAveragePooling1D',
   ];
 
   static fromFileConfig(className: string, c: StrictObject, base: FromFileBase): Pooling2D {
@@ -177,7 +184,7 @@ export class Pooling2D extends Layer {
     if (className.startsWith('Global')) {
       if (c.has('keepdims') && c.raw('keepdims') !== false)
         throw new ModelFileError(`${c.at('keepdims')}: keepdims is not supported (it must be false)`);
-      return new Pooling2D({ ...base }, kind, true);
+      return new Pooling2D({ ...base }, kind, true, className.endsWith('1D') ? 1 : 2);
     }
     const poolSize = axesFromFile(c, 'pool_size', 2, [2, 2]);
     const strides = axesFromFile(c, 'strides', 2, poolSize);

@@ -268,9 +268,16 @@ export class Sequential implements TrainableModel {
     yName = 'y',
   ): { x: Float32Array; y: Float32Array; rows: number } {
     const compiled = this.requireCompiled(fn);
-    const xs = inputsOf(fn, xName, x, this.inputShape);
+    const xs = this.inputsOf(fn, xName, x);
     const rows = xs.length / this.inputSize;
     return { x: xs, y: targetsOf(fn, yName, y, rows, this.outputShape, compiled.loss), rows };
+  }
+
+  /** x as the executors read it, checked (values, shape, and what the first layer needs of them). */
+  private inputsOf(fn: string, name: string, x: unknown): Float32Array {
+    const xs = inputsOf(fn, name, x, this.inputShape);
+    this.layers[0].checkModelInput(fn, name, xs, this.inputSize);
+    return xs;
   }
 
   logs(values: ArrayLike<number>, compiled = this.requireCompiled('logs')): Record<string, number> {
@@ -284,7 +291,7 @@ export class Sequential implements TrainableModel {
   /** Outputs for x (inference: dropout off), a Tensor [rows, outputs]. */
   predict(x: Tensor): Tensor<Float32Array> {
     this.checkTrainable('predict');
-    const xs = inputsOf('predict', 'x', x, this.inputShape);
+    const xs = this.inputsOf('predict', 'x', x);
     const rows = xs.length / this.inputSize;
     const out = new Float32Array(rows * this.outputSize);
     this.executor().predict(xs, rows, out);
@@ -298,7 +305,7 @@ export class Sequential implements TrainableModel {
     const chunk = o.batchSize === undefined ? 4096 : positiveInt('predictAsync', 'batchSize', o.batchSize);
     const inputs = this.inputSize;
     const outputs = this.outputSize;
-    const xs = inputsOf('predictAsync', 'x', x, this.inputShape);
+    const xs = this.inputsOf('predictAsync', 'x', x);
     const rows = xs.length / inputs;
     const out = new Float32Array(rows * outputs);
     const executor = this.executor();

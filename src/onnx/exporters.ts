@@ -6,6 +6,7 @@
  * (test/onnx/coverage.test.ts).
  */
 import { Dense } from '../layers/dense';
+import { Embedding } from '../layers/embedding';
 import type { Layer } from '../layers/layer';
 import { Activation } from '../layers/simple';
 import { activationNodes } from './activations';
@@ -46,6 +47,18 @@ const exportDense: LayerExporter = (layer, g, flow) => {
   return { tensor, shape: [...x.shape.slice(0, -1), layer.units], channelsFirst: false };
 };
 
+/** Embedding: Gather(embeddings, Cast(ids → int64)) — the model's float ids become table rows. */
+const exportEmbedding: LayerExporter = (layer, g, flow) => {
+  if (!(layer instanceof Embedding)) throw new TypeError(`exportOnnx: layer "${layer.name}" is not an Embedding`);
+  const name = layer.name ?? 'embedding';
+  const x = toChannelsLast(g, flow, name);
+  const [table] = layer.weights();
+  const w = g.weight(`${name}/embeddings`, [layer.inputDim, layer.outputDim], table);
+  const ids = g.node('Cast', `${name}/Cast`, [x.tensor], { to: { int: 7 } }); // 7: INT64
+  const tensor = g.node('Gather', `${name}/Gather`, [w, ids], { axis: { int: 0 } });
+  return { tensor, shape: [...x.shape, layer.outputDim], channelsFirst: false };
+};
+
 /** Dropout is the identity at inference: no node. */
 const exportDropout: LayerExporter = (_layer, _g, x) => x;
 
@@ -58,6 +71,7 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
   ELU: exportActivation,
   Softmax: exportActivation,
   Dropout: exportDropout,
+  Embedding: exportEmbedding,
   ...IMAGE_EXPORTERS,
 };
 

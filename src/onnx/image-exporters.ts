@@ -177,6 +177,9 @@ export const IMAGE_EXPORTERS: Readonly<Record<string, Exporter>> = {
   MaxPooling2D: exportPooling,
   AveragePooling2D: exportPooling,
   GlobalMaxPooling2D: exportPooling,
+  // over the steps of [batch, steps, channels]: the same nodes on a 1-D NCW tensor
+  GlobalMaxPooling1D: exportPooling,
+  GlobalAveragePooling1D: exportPooling,
   GlobalAveragePooling2D: exportPooling,
   Flatten: exportFlatten,
   Reshape: exportReshape,

@@ -26,6 +26,9 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   reshape: { targetShape: [4] },
   batchNormalization: {},
   zeroPadding2d: {},
+  embedding: { inputDim: 5, outputDim: 2 },
+  globalAveragePooling1d: {},
+  globalMaxPooling1d: {},
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

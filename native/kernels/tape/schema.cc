@@ -193,6 +193,13 @@ const KernelInfo kKernels[kKernelCount] = {
      {size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"),
       dim("padRight"), boolean("accumulate")},
      false},
+    {"embedding", 3, {out("out"), in("ids"), in("table")}, 3, {size("rows"), dim("dim"), dim("vocab")}, false},
+    {"embeddingGrad",
+     3,
+     {out("dtable"), in("ids"), in("dy")},
+     4,
+     {size("rows"), dim("dim"), dim("vocab"), boolean("accumulate")},
+     false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

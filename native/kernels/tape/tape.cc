@@ -346,6 +346,12 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       avg_pool2d_backward(a0, a1, g);
       return 0;
     }
+    case Kernel::kEmbedding:
+      embedding_forward(a0, a1, a2, s0, c.size[1].value, c.size[2].value);
+      return 0;
+    case Kernel::kEmbeddingGrad:
+      embedding_backward(a0, a1, a2, s0, c.size[1].value, c.size[2].value, v[3] != 0);
+      return 0;
     case Kernel::kPad2d:
       pad2d_forward(a0, a1, pad_shape(c, rows));
       return 0;

@@ -15,6 +15,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
+#include "kernels/embedding.h"
 #include "kernels/pad.h"
 #include "kernels/pool.h"
 
@@ -66,9 +67,11 @@ enum class Kernel : uint8_t {
   kBatchNormInfer,
   kBatchNormGrad,
   kPad2d,
-  kPad2dGrad
+  kPad2dGrad,
+  kEmbedding,
+  kEmbeddingGrad
 };
-constexpr int kKernelCount = 40;
+constexpr int kKernelCount = 42;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).

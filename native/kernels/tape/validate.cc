@@ -314,6 +314,16 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
         set_all({cells, cells, ch, ch, ch, ch, ch, ch});
       break;
     }
+    case Kernel::kEmbedding:
+    case Kernel::kEmbeddingGrad: {
+      const int64_t dim = c.size[1].value, table = product({c.size[2].value, dim});
+      const int64_t out = product({s[0], dim});
+      if (c.kernel == Kernel::kEmbedding)
+        set(out, s[0], table, 0);
+      else
+        set(table, s[0], out, 0);
+      break;
+    }
     case Kernel::kPad2d:
     case Kernel::kPad2dGrad: {
       const Pad2dShape g = pad_shape(c, rows);
