@@ -44,7 +44,7 @@ function numpyGemm(shapes, threads, cpuPath, { batches = 7, seconds = 0.1 } = {}
 }
 
 /** PyTorch MLP training through torch_mlp.py (1 thread, one untimed warm-up epoch, the
- *  instruction set of `cpuPath`): { samplesPerSec, line }. */
+ *  instruction set of `cpuPath`): { samplesPerSec, cpuSamplesPerSec (by process CPU time), line }. */
 function torchMlp(args, cpuPath) {
   const exe = findPython(['torch', 'numpy']);
   if (!exe) return { skip: 'no python3 with torch (apt-get install python3-torch)' };
@@ -56,8 +56,10 @@ function torchMlp(args, cpuPath) {
     300_000,
   ).trim();
   const m = /([\d,]+) samples\/s/.exec(out);
+  const cpu = /cpu time ([\d,]+) samples\/s/.exec(out);
   if (!m) throw new Error(`torch_mlp.py printed no samples/s: ${out}`);
-  return { samplesPerSec: Number(m[1].replace(/,/g, '')), line: out };
+  const num = (x) => Number(x.replace(/,/g, ''));
+  return { samplesPerSec: num(m[1]), cpuSamplesPerSec: cpu ? num(cpu[1]) : undefined, line: out };
 }
 
 module.exports = { findPython, numpyGemm, torchMlp };

@@ -1,7 +1,9 @@
 // Interleaved measurement (issue 17): every contender of a comparison measured once per round,
 // A B A B …, for ROUNDS rounds; a figure is the median over the rounds with its min–max beside it,
 // and a ratio is the median of the per-round ratios (two figures taken back to back share the
-// machine's load of that moment). The native kernels are measured on each CPU path of
+// machine's load of that moment). Each round gives a contender two figures: by wall time (the
+// headline) and by the process's CPU time (for 1-thread contenders on a loaded machine: waiting
+// for a core is not counted). The native kernels are measured on each CPU path of
 // benchPaths(), switched in-process with the addon's setCpuPath; the Python references get the
 // matching instruction set through their environment (referenceEnv).
 const path = require('node:path');
@@ -92,7 +94,9 @@ async function interleave(contenders, { rounds = ROUNDS, onError, show = fmt3 } 
 }
 
 function fmt3(x) {
-  return x === undefined ? '-' : Number(x.toPrecision(3)).toLocaleString('en-US');
+  if (x === undefined) return '-';
+  if (typeof x === 'object') return `${fmt3(x.wall)} (cpu ${fmt3(x.cpu)})`;
+  return Number(x.toPrecision(3)).toLocaleString('en-US');
 }
 
 /** { median, min, max } of a list of figures. */
@@ -106,18 +110,22 @@ function pairedRatio(a, b) {
   return spread(a.map((x, i) => x / b[i]));
 }
 
-/** Runs op() until `seconds` have passed (at least `minOps` times) and returns the median time
- *  of one op, in seconds. Awaits op() when it returns a promise. */
-async function medianOpTime(op, seconds, minOps = 3) {
+/** Runs op() until `seconds` have passed (at least `minOps` times): { wall, cpu }, the median
+ *  wall time of one op and the process's CPU time (user + system, all threads) per op, in seconds.
+ *  Awaits op() when it returns a promise. On a machine shared with other jobs a single-threaded
+ *  op's CPU time moves far less than its wall time (time waiting for a core is not counted). */
+async function timeOps(op, seconds, minOps = 3) {
   const times = [];
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   while (times.length < minOps || Number(process.hrtime.bigint() - start) / 1e9 < seconds) {
     const t = process.hrtime.bigint();
     const r = op();
     if (r && typeof r.then === 'function') await r;
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  return median(times);
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: median(times), cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
-module.exports = { ROUNDS, benchPaths, referenceEnv, interleave, spread, pairedRatio, medianOpTime };
+module.exports = { ROUNDS, benchPaths, referenceEnv, interleave, spread, pairedRatio, timeOps };
