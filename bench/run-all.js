@@ -61,7 +61,7 @@ function table(reports) {
   for (const r of reports) {
     for (const row of r.rows) {
       const target = row.target
-        ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}`
+        ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}${row.target.also ? ` (${row.target.also})` : ''}`
         : '';
       const range = row.spread ? `${fmt(row.spread[0])}–${fmt(row.spread[1])}` : '';
       lines.push(
