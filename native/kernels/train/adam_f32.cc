@@ -1,6 +1,8 @@
 #include "kernels/train/adam_f32.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/cpu_path.h"
 
