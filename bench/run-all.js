@@ -18,10 +18,11 @@ const WORKLOADS = [
   { name: 'baseline', file: 'baseline.js', optional: true },
 ];
 
-// The targets of issue 4; a target no row of this run measured still gets a row saying so.
+// The targets (issues 4 and 17); a target no row of this run measured still gets a row saying so.
+// A row's target key is one of these keys or starts with it and a dash (one per CPU path).
 const TARGETS = [
-  { key: 'sgemm-1t', workload: 'sgemm n = 256…1024', text: '1 thread ≥ 0.9× OpenBLAS 1T' },
-  { key: 'sgemm-2t', workload: 'sgemm n=1024', text: '2 threads ≥ 1.8× native 1T' },
+  { key: 'sgemm-1t', workload: 'sgemm n = 256…1024', text: '1 thread ≥ OpenBLAS 1T' },
+  { key: 'sgemm-2t', workload: 'sgemm n=1024', text: "2T/1T ≥ OpenBLAS's own 2T/1T" },
   { key: 'sgemm-js', workload: 'sgemm n=512', text: 'native/js ≥ 100×' },
   { key: 'digits', workload: 'digits MLP 64-64-10, Adam, batch 32', text: '≥ 20× PyTorch' },
   { key: 'mlp784', workload: 'MLP 784-256-128-10, Adam, batch 128', text: '≥ 2× PyTorch' },
@@ -38,22 +39,39 @@ function machine() {
   return `${cpu} (${isa}), ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}, load average at start ${os.loadavg()[0].toFixed(1)}`;
 }
 
+/** The CPU paths of the native kernels: the default one and those the interleaved workloads measure. */
+function cpuPaths() {
+  try {
+    const nn = require(process.env.NATIVENN_BENCH_LIB || path.join(__dirname, '..', 'dist'));
+    const { addon } = require(
+      path.join(process.env.NATIVENN_BENCH_LIB || path.join(__dirname, '..', 'dist'), 'backend', 'native', 'addon'),
+    );
+    const runs = addon?.cpuPaths?.() ?? [];
+    return `native CPU path ${nn.cpuPath?.() ?? 'unknown'}${process.env.NATIVENN_CPU ? ` (NATIVENN_CPU=${process.env.NATIVENN_CPU})` : ''}; this CPU runs ${runs.join(', ') || 'unknown'}`;
+  } catch (err) {
+    return `native CPU path unknown (${err.message})`;
+  }
+}
+
 function table(reports) {
   const lines = [
-    '| workload | implementation | median | ratio (same run) | target |',
-    '| --- | --- | --- | --- | --- |',
+    '| workload | implementation | median | spread (min–max) | ratio (same run) | target |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of reports) {
     for (const row of r.rows) {
       const target = row.target
-        ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}`
+        ? `${row.target.text}: ${row.target.met === undefined ? 'not measured' : row.target.met ? 'met' : 'NOT met'}${row.target.also ? ` (${row.target.also})` : ''}`
         : '';
-      lines.push(`| ${row.workload} | ${row.impl} | ${fmt(row.value)} ${row.unit} | ${row.ratio ?? ''} | ${target} |`);
+      const range = row.spread ? `${fmt(row.spread[0])}–${fmt(row.spread[1])}` : '';
+      lines.push(
+        `| ${row.workload} | ${row.impl} | ${fmt(row.value)} ${row.unit} | ${range} | ${row.ratio ?? ''} | ${target} |`,
+      );
     }
   }
-  const seen = new Set(reports.flatMap((r) => r.rows.map((row) => row.target?.key)));
-  for (const t of TARGETS.filter((x) => !seen.has(x.key))) {
-    lines.push(`| ${t.workload} | nativenn native | not measured (see notes) | | ${t.text}: not measured |`);
+  const seen = reports.flatMap((r) => r.rows.map((row) => row.target?.key ?? ''));
+  for (const t of TARGETS.filter((x) => !seen.some((k) => k === x.key || k.startsWith(`${x.key}-`)))) {
+    lines.push(`| ${t.workload} | nativenn native | not measured (see notes) | | | ${t.text}: not measured |`);
   }
   return lines.join('\n');
 }
@@ -89,8 +107,12 @@ function main() {
   const summary = [
     `# nativenn benchmark run, ${new Date().toISOString()}`,
     '',
-    `Machine: ${where}.`,
-    `Every figure is a median measured in this run; ratios compare figures of this run.`,
+    `Machine: ${where}; load average at the end ${os.loadavg()[0].toFixed(1)}.`,
+    `CPU paths: ${cpuPaths()}.`,
+    'Every figure is a median measured in this run. gemm, train-digits and train-mlp784 measure nativenn and its',
+    'references interleaved (A B A B …, NATIVENN_BENCH_ROUNDS ≥ 5 rounds, on each CPU path): their spread is the',
+    'min–max over the rounds and their ratios the median (min–max) of the per-round ratios. Other figures are',
+    'benny medians of one suite.',
     '',
     table(reports),
     '',

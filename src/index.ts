@@ -1,8 +1,9 @@
 /** nativenn: the public surface, nothing else. */
 
-export type { ActivationName, Backend, BackendName, LossName } from './backend';
+export type { ActivationName, Backend, BackendName, CpuPath, LossName } from './backend';
 export {
   backends,
+  cpuPath,
   getBackend,
   getNumThreads,
   nativeLoadError,

@@ -2,6 +2,7 @@
 // JS workloads. Skipped with a note when no python3 has the modules.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { referenceEnv } = require('./rounds');
 
 const REFERENCE = path.join(__dirname, '..', 'reference');
 const CANDIDATES = [process.env.NATIVENN_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
@@ -15,49 +16,50 @@ function findPython(modules) {
   return null;
 }
 
-/** The environment of one reference command: threads fixed, and OpenBLAS's core-type overrides
- *  (set on some machines for old OpenBLAS builds, and slow for a current one) removed. */
-function referenceEnv(threads) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
-function runPython(exe, script, args, threads, timeoutMs) {
-  const r = spawnSync(exe, [path.join(REFERENCE, script), ...args], {
-    env: referenceEnv(threads),
-    encoding: 'utf8',
-    timeout: timeoutMs,
-  });
+function runPython(exe, script, args, env, timeoutMs) {
+  const r = spawnSync(exe, [path.join(REFERENCE, script), ...args], { env, encoding: 'utf8', timeout: timeoutMs });
   if (r.status !== 0) {
     throw new Error(`${script} ${args.join(' ')} failed: ${r.error?.message ?? ''}${(r.stderr || '').slice(-500)}`);
   }
   return r.stdout;
 }
 
-/** OpenBLAS sgemm through numpy: [{ m, k, n, gflops, threads, corename, openblas }] (medians). */
-function numpyGemm(shapes, threads) {
-  const exe = findPython(['numpy']);
+/** OpenBLAS sgemm through numpy with `threads` threads on the kernel of `cpuPath`:
+ *  [{ m, k, n, gflops, threads, corename, openblas }], each the median of `batches` timed batches
+ *  of at least `seconds`. */
+function numpyGemm(shapes, threads, cpuPath, { batches = 7, seconds = 0.1 } = {}) {
+  // Preferably the python of the PyTorch reference: its numpy uses the OpenBLAS that PyTorch
+  // uses (a pip numpy bundles its own, which ignores OPENBLAS_CORETYPE).
+  const exe = findPython(['numpy', 'torch']) ?? findPython(['numpy']);
   if (!exe) return { skip: 'no python3 with numpy (apt-get install python3-numpy libopenblas-dev)' };
-  const out = runPython(
-    exe,
-    'gemm_numpy_shapes.py',
-    shapes.map(([m, k, n]) => `${m}x${k}x${n}`),
-    threads,
-    300_000,
-  );
+  const args = [
+    '--batches',
+    String(batches),
+    '--seconds',
+    String(seconds),
+    ...shapes.map(([m, k, n]) => `${m}x${k}x${n}`),
+  ];
+  const out = runPython(exe, 'gemm_numpy_shapes.py', args, referenceEnv(cpuPath, threads), 300_000);
   return { results: JSON.parse(out.trim().split('\n').pop()) };
 }
 
-/** PyTorch MLP training through torch_mlp.py: { samplesPerSec, line }. */
-function torchMlp(args) {
+/** PyTorch MLP training through torch_mlp.py (1 thread, one untimed warm-up epoch, the
+ *  instruction set of `cpuPath`): { samplesPerSec, cpuSamplesPerSec (by process CPU time), line }. */
+function torchMlp(args, cpuPath) {
   const exe = findPython(['torch', 'numpy']);
   if (!exe) return { skip: 'no python3 with torch (apt-get install python3-torch)' };
-  const out = runPython(exe, 'torch_mlp.py', [...args, '--threads', '1'], 1, 300_000).trim();
+  const out = runPython(
+    exe,
+    'torch_mlp.py',
+    [...args, '--threads', '1', '--warmup', '1'],
+    referenceEnv(cpuPath, 1),
+    300_000,
+  ).trim();
   const m = /([\d,]+) samples\/s/.exec(out);
+  const cpu = /cpu time ([\d,]+) samples\/s/.exec(out);
   if (!m) throw new Error(`torch_mlp.py printed no samples/s: ${out}`);
-  return { samplesPerSec: Number(m[1].replace(/,/g, '')), line: out };
+  const num = (x) => Number(x.replace(/,/g, ''));
+  return { samplesPerSec: num(m[1]), cpuSamplesPerSec: cpu ? num(cpu[1]) : undefined, line: out };
 }
 
 module.exports = { findPython, numpyGemm, torchMlp };

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """OpenBLAS sgemm GFLOP/s through numpy for row-major shapes MxKxN (C = A(M,K) @ B(K,N)), float32.
-  OPENBLAS_NUM_THREADS=1 python3 gemm_numpy_shapes.py 512x512x512 128x784x256
-Prints one JSON line: [{m, k, n, gflops, threads, corename, openblas}], gflops the median of
-7 timed batches of at least 0.1 s each. Written for nativenn's bench (an extension of gemm_numpy.py
+  OPENBLAS_NUM_THREADS=1 python3 gemm_numpy_shapes.py [--batches 7] [--seconds 0.1] 512x512x512 128x784x256
+Prints one JSON line: [{m, k, n, gflops, cpu_gflops, threads, corename, openblas}], gflops the median of
+--batches timed batches of at least --seconds each (7 of 0.1 s by default; the interleaved
+rounds of bench/gemm.js take 3 of 0.04 s per round and the median over the rounds); cpu_gflops
+the same work over the process's CPU time (all threads) of those batches. Written for nativenn's bench (an extension of gemm_numpy.py
 to non-square shapes and medians); also reports which OpenBLAS kernel ran (its core name).
 """
 import ctypes, json, sys, time
@@ -24,19 +26,28 @@ def openblas_info():
     return 'unknown', 0, 'numpy BLAS is not OpenBLAS'
 
 
+args, batches, seconds = sys.argv[1:], 7, 0.1
+while args and args[0].startswith('--'):
+    if args[0] == '--batches': batches = int(args[1])
+    elif args[0] == '--seconds': seconds = float(args[1])
+    else: sys.exit(f'unknown option {args[0]}')
+    args = args[2:]
 corename, threads, config = openblas_info()
 out = []
-for shape in sys.argv[1:] or ['512x512x512']:
+for shape in args or ['512x512x512']:
     m, k, n = (int(v) for v in shape.split('x'))
     a = np.random.rand(m, k).astype(np.float32); b = np.random.rand(k, n).astype(np.float32)
     a @ b
     t = time.perf_counter(); a @ b; one = max(time.perf_counter() - t, 1e-7)
-    reps = max(1, int(0.1 / one))
+    reps = max(1, int(seconds / one))
     rates = []
-    for _ in range(7):
+    cpu0 = time.process_time()
+    for _ in range(batches):
         t = time.perf_counter()
         for _ in range(reps): a @ b
         rates.append(2 * m * k * n * reps / (time.perf_counter() - t) / 1e9)
-    out.append({'m': m, 'k': k, 'n': n, 'gflops': sorted(rates)[3], 'threads': threads,
+    cpu = max(time.process_time() - cpu0, 1e-9)
+    out.append({'m': m, 'k': k, 'n': n, 'gflops': sorted(rates)[len(rates) // 2],
+                'cpu_gflops': 2 * m * k * n * reps * batches / cpu / 1e9, 'threads': threads,
                 'corename': corename, 'openblas': config})
 print(json.dumps(out))

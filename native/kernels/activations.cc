@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu_path.h"
 #include "kernels/threads.h"
 #include "kernels/vmath.h"
 
@@ -54,16 +55,13 @@ struct Loops {
   decltype(&portable::backward_range) backward;
 };
 
-// Chosen once, on first use: the AVX2 build of the loops where the CPU has AVX2 and FMA.
-const Loops& loops() {
-  static const Loops chosen = [] {
+// The AVX2 build of the loops on the AVX2 and AVX-512 paths (cpu_path.h: only where the CPU has
+// AVX2 and FMA).
+Loops loops() {
 #if NATIVENN_VMATH_X86
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      return Loops{avx2::forward_range, avx2::backward_range};
+  if (cpu_path() >= CpuPath::kAvx2) return Loops{avx2::forward_range, avx2::backward_range};
 #endif
-    return Loops{portable::forward_range, portable::backward_range};
-  }();
-  return chosen;
+  return Loops{portable::forward_range, portable::backward_range};
 }
 
 }  // namespace

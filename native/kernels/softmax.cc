@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu_path.h"
 #include "kernels/threads.h"
 #include "kernels/vmath.h"
 
@@ -36,15 +37,12 @@ namespace {
 
 using RowFn = decltype(&portable_softmax::row);
 
-// Chosen once, on first use: the AVX2 build where the CPU has AVX2 and FMA.
+// The AVX2 build on the AVX2 and AVX-512 paths (cpu_path.h: only where the CPU has AVX2 and FMA).
 RowFn row_loop() {
-  static const RowFn chosen = [] {
 #if NATIVENN_VMATH_X86
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &avx2_softmax::row;
+  if (cpu_path() >= CpuPath::kAvx2) return &avx2_softmax::row;
 #endif
-    return &portable_softmax::row;
-  }();
-  return chosen;
+  return &portable_softmax::row;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOptim(env, exports);
   RegisterTape(env, exports);
   RegisterConv(env, exports);
+  RegisterCpuPath(env, exports);
   return exports;
 }
 

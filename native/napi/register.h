@@ -13,5 +13,6 @@ void RegisterThreads(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterTape(Napi::Env env, Napi::Object exports);
 void RegisterConv(Napi::Env env, Napi::Object exports);
+void RegisterCpuPath(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue

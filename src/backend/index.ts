@@ -4,6 +4,7 @@ import type { Backend, BackendName } from './backend';
 import { jsKernels } from './js';
 import { nativeKernels } from './native';
 import { addon, addonLoadError, setAddonLoadError } from './native/addon';
+import type { CpuPath } from './native/cpu-path';
 import { withChecks } from './validate';
 
 /** The addon must provide every kernel; a stale or partial build is treated as missing. */
@@ -61,4 +62,11 @@ export function getNumThreads(): number {
   return usableAddon ? usableAddon.getNumThreads() : 1;
 }
 
+/** The instruction-set path the native kernels run on ('avx512', 'avx2' or 'portable': the best
+ *  the CPU runs, or the one NATIVENN_CPU asked for), or null without the native addon. */
+export function cpuPath(): CpuPath | null {
+  return usableAddon && typeof usableAddon.cpuPath === 'function' ? usableAddon.cpuPath() : null;
+}
+
 export type { ActivationName, Backend, BackendName, LossName } from './backend';
+export type { CpuPath } from './native/cpu-path';

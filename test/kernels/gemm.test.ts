@@ -155,6 +155,36 @@ describe.skipIf(!nativeBackend)('gemm: kernel choice (addon._gemmKernel)', () =>
   });
 });
 
+// The CPU paths (native/kernels/cpu_path.h, NATIVENN_CPU; test/kernels/cpu-path.test.ts runs each
+// in a fresh process): "auto" picks the kernel of the path in use, and each path equals the twin.
+const paths: string[] = addon ? addon.cpuPaths() : [];
+describe.skipIf(!nativeBackend).each(paths)('gemm on the %s CPU path (auto kernel): native equals the js twin', (p) => {
+  beforeAll(() => {
+    expect(addon!.setCpuPath(p)).toBe(true);
+  });
+  afterAll(() => {
+    addon!.setCpuPath(paths[0]);
+  });
+
+  it.each(sweep().map((c) => [label(c), c] as const))('size sweep %s', (_, c) => {
+    expect(compare(c, c.m * 1000 + c.n * 10 + c.k).worst).toBeLessThanOrEqual(1);
+  });
+
+  it('around the 2^22-FMA kernel switch, 1 and 2 threads', () => {
+    for (const [m, n, k] of [
+      [128, 128, 255],
+      [128, 128, 257],
+      [200, 300, 130],
+    ]) {
+      for (const [ta, tb] of TRANS) {
+        const c: Case = { ta, tb, m, n, k, alpha: 1.5, beta: 0.5, pad: 3 };
+        expect(compare(c, k, 1).worst, label(c)).toBeLessThanOrEqual(1);
+        expect(compare(c, k, 2).worst, label(c)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
+
 describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the js twin', (blocks) => {
   const { MC, KC, NC } = blocks;
   beforeAll(() => {

@@ -11,9 +11,15 @@ export interface NodeRun {
   out: string;
 }
 
-export function spawnNode(args: string[], options: { timeout?: number } = {}): Promise<NodeRun> {
+/** env: variables added to (or, when undefined, removed from) this process's environment. */
+export function spawnNode(
+  args: string[],
+  options: { timeout?: number; env?: Record<string, string | undefined> } = {},
+): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeout });
+    const env = { ...process.env, ...options.env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeout, env });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => {

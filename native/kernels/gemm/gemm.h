@@ -15,12 +15,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-// The micro-kernel choice: "auto" (the default: the best kernel the CPU runs, or on AVX-512 CPUs
-// the AVX2 one for small products), or the kernel forced by sgemm_use_kernel.
+// The micro-kernel choice: "auto" (the default: the best kernel of the CPU path in use,
+// kernels/cpu_path.h, or on the AVX-512 path the AVX2 one for small products), or the kernel
+// forced by sgemm_use_kernel.
 const char* sgemm_kernel();
+// The kernel "auto" takes for an m x n x k product on the CPU path in use ("avx512", "avx2",
+// "generic"), whether or not one is forced.
+const char* sgemm_auto_kernel(int64_t m, int64_t n, int64_t k);
 // Forces every later sgemm onto the named kernel ("avx512", "avx2", "generic") if this build has
-// it and the CPU runs it, or back to "auto"; false (and no change) otherwise. For tests and
-// benchmarks: all kernels give the same results within float32 rounding.
+// it and the CPU runs it (whatever the CPU path), or back to "auto"; false (and no change)
+// otherwise. For tests and benchmarks: all kernels give the same results within float32 rounding.
 bool sgemm_use_kernel(const char* name);
 
 }  // namespace nativenn

@@ -8,8 +8,9 @@
 // it must be: the micro-kernel reads op(a) in place through its strides, which measured faster
 // than packing for a plain A (its MR rows streamed by the prefetcher) and for a transposed A,
 // unless the row stride aliases in the caches (see a_needs_packing).
-// The micro-kernel and its block sizes are chosen at run time: the best the CPU runs, except
-// small products on AVX-512 CPUs (see kSmall); tests force each with sgemm_use_kernel.
+// The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use,
+// except small products on the AVX-512 path (see auto_kernel); tests force each with
+// sgemm_use_kernel.
 // Threads: with a small A, each task packs and computes its own column panels; otherwise B is
 // packed cooperatively, then blocks of rows (and, for short wide C, of column panels) are handed
 // out as tasks. A thread that packs A does so into thread-local memory.
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/cpu_path.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/gemm_internal.h"
 #include "kernels/threads.h"
@@ -78,11 +80,11 @@ const KernelInfo kAvx512{"avx512",         ukernel_f32_14x32_avx512, kAvx512MR, 
 static_assert(NATIVENN_GEMM_KC <= kMaxKC && NATIVENN_GEMM_MC % kAvx512MR == 0 && NATIVENN_GEMM_NC % kAvx512NR == 0,
               "AVX-512 cache blocks must hold whole register blocks");
 
+// Whether the CPU runs the kernel (whatever the CPU path in use: sgemm_use_kernel forces any).
 bool supported(const KernelInfo& K) {
 #if NATIVENN_GEMM_X86
-  __builtin_cpu_init();
-  if (&K == &kAvx512) return __builtin_cpu_supports("avx512f");
-  if (&K == &kAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (&K == &kAvx512) return cpu_path_best() >= CpuPath::kAvx512;
+  if (&K == &kAvx2) return cpu_path_best() >= CpuPath::kAvx2;
 #endif
   return &K == &kGeneric;
 }
@@ -93,20 +95,20 @@ const KernelInfo* const kKernels[] = {
 #endif
     &kGeneric};
 
-const KernelInfo* best_kernel() {
-  for (const KernelInfo* K : kKernels)
-    if (supported(*K)) return K;
-  return &kGeneric;
-}
-const KernelInfo* const kBest = best_kernel();
-// Below NATIVENN_GEMM_AVX512_MIN_FMAS the 6 x 16 AVX2 kernel wins on Zen 4 (32x64x64: 61 vs 53
-// GFLOP/s, 128^3: 94 vs 91; its tiles waste less of small m and n); above it AVX-512 does
-// (n = 512: 102 vs 97, 256x512x512: 98 vs 90).
-const KernelInfo* const kSmall =
+// The kernel "auto" takes for a product of `fmas` multiply-adds: the best of the CPU path in use
+// (cpu_path.h), except that below NATIVENN_GEMM_AVX512_MIN_FMAS the 6 x 16 AVX2 kernel wins on
+// Zen 4 (32x64x64: 61 vs 53 GFLOP/s, 128^3: 94 vs 91; its tiles waste less of small m and n);
+// above it AVX-512 does (n = 512: 102 vs 97, 256x512x512: 98 vs 90).
+const KernelInfo& auto_kernel(double fmas) {
 #if NATIVENN_GEMM_X86
-    kBest == &kAvx512 && supported(kAvx2) ? &kAvx2 :
+  const CpuPath path = cpu_path();
+  if (path >= CpuPath::kAvx512 && fmas >= NATIVENN_GEMM_AVX512_MIN_FMAS) return kAvx512;
+  if (path >= CpuPath::kAvx2) return kAvx2;
+#else
+  (void)fmas;
 #endif
-                                          kBest;
+  return kGeneric;
+}
 std::atomic<const KernelInfo*> g_forced{nullptr};  // set by sgemm_use_kernel; null: by size
 
 // A grow-only, 64-byte-aligned buffer per thread: packing never allocates in steady state.
@@ -327,7 +329,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
   const double fmas = static_cast<double>(m) * n * k;
   const KernelInfo* forced = g_forced.load(std::memory_order_relaxed);
-  const KernelInfo& K = forced ? *forced : fmas < NATIVENN_GEMM_AVX512_MIN_FMAS ? *kSmall : *kBest;
+  const KernelInfo& K = forced ? *forced : auto_kernel(fmas);
   const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
@@ -381,6 +383,10 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       });
     }
   }
+}
+
+const char* sgemm_auto_kernel(int64_t m, int64_t n, int64_t k) {
+  return gemm::auto_kernel(static_cast<double>(m) * n * k).name;
 }
 
 const char* sgemm_kernel() {

@@ -1,6 +1,10 @@
 #include "kernels/train/adam_f32.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu_path.h"
 
 namespace nativenn::train {
 
@@ -10,10 +14,10 @@ void adam_f32_generic(float* param, const float* grad, float* m, float* v, int64
 
 namespace {
 
-bool has_avx2() {
+// The AVX2 build on the AVX2 and AVX-512 paths (cpu_path.h: only where the CPU has AVX2 and FMA).
+bool use_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
+  return cpu_path() >= CpuPath::kAvx2;
 #else
   return false;
 #endif
@@ -32,7 +36,7 @@ void adam_update_f32(float* param, const float* grad, float* m, float* v, int64_
                            static_cast<float>(1 / std::sqrt(1 - std::pow(beta2, t))),
                            static_cast<float>(epsilon),
                            static_cast<float>(1 - lr * weight_decay)};
-  if (has_avx2())
+  if (use_avx2())
     adam_f32_avx2(param, grad, m, v, n, c);
   else
     adam_f32_generic(param, grad, m, v, n, c);

@@ -1,5 +1,7 @@
 // Built with -mavx2 -mfma (the "avx2" list); called only after a run-time CPU check.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/train/adam_f32.h"
 

@@ -6,6 +6,7 @@
  *  library then runs on the js backend. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { applyCpuPathRequest, warnCpuPath } from './cpu-path';
 
 /** The raw addon: the Backend methods (enums by name) plus the tape executor and extras. */
 export type Addon = Record<string, (...args: any[]) => any>;
@@ -52,6 +53,7 @@ function checkSources(file: string): void {
 }
 
 export const addon: Addon | null = load();
+if (addon) applyCpuPathRequest(addon, process.env.NATIVENN_CPU, warnCpuPath);
 export function addonLoadError(): Error | null {
   return loadError;
 }
