@@ -81,8 +81,8 @@ class BarProgress implements nn.callbacks.Callback {
     for (const k of shown) this.last[k] = fixed(undefined);
   }
 
-  setParams(params: { steps: number }): void {
-    this.steps = params.steps;
+  setParams(params: { steps: number | null }): void {
+    this.steps = params.steps ?? 1;
   }
 
   onTrainBegin(): void {
