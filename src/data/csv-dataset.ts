@@ -14,7 +14,7 @@ import { Random, randomSeed } from '../util/random';
 import { describe } from './args';
 import { FLOAT32_MAX } from './csv';
 import { type FileStats, type StatsOptions, StatsPass } from './csv-stats';
-import { checkFile, isTestRow, tableChunks } from './csv-stream';
+import { checkFile, type Part, partOf, type SplitSpec, tableChunks } from './csv-stream';
 import { type CsvTable, checkTableOptions } from './csv-table';
 import { type Scaler, scalerFromJSON } from './scalers';
 
@@ -25,6 +25,8 @@ export interface CsvDatasetOptions {
   columns?: string[];
   /** A column carried along but never a feature (preprocess.json's idColumn). */
   id?: string;
+  /** Columns to leave out (when `columns` is not given). */
+  ignore?: string[];
   /** Columns to one-hot encode, or 'auto' (default): those whose cells are mostly text. */
   categorical?: 'auto' | string[];
   /** Empty or NA cells: 'error' (default), 'drop' the row, or fill with the training rows' 'mean', 'median' or 'mostFrequent'. */
@@ -43,10 +45,12 @@ export interface CsvDatasetOptions {
   shuffleBuffer?: number;
   /** Seeds the shuffles (epoch e shuffles with a seed derived from seed and e). Default random. */
   seed?: number;
-  /** Hold out a test part: each data row goes to it when a hash of (seed, row) is below `test`. */
-  split?: { test: number; seed?: number };
-  /** Which part of the split this dataset yields (default 'train'; `dataset.subset('test')` gives the other). */
-  subset?: 'train' | 'test';
+  /** Hold out a test part (and a validation part): a hash of (seed, row) as a fraction u in [0, 1)
+   *  puts each data row in test when u < test, in validation when u < test + validation, else in
+   *  train. No list of rows is kept; every pass agrees. Fractions of all rows. */
+  split?: { test: number; validation?: number; seed?: number };
+  /** Which part of the split this dataset yields (default 'train'; `dataset.subset(part)` gives another). */
+  subset?: Part;
   delimiter?: string;
   decimal?: '.' | ',';
   encoding?: 'utf8' | 'latin1';
@@ -56,6 +60,7 @@ const OPTIONS = [
   'label',
   'columns',
   'id',
+  'ignore',
   'categorical',
   'missing',
   'scale',
@@ -79,7 +84,7 @@ interface Settings {
   shuffleBuffer: number;
   seed: number;
   oneHot: boolean;
-  split: { test: number; seed: number } | null;
+  split: SplitSpec | null;
   table: Required<import('./csv-table').TableOptions>;
 }
 
@@ -98,7 +103,7 @@ export class CsvDataset {
   constructor(
     private readonly s: Settings,
     private readonly stats: FileStats,
-    readonly which: 'train' | 'test',
+    readonly which: Part,
     size: number,
   ) {
     this.progress = { read: 0, size };
@@ -126,12 +131,12 @@ export class CsvDataset {
     return this.stats.preprocess.classes;
   }
 
-  /** The same file, preprocessing and settings, yielding the other part of the split. */
-  subset(which: 'train' | 'test'): CsvDataset {
-    if (which !== 'train' && which !== 'test')
-      throw new TypeError(`${FN}: subset must be 'train' or 'test', got ${describe(which)}`);
-    if (which === 'test' && this.s.split === null)
-      throw new RangeError(`${FN}: there is no test part without the split option`);
+  /** The same file, preprocessing and settings, yielding another part of the split. */
+  subset(which: Part): CsvDataset {
+    if (which !== 'train' && which !== 'validation' && which !== 'test')
+      throw new TypeError(`${FN}: subset must be 'train', 'validation' or 'test', got ${describe(which)}`);
+    if (which !== 'train' && (this.s.split === null || this.s.split[which] === 0))
+      throw new RangeError(`${FN}: there is no ${which} part without split.${which}`);
     return new CsvDataset(this.s, this.stats, which, this.progress.size);
   }
 
@@ -172,7 +177,7 @@ export class CsvDataset {
     const out = new Int32Array(table.rows);
     let n = 0;
     for (let r = 0; r < table.rows; r++) {
-      if (split && isTestRow(first + r, split.seed, split.test) !== (this.which === 'test')) continue;
+      if ((split ? partOf(first + r, split) : 'train') !== this.which) continue;
       if (Number.isNaN(labelCol.numbers[r]) && cellText(labelCol, r) === null) continue;
       out[n++] = r;
     }
@@ -382,6 +387,8 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
   );
   const columns = option(o, 'columns', isStrings, 'a non-empty array of column names');
   const id = option(o, 'id', isString, 'a column name');
+  const ignore =
+    option(o, 'ignore', (v): v is string[] => Array.isArray(v) && v.every(isString), 'an array of column names') ?? [];
   const categorical =
     option(
       o,
@@ -400,17 +407,32 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
   if (shuffleBuffer > 1 << 26)
     throw new RangeError(`${FN}: shuffleBuffer must be at most 2^26 rows, got ${shuffleBuffer}`);
   const seed = option(o, 'seed', (v): v is number => Number.isSafeInteger(v), 'an integer') ?? randomSeed();
-  const subset = option(o, 'subset', oneOf(['train', 'test'] as const), "'train' or 'test'") ?? 'train';
+  const subset =
+    option(o, 'subset', oneOf(['train', 'validation', 'test'] as const), "'train', 'validation' or 'test'") ?? 'train';
   let split: Settings['split'] = null;
   if (o.split !== undefined) {
-    const sp = o.split as { test?: unknown; seed?: unknown };
-    if (sp === null || typeof sp !== 'object' || typeof sp.test !== 'number' || !(sp.test > 0 && sp.test < 1))
-      throw new RangeError(`${FN}: split must be { test: a fraction in (0, 1), seed? }, got ${describe(o.split)}`);
+    const sp = o.split as { test?: unknown; validation?: unknown; seed?: unknown };
+    const fraction = (v: unknown) => typeof v === 'number' && v >= 0 && v < 1;
+    if (
+      sp === null ||
+      typeof sp !== 'object' ||
+      !fraction(sp.test) ||
+      !fraction(sp.validation ?? 0) ||
+      (sp.test as number) + ((sp.validation as number) ?? 0) >= 1
+    )
+      throw new RangeError(
+        `${FN}: split must be { test, validation?, seed? } with fractions ≥ 0 whose sum is below 1, got ${describe(o.split)}`,
+      );
     if (sp.seed !== undefined && !Number.isSafeInteger(sp.seed))
       throw new TypeError(`${FN}: split.seed must be an integer, got ${describe(sp.seed)}`);
-    split = { test: sp.test, seed: (sp.seed as number | undefined) ?? seed };
+    split = {
+      test: sp.test as number,
+      validation: (sp.validation as number | undefined) ?? 0,
+      seed: (sp.seed as number | undefined) ?? seed,
+    };
   }
-  if (subset === 'test' && split === null) throw new RangeError(`${FN}: subset 'test' needs the split option`);
+  if (subset !== 'train' && (split === null || split[subset] === 0))
+    throw new RangeError(`${FN}: subset '${subset}' needs split.${subset}`);
   const table = checkTableOptions({
     delimiter: o.delimiter ?? 'auto',
     decimal: o.decimal ?? '.',
@@ -423,6 +445,7 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
     label,
     columns,
     id,
+    ignore,
     categorical,
     missing,
     scale,

@@ -3,8 +3,9 @@
  * (the file is never held): the label's classes (or its mean and std), each feature column's kind
  * and categories (from every row, as `nativenn train` does: the vocabulary is not a label leak),
  * the fills (mean and mostFrequent exact; median from a seeded sample of 65,536 training values
- * per column, exact below that) and the scaler (exact, on the training rows, over the encoded
- * inputs with the fills applied), and how many rows each side of the split holds.
+ * per column, exact below that) and the scaler (exact, over the encoded inputs with the fills
+ * applied), and how many rows each part of the split holds. Fills and scaler are fitted on the
+ * rows outside the test part (the validation part included, as `nativenn train` does).
  */
 import { cellText } from '../pipeline-encode';
 import {
@@ -17,7 +18,7 @@ import {
 } from '../pipeline-schema';
 import { Random } from '../util/random';
 import { CsvError } from './csv';
-import { isTestRow, type TableChunk } from './csv-stream';
+import { partOf, type SplitSpec, type TableChunk } from './csv-stream';
 import type { CsvTable, TableColumn } from './csv-table';
 
 export interface StatsOptions {
@@ -27,19 +28,20 @@ export interface StatsOptions {
   /** Feature columns (default: all but the label and the id). */
   columns: string[] | undefined;
   id: string | undefined;
+  ignore: string[];
   categorical: 'auto' | string[];
   missing: MissingPolicy;
   scale: 'standard' | 'minmax' | 'none';
   task: 'classification' | 'regression' | undefined;
   targetScale: 'standard' | 'none';
-  split: { test: number; seed: number } | null;
+  split: SplitSpec | null;
   csv: { delimiter: string; decimal: '.' | ','; encoding: 'utf8' | 'latin1' };
 }
 
 export interface FileStats {
   preprocess: Preprocess;
-  /** Rows per side of the split that train (label present, not dropped). */
-  rows: { train: number; test: number };
+  /** Rows per part of the split (label present, not dropped). */
+  rows: { train: number; validation: number; test: number };
 }
 
 /** Beyond this many distinct values a column is no set of categories (nor a label of classes). */
@@ -120,7 +122,7 @@ export class StatsPass {
   private labelNumbers = new Counter<number>();
   private labelNumeric = true;
   private labelMoments = new Moments();
-  private rows = { train: 0, test: 0 };
+  private rows = { train: 0, validation: 0, test: 0 };
   private dropped = 0;
   private readonly random = new Random(7);
 
@@ -157,7 +159,10 @@ export class StatsPass {
     const listed = this.o.categorical === 'auto' ? [] : this.o.categorical;
     const chosen = this.o.columns
       ? this.o.columns.map((n) => this.column(n, 'columns entry'))
-      : table.names.map((_, i) => i).filter((i) => i !== this.label && i !== this.id);
+      : table.names
+          .map((_, i) => i)
+          .filter((i) => i !== this.label && i !== this.id && !this.o.ignore.includes(table.names[i]));
+    for (const n of this.o.ignore) this.column(n, 'ignore entry');
     for (const f of chosen)
       if (f === this.label || f === this.id)
         throw new RangeError(
@@ -229,12 +234,12 @@ export class StatsPass {
           continue;
         }
       }
-      if (split && isTestRow(first + r, split.seed, split.test)) {
+      const part = split ? partOf(first + r, split) : 'train';
+      this.rows[part]++;
+      if (part === 'test') {
         role[r] = TEST;
-        this.rows.test++;
         continue;
       }
-      this.rows.train++;
       if (!Number.isNaN(labelCol.numbers[r])) this.labelMoments.add(Math.fround(labelCol.numbers[r]));
     }
     for (const s of this.features) this.addTraining(s, table.columns[s.index], role);
@@ -402,12 +407,13 @@ export class StatsPass {
         return;
       }
       const counts = s.trainCategories.counts!;
-      const missing = this.rows.train - [...counts.values()].reduce((a, b) => a + b, 0);
+      const fitted = this.rows.train + this.rows.validation;
+      const missing = fitted - [...counts.values()].reduce((a, b) => a + b, 0);
       for (const category of spec.categories) {
         // One-hot input: ones for rows of this category (and for filled rows if it is the fill).
         const ones = (counts.get(category) ?? 0) + (category === spec.fill ? missing : 0);
         const m = new Moments();
-        m.n = this.rows.train;
+        m.n = fitted;
         m.mean = ones / m.n;
         m.m2 = ones * (1 - m.mean) ** 2 + (m.n - ones) * m.mean ** 2;
         m.min = ones < m.n ? 0 : 1;

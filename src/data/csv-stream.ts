@@ -69,8 +69,17 @@ async function* counted(chunks: AsyncIterable<Buffer>, bytes?: { read: number })
   }
 }
 
-/** Whether data row `row` falls in the test part: a hash of (seed, row) below the fraction, so
- *  every pass over the file agrees without keeping a list of rows. */
-export function isTestRow(row: number, seed: number, fraction: number): boolean {
-  return deriveSeed(seed, row) / 0x80000000 < fraction;
+export type Part = 'train' | 'validation' | 'test';
+export interface SplitSpec {
+  test: number;
+  validation: number;
+  seed: number;
+}
+
+/** Which part data row `row` falls in: a hash of (seed, row) as a fraction u in [0, 1): test when
+ *  u < test, validation when u < test + validation, else train. Every pass over the file agrees
+ *  without keeping a list of rows. */
+export function partOf(row: number, s: SplitSpec): Part {
+  const u = deriveSeed(s.seed, row) / 0x80000000;
+  return u < s.test ? 'test' : u < s.test + s.validation ? 'validation' : 'train';
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
-import { isTestRow } from '../../src/data/csv-stream';
+import { partOf } from '../../src/data/csv-stream';
 import { encodeTable } from '../../src/pipeline-encode';
 import { Random } from '../../src/util/random';
 
@@ -130,16 +130,35 @@ describe('csvDataset', () => {
     expect(train.rows + test.rows).toBe(2000);
     expect(test.rows).toBeGreaterThan(400);
     expect(test.rows).toBeLessThan(600);
-    const expectedTest = Array.from({ length: 2000 }, (_, r) => r).filter((r) => isTestRow(r, 11, 0.25));
+    const expectedTest = Array.from({ length: 2000 }, (_, r) => r).filter(
+      (r) => partOf(r, { test: 0.25, validation: 0, seed: 11 }) === 'test',
+    );
     expect(test.rows).toBe(expectedTest.length);
     const ref = await nn.data.readCsv(path);
-    const trainRows = Array.from({ length: 2000 }, (_, r) => r).filter((r) => !isTestRow(r, 11, 0.25));
+    const trainRows = Array.from({ length: 2000 }, (_, r) => r).filter(
+      (r) => partOf(r, { test: 0.25, validation: 0, seed: 11 }) !== 'test',
+    );
     const x = ref.x.data;
     const min = [0, 1, 2].map((c) => Math.min(...trainRows.map((r) => x[r * 3 + c])));
     expect((train.preprocess.scaler as { dataMin: number[] }).dataMin).toEqual(min);
     const got = await collect(test);
     const scaled = nn.data.scalerFromJSON(train.preprocess.scaler!).transform(nn.tensor2d(x, [2000, 3])).data;
     expect(got.xs).toEqual(expectedTest.flatMap((r) => Array.from(scaled.slice(r * 3, r * 3 + 3))));
+  });
+
+  it('holds out a validation part as well; ignore leaves columns out', async () => {
+    const path = numericCsv('three.csv', 1000, 8);
+    const split = { test: 0.2, validation: 0.1, seed: 3 };
+    const train = await nn.data.csvDataset(path, { split, ignore: ['b'], shuffleBuffer: 0, batchSize: 64 });
+    const validation = train.subset('validation');
+    const test = train.subset('test');
+    expect(train.featureNames).toEqual(['a', 'c']);
+    const count = (part: string) =>
+      Array.from({ length: 1000 }, (_, r) => partOf(r, split)).filter((p) => p === part).length;
+    expect([train.rows, validation.rows, test.rows]).toEqual([count('train'), count('validation'), count('test')]);
+    expect(train.rows + validation.rows + test.rows).toBe(1000);
+    expect((await collect(validation)).sizes.reduce((a, b) => a + b, 0)).toBe(validation.rows);
+    expect(() => train.subset('nope' as never)).toThrow(TypeError);
   });
 
   it('trains through fitDataset to the same weights as fit on readCsv’s rows in the same order', async () => {
@@ -178,7 +197,7 @@ describe('csvDataset', () => {
     await expect(nn.data.csvDataset(gap, { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     await expect(nn.data.csvDataset(gap, { bogus: 1 } as never)).rejects.toThrow(/unknown option "bogus"/);
     await expect(nn.data.csvDataset(gap, { split: { test: 1.5 } })).rejects.toThrow(/split must be/);
-    await expect(nn.data.csvDataset(gap, { subset: 'test' })).rejects.toThrow(/needs the split option/);
+    await expect(nn.data.csvDataset(gap, { subset: 'test' })).rejects.toThrow(/needs split.test/);
     const dropped = await nn.data.csvDataset(gap, { missing: 'drop', shuffleBuffer: 0 });
     expect(dropped.rows).toBe(1);
     expect((await collect(dropped)).xs).toEqual([1, 2]);
