@@ -4,7 +4,7 @@
 // resident-memory peak (process.resourceUsage().maxRSS): one epoch of the CLI's default network
 // (16 → 100 relu → 2 softmax, adam, batch 32, standard scaling), native backend.
 //
-//   npm run build:ts && node bench/stream-csv.js 2GB [--slice 200MB] [--dir /tmp]
+//   npm run build:ts && node bench/stream-csv.js 2GB [--slice 200MB] [--dir /tmp] [--generate-only]
 //
 // Figures: rows/s of the training epoch (each side's own clock; the first pass that fits the
 // scaler is reported apart, as readCsv's load is for fit), parse MB/s of the first pass, maxRSS.

@@ -7,16 +7,15 @@
  */
 
 import { deriveSeed } from '../model/options';
-import { cellText, encodeTable } from '../pipeline-encode';
 import { MISSING_POLICIES, type MissingPolicy, type Preprocess } from '../pipeline-schema';
 import { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
 import { describe } from './args';
-import { FLOAT32_MAX } from './csv';
+import { type EncodeJob, encodedChunks } from './csv-encode';
+import { workerAvailable, workerChunks } from './csv-parse-worker';
 import { type FileStats, type StatsOptions, StatsPass } from './csv-stats';
-import { checkFile, type Part, partOf, type SplitSpec, tableChunks } from './csv-stream';
-import { type CsvTable, checkTableOptions } from './csv-table';
-import { type Scaler, scalerFromJSON } from './scalers';
+import { checkFile, type Part, type SplitSpec, tableChunks } from './csv-stream';
+import { checkTableOptions } from './csv-table';
 
 export interface CsvDatasetOptions {
   /** The label column: a name or an index (negative from the end). Default: the last column. */
@@ -54,6 +53,9 @@ export interface CsvDatasetOptions {
   delimiter?: string;
   decimal?: '.' | ',';
   encoding?: 'utf8' | 'latin1';
+  /** Parse in a worker thread, overlapping the main thread's shuffling and the training (default:
+   *  true when running the compiled library; from the TypeScript sources the worker cannot load). */
+  parseInWorker?: boolean;
 }
 
 const OPTIONS = [
@@ -75,6 +77,7 @@ const OPTIONS = [
   'delimiter',
   'decimal',
   'encoding',
+  'parseInWorker',
 ];
 const FN = 'csvDataset';
 
@@ -86,6 +89,7 @@ interface Settings {
   oneHot: boolean;
   split: SplitSpec | null;
   table: Required<import('./csv-table').TableOptions>;
+  parseInWorker: boolean;
 }
 
 /** Progress of the reading, for a progress bar: bytes read of the current pass, and the file size. */
@@ -154,102 +158,22 @@ export class CsvDataset {
     const width = p.featureNames.length;
     const yWidth = this.s.oneHot && p.classes ? p.classes.length : 1;
     const shuffle = new ShuffleBuffer(Math.max(1, this.s.shuffleBuffer), width, yWidth, this.s.batchSize, seed);
-    const label = new LabelEncoder(p, this.s.oneHot);
-    const scaler = p.scaler ? scalerFromJSON(p.scaler) : null;
     this.progress.read = 0;
-    for await (const { table, first } of tableChunks(this.s.path, this.s.table, this.progress)) {
-      const rows = this.selected(table, first);
-      if (rows.length === 0) continue;
-      const e = encodeNumbers(p, scaler, table, rows) ?? encodeTable(p, table, rows);
-      const y = label.encode(table, e.rows);
-      const x = e.x.data as Float32Array;
-      for (let i = 0; i < e.rows.length; i++) shuffle.add(x, y, i);
+    const job: EncodeJob = {
+      path: this.s.path,
+      table: this.s.table,
+      preprocess: p,
+      split: this.s.split,
+      which: this.which,
+      oneHot: this.s.oneHot,
+    };
+    const chunks = this.s.parseInWorker ? workerChunks(job, this.progress) : encodedChunks(job, this.progress);
+    for await (const { x, y, rows } of chunks) {
+      shuffle.add(x, y, rows);
       yield* shuffle.take(false, this.s.oneHot);
     }
     shuffle.drain();
     yield* shuffle.take(true, this.s.oneHot);
-  }
-
-  /** Rows of this part of the split whose label is present (the encoder handles missing features). */
-  private selected(table: CsvTable, first: number): Int32Array {
-    const split = this.s.split;
-    const labelCol = table.columns[table.names.indexOf(this.stats.preprocess.labelName)];
-    const out = new Int32Array(table.rows);
-    let n = 0;
-    for (let r = 0; r < table.rows; r++) {
-      if ((split ? partOf(first + r, split) : 'train') !== this.which) continue;
-      if (Number.isNaN(labelCol.numbers[r]) && cellText(labelCol, r) === null) continue;
-      out[n++] = r;
-    }
-    return out.subarray(0, n);
-  }
-}
-
-/**
- * encodeTable's result for the common case, in one pass without a closure per cell: every feature
- * numeric and every selected cell a number. null otherwise (then encodeTable does it all, and
- * words any error). The scaler is the same object's transform, so the values are identical.
- */
-function encodeNumbers(
-  p: Preprocess,
-  scaler: Scaler | null,
-  table: CsvTable,
-  rows: Int32Array,
-): { x: Tensor; rows: Int32Array } | null {
-  if (p.columns.some((c) => c.kind !== 'numeric')) return null;
-  const columns = p.columns.map((c) => table.columns[table.names.indexOf(c.name)]);
-  if (columns.some((c) => c === undefined || c.ids !== null)) return null;
-  const width = columns.length;
-  const out = new Float32Array(rows.length * width);
-  for (let j = 0; j < width; j++) {
-    const numbers = columns[j].numbers;
-    for (let i = 0; i < rows.length; i++) {
-      const v = numbers[rows[i]];
-      if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      out[i * width + j] = v;
-    }
-  }
-  let x: Tensor = new Tensor(out, [rows.length, width]);
-  if (scaler) {
-    x = scaler.transform(x);
-    for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) return null;
-  }
-  return { x, rows };
-}
-
-/** Labels as the model's targets: class indices (or one-hot rows), or values (scaled if asked). */
-class LabelEncoder {
-  private readonly index: Map<string, number> | null;
-  /** Class index by number, for labels that are numbers (no string made per row). */
-  private readonly byNumber = new Map<number, number>();
-  constructor(
-    private readonly p: Preprocess,
-    private readonly oneHot: boolean,
-  ) {
-    this.index = p.classes ? new Map(p.classes.map((c, i) => [c, i])) : null;
-    p.classes?.forEach((c, i) => {
-      if (String(Number(c)) === c) this.byNumber.set(Number(c), i);
-    });
-  }
-  encode(table: CsvTable, rows: Int32Array): Float32Array {
-    const c = table.columns[table.names.indexOf(this.p.labelName)];
-    const classes = this.p.classes;
-    const width = this.oneHot && classes ? classes.length : 1;
-    const out = new Float32Array(rows.length * width);
-    const scale = this.p.targetScaler?.type === 'standard' ? this.p.targetScaler : null;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      if (this.index) {
-        const k = c.ids !== null ? this.index.get(cellText(c, r)!) : this.byNumber.get(c.numbers[r]);
-        if (k === undefined) throw new Error(`${FN}: label "${cellText(c, r)}" was not seen on the first pass`); // the file changed
-        if (width > 1) out[i * width + k] = 1;
-        else out[i] = k;
-      } else {
-        const v = c.numbers[r];
-        out[i] = scale ? (v - scale.mean[0]) / (scale.std[0] === 0 ? 1 : scale.std[0]) : v;
-      }
-    }
-    return out;
   }
 }
 
@@ -282,21 +206,23 @@ class ShuffleBuffer {
     this.by = new Float32Array(batchSize * yWidth);
   }
 
-  /** Row i of (x, y). */
-  add(x: Float32Array, y: Float32Array, i: number): void {
+  /** The first n rows of (x, y), in one loop (a call per row costs more than its copy). */
+  add(x: Float32Array, y: Float32Array, n: number): void {
     const { width: w, yWidth: yw } = this;
-    if (this.capacity === 1) {
-      this.emit(x, y, i);
-      return;
+    for (let i = 0; i < n; i++) {
+      if (this.capacity === 1) {
+        this.emit(x, y, i);
+        continue;
+      }
+      let j: number;
+      if (this.count < this.capacity) j = this.count++;
+      else {
+        j = this.random.int(this.capacity);
+        this.emit(this.x, this.y, j);
+      }
+      copy(this.x, j * w, x, i * w, w);
+      copy(this.y, j * yw, y, i * yw, yw);
     }
-    let j: number;
-    if (this.count < this.capacity) j = this.count++;
-    else {
-      j = this.random.int(this.capacity);
-      this.emit(this.x, this.y, j);
-    }
-    copy(this.x, j * w, x, i * w, w);
-    copy(this.y, j * yw, y, i * yw, yw);
   }
 
   /** The rows still held go out in random order. */
@@ -407,6 +333,9 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
   if (shuffleBuffer > 1 << 26)
     throw new RangeError(`${FN}: shuffleBuffer must be at most 2^26 rows, got ${shuffleBuffer}`);
   const seed = option(o, 'seed', (v): v is number => Number.isSafeInteger(v), 'an integer') ?? randomSeed();
+  const parseInWorker = option(o, 'parseInWorker', isBool, 'a boolean') ?? workerAvailable();
+  if (parseInWorker && !workerAvailable())
+    throw new RangeError(`${FN}: parseInWorker needs the compiled library (dist/data/csv-worker.js)`);
   const subset =
     option(o, 'subset', oneOf(['train', 'validation', 'test'] as const), "'train', 'validation' or 'test'") ?? 'train';
   let split: Settings['split'] = null;
@@ -462,5 +391,6 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
   }
   const stats = pass.finish();
   stats.preprocess.csv = { ...statsOptions.csv, delimiter };
-  return new CsvDataset({ path, batchSize, shuffleBuffer, seed, oneHot, split, table }, stats, subset, size);
+  const settings = { path, batchSize, shuffleBuffer, seed, oneHot, split, table, parseInWorker };
+  return new CsvDataset(settings, stats, subset, size);
 }

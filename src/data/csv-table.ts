@@ -136,19 +136,19 @@ export class TableParser {
     let lines = 1;
     let i = pos;
     const headerCells: string[] = [];
+    const columns = this.columns;
+    const delimiter = this.delimiter;
+    const row = this.rows;
+    const len = buf.length;
     for (;;) {
       // Fast path, one pass: a plain number ended by the delimiter, LF or CRLF, in a numeric column.
-      if (!header && col < ncols && !this.columns[col].ids) {
-        const v = scanNumber(buf, i, buf.length);
+      if (!header && col < ncols && !columns[col].ids) {
+        const v = scanNumber(buf, i, len);
         const j = numberEnd;
         const c = buf[j];
-        if (
-          !Number.isNaN(v) &&
-          j < buf.length &&
-          (c === this.delimiter || c === LF || (c === CR && buf[j + 1] === LF))
-        ) {
-          this.columns[col++].numbers[this.rows] = v;
-          if (c === this.delimiter) {
+        if (!Number.isNaN(v) && j < len && (c === delimiter || c === LF || (c === CR && buf[j + 1] === LF))) {
+          columns[col++].numbers[row] = v;
+          if (c === delimiter) {
             i = j + 1;
             continue;
           }
