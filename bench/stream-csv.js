@@ -133,6 +133,7 @@ async function main() {
   let t = performance.now();
   generate(file, bytes);
   head(file, sliceFile, slice);
+  if (args.includes('--generate-only')) return;
   console.log(
     `data: ${file} (${(fs.statSync(file).size / MB).toFixed(0)} MB; ready in ${((performance.now() - t) / 1000).toFixed(1)} s)`,
   );

@@ -18,13 +18,18 @@ import { csvReadOptions } from './train-data';
 
 /** Files larger than this stream without --stream (their table would take 2–3× their size in memory). */
 export const STREAM_BYTES = 1024 ** 3;
+/** A validation part up to this size is read once into memory (else every epoch re-reads the file
+ *  for it); whole-set metrics need it in memory too. */
+const VALIDATION_BYTES = 64 * 1024 ** 2;
 /** Rows held for shuffling while streaming. */
 const SHUFFLE_ROWS = 100_000;
 
 export interface StreamPrepared {
   preprocess: Preprocess;
   train: nn.data.CsvDataset;
-  validation: nn.data.CsvDataset | null;
+  /** In memory when it fits in VALIDATION_BYTES (read once), else streamed every epoch. */
+  validation: [nn.Tensor, nn.Tensor | Float32Array] | nn.data.CsvDataset | null;
+  validationRows: number;
   test: nn.data.CsvDataset;
   target: Omit<TargetSetup, 'train' | 'test'>;
 }
@@ -84,7 +89,41 @@ export async function prepareStream(o: ParsedOptions, seed: number, validationSp
     ['validation', validation],
   ] as const)
     if (ds && ds.rows === 0) throw new CliError(`${source}: the ${part} part of the split holds no rows`);
-  return { preprocess: p, train, validation, test, target };
+  const validationRows = validation?.rows ?? 0;
+  const small = validation !== null && validationRows * (p.featureNames.length + 1) * 4 <= VALIDATION_BYTES;
+  return {
+    preprocess: p,
+    train,
+    validation: small ? await inMemory(validation) : validation,
+    validationRows,
+    test,
+    target,
+  };
+}
+
+/** A (small) part of the split as [x, y] tensors. */
+async function inMemory(ds: nn.data.CsvDataset): Promise<[nn.Tensor, nn.Tensor | Float32Array]> {
+  const xs: Float32Array[] = [];
+  const ys: Float32Array[] = [];
+  let width = 1;
+  for await (const b of ds) {
+    xs.push(b.xs.data as Float32Array);
+    const y = b.ys instanceof nn.Tensor ? (b.ys.data as Float32Array) : Float32Array.from(b.ys);
+    width = y.length / b.xs.shape[0];
+    ys.push(y);
+  }
+  const join = (parts: Float32Array[]) => {
+    const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of parts) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  };
+  const x = nn.tensor2d(join(xs), [ds.rows, ds.featureNames.length]);
+  const y = join(ys);
+  return [x, width > 1 ? nn.tensor2d(y, [ds.rows, width]) : y];
 }
 
 /** The test report of report.ts, from the test part streamed batch by batch: only the outputs and

@@ -47,7 +47,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   const t = streamed ? streamed.target : targets(p.task, o.loss as string | undefined, p.classes, d!.yTrain, d!.yTest);
   p.output = t.output;
   p.targetScaler = t.targetScaler;
-  const trainRows = streamed ? streamed.train.rows + (streamed.validation?.rows ?? 0) : d!.trainRows.length;
+  const trainRows = streamed ? streamed.train.rows + streamed.validationRows : d!.trainRows.length;
   const fitRows = streamed ? streamed.train.rows : Math.floor(trainRows * (1 - validationSplit));
   const testRows = streamed ? streamed.test.rows : d!.testRows.length;
   if (!streamed && validationSplit > 0 && (fitRows < 1 || fitRows === trainRows)) {

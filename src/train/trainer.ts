@@ -259,7 +259,7 @@ export class Trainer {
   }
 
   /** The one loop: epochs of runs from `source`, validation, whole-set metrics, callbacks, History. */
-  async loop(
+  private async loop(
     model: TrainableModel,
     source: BatchSource,
     validation: Validation | null,
