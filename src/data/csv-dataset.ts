@@ -1,9 +1,10 @@
 /**
  * nn.data.csvDataset: a CSV file larger than memory as a dataset for model.fitDataset. A first
- * pass (csv-stats.ts) fits the preprocessing on the training rows; then every epoch re-reads the
- * file chunk by chunk (readCsvTable's parser), encodes each chunk with preprocess.json's encoder
- * (the one `nativenn predict` uses), passes the rows through a seeded shuffle buffer and yields
- * { xs, ys } batches. Memory: the shuffle buffer, one chunk, and a batch.
+ * pass (csv-stats.ts) fits the preprocessing on the rows outside the test part; then every epoch
+ * re-reads the file chunk by chunk (readCsvTable's parser, in a worker thread: csv-encode.ts),
+ * encodes each chunk with preprocess.json's encoder (the one `nativenn predict` uses), passes the
+ * rows through a seeded shuffle buffer and yields { xs, ys } batches. Memory: the shuffle buffer,
+ * a few chunks (the worker parses up to 4 ahead) and a batch. docs/streaming.md says more.
  */
 
 import { deriveSeed } from '../model/options';
@@ -30,7 +31,7 @@ export interface CsvDatasetOptions {
   categorical?: 'auto' | string[];
   /** Empty or NA cells: 'error' (default), 'drop' the row, or fill with the training rows' 'mean', 'median' or 'mostFrequent'. */
   missing?: MissingPolicy;
-  /** Feature scaling fitted on the training rows: 'none' (default), 'standard' or 'minmax'. */
+  /** Feature scaling fitted on the rows outside the test part: 'none' (default), 'standard' or 'minmax'. */
   scale?: 'none' | 'standard' | 'minmax';
   /** Default: classification when the label holds text or at most 20 distinct whole numbers. */
   task?: 'classification' | 'regression';
