@@ -34,6 +34,7 @@ export * as regularizers from './regularizers';
 export type { DType, NestedArray, NumericArray, TensorData, TensorLike } from './tensor';
 export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d } from './tensor';
 export type { Targets } from './train/data';
+export type { Batch, DatasetLike } from './train/dataset-source';
 export { History } from './train/history';
-export type { FitOptions } from './train/trainer';
+export type { FitDatasetOptions, FitOptions } from './train/trainer';
 export { Trainer } from './train/trainer';

@@ -177,6 +177,12 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     default: './nativenn-run/',
     help: 'folder for the model, preprocess.json, history.json and loss.svg',
   },
+  {
+    name: 'stream',
+    type: 'bool',
+    default: false,
+    help: 'read the CSV from disk every epoch instead of into memory (automatic above 1 GiB): a first pass fits the preprocessing, a hash of each row splits it',
+  },
   { name: 'quiet', type: 'bool', default: false, help: 'print only the final results' },
   { name: 'help', type: 'bool', default: false, help: 'show this help' },
 ];

@@ -13,6 +13,8 @@ export interface ProgressOptions {
   keys: string[];
   validation: boolean;
   stream: NodeJS.WriteStream;
+  /** Streamed training (fitDataset on a csvDataset): rows per epoch, the reader's progress. */
+  reading?: { rows: number; read: nn.data.ReadProgress; batchSize: number };
 }
 
 const SHORT: Record<string, string> = { accuracy: 'acc', val_accuracy: 'val_acc' };
@@ -45,7 +47,9 @@ class LineProgress implements nn.callbacks.Callback {
     this.started = Date.now();
   }
   onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
-    const line = `${epochLine(epoch, this.o.epochs, Date.now() - this.started, logs, this.o.keys, this.o.validation)}\n`;
+    const ms = Date.now() - this.started;
+    const rate = this.o.reading ? ` - ${rowsPerSecond(this.o.reading.rows, ms)} rows/s` : '';
+    const line = `${epochLine(epoch, this.o.epochs, ms, logs, this.o.keys, this.o.validation)}${rate}\n`;
     if (this.o.epochs <= 100 || epoch < 10 || (epoch + 1) % 10 === 0) {
       this.o.stream.write(line);
       this.last = null;
@@ -81,8 +85,8 @@ class BarProgress implements nn.callbacks.Callback {
     for (const k of shown) this.last[k] = fixed(undefined);
   }
 
-  setParams(params: { steps: number }): void {
-    this.steps = params.steps;
+  setParams(params: { steps: number | null }): void {
+    this.steps = params.steps ?? 1;
   }
 
   onTrainBegin(): void {
@@ -123,7 +127,79 @@ class BarProgress implements nn.callbacks.Callback {
   }
 }
 
+const rowsPerSecond = (rows: number, ms: number) => Math.round((rows * 1000) / Math.max(1, ms)).toLocaleString('en-US');
+
+/**
+ * The bar for streamed training: no batch hooks (they would make fitDataset train batch by batch);
+ * a timer reads how far the reader is in the file (the bar, and its ETA) and how many updates the
+ * optimizer made (rows/s).
+ */
+class StreamBarProgress implements nn.callbacks.Callback {
+  private readonly bar: SingleBar;
+  private readonly reading: NonNullable<ProgressOptions['reading']>;
+  private model: nn.Sequential | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private epoch = 0;
+  private started = 0;
+  private steps0 = 0;
+  private last: Record<string, string> = {};
+
+  constructor(private readonly o: ProgressOptions) {
+    this.reading = o.reading!;
+    const shown = o.validation ? [...o.keys, ...o.keys.map((k) => `val_${k}`)] : o.keys;
+    const values = shown.map((k) => `${SHORT[k] ?? k} {${k}}`).join(' ');
+    this.bar = new SingleBar(
+      {
+        format: `epoch {epoch}/{epochs} {bar} {percentage}% | {rate} rows/s | ETA {eta_formatted} | ${values}`,
+        barsize: 20,
+        stream: o.stream,
+        hideCursor: true,
+        etaBuffer: 20,
+        fps: 5,
+      },
+      Presets.shades_classic,
+    );
+    for (const k of shown) this.last[k] = fixed(undefined);
+  }
+
+  setModel(model: nn.Sequential): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.bar.start(this.o.epochs * 1000, 0, { epoch: 1, epochs: this.o.epochs, rate: '-', ...this.last });
+    this.timer = setInterval(() => this.tick(), 200);
+    this.timer.unref();
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+    this.started = Date.now();
+    this.steps0 = this.model?.optimizer?.iterations ?? 0;
+  }
+
+  private tick(): void {
+    const { read, size } = this.reading.read;
+    const done = size > 0 ? Math.min(999, Math.floor((1000 * read) / size)) : 0;
+    const rows = ((this.model?.optimizer?.iterations ?? 0) - this.steps0) * this.reading.batchSize;
+    const rate = rowsPerSecond(Math.min(rows, this.reading.rows), Date.now() - this.started);
+    this.bar.update(this.epoch * 1000 + done, { epoch: this.epoch + 1, rate, ...this.last });
+  }
+
+  onEpochEnd(epoch: number, logs: nn.callbacks.Logs): void {
+    for (const k of Object.keys(this.last)) if (logs[k] !== undefined) this.last[k] = fixed(logs[k]);
+    const rate = rowsPerSecond(this.reading.rows, Date.now() - this.started);
+    this.bar.update((epoch + 1) * 1000, { epoch: epoch + 1, rate, ...this.last });
+  }
+
+  onTrainEnd(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.bar.stop();
+  }
+}
+
 /** The progress callback for this stream: a bar on a terminal, lines otherwise. */
 export function progress(o: ProgressOptions): nn.callbacks.Callback {
-  return o.stream.isTTY ? new BarProgress(o) : new LineProgress(o);
+  if (!o.stream.isTTY) return new LineProgress(o);
+  return o.reading ? new StreamBarProgress(o) : new BarProgress(o);
 }

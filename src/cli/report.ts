@@ -53,9 +53,17 @@ export function testReport(
   targets: nn.Tensor | Int32Array,
   yTest: Int32Array | Float32Array,
 ): { values: Record<string, number>; lines: string[] } {
+  return reportLines(p, model.evaluate(xTest, targets), model.predict(xTest), yTest);
+}
+
+/** The report from the model's loss and metrics, outputs and true labels on the test rows. */
+export function reportLines(
+  p: Preprocess,
+  evaluated: Record<string, number>,
+  outputs: Tensor<Float32Array>,
+  yTest: Int32Array | Float32Array,
+): { values: Record<string, number>; lines: string[] } {
   const rows = yTest.length;
-  const evaluated = model.evaluate(xTest, targets);
-  const outputs = model.predict(xTest);
   const values: Record<string, number> = { loss: evaluated.loss };
   const lines: string[] = [];
   if (p.classes) {

@@ -10,9 +10,10 @@ import { TRAIN_OPTIONS, TRAIN_USAGE } from './options';
 import { progress } from './progress';
 import { testReport } from './report';
 import { writeRun } from './run-folder';
-import { checkOutDir, network, optimizer, targets, useBackend } from './setup';
+import { checkOutDir, network, optimizer, type TargetSetup, targets, useBackend } from './setup';
 import { Stopper } from './stopper';
 import { prepareData } from './train-data';
+import { prepareStream, streamTestReport, wantsStream } from './train-stream';
 
 export const EXIT_INTERRUPTED = 130;
 /** Early stopping by default: small sets get the epochs they need, large ones do not overfit. */
@@ -40,19 +41,21 @@ export async function train(argv: readonly string[]): Promise<void> {
   const patience = patienceOption > 0 && validationSplit > 0 ? patienceOption : null;
   await checkOutDir(outDir, MODEL_DIR);
 
-  const d = await prepareData(o, seed);
-  const p = d.preprocess;
-  const t = targets(p.task, o.loss as string | undefined, p.classes, d.yTrain, d.yTest);
+  const streamed = (await wantsStream(o)) ? await prepareStream(o, seed, validationSplit) : null;
+  const d = streamed ? null : await prepareData(o, seed);
+  const p = streamed ? streamed.preprocess : d!.preprocess;
+  const t = streamed ? streamed.target : targets(p.task, o.loss as string | undefined, p.classes, d!.yTrain, d!.yTest);
   p.output = t.output;
   p.targetScaler = t.targetScaler;
-  const trainRows = d.trainRows.length;
-  const fitRows = Math.floor(trainRows * (1 - validationSplit));
-  if (validationSplit > 0 && (fitRows < 1 || fitRows === trainRows)) {
+  const trainRows = streamed ? streamed.train.rows + streamed.validationRows : d!.trainRows.length;
+  const fitRows = streamed ? streamed.train.rows : Math.floor(trainRows * (1 - validationSplit));
+  const testRows = streamed ? streamed.test.rows : d!.testRows.length;
+  if (!streamed && validationSplit > 0 && (fitRows < 1 || fitRows === trainRows)) {
     throw new CliError(
       `--validation-split ${validationSplit} of ${trainRows} training rows leaves ${fitRows} to fit on and ${trainRows - fitRows} to validate; both need at least one`,
     );
   }
-  const inputs = d.xTrain.shape[1];
+  const inputs = p.featureNames.length;
   const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
   const model = network({
     inputs,
@@ -72,10 +75,12 @@ export async function train(argv: readonly string[]): Promise<void> {
   const classesText = p.classes ? `, ${p.classes.length} classes` : '';
   const columnsText = p.columns.length === inputs ? '' : ` (${p.columns.length} columns, text ones one-hot encoded)`;
   say(
-    `data: ${p.data}: ${d.labeled.rows.length} rows × ${inputs} features${columnsText}${classesText}; label "${p.labelName}"${p.idColumn ? `, id "${p.idColumn}"` : ''}`,
+    `data: ${p.data}: ${trainRows + testRows} rows × ${inputs} features${columnsText}${classesText}; label "${p.labelName}"${p.idColumn ? `, id "${p.idColumn}"` : ''}${streamed ? ', streamed from disk' : ''}`,
   );
-  for (const n of d.notes) say(`note: ${n}`);
-  say(`task: ${p.task} (${d.labeled.taskReason})`);
+  for (const n of d?.notes ?? []) say(`note: ${n}`);
+  say(
+    `task: ${p.task} (${d ? d.labeled.taskReason : o.task ? 'as asked' : 'guessed from the label column; --task to change'})`,
+  );
   if (t.targetScaler?.type === 'standard') {
     const [mean, std] = [t.targetScaler.mean[0], t.targetScaler.std[0]];
     say(
@@ -83,7 +88,7 @@ export async function train(argv: readonly string[]): Promise<void> {
     );
   }
   say(
-    `rows: ${fitRows} train, ${trainRows - fitRows} validation, ${d.testRows.length} test${d.articleSplit ? " (the article's split)" : ''}`,
+    `rows: ${fitRows} train, ${trainRows - fitRows} validation, ${testRows} test${d?.articleSplit ? " (the article's split)" : streamed ? ' (a hash of each row decides its part)' : ''}`,
   );
   const batch = Math.min(o['batch-size'] as number, Math.max(1, fitRows));
   say(
@@ -100,7 +105,13 @@ export async function train(argv: readonly string[]): Promise<void> {
   const callbacks: nn.callbacks.Callback[] = [stopper];
   if (!quiet)
     callbacks.push(
-      progress({ epochs, keys: ['loss', ...t.metrics], validation: validationSplit > 0, stream: process.stdout }),
+      progress({
+        epochs,
+        keys: ['loss', ...t.metrics],
+        validation: validationSplit > 0,
+        stream: process.stdout,
+        reading: streamed ? { rows: fitRows, read: streamed.train.progress, batchSize: batch } : undefined,
+      }),
     );
   const onSigint = () => {
     if (stopper.interrupted) {
@@ -117,14 +128,22 @@ export async function train(argv: readonly string[]): Promise<void> {
   const started = performance.now();
   let history: nn.History;
   try {
-    history = await model.fit(d.xTrain, t.train, {
-      epochs,
-      batchSize: batch,
-      validationSplit: validationSplit > 0 ? validationSplit : undefined,
-      callbacks,
-      verbose: 0,
-      seed,
-    });
+    history = streamed
+      ? await model.fitDataset(streamed.train, {
+          epochs,
+          validationData: streamed.validation ?? undefined,
+          callbacks,
+          verbose: 0,
+          seed,
+        })
+      : await model.fit(d!.xTrain, (t as TargetSetup).train, {
+          epochs,
+          batchSize: batch,
+          validationSplit: validationSplit > 0 ? validationSplit : undefined,
+          callbacks,
+          verbose: 0,
+          seed,
+        });
   } finally {
     if (process.stdout.isTTY) process.stdout.write(SHOW_CURSOR);
   }
@@ -143,7 +162,9 @@ export async function train(argv: readonly string[]): Promise<void> {
   say(`trained ${ran} epoch${ran > 1 ? 's' : ''} in ${seconds.toFixed(2)} s${why}${best}`);
   say();
 
-  const report = testReport(model, p, d.xTest, t.test, d.yTest);
+  const report = streamed
+    ? await streamTestReport(model, p, streamed.test)
+    : testReport(model, p, d!.xTest, (t as TargetSetup).test, d!.yTest);
   p.test = report.values;
   const files = await writeRun(outDir, model, p, history, stopper.interrupted);
   process.removeListener('SIGINT', onSigint);
@@ -151,8 +172,10 @@ export async function train(argv: readonly string[]): Promise<void> {
   if (!quiet) process.stdout.write(`${model.summary({ print: false })}\n\n`);
   process.stdout.write(`${report.lines.join('\n')}\n\n`);
   process.stdout.write(`saved to ${outDir}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
-  const held = `the ${d.testRows.length} test rows held out of training`;
-  if (p.data === 'digits') say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
+  const held = `the ${testRows} test rows held out of training`;
+  if (streamed) say(`\npredict with: nativenn predict --model ${outDir} --data FILE.csv`);
+  else if (p.data === 'digits')
+    say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
   else
     say(
       `\npredict with (scores ${held}; leave out --rows test for every row): nativenn predict --model ${outDir} --data ${p.data} --rows test`,

@@ -22,6 +22,16 @@ export async function feedChunks(
   parser: ChunkParser,
   maxRecordBytes = MAX_RECORD_BYTES,
 ): Promise<void> {
+  for await (const _ of feedSteps(chunks, parser, maxRecordBytes));
+}
+
+/** feedChunks one step at a time: yields after each parser.feed, so that a streaming reader can
+ *  take the rows parsed so far (csvDataset) before more are read. */
+export async function* feedSteps(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  parser: ChunkParser,
+  maxRecordBytes = MAX_RECORD_BYTES,
+): AsyncGenerator<void, void, undefined> {
   let held: Buffer[] = [];
   let heldBytes = 0;
   let retryAt = 0; // bytes to hold before parsing the incomplete record again
@@ -41,6 +51,7 @@ export async function feedChunks(
     held = rest > 0 ? [buf.subarray(used)] : [];
     heldBytes = rest;
     retryAt = 2 * rest;
+    yield;
   }
   let last = held.length === 1 ? held[0] : Buffer.concat(held, heldBytes);
   if (first && isBom(last)) last = last.subarray(3);
@@ -51,4 +62,5 @@ export async function feedChunks(
     last = last.subarray(used);
   }
   parser.feed(last, true);
+  yield;
 }

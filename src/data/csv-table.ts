@@ -60,7 +60,7 @@ interface Interner {
   index: Map<string, number>;
 }
 
-class TableParser {
+export class TableParser {
   names: string[] | null = null;
   columns: TableColumn[] = [];
   private interners: Interner[] = [];
@@ -136,19 +136,19 @@ class TableParser {
     let lines = 1;
     let i = pos;
     const headerCells: string[] = [];
+    const columns = this.columns;
+    const delimiter = this.delimiter;
+    const row = this.rows;
+    const len = buf.length;
     for (;;) {
       // Fast path, one pass: a plain number ended by the delimiter, LF or CRLF, in a numeric column.
-      if (!header && col < ncols && !this.columns[col].ids) {
-        const v = scanNumber(buf, i, buf.length);
+      if (!header && col < ncols && !columns[col].ids) {
+        const v = scanNumber(buf, i, len);
         const j = numberEnd;
         const c = buf[j];
-        if (
-          !Number.isNaN(v) &&
-          j < buf.length &&
-          (c === this.delimiter || c === LF || (c === CR && buf[j + 1] === LF))
-        ) {
-          this.columns[col++].numbers[this.rows] = v;
-          if (c === this.delimiter) {
+        if (!Number.isNaN(v) && j < len && (c === delimiter || c === LF || (c === CR && buf[j + 1] === LF))) {
+          columns[col++].numbers[row] = v;
+          if (c === delimiter) {
             i = j + 1;
             continue;
           }
@@ -269,6 +269,33 @@ class TableParser {
     }
   }
 
+  /** The rows parsed since the last take as a table, and room for the next rows in the same
+   *  arrays: csvDataset reads a file chunk by chunk through this. The table's arrays are views that
+   *  the next feed overwrites: use them before feeding more. Text columns start a new dictionary. */
+  take(): CsvTable {
+    const n = this.rows;
+    const table: CsvTable = {
+      source: this.source,
+      names: this.names ?? [],
+      rows: n,
+      columns: this.columns.map((c) => ({
+        ...c,
+        numbers: c.numbers.subarray(0, n),
+        ids: c.ids ? c.ids.subarray(0, n) : null,
+      })),
+      lines: this.lines.subarray(0, n),
+      delimiter: String.fromCharCode(this.delimiter),
+    };
+    for (const [i, c] of this.columns.entries()) {
+      c.ids = null;
+      c.texts = [];
+      c.missing = 0;
+      this.interners[i] = { index: new Map() };
+    }
+    this.rows = 0;
+    return table;
+  }
+
   finish(): CsvTable {
     if (this.names === null) this.fail('the file is empty');
     if (this.rows === 0) this.fail('the file has a header but no data rows');
@@ -288,7 +315,7 @@ class TableParser {
   }
 }
 
-function checkTableOptions(o: unknown): Required<TableOptions> {
+export function checkTableOptions(o: unknown): Required<TableOptions> {
   if (typeof o !== 'object' || o === null)
     throw new TypeError(`readCsvTable: options must be an object, got ${describe(o)}`);
   const { delimiter = 'auto', decimal = '.', encoding = 'utf8', maxRecordBytes = MAX_RECORD_BYTES } = o as TableOptions;

@@ -3,6 +3,8 @@
 export type { CsvData, CsvOptions } from './csv';
 export { CsvError, readCsv } from './csv';
 export { MAX_RECORD_BYTES } from './csv-chunks';
+export type { CsvDatasetOptions, ReadProgress } from './csv-dataset';
+export { CsvDataset, csvDataset } from './csv-dataset';
 export type { CsvTable, TableColumn, TableOptions } from './csv-table';
 export { MISSING_TOKENS, parseCsvTable, readCsvTable } from './csv-table';
 export { oneHot } from './encoders';

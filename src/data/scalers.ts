@@ -36,6 +36,13 @@ abstract class AffineScaler {
     return this.scale ? this.scale.length : null;
   }
 
+  /** transform's x' = x · scale + offset per column, for code that fuses it into another pass
+   *  (csvDataset's encoder). Copies. */
+  coefficients(): { scale: Float64Array; offset: Float64Array } {
+    if (!this.scale || !this.offset) this.notFitted(`${this.name}.coefficients`);
+    return { scale: this.scale.slice(), offset: this.offset.slice() };
+  }
+
   protected abstract computeFit(x: Tensor): void;
 
   /** Learns the column statistics of x [rows, features]; returns this. */

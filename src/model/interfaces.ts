@@ -46,7 +46,11 @@ export interface TrainableModel extends CallbackModel {
   ): { x: Float32Array; y: Float32Array; rows: number };
   executor(): Executor;
   /** Metrics computed exactly over a whole set from predictions (precision, auc, …), keys prefixed. */
-  wholeSetLogs(data: { x: Float32Array; y: Float32Array; rows: number }, prefix?: string): Record<string, number>;
+  wholeSetLogs(
+    data: { x: Float32Array; y: Float32Array; rows: number },
+    prefix?: string,
+    predictions?: Tensor<Float32Array>,
+  ): Record<string, number>;
 }
 
 /** What callbacks may use of the model they are given. */

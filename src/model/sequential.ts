@@ -18,9 +18,10 @@ import { type OnnxOptions, toOnnx } from '../onnx/export';
 import { getOptimizer, type Optimizer, sgd } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf } from '../train/data';
+import type { DatasetLike } from '../train/dataset-source';
 import type { History } from '../train/history';
 import { createExecutor } from '../train/select-executor';
-import { type FitOptions, Trainer } from '../train/trainer';
+import { type FitDatasetOptions, type FitOptions, Trainer } from '../train/trainer';
 import { randomSeed } from '../util/random';
 import { yieldToEventLoop } from '../util/yield';
 import type { CompileArgs, Compiled, TrainableModel } from './interfaces';
@@ -203,6 +204,16 @@ export class Sequential implements TrainableModel {
 
   async fit(x: Tensor, y: Targets, options?: FitOptions): Promise<History> {
     return new Trainer(this).fit(x, y, options);
+  }
+
+  /** fit over the batches of a dataset (an async iterable, or a tfjs-style Dataset); see Trainer.fitDataset. */
+  async fitDataset(dataset: DatasetLike, options?: FitDatasetOptions): Promise<History> {
+    return new Trainer(this).fitDataset(dataset, options);
+  }
+
+  /** evaluate over the batches of a dataset; see Trainer.evaluateDataset. */
+  async evaluateDataset(dataset: DatasetLike, options?: { batches?: number }): Promise<Record<string, number>> {
+    return new Trainer(this).evaluateDataset(dataset, options);
   }
 
   /** Mean loss and metrics over x, y (inference mode): { loss, <metric>: … }. */

@@ -3,10 +3,12 @@
  *  fit was asked for them (batchLoss: true). */
 export interface HistoryParams {
   epochs: number;
-  batchSize: number;
-  samples: number;
-  validationSamples: number;
-  steps: number;
+  /** null for fitDataset (the dataset's batches say their sizes). */
+  batchSize: number | null;
+  /** Training rows and batches per epoch; null when a dataset does not say beforehand. */
+  samples: number | null;
+  validationSamples: number | null;
+  steps: number | null;
   seed: number;
   metrics: string[];
 }

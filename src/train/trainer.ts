@@ -1,7 +1,9 @@
 /**
- * The Trainer: the one training loop (model.fit is a thin wrapper). Per epoch: a seeded
- * permutation, the optimizer updates through the executor (whole runs of batches in one call
- * unless a callback wants per-batch hooks), the epoch's train loss and metrics (sample-weighted
+ * The Trainer: the one training loop (model.fit and model.fitDataset are thin wrappers). Per
+ * epoch: the runs of batches from a BatchSource (fit: a seeded permutation of in-memory rows;
+ * fitDataset: the batches a dataset yields, src/train/dataset-source.ts), the optimizer updates
+ * through the executor (whole runs of batches in one call unless a callback wants per-batch
+ * hooks; the source prepares the next run while one trains), the epoch's train loss and metrics (sample-weighted
  * means of the batch values), then validation ("test") loss and metrics, then callbacks and the
  * History. Everything the user passes is checked before the first weight changes.
  */
@@ -9,12 +11,15 @@ import { describe } from '../backend/check';
 import { type Callback, HOOKS, type Logs } from '../callbacks/callback';
 import type { Executor } from '../graph/executor';
 import type { CompileArgs, Compiled, TrainableModel } from '../model/interfaces';
-import { bool, checkOptions, deriveSeed, numberIn, positiveInt, seedValue } from '../model/options';
+import { bool, checkOptions, numberIn, positiveInt, seedValue } from '../model/options';
 import type { Optimizer } from '../optimizers';
 import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
 import { yieldToEventLoop } from '../util/yield';
+import { arraySource, type BatchSource, type Run } from './batch-source';
 import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
+import { datasetValidation, evaluateOnDataset } from './dataset-eval';
+import { checkDataset, type DatasetLike, datasetSource } from './dataset-source';
 import { History } from './history';
 
 export interface FitOptions {
@@ -40,6 +45,37 @@ export interface FitOptions {
   initialEpoch?: number;
 }
 
+export interface FitDatasetOptions {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Batches per epoch: then one iterator runs across epochs (tfjs / Keras steps_per_epoch) and
+   *  training stops early, with a warning, if it runs out. Default: each epoch reads a fresh
+   *  iterator to its end. */
+  batchesPerEpoch?: number;
+  /** [x, y] tensors, or a dataset of batches, evaluated after every epoch: val_loss, val_<metric>. */
+  validationData?: [Tensor, Targets] | DatasetLike;
+  /** Batches of a validation dataset to evaluate each epoch (default: all). */
+  validationBatches?: number;
+  callbacks?: Callback[] | Callback;
+  verbose?: 0 | 1 | 2;
+  /** Recorded in history.params.seed (a dataset shuffles itself; dropout seeds come from the model). */
+  seed?: number;
+  batchLoss?: boolean;
+  initialEpoch?: number;
+}
+
+const FIT_DATASET_OPTIONS = [
+  'epochs',
+  'batchesPerEpoch',
+  'validationData',
+  'validationBatches',
+  'callbacks',
+  'verbose',
+  'seed',
+  'batchLoss',
+  'initialEpoch',
+];
+
 const FIT_OPTIONS = [
   'epochs',
   'batchSize',
@@ -52,14 +88,47 @@ const FIT_OPTIONS = [
   'batchLoss',
   'initialEpoch',
 ];
-/** Rows per executor call on the fast path: long enough to amortize the call, short enough that
- *  the loop is not held for long (the executors also chunk internally). */
-const CHUNK_ROWS = 1 << 15;
-/** …and at most this many input values: the native glue copies a call's rows on the main thread
- *  (so JS cannot change them under the worker), ~1 ms per 2^20 values. */
-const CHUNK_VALUES = 1 << 20;
 /** Yield to the event loop at least this often (ms) even if every await resolved at once. */
 const YIELD_MS = 15;
+
+/** What the loop needs besides its source. */
+export interface LoopSettings {
+  /** The public function running the loop, for messages ("fit", "fitDataset"). */
+  fn: string;
+  epochs: number;
+  initialEpoch: number;
+  /** For history.params; null for a dataset (its batches say their sizes). */
+  batchSize: number | null;
+  verbose: number;
+  seed: number;
+  batchLoss: boolean;
+  callbacks: Callback[];
+  compiled: Compiled;
+}
+
+/** Validation after each epoch: val_loss, val_<metric> (and whole-set metrics when `data` is in memory). */
+export interface Validation {
+  rows: number | null;
+  data: Dataset | null;
+  evaluate(): Promise<Logs>;
+}
+
+/** In-memory validation rows, evaluated in one executor call. */
+export function arrayValidation(model: TrainableModel, data: Dataset): Validation {
+  const keys = ['loss', ...model.requireCompiled('fit').metrics.keys];
+  return {
+    rows: data.rows,
+    data,
+    async evaluate() {
+      const v = model.executor().evaluate(data.x, data.y, data.rows);
+      const logs: Logs = {};
+      keys.forEach((k, i) => {
+        logs[`val_${k}`] = v[i];
+      });
+      return logs;
+    },
+  };
+}
 
 export class Trainer {
   readonly model: TrainableModel;
@@ -87,19 +156,14 @@ export class Trainer {
     const epochs = o.epochs === undefined ? 1 : positiveInt(fn, 'epochs', o.epochs);
     const batchSize = o.batchSize === undefined ? 32 : positiveInt(fn, 'batchSize', o.batchSize);
     const shuffle = o.shuffle === undefined ? true : bool(fn, 'shuffle', o.shuffle);
-    const verbose = o.verbose === undefined ? 1 : o.verbose;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2)
-      throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+    const verbose = checkVerbose(fn, o.verbose);
     const seed = o.seed === undefined ? randomSeed() : seedValue(fn, 'seed', o.seed);
     const batchLoss = o.batchLoss === undefined ? false : bool(fn, 'batchLoss', o.batchLoss);
     const split = o.validationSplit === undefined ? 0 : numberIn(fn, 'validationSplit', o.validationSplit, 0, 1, true);
     if (split > 0 && o.validationData !== undefined)
       throw new TypeError(`${fn}: give validationSplit or validationData, not both`);
     const callbacks = callbackList(fn, o.callbacks);
-    const initialEpoch = o.initialEpoch === undefined ? 0 : numberIn(fn, 'initialEpoch', o.initialEpoch, 0, epochs);
-    if (!Number.isInteger(initialEpoch)) {
-      throw new RangeError(`${fn}: initialEpoch must be an integer from 0 to epochs, got ${initialEpoch}`);
-    }
+    const initialEpoch = checkInitialEpoch(fn, o.initialEpoch, epochs);
 
     let data = model.evaluationData(fn, x, y);
     let validation: { x: Float32Array; y: Float32Array; rows: number } | null = null;
@@ -133,43 +197,87 @@ export class Trainer {
     // Everything is checked: from here on the weights may change.
     model.fitting = true;
     try {
-      const settings = { epochs, initialEpoch, batchSize, shuffle, verbose, seed, batchLoss, callbacks, compiled };
-      return await this.loop(model, data, validation, settings);
+      const settings = { fn, epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled };
+      const source = arraySource(data, inputs, batchSize, shuffle, seed);
+      return await this.loop(model, source, validation && arrayValidation(model, validation), settings);
     } finally {
       model.fitting = false;
     }
   }
 
+  /**
+   * Trains on the batches a dataset yields (see FitDatasetOptions), through the same loop as fit.
+   * Every batch is checked as fit checks its data; a bad batch ends training with an error naming
+   * it, after every batch before it has trained (those updates stay, as after an interrupted fit).
+   */
+  async fitDataset(dataset: DatasetLike, options?: FitDatasetOptions): Promise<History> {
+    const fn = 'fitDataset';
+    const model = this.model;
+    const compiled = model.requireCompiled(fn);
+    model.checkIdle(fn);
+    checkDataset(fn, dataset);
+    const o = checkOptions(fn, options, FIT_DATASET_OPTIONS);
+    const epochs = o.epochs === undefined ? 1 : positiveInt(fn, 'epochs', o.epochs);
+    const perEpoch = o.batchesPerEpoch === undefined ? null : positiveInt(fn, 'batchesPerEpoch', o.batchesPerEpoch);
+    const verbose = checkVerbose(fn, o.verbose);
+    const seed = o.seed === undefined ? randomSeed() : seedValue(fn, 'seed', o.seed);
+    const batchLoss = o.batchLoss === undefined ? false : bool(fn, 'batchLoss', o.batchLoss);
+    const callbacks = callbackList(fn, o.callbacks);
+    const initialEpoch = checkInitialEpoch(fn, o.initialEpoch, epochs);
+    const valBatches =
+      o.validationBatches === undefined ? null : positiveInt(fn, 'validationBatches', o.validationBatches);
+    let validation: Validation | null = null;
+    const vd = o.validationData;
+    if (Array.isArray(vd) && vd.length === 2 && !isBatch(vd[0])) {
+      validation = arrayValidation(
+        model,
+        model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]'),
+      );
+    } else if (vd !== undefined) {
+      validation = datasetValidation(fn, model, checkDataset(`${fn}: validationData`, vd), valBatches);
+    }
+    const samples = (dataset as { rows?: unknown }).rows;
+    const source = datasetSource(fn, model, dataset, perEpoch, typeof samples === 'number' ? samples : null);
+    model.fitting = true;
+    try {
+      const settings = { fn, epochs, initialEpoch, batchSize: null, verbose, seed, batchLoss, callbacks, compiled };
+      return await this.loop(model, source, validation, settings);
+    } finally {
+      model.fitting = false;
+    }
+  }
+
+  /** Loss and metrics over a dataset's batches (inference mode); `batches` caps how many. */
+  async evaluateDataset(dataset: DatasetLike, options?: { batches?: number }): Promise<Record<string, number>> {
+    const fn = 'evaluateDataset';
+    this.model.requireCompiled(fn);
+    this.model.checkIdle(fn);
+    checkDataset(fn, dataset);
+    const o = checkOptions(fn, options, ['batches']);
+    const batches = o.batches === undefined ? null : positiveInt(fn, 'batches', o.batches);
+    return evaluateOnDataset(fn, this.model, dataset, batches);
+  }
+
+  /** The one loop: epochs of runs from `source`, validation, whole-set metrics, callbacks, History. */
   private async loop(
     model: TrainableModel,
-    data: Dataset,
-    validation: Dataset | null,
-    s: {
-      epochs: number;
-      initialEpoch: number;
-      batchSize: number;
-      shuffle: boolean;
-      verbose: number;
-      seed: number;
-      batchLoss: boolean;
-      callbacks: Callback[];
-      compiled: Compiled;
-    },
+    source: BatchSource,
+    validation: Validation | null,
+    s: LoopSettings,
   ): Promise<History> {
-    const { epochs, initialEpoch, batchSize, shuffle, verbose, seed, batchLoss, callbacks, compiled } = s;
+    const { epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled } = s;
     const executor = model.executor();
     const optimizer = compiled.optimizer;
-    const rows = data.rows;
-    const batches = Math.ceil(rows / batchSize);
     const keys = ['loss', ...compiled.metrics.keys];
+    const wholeSetKeys = compiled.metrics.wholeSet.map((m) => m.key);
     const history = new History({
       epochs,
       batchSize,
-      samples: rows,
-      validationSamples: validation?.rows ?? 0,
-      steps: batches,
+      samples: source.samples,
+      validationSamples: validation ? validation.rows : 0,
+      steps: source.steps,
       seed,
-      metrics: [...keys, ...compiled.metrics.wholeSet.map((m) => m.key)],
+      metrics: [...keys, ...(source.wholeSet ? wholeSetKeys : [])],
     });
     const perBatch = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
     for (const c of callbacks) {
@@ -182,34 +290,47 @@ export class Trainer {
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       const started = Date.now();
       await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
-      // Each epoch's order depends on (seed, epoch) only, so a resumed fit reproduces it.
-      const indices = shuffle ? new Random(deriveSeed(seed, epoch)).permutation(rows) : identity(rows);
-      const values = new Float64Array(batches * keys.length);
-      const run = (first: number, last: number) =>
-        this.trainBatches(executor, optimizer, data, indices, batchSize, first, last, values, keys.length);
-      if (perBatch) {
-        for (let b = 0; b < batches; b++) {
-          const size = Math.min(batchSize, rows - b * batchSize);
-          await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size }));
-          await run(b, b + 1);
-          const logs: Logs = { batch: b, size };
-          keys.forEach((k, i) => {
-            logs[k] = values[b * keys.length + i];
-          });
-          await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
-        }
-      } else {
-        const chunk = Math.max(1, Math.floor(Math.min(CHUNK_ROWS, CHUNK_VALUES / model.inputSize) / batchSize));
-        for (let first = 0; first < batches; first += chunk) {
-          await run(first, Math.min(batches, first + chunk));
-          if (Date.now() - lastYield > YIELD_MS) {
+      const values: number[] = [];
+      const sizes: number[] = [];
+      const runs = source.epoch(epoch, perBatch);
+      let next = runs.next();
+      try {
+        for (;;) {
+          const r = await next;
+          if (r.done) break;
+          const run = r.value;
+          const b = sizes.length;
+          if (perBatch) await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: run.sizes[0] }));
+          const training = this.trainRun(executor, optimizer, run);
+          // While the executor trains (on its worker thread), the source prepares the next run.
+          next = runs.next();
+          next.catch(() => {}); // awaited in the next turn; a failure then surfaces there
+          const out = await training;
+          for (let i = 0; i < run.sizes.length; i++) {
+            sizes.push(run.sizes[i]);
+            for (let k = 0; k < keys.length; k++) values.push(out[i * keys.length + k]);
+          }
+          if (perBatch) {
+            const logs: Logs = { batch: b, size: run.sizes[0] };
+            keys.forEach((k, i) => {
+              logs[k] = values[b * keys.length + i];
+            });
+            await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
+          } else if (Date.now() - lastYield > YIELD_MS) {
             await yieldToEventLoop();
             lastYield = Date.now();
           }
         }
+      } finally {
+        await runs.return(undefined).catch(() => {});
+      }
+      if (sizes.length === 0) {
+        if (epoch === initialEpoch) throw new RangeError(`${s.fn}: the dataset gave no batches in epoch ${epoch + 1}`);
+        console.warn(`${s.fn}: the dataset gave no batches in epoch ${epoch + 1}; training stops`);
+        break;
       }
       if (batchLoss) {
-        for (let b = 0; b < batches; b++) {
+        for (let b = 0; b < sizes.length; b++) {
           const logs: Logs = {};
           keys.forEach((k, i) => {
             logs[k] = values[b * keys.length + i];
@@ -217,21 +338,23 @@ export class Trainer {
           history.recordBatch(logs);
         }
       }
-      const logs = epochMeans(values, keys, rows, batchSize);
-      if (validation) {
-        const v = executor.evaluate(validation.x, validation.y, validation.rows);
-        keys.forEach((k, i) => {
-          logs[`val_${k}`] = v[i];
-        });
-      }
+      const logs = epochMeans(values, sizes, keys);
+      if (validation) Object.assign(logs, await validation.evaluate());
       // Whole-set metrics (precision, auc, …): exact, from predictions at epoch end (src/metrics).
-      Object.assign(logs, model.wholeSetLogs(data), validation ? model.wholeSetLogs(validation, 'val_') : {});
+      if (source.wholeSet) Object.assign(logs, model.wholeSetLogs(source.wholeSet));
+      if (validation?.data) Object.assign(logs, model.wholeSetLogs(validation.data, 'val_'));
       history.record(epoch, logs);
       if (verbose > 0) console.log(progressLine(epoch, epochs, Date.now() - started, logs));
       await each(callbacks, (c) => c.onEpochEnd?.(epoch, { ...logs }));
       if (Date.now() - lastYield > YIELD_MS) {
         await yieldToEventLoop();
         lastYield = Date.now();
+      }
+      if (source.exhausted) {
+        console.warn(
+          `${s.fn}: the dataset ran out of data in epoch ${epoch + 1}, after ${sizes.length} batches; training stops (give a dataset that yields at least batchesPerEpoch × epochs batches)`,
+        );
+        break;
       }
       if (model.stopTraining) break;
     }
@@ -240,44 +363,36 @@ export class Trainer {
     return history;
   }
 
-  /** Runs batches first … last−1 and stores their values; the optimizer counts the updates. */
-  private async trainBatches(
-    executor: Executor,
-    optimizer: Optimizer,
-    data: { x: Float32Array; y: Float32Array },
-    indices: Int32Array,
-    batchSize: number,
-    first: number,
-    last: number,
-    values: Float64Array,
-    width: number,
-  ): Promise<void> {
+  /** Runs one run's batches; returns their values. The optimizer counts the updates. */
+  private async trainRun(executor: Executor, optimizer: Optimizer, run: Run): Promise<Float64Array> {
     this.model.busy = true;
+    let out: Float64Array;
     try {
-      // batchSize ≥ rows is one full batch, however large (2^31 is beyond the executors' sizes).
-      const size = Math.min(batchSize, indices.length);
-      const out = await executor.trainBatches(data.x, data.y, indices, size, first, last, optimizer.iterations);
-      values.set(out.subarray(0, (last - first) * width), first * width);
+      out = await executor.trainBatches(
+        run.x,
+        run.y,
+        run.indices,
+        run.batchSize,
+        run.first,
+        run.last,
+        optimizer.iterations,
+      );
     } finally {
       this.model.busy = false;
     }
-    optimizer.iterations += last - first;
+    optimizer.iterations += run.last - run.first;
+    return out;
   }
 }
 
-function identity(n: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return out;
-}
-
 /** The epoch's values: batch means weighted by batch size (the last batch may be short). */
-function epochMeans(values: Float64Array, keys: string[], rows: number, batchSize: number): Logs {
+function epochMeans(values: number[], sizes: number[], keys: string[]): Logs {
   const logs: Logs = {};
-  const batches = values.length / keys.length;
+  let rows = 0;
+  for (const n of sizes) rows += n;
   keys.forEach((key, i) => {
     let sum = 0;
-    for (let b = 0; b < batches; b++) sum += values[b * keys.length + i] * Math.min(batchSize, rows - b * batchSize);
+    for (let b = 0; b < sizes.length; b++) sum += values[b * keys.length + i] * sizes[b];
     logs[key] = sum / rows;
   });
   return logs;
@@ -287,6 +402,23 @@ function lastLogs(history: History): Logs {
   const logs: Logs = {};
   for (const [k, v] of Object.entries(history.history)) logs[k] = v[v.length - 1];
   return logs;
+}
+
+/** An { xs, ys } object: an array of them is a dataset, not [x, y]. */
+const isBatch = (v: unknown) => v !== null && typeof v === 'object' && 'xs' in v && 'ys' in v;
+
+function checkVerbose(fn: string, v: unknown): 0 | 1 | 2 {
+  if (v === undefined) return 1;
+  if (v !== 0 && v !== 1 && v !== 2) throw new RangeError(`${fn}: verbose must be 0, 1 or 2, got ${describe(v)}`);
+  return v;
+}
+
+function checkInitialEpoch(fn: string, v: unknown, epochs: number): number {
+  const initialEpoch = v === undefined ? 0 : numberIn(fn, 'initialEpoch', v, 0, epochs);
+  if (!Number.isInteger(initialEpoch)) {
+    throw new RangeError(`${fn}: initialEpoch must be an integer from 0 to epochs, got ${initialEpoch}`);
+  }
+  return initialEpoch;
 }
 
 function callbackList(fn: string, v: unknown): Callback[] {

@@ -1,0 +1,160 @@
+// Training on a CSV bigger than memory: nn.data.csvDataset + model.fitDataset against in-memory
+// readCsv + fit on a slice of the same file. Generates (once) a CSV of the size asked (16 numeric
+// columns, a 0/1 label), then runs each side in its own node process so that each reports its own
+// resident-memory peak (process.resourceUsage().maxRSS): one epoch of the CLI's default network
+// (16 → 100 relu → 2 softmax, adam, batch 32, standard scaling), native backend.
+//
+//   npm run build:ts && node bench/stream-csv.js 2GB [--slice 200MB] [--dir /tmp] [--generate-only]
+//
+// Figures: rows/s of the training epoch (each side's own clock; the first pass that fits the
+// scaler is reported apart, as readCsv's load is for fit), parse MB/s of the first pass, maxRSS.
+// A plain measurement, not a benny suite: run once and quote the figures with the machine's load.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { loadNativenn } = require('./lib/common');
+
+const MB = 1024 * 1024;
+
+function bytesOf(text) {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB)?$/i.exec(text);
+  if (!m) throw new Error(`a size such as 200MB or 2GB, got ${text}`);
+  const unit = { KB: 1024, MB, GB: 1024 * MB }[(m[2] || 'MB').toUpperCase()];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Writes rows until the file holds `bytes` (a seeded generator: the same file every time). */
+function generate(file, bytes) {
+  if (fs.existsSync(file) && fs.statSync(file).size >= bytes) return;
+  const fd = fs.openSync(`${file}.part`, 'w');
+  const header = `${Array.from({ length: 16 }, (_, i) => `f${i}`).join(',')},label\n`;
+  fs.writeSync(fd, header);
+  let written = header.length;
+  let s = 12345;
+  const rand = () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return ((s >>> 0) % 1_000_000) / 1_000_000;
+  };
+  while (written < bytes) {
+    const lines = [];
+    for (let r = 0; r < 10_000; r++) {
+      const v = Array.from({ length: 16 }, () => (rand() * 20 - 10).toFixed(4));
+      const score = Number(v[0]) - 0.5 * Number(v[1]) + 0.25 * Number(v[2]);
+      lines.push(`${v.join(',')},${score + (rand() - 0.5) * 4 > 0 ? 1 : 0}\n`);
+    }
+    const chunk = lines.join('');
+    fs.writeSync(fd, chunk);
+    written += chunk.length;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(`${file}.part`, file);
+}
+
+/** The first `bytes` of `file`, cut at a line end. */
+function head(file, out, bytes) {
+  if (fs.existsSync(out)) return;
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(bytes);
+  const n = fs.readSync(fd, buf, 0, bytes, 0);
+  fs.closeSync(fd);
+  fs.writeFileSync(out, buf.subarray(0, buf.lastIndexOf(10, n - 1) + 1));
+}
+
+function network(nn) {
+  const m = nn.sequential({
+    seed: 42,
+    layers: [
+      nn.layers.dense({ units: 100, activation: 'relu', inputShape: [16] }),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+async function child(mode, file) {
+  const nn = loadNativenn();
+  nn.setBackend('native');
+  const size = fs.statSync(file).size;
+  const out = { mode, fileMB: size / MB };
+  if (mode === 'stream') {
+    let t = performance.now();
+    const ds = await nn.data.csvDataset(file, {
+      scale: 'standard',
+      oneHot: true,
+      batchSize: 32,
+      shuffleBuffer: 10_000,
+      seed: 1,
+    });
+    out.firstPassS = (performance.now() - t) / 1000;
+    out.parseMBs = size / MB / out.firstPassS;
+    const model = network(nn);
+    t = performance.now();
+    await model.fitDataset(ds, { epochs: 1, verbose: 0 });
+    out.epochS = (performance.now() - t) / 1000;
+    out.rows = ds.rows;
+  } else {
+    let t = performance.now();
+    const d = await nn.data.readCsv(file, { label: 'label' });
+    const x = nn.data.standardScaler().fitTransform(d.x);
+    const y = nn.data.oneHot(Int32Array.from(d.y), 2);
+    out.firstPassS = (performance.now() - t) / 1000;
+    out.parseMBs = size / MB / out.firstPassS;
+    const model = network(nn);
+    t = performance.now();
+    await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 1 });
+    out.epochS = (performance.now() - t) / 1000;
+    out.rows = x.shape[0];
+  }
+  out.rowsPerS = out.rows / out.epochS;
+  out.maxRssMB = maxRssMB();
+  process.stdout.write(JSON.stringify(out));
+}
+
+function run(mode, file) {
+  const text = execFileSync(process.execPath, [__filename, '--child', mode, file], { encoding: 'utf8', maxBuffer: MB });
+  return JSON.parse(text);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], args[2]);
+  const opt = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const bytes = bytesOf(args[0] || '200MB');
+  const slice = Math.min(bytes, bytesOf(opt('--slice', '200MB')));
+  const dir = opt('--dir', '/tmp');
+  const file = path.join(dir, `nativenn-stream-${bytes}.csv`);
+  const sliceFile = path.join(dir, `nativenn-stream-${bytes}-head-${slice}.csv`);
+  let t = performance.now();
+  generate(file, bytes);
+  head(file, sliceFile, slice);
+  if (args.includes('--generate-only')) return;
+  console.log(
+    `data: ${file} (${(fs.statSync(file).size / MB).toFixed(0)} MB; ready in ${((performance.now() - t) / 1000).toFixed(1)} s)`,
+  );
+  const rows = [
+    ['stream (csvDataset + fitDataset), whole file', run('stream', file)],
+    ['stream, the slice', run('stream', sliceFile)],
+    ['in memory (readCsv + fit), the slice', run('memory', sliceFile)],
+  ];
+  t = null;
+  console.log('| run | MB | rows | first pass / load s | parse MB/s | epoch s | rows/s | maxRSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [name, r] of rows) {
+    console.log(
+      `| ${name} | ${r.fileMB.toFixed(0)} | ${r.rows} | ${r.firstPassS.toFixed(1)} | ${r.parseMBs.toFixed(1)} | ${r.epochS.toFixed(1)} | ${Math.round(r.rowsPerS)} | ${r.maxRssMB.toFixed(0)} |`,
+    );
+  }
+  const ratio = rows[0][1].rowsPerS / rows[2][1].rowsPerS;
+  console.log(`\nstreaming trains at ${(100 * ratio).toFixed(0)}% of in-memory fit's rows/s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+/**
+ * evaluateDataset: loss and metrics over every batch a dataset yields (inference mode), as
+ * row-weighted means of the batch values, so the result equals evaluate on the rows in one
+ * tensor. Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
+ * floats a row) and are computed once at the end. Also fitDataset's validation on a dataset.
+ */
+import type { Logs } from '../callbacks/callback';
+import type { TrainableModel } from '../model/interfaces';
+import { Tensor } from '../tensor';
+import { yieldToEventLoop } from '../util/yield';
+import { batchData, type DatasetLike, nextBatch, openIterator } from './dataset-source';
+import type { Validation } from './trainer';
+
+export async function evaluateOnDataset(
+  fn: string,
+  model: TrainableModel,
+  dataset: DatasetLike,
+  batches: number | null,
+  prefix = '',
+): Promise<Logs> {
+  const compiled = model.requireCompiled(fn);
+  const keys = ['loss', ...compiled.metrics.keys];
+  const wholeSet = compiled.metrics.wholeSet.length > 0;
+  const executor = model.executor();
+  const sums = new Float64Array(keys.length);
+  const outs: Float32Array[] = [];
+  const targets: Float32Array[] = [];
+  let rows = 0;
+  const it = await openIterator(fn, dataset);
+  try {
+    for (let b = 0; batches === null || b < batches; b++) {
+      const batch = await nextBatch(fn, it, `batch ${b}`);
+      if (batch === null) break;
+      const d = batchData(fn, model, batch, `batch ${b}`);
+      const v = executor.evaluate(d.x, d.y, d.rows);
+      for (let i = 0; i < keys.length; i++) sums[i] += v[i] * d.rows;
+      rows += d.rows;
+      if (wholeSet) {
+        const out = new Float32Array(d.rows * model.outputSize);
+        executor.predict(d.x, d.rows, out);
+        outs.push(out);
+        targets.push(d.y);
+      }
+      await yieldToEventLoop();
+    }
+  } finally {
+    await it.return?.();
+  }
+  if (rows === 0) throw new RangeError(`${fn}: the dataset gave no batches`);
+  const logs: Logs = {};
+  keys.forEach((k, i) => {
+    logs[`${prefix}${k}`] = sums[i] / rows;
+  });
+  if (wholeSet) {
+    const predictions = new Tensor(concat(outs), [rows, model.outputSize]);
+    Object.assign(logs, model.wholeSetLogs({ x: new Float32Array(0), y: concat(targets), rows }, prefix, predictions));
+  }
+  return logs;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Validation on a dataset after each epoch (a fresh iterator each time; `batches` caps it). */
+export function datasetValidation(
+  fn: string,
+  model: TrainableModel,
+  dataset: DatasetLike,
+  batches: number | null,
+): Validation {
+  return { rows: null, data: null, evaluate: () => evaluateOnDataset(fn, model, dataset, batches, 'val_') };
+}
