@@ -26,6 +26,8 @@ export interface Compiled {
 /** What the Trainer needs of a model (it hands the model to the callbacks too). */
 export interface TrainableModel extends CallbackModel {
   readonly inputSize: number;
+  /** One sample's input shape ([features], [height, width, channels], …). */
+  readonly inputShape: number[];
   readonly outputSize: number;
   /** True while an executor call that writes the weights is pending (the one busy guard in JS). */
   busy: boolean;

@@ -66,14 +66,16 @@ export async function nextBatch(fn: string, it: BatchIterator, where: string): P
   return v;
 }
 
-/** A batch's xs as the Tensor fit would take (number[][] and flat typed arrays are wrapped). */
-function asInputs(xs: unknown, inputs: number): unknown {
+/** A batch's xs as the Tensor fit would take (number[][] and flat typed arrays are wrapped; a
+ *  flat array as [rows, ...sample], the model's input shape). */
+function asInputs(xs: unknown, sample: number[]): unknown {
+  const inputs = sample.reduce((a, b) => a * b, 1);
   if (Array.isArray(xs) && xs.every(Array.isArray)) {
     if (xs.some((row) => row.length !== inputs || row.some((v: unknown) => typeof v !== 'number'))) return xs;
     return new Tensor(Float32Array.from(xs.flat() as number[]), [xs.length, inputs]);
   }
   if ((xs instanceof Float32Array || xs instanceof Int32Array) && xs.length > 0 && xs.length % inputs === 0)
-    return new Tensor(xs, [xs.length / inputs, inputs]);
+    return new Tensor(xs, [xs.length / inputs, ...sample]);
   return xs;
 }
 
@@ -91,7 +93,7 @@ function asTargets(ys: unknown): unknown {
 export function batchData(fn: string, model: TrainableModel, batch: Batch, where: string): Dataset {
   return model.evaluationData(
     fn,
-    asInputs(batch.xs, model.inputSize),
+    asInputs(batch.xs, model.inputShape),
     asTargets(batch.ys),
     `${where} xs`,
     `${where} ys`,
