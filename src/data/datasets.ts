@@ -5,10 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { describe } from '../backend/check';
 import { Tensor } from '../tensor';
 
 export interface Digits {
-  /** [1797, 64] raw pixel intensities 0..16 (row-major 8×8 images). */
+  /** [1797, 64] raw pixel intensities 0..16 (row-major 8×8 images); [1797, 8, 8, 1] (NHWC) with `images: true`. */
   x: Tensor;
   /** The digit 0..9 of each row. */
   y: Int32Array;
@@ -56,14 +57,23 @@ function load(): NonNullable<typeof cache> {
   return { x, y, train: Int32Array.from(split.train), test: Int32Array.from(split.test) };
 }
 
+export interface DigitsOptions {
+  /** x as images [1797, 8, 8, 1] (batch, height, width, channels) for convolutions, instead of rows [1797, 64]. */
+  images?: boolean;
+}
+
 /**
  * The digits data. Parsed once and cached; every call returns fresh copies (callers may mutate
  * them freely without affecting later calls).
  */
-export function digits(): Digits {
+export function digits(options: DigitsOptions = {}): Digits {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`digits: options must be an object, got ${describe(options)}`);
+  const { images = false } = options;
+  if (typeof images !== 'boolean') throw new TypeError(`digits: images must be a boolean, got ${describe(images)}`);
   cache ??= load();
   return {
-    x: new Tensor(cache.x.slice(), [ROWS, COLS]),
+    x: new Tensor(cache.x.slice(), images ? [ROWS, 8, 8, 1] : [ROWS, COLS]),
     y: cache.y.slice(),
     split: { train: cache.train.slice(), test: cache.test.slice() },
   };

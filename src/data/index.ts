@@ -6,6 +6,8 @@ export { MAX_RECORD_BYTES } from './csv-chunks';
 export type { CsvTable, TableColumn, TableOptions } from './csv-table';
 export { MISSING_TOKENS, parseCsvTable, readCsvTable } from './csv-table';
 export { oneHot } from './encoders';
+export type { IdxOptions } from './idx';
+export { IdxError, readIdx } from './idx';
 export type { MinMaxScalerJSON, Scaler, ScalerJSON, StandardScalerJSON } from './scalers';
 export { MinMaxScaler, minMaxScaler, StandardScaler, scalerFromJSON, standardScaler } from './scalers';
 export type { Split, SplitOptions } from './split';

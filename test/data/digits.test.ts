@@ -52,3 +52,22 @@ describe('nn.datasets.digits', () => {
     expect([b.x.data[0], b.y[0], b.split.train[0]]).toEqual([0, 0, 1734]);
   });
 });
+
+describe('nn.datasets.digits({ images: true })', () => {
+  it('gives the same pixels as [1797, 8, 8, 1]; the default stays [1797, 64]', () => {
+    const rows = nn.datasets.digits();
+    const images = nn.datasets.digits({ images: true });
+    expect(rows.x.shape).toEqual([1797, 64]);
+    expect(images.x.shape).toEqual([1797, 8, 8, 1]);
+    expect(images.x.data).toEqual(rows.x.data);
+    expect(images.y).toEqual(rows.y);
+    expect(images.split.test).toEqual(rows.split.test);
+    // Row 0 is a zero: its first image row is 0 0 5 13 9 1 0 0.
+    expect((images.x.arraySync() as number[][][][])[0][0].map((p) => p[0])).toEqual([0, 0, 5, 13, 9, 1, 0, 0]);
+  });
+
+  it('checks its options', () => {
+    expect(() => nn.datasets.digits({ images: 1 as never })).toThrow(/images must be a boolean, got 1/);
+    expect(() => nn.datasets.digits(null as never)).toThrow(TypeError);
+  });
+});
