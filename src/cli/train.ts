@@ -6,6 +6,7 @@ import * as nn from '../index';
 import { MODEL_DIR } from '../pipeline';
 import { formatHelp, parseArgs } from './args';
 import { CliError } from './errors';
+import { cnnNetwork, describeCnn, imagePredictHint, isImageData, prepareImages } from './images';
 import { TRAIN_OPTIONS, TRAIN_USAGE } from './options';
 import { progress } from './progress';
 import { testReport } from './report';
@@ -40,7 +41,10 @@ export async function train(argv: readonly string[]): Promise<void> {
   const patience = patienceOption > 0 && validationSplit > 0 ? patienceOption : null;
   await checkOutDir(outDir, MODEL_DIR);
 
-  const d = await prepareData(o, seed);
+  const images = isImageData(o);
+  if (o.arch === 'cnn' && !images)
+    throw new CliError('--arch cnn trains on images: IDX files given as --data and --label-file');
+  const d = images ? await prepareImages(o, seed) : await prepareData(o, seed);
   const p = d.preprocess;
   const t = targets(p.task, o.loss as string | undefined, p.classes, d.yTrain, d.yTest);
   p.output = t.output;
@@ -52,17 +56,20 @@ export async function train(argv: readonly string[]): Promise<void> {
       `--validation-split ${validationSplit} of ${trainRows} training rows leaves ${fitRows} to fit on and ${trainRows - fitRows} to validate; both need at least one`,
     );
   }
-  const inputs = d.xTrain.shape[1];
+  const inputs = d.xTrain.shape.slice(1).reduce((a, b) => a * b, 1);
   const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
-  const model = network({
-    inputs,
-    hidden: o.hidden as number[],
-    activation: o.activation as string,
-    dropout: o.dropout as number,
-    units: t.units,
-    output: t.output,
-    seed,
-  });
+  const model =
+    o.arch === 'cnn'
+      ? cnnNetwork(d.xTrain.shape.slice(1), t.units, seed)
+      : network({
+          inputs,
+          hidden: o.hidden as number[],
+          activation: o.activation as string,
+          dropout: o.dropout as number,
+          units: t.units,
+          output: t.output,
+          seed,
+        });
   model.compile({
     optimizer: optimizer(o.optimizer as string, o.lr as number | undefined),
     loss: t.loss,
@@ -87,7 +94,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   );
   const batch = Math.min(o['batch-size'] as number, Math.max(1, fitRows));
   say(
-    `network: ${[inputs, ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${model.optimizer?.learningRate}, batch ${batch}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
+    `network: ${o.arch === 'cnn' ? describeCnn(model) : `${[inputs, ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output)`}, ${t.loss}, ${o.optimizer} lr ${model.optimizer?.learningRate}, batch ${batch}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
   );
   say(
     patience !== null
@@ -143,7 +150,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   say(`trained ${ran} epoch${ran > 1 ? 's' : ''} in ${seconds.toFixed(2)} s${why}${best}`);
   say();
 
-  const report = testReport(model, p, d.xTest, t.test, d.yTest);
+  const report = await testReport(model, p, d.xTest, t.test, d.yTest);
   p.test = report.values;
   const files = await writeRun(outDir, model, p, history, stopper.interrupted);
   process.removeListener('SIGINT', onSigint);
@@ -152,7 +159,9 @@ export async function train(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${report.lines.join('\n')}\n\n`);
   process.stdout.write(`saved to ${outDir}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
   const held = `the ${d.testRows.length} test rows held out of training`;
-  if (p.data === 'digits') say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
+  if (images) say(`\n${imagePredictHint(o, outDir)}`);
+  else if (p.data === 'digits')
+    say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
   else
     say(
       `\npredict with (scores ${held}; leave out --rows test for every row): nativenn predict --model ${outDir} --data ${p.data} --rows test`,
