@@ -166,7 +166,7 @@ class TapeReader {
     if (k == tape::kKernelCount) a_.range_error(path + ".kernel: unknown kernel \"" + kernel + "\"");
     c.kernel = static_cast<tape::Kernel>(k);
     const tape::KernelInfo& info = tape::kKernels[k];
-    Napi::Array args = array(o.Get("args"), path + ".args", 4);
+    Napi::Array args = array(o.Get("args"), path + ".args", tape::kMaxArgs);
     if (args.Length() != static_cast<uint32_t>(info.arg_count))
       a_.range_error(path + ".args must have " + std::to_string(info.arg_count) + " entries for " + info.name);
     for (uint32_t i = 0; i < args.Length(); i++)
@@ -366,7 +366,11 @@ Napi::Value CreateTape(const Napi::CallbackInfo& info) {
   if (static_cast<int64_t>(info[2].As<Napi::Float32Array>().ElementLength()) != slot_count)
     a.range_error("slots must have " + std::to_string(slot_count) + " elements (slotCount × params)");
   auto box = std::make_shared<TapeBox>();
-  box->runner = std::make_unique<TapeRunner>(std::move(t), std::vector<float>(slots, slots + slot_count));
+  try {  // grads, slots and scratch sized by the tape: refuse, never abort, when they do not fit
+    box->runner = std::make_unique<TapeRunner>(std::move(t), std::vector<float>(slots, slots + slot_count));
+  } catch (const std::bad_alloc&) {
+    a.range_error("the tape's gradients and optimizer state do not fit in memory");
+  }
   box->arena = std::move(arena);
   return Wrap(info.Env(), std::move(box), &kTapeTag);
 }

@@ -20,16 +20,21 @@ export interface ArenaOwner {
 }
 
 export class Arena {
+  /** Trainable parameters (the optimizer's, with grads and slots mirroring them). */
   readonly data: Float32Array;
+  /** Non-trainable state the kernels write (batch normalization's moving and batch statistics). */
+  readonly state: Float32Array;
   holder: ArenaHolder | null = null;
   /** The model whose compiled network runs on this arena, if any. */
   owner: ArenaOwner | null = null;
 
-  constructor(length: number) {
+  constructor(length: number, stateLength = 0) {
     this.data = new Float32Array(length);
+    this.state = new Float32Array(stateLength);
   }
 
-  /** The newest values (pulled from the holder, if any); the caller may read or write them. */
+  /** The newest values (pulled from the holder, if any; params and state alike); the caller may
+   *  read or write them. */
   read(): Float32Array {
     const h = this.holder;
     if (h) {
@@ -42,5 +47,9 @@ export class Arena {
   /** A view of `length` values at `offset`. */
   view(offset: number, length: number): Float32Array {
     return this.data.subarray(offset, offset + length);
+  }
+  /** A view of `length` state values at `offset`. */
+  stateView(offset: number, length: number): Float32Array {
+    return this.state.subarray(offset, offset + length);
   }
 }

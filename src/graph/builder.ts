@@ -124,6 +124,15 @@ export class TapeBuilder {
     return id;
   }
 
+  /** Non-trainable state a kernel reads and writes (moving statistics): `values` must be a view of
+   *  the arena's state part. No gradient, no optimizer. */
+  state(name: string, values: Float32Array, shape: number[]): number {
+    if (values.buffer !== this.arena.state.buffer)
+      throw new Error('tape builder: a layer state is not a view of the model arena');
+    const offset = (values.byteOffset - this.arena.state.byteOffset) / 4;
+    return this.add({ name, role: 'state', dtype: 'float32', shape, width: values.length, offset });
+  }
+
   private offsetOf(values: Float32Array): number {
     if (values.buffer !== this.arena.data.buffer)
       throw new Error('tape builder: a layer weight is not a view of the model arena');
@@ -343,7 +352,7 @@ export function buildTape(
   return {
     version: TAPE_VERSION,
     buffers: b.buffers,
-    arena: { params: arena.data.length, slotCount, state: 0 },
+    arena: { params: arena.data.length, slotCount, state: arena.state.length },
     x,
     y,
     output,

@@ -38,8 +38,8 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
     const out: Buf[] = [];
     tape.buffers.forEach((b, i) => {
       if (b.alias >= 0) out[i] = out[b.alias];
-      else if (b.role === 'param' || b.role === 'state')
-        out[i] = net.weights.data.subarray(b.offset, b.offset + b.width);
+      else if (b.role === 'param') out[i] = net.weights.data.subarray(b.offset, b.offset + b.width);
+      else if (b.role === 'state') out[i] = net.weights.state.subarray(b.offset, b.offset + b.width);
       else if (b.role === 'grad') out[i] = grads.subarray(b.offset, b.offset + b.width);
       else if (b.role === 'slot') out[i] = net.slots.data.subarray(b.offset, b.offset + b.width);
       else out[i] = b.dtype === 'int32' ? new Int32Array(cap * b.width) : new Float32Array(cap * b.width);

@@ -14,8 +14,6 @@ import type { Arena, ArenaHolder } from './arena';
 import { checkTape } from './check-tape';
 import { type CompiledNetwork, checkData, checkGradsOut, checkTrainArgs, dataShape, type Executor } from './executor';
 
-const NO_STATE = new Float32Array(0);
-
 /**
  * The most workspace (activations, gradients, copied rows) one native training or inference call
  * may allocate, in bytes, for every model in the process: half the physical memory by default. A
@@ -102,8 +100,8 @@ const nativeArenas = new WeakMap<Arena, NativeArena>();
 function nativeArena(native: Addon, arena: Arena): NativeArena {
   let n = nativeArenas.get(arena);
   if (!n) {
-    const handle = native.createArena(arena.data, NO_STATE);
-    n = { handle, pull: () => whileIdle(() => native.arenaRead(handle, arena.data, NO_STATE)) };
+    const handle = native.createArena(arena.data, arena.state);
+    n = { handle, pull: () => whileIdle(() => native.arenaRead(handle, arena.data, arena.state)) };
     nativeArenas.set(arena, n);
   }
   return n;
@@ -121,7 +119,7 @@ export function createNativeExecutor(net: CompiledNetwork): Executor {
   const weights = nativeArena(addon, net.weights);
   // Copy the newest weights in before the tape binds them.
   net.weights.read();
-  addon.arenaWrite(weights.handle, net.weights.data, NO_STATE);
+  addon.arenaWrite(weights.handle, net.weights.data, net.weights.state);
   let handle: unknown = addon.createTape(tape, weights.handle, net.slots.read());
   const slotsHolder: ArenaHolder = {
     pull: () => whileIdle(() => addon.tapeReadSlots(live('read slots'), net.slots.data)),
@@ -143,7 +141,10 @@ export function createNativeExecutor(net: CompiledNetwork): Executor {
   /** Copies in whatever JS may hold newer (everything not held by this addon). */
   function push(fn: string): void {
     const h = live(fn);
-    if (net.weights.holder !== weights) addon.arenaWrite(weights.handle, net.weights.read(), NO_STATE);
+    if (net.weights.holder !== weights) {
+      net.weights.read();
+      addon.arenaWrite(weights.handle, net.weights.data, net.weights.state);
+    }
     if (net.slots.holder !== slotsHolder) addon.tapeWriteSlots(h, net.slots.read());
   }
 

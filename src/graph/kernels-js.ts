@@ -5,6 +5,8 @@
  */
 import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
+import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
+import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -30,6 +32,16 @@ const convShape = (at: Attrs, ctx: KernelContext) =>
   CONV_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Conv2dShapeArgs;
 const poolShape = (at: Attrs, ctx: KernelContext) =>
   POOL_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Pool2dShapeArgs;
+const padShape = (at: Attrs, ctx: KernelContext): Pad2dShape => ({
+  batch: ctx.size(at.rows),
+  inH: num(at.inH),
+  inW: num(at.inW),
+  channels: num(at.channels),
+  top: num(at.padTop),
+  bottom: num(at.padBottom),
+  left: num(at.padLeft),
+  right: num(at.padRight),
+});
 /** Zeroes the first n values of a gradient the call overwrites (accumulate false). */
 function clearUnlessAccumulating(out: Buf, at: Attrs, n: number): void {
   if (!bool(at.accumulate)) f(out).fill(0, 0, n);
@@ -256,6 +268,62 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   },
   avgPool2d(k, [out, x], at, ctx) {
     k.avgPool2dForward(f(out), f(x), ...poolShape(at, ctx));
+    return undefined;
+  },
+  // Zero padding and batch normalization have no Backend entry: the twin is the kernel on every backend.
+  pad2d(_k, [out, x], at, ctx) {
+    pad2dForward(f(out), f(x), padShape(at, ctx));
+    return undefined;
+  },
+  pad2dGrad(_k, [dx, dy], at, ctx) {
+    pad2dBackward(f(dx), f(dy), padShape(at, ctx), bool(at.accumulate));
+    return undefined;
+  },
+  batchNormTrain(_k, [out, x, gamma, beta, mean, variance, batchMean, batchInvStd], at, ctx) {
+    batchNormTrain(
+      f(out),
+      f(x),
+      gamma ? f(gamma) : null,
+      beta ? f(beta) : null,
+      f(mean),
+      f(variance),
+      f(batchMean),
+      f(batchInvStd),
+      ctx.size(at.rows),
+      num(at.channels),
+      num(at.epsilon),
+      num(at.momentum),
+    );
+    return undefined;
+  },
+  batchNormInfer(_k, [out, x, gamma, beta, mean, variance], at, ctx) {
+    batchNormInfer(
+      f(out),
+      f(x),
+      gamma ? f(gamma) : null,
+      beta ? f(beta) : null,
+      f(mean),
+      f(variance),
+      ctx.size(at.rows),
+      num(at.channels),
+      num(at.epsilon),
+    );
+    return undefined;
+  },
+  batchNormGrad(_k, [dx, dgamma, dbeta, dy, x, gamma, batchMean, batchInvStd], at, ctx) {
+    batchNormBackward(
+      dx ? f(dx) : null,
+      dgamma ? f(dgamma) : null,
+      dbeta ? f(dbeta) : null,
+      f(dy),
+      f(x),
+      gamma ? f(gamma) : null,
+      f(batchMean),
+      f(batchInvStd),
+      ctx.size(at.rows),
+      num(at.channels),
+      bool(at.accumulate),
+    );
     return undefined;
   },
   avgPool2dGrad(k, [dx, dy], at, ctx) {

@@ -135,6 +135,17 @@ export interface Tape {
  * maxPool2dGrad   dx, dy, argmax               the same + accumulate
  * avgPool2d       out, x                       as maxPool2d (the mean of each window's real cells)
  * avgPool2dGrad   dx, dy                       the same + accumulate
+ *
+ * Batch normalization over the last axis of (rows, channels) (NHWC flattened: rows = images·positions),
+ * TensorFlow.js conventions (native/kernels/batchnorm.h). gamma/beta -1 when scale/center are off.
+ * batchNormTrain  out, x, gamma?, beta?, movingMean, movingVariance, batchMean, batchInvStd
+ *                                              rows, channels, epsilon, momentum: batch statistics (saved in
+ *                                              batchMean/batchInvStd, state buffers), moving statistics updated
+ * batchNormInfer  out, x, gamma?, beta?, movingMean, movingVariance   rows, channels, epsilon
+ * batchNormGrad   dx?, dgamma?, dbeta?, dy, x, gamma?, batchMean, batchInvStd   rows, channels, accumulate (dx)
+ * pad2d           out, x                       rows, inH, inW, channels, padTop, padBottom, padLeft, padRight: zeros
+ *                                              around each image
+ * pad2dGrad       dx, dy                       the same + accumulate: dx (+)= the middle of dy
  */
 const GEOMETRY = ['strideH', 'strideW'] as const;
 /** Attributes of the convolution calls, in the order of the backend's Conv2dShapeArgs. */
@@ -168,6 +179,9 @@ export const POOL_ATTRS = [
   'padLeft',
   'padRight',
 ] as const;
+
+/** Attributes of the zero-padding calls. */
+export const PAD_ATTRS = ['rows', 'inH', 'inW', 'channels', 'padTop', 'padBottom', 'padLeft', 'padRight'] as const;
 
 export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: readonly string[] }>> = {
   gemm: { args: ['a', 'b', 'c'], attrs: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta'] },
@@ -203,6 +217,20 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   maxPool2dGrad: { args: ['dx', 'dy', 'argmax'], attrs: [...POOL_ATTRS, 'accumulate'] },
   avgPool2d: { args: ['out', 'x'], attrs: POOL_ATTRS },
   avgPool2dGrad: { args: ['dx', 'dy'], attrs: [...POOL_ATTRS, 'accumulate'] },
+  batchNormTrain: {
+    args: ['out', 'x', 'gamma?', 'beta?', 'movingMean', 'movingVariance', 'batchMean', 'batchInvStd'],
+    attrs: ['rows', 'channels', 'epsilon', 'momentum'],
+  },
+  batchNormInfer: {
+    args: ['out', 'x', 'gamma?', 'beta?', 'movingMean', 'movingVariance'],
+    attrs: ['rows', 'channels', 'epsilon'],
+  },
+  batchNormGrad: {
+    args: ['dx?', 'dgamma?', 'dbeta?', 'dy', 'x', 'gamma?', 'batchMean', 'batchInvStd'],
+    attrs: ['rows', 'channels', 'accumulate'],
+  },
+  pad2d: { args: ['out', 'x'], attrs: PAD_ATTRS },
+  pad2dGrad: { args: ['dx', 'dy'], attrs: [...PAD_ATTRS, 'accumulate'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -41,8 +41,10 @@ function optimizerOf(s: OptimizerSpec): Optimizer {
 export function buildModel(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): Sequential {
   // The layers were made by their classes from the file (topology.ts); the model builds them.
   const model = new Sequential({ name: spec.name, layers: spec.layers });
+  // params are in layer order; setWeights takes tfjs's (every trainable weight, then the rest).
   const shapes = paramShapes(spec);
-  model.setWeights(params.map((p, i) => new Tensor(p, shapes[i].shape)));
+  const tensors = params.map((p, i) => ({ t: new Tensor(p, shapes[i].shape), trainable: shapes[i].trainable }));
+  model.setWeights([...tensors.filter((w) => w.trainable), ...tensors.filter((w) => !w.trainable)].map((w) => w.t));
   if (spec.training) {
     const { loss, metrics, optimizer } = spec.training;
     model.compile({ loss, metrics, optimizer: optimizerOf(optimizer) });

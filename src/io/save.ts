@@ -102,7 +102,8 @@ function refuseNonFinite(spec: ModelSpec, params: Float32Array[], state: Optimiz
     }
   };
   params.forEach((p, i) => check(p, `weight "${names[i]}"`));
-  state?.slots.forEach((slots, i) => slots.forEach((s) => check(s, `the optimizer state of "${names[i]}"`)));
+  const trainable = paramShapes(spec).filter((p) => p.trainable);
+  state?.slots.forEach((slots, i) => slots.forEach((s) => check(s, `the optimizer state of "${trainable[i].name}"`)));
 }
 
 /** The two files of a model: model.json text and weights.bin bytes. */

@@ -19,13 +19,18 @@ export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
   adagrad: ['accumulator'],
 };
 
-/** The trainable parameters a spec has, in the model's weight order (the tape's param order). */
-export function paramShapes(spec: Pick<ModelSpec, 'inputShape' | 'layers'>): { name: string; shape: number[] }[] {
-  const out: { name: string; shape: number[] }[] = [];
+/** The weights a spec has, in layer order (each layer's getWeights order: a batch normalization's
+ *  trainable gamma/beta, then its non-trainable moving statistics). */
+export function paramShapes(
+  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
+): { name: string; shape: number[]; trainable: boolean }[] {
+  const out: { name: string; shape: number[]; trainable: boolean }[] = [];
   let shape: Shape = [null, ...spec.inputShape];
   for (const l of spec.layers) {
     const specs = l.weightSpecs(shape);
-    l.weightNames().forEach((n, i) => out.push({ name: `${l.name}/${n}`, shape: specs[i].shape }));
+    l.weightNames().forEach((n, i) =>
+      out.push({ name: `${l.name}/${n}`, shape: specs[i].shape, trainable: specs[i].trainable }),
+    );
     shape = l.computeOutputShape(shape);
   }
   return out;
@@ -66,7 +71,9 @@ export function matchWeights(
     );
 
   if (optimizerWeights.length === 0 || !spec.training) return { params, optimizer: null };
-  return { params, optimizer: matchOptimizer(spec.training.optimizer.kind, expected, optimizerWeights, where) };
+  // The optimizer has slots for the trainable weights only.
+  const trainable = expected.filter((e) => e.trainable);
+  return { params, optimizer: matchOptimizer(spec.training.optimizer.kind, trainable, optimizerWeights, where) };
 }
 
 function matchOptimizer(
@@ -129,8 +136,9 @@ export function namedWeights(
   const out: NamedWeight[] = expected.map((e, i) => ({ name: e.name, shape: e.shape, data: params[i] }));
   if (kind && state) {
     out.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });
+    const trainable = expected.filter((e) => e.trainable);
     SLOT_NAMES[kind].forEach((slot, s) => {
-      expected.forEach((e, p) => {
+      trainable.forEach((e, p) => {
         out.push({ name: `${e.name}/${slot}`, shape: e.shape, data: state.slots[p][s], group: 'optimizer' });
       });
     });

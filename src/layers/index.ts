@@ -1,18 +1,31 @@
 /** nn.layers: the layer factories (TensorFlow.js names). */
+import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm';
 import { Conv, type ConvArgs } from './conv';
 import { Dense, type DenseArgs } from './dense';
 import type { LayerArgs } from './layer';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
+import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
 
+export { BatchNormalization } from './batchnorm';
 export { Conv } from './conv';
 export { Dense } from './dense';
 export { Layer } from './layer';
 export { Pooling2D } from './pooling';
 export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
-export type { ActivationArgs, ConvArgs, DenseArgs, DropoutArgs, LayerArgs, Pooling2dArgs, ReshapeArgs };
+export { ZeroPadding2D } from './zero-padding';
+export type {
+  ActivationArgs,
+  BatchNormalizationArgs,
+  ConvArgs,
+  DenseArgs,
+  DropoutArgs,
+  LayerArgs,
+  Pooling2dArgs,
+  ReshapeArgs,
+};
 
 export const dense = (args: DenseArgs): Dense => new Dense(args);
 export const dropout = (args: DropoutArgs): Dropout => new Dropout(args);
@@ -37,3 +50,7 @@ export const globalMaxPooling2d = (args?: LayerArgs): Pooling2D => new Pooling2D
 export const globalAveragePooling2d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'avg', true);
 export const flatten = (args?: LayerArgs): Flatten => new Flatten(args);
 export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);
+/** Batch normalization over the last axis (moving statistics as non-trainable weights). */
+export const batchNormalization = (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args);
+/** Zeros around each image: [batch, h, w, c] → [batch, h + top + bottom, w + left + right, c]. */
+export const zeroPadding2d = (args?: ZeroPadding2dArgs): ZeroPadding2D => new ZeroPadding2D(args);

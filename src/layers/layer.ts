@@ -89,17 +89,37 @@ export abstract class Layer {
   arenaViews(): Float32Array[] {
     return this.values;
   }
-  /** Moves the weights into `arena` at `offset` (they become views of it); returns the next offset. */
-  adoptArena(arena: Arena, offset: number): number {
+  /** How many of the last weights are non-trainable state (moving statistics): they live in the
+   *  arena's state part, no optimizer touches them, and only kernels (not gradients) change them. */
+  protected stateCount = 0;
+  /** Lengths of the trainable weights, in order (the optimizer's slots follow them). */
+  trainableLengths(): number[] {
+    const w = this.arenaViews();
+    return w.slice(0, w.length - this.stateCount).map((v) => v.length);
+  }
+  /** Floats this layer keeps in the arena's state part. */
+  stateLength(): number {
+    const w = this.arenaViews();
+    return w.slice(w.length - this.stateCount).reduce((n, v) => n + v.length, 0);
+  }
+  /** Moves the weights into `arena` at `at.params` (trainable) and `at.state` (state); they become
+   *  views of it. Advances both offsets. */
+  adoptArena(arena: Arena, at: { params: number; state: number }): void {
     const current = this.weights();
-    this.values = current.map((w) => {
-      arena.data.set(w, offset);
-      const view = arena.view(offset, w.length);
-      offset += w.length;
+    const trainable = current.length - this.stateCount;
+    this.values = current.map((w, i) => {
+      if (i < trainable) {
+        arena.data.set(w, at.params);
+        const view = arena.view(at.params, w.length);
+        at.params += w.length;
+        return view;
+      }
+      arena.state.set(w, at.state);
+      const view = arena.stateView(at.state, w.length);
+      at.state += w.length;
       return view;
     });
     this.arena = arena;
-    return offset;
   }
 
   /** The layer's name in messages (its prefix before it has one). */

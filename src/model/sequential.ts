@@ -314,20 +314,23 @@ export class Sequential implements TrainableModel {
     return new Tensor(out, [rows, ...this.outputShape]);
   }
 
-  /** Copies of the weights: per dense layer its kernel [inputs, units], then its bias [units]. */
+  /** Copies of the weights, in tfjs's order: every layer's trainable weights (a dense layer's
+   *  kernel [inputs, units], then its bias [units]), then the non-trainable ones. */
   getWeights(): Tensor<Float32Array>[] {
     const out: Tensor<Float32Array>[] = [];
     for (const { w, shape } of this.weightTargets()) out.push(new Tensor(w.slice(), shape));
     return out;
   }
 
-  /** Every weight array in getWeights order, with its shape. */
+  /** Every weight array in getWeights order, with its shape: as tfjs orders a model's weights, the
+   *  trainable ones of every layer first, then the non-trainable ones (moving statistics). */
   private weightTargets(): { w: Float32Array; shape: number[] }[] {
     const shapes = this.layerShapes();
-    return this.layers.flatMap((layer, i) => {
+    const all = this.layers.flatMap((layer, i) => {
       const specs = layer.weightSpecs(shapes[i]);
-      return layer.weights().map((w, k) => ({ w, shape: specs[k].shape }));
+      return layer.weights().map((w, k) => ({ w, shape: specs[k].shape, trainable: specs[k].trainable }));
     });
+    return [...all.filter((t) => t.trainable), ...all.filter((t) => !t.trainable)];
   }
 
   /** Replaces the weights (same order and shapes as getWeights); checks all before copying any. */
@@ -403,11 +406,16 @@ export class Sequential implements TrainableModel {
         );
       }
     }
-    const lengths = this.layers.flatMap((l) => l.weights().map((w) => w.length));
-    const weights = new Arena(lengths.reduce((a, b) => a + b, 0));
+    for (const layer of this.layers) layer.weights(); // pull from a previous arena's executor
+    const lengths = this.layers.flatMap((l) => l.trainableLengths());
+    const stateLength = this.layers.reduce((n, l) => n + l.stateLength(), 0);
+    const weights = new Arena(
+      lengths.reduce((a, b) => a + b, 0),
+      stateLength,
+    );
     weights.owner = this;
-    let offset = 0;
-    for (const layer of this.layers) offset = layer.adoptArena(weights, offset);
+    const at = { params: 0, state: 0 };
+    for (const layer of this.layers) layer.adoptArena(weights, at);
     const slots = compiled.optimizer.allocateSlots(lengths);
     const seeds = this.layers.map((_, index) => deriveSeed(this.seed, index));
     const tape = buildTape(this.layers, seeds, weights, {

@@ -101,4 +101,6 @@ export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   GlobalAveragePooling2D: IMAGE_LAYERS,
   Flatten: IMAGE_LAYERS,
   Reshape: IMAGE_LAYERS,
+  BatchNormalization: IMAGE_LAYERS,
+  ZeroPadding2D: IMAGE_LAYERS,
 };

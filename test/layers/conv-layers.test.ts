@@ -32,6 +32,19 @@ describe('image layer shapes (as tfjs computes them)', () => {
     expect(shapeOf([nn.layers.globalMaxPooling2d({ inputShape: [5, 4, 7] })])).toEqual([7]);
     expect(shapeOf([nn.layers.flatten({ inputShape: [5, 4, 7] })])).toEqual([140]);
     expect(shapeOf([nn.layers.reshape({ targetShape: [2, -1], inputShape: [5, 4] })])).toEqual([2, 10]);
+    expect(shapeOf([nn.layers.zeroPadding2d({ inputShape: [5, 4, 3] })])).toEqual([7, 6, 3]);
+    expect(shapeOf([nn.layers.zeroPadding2d({ padding: [2, 0], inputShape: [5, 4, 3] })])).toEqual([9, 4, 3]);
+    expect(
+      shapeOf([
+        nn.layers.zeroPadding2d({
+          padding: [
+            [0, 1],
+            [2, 3],
+          ],
+          inputShape: [5, 4, 3],
+        }),
+      ]),
+    ).toEqual([6, 9, 3]);
   });
 
   it('parameter counts and the summary match Keras', () => {
@@ -102,6 +115,8 @@ describe('image layer errors: a clear TypeError / RangeError, never a crash', ()
     ],
     ['pool strides 0', () => nn.layers.maxPooling2d({ strides: 0 }), RangeError, /strides/],
     ['reshape two -1', () => nn.layers.reshape({ targetShape: [-1, -1] }), RangeError, /-1/],
+    ['negative zero padding', () => nn.layers.zeroPadding2d({ padding: -1 }), RangeError, /padding/],
+    ['zero padding of 3 axes', () => nn.layers.zeroPadding2d({ padding: [1, 1, 1] as never }), RangeError, /padding/],
   ] as const)('%s', (_n, make, type, message) => {
     expect(make).toThrow(type);
     expect(make).toThrow(message);

@@ -24,6 +24,8 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   globalAveragePooling2d: {},
   flatten: {},
   reshape: { targetShape: [4] },
+  batchNormalization: {},
+  zeroPadding2d: {},
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

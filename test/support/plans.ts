@@ -83,8 +83,8 @@ export function makePlan(spec: PlanSpec): TestPlan {
   });
   const lengths = layers.flatMap((l) => l.weights().map((w) => w.length));
   const weights = new Arena(lengths.reduce((a, b) => a + b, 0));
-  let offset = 0;
-  for (const layer of layers) offset = layer.adoptArena(weights, offset);
+  const at = { params: 0, state: 0 };
+  for (const layer of layers) layer.adoptArena(weights, at);
   const kind = spec.optimizer ?? 'adam';
   const slots = new Arena(SLOT_COUNT[kind] * weights.data.length);
   const tape = buildTape(

@@ -29,10 +29,18 @@ function cnnTapes() {
       nn.layers.globalMaxPooling2d(),
       nn.layers.dense({ units: 2, activation: 'sigmoid' }),
     ],
+    [
+      nn.layers.zeroPadding2d({ padding: [1, 0], inputShape: [3, 3, 1] }),
+      nn.layers.conv2d({ filters: 2, kernelSize: 2, useBias: false }),
+      nn.layers.batchNormalization(),
+      nn.layers.flatten(),
+      nn.layers.batchNormalization({ center: false }),
+      nn.layers.dense({ units: 2, activation: 'sigmoid' }),
+    ],
   ];
   return nets.map((layers, i) => {
     const m = nn.sequential({ seed: 3, layers });
-    m.compile({ optimizer: 'sgd', loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
+    m.compile({ optimizer: 'adam', loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
     return m.compiledNetwork().tape;
   });
 }

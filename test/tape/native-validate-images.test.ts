@@ -14,6 +14,7 @@ function cnnTape(): Tape {
       nn.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 2] }),
       nn.layers.maxPooling2d({ poolSize: 2 }),
       nn.layers.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }),
+      nn.layers.batchNormalization(),
       nn.layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
       nn.layers.flatten(),
       nn.layers.dense({ units: 3, activation: 'softmax' }),
@@ -29,11 +30,12 @@ const at = (section: keyof Tape, kernel: string) =>
 const conv = at('forward', 'conv2d');
 const pool = at('forward', 'maxPool2d');
 const gradInput = at('backward', 'conv2dGradInput');
+const norm = at('forward', 'batchNormTrain');
 
 function create(edit: (t: Tape) => void) {
   const t = structuredClone(base);
   edit(t);
-  const arena = A.createArena(new Float32Array(base.arena.params), new Float32Array(0));
+  const arena = A.createArena(new Float32Array(base.arena.params), new Float32Array(base.arena.state));
   return () => A.createTape(t, arena, new Float32Array(base.arena.params * 2));
 }
 
@@ -41,7 +43,17 @@ describe.skipIf(typeof addon?.createTape !== 'function')('createTape validation 
   it('accepts the builder’s CNN tape, with every image kernel on it', () => {
     expect(create(() => {})).not.toThrow();
     const kernels = new Set([...base.forward, ...base.backward].map((c) => c.kernel));
-    for (const k of ['conv2d', 'conv2dGradFilter', 'conv2dGradInput', 'maxPool2d', 'maxPool2dGrad', 'avgPool2d'])
+    for (const k of [
+      'conv2d',
+      'conv2dGradFilter',
+      'conv2dGradInput',
+      'maxPool2d',
+      'maxPool2dGrad',
+      'avgPool2d',
+      'batchNormTrain',
+      'batchNormInfer',
+      'batchNormGrad',
+    ])
       expect(kernels).toContain(k);
   });
 
@@ -93,6 +105,20 @@ describe.skipIf(typeof addon?.createTape !== 'function')('createTape validation 
       'pool argmax in a float buffer',
       (t) => (t.forward[pool].args[1] = t.forward[pool].args[0]),
       /args\[1\] \(argmax\)/,
+      RangeError,
+    ],
+    ['batch norm epsilon 0', (t) => (t.forward[norm].attrs.epsilon = 0), /attrs\.epsilon must be > 0/, RangeError],
+    ['batch norm 0 channels', (t) => (t.forward[norm].attrs.channels = 0), /attrs\.channels must be ≥ 1/, RangeError],
+    [
+      'moving statistics in an activation buffer',
+      (t) => (t.forward[norm].args[4] = t.forward[norm].args[0]),
+      /args\[4\] \(movingMean\): a buffer of role 'activation' is not accepted/,
+      RangeError,
+    ],
+    [
+      'more channels than the statistics hold',
+      (t) => (t.forward[norm].attrs.channels = 4),
+      /\(batchNormTrain\): argument \w+ touches/,
       RangeError,
     ],
     [

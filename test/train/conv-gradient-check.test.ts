@@ -138,6 +138,27 @@ const CASES: Case[] = [
       nn.layers.dense({ units: 3, activation: 'softmax', ...init() }),
     ],
   },
+  {
+    name: 'zeroPadding2d [[1, 2], [0, 1]] → conv 3×3 valid → zeroPadding2d 1 → avgPool 2 → flatten → dense',
+    input: [4, 3, 2],
+    loss: 'meanSquaredError',
+    outputs: 2,
+    kinks: false,
+    layers: () => [
+      nn.layers.zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 1],
+        ],
+        inputShape: [4, 3, 2],
+      }),
+      nn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'tanh', ...init() }),
+      nn.layers.zeroPadding2d(),
+      nn.layers.averagePooling2d({ poolSize: 2 }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2, ...init() }),
+    ],
+  },
 ];
 
 const ROWS = 5;

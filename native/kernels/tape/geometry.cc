@@ -42,4 +42,9 @@ Pool2dShape pool_shape(const Call& c, int64_t rows) {
   return s;
 }
 
+Pad2dShape pad_shape(const Call& c, int64_t rows) {
+  auto d = [&](int i) { return c.size[i].value; };
+  return {c.size[0].at(rows), d(1), d(2), d(3), d(4), d(5), d(6), d(7)};
+}
+
 }  // namespace nativenn::tape

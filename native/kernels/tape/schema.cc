@@ -19,6 +19,7 @@ constexpr ArgInfo out_opt(const char* name) { return {name, true, kOut, false}; 
 constexpr ArgInfo in_opt(const char* name) { return {name, true, kIn, false}; }
 constexpr ArgInfo index_scratch(const char* name) { return {name, false, bit(Role::kScratch), true}; }
 constexpr ArgInfo scratch(const char* name) { return {name, false, bit(Role::kScratch), false}; }
+constexpr ArgInfo state(const char* name) { return {name, false, bit(Role::kState), false}; }
 constexpr ArgInfo param(const char* name) { return {name, false, bit(Role::kParam), false}; }
 constexpr ArgInfo grad(const char* name) { return {name, false, bit(Role::kGrad), false}; }
 constexpr ArgInfo slot(const char* name) { return {name, false, bit(Role::kSlot), false}; }
@@ -59,6 +60,12 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
   {                                                                                                              \
     size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
         dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight"), boolean("accumulate")                  \
+  }
+
+#define PAD_ATTRS                                                                                           \
+  {                                                                                                         \
+    size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
+        dim("padRight")                                                                                     \
   }
 
 const KernelInfo kKernels[kKernelCount] = {
@@ -150,6 +157,34 @@ const KernelInfo kKernels[kKernelCount] = {
     {"maxPool2dGrad", 3, {out("dx"), in("dy"), index_scratch("argmax")}, 13, POOL_GRAD_ATTRS, false},
     {"avgPool2d", 2, {out("out"), in("x")}, 12, POOL_ATTRS, false},
     {"avgPool2dGrad", 2, {out("dx"), in("dy")}, 13, POOL_GRAD_ATTRS, false},
+    {"batchNormTrain",
+     8,
+     {out("out"), in("x"), in_opt("gamma"), in_opt("beta"), state("movingMean"), state("movingVariance"),
+      state("batchMean"), state("batchInvStd")},
+     4,
+     {size("rows"), dim("channels"), number("epsilon"), number("momentum")},
+     false},
+    {"batchNormInfer",
+     6,
+     {out("out"), in("x"), in_opt("gamma"), in_opt("beta"), in("movingMean"), in("movingVariance")},
+     3,
+     {size("rows"), dim("channels"), number("epsilon")},
+     false},
+    {"batchNormGrad",
+     8,
+     {out_opt("dx"), out_opt("dgamma"), out_opt("dbeta"), in("dy"), in("x"), in_opt("gamma"), in("batchMean"),
+      in("batchInvStd")},
+     3,
+     {size("rows"), dim("channels"), boolean("accumulate")},
+     false},
+    {"pad2d", 2, {out("out"), in("x")}, 8, PAD_ATTRS, false},
+    {"pad2dGrad",
+     2,
+     {out("dx"), in("dy")},
+     9,
+     {size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"),
+      dim("padRight"), boolean("accumulate")},
+     false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

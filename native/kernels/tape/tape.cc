@@ -90,6 +90,13 @@ TapeRunner::TapeRunner(TapeSpec t, std::vector<float> slots)
     for (const Call& c : spec_.sections[s])
       if ((c.kernel == Kernel::kSoftmaxXent || c.kernel == Kernel::kSigmoidXent) && c.args[1] < 0)
         xent_cols_ = std::max(xent_cols_, c.size[1].per_row ? 0 : c.size[1].value);
+  int64_t norm_channels = 0;
+  for (int s = 0; s < kSectionCount; s++)
+    for (const Call& c : spec_.sections[s])
+      if (c.kernel == Kernel::kBatchNormTrain || c.kernel == Kernel::kBatchNormInfer ||
+          c.kernel == Kernel::kBatchNormGrad)
+        norm_channels = std::max(norm_channels, c.size[1].value);
+  norm_scratch_.assign(2 * norm_channels, 0.0);  // validated: channels ≤ the widths it indexes
   f_.assign(n, nullptr);
   i_.assign(n, nullptr);
   mean_.assign(spec_.result_count, 0);
@@ -176,6 +183,7 @@ void TapeRunner::bind(Arena& arena) {
 }
 
 double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
+  auto arg = [&](int i) { return c.args[i] < 0 ? nullptr : f_[c.args[i]]; };
   float* a0 = c.args[0] < 0 ? nullptr : f_[c.args[0]];
   float* a1 = c.args[1] < 0 ? nullptr : f_[c.args[1]];
   float* a2 = c.args[2] < 0 ? nullptr : f_[c.args[2]];
@@ -323,6 +331,23 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       avg_pool2d_backward(a0, a1, g);
       return 0;
     }
+    case Kernel::kPad2d:
+      pad2d_forward(a0, a1, pad_shape(c, rows));
+      return 0;
+    case Kernel::kPad2dGrad:
+      pad2d_backward(a0, a1, pad_shape(c, rows), v[8] != 0);
+      return 0;
+    case Kernel::kBatchNormTrain:
+      batch_norm_train(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2], v[3],
+                       norm_scratch_.data());
+      return 0;
+    case Kernel::kBatchNormInfer:
+      batch_norm_infer(a0, a1, a2, a3, arg(4), arg(5), s0, c.size[1].value, v[2], norm_scratch_.data());
+      return 0;
+    case Kernel::kBatchNormGrad:
+      batch_norm_backward(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2] != 0,
+                          norm_scratch_.data());
+      return 0;
   }
   return 0;
 }

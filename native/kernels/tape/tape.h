@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/batchnorm.h"
 #include "kernels/conv.h"
+#include "kernels/pad.h"
 #include "kernels/pool.h"
 
 namespace nativenn::tape {
@@ -57,9 +59,16 @@ enum class Kernel : uint8_t {
   kMaxPool2d,
   kMaxPool2dGrad,
   kAvgPool2d,
-  kAvgPool2dGrad
+  kAvgPool2dGrad,
+  kBatchNormTrain,
+  kBatchNormInfer,
+  kBatchNormGrad,
+  kPad2d,
+  kPad2dGrad
 };
-constexpr int kKernelCount = 33;
+constexpr int kKernelCount = 38;
+// Buffer arguments per call at most (batch normalization's training step has 8).
+constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's gradient has 16).
 constexpr int kMaxAttrs = 16;
 
@@ -90,7 +99,7 @@ struct AttrInfo {
 struct KernelInfo {
   const char* name;
   int arg_count;
-  ArgInfo args[4];
+  ArgInfo args[kMaxArgs];
   int attr_count;
   AttrInfo attrs[kMaxAttrs];
   bool returns;  // returns a number (may carry a result)
@@ -127,7 +136,7 @@ enum Pass : uint8_t { kTrain = 1, kEval = 2, kPredict = 4 };
 // else (numbers, booleans as 0/1, enum codes, seeds) in value[].
 struct Call {
   Kernel kernel = Kernel::kCopy;
-  int32_t args[4] = {-1, -1, -1, -1};
+  int32_t args[kMaxArgs] = {-1, -1, -1, -1, -1, -1, -1, -1};
   Size size[kMaxAttrs];  // kSize and kDim attributes
   double value[kMaxAttrs] = {};
   uint8_t passes = kTrain | kEval | kPredict;
@@ -225,6 +234,7 @@ class TapeRunner {
   std::vector<float> workspace_;
   std::vector<int32_t> int_workspace_;
   float* xent_scratch_ = nullptr;
+  std::vector<double> norm_scratch_;       // batch normalization's per-channel sums (2·channels)
   std::vector<float*> f_;                  // per buffer: its memory (float32 buffers)
   std::vector<int32_t*> i_;                // per buffer: its memory (int32 buffers)
   std::vector<double> mean_, sum_, once_;  // per result: Σ value·rows, Σ value, Σ once terms
@@ -239,6 +249,7 @@ bool is_conv(Kernel k);
 bool is_pool(Kernel k);
 Conv2dShape conv_shape(const Call& c, int64_t rows);
 Pool2dShape pool_shape(const Call& c, int64_t rows);
+Pad2dShape pad_shape(const Call& c, int64_t rows);
 // Output cells along one axis: (in + before + after − (dilation·(k − 1) + 1)) / stride + 1, or 0.
 int64_t window_count(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64_t before, int64_t after);
 

@@ -162,6 +162,10 @@ std::string check_geometry(const Call& c, const std::string& path) {
     for (int a = 1; a <= 10; a++)
       if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
     if (s.out_h < 1 || s.out_w < 1) return attrs + ": the kernel is larger than the padded input";
+  } else if (c.kernel == Kernel::kBatchNormTrain || c.kernel == Kernel::kBatchNormInfer ||
+             c.kernel == Kernel::kBatchNormGrad) {
+    if (c.size[1].value < 1) return attrs + ".channels must be ≥ 1";
+    if (c.kernel != Kernel::kBatchNormGrad && !(c.value[2] > 0)) return attrs + ".epsilon must be > 0";
   } else if (is_pool(c.kernel)) {
     const Pool2dShape s = pool_shape(c, 1);
     for (int a = 1; a <= 7; a++)
@@ -181,7 +185,7 @@ std::string check_call(const TapeSpec& t, const Call& c, const std::string& path
   if (static_cast<int>(c.kernel) >= kKernelCount) return path + ".kernel is unknown";
   const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
   const int64_t n = static_cast<int64_t>(t.buffers.size());
-  for (int a = 0; a < 4; a++) {
+  for (int a = 0; a < kMaxArgs; a++) {
     const int32_t id = c.args[a];
     const std::string arg =
         path + ".args[" + std::to_string(a) + "] (" + (a < info.arg_count ? info.args[a].name : "") + ")";
@@ -219,7 +223,7 @@ int64_t product(std::initializer_list<int64_t> sizes) {
 }
 
 // Elements each argument of c touches for `rows` rows; "" or why a size is out of range.
-std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
+std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
   const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
   int64_t s[kMaxAttrs] = {};
   for (int a = 0; a < info.attr_count; a++) {
@@ -236,6 +240,10 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
     ext[1] = e1;
     ext[2] = e2;
     ext[3] = e3;
+  };
+  auto set_all = [&](std::initializer_list<int64_t> e) {
+    int i = 0;
+    for (int64_t v : e) ext[i++] = v;
   };
   switch (c.kernel) {
     case Kernel::kGemm:
@@ -294,6 +302,27 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[4]) {
       if (c.kernel == Kernel::kAvgPool2dGrad) set(in, out, 0, 0);
       break;
     }
+    case Kernel::kBatchNormTrain:
+    case Kernel::kBatchNormInfer:
+    case Kernel::kBatchNormGrad: {
+      const int64_t cells = product({s[0], c.size[1].value}), ch = c.size[1].value;
+      if (c.kernel == Kernel::kBatchNormGrad)
+        set_all({cells, ch, ch, cells, cells, ch, ch, ch});
+      else
+        set_all({cells, cells, ch, ch, ch, ch, ch, ch});
+      break;
+    }
+    case Kernel::kPad2d:
+    case Kernel::kPad2dGrad: {
+      const Pad2dShape g = pad_shape(c, rows);
+      const int64_t in = product({g.batch, g.in_h, g.in_w, g.channels});
+      const int64_t out = product({g.batch, g.in_h + g.top + g.bottom, g.in_w + g.left + g.right, g.channels});
+      if (c.kernel == Kernel::kPad2d)
+        set(out, in, 0, 0);
+      else
+        set(in, out, 0, 0);
+      break;
+    }
     default:  // every other kernel touches n elements of each argument
       set(n, n, n, n);
       break;
@@ -322,7 +351,7 @@ std::string check_extents(const TapeSpec& t, int64_t rows) {
     for (size_t i = 0; i < t.sections[s].size(); i++) {
       const Call& c = t.sections[s][i];
       const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
-      int64_t ext[4] = {0, 0, 0, 0};
+      int64_t ext[kMaxArgs] = {};
       std::string bad = extents(c, rows, ext);
       if (!bad.empty()) return at(static_cast<Section>(s), i) + bad;
       for (int a = 0; a < info.arg_count; a++) {
