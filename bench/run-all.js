@@ -14,6 +14,7 @@ const WORKLOADS = [
   { name: 'train-mlp784', file: 'train-mlp784.js' },
   { name: 'event-loop', file: 'event-loop.js' },
   { name: 'memory', file: 'memory.js', nodeArgs: ['--expose-gc'] },
+  { name: 'cnn', file: 'cnn.js' },
   // Only with NATIVENN_BASELINE=<git ref>: this checkout against that commit, interleaved.
   { name: 'baseline', file: 'baseline.js', optional: true },
 ];
@@ -28,6 +29,12 @@ const TARGETS = [
   { key: 'mlp784', workload: 'MLP 784-256-128-10, Adam, batch 128', text: '≥ 2× PyTorch' },
   { key: 'event-loop', workload: 'event-loop delay p99 during `await fit`', text: '≤ 10 ms' },
   { key: 'memory', workload: 'resident memory over 10,000 training steps', text: 'flat after warm-up' },
+  {
+    key: 'cnn-torch-1t',
+    workload: 'Fashion-MNIST CNN, Adam, batch 64',
+    text: '≥ 3× PyTorch, 1 thread, ≥ 20× tfjs cpu',
+  },
+  { key: 'cnn-torch-2t', workload: 'Fashion-MNIST CNN, Adam, batch 64', text: '≥ 3× PyTorch, 2 threads' },
 ];
 
 function machine() {

@@ -1,6 +1,6 @@
 /** `nativenn bench`: what the native backend buys on this machine, measured side by side with the
- *  js backend in one run: gemm n=256 (GFLOP/s) and training epochs of the digits network
- *  (samples/s). Each figure is the median of repeated runs within --seconds. */
+ *  js backend in one run: gemm n=256 (GFLOP/s), training epochs of the digits network and of a
+ *  CNN on the digits as 8×8 images (samples/s). Each figure is the median of repeated runs within --seconds. */
 import * as nn from '../index';
 import { formatHelp, parseArgs } from './args';
 import { BENCH_OPTIONS, BENCH_USAGE } from './options';
@@ -55,6 +55,35 @@ async function trainingSamplesPerSecond(seconds: number): Promise<number> {
   return xTrain.shape[0] / t;
 }
 
+/** Epochs of conv 16 3×3 same relu → maxPool 2 → flatten → dense 64 relu → dense 10 on the digits
+ *  train split as [rows, 8, 8, 1] images (pixels / 16), Adam, batch 32. */
+async function cnnSamplesPerSecond(seconds: number): Promise<number> {
+  const { x, y, split } = nn.datasets.digits({ images: true });
+  const xTrain = nn.data.take(
+    new nn.Tensor(
+      x.data.map((v) => v / 16),
+      x.shape,
+    ),
+    split.train,
+  );
+  const yTrain = nn.data.oneHot(nn.data.take(y, split.train), 10);
+  const model = nn.sequential({
+    seed: 1,
+    layers: [
+      nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }),
+      nn.layers.maxPooling2d({ poolSize: 2 }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 64, activation: 'relu' }),
+      nn.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const { median: t } = await timeRuns(seconds, async () => {
+    await model.fit(xTrain, yTrain, { epochs: 1, batchSize: 32, verbose: 0, seed: 1 });
+  });
+  return xTrain.shape[0] / t;
+}
+
 const cell = (v: number | null, width: number) =>
   (v === null ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart(width);
 
@@ -70,7 +99,7 @@ export async function bench(argv: readonly string[]): Promise<void> {
     process.stdout.write(
       `the native addon is not available (${nn.nativeLoadError()?.message.split('\n')[0]}); measuring js only\n`,
     );
-  const results: Record<string, { gemm: number; train: number }> = {};
+  const results: Record<string, { gemm: number; train: number; cnn: number }> = {};
   for (const name of names) {
     useBackend(name, name === 'native' ? (o.threads as number | undefined) : undefined);
     const threads = name === 'native' ? ` (${nn.getNumThreads()} threads)` : '';
@@ -78,14 +107,17 @@ export async function bench(argv: readonly string[]): Promise<void> {
     const gemm = await gemmGflops(nn.getBackend(), seconds);
     process.stdout.write(' digits training …');
     const train = await trainingSamplesPerSecond(seconds);
+    process.stdout.write(' digits CNN training …');
+    const cnn = await cnnSamplesPerSecond(seconds);
     process.stdout.write(' done\n');
-    results[name] = { gemm, train };
+    results[name] = { gemm, train, cnn };
   }
   const n = results.native ?? null;
   const j = results.js;
   const rows: [string, number | null, number][] = [
     [`gemm n=${GEMM_N} (GFLOP/s)`, n?.gemm ?? null, j.gemm],
     ['digits training (samples/s)', n?.train ?? null, j.train],
+    ['digits CNN training (samples/s)', n?.cnn ?? null, j.cnn],
   ];
   const lines = [`\n${''.padEnd(30)}${'native'.padStart(10)}${'js'.padStart(10)}${'native/js'.padStart(12)}`];
   for (const [label, nv, jv] of rows) {
@@ -93,7 +125,7 @@ export async function bench(argv: readonly string[]): Promise<void> {
     lines.push(`${label.padEnd(30)}${cell(nv, 10)}${cell(jv, 10)}${ratio.padStart(12)}`);
   }
   lines.push(
-    `\nmedians of repeated runs, ${seconds} s each; digits training = epochs of the 64→64→10 network, batch 32, adam`,
+    `\nmedians of repeated runs, ${seconds} s each; digits training = epochs of the 64→64→10 network, batch 32, adam;\ndigits CNN = epochs of conv 16 3×3 → maxPool 2 → dense 64 → 10 on the 8×8 images, batch 32, adam`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -18,7 +18,22 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     value: 'digits|FILE.csv',
     type: 'string',
     default: 'digits',
-    help: 'digits (the built-in 8×8 digits) or a CSV file with a header row',
+    help: 'digits (the built-in 8×8 digits), a CSV file with a header row, or IDX images (with --label-file)',
+  },
+  {
+    name: 'label-file',
+    value: 'FILE',
+    type: 'string',
+    help: 'the labels of IDX images given as --data (MNIST format, gzipped or not); pixels are scaled by 1/255',
+  },
+  { name: 'test-data', value: 'FILE', type: 'string', help: 'IDX test images (default: --test-split of --data)' },
+  { name: 'test-label-file', value: 'FILE', type: 'string', help: 'the labels of --test-data' },
+  {
+    name: 'arch',
+    type: 'string',
+    choices: ['mlp', 'cnn'],
+    default: 'mlp',
+    help: 'mlp (dense layers, --hidden) or cnn (images: conv 32 → pool → conv 64 → pool → dense 128)',
   },
   {
     name: 'delimiter',
@@ -199,7 +214,13 @@ export const PREDICT_OPTIONS: readonly OptionSpec[] = [
     name: 'data',
     value: 'FILE.csv|digits',
     type: 'string',
-    help: 'a CSV with the same feature columns (the label column is optional), or digits (its test split)',
+    help: 'a CSV with the same feature columns (the label column is optional), digits (its test split), or IDX images',
+  },
+  {
+    name: 'label-file',
+    value: 'FILE',
+    type: 'string',
+    help: 'IDX labels of the --data images: the predictions are scored',
   },
   {
     name: 'delimiter',
@@ -249,7 +270,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 600,
     default: 12,
-    help: 'time spent on each of the four measurements',
+    help: 'time spent on each of the six measurements',
   },
   { name: 'threads', type: 'int', min: 1, max: 256, help: 'threads of the native kernels' },
   { name: 'help', type: 'bool', default: false, help: 'show this help' },
@@ -260,13 +281,14 @@ export const MAIN_HELP = `nativenn: neural networks for Node.js on native kernel
 Usage:
   nativenn train   [options]   train a network (default: the built-in digits) and save it
   nativenn predict [options]   predict with a saved network
-  nativenn bench   [options]   native vs js backend speed, side by side (about a minute)
+  nativenn bench   [options]   native vs js backend speed, side by side (about 2 minutes)
   nativenn export  [options]   write a saved network as ONNX, its scalers folded in
   nativenn <command> --help    the options of a command
 
 Examples:
   nativenn train
   nativenn train --data houses.csv --label price --hidden 64,32 --epochs 200
+  nativenn train --data train-images.gz --label-file train-labels.gz --arch cnn
   nativenn predict --model ./nativenn-run --data new.csv --out preds.csv
 `;
 
@@ -275,4 +297,4 @@ export const TRAIN_USAGE =
 export const PREDICT_USAGE =
   'Usage: nativenn predict --model DIR --data PATH.csv [--out preds.csv]\n\nApplies the saved preprocessing and model to every row: the class and its probabilities, or the value.';
 export const BENCH_USAGE =
-  'Usage: nativenn bench [options]\n\nMeasures gemm (n=256) and a digits training epoch on the native and js backends.';
+  'Usage: nativenn bench [options]\n\nMeasures gemm (n=256), a digits training epoch and a digits CNN epoch on the native and js backends.';

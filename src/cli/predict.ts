@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import * as nn from '../index';
 import { checkAgainstModel, findRun, MODEL_DIR, Pipeline, type PipelinePrediction } from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
-import { formatHelp, parseArgs } from './args';
+import { formatHelp, type ParsedOptions, parseArgs } from './args';
 import { asUserError, digitsTable } from './dataset';
 import { CliError } from './errors';
+import { isImageRun, predictImages } from './images';
 import { PREDICT_OPTIONS, PREDICT_USAGE } from './options';
 import { checkOutFile, writeFileAtomic } from './run-folder';
 import { useBackend } from './setup';
@@ -101,6 +102,10 @@ export async function predict(argv: readonly string[]): Promise<void> {
   } catch (e) {
     asUserError(e);
   }
+  if (isImageRun(p)) {
+    useBackend(o.backend as string | undefined);
+    return writePredictions(o, p, await predictImages(o, p, model), '');
+  }
   const pipeline = new Pipeline(model, p);
   let table: nn.data.CsvTable;
   if (o.data === 'digits') {
@@ -118,9 +123,18 @@ export async function predict(argv: readonly string[]): Promise<void> {
   useBackend(o.backend as string | undefined);
   for (const n of encoded.notes) process.stderr.write(`${n.startsWith('warning:') ? '' : 'note: '}${n}\n`);
   const result = await pipeline.predictEncoded(encoded);
+  await writePredictions(o, p, result, rows ? ` (the ${rows.length} test rows held out of training)` : '');
+}
+
+/** The predictions CSV to --out (or standard output) and the score when the data had labels. */
+async function writePredictions(
+  o: ParsedOptions,
+  p: Preprocess,
+  result: PipelinePrediction,
+  which: string,
+): Promise<void> {
   const text = predictionsCsv(p, result);
   const scored = score(p, result);
-  const which = rows ? ` (the ${rows.length} test rows held out of training)` : '';
   if (o.out !== undefined) {
     await writeFileAtomic(o.out as string, text);
     process.stdout.write(`wrote ${result.rows.length} predictions${which} to ${o.out}\n`);

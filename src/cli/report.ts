@@ -6,6 +6,7 @@ import { argmaxRows, probabilities, regressionValues } from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
 import { Tensor } from '../tensor';
 import { confusionMatrix, formatConfusion } from './confusion';
+import { chunkRows } from './images';
 
 /** Beyond this many classes the confusion matrix is too wide to print. */
 const MAX_CONFUSION_CLASSES = 20;
@@ -46,14 +47,18 @@ function extraLine(values: Record<string, number>, names: string[], average: str
   return parts.length ? `test ${parts.join(', ')}${average}` : null;
 }
 
-export function testReport(
+export async function testReport(
   model: nn.Sequential,
   p: Preprocess,
   xTest: nn.Tensor,
   targets: nn.Tensor | Int32Array,
   yTest: Int32Array | Float32Array,
-): { values: Record<string, number>; lines: string[] } {
-  return reportLines(p, model.evaluate(xTest, targets), model.predict(xTest), yTest);
+): Promise<{ values: Record<string, number>; lines: string[] }> {
+  // In chunks sized by bytes: 10,000 28×28 images through a CNN are ~1.5 GB of activations at once.
+  const batchSize = chunkRows(model);
+  const evaluated = await model.evaluateAsync(xTest, targets, { batchSize });
+  const outputs = await model.predictAsync(xTest, { batchSize });
+  return reportLines(p, evaluated, outputs, yTest);
 }
 
 /** The report from the model's loss and metrics, outputs and true labels on the test rows. */

@@ -6,6 +6,7 @@ import * as nn from '../index';
 import { MODEL_DIR } from '../pipeline';
 import { formatHelp, parseArgs } from './args';
 import { CliError } from './errors';
+import { cnnNetwork, describeCnn, imagePredictHint, isImageData, prepareImages } from './images';
 import { TRAIN_OPTIONS, TRAIN_USAGE } from './options';
 import { progress } from './progress';
 import { testReport } from './report';
@@ -41,8 +42,11 @@ export async function train(argv: readonly string[]): Promise<void> {
   const patience = patienceOption > 0 && validationSplit > 0 ? patienceOption : null;
   await checkOutDir(outDir, MODEL_DIR);
 
-  const streamed = (await wantsStream(o)) ? await prepareStream(o, seed, validationSplit) : null;
-  const d = streamed ? null : await prepareData(o, seed);
+  const images = isImageData(o);
+  if (o.arch === 'cnn' && !images)
+    throw new CliError('--arch cnn trains on images: IDX files given as --data and --label-file');
+  const streamed = !images && (await wantsStream(o)) ? await prepareStream(o, seed, validationSplit) : null;
+  const d = streamed ? null : images ? await prepareImages(o, seed) : await prepareData(o, seed);
   const p = streamed ? streamed.preprocess : d!.preprocess;
   const t = streamed ? streamed.target : targets(p.task, o.loss as string | undefined, p.classes, d!.yTrain, d!.yTest);
   p.output = t.output;
@@ -55,17 +59,20 @@ export async function train(argv: readonly string[]): Promise<void> {
       `--validation-split ${validationSplit} of ${trainRows} training rows leaves ${fitRows} to fit on and ${trainRows - fitRows} to validate; both need at least one`,
     );
   }
-  const inputs = p.featureNames.length;
+  const inputs = d ? d.xTrain.shape.slice(1).reduce((a, b) => a * b, 1) : p.featureNames.length;
   const backend = useBackend(o.backend as string | undefined, o.threads as number | undefined);
-  const model = network({
-    inputs,
-    hidden: o.hidden as number[],
-    activation: o.activation as string,
-    dropout: o.dropout as number,
-    units: t.units,
-    output: t.output,
-    seed,
-  });
+  const model =
+    o.arch === 'cnn'
+      ? cnnNetwork(d!.xTrain.shape.slice(1), t.units, seed)
+      : network({
+          inputs,
+          hidden: o.hidden as number[],
+          activation: o.activation as string,
+          dropout: o.dropout as number,
+          units: t.units,
+          output: t.output,
+          seed,
+        });
   model.compile({
     optimizer: optimizer(o.optimizer as string, o.lr as number | undefined),
     loss: t.loss,
@@ -92,7 +99,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   );
   const batch = Math.min(o['batch-size'] as number, Math.max(1, fitRows));
   say(
-    `network: ${[inputs, ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output), ${t.loss}, ${o.optimizer} lr ${model.optimizer?.learningRate}, batch ${batch}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
+    `network: ${o.arch === 'cnn' ? describeCnn(model) : `${[inputs, ...(o.hidden as number[]), t.units].join(' → ')} (${o.activation}, ${t.output} output)`}, ${t.loss}, ${o.optimizer} lr ${model.optimizer?.learningRate}, batch ${batch}, backend ${backend}${backend === 'native' ? ` (${nn.getNumThreads()} thread${nn.getNumThreads() > 1 ? 's' : ''})` : ''}`,
   );
   say(
     patience !== null
@@ -164,7 +171,7 @@ export async function train(argv: readonly string[]): Promise<void> {
 
   const report = streamed
     ? await streamTestReport(model, p, streamed.test)
-    : testReport(model, p, d!.xTest, (t as TargetSetup).test, d!.yTest);
+    : await testReport(model, p, d!.xTest, (t as TargetSetup).test, d!.yTest);
   p.test = report.values;
   const files = await writeRun(outDir, model, p, history, stopper.interrupted);
   process.removeListener('SIGINT', onSigint);
@@ -174,6 +181,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   process.stdout.write(`saved to ${outDir}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
   const held = `the ${testRows} test rows held out of training`;
   if (streamed) say(`\npredict with: nativenn predict --model ${outDir} --data FILE.csv`);
+  else if (images) say(`\n${imagePredictHint(o, outDir)}`);
   else if (p.data === 'digits')
     say(`\npredict with (scores ${held}): nativenn predict --model ${outDir} --data digits`);
   else

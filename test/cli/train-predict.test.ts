@@ -277,5 +277,6 @@ describe('nativenn help and bench', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/gemm n=256 \(GFLOP\/s\) +(n\/a|[\d.]+) +[\d.]+ +(n\/a|[\d.]+×)/);
     expect(r.stdout).toMatch(/digits training \(samples\/s\) +(n\/a|[\d.]+) +[\d.]+ +(n\/a|[\d.]+×)/);
+    expect(r.stdout).toMatch(/digits CNN training \(samples\/s\) +(n\/a|[\d.]+) +[\d.]+ +(n\/a|[\d.]+×)/);
   });
 });
