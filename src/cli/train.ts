@@ -82,7 +82,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   const classesText = p.classes ? `, ${p.classes.length} classes` : '';
   const columnsText = p.columns.length === inputs ? '' : ` (${p.columns.length} columns, text ones one-hot encoded)`;
   say(
-    `data: ${p.data}: ${trainRows + testRows} rows × ${inputs} features${columnsText}${classesText}; label "${p.labelName}"${p.idColumn ? `, id "${p.idColumn}"` : ''}${streamed ? ', streamed from disk' : ''}`,
+    `data: ${p.data}: ${d ? d.labeled.rows.length : trainRows + testRows} rows × ${inputs} features${columnsText}${classesText}; label "${p.labelName}"${p.idColumn ? `, id "${p.idColumn}"` : ''}${streamed ? ', streamed from disk' : ''}`,
   );
   for (const n of d?.notes ?? []) say(`note: ${n}`);
   say(
