@@ -133,3 +133,72 @@ export function regularizerToFile(r: Regularizer | null): KerasObject | null {
   const c = r.getConfig();
   return { class_name: c.className, config: { ...c.config } };
 }
+
+/** What Dense and the convolutions share: an activation, a kernel and maybe a bias. */
+export interface KernelLayerParts {
+  activation: PlanActivation;
+  alpha: number;
+  useBias: boolean;
+  kernelInitializer: Initializer;
+  biasInitializer: Initializer;
+  kernelRegularizer: Regularizer | null;
+}
+
+/** Those parts read from a file config (glorotUniform and zeros when absent), refusing the
+ *  features nativenn lacks (bias/activity regularization, constraints) unless null. */
+export function kernelLayerFromFile(c: StrictObject): Omit<KernelLayerParts, 'alpha' | 'kernelRegularizer'> & {
+  kernelRegularizer?: Regularizer;
+} {
+  const activation = activationFromFile(c.optionalString('activation', 'linear'), c.at('activation'));
+  const useBias = c.boolean('use_bias', true);
+  const kernelInitializer = c.has('kernel_initializer')
+    ? initializerFromFile(c.raw('kernel_initializer'), c.at('kernel_initializer'), init.glorotUniform)
+    : init.glorotUniform();
+  const biasInitializer = c.has('bias_initializer')
+    ? initializerFromFile(c.raw('bias_initializer'), c.at('bias_initializer'), init.zeros)
+    : init.zeros();
+  const kernelRegularizer = regularizerFromFile(c.raw('kernel_regularizer'), c.at('kernel_regularizer'));
+  c.mustBeNull('bias_regularizer', 'bias regularization');
+  c.mustBeNull('activity_regularizer', 'activity regularization');
+  c.mustBeNull('kernel_constraint', 'a kernel constraint');
+  c.mustBeNull('bias_constraint', 'a bias constraint');
+  return {
+    activation,
+    useBias,
+    kernelInitializer,
+    biasInitializer,
+    ...(kernelRegularizer ? { kernelRegularizer } : {}),
+  };
+}
+
+/** The layer as file layers: its own config (`own` plus the shared keys and `base`), then a
+ *  LeakyReLU / ELU layer when its activation has no tfjs string (as Keras writes it). */
+export function kernelLayerToFile(
+  className: string,
+  own: Record<string, unknown>,
+  l: KernelLayerParts,
+  base: Record<string, unknown>,
+  taken: Set<string>,
+  uniqueName: (base: string, taken: Set<string>) => string,
+): KerasObject[] {
+  const asString = activationToFile(l.activation, l.alpha);
+  const layer: KerasObject = {
+    class_name: className,
+    config: {
+      ...own,
+      activation: asString ?? 'linear',
+      use_bias: l.useBias,
+      kernel_initializer: initializerToFile(l.kernelInitializer),
+      bias_initializer: initializerToFile(l.biasInitializer),
+      kernel_regularizer: regularizerToFile(l.kernelRegularizer),
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+      ...base,
+    },
+  };
+  if (asString !== null) return [layer];
+  const a = l.activation as 'leakyRelu' | 'elu';
+  return [layer, parametricActivationLayer(a, l.alpha, uniqueName(a === 'elu' ? 'elu' : 'leaky_re_lu', taken))];
+}

@@ -6,15 +6,7 @@ import { checkSetting } from '../config/ranges';
 import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
-import {
-  activationFromFile,
-  activationToFile,
-  initializerFromFile,
-  initializerToFile,
-  parametricActivationLayer,
-  regularizerFromFile,
-  regularizerToFile,
-} from '../io/layer-parts';
+import { kernelLayerFromFile, kernelLayerToFile } from '../io/layer-parts';
 import { ModelFileError, type StrictObject } from '../io/strict';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
@@ -274,19 +266,6 @@ export class Conv extends Layer {
     dataFormatFromFile(c);
     if (c.has('groups') && c.raw('groups') !== 1)
       throw new ModelFileError(`${c.at('groups')}: grouped convolutions are not supported (groups must be 1)`);
-    const activation = activationFromFile(c.optionalString('activation', 'linear'), c.at('activation'));
-    const useBias = c.boolean('use_bias', true);
-    const kernelInitializer = c.has('kernel_initializer')
-      ? initializerFromFile(c.raw('kernel_initializer'), c.at('kernel_initializer'), glorotUniform)
-      : glorotUniform();
-    const biasInitializer = c.has('bias_initializer')
-      ? initializerFromFile(c.raw('bias_initializer'), c.at('bias_initializer'), zeros)
-      : zeros();
-    const kernelRegularizer = regularizerFromFile(c.raw('kernel_regularizer'), c.at('kernel_regularizer'));
-    c.mustBeNull('bias_regularizer', 'bias regularization');
-    c.mustBeNull('activity_regularizer', 'activity regularization');
-    c.mustBeNull('kernel_constraint', 'a kernel constraint');
-    c.mustBeNull('bias_constraint', 'a bias constraint');
     return new Conv(
       {
         ...base,
@@ -295,11 +274,7 @@ export class Conv extends Layer {
         strides,
         dilationRate,
         padding,
-        activation,
-        useBias,
-        kernelInitializer,
-        biasInitializer,
-        ...(kernelRegularizer ? { kernelRegularizer } : {}),
+        ...kernelLayerFromFile(c),
       },
       rank,
     );
@@ -307,32 +282,15 @@ export class Conv extends Layer {
 
   /** The convolution, plus a LeakyReLU / ELU layer when the activation has no tfjs string (as Keras does). */
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const asString = activationToFile(this.activation, this.alpha);
-    const conv: KerasObject = {
-      class_name: this.className,
-      config: {
-        filters: this.filters,
-        kernel_size: this.kernelSize,
-        strides: this.strides,
-        padding: this.padding,
-        data_format: 'channels_last',
-        dilation_rate: this.dilationRate,
-        activation: asString ?? 'linear',
-        use_bias: this.useBias,
-        kernel_initializer: initializerToFile(this.kernelInitializer),
-        bias_initializer: initializerToFile(this.biasInitializer),
-        kernel_regularizer: regularizerToFile(this.kernelRegularizer),
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
-        ...this.fileBase(),
-      },
+    const own = {
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: this.dilationRate,
     };
-    if (asString !== null) return [conv];
-    const a = this.activation as 'leakyRelu' | 'elu';
-    const name = uniqueFileName(a === 'elu' ? 'elu' : 'leaky_re_lu', ctx.taken);
-    return [conv, parametricActivationLayer(a, this.alpha, name)];
+    return kernelLayerToFile(this.className, own, this, this.fileBase(), ctx.taken, uniqueFileName);
   }
 
   override getConfig(): Record<string, unknown> {

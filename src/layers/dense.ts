@@ -5,15 +5,7 @@ import { checkSetting } from '../config/ranges';
 import type { Emitted, LayerActivation as PlanActivation, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
-import {
-  activationFromFile,
-  activationToFile,
-  initializerFromFile,
-  initializerToFile,
-  parametricActivationLayer,
-  regularizerFromFile,
-  regularizerToFile,
-} from '../io/layer-parts';
+import { kernelLayerFromFile, kernelLayerToFile } from '../io/layer-parts';
 import type { StrictObject } from '../io/strict';
 import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
@@ -190,53 +182,12 @@ export class Dense extends Layer {
 
   static fromFileConfig(_className: string, c: StrictObject, base: FromFileBase): Dense {
     const units = c.setting('units', 'units');
-    const activation = activationFromFile(c.optionalString('activation', 'linear'), c.at('activation'));
-    const useBias = c.boolean('use_bias', true);
-    const kernelInitializer = c.has('kernel_initializer')
-      ? initializerFromFile(c.raw('kernel_initializer'), c.at('kernel_initializer'), glorotUniform)
-      : glorotUniform();
-    const biasInitializer = c.has('bias_initializer')
-      ? initializerFromFile(c.raw('bias_initializer'), c.at('bias_initializer'), zeros)
-      : zeros();
-    const kernelRegularizer = regularizerFromFile(c.raw('kernel_regularizer'), c.at('kernel_regularizer'));
-    c.mustBeNull('bias_regularizer', 'bias regularization');
-    c.mustBeNull('activity_regularizer', 'activity regularization');
-    c.mustBeNull('kernel_constraint', 'a kernel constraint');
-    c.mustBeNull('bias_constraint', 'a bias constraint');
-    return new Dense({
-      ...base,
-      units,
-      activation,
-      useBias,
-      kernelInitializer,
-      biasInitializer,
-      ...(kernelRegularizer ? { kernelRegularizer } : {}),
-    });
+    return new Dense({ ...base, units, ...kernelLayerFromFile(c) });
   }
 
   /** Dense, plus a LeakyReLU / ELU layer when the activation has no tfjs string (as Keras does). */
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const asString = activationToFile(this.activation, this.alpha);
-    const dense: KerasObject = {
-      class_name: 'Dense',
-      config: {
-        units: this.units,
-        activation: asString ?? 'linear',
-        use_bias: this.useBias,
-        kernel_initializer: initializerToFile(this.kernelInitializer),
-        bias_initializer: initializerToFile(this.biasInitializer),
-        kernel_regularizer: regularizerToFile(this.kernelRegularizer),
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
-        ...this.fileBase(),
-      },
-    };
-    if (asString !== null) return [dense];
-    const a = this.activation as 'leakyRelu' | 'elu';
-    const name = uniqueFileName(a === 'elu' ? 'elu' : 'leaky_re_lu', ctx.taken);
-    return [dense, parametricActivationLayer(a, this.alpha, name)];
+    return kernelLayerToFile('Dense', { units: this.units }, this, this.fileBase(), ctx.taken, uniqueFileName);
   }
 
   override getConfig(): Record<string, unknown> {
