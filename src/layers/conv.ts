@@ -12,7 +12,7 @@ import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { randomSeed } from '../util/random';
 import { checkActivation, defaultAlpha } from './activations';
-import { emitActivation, emitActivationGrad } from './emit-activation';
+import { emitLayerActivation } from './emit-activation';
 import {
   axesFromFile,
   axisPlan,
@@ -212,23 +212,12 @@ export class Conv extends Layer {
     b.fwd('conv2d', [z, input, W, col], attrs);
     const pixels = { rows: outH * outW };
     if (B >= 0) b.fwd('addBias', [z, B], { rows: pixels, cols: filters });
-    const fn = this.activation;
-    const alpha = this.alpha;
-    let out = z;
-    let call = null;
-    if (fn !== 'linear') {
-      out = b.batched(`${name}/out`, 'activation', outShape);
-      call = emitActivation(b, out, z, fn, alpha);
-    }
+    const act = emitLayerActivation(b, name, z, this.activation, this.alpha);
     return {
-      output: out,
-      activation: call ? { fn, logits: z, call } : undefined,
+      output: act.out,
+      activation: act.activation,
       backward(b, grad, fromLogits, needInput) {
-        let dz = grad;
-        if (!fromLogits && fn !== 'linear') {
-          dz = b.gradOf(z);
-          emitActivationGrad(b, dz, grad, z, out, fn, alpha);
-        }
+        const dz = act.dz(b, grad, fromLogits);
         const dW = b.gradOf(W);
         // First in this layer's backward: col still holds the forward's columns of this input.
         b.bwd('conv2dGradFilter', [dW, input, dz, col], {

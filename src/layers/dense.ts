@@ -11,7 +11,7 @@ import { bool, checkOptions, deriveSeed, positiveInt } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { randomSeed } from '../util/random';
 import { checkActivation, defaultAlpha } from './activations';
-import { emitActivation, emitActivationGrad } from './emit-activation';
+import { emitLayerActivation } from './emit-activation';
 import { BASE_ARGS, initRandom, Layer, type LayerArgs } from './layer';
 import { type FromFileBase, registerLayer, type ToFileContext, uniqueFileName } from './registry';
 import { lastAxis, type Shape, type WeightSpec } from './shape';
@@ -131,23 +131,12 @@ export class Dense extends Layer {
     const z = b.batched(`${name}/z`, 'activation', outShape);
     b.fwd('gemm', [input, W, z], { transA: false, transB: false, m: rows, n: units, k: inputs, alpha: 1, beta: 0 });
     if (B >= 0) b.fwd('addBias', [z, B], { rows, cols: units });
-    const fn = this.activation;
-    const alpha = this.alpha;
-    let out = z;
-    let call = null;
-    if (fn !== 'linear') {
-      out = b.batched(`${name}/out`, 'activation', outShape);
-      call = emitActivation(b, out, z, fn, alpha);
-    }
+    const act = emitLayerActivation(b, name, z, this.activation, this.alpha);
     return {
-      output: out,
-      activation: call ? { fn, logits: z, call } : undefined,
+      output: act.out,
+      activation: act.activation,
       backward(b, grad, fromLogits, needInput) {
-        let dz = grad;
-        if (!fromLogits && fn !== 'linear') {
-          dz = b.gradOf(z);
-          emitActivationGrad(b, dz, grad, z, out, fn, alpha);
-        }
+        const dz = act.dz(b, grad, fromLogits);
         const dW = b.gradOf(W);
         const beta = b.firstWrite(dW) ? 0 : 1;
         b.bwd('gemm', [input, dz, dW], { transA: true, transB: false, m: inputs, n: units, k: rows, alpha: 1, beta });

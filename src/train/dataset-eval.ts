@@ -4,9 +4,11 @@
  * tensor. Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
  * floats a row) and are computed once at the end. Also fitDataset's validation on a dataset.
  */
+
 import type { Logs } from '../callbacks/callback';
 import type { TrainableModel } from '../model/interfaces';
 import { Tensor } from '../tensor';
+import { concatFloat32 } from '../util/concat';
 import { yieldToEventLoop } from '../util/yield';
 import { batchData, type DatasetLike, nextBatch, openIterator } from './dataset-source';
 import type { Validation } from './trainer';
@@ -52,20 +54,13 @@ export async function evaluateOnDataset(
     logs[`${prefix}${k}`] = sums[i] / rows;
   });
   if (wholeSet) {
-    const predictions = new Tensor(concat(outs), [rows, model.outputSize]);
-    Object.assign(logs, model.wholeSetLogs({ x: new Float32Array(0), y: concat(targets), rows }, prefix, predictions));
+    const predictions = new Tensor(concatFloat32(outs), [rows, model.outputSize]);
+    Object.assign(
+      logs,
+      model.wholeSetLogs({ x: new Float32Array(0), y: concatFloat32(targets), rows }, prefix, predictions),
+    );
   }
   return logs;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Validation on a dataset after each epoch (a fresh iterator each time; `batches` caps it). */

@@ -4,9 +4,11 @@
  * (shape, dtype, finite values; the error names the batch), and packing consecutive batches of
  * one size into runs for the Trainer's loop (one executor call per run, as fit makes).
  */
+
 import { describe } from '../backend/check';
 import type { TrainableModel } from '../model/interfaces';
 import { Tensor } from '../tensor';
+import { concatFloat32 } from '../util/concat';
 import { type BatchSource, batchesPerCall, identity, type Run } from './batch-source';
 import type { Dataset } from './data';
 
@@ -100,18 +102,6 @@ export function batchData(fn: string, model: TrainableModel, batch: Batch, where
   );
 }
 
-/** Concatenates batches' rows. */
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * fitDataset's batches. Without batchesPerEpoch each epoch opens a fresh iterator and runs to its
  * end; with it, one iterator runs across epochs and each epoch takes that many batches (Keras
@@ -186,8 +176,8 @@ export function datasetSource(
         }
         const rows = sizes.reduce((n, s) => n + s, 0);
         yield {
-          x: concat(xs),
-          y: concat(ys),
+          x: concatFloat32(xs),
+          y: concatFloat32(ys),
           indices: identity(rows),
           batchSize: size,
           first: 0,
