@@ -37,8 +37,8 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
       for (int64_t ox = 0; ox < s.out_w; ox++) {
         const Window w = window(s, oy, ox);
         const int64_t o = b * out_image(s) + (oy * s.out_w + ox) * s.channels;
-        float* best = out + o;
-        int32_t* arg = argmax + o;
+        float* __restrict best = out + o;
+        int32_t* __restrict arg = argmax + o;
         // Channels innermost (contiguous in NHWC): the first cell, then a compare per later cell;
         // a strict > keeps the first maximum in (ky, kx) order, as the twin does.
         const int64_t first = (w.y0 * s.in_w + w.x0) * s.channels;
@@ -50,12 +50,13 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
           for (int64_t ix = w.x0; ix < w.x1; ix++) {
             const int64_t cell = (iy * s.in_w + ix) * s.channels;
             if (cell == first) continue;
-            const float* v = xb + cell;
+            const float* __restrict v = xb + cell;
+            const auto base = static_cast<int32_t>(cell);
+            // Branch-free selects, so the channel loop vectorizes.
             for (int64_t c = 0; c < s.channels; c++) {
-              if (v[c] > best[c]) {
-                best[c] = v[c];
-                arg[c] = static_cast<int32_t>(cell + c);
-              }
+              const bool greater = v[c] > best[c];
+              arg[c] = greater ? base + static_cast<int32_t>(c) : arg[c];
+              best[c] = greater ? v[c] : best[c];
             }
           }
         }
