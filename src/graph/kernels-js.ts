@@ -8,6 +8,7 @@ import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
 import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
 import { embeddingBackward, embeddingForward } from '../backend/js/embedding';
 import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
+import { type RecurrentCell, type RecurrentShape, recurrentBackward, recurrentForward } from '../backend/js/recurrent';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -47,6 +48,16 @@ const padShape = (at: Attrs, ctx: KernelContext): Pad2dShape => ({
 function clearUnlessAccumulating(out: Buf, at: Attrs, n: number): void {
   if (!bool(at.accumulate)) f(out).fill(0, 0, n);
 }
+const recurrentShape = (at: Attrs, ctx: KernelContext): RecurrentShape => ({
+  rows: ctx.size(at.rows),
+  time: num(at.time),
+  units: num(at.units),
+  cell: at.cell as RecurrentCell,
+  activation: at.activation as ActivationName,
+  recurrentActivation: at.recurrentActivation as ActivationName,
+  goBackwards: bool(at.goBackwards),
+  sequences: bool(at.sequences),
+});
 const imageSize = (rows: number, ...dims: number[]) => dims.reduce((a, b) => a * b, rows);
 
 export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
@@ -294,6 +305,32 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   // Zero padding and batch normalization have no Backend entry: the twin is the kernel on every backend.
   embedding(_k, [out, ids, table], at, ctx) {
     embeddingForward(f(out), f(ids), f(table), ctx.size(at.rows), num(at.dim), num(at.vocab));
+    return undefined;
+  },
+  recurrent(_k, [out, cache, xProj, kernel, recurrentBias], at, ctx) {
+    recurrentForward(
+      f(out),
+      f(cache),
+      f(xProj),
+      f(kernel),
+      recurrentBias ? f(recurrentBias) : null,
+      recurrentShape(at, ctx),
+    );
+    return undefined;
+  },
+  recurrentGrad(_k, [dxProj, dkernel, dbias, dy, cache, kernel, carry], at, ctx) {
+    const shape = recurrentShape(at, ctx);
+    recurrentBackward(
+      f(dxProj),
+      f(dkernel),
+      dbias ? f(dbias) : null,
+      f(dy),
+      f(cache),
+      f(kernel),
+      f(carry),
+      shape,
+      bool(at.accumulate),
+    );
     return undefined;
   },
   embeddingGrad(_k, [dtable, ids, dy], at, ctx) {

@@ -153,6 +153,17 @@ export interface Tape {
  * embedding       out, ids, table              rows, dim, vocab: out row r = table[ids[r]] (ids: float ids; one
  *                                              that is not an integer in [0, vocab) gives zeros)
  * embeddingGrad   dtable, ids, dy              rows, dim, vocab, accumulate: dtable (+)= dy rows summed by id
+ *
+ * Recurrent layers over whole sequences (src/backend/js/recurrent.ts is the specification: cells,
+ * gate orders, the cache layout). rows = sequences; time and units are dims; cell is one of
+ * RECURRENT_CELLS; xProj (rows, time, gates·units) is the input projection x·W + b of every step.
+ * recurrent       out, cache, xProj, kernel, recurrentBias?   rows, time, units, cell, activation,
+ *                                              recurrentActivation, goBackwards, sequences: out (rows, time, units)
+ *                                              when sequences, else (rows, units); cache (scratch, rows·time·cacheWidth)
+ *                                              keeps what the backward needs
+ * recurrentGrad   dxProj, dkernel, dRecurrentBias?, dy, cache, kernel, carry   the same + accumulate: dxProj (every
+ *                                              value written), dkernel and dRecurrentBias (+)=; carry is a scratch of
+ *                                              6·units per row
  */
 const GEOMETRY = ['strideH', 'strideW'] as const;
 /** Attributes of the convolution calls, in the order of the backend's Conv2dShapeArgs. */
@@ -189,6 +200,18 @@ export const POOL_ATTRS = [
 
 /** Attributes of the zero-padding calls. */
 export const PAD_ATTRS = ['rows', 'inH', 'inW', 'channels', 'padTop', 'padBottom', 'padLeft', 'padRight'] as const;
+
+/** Attributes of the recurrent calls, in the order of RecurrentShape. */
+export const RECURRENT_ATTRS = [
+  'rows',
+  'time',
+  'units',
+  'cell',
+  'activation',
+  'recurrentActivation',
+  'goBackwards',
+  'sequences',
+] as const;
 
 export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: readonly string[] }>> = {
   gemm: { args: ['a', 'b', 'c'], attrs: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'beta'] },
@@ -242,6 +265,11 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   pad2dGrad: { args: ['dx', 'dy'], attrs: [...PAD_ATTRS, 'accumulate'] },
   embedding: { args: ['out', 'ids', 'table'], attrs: ['rows', 'dim', 'vocab'] },
   embeddingGrad: { args: ['dtable', 'ids', 'dy'], attrs: ['rows', 'dim', 'vocab', 'accumulate'] },
+  recurrent: { args: ['out', 'cache', 'xProj', 'kernel', 'recurrentBias?'], attrs: RECURRENT_ATTRS },
+  recurrentGrad: {
+    args: ['dxProj', 'dkernel', 'dRecurrentBias?', 'dy', 'cache', 'kernel', 'carry'],
+    attrs: [...RECURRENT_ATTRS, 'accumulate'],
+  },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the
