@@ -115,8 +115,8 @@ export function recurrentForward(
       const gates = cell === 'gru' || cell === 'gruResetAfter' ? 2 : gateCount(cell);
       for (let j = 0; j < gates; j++)
         for (let i = 0; i < U; i++) {
-          const p = (cache[c0 + pre + j * U + i] += xProj[x0 + j * U + i]);
-          cache[c0 + post + j * U + i] = act(j, p);
+          cache[c0 + pre + j * U + i] += xProj[x0 + j * U + i];
+          cache[c0 + post + j * U + i] = act(j, cache[c0 + pre + j * U + i]); // the stored (float32) value, as native
         }
       if (cell === 'gruResetAfter') {
         for (let i = 0; i < U; i++) {
@@ -160,7 +160,8 @@ export function recurrentForward(
           cache[c0 + U + i] = c;
           h = og * activate(s.activation, cache[c0 + U + i], 0);
         } else {
-          const hh = (cache[c0 + post + 2 * U + i] = act(2, cache[c0 + pre + 2 * U + i]));
+          cache[c0 + post + 2 * U + i] = act(2, cache[c0 + pre + 2 * U + i]);
+          const hh = cache[c0 + post + 2 * U + i];
           const z = cache[c0 + post + i];
           h = z * hPrev(i) + (1 - z) * hh;
         }
