@@ -114,6 +114,55 @@ class RandomUniform extends Initializer {
   }
 }
 
+/** A (semi-)orthogonal matrix [fanIn, fanOut] times gain (Keras / tfjs Orthogonal, the recurrent
+ *  kernels' default): a standard normal (max × min) matrix orthonormalized column by column
+ *  (modified Gram–Schmidt in float64, the QR that Keras takes with the signs of R's diagonal made
+ *  positive), transposed when fanIn < fanOut. Values beyond fanIn·fanOut (a 1-D weight) use the
+ *  matrix [1, length]. */
+class Orthogonal extends Initializer {
+  readonly className = 'Orthogonal';
+  constructor(
+    readonly gain: number,
+    seed?: unknown,
+  ) {
+    super(seed);
+  }
+  fill(out: Float32Array, fanIn: number, fanOut: number, rng: Random): void {
+    const rows = fanIn * fanOut === out.length ? fanIn : 1;
+    const cols = out.length / rows;
+    const n = Math.max(rows, cols);
+    const m = Math.min(rows, cols);
+    const q = new Float64Array(n * m); // column j at q[j·n ..]
+    for (let i = 0; i < q.length; i++) q[i] = rng.normal();
+    for (let j = 0; j < m; j++) {
+      const cj = q.subarray(j * n, (j + 1) * n);
+      for (let k = 0; k < j; k++) {
+        const ck = q.subarray(k * n, (k + 1) * n);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += ck[i] * cj[i];
+        for (let i = 0; i < n; i++) cj[i] -= dot * ck[i];
+      }
+      let norm = 0;
+      for (let i = 0; i < n; i++) norm += cj[i] * cj[i];
+      norm = Math.sqrt(norm) || 1;
+      for (let i = 0; i < n; i++) cj[i] /= norm;
+    }
+    // Q is n × m with orthonormal columns: out = Q (rows ≥ cols) or Qᵀ.
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) out[r * cols + c] = this.gain * (rows >= cols ? q[c * n + r] : q[r * n + c]);
+  }
+  override getConfig(): InitializerConfig {
+    return { className: this.className, config: { gain: this.gain, seed: this.seed } };
+  }
+}
+
+/** Orthogonal (gain 1 by default): the recurrent kernels' default initializer. */
+export function orthogonal(args?: { gain?: number; seed?: number }): Initializer {
+  const o = checkOptions('orthogonal', args, ['gain', 'seed']);
+  const gain = o.gain === undefined ? 1 : numberIn('orthogonal', 'gain', o.gain, -Infinity);
+  return new Orthogonal(gain, o.seed);
+}
+
 interface SeedArgs {
   seed?: number;
 }
@@ -164,6 +213,7 @@ const BY_NAME: Record<string, () => Initializer> = {
   leCunUniform,
   randomNormal,
   randomUniform,
+  orthogonal,
   zeros,
   ones,
 };

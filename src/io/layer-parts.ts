@@ -85,6 +85,8 @@ export function initializerFromFile(v: unknown, where: string, fallback: () => I
       return init.leCunNormal(seedOf(c));
     case 'LeCunUniform':
       return init.leCunUniform(seedOf(c));
+    case 'Orthogonal':
+      return init.orthogonal({ gain: num('gain', 1), ...seedOf(c) });
     case 'Zeros':
       return init.zeros();
     case 'Ones':

@@ -5,6 +5,7 @@ import { Dense, type DenseArgs } from './dense';
 import { Embedding, type EmbeddingArgs } from './embedding';
 import type { LayerArgs } from './layer';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
+import { Recurrent, type RecurrentArgs } from './recurrent';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
 import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
@@ -15,6 +16,7 @@ export { Dense } from './dense';
 export { Embedding } from './embedding';
 export { Layer } from './layer';
 export { Pooling2D } from './pooling';
+export { Recurrent } from './recurrent';
 export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
 export { ZeroPadding2D } from './zero-padding';
@@ -26,6 +28,7 @@ export type {
   DropoutArgs,
   LayerArgs,
   Pooling2dArgs,
+  RecurrentArgs,
   ReshapeArgs,
 };
 
@@ -61,3 +64,10 @@ export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args)
 /** [batch, steps, channels] → [batch, channels]: the mean (or max) over the steps. */
 export const globalAveragePooling1d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'avg', true, 1);
 export const globalMaxPooling1d = (args?: LayerArgs): Pooling2D => new Pooling2D(args, 'max', true, 1);
+
+/** Fully connected recurrence h = act(x·W + b + h₋·U) over [batch, time, features]. */
+export const simpleRNN = (args: RecurrentArgs): Recurrent => new Recurrent(args, 'SimpleRNN');
+/** Long short-term memory over [batch, time, features] (gates i f c o, as Keras and tfjs). */
+export const lstm = (args: RecurrentArgs): Recurrent => new Recurrent(args, 'LSTM');
+/** Gated recurrent unit over [batch, time, features] (gates z r h; resetAfter false as tfjs, true as Keras and PyTorch). */
+export const gru = (args: RecurrentArgs): Recurrent => new Recurrent(args, 'GRU');
