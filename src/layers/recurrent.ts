@@ -12,6 +12,8 @@
 import type { ActivationName } from '../backend';
 import { cacheWidth, carryWidth, gateCount, type RecurrentCell } from '../backend/js/recurrent';
 import { checkSetting } from '../config/ranges';
+import type { Emitted, TapeBuilder } from '../graph/builder';
+import { getInitializer, glorotUniform, type Initializer, orthogonal, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
 import {
   activationFromFile,
@@ -22,8 +24,6 @@ import {
   regularizerToFile,
 } from '../io/layer-parts';
 import { ModelFileError, type StrictObject } from '../io/strict';
-import type { Emitted, TapeBuilder } from '../graph/builder';
-import { getInitializer, glorotUniform, type Initializer, orthogonal, zeros } from '../initializers';
 import { bool, checkOptions, deriveSeed, positiveInt, seedValue } from '../model/options';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { randomSeed } from '../util/random';
@@ -185,7 +185,8 @@ export class Recurrent extends Layer {
   }
 
   override weightSpecs(inputShape: Shape): WeightSpec[] {
-    const features = this.computeOutputShape(inputShape) && (inputShape[2] as number);
+    this.computeOutputShape(inputShape);
+    const features = inputShape[2] as number;
     const specs: WeightSpec[] = [
       { name: 'kernel', shape: [features, this.gates], trainable: true },
       { name: 'recurrent_kernel', shape: [this.units, this.gates], trainable: true },
@@ -199,8 +200,8 @@ export class Recurrent extends Layer {
   }
 
   override build(inputShape: Shape | number, seed: number = randomSeed()): void {
-    const features =
-      typeof inputShape === 'number' ? inputShape : (this.computeOutputShape(inputShape), inputShape[2] as number);
+    if (typeof inputShape !== 'number') this.computeOutputShape(inputShape);
+    const features = typeof inputShape === 'number' ? inputShape : (inputShape[2] as number);
     if (this.builtFor === features) return;
     if (this.builtFor !== -1)
       throw new RangeError(`${this.label}: built for ${this.builtFor} features and cannot be reused with ${features}`);
