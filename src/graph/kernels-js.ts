@@ -333,6 +333,19 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     );
     return undefined;
   },
+  copyColumns(_k, [out, x], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const [n, xCols, xOffset, outCols, outOffset] = [at.n, at.xCols, at.xOffset, at.outCols, at.outOffset].map(num);
+    const o = f(out);
+    const v = f(x);
+    const add = bool(at.accumulate);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < n; j++) {
+        const k = r * outCols + outOffset + j;
+        o[k] = (add ? o[k] : 0) + v[r * xCols + xOffset + j];
+      }
+    return undefined;
+  },
   embeddingGrad(_k, [dtable, ids, dy], at, ctx) {
     embeddingBackward(f(dtable), f(ids), f(dy), ctx.size(at.rows), num(at.dim), num(at.vocab), bool(at.accumulate));
     return undefined;

@@ -161,6 +161,9 @@ export interface Tape {
  *                                              recurrentActivation, goBackwards, sequences: out (rows, time, units)
  *                                              when sequences, else (rows, units); cache (scratch, rows·time·cacheWidth)
  *                                              keeps what the backward needs
+ * copyColumns     out, x                       rows, n, xCols, xOffset, outCols, outOffset, accumulate: for each row r,
+ *                                              out[r·outCols + outOffset + j] (+)= x[r·xCols + xOffset + j], j < n
+ *                                              (concatenation, slicing, time reversal, repetition)
  * recurrentGrad   dxProj, dkernel, dRecurrentBias?, dy, cache, kernel, carry   the same + accumulate: dxProj (every
  *                                              value written), dkernel and dRecurrentBias (+)=; carry is a scratch of
  *                                              6·units per row
@@ -270,6 +273,7 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
     args: ['dxProj', 'dkernel', 'dRecurrentBias?', 'dy', 'cache', 'kernel', 'carry'],
     attrs: [...RECURRENT_ATTRS, 'accumulate'],
   },
+  copyColumns: { args: ['out', 'x'], attrs: ['rows', 'n', 'xCols', 'xOffset', 'outCols', 'outOffset', 'accumulate'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -108,6 +108,30 @@ function decodeLayer(
   return { layer, inputs };
 }
 
+/** A layer nested in a wrapper's config (Bidirectional's and TimeDistributed's `layer`): its
+ *  class's own decoding, with the common keys; no input shape (the wrapper has it). */
+export function decodeNestedLayer(v: unknown, where: string): Layer {
+  const outer = StrictObject.of(v, where);
+  const className = outer.string('class_name');
+  const o = StrictObject.of(outer.raw('config'), `${where} (${className.slice(0, 80)}).config`);
+  outer.ignore('module', 'registered_name', 'build_config');
+  outer.done();
+  const cls = layerClassFor(className);
+  if (!cls || className === 'InputLayer')
+    throw new ModelFileError(`${where}: unsupported layer class "${className.slice(0, 80)}" in a wrapper`);
+  const { name } = commonKeys(o);
+  o.ignore('batch_input_shape', 'batch_shape', 'input_shape');
+  let layer: Layer;
+  try {
+    layer = cls.fromFileConfig(className, o, { name });
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    throw new ModelFileError(`${o.where}: ${(e as Error).message}`);
+  }
+  o.done();
+  return layer;
+}
+
 /** Each layer's input shape follows from the one before: a layer that does not fit it (a kernel
  *  larger than the image with 'valid' padding, a Conv2D on a flat input, a Reshape to another
  *  size) is named here, before any weight is matched or allocated by its shape. */

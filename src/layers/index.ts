@@ -8,6 +8,14 @@ import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Recurrent, type RecurrentArgs } from './recurrent';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
+import {
+  Bidirectional,
+  type BidirectionalArgs,
+  RepeatVector,
+  type RepeatVectorArgs,
+  TimeDistributed,
+  type TimeDistributedArgs,
+} from './wrappers';
 import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
 
 export { BatchNormalization } from './batchnorm';
@@ -19,17 +27,21 @@ export { Pooling2D } from './pooling';
 export { Recurrent } from './recurrent';
 export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
+export { Bidirectional, RepeatVector, TimeDistributed } from './wrappers';
 export { ZeroPadding2D } from './zero-padding';
 export type {
   ActivationArgs,
   BatchNormalizationArgs,
+  BidirectionalArgs,
   ConvArgs,
   DenseArgs,
   DropoutArgs,
   LayerArgs,
   Pooling2dArgs,
   RecurrentArgs,
+  RepeatVectorArgs,
   ReshapeArgs,
+  TimeDistributedArgs,
 };
 
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -71,3 +83,9 @@ export const simpleRNN = (args: RecurrentArgs): Recurrent => new Recurrent(args,
 export const lstm = (args: RecurrentArgs): Recurrent => new Recurrent(args, 'LSTM');
 /** Gated recurrent unit over [batch, time, features] (gates z r h; resetAfter false as tfjs, true as Keras and PyTorch). */
 export const gru = (args: RecurrentArgs): Recurrent => new Recurrent(args, 'GRU');
+/** A recurrent layer read forward and backward, the outputs merged ('concat', 'sum', 'mul', 'ave'). */
+export const bidirectional = (args: BidirectionalArgs): Bidirectional => new Bidirectional(args);
+/** A dense, activation or dropout layer applied to every step of [batch, time, ...]. */
+export const timeDistributed = (args: TimeDistributedArgs): TimeDistributed => new TimeDistributed(args);
+/** [batch, features] → [batch, n, features]. */
+export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new RepeatVector(args);

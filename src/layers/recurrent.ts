@@ -129,12 +129,15 @@ export class Recurrent extends Layer {
   readonly dropout: number;
   readonly seed: number | null;
   private builtFor = -1;
+  /** The options as given (for the reversed copy a Bidirectional makes). */
+  private readonly options: Record<string, unknown>;
 
   constructor(args: RecurrentArgs, kind: RecurrentKind) {
     const fn = kind === 'SimpleRNN' ? 'simpleRNN' : kind.toLowerCase();
     const extra = kind === 'LSTM' ? ['unitForgetBias'] : kind === 'GRU' ? ['resetAfter'] : [];
     const o = checkOptions(fn, args, [...ARG_NAMES, ...extra]);
     super(fn, o);
+    this.options = o;
     this.className = kind;
     this.namePrefix = kind === 'SimpleRNN' ? 'simple_rnn' : kind.toLowerCase();
     if (o.units === undefined) throw new TypeError(`${fn}: units is required (the size of the state)`);
@@ -162,6 +165,16 @@ export class Recurrent extends Layer {
     this.kernelRegularizer = getRegularizer(fn, 'kernelRegularizer', o.kernelRegularizer);
     this.recurrentRegularizer = getRegularizer(fn, 'recurrentRegularizer', o.recurrentRegularizer);
     this.biasRegularizer = getRegularizer(fn, 'biasRegularizer', o.biasRegularizer);
+  }
+
+  /** The same layer reading the other way, named `name`, without an input shape (Bidirectional's
+   *  backward layer; tfjs and Keras make it from the config the same way). */
+  reversedCopy(name: string): Recurrent {
+    const { inputShape: _s, inputDim: _d, batchInputShape: _b, name: _n, ...rest } = this.options;
+    return new Recurrent(
+      { ...(rest as unknown as RecurrentArgs), name, goBackwards: !this.goBackwards },
+      this.className,
+    );
   }
 
   /** The kernel tape's cell. */
