@@ -51,6 +51,33 @@ function cases(): Case[] {
           if (pick === 1) i++;
         }
   out.push({
+    name: 'lstm relu/hardSigmoid units=17 time=9 rows=5',
+    spec: {
+      cell: 'lstm',
+      time: 9,
+      features: 3,
+      units: 17,
+      goBackwards: false,
+      sequences: true,
+      activation: 'relu',
+      recurrentActivation: 'hardSigmoid',
+    },
+    rows: 5,
+  });
+  out.push({
+    name: 'gru hardSigmoid units=3 time=9 rows=33',
+    spec: {
+      cell: 'gru',
+      time: 9,
+      features: 2,
+      units: 3,
+      goBackwards: true,
+      sequences: false,
+      recurrentActivation: 'hardSigmoid',
+    },
+    rows: 33,
+  });
+  out.push({
     name: 'simple relu units=64 time=2 rows=1',
     spec: { cell: 'simple', time: 2, features: 5, units: 64, goBackwards: false, sequences: true, activation: 'relu' },
     rows: 1,
