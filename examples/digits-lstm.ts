@@ -71,7 +71,9 @@ export async function run(
   const sorted = [...seconds].sort((a, b) => a - b);
   const epochSeconds = sorted[Math.floor(sorted.length / 2)];
   if (options.verbose !== 0)
-    log(`test accuracy ${(accuracy * 100).toFixed(2)}% (seed ${seed}), ${(epochSeconds * 1000).toFixed(1)} ms per epoch`);
+    log(
+      `test accuracy ${(accuracy * 100).toFixed(2)}% (seed ${seed}), ${(epochSeconds * 1000).toFixed(1)} ms per epoch`,
+    );
   return { history, testAccuracy: accuracy, epochSeconds };
 }
 
