@@ -16,3 +16,5 @@ export type { Split, SplitOptions } from './split';
 export { take, trainTestSplit } from './split';
 export type { CharVocabJSON, CharVocabOptions } from './text';
 export { CharVocab, charVocab } from './text';
+export type { Sequence, SlidingWindowOptions, Windows } from './windows';
+export { slidingWindows } from './windows';
