@@ -3,6 +3,7 @@
  * consecutive items; its target is the item after them (or the window shifted by one). x is
  * float32, the form fit() and an embedding first layer take (ids as whole floats).
  */
+import { types } from 'node:util';
 import { MAX_SIZE } from '../backend/check';
 import { MAX_UNITS } from '../config/ranges';
 import { checkOptions } from '../model/options';
@@ -58,7 +59,7 @@ function copySequence(fn: string, sequence: unknown): { values: Float32Array; ti
     time = sequence.shape[0];
     if (sequence.rank === 2) features = sequence.shape[1];
     if (features === 0) throw new RangeError(`${fn}: sequence has 0 features per step`);
-  } else if (sequence instanceof Int32Array || sequence instanceof Float32Array || Array.isArray(sequence)) {
+  } else if (types.isInt32Array(sequence) || types.isFloat32Array(sequence) || Array.isArray(sequence)) {
     src = sequence;
     time = sequence.length;
   } else {
@@ -68,19 +69,35 @@ function copySequence(fn: string, sequence: unknown): { values: Float32Array; ti
   }
   if (src.length > MAX_SIZE)
     throw new RangeError(`${fn}: sequence holds ${src.length} values, more than one tensor holds (${MAX_SIZE})`);
-  const ids = src instanceof Int32Array; // integers (ids): they must survive float32 exactly
-  const values = new Float32Array(src.length);
   const at = (i: number) =>
     features === 1 ? `sequence[${i}]` : `sequence[${Math.floor(i / features)}][${i % features}]`;
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]; // read once: the check and the copy see the same value
-    if (typeof v !== 'number') throw new TypeError(`${fn}: ${at(i)} must be a number, got ${describe(v)}`);
-    if (ids && Math.abs(v) > F32_EXACT) {
-      throw new RangeError(`${fn}: ${at(i)} is ${v}; float32 holds integers exactly only up to ±2^24 (${F32_EXACT})`);
+  let values: Float32Array;
+  if (types.isInt32Array(src)) {
+    // Ids: checked on a copy of the integers (float32 would round 2^24 + 1 to a valid 2^24).
+    const ints = src.slice();
+    for (let i = 0; i < ints.length; i++) {
+      if (ints[i] > F32_EXACT || ints[i] < -F32_EXACT) {
+        throw new RangeError(
+          `${fn}: ${at(i)} is ${ints[i]}; float32 holds integers exactly only up to ±2^24 (${F32_EXACT})`,
+        );
+      }
     }
-    values[i] = v;
-    if (!Number.isFinite(values[i]))
-      throw new RangeError(`${fn}: ${at(i)} is ${v}; values must be finite float32 numbers`);
+    values = new Float32Array(ints);
+  } else if (types.isFloat32Array(src)) {
+    values = src.slice();
+  } else {
+    values = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]; // read once: the check and the copy see the same value
+      if (typeof v !== 'number') throw new TypeError(`${fn}: ${at(i)} must be a number, got ${describe(v)}`);
+      values[i] = v;
+    }
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] - values[i] !== 0) {
+      const shown = types.isFloat32Array(src) || types.isInt32Array(src) ? values[i] : src[i];
+      throw new RangeError(`${fn}: ${at(i)} is ${shown}; values must be finite float32 numbers`);
+    }
   }
   return { values, time, features };
 }
@@ -148,10 +165,11 @@ export function slidingWindows(sequence: Sequence, options: SlidingWindowOptions
   const yOffset = target === 'sequence' ? 1 : window; // first target step after the window's start
   const ySteps = target === 'sequence' ? window : 1;
   for (let r = 0; r < n; r++) {
-    const s = starts[r];
-    x.set(values.subarray(s * features, (s + window) * features), r * rowX);
-    const from = (s + yOffset) * features;
-    if (column === null) y.set(values.subarray(from, from + ySteps * features), r * rowY);
+    // Plain loops, not set(subarray()): a view per row costs more than copying a short row.
+    const s = starts[r] * features;
+    for (let j = 0, o = r * rowX; j < rowX; j++) x[o + j] = values[s + j];
+    const from = s + yOffset * features;
+    if (column === null) for (let j = 0, o = r * rowY; j < rowY; j++) y[o + j] = values[from + j];
     else for (let t = 0; t < ySteps; t++) y[r * rowY + t] = values[from + t * features + column];
   }
   const xShape = multi ? [n, window, features] : [n, window];

@@ -32,7 +32,7 @@ describe.each(allBackends.map((b) => [b.name] as const))('charVocab + slidingWin
     expect(model.evaluate(x, y).accuracy).toBe(1);
     // predictions decode back to text: after "abca" comes "b", after "cabc" comes "a"
     const probe = nn.tensor2d([Array.from(vocab.encode('abca')), Array.from(vocab.encode('cabc'))]);
-    const next = (model.predict(probe) as nn.Tensor).argMax();
+    const next = model.predict(probe).argMax();
     expect(vocab.decode(next)).toBe('ba');
   });
 });

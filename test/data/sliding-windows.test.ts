@@ -161,6 +161,8 @@ describe('nn.data.slidingWindows errors', () => {
         `${fn}: sequence must be an Int32Array, Float32Array, number[] or a Tensor ([time] or [time, features]), got undefined`,
       ),
     );
+    // a Proxy passes instanceof but is not a typed array (its reads could change between check and copy)
+    expect(w(new Proxy(new Float32Array(4), {}), { window: 1 })).toThrow(TypeError);
     expect(w(nn.tensor3d([[[1]], [[2]]]), { window: 1 })).toThrow(
       new RangeError(`${fn}: sequence must be 1-D [time] or 2-D [time, features], got shape [2, 1, 1]`),
     );
