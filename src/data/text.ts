@@ -184,32 +184,24 @@ export class CharVocab {
     }
     return new CharVocab(chars as string[], reserved, lowercase, unknown as string | null);
   }
+}
 
-  /** Builds the vocabulary; nn.data.charVocab is the public door (its arguments checked there). */
-  static build(fn: string, text: string, reserved: string[], lowercase: boolean, unknown: string | null): CharVocab {
-    const s = lowercase ? text.toLowerCase() : text;
-    const seenBmp = new Uint8Array(BMP);
-    const astral = new Set<number>();
-    for (let i = 0; i < s.length; i++) {
-      const cp = codePointAt(s, i);
-      if (cp < BMP) seenBmp[cp] = 1;
-      else {
-        astral.add(cp);
-        i++;
-      }
+/** The distinct characters of s by code point (BMP ones in a flag table, astral ones in a Set). */
+function sortedChars(s: string): string[] {
+  const seenBmp = new Uint8Array(BMP);
+  const astral = new Set<number>();
+  for (let i = 0; i < s.length; i++) {
+    const cp = codePointAt(s, i);
+    if (cp < BMP) seenBmp[cp] = 1;
+    else {
+      astral.add(cp);
+      i++;
     }
-    const chars = [...reserved];
-    const taken = new Set(reserved);
-    const add = (cp: number) => {
-      const c = String.fromCodePoint(cp);
-      if (!taken.has(c)) chars.push(c);
-    };
-    for (let cp = 0; cp < BMP; cp++) if (seenBmp[cp]) add(cp);
-    for (const cp of [...astral].sort((a, b) => a - b)) add(cp);
-    if (chars.length === 0)
-      throw new RangeError(`${fn}: text is empty and no reserved tokens are given: the vocabulary would be empty`);
-    return new CharVocab(chars, reserved.length, lowercase, unknown);
   }
+  const out: string[] = [];
+  for (let cp = 0; cp < BMP; cp++) if (seenBmp[cp]) out.push(String.fromCharCode(cp));
+  for (const cp of [...astral].sort((a, b) => a - b)) out.push(String.fromCodePoint(cp));
+  return out;
 }
 
 function checkReserved(fn: string, v: unknown): string[] {
@@ -247,7 +239,14 @@ export function charVocab(text: string, options?: CharVocabOptions): CharVocab {
     }
     unknown = o.unknown;
   }
-  return CharVocab.build(fn, text, reserved, lowercase, unknown);
+  const chars = [
+    ...reserved,
+    ...sortedChars(lowercase ? text.toLowerCase() : text).filter((c) => !reserved.includes(c)),
+  ];
+  if (chars.length === 0)
+    throw new RangeError(`${fn}: text is empty and no reserved tokens are given: the vocabulary would be empty`);
+  // One way in: the same checks as a saved vocabulary.
+  return CharVocab.fromJSON({ type: 'charVocab', version: 1, chars, reserved: reserved.length, lowercase, unknown });
 }
 
 /** Restores a vocabulary saved with toJSON() (the object or its JSON text). */
