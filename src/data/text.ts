@@ -72,8 +72,7 @@ export class CharVocab {
     this.lowercase = lowercase;
     this.unknown = unknown;
     this.unknownId = unknown === null ? -1 : chars.indexOf(unknown);
-    // Later ids never replace earlier ones: a one-character reserved token keeps its reserved id.
-    for (let id = chars.length - 1; id >= 0; id--) {
+    for (let id = 0; id < chars.length; id++) {
       const c = chars[id];
       const cp = c.codePointAt(0)!;
       if (String.fromCodePoint(cp) !== c) continue; // a multi-character reserved token
@@ -157,8 +156,10 @@ export class CharVocab {
     }
     const o = j as Record<string, unknown>;
     if (o.version !== 1) throw new RangeError(`${fn}: version must be 1, got ${describe(o.version)}`);
-    const { chars, reserved, lowercase, unknown } = o;
-    if (!Array.isArray(chars)) throw new TypeError(`${fn}: chars must be an array of strings, got ${describe(chars)}`);
+    const { reserved, lowercase, unknown } = o;
+    if (!Array.isArray(o.chars))
+      throw new TypeError(`${fn}: chars must be an array of strings, got ${describe(o.chars)}`);
+    const chars: unknown[] = [...o.chars]; // copy, then check the copy: the caller keeps its array
     if (typeof reserved !== 'number' || !Number.isInteger(reserved) || reserved < 0 || reserved > chars.length) {
       throw new RangeError(`${fn}: reserved must be an integer from 0 to ${chars.length}, got ${describe(reserved)}`);
     }
@@ -172,7 +173,7 @@ export class CharVocab {
       }
     });
     const seen = new Set<string>();
-    chars.forEach((c: string, i) => {
+    (chars as string[]).forEach((c, i) => {
       if (seen.has(c)) throw new RangeError(`${fn}: chars[${i}] ${JSON.stringify(c)} appears twice`);
       seen.add(c);
     });

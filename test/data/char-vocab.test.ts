@@ -202,5 +202,12 @@ describe('nn.data.charVocab errors', () => {
       new RangeError(`${fn}: unknown must be null or one of the reserved tokens, got "a"`),
     );
     expect(nn.data.charVocab.fromJSON({ ...good, unknown: '<pad>' } as never).encode('z')[0]).toBe(0);
+    // the caller's array is copied, not frozen or shared
+    const json = { ...good, chars: [...good.chars] };
+    const v = nn.data.charVocab.fromJSON(json as never);
+    json.chars.push('z');
+    expect(Object.isFrozen(json.chars)).toBe(false);
+    expect(v.size).toBe(3);
+    expect(() => v.encode('z')).toThrow(RangeError);
   });
 });
