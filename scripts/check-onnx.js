@@ -111,6 +111,17 @@ function zoo() {
       nn.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
+  // gelu and silu: unrolled into per-step nodes
+  const unrolled = nn.sequential({
+    seed: 8,
+    layers: [
+      nn.layers.bidirectional({
+        layer: nn.layers.lstm({ units: 3, activation: 'gelu', returnSequences: true }),
+        inputShape: [4, 2],
+      }),
+      nn.layers.gru({ units: 2, recurrentActivation: 'silu', resetAfter: true, goBackwards: true }),
+    ],
+  });
   return [
     ...dense.map(([name, model]) => [name, model, {}]),
     ['activation-layers', layers, {}],
@@ -133,6 +144,7 @@ function zoo() {
     ['recurrent', recurrent, {}],
     ['recurrent-static-batch', recurrent, { dynamicBatch: false, batchSize: 2 }],
     ['embedding-bidirectional', bidirectional, {}],
+    ['recurrent-unrolled', unrolled, {}],
   ];
 }
 

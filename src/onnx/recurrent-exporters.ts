@@ -13,6 +13,8 @@
  * - Bidirectional is one op with direction `bidirectional` (direction 0 is the layer that reads
  *   forward, 1 the one that reads backward); Keras puts the backward layer's sequence back in
  *   input order, which is ONNX's order already. The merge is Concat / Add / Mul / Mean.
+ * - gelu and silu have no name in the ops' `activations`: such a layer is unrolled into per-step
+ *   nodes (recurrent-unrolled.ts).
  */
 import type { ActivationName } from '../backend';
 import type { Layer } from '../layers/layer';
@@ -21,6 +23,7 @@ import { Bidirectional, RepeatVector } from '../layers/wrappers';
 import { type Flow, toChannelsLast } from './flow';
 import type { OnnxGraphBuilder } from './graph';
 import type { AttributeValue } from './messages';
+import { unrolledRecurrent } from './recurrent-unrolled';
 
 type Exporter = (layer: Layer, g: OnnxGraphBuilder, x: Flow) => Flow;
 
@@ -36,7 +39,8 @@ interface OnnxActivation {
   beta?: number;
 }
 
-function onnxActivation(layer: Recurrent, fn: ActivationName | 'hardSigmoid'): OnnxActivation {
+/** The op's name for an activation, or null when the ops have none (gelu, silu). */
+function onnxActivation(fn: ActivationName | 'hardSigmoid'): OnnxActivation | null {
   switch (fn) {
     case 'sigmoid':
       return { name: 'Sigmoid' };
@@ -50,19 +54,17 @@ function onnxActivation(layer: Recurrent, fn: ActivationName | 'hardSigmoid'): O
       // Keras / tfjs: max(0, min(1, 0.2·x + 0.5))
       return { name: 'HardSigmoid', alpha: 0.2, beta: 0.5 };
     default:
-      throw new TypeError(
-        `exportOnnx: layer "${layer.name}" (${layer.className}) cannot be exported to ONNX: ` +
-          `its ${fn} activation is not one ONNX's ${OPS[layer.className]} operator applies ` +
-          '(sigmoid, tanh, relu, linear, hardSigmoid)',
-      );
+      return null;
   }
 }
 
-/** The activations attribute of one direction: RNN [f], LSTM [f, g, h], GRU [f, g]. */
-function activationsOf(layer: Recurrent): OnnxActivation[] {
-  const act = onnxActivation(layer, layer.activation);
-  if (layer.className === 'SimpleRNN') return [act];
-  const gates = onnxActivation(layer, layer.recurrentActivation);
+/** The activations attribute of one direction: RNN [f], LSTM [f, g, h], GRU [f, g]; null when one
+ *  of them has no ONNX name (the layer is then unrolled). */
+function activationsOf(layer: Recurrent): OnnxActivation[] | null {
+  const act = onnxActivation(layer.activation);
+  if (layer.className === 'SimpleRNN') return act && [act];
+  const gates = onnxActivation(layer.recurrentActivation);
+  if (!act || !gates) return null;
   return layer.className === 'LSTM' ? [gates, act, act] : [gates, act];
 }
 
@@ -115,7 +117,7 @@ function recurrentOp(g: OnnxGraphBuilder, name: string, dirs: Recurrent[], x: st
   const R = g.weight(`${name}/R`, [D, GU, U], concat(weights.map((w) => w.R)));
   const inputs = [x, W, R];
   if (first.useBias) inputs.push(g.weight(`${name}/B`, [D, 2 * GU], concat(weights.map((w) => w.B))));
-  const acts = dirs.flatMap(activationsOf);
+  const acts = dirs.flatMap((l) => activationsOf(l) ?? []);
   const attributes: Record<string, AttributeValue> = {
     hidden_size: { int: U },
     direction: { string: D === 2 ? 'bidirectional' : first.goBackwards ? 'reverse' : 'forward' },
@@ -133,19 +135,20 @@ function recurrentOp(g: OnnxGraphBuilder, name: string, dirs: Recurrent[], x: st
   return { Y, Yh };
 }
 
-/** [batch, time, F] → [time, batch, F]. */
-function timeMajor(g: OnnxGraphBuilder, flow: Flow, name: string): { x: string; T: number; F: number } {
+/** The flow as [batch, time, F] (a Conv1D's output may be held channels-first). */
+function batchMajor(g: OnnxGraphBuilder, flow: Flow, name: string): { x: string; T: number; F: number } {
   const shape = flow.shape;
   if (shape.length !== 2)
     throw new RangeError(
       `exportOnnx: layer "${name}" needs sequences [batch, time, features], got [batch, ${shape.join(', ')}]`,
     );
-  const x = toChannelsLast(g, flow, name).tensor;
-  return {
-    x: g.node('Transpose', `${name}/Transpose_to_time_major`, [x], { perm: { ints: [1, 0, 2] } }),
-    T: shape[0],
-    F: shape[1],
-  };
+  return { x: toChannelsLast(g, flow, name).tensor, T: shape[0], F: shape[1] };
+}
+
+/** [batch, time, F] → [time, batch, F]. */
+function timeMajor(g: OnnxGraphBuilder, flow: Flow, name: string): { x: string; T: number; F: number } {
+  const { x, T, F } = batchMajor(g, flow, name);
+  return { x: g.node('Transpose', `${name}/Transpose_to_time_major`, [x], { perm: { ints: [1, 0, 2] } }), T, F };
 }
 
 /** Direction d of the op's outputs as the Keras layer gives it: [batch, time, U] with the steps
@@ -175,10 +178,15 @@ function direction(
 const exportRecurrent: Exporter = (layer, g, flow) => {
   if (!(layer instanceof Recurrent)) throw new TypeError(`exportOnnx: layer "${layer.name}" is not a recurrent layer`);
   const name = layer.name ?? layer.namePrefix;
+  const shape = layer.returnSequences ? [flow.shape[0], layer.units] : [layer.units];
+  if (!activationsOf(layer)) {
+    const { x, T, F } = batchMajor(g, flow, name);
+    return { tensor: unrolledRecurrent(g, name, layer, x, T, F, false), shape, channelsFirst: false };
+  }
   const { x, T, F } = timeMajor(g, flow, name);
   const op = recurrentOp(g, name, [layer], x, F);
   const tensor = direction(g, name, op, 0, layer.returnSequences, layer.goBackwards, T);
-  return { tensor, shape: layer.returnSequences ? [T, layer.units] : [layer.units], channelsFirst: false };
+  return { tensor, shape, channelsFirst: false };
 };
 
 const exportBidirectional: Exporter = (layer, g, flow) => {
@@ -187,15 +195,26 @@ const exportBidirectional: Exporter = (layer, g, flow) => {
   const name = layer.name ?? layer.namePrefix;
   const fwd = layer.forwardLayer;
   const bwd = layer.backwardLayer;
-  const { x, T, F } = timeMajor(g, flow, name);
-  // ONNX's direction 0 reads forward; a forward layer with goBackwards reads backward
-  const flipped = fwd.goBackwards;
-  const op = recurrentOp(g, name, flipped ? [bwd, fwd] : [fwd, bwd], x, F);
   const seqs = fwd.returnSequences;
-  // Keras: the forward layer's outputs as they come, the backward layer's put back in input
-  // order; both are ONNX's input order unless the forward layer itself goes backwards.
-  const a = direction(g, name, op, flipped ? 1 : 0, seqs, flipped, T);
-  const b = direction(g, name, op, flipped ? 0 : 1, seqs, flipped, T);
+  let a: string;
+  let b: string;
+  let T: number;
+  if (activationsOf(fwd) && activationsOf(bwd)) {
+    const tm = timeMajor(g, flow, name);
+    T = tm.T;
+    // ONNX's direction 0 reads forward; a forward layer with goBackwards reads backward
+    const flipped = fwd.goBackwards;
+    const op = recurrentOp(g, name, flipped ? [bwd, fwd] : [fwd, bwd], tm.x, tm.F);
+    // Keras: the forward layer's outputs as they come, the backward layer's put back in input
+    // order; both are ONNX's input order unless the forward layer itself goes backwards.
+    a = direction(g, name, op, flipped ? 1 : 0, seqs, flipped, T);
+    b = direction(g, name, op, flipped ? 0 : 1, seqs, flipped, T);
+  } else {
+    const bm = batchMajor(g, flow, name);
+    T = bm.T;
+    a = unrolledRecurrent(g, fwd.name ?? `${name}/forward`, fwd, bm.x, T, bm.F, false);
+    b = unrolledRecurrent(g, bwd.name ?? `${name}/backward`, bwd, bm.x, T, bm.F, true);
+  }
   const U = fwd.units;
   const mode = layer.mergeMode;
   let tensor: string;

@@ -3,8 +3,12 @@
  * (wasm, in Node): the same predictions as nativenn within |a − b| ≤ 1e-4·max(1, |b|) (issue 11),
  * at batch 1 and many, for every cell × returnSequences × goBackwards, both GRU variants,
  * Bidirectional in every merge mode, embedding → LSTM → dense, stacked LSTMs, TimeDistributed and
- * RepeatVector. nativenn's side runs on the js executor (the spec).
+ * RepeatVector, and the unrolled form of layers whose gelu / silu the ops cannot apply. nativenn's
+ * side runs on the js executor (the spec).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { expectClose, ortRun, randomizeWeights, values } from './support';
@@ -210,18 +214,93 @@ describe.skipIf(!hardSigmoidRuns())('hardSigmoid (tfjs’ default gate activatio
     ['gru', { recurrentActivation: 'hardSigmoid', returnSequences: true, goBackwards: true }],
     ['gruResetAfter', { recurrentActivation: 'hardSigmoid' }],
     ['simpleRNN', { activation: 'hardSigmoid', returnSequences: true }],
+    // unrolled (gelu): the hard sigmoid as a HardSigmoid node
+    ['lstm', { activation: 'gelu', recurrentActivation: 'hardSigmoid', returnSequences: true }],
   ] as const)('%s with %o', async (kind, args) => {
     await expectSamePredictions(model([cell(kind, { units: 3, inputShape: [T, F], ...args })]));
   });
 });
 
-describe('activations ONNX has no recurrent form of', () => {
+describe('gelu and silu: no name in the ops, so the layer is unrolled step by step', () => {
+  const cases = CELLS.flatMap((kind) =>
+    [false, true].flatMap((returnSequences) =>
+      [false, true].map((goBackwards) => [kind, returnSequences, goBackwards] as const),
+    ),
+  );
+  it.each(cases)('%s returnSequences %s goBackwards %s', async (kind, returnSequences, goBackwards) => {
+    const args = { units: 4, activation: 'gelu', returnSequences, goBackwards, inputShape: [T, F] };
+    await expectSamePredictions(
+      model([cell(kind, kind === 'simpleRNN' ? args : { ...args, recurrentActivation: 'silu' })]),
+    );
+  });
+
+  it('unrolled, not an RNN op', () => {
+    const m = model([nn.layers.lstm({ units: 2, activation: 'silu', inputShape: [T, F] })]);
+    const ops = new TextDecoder('latin1').decode(m.toOnnx());
+    expect(ops).not.toContain('LSTM');
+    expect(ops).toContain('Sigmoid');
+  });
+
+  it.each(CELLS)('%s with only the gates in silu, without bias', async (kind) => {
+    const args = { units: 3, useBias: false, returnSequences: true, inputShape: [T, F] };
+    const layer =
+      kind === 'simpleRNN'
+        ? cell(kind, { ...args, activation: 'silu' })
+        : cell(kind, { ...args, recurrentActivation: 'silu' });
+    await expectSamePredictions(model([layer]));
+  });
+
   it.each([
-    ['lstm', { activation: 'gelu' }],
-    ['gru', { recurrentActivation: 'silu' }],
-    ['simpleRNN', { activation: 'silu' }],
-  ] as const)('%s with %o: a clear error naming the layer and the activation', (kind, args) => {
-    const m = model([cell(kind, { units: 2, name: 'rec', inputShape: [T, F], ...args })]);
-    expect(() => m.toOnnx()).toThrow(/layer "rec" .*cannot be exported to ONNX: its (gelu|silu) activation/);
+    ['concat', false],
+    ['ave', true],
+    ['mul', true],
+  ] as const)('bidirectional gelu LSTM, merge %s, returnSequences %s', async (mergeMode, returnSequences) => {
+    const layer = nn.layers.lstm({ units: 3, activation: 'gelu', returnSequences });
+    await expectSamePredictions(model([nn.layers.bidirectional({ layer, mergeMode, inputShape: [T, F] } as never)]));
+  });
+
+  it('bidirectional around a silu GRU that goes backwards, sequences', async () => {
+    const layer = nn.layers.gru({ units: 3, recurrentActivation: 'silu', returnSequences: true, goBackwards: true });
+    await expectSamePredictions(
+      model([nn.layers.bidirectional({ layer, mergeMode: 'sum', inputShape: [T, F] } as never)]),
+    );
+  });
+});
+
+describe('models as they are used', () => {
+  it('a fixed batch', async () => {
+    const m = model([
+      nn.layers.bidirectional({
+        layer: nn.layers.gru({ units: 3, returnSequences: true }),
+        inputShape: [T, F],
+      } as never),
+      nn.layers.lstm({ units: 2, goBackwards: true }),
+    ]);
+    const x = values(3 * m.inputSize, 5);
+    const theirs = await ortRun(m.toOnnx({ dynamicBatch: false, batchSize: 3 }), x, [3, T, F]);
+    expectClose(theirs.data, m.predict(new nn.Tensor(x, [3, T, F])).data, TOLERANCE);
+  });
+
+  it('saved, loaded and exported: the loaded model predicts what onnxruntime runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-onnx-rnn-'));
+    try {
+      const m = model([
+        nn.layers.embedding({ inputDim: 9, outputDim: 3, inputShape: [T] } as never),
+        nn.layers.bidirectional({
+          layer: nn.layers.lstm({ units: 3, returnSequences: true }),
+          mergeMode: 'ave',
+        } as never),
+        nn.layers.gru({ units: 4, resetAfter: true, returnSequences: true }),
+        // named: a TimeDistributed's unnamed inner layer is saved with name null before the model first runs
+        nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2, name: 'per_step' }) }),
+      ]);
+      await m.save(dir);
+      const loaded = (await nn.loadModel(dir)) as nn.Sequential;
+      const ids = Float32Array.from(values(4 * T, 9, 0, 9), Math.floor);
+      const theirs = await ortRun(loaded.toOnnx(), ids, [4, T]);
+      expectClose(theirs.data, m.predict(new nn.Tensor(ids, [4, T])).data, TOLERANCE);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
