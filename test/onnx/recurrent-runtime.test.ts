@@ -281,6 +281,25 @@ describe('models as they are used', () => {
     expectClose(theirs.data, m.predict(new nn.Tensor(x, [3, T, F])).data, TOLERANCE);
   });
 
+  it('trained: the weights the optimizer moved are the ones exported', async () => {
+    const m = model([
+      nn.layers.bidirectional({ layer: nn.layers.gru({ units: 3, resetAfter: true }), inputShape: [T, F] } as never),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ]);
+    const before = m.toOnnx();
+    m.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
+    const rows = 16;
+    const labels = Int32Array.from({ length: rows }, (_, i) => i % 2);
+    await m.fit(new nn.Tensor(values(rows * T * F, 3), [rows, T, F]), nn.data.oneHot(labels, 2), {
+      epochs: 3,
+      batchSize: 4,
+      verbose: 0,
+    });
+    const after = m.toOnnx();
+    expect(Buffer.from(after).equals(Buffer.from(before))).toBe(false);
+    await expectSamePredictions(m);
+  });
+
   it('saved, loaded and exported: the loaded model predicts what onnxruntime runs', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativenn-onnx-rnn-'));
     try {
