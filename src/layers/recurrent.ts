@@ -41,7 +41,7 @@ export const RECURRENT_ACTIVATIONS: readonly ActivationName[] = [
   'relu',
   'gelu',
   'silu',
-  'hardSigmoid' as ActivationName,
+  'hardSigmoid',
 ];
 
 export interface RecurrentArgs extends LayerArgs {
@@ -431,13 +431,13 @@ export class Recurrent extends Layer {
 /** A recurrent activation from a file: the layer activations plus the hard sigmoid (Keras
  *  'hard_sigmoid', tfjs 'hardSigmoid': max(0, min(1, 0.2·x + 0.5))). */
 function activationOfFile(name: string, where: string): ActivationName {
-  if (name === 'hard_sigmoid' || name === 'hardSigmoid') return 'hardSigmoid' as ActivationName;
+  if (name === 'hard_sigmoid' || name === 'hardSigmoid') return 'hardSigmoid';
   const a = activationFromFile(name, where);
   if (a === 'softmax') throw new ModelFileError(`${where}: softmax cannot be a recurrent activation`);
   return a;
 }
 function activationOfLayer(a: ActivationName): string {
-  if (a === ('hardSigmoid' as ActivationName)) return 'hard_sigmoid';
+  if (a === 'hardSigmoid') return 'hard_sigmoid';
   const s = activationToFile(a, 0);
   if (s === null) throw new TypeError(`save: a recurrent layer's ${a} activation has no TensorFlow.js name`);
   return s;

@@ -293,6 +293,7 @@ export class TimeDistributed extends Wrapper {
     return new TimeDistributed({ ...base, layer });
   }
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
+    this.layer.name ??= `${this.name ?? this.namePrefix}_inner`; // saved before it ever ran
     const configs = this.layer.toFileConfigs(ctx);
     if (configs.length !== 1)
       throw new TypeError(

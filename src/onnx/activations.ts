@@ -37,10 +37,6 @@ export function activationNodes(
       const times = g.node('Mul', `${prefix}/Gelu/Mul_x`, [x, onePlus]);
       return g.node('Mul', `${prefix}/Gelu/Mul_half`, [times, g.scalar(0.5)]);
     }
-    // Keras' and tfjs' max(0, min(1, 0.2·x + 0.5)) (the recurrent layers' gates; the name is not in
-    // ActivationName until the kernels that compute it land)
-    case 'hardSigmoid' as LayerActivation:
-      return g.node('HardSigmoid', `${prefix}/HardSigmoid`, [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
     case 'silu': {
       const s = g.node('Sigmoid', `${prefix}/Silu/Sigmoid`, [x]);
       return g.node('Mul', `${prefix}/Silu/Mul`, [x, s]);
