@@ -74,17 +74,24 @@ function encodeNumbers(
   if (p.columns.some((c) => c.kind !== 'numeric')) return null;
   const columns = p.columns.map((c) => table.columns[table.names.indexOf(c.name)]);
   if (columns.some((c) => c === undefined || c.ids !== null)) return null;
-  const numbers = columns.map((c) => c.numbers);
   const width = columns.length;
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    const o = i * width;
-    for (let j = 0; j < width; j++) {
-      const v = numbers[j][r];
+  const n = rows.length;
+  const all = n === table.rows; // then rows is 0 … n − 1 (selected() keeps file order)
+  const out = new Float32Array(n * width);
+  // Column by column, so that the column, its scale and its offset are locals of the inner loop.
+  for (let j = 0; j < width; j++) {
+    const col = columns[j].numbers;
+    const scale = affine ? affine.scale[j] : 1;
+    const offset = affine ? affine.offset[j] : 0;
+    for (let i = 0, o = j; i < n; i++, o += width) {
+      const v = col[all ? i : rows[i]];
       if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      out[o + j] = affine ? Math.fround(v) * affine.scale[j] + affine.offset[j] : v;
-      if (affine && !Number.isFinite(out[o + j])) return null;
+      if (affine === null) out[o] = v;
+      else {
+        const scaled = Math.fround(Math.fround(v) * scale + offset);
+        if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
+        out[o] = scaled;
+      }
     }
   }
   return { x: out, rows };
