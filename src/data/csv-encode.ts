@@ -76,19 +76,19 @@ function encodeNumbers(
   if (columns.some((c) => c === undefined || c.ids !== null)) return null;
   const width = columns.length;
   const n = rows.length;
-  const all = n === table.rows; // then rows is 0 … n − 1 (selected() keeps file order)
+  const numbers = columns.map((c) => c.numbers);
+  const scale = affine?.scale;
+  const offset = affine?.offset;
   const out = new Float32Array(n * width);
-  // Column by column, so that the column, its scale and its offset are locals of the inner loop.
-  for (let j = 0; j < width; j++) {
-    const col = columns[j].numbers;
-    const scale = affine ? affine.scale[j] : 1;
-    const offset = affine ? affine.offset[j] : 0;
-    for (let i = 0, o = j; i < n; i++, o += width) {
-      const v = col[all ? i : rows[i]];
+  // Row by row, writing the output in order (measured faster than column by column).
+  for (let i = 0, o = 0; i < n; i++) {
+    const r = rows[i];
+    for (let j = 0; j < width; j++, o++) {
+      const v = numbers[j][r];
       if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      if (affine === null) out[o] = v;
+      if (scale === undefined || offset === undefined) out[o] = v;
       else {
-        const scaled = Math.fround(Math.fround(v) * scale + offset);
+        const scaled = Math.fround(Math.fround(v) * scale[j] + offset[j]);
         if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
         out[o] = scaled;
       }
