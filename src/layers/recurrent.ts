@@ -389,7 +389,8 @@ export class Recurrent extends Layer {
     if (biasRegularizer) args.biasRegularizer = biasRegularizer;
     // Files name the gates' activation; a missing one is the file format's default (hard sigmoid in tfjs).
     if (kind !== 'SimpleRNN') args.recurrentActivation = act('recurrent_activation', 'hard_sigmoid');
-    if (kind === 'LSTM') args.unitForgetBias = c.boolean('unit_forget_bias', true);
+    // tfjs writes null for an unset unit_forget_bias and then starts the forget bias at 0.
+    if (kind === 'LSTM') args.unitForgetBias = c.nullableBoolean('unit_forget_bias', true, false);
     if (kind === 'GRU') args.resetAfter = c.boolean('reset_after', false);
     return new Recurrent(args, kind);
   }
