@@ -11,7 +11,7 @@
 
 import type { ActivationName } from '../backend';
 import { cacheWidth, carryWidth, gateCount, type RecurrentCell } from '../backend/js/recurrent';
-import { checkSetting } from '../config/ranges';
+import { checkSetting, MAX_SEED } from '../config/ranges';
 import type { Emitted, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, orthogonal, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
@@ -368,7 +368,16 @@ export class Recurrent extends Layer {
       throw new ModelFileError(`${c.at('recurrent_dropout')}: recurrent dropout is not supported yet`);
     for (const key of ['activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'])
       c.mustBeNull(key, key.replace('_', ' '));
-    c.ignore('implementation', 'unroll', 'time_major', 'use_cudnn', 'zero_output_for_mask', 'seed', 'cell');
+    c.ignore('implementation', 'unroll', 'time_major', 'use_cudnn', 'zero_output_for_mask', 'cell');
+    const seed = c.raw('seed');
+    if (
+      seed !== undefined &&
+      seed !== null &&
+      !(Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= MAX_SEED)
+    )
+      throw new ModelFileError(
+        `${c.at('seed')} must be null or an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(seed).slice(0, 80)}`,
+      );
     const args: RecurrentArgs = {
       ...base,
       units: c.setting('units', 'units'),
@@ -380,6 +389,7 @@ export class Recurrent extends Layer {
       recurrentInitializer: init('recurrent_initializer', orthogonal),
       biasInitializer: init('bias_initializer', zeros),
       dropout: c.has('dropout') ? c.setting('dropout', 'dropoutRate', 0) : 0,
+      ...(typeof seed === 'number' ? { seed } : {}),
     };
     const kernelRegularizer = reg('kernel_regularizer');
     const recurrentRegularizer = reg('recurrent_regularizer');
@@ -395,7 +405,15 @@ export class Recurrent extends Layer {
     return new Recurrent(args, kind);
   }
 
-  override toFileConfigs(_ctx: ToFileContext): KerasObject[] {
+  /** The seed of the input dropout's masks: the one given, else the one the model derives for the
+   *  layer at `index` (written to files, so that a loaded model drops the same inputs; Keras 3 has
+   *  the same key, tfjs ignores it). */
+  maskSeed(modelSeed: number, index: number): number | null {
+    if (this.seed !== null) return this.seed & 0x7fffffff;
+    return this.dropout > 0 ? deriveSeed(deriveSeed(modelSeed, index), 3) : null;
+  }
+
+  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
     const config: Record<string, unknown> = {
       units: this.units,
       activation: activationOfLayer(this.activation),
@@ -417,6 +435,7 @@ export class Recurrent extends Layer {
       go_backwards: this.goBackwards,
       stateful: false,
       unroll: false,
+      seed: this.maskSeed(ctx.modelSeed, ctx.index),
       ...this.fileBase(),
     };
     if (this.className !== 'SimpleRNN') {
