@@ -202,6 +202,28 @@ describe('recurrent configs as Keras 3 writes them', () => {
     expect([bi.forwardLayer.name, bi.backwardLayer.name]).toEqual(['forward_lstm', 'backward_lstm']);
   });
 
+  it('refuses "hard_sigmoid" in a Keras 3 file (Keras 3 redefined it), reads it from Keras 2', async () => {
+    const hard = 'hardSigmoid' as 'sigmoid';
+    const m = nn.sequential({
+      layers: [
+        nn.layers.bidirectional({ layer: nn.layers.gru({ units: 2, recurrentActivation: hard }), inputShape: [T, F] }),
+      ],
+    });
+    const dir = path.join(await tempDir(), 'keras3-hard');
+    await m.save(dir);
+    const json = await readJson(dir);
+    asKeras3(json);
+    json.modelTopology.keras_version = '2.15.0';
+    await writeJson(dir, json);
+    expect(await nn.loadModel(dir)).toBeTruthy();
+    json.modelTopology.keras_version = '3.6.0';
+    await writeJson(dir, json);
+    await expectModelFileError(
+      dir,
+      /layers\[1\] \(Bidirectional\): "hard_sigmoid" in a Keras 3 file is relu6\(x \+ 3\) \/ 6/,
+    );
+  });
+
   it('refuses a backward_layer that is not the forward layer reversed', async () => {
     const m = nn.sequential({
       layers: [nn.layers.bidirectional({ layer: nn.layers.lstm({ units: 3 }), inputShape: [T, F] })],
