@@ -318,8 +318,13 @@ export class Recurrent extends Layer {
           b.bwd('gemm', [dxProj, W, dx], { transA: false, transB: true, m: steps, n: F, k: G, alpha: 1, beta: betaX });
           if (mask >= 0) {
             const dInput = b.gradOf(input);
-            if (b.firstWrite(dInput)) b.bwd('mul', [dInput, dx, mask], { n: { rows: T * F } });
-            else throw new Error(`tape builder: ${name}'s input gradient was written before its dropout`);
+            const n = { rows: T * F };
+            if (b.firstWrite(dInput)) b.bwd('mul', [dInput, dx, mask], { n });
+            else {
+              // another reader of the input (a Bidirectional's other direction) wrote first: add
+              b.bwd('mul', [dx, dx, mask], { n });
+              b.bwd('axpy', [dInput, dx], { n, alpha: 1 });
+            }
           }
         }
         for (const [p, r] of regs) if (p >= 0) b.regularizeGrad(p, r?.l1 ?? 0, r?.l2 ?? 0);
