@@ -237,10 +237,8 @@ export class Bidirectional extends Wrapper {
     const innerName = (this.forwardLayer.name as string).replace(/^forward_/, '');
     // Only a seed given to the wrapped layer is written: both directions use it (the ones derived
     // from the model's seed per direction are not stored).
-    const layer = {
-      class_name: inner.class_name,
-      config: { ...inner.config, name: innerName, seed: this.forwardLayer.seed },
-    };
+    const seed = this.forwardLayer.seed === null ? null : this.forwardLayer.seed & 0x7fffffff;
+    const layer = { class_name: inner.class_name, config: { ...inner.config, name: innerName, seed } };
     return [{ class_name: 'Bidirectional', config: { layer, merge_mode: this.mergeMode, ...this.fileBase() } }];
   }
 }
@@ -323,12 +321,10 @@ export class TimeDistributed extends Wrapper {
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
     // the name emit gives the wrapped layer (a model saved before its first fit has none yet)
     this.layer.name ??= `${this.name ?? this.namePrefix}_inner`;
-    const configs = this.layer.toFileConfigs(ctx);
-    if (configs.length !== 1)
-      throw new TypeError(
-        `save: ${this.name} wraps a layer written as ${configs.length} file layers (use linear + its own activation layer)`,
-      );
-    return [{ class_name: 'TimeDistributed', config: { layer: configs[0], ...this.fileBase() } }];
+    const [inner, ...after] = this.layer.toFileConfigs(ctx);
+    // A Dense with an activation tfjs has no string for comes as Dense + its LeakyReLU / ELU
+    // layer: that layer acts on each value, so it follows the TimeDistributed as it is.
+    return [{ class_name: 'TimeDistributed', config: { layer: inner, ...this.fileBase() } }, ...after];
   }
 }
 

@@ -259,6 +259,34 @@ describe('wrappers saved before their first fit', () => {
   });
 });
 
+describe('a TimeDistributed Dense with an activation tfjs has no string for', () => {
+  it('is written as TimeDistributed(Dense) and its LeakyReLU layer, which nativenn and tfjs read', async () => {
+    const m = nn.sequential({
+      seed: 9,
+      layers: [
+        nn.layers.simpleRNN({ units: 3, returnSequences: true, inputShape: [T, F] }),
+        nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2, activation: 'leakyRelu' }) }),
+        nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2, activation: 'elu' }) }),
+      ],
+    });
+    const dir = path.join(await tempDir(), 'td-leaky');
+    await m.save(dir);
+    const back = await nn.loadModel(dir);
+    expect(back.layers.map((l) => l.className)).toEqual([
+      'SimpleRNN',
+      'TimeDistributed',
+      'LeakyReLU',
+      'TimeDistributed',
+    ]);
+    const probe = x3(4, 3);
+    const want = m.predict(probe).data;
+    expect(Array.from(back.predict(probe).data)).toEqual(Array.from(want));
+    const t = await tfjsLoadFromDir(dir);
+    const theirs = (t.predict(tf.tensor(probe.data, [4, T, F])) as TfTensor).dataSync();
+    expect(maxAbsDiff(want, theirs)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
 describe('input dropout in files', () => {
   it("writes the mask seed a recurrent layer's dropout uses, so a loaded model drops the same inputs", async () => {
     const make = () =>
