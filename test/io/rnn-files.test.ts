@@ -238,6 +238,43 @@ describe('recurrent configs as Keras 3 writes them', () => {
   });
 });
 
+describe('weight names as Keras 2 (TF ≥ 2.2) writes them', () => {
+  it('reads <layer>/<cell>/<weight> names (tfjs drops the cell name too)', async () => {
+    const m = nn.sequential({
+      seed: 10,
+      layers: [
+        nn.layers.bidirectional({ layer: nn.layers.gru({ units: 2, returnSequences: true }), inputShape: [T, F] }),
+        nn.layers.lstm({ units: 3 }),
+        nn.layers.dense({ units: 1 }),
+      ],
+    });
+    const dir = path.join(await tempDir(), 'keras2-names');
+    await m.save(dir);
+    const json = await readJson(dir);
+    for (const w of json.weightsManifest[0].weights) {
+      const parts = w.name.split('/');
+      const cell = w.name.includes('gru') ? 'gru_cell' : w.name.includes('lstm') ? 'lstm_cell' : null;
+      if (cell) parts.splice(parts.length - 1, 0, cell);
+      w.name = parts.join('/');
+    }
+    const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name.replace(/_\d+\//, '/'));
+    expect(names.slice(0, 4)).toEqual([
+      'bidirectional/forward_gru/gru_cell/kernel',
+      'bidirectional/forward_gru/gru_cell/recurrent_kernel',
+      'bidirectional/forward_gru/gru_cell/bias',
+      'bidirectional/backward_gru/gru_cell/kernel',
+    ]);
+    expect(names[6]).toBe('lstm/lstm_cell/kernel');
+    await writeJson(dir, json);
+    const back = await nn.loadModel(dir);
+    const probe = x3(3, 4);
+    expect(Array.from(back.predict(probe).data)).toEqual(Array.from(m.predict(probe).data));
+    // tfjs reads the same file
+    const theirs = ((await tfjsLoadFromDir(dir)).predict(tf.tensor(probe.data, [3, T, F])) as TfTensor).dataSync();
+    expect(maxAbsDiff(theirs, m.predict(probe).data)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
 describe('wrappers saved before their first fit', () => {
   it('a TimeDistributed names its wrapped layer in the file (nativenn and tfjs read it back)', async () => {
     const make = () =>
