@@ -388,7 +388,16 @@ describe.each(allBackends.map((b) => [b.name] as const))(
         const ours = model.predict(new nn.Tensor(probe, [PROBE_ROWS, ...c.inputShape])).data;
         const theirs = (tfModel.predict(tf.tensor(probe, [PROBE_ROWS, ...c.inputShape])) as TfTensor).dataSync();
         expect(maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
+        // tfjs restored the optimizer: iterations and every slot
         expect(tfModel.optimizer.iterations).toBe(4);
+        const tfSlots = (await tfModel.optimizer.getWeights()).slice(1).map((w) => w.tensor.dataSync());
+        const slots = model.optimizer?.plan.slots as Float32Array[][];
+        const params = slots.length;
+        expect(tfSlots.length).toBe(params * (slots[0]?.length ?? 0));
+        // tfjs groups them by slot (every m, then every v), nativenn by parameter
+        slots.forEach((s, p) => {
+          s.forEach((v, k) => expect(Array.from(tfSlots[k * params + p]), `slot ${k} of ${p}`).toEqual(Array.from(v)));
+        });
 
         // tfjs writes the same weight names, shapes and order for the model it read
         const again = path.join(await tempDir(), 'tfjs-again');
