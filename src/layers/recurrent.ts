@@ -440,9 +440,11 @@ export class Recurrent extends Layer {
       go_backwards: this.goBackwards,
       stateful: false,
       unroll: false,
-      seed: this.maskSeed(ctx.modelSeed, ctx.index),
       ...this.fileBase(),
     };
+    // only when there is one: Keras 2 refuses the key (Keras 3 has it, tfjs ignores it)
+    const seed = this.maskSeed(ctx.modelSeed, ctx.index);
+    if (seed !== null) config.seed = seed;
     if (this.className !== 'SimpleRNN') {
       config.recurrent_activation = activationOfLayer(this.recurrentActivation);
       config.implementation = 1;

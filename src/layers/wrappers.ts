@@ -237,8 +237,9 @@ export class Bidirectional extends Wrapper {
     const innerName = (this.forwardLayer.name as string).replace(/^forward_/, '');
     // Only a seed given to the wrapped layer is written: both directions use it (the ones derived
     // from the model's seed per direction are not stored).
-    const seed = this.forwardLayer.seed === null ? null : this.forwardLayer.seed & 0x7fffffff;
-    const layer = { class_name: inner.class_name, config: { ...inner.config, name: innerName, seed } };
+    const { seed: _derived, ...config } = inner.config as Record<string, unknown>;
+    if (this.forwardLayer.seed !== null) config.seed = this.forwardLayer.seed & 0x7fffffff;
+    const layer = { class_name: inner.class_name, config: { ...config, name: innerName } };
     return [{ class_name: 'Bidirectional', config: { layer, merge_mode: this.mergeMode, ...this.fileBase() } }];
   }
 }
