@@ -445,10 +445,8 @@ export class Recurrent extends Layer {
     // only when there is one: Keras 2 refuses the key (Keras 3 has it, tfjs ignores it)
     const seed = this.maskSeed(ctx.modelSeed, ctx.index);
     if (seed !== null) config.seed = seed;
-    if (this.className !== 'SimpleRNN') {
-      config.recurrent_activation = activationOfLayer(this.recurrentActivation);
-      config.implementation = 1;
-    }
+    // no `implementation`: Keras 3's LSTM and GRU refuse it, tfjs and Keras 2 have a default
+    if (this.className !== 'SimpleRNN') config.recurrent_activation = activationOfLayer(this.recurrentActivation);
     if (this.className === 'LSTM') config.unit_forget_bias = this.unitForgetBias;
     if (this.className === 'GRU') config.reset_after = this.resetAfter;
     return [{ class_name: this.className, config }];
