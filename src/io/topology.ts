@@ -150,7 +150,7 @@ function checkShapes(inputs: number[], layers: Layer[], paths: string[]): void {
 /** Keras 3 redefined "hard_sigmoid" as relu6(x + 3) / 6; tfjs and Keras 2 (and nativenn) run
  *  max(0, min(1, 0.2·x + 0.5)) under that name. A Keras 3 file with it would predict otherwise. */
 function refuseKeras3HardSigmoid(layers: Layer[], paths: string[]): void {
-  type Gates = { recurrentActivation?: string; activation?: string; forwardLayer?: Gates; className?: string };
+  type Gates = { recurrentActivation?: string; activation?: string; forwardLayer?: Gates };
   layers.forEach((layer, i) => {
     const l = layer as unknown as Gates;
     const cell = l.forwardLayer ?? l;

@@ -11,7 +11,7 @@
 
 import type { ActivationName } from '../backend';
 import { cacheWidth, carryWidth, gateCount, type RecurrentCell } from '../backend/js/recurrent';
-import { checkSetting, MAX_SEED } from '../config/ranges';
+import { checkSetting } from '../config/ranges';
 import type { Emitted, TapeBuilder } from '../graph/builder';
 import { getInitializer, glorotUniform, type Initializer, orthogonal, zeros } from '../initializers';
 import type { KerasObject } from '../io/format';
@@ -374,15 +374,10 @@ export class Recurrent extends Layer {
     for (const key of ['activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'])
       c.mustBeNull(key, key.replace('_', ' '));
     c.ignore('implementation', 'unroll', 'time_major', 'use_cudnn', 'zero_output_for_mask', 'cell');
+    // the input dropout's seed (nativenn and Keras 3 write it), any integer as the builders take
     const seed = c.raw('seed');
-    if (
-      seed !== undefined &&
-      seed !== null &&
-      !(Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= MAX_SEED)
-    )
-      throw new ModelFileError(
-        `${c.at('seed')} must be null or an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(seed).slice(0, 80)}`,
-      );
+    if (seed !== undefined && seed !== null && !Number.isSafeInteger(seed))
+      throw new ModelFileError(`${c.at('seed')} must be null or an integer, got ${JSON.stringify(seed).slice(0, 80)}`);
     const args: RecurrentArgs = {
       ...base,
       units: c.setting('units', 'units'),

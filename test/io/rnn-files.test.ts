@@ -496,6 +496,13 @@ describe('bad recurrent configs: a ModelFileError naming the place, never a cras
       /layers\[3\] \(SimpleRNN\): .*needs sequences \[batch, time, features\]/,
     ],
     [
+      'a seed that is not an integer',
+      (l) => {
+        l[2].config.seed = 1.5;
+      },
+      /layers\[2\] \(GRU\)\.config\.seed must be null or an integer, got 1\.5/,
+    ],
+    [
       'an unknown key in the wrapped layer',
       (l) => {
         l[0].config.layer.config.units_ = 3;
