@@ -2,7 +2,10 @@
 #include "kernels/conv.h"
 
 #include <algorithm>
+#include <cstdint>
 
+#include "kernels/conv_simd.h"
+#include "kernels/cpu_path.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/threads.h"
 
@@ -104,7 +107,56 @@ void im2col_batch(float* col, const float* x, const Conv2dShape& s) {
   });
 }
 
+// The direct loops (conv_simd.h) for small patches on the SIMD paths; null: im2col and GEMM. The
+// forward and the filter gradient decide alike, so columns_ready never names columns the forward
+// did not write.
+const conv_simd::Loops* direct(const Conv2dShape& s) {
+  const conv_simd::Loops* loops = conv_simd::loops();
+  const int64_t k = patch_size(s);
+  if (!loops || k < 1 || k > conv_simd::kMaxDirectPatch || s.out_c < 1) return nullptr;
+  // Tap offsets are int32 within one image.
+  if (s.in_h * s.in_w * s.in_c > INT32_MAX) return nullptr;
+  return loops;
+}
+
+// out = conv(x, filter) by output rows: every output is computed alone, so any split gives the
+// same bits.
+void direct_forward(const conv_simd::Loops& loops, float* out, const float* x, const float* filter,
+                    const Conv2dShape& s) {
+  const int64_t rows = s.batch * s.out_h;
+  const int64_t tasks = std::min<int64_t>(rows, 4 * static_cast<int64_t>(get_num_threads()));
+  parallel_for(tasks, [&](int64_t t) {
+    for (int64_t r = t * rows / tasks, end = (t + 1) * rows / tasks; r < end;) {
+      const int64_t b = r / s.out_h, oy0 = r % s.out_h, oy1 = std::min(s.out_h, oy0 + end - r);
+      loops.direct_forward_rows(out, x, filter, s, b, oy0, oy1);
+      r += oy1 - oy0;
+    }
+  });
+}
+
+// dfilter += Σ patch ⊗ dy, split over blocks of channels, each summed in one fixed order.
+void direct_filter(const conv_simd::Loops& loops, float* dfilter, const float* x, const float* dy,
+                   const Conv2dShape& s) {
+  const int64_t blocks = (s.out_c + loops.lanes - 1) / loops.lanes;
+  parallel_for(blocks, [&](int64_t q) {
+    loops.direct_filter_channels(dfilter, x, dy, s, q * loops.lanes, std::min(s.out_c, (q + 1) * loops.lanes));
+  });
+}
+
 }  // namespace
+
+namespace conv_simd {
+
+const Loops* loops() {
+#if defined(__x86_64__) || defined(__i386__)
+  const CpuPath path = cpu_path();
+  if (path >= CpuPath::kAvx512) return &avx512::kLoops;
+  if (path >= CpuPath::kAvx2) return &avx2::kLoops;
+#endif
+  return nullptr;
+}
+
+}  // namespace conv_simd
 
 int64_t conv2d_column_size(const Conv2dShape& s) { return s.out_h * s.out_w * patch_size(s); }
 
@@ -112,6 +164,7 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
                     const Conv2dShape& s) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   const int64_t ldk = std::max<int64_t>(1, k), ldo = std::max<int64_t>(1, s.out_c);
+  if (const conv_simd::Loops* loops = direct(s)) return direct_forward(*loops, out, x, filter, s);
   if (whole_batch(s, workspace_len)) {
     im2col_batch(workspace, x, s);
     // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC)
@@ -151,6 +204,7 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
                             const Conv2dShape& s, bool columns_ready) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
+  if (const conv_simd::Loops* loops = direct(s)) return direct_filter(*loops, dfilter, x, dy, s);
   if (whole_batch(s, workspace_len)) {
     if (!columns_ready) im2col_batch(workspace, x, s);
     // dfilter (k, outC) += colᵀ (k, batch·pixels) · dy (batch·pixels, outC)
