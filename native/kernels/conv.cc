@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "kernels/conv_simd.h"
 #include "kernels/cpu_path.h"
@@ -38,7 +39,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
         }
         if (inside_w) {
           const float* src = x + (iy * s.in_w + ix0) * s.in_c;
-          for (int64_t i = 0; i < row_len; i++) dst_row[i] = src[i];
+          std::memcpy(dst_row, src, sizeof(float) * row_len);
           continue;
         }
         for (int64_t kx = 0; kx < s.k_w; kx++) {
@@ -48,7 +49,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
             std::fill(dst, dst + s.in_c, 0.0f);
           } else {
             const float* src = x + (iy * s.in_w + ix) * s.in_c;
-            for (int64_t c = 0; c < s.in_c; c++) dst[c] = src[c];
+            std::memcpy(dst, src, sizeof(float) * s.in_c);
           }
         }
       }
@@ -58,6 +59,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
 
 // dx (one image) += the columns scattered back where im2col gathered them from.
 void col2im_add(float* dx, const float* col, const Conv2dShape& s) {
+  if (const conv_simd::Loops* loops = conv_simd::loops()) return loops->col2im_add_image(dx, col, s);
   const int64_t k = patch_size(s);
   for (int64_t oy = 0; oy < s.out_h; oy++) {
     for (int64_t ox = 0; ox < s.out_w; ox++) {
@@ -95,16 +97,25 @@ void for_each_image(const Conv2dShape& s, float* workspace, int64_t workspace_le
 // over output tiles — never over the summed dimension — so results do not depend on the thread
 // count. Small images make per-image GEMMs (121×64×288) pay their packing again and again; one
 // (7744×64×288) amortizes it and gives the pool enough rows to share.
+// Images per chunk whose columns fill about 1 MiB: half an L2 cache (Zen 3 has 512 KiB, Zen 4
+// 1 MiB, Sapphire Rapids 2 MiB), with GEMMs still large (the bench's second layer: 8 images,
+// 968 × 288 × 64).
+int64_t chunk_images(const Conv2dShape& s) {
+  constexpr int64_t kChunkFloats = 256 * 1024;
+  return std::max<int64_t>(1, kChunkFloats / std::max<int64_t>(1, conv2d_column_size(s)));
+}
+
 bool whole_batch(const Conv2dShape& s, int64_t workspace_len) {
   const int64_t col = conv2d_column_size(s);
   return col > 0 && s.batch > 1 && workspace_len / col >= s.batch;
 }
 
-void im2col_batch(float* col, const float* x, const Conv2dShape& s) {
+// The columns of `images` images from x on, split over the pool by image.
+void im2col_images(float* col, const float* x, int64_t images, const Conv2dShape& s) {
   const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
-  const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
+  const int64_t tasks = std::min<int64_t>(images, 4 * static_cast<int64_t>(get_num_threads()));
   parallel_for(tasks, [&](int64_t t) {
-    for (int64_t b = t; b < s.batch; b += tasks) im2col(col + b * per_col, x + b * per_x, s);
+    for (int64_t b = t; b < images; b += tasks) im2col(col + b * per_col, x + b * per_x, s);
   });
 }
 
@@ -186,8 +197,9 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
   const int64_t ldk = std::max<int64_t>(1, k), ldo = std::max<int64_t>(1, s.out_c);
   if (const conv_simd::Loops* loops = direct(s)) return direct_forward(*loops, out, x, filter, s);
   if (whole_batch(s, workspace_len)) {
-    im2col_batch(workspace, x, s);
-    // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC)
+    im2col_images(workspace, x, s.batch, s);
+    // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC). (Chunks of images, to
+    // read the columns back from the L2 cache, measured no faster.)
     sgemm(false, false, s.batch * pixels, s.out_c, k, 1.0f, workspace, ldk, filter, ldo, 0.0f, out, ldo);
     return;
   }
@@ -204,13 +216,21 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
   if (k == 0) return;
   const int64_t ldo = std::max<int64_t>(1, s.out_c);
   if (whole_batch(s, workspace_len)) {
-    // col (batch·pixels, k) = dy (batch·pixels, outC) · filterᵀ (outC, k), then col2im by image
-    sgemm(false, true, s.batch * pixels, k, s.out_c, 1.0f, dy, ldo, filter, ldo, 0.0f, workspace, k);
+    // col (images·pixels, k) = dy (images·pixels, outC) · filterᵀ (outC, k), then col2im by image,
+    // a chunk of images at a time: the chunk's columns are still in the L2 cache when col2im reads
+    // them (the whole batch's, 8.9 MB for the bench's second layer, were not). Every column is
+    // the same sum for any chunk (the GEMM splits the rows only).
     const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
-    const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
-    parallel_for(tasks, [&](int64_t t) {
-      for (int64_t b = t; b < s.batch; b += tasks) col2im_add(dx + b * per_x, workspace + b * per_col, s);
-    });
+    const int64_t chunk = chunk_images(s);
+    for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
+      const int64_t n = std::min(chunk, s.batch - b0);
+      float* col = workspace + b0 * per_col;
+      sgemm(false, true, n * pixels, k, s.out_c, 1.0f, dy + b0 * pixels * s.out_c, ldo, filter, ldo, 0.0f, col, k);
+      const int64_t tasks = std::min<int64_t>(n, 4 * static_cast<int64_t>(get_num_threads()));
+      parallel_for(tasks, [&](int64_t t) {
+        for (int64_t b = t; b < n; b += tasks) col2im_add(dx + (b0 + b) * per_x, col + b * per_col, s);
+      });
+    }
     return;
   }
   for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
@@ -226,7 +246,7 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
   if (k == 0 || s.out_c == 0) return;
   if (const conv_simd::Loops* loops = direct(s)) return direct_filter(*loops, dfilter, x, dy, s);
   if (whole_batch(s, workspace_len)) {
-    if (!columns_ready) im2col_batch(workspace, x, s);
+    if (!columns_ready) im2col_images(workspace, x, s.batch, s);
     // dfilterᵀ (outC, k) = dyᵀ (outC, batch·pixels) · col (batch·pixels, k), then added transposed:
     // the GEMM then reads dy in place and packs the columns as its B, which measured faster than
     // packing colᵀ as its A (7744 × 288 columns, 64 filters: 73 vs 44–54 GFLOP/s).

@@ -25,6 +25,8 @@ struct Loops {
   // the same summation order for any split of the channels.
   void (*direct_filter_channels)(float* dfilter, const float* x, const float* dy, const Conv2dShape& s, int64_t o0,
                                  int64_t o1);
+  // dx (one image) += its column matrix scattered back (col2im).
+  void (*col2im_add_image)(float* dx, const float* col, const Conv2dShape& s);
   // One image of max_pool2d_forward / max_pool2d_backward (pool.h), pointers at the image.
   void (*max_pool_forward_image)(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
   void (*max_pool_backward_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
