@@ -16,15 +16,15 @@ namespace nativenn::conv_simd {
 constexpr int64_t kMaxDirectPatch = 32;
 
 struct Loops {
-  // Channels per vector: direct_filter_channels's channel ranges start at multiples of it.
-  int64_t lanes;
+  // Channels of one direct_filter_block pass: its channel ranges start at multiples of it.
+  int64_t filter_channels;
   // Output rows [oy0, oy1) of image b: out = conv(x, filter), overwritten.
   void (*direct_forward_rows)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
                               int64_t oy0, int64_t oy1);
-  // dfilter[:, o0:o1) += the sum over every image and output pixel, in that order, of patch ⊗ dy:
-  // the same summation order for any split of the channels.
-  void (*direct_filter_channels)(float* dfilter, const float* x, const float* dy, const Conv2dShape& s, int64_t o0,
-                                 int64_t o1);
+  // dfilter[j0:j1, o0:o1) += the sum over every image and output pixel, in that order, of
+  // patch ⊗ dy: each element summed alone from 0, the same bits for any split into blocks.
+  void (*direct_filter_block)(float* dfilter, const float* x, const float* dy, const Conv2dShape& s, int64_t j0,
+                              int64_t j1, int64_t o0, int64_t o1);
   // dx (one image) += its column matrix scattered back (col2im).
   void (*col2im_add_image)(float* dx, const float* col, const Conv2dShape& s);
   // One image of max_pool2d_forward / max_pool2d_backward (pool.h), pointers at the image.
