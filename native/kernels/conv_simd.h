@@ -29,6 +29,7 @@ struct Loops {
   void (*col2im_add_image)(float* dx, const float* col, const Conv2dShape& s);
   // One image of max_pool2d_forward / max_pool2d_backward (pool.h), pointers at the image.
   void (*max_pool_forward_image)(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
+  // Null: pool.cc's scalar scatter.
   void (*max_pool_backward_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
 };
 

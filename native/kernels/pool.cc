@@ -72,7 +72,8 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
 }
 
 void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
-  if (const conv_simd::Loops* loops = conv_simd::loops()) {
+  const conv_simd::Loops* loops = conv_simd::loops();
+  if (loops && loops->max_pool_backward_image) {
     return for_each_image(s, [&](int64_t b) {
       loops->max_pool_backward_image(dx + b * in_image(s), dy + b * out_image(s), argmax + b * out_image(s), s);
     });
