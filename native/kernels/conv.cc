@@ -2,7 +2,12 @@
 #include "kernels/conv.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
+#include "kernels/conv_simd.h"
+#include "kernels/cpu_path.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/threads.h"
 
@@ -34,7 +39,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
         }
         if (inside_w) {
           const float* src = x + (iy * s.in_w + ix0) * s.in_c;
-          for (int64_t i = 0; i < row_len; i++) dst_row[i] = src[i];
+          std::memcpy(dst_row, src, sizeof(float) * row_len);
           continue;
         }
         for (int64_t kx = 0; kx < s.k_w; kx++) {
@@ -44,7 +49,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
             std::fill(dst, dst + s.in_c, 0.0f);
           } else {
             const float* src = x + (iy * s.in_w + ix) * s.in_c;
-            for (int64_t c = 0; c < s.in_c; c++) dst[c] = src[c];
+            std::memcpy(dst, src, sizeof(float) * s.in_c);
           }
         }
       }
@@ -54,6 +59,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
 
 // dx (one image) += the columns scattered back where im2col gathered them from.
 void col2im_add(float* dx, const float* col, const Conv2dShape& s) {
+  if (const conv_simd::Loops* loops = conv_simd::loops()) return loops->col2im_add_image(dx, col, s);
   const int64_t k = patch_size(s);
   for (int64_t oy = 0; oy < s.out_h; oy++) {
     for (int64_t ox = 0; ox < s.out_w; ox++) {
@@ -91,20 +97,103 @@ void for_each_image(const Conv2dShape& s, float* workspace, int64_t workspace_le
 // over output tiles — never over the summed dimension — so results do not depend on the thread
 // count. Small images make per-image GEMMs (121×64×288) pay their packing again and again; one
 // (7744×64×288) amortizes it and gives the pool enough rows to share.
+// Images per chunk whose columns fill about 1 MiB: half an L2 cache (Zen 3 has 512 KiB, Zen 4
+// 1 MiB, Sapphire Rapids 2 MiB), with GEMMs still large (the bench's second layer: 8 images,
+// 968 × 288 × 64).
+int64_t chunk_images(const Conv2dShape& s) {
+  constexpr int64_t kChunkFloats = 256 * 1024;
+  return std::max<int64_t>(1, kChunkFloats / std::max<int64_t>(1, conv2d_column_size(s)));
+}
+
 bool whole_batch(const Conv2dShape& s, int64_t workspace_len) {
   const int64_t col = conv2d_column_size(s);
   return col > 0 && s.batch > 1 && workspace_len / col >= s.batch;
 }
 
-void im2col_batch(float* col, const float* x, const Conv2dShape& s) {
+// The columns of `images` images from x on, split over the pool by image.
+void im2col_images(float* col, const float* x, int64_t images, const Conv2dShape& s) {
   const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
-  const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
+  const int64_t tasks = std::min<int64_t>(images, 4 * static_cast<int64_t>(get_num_threads()));
   parallel_for(tasks, [&](int64_t t) {
-    for (int64_t b = t; b < s.batch; b += tasks) im2col(col + b * per_col, x + b * per_x, s);
+    for (int64_t b = t; b < images; b += tasks) im2col(col + b * per_col, x + b * per_x, s);
+  });
+}
+
+// A grow-only buffer for the transposed filter gradient (a few hundred KiB at most for usual
+// layers), kept per thread: no allocation per step. Null if it cannot grow.
+float* transposed_scratch(int64_t floats) {
+  struct Buffer {
+    float* data = nullptr;
+    int64_t size = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffer;
+  if (floats > buffer.size) {
+    float* grown = static_cast<float*>(std::malloc(static_cast<size_t>(floats) * sizeof(float)));
+    if (!grown) return nullptr;
+    std::free(buffer.data);
+    buffer.data = grown;
+    buffer.size = floats;
+  }
+  return buffer.data;
+}
+
+// The direct loops (conv_simd.h) for small patches on the SIMD paths; null: im2col and GEMM. The
+// forward and the filter gradient decide alike, so columns_ready never names columns the forward
+// did not write.
+const conv_simd::Loops* direct(const Conv2dShape& s) {
+  const conv_simd::Loops* loops = conv_simd::loops();
+  const int64_t k = patch_size(s);
+  if (!loops || k < 1 || k > conv_simd::kMaxDirectPatch || s.out_c < 1) return nullptr;
+  // Tap offsets are int32 within one image.
+  if (s.in_h * s.in_w * s.in_c > INT32_MAX) return nullptr;
+  return loops;
+}
+
+// out = conv(x, filter) by output rows: every output is computed alone, so any split gives the
+// same bits.
+void direct_forward(const conv_simd::Loops& loops, float* out, const float* x, const float* filter,
+                    const Conv2dShape& s) {
+  const int64_t rows = s.batch * s.out_h;
+  const int64_t tasks = std::min<int64_t>(rows, 4 * static_cast<int64_t>(get_num_threads()));
+  parallel_for(tasks, [&](int64_t t) {
+    for (int64_t r = t * rows / tasks, end = (t + 1) * rows / tasks; r < end;) {
+      const int64_t b = r / s.out_h, oy0 = r % s.out_h, oy1 = std::min(s.out_h, oy0 + end - r);
+      loops.direct_forward_rows(out, x, filter, s, b, oy0, oy1);
+      r += oy1 - oy0;
+    }
+  });
+}
+
+// dfilter += Σ patch ⊗ dy, split over blocks of channels, and of taps when the channels alone
+// leave threads idle (a 32-filter layer is one block on AVX-512). Any split gives the same bits.
+void direct_filter(const conv_simd::Loops& loops, float* dfilter, const float* x, const float* dy,
+                   const Conv2dShape& s) {
+  const int64_t k = patch_size(s), step = loops.filter_channels;
+  const int64_t channel_blocks = (s.out_c + step - 1) / step;
+  const int64_t threads = get_num_threads();
+  const int64_t tap_blocks = std::min(k, (threads + channel_blocks - 1) / channel_blocks);
+  parallel_for(channel_blocks * tap_blocks, [&](int64_t t) {
+    const int64_t q = t / tap_blocks, r = t % tap_blocks;
+    loops.direct_filter_block(dfilter, x, dy, s, r * k / tap_blocks, (r + 1) * k / tap_blocks, q * step,
+                              std::min(s.out_c, (q + 1) * step));
   });
 }
 
 }  // namespace
+
+namespace conv_simd {
+
+const Loops* loops() {
+#if defined(__x86_64__) || defined(__i386__)
+  const CpuPath path = cpu_path();
+  if (path >= CpuPath::kAvx512) return &avx512::kLoops;
+  if (path >= CpuPath::kAvx2) return &avx2::kLoops;
+#endif
+  return nullptr;
+}
+
+}  // namespace conv_simd
 
 int64_t conv2d_column_size(const Conv2dShape& s) { return s.out_h * s.out_w * patch_size(s); }
 
@@ -112,9 +201,11 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
                     const Conv2dShape& s) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   const int64_t ldk = std::max<int64_t>(1, k), ldo = std::max<int64_t>(1, s.out_c);
+  if (const conv_simd::Loops* loops = direct(s)) return direct_forward(*loops, out, x, filter, s);
   if (whole_batch(s, workspace_len)) {
-    im2col_batch(workspace, x, s);
-    // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC)
+    im2col_images(workspace, x, s.batch, s);
+    // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC). (Chunks of images, to
+    // read the columns back from the L2 cache, measured no faster.)
     sgemm(false, false, s.batch * pixels, s.out_c, k, 1.0f, workspace, ldk, filter, ldo, 0.0f, out, ldo);
     return;
   }
@@ -131,13 +222,21 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
   if (k == 0) return;
   const int64_t ldo = std::max<int64_t>(1, s.out_c);
   if (whole_batch(s, workspace_len)) {
-    // col (batch·pixels, k) = dy (batch·pixels, outC) · filterᵀ (outC, k), then col2im by image
-    sgemm(false, true, s.batch * pixels, k, s.out_c, 1.0f, dy, ldo, filter, ldo, 0.0f, workspace, k);
+    // col (images·pixels, k) = dy (images·pixels, outC) · filterᵀ (outC, k), then col2im by image,
+    // a chunk of images at a time: the chunk's columns are still in the L2 cache when col2im reads
+    // them (the whole batch's, 8.9 MB for the bench's second layer, were not). Every column is
+    // the same sum for any chunk (the GEMM splits the rows only).
     const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
-    const int64_t tasks = std::min<int64_t>(s.batch, 4 * static_cast<int64_t>(get_num_threads()));
-    parallel_for(tasks, [&](int64_t t) {
-      for (int64_t b = t; b < s.batch; b += tasks) col2im_add(dx + b * per_x, workspace + b * per_col, s);
-    });
+    const int64_t chunk = chunk_images(s);
+    for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
+      const int64_t n = std::min(chunk, s.batch - b0);
+      float* col = workspace + b0 * per_col;
+      sgemm(false, true, n * pixels, k, s.out_c, 1.0f, dy + b0 * pixels * s.out_c, ldo, filter, ldo, 0.0f, col, k);
+      const int64_t tasks = std::min<int64_t>(n, 4 * static_cast<int64_t>(get_num_threads()));
+      parallel_for(tasks, [&](int64_t t) {
+        for (int64_t b = t; b < n; b += tasks) col2im_add(dx + (b0 + b) * per_x, col + b * per_col, s);
+      });
+    }
     return;
   }
   for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
@@ -151,8 +250,18 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
                             const Conv2dShape& s, bool columns_ready) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
+  if (const conv_simd::Loops* loops = direct(s)) return direct_filter(*loops, dfilter, x, dy, s);
   if (whole_batch(s, workspace_len)) {
-    if (!columns_ready) im2col_batch(workspace, x, s);
+    if (!columns_ready) im2col_images(workspace, x, s.batch, s);
+    // dfilterᵀ (outC, k) = dyᵀ (outC, batch·pixels) · col (batch·pixels, k), then added transposed:
+    // the GEMM then reads dy in place and packs the columns as its B, which measured faster than
+    // packing colᵀ as its A (7744 × 288 columns, 64 filters: 73 vs 44–54 GFLOP/s).
+    if (float* t = transposed_scratch(k * s.out_c)) {
+      sgemm(true, false, s.out_c, k, s.batch * pixels, 1.0f, dy, s.out_c, workspace, k, 0.0f, t, k);
+      for (int64_t j = 0; j < k; j++)
+        for (int64_t o = 0; o < s.out_c; o++) dfilter[j * s.out_c + o] += t[o * k + j];
+      return;
+    }
     // dfilter (k, outC) += colᵀ (k, batch·pixels) · dy (batch·pixels, outC)
     sgemm(true, false, k, s.out_c, s.batch * pixels, 1.0f, workspace, k, dy, s.out_c, 1.0f, dfilter, s.out_c);
     return;

@@ -4,13 +4,16 @@
 // where input cells outside the image (the padding) read as 0. The caller computes outH/outW
 // (= (inH + padTop + padBottom − dh·(kH−1) − 1) / sh + 1) and checks every size and buffer.
 //
-// Implementation: im2col into the caller's workspace, then the BLIS sgemm; col2im for
-// backward-data. The workspace holds `slots` column matrices of conv2d_column_size floats. With a
-// slot per image (the tape gives that) the whole batch is one GEMM: over batch·pixels rows
-// (forward, backward-data) or summing over them (backward-filter). With fewer, images are spread
-// over min(slots, threads) tasks, each image computed alone (forward, backward-data), and
-// backward-filter walks the images in order. The GEMM threads over output tiles, never over the
-// summed dimension, so for a given workspace size no result depends on the thread count.
+// Implementation: on the AVX2 and AVX-512 paths, patches of at most 32 floats (kH·kW·inC: a
+// first layer over 1–3 channels) take direct loops for the forward and the filter gradient
+// (conv_simd.h), which ignore the workspace. Otherwise im2col into the caller's workspace, then
+// the BLIS sgemm; col2im for backward-data. The workspace holds `slots` column matrices of
+// conv2d_column_size floats. With a slot per image (the tape gives that) the whole batch is one
+// GEMM: over batch·pixels rows (forward, backward-data) or summing over them (backward-filter).
+// With fewer, images are spread over min(slots, threads) tasks, each image computed alone
+// (forward, backward-data), and backward-filter walks the images in order. The GEMM threads over
+// output tiles, never over the summed dimension, so for a given workspace size no result depends
+// on the thread count.
 #pragma once
 #include <cstdint>
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "kernels/conv_simd.h"
 #include "kernels/threads.h"
 
 namespace nativenn {
@@ -31,6 +32,11 @@ int64_t out_image(const Pool2dShape& s) { return s.out_h * s.out_w * s.channels;
 }  // namespace
 
 void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s) {
+  if (const conv_simd::Loops* loops = conv_simd::loops()) {
+    return for_each_image(s, [&](int64_t b) {
+      loops->max_pool_forward_image(out + b * out_image(s), argmax + b * out_image(s), x + b * in_image(s), s);
+    });
+  }
   for_each_image(s, [&](int64_t b) {
     const float* xb = x + b * in_image(s);
     for (int64_t oy = 0; oy < s.out_h; oy++) {
@@ -66,6 +72,12 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
 }
 
 void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
+  const conv_simd::Loops* loops = conv_simd::loops();
+  if (loops && loops->max_pool_backward_image) {
+    return for_each_image(s, [&](int64_t b) {
+      loops->max_pool_backward_image(dx + b * in_image(s), dy + b * out_image(s), argmax + b * out_image(s), s);
+    });
+  }
   for_each_image(s, [&](int64_t b) {
     float* dxb = dx + b * in_image(s);
     const int64_t o0 = b * out_image(s);

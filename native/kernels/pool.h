@@ -5,6 +5,7 @@
 // checks padTop/padBottom < kH, padLeft/padRight < kW and inH, inW ≥ 1, so every window holds at
 // least one real cell, and computes outH/outW as for a convolution.
 // Images are independent: they are split over the thread pool, same bits for any thread count.
+// Max pooling runs vectors of channels on the AVX2 and AVX-512 paths (conv_simd.h).
 #pragma once
 #include <cstdint>
 

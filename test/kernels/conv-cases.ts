@@ -79,6 +79,15 @@ export function convCases(): ConvCase[] {
   cases.push(convCase(2, [3, 4], [2, 3], [3, 3], [1, 2], [1, 1], [0, 2, 1, 0]));
   cases.push(convCase(2, [2, 2], [2, 2], [4, 3], [1, 1], [1, 1], [1, 1, 1, 0]));
   cases.push(convCase(1, [9, 11], [5, 7], [3, 3], [2, 2], [1, 1], 'same'));
+  // Patches of at most 32 floats take the direct loops on the SIMD paths: channel counts that fill
+  // whole vectors (16 floats on AVX-512, 8 on AVX2) and leave tails, rows wider than a register
+  // block, tap blocks (k > 12), and k = 33 just past them.
+  cases.push(convCase(2, [10, 28], [1, 32], [3, 3], [1, 1], [1, 1], 'valid'));
+  cases.push(convCase(2, [9, 19], [1, 16], [3, 3], [1, 1], [1, 1], 'same'));
+  cases.push(convCase(1, [8, 21], [3, 40], [3, 3], [2, 1], [1, 1], 'same'));
+  cases.push(convCase(2, [11, 12], [2, 24], [4, 4], [1, 2], [1, 1], 'same'));
+  cases.push(convCase(1, [12, 17], [1, 20], [5, 5], [1, 1], [2, 1], 'same'));
+  cases.push(convCase(1, [7, 15], [1, 33], [3, 11], [1, 1], [1, 1], 'same'));
   return cases;
 }
 
@@ -133,5 +142,10 @@ export function poolCases(): PoolCase[] {
       }
     }
   }
+  // Channel counts that fill whole SIMD vectors (16 and 8 floats) and leave tails.
+  cases.push(poolCase(2, [6, 7], 37, [2, 2], [2, 2], 'valid'));
+  cases.push(poolCase(1, [5, 5], 16, [3, 3], [1, 1], 'same'));
+  cases.push(poolCase(2, [8, 8], 20, [2, 2], [2, 2], 'same'));
+  cases.push(poolCase(1, [7, 9], 32, [3, 2], [2, 3], 'same'));
   return cases;
 }

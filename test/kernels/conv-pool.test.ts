@@ -77,6 +77,30 @@ describe.skipIf(!nativeBackend)('pooling: native against the js twin', () => {
   });
 });
 
+describe.skipIf(!nativeBackend)('max pooling backward with any argmax inside the image', () => {
+  const native = nativeBackend!;
+
+  it('adds dy where each argmax points, in its window or not (a hand-made tape may pair any indices)', () => {
+    for (const c of [
+      poolCase(2, [6, 7], 37, [2, 2], [2, 2], 'valid'),
+      poolCase(3, [5, 5], 4, [3, 3], [1, 1], 'same'),
+    ]) {
+      const argmax = new Int32Array(c.out);
+      const x = randomF32(c.x, 5);
+      native.maxPool2dForward(new Float32Array(c.out), argmax, x, ...c.shape);
+      // Every third index moved elsewhere in its image: lanes of a vector then miss their window.
+      for (let i = 0; i < c.out; i += 3) argmax[i] = (argmax[i] * 7 + i) % c.image;
+      const dy = randomF32(c.out, 6);
+      const [a, b] = [native, js].map((backend) => {
+        const dx = randomF32(c.x, 7);
+        backend.maxPool2dBackward(dx, dy, argmax, ...c.shape);
+        return dx;
+      });
+      expect(maxRelErr(a, b, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
 describe.skipIf(!nativeBackend)('pooling: bad calls give the same clear error on both backends', () => {
   const c = poolCase(2, [4, 4], 3, [2, 2], [2, 2], 'valid');
   const withShape = (i: number, v: number) => c.shape.map((s, j) => (j === i ? v : s)) as typeof c.shape;

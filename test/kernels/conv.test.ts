@@ -181,6 +181,38 @@ describe.skipIf(!nativeBackend)('conv2d: native against the js twin', () => {
   });
 });
 
+describe.skipIf(!nativeBackend)('conv2d: the direct loops of small patches', () => {
+  const native = nativeBackend!;
+
+  it.each([
+    [
+      'the benchmark’s first layer (1 channel, 3×3, 32 filters)',
+      convCase(7, [12, 13], [1, 32], [3, 3], [1, 1], [1, 1], 'same'),
+    ],
+    [
+      '5×5 over 1 channel with a channel tail (3 tap blocks)',
+      convCase(5, [9, 10], [1, 37], [5, 5], [2, 1], [1, 1], 'same'),
+    ],
+  ] as const)('give the same bits for 1 and 2 threads: %s', (_name, c) => {
+    const saved = getNumThreads();
+    try {
+      for (const slots of [1, 7]) {
+        const [one, two] = [1, 2].map((threads) => {
+          setNumThreads(threads);
+          return run(native, c, 21, slots);
+        });
+        const twin = run(js, c, 21);
+        for (const key of ['out', 'dx', 'dfilter'] as const) {
+          expect(Buffer.from(two[key].buffer).equals(Buffer.from(one[key].buffer)), key).toBe(true);
+          expect(maxRelErr(one[key], twin[key], 1e-5, 1e-4), key).toBeLessThanOrEqual(1);
+        }
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  });
+});
+
 describe.skipIf(!nativeBackend)('conv2d: bad calls give the same clear error on both backends', () => {
   const c = convCase(2, [5, 5], [2, 3], [3, 3], [1, 1], [1, 1], 'valid');
   const bufs = () =>

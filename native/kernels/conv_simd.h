@@ -1,0 +1,46 @@
+// The SIMD loops of the convolution and pooling kernels (conv_simd_loops.inc), built once with
+// -mavx2 -mfma (conv_simd_avx2.cc) and once with -mavx512f (conv_simd_avx512.cc). conv.cc and
+// pool.cc take them on the AVX2 and AVX-512 paths (cpu_path.h) and keep plain loops for the
+// portable one. Declarations only: no inline function here may be compiled with those flags.
+#pragma once
+#include <cstdint>
+
+#include "kernels/conv.h"
+#include "kernels/pool.h"
+
+namespace nativenn::conv_simd {
+
+// Direct convolution for patches of at most kMaxDirectPatch floats (kH·kW·inC), where a GEMM
+// over im2col columns wastes its register tile on the short k (a 3×3 filter over a one-channel
+// image: k = 9) and the columns cost more memory traffic than the arithmetic.
+constexpr int64_t kMaxDirectPatch = 32;
+
+struct Loops {
+  // Channels of one direct_filter_block pass: its channel ranges start at multiples of it.
+  int64_t filter_channels;
+  // Output rows [oy0, oy1) of image b: out = conv(x, filter), overwritten.
+  void (*direct_forward_rows)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
+                              int64_t oy0, int64_t oy1);
+  // dfilter[j0:j1, o0:o1) += the sum over every image and output pixel, in that order, of
+  // patch ⊗ dy: each element summed alone from 0, the same bits for any split into blocks.
+  void (*direct_filter_block)(float* dfilter, const float* x, const float* dy, const Conv2dShape& s, int64_t j0,
+                              int64_t j1, int64_t o0, int64_t o1);
+  // dx (one image) += its column matrix scattered back (col2im).
+  void (*col2im_add_image)(float* dx, const float* col, const Conv2dShape& s);
+  // One image of max_pool2d_forward / max_pool2d_backward (pool.h), pointers at the image.
+  void (*max_pool_forward_image)(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
+  // Null: pool.cc's scalar scatter.
+  void (*max_pool_backward_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
+};
+
+// The loops of the CPU path in use, or null on the portable path (conv.cc).
+const Loops* loops();
+
+namespace avx2 {
+extern const Loops kLoops;
+}  // namespace avx2
+namespace avx512 {
+extern const Loops kLoops;
+}  // namespace avx512
+
+}  // namespace nativenn::conv_simd
