@@ -19,8 +19,8 @@
 
 namespace nativenn {
 
-const char* const kActivationNames[kActivationCount] = {"linear",    "sigmoid", "tanh", "relu",
-                                                        "leakyRelu", "elu",     "gelu", "silu"};
+const char* const kActivationNames[kActivationCount] = {"linear", "sigmoid", "tanh", "relu",       "leakyRelu",
+                                                        "elu",    "gelu",    "silu", "hardSigmoid"};
 namespace {
 
 // Below this many elements one thread is faster than waking the pool (≈ 50 µs of work).

@@ -8,8 +8,8 @@
 namespace nativenn {
 
 // Codes are the index in ACTIVATIONS of src/backend/check.ts.
-enum class Activation : int { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu, kGelu, kSilu };
-constexpr int kActivationCount = 8;
+enum class Activation : int { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kElu, kGelu, kSilu, kHardSigmoid };
+constexpr int kActivationCount = 9;
 // The names that cross Node-API, in enum order (the TS lists in src/backend/check.ts match them).
 extern const char* const kActivationNames[kActivationCount];
 

@@ -227,13 +227,16 @@ class TapeReader {
           c.value[a] = v.As<Napi::Boolean>().Value() ? 1 : 0;
           break;
         case tape::AttrKind::kActivation:
-          c.value[a] = name(v, p, kActivationNames, 8);
+          c.value[a] = name(v, p, kActivationNames, kActivationCount);
           break;
         case tape::AttrKind::kLoss:
           c.value[a] = name(v, p, kLossNames, 5);
           break;
         case tape::AttrKind::kMetric:
           c.value[a] = name(v, p, tape::kMetricNames, 4);
+          break;
+        case tape::AttrKind::kCell:
+          c.value[a] = name(v, p, kRecurrentCellNames, kRecurrentCellCount);
           break;
       }
     }
@@ -285,9 +288,10 @@ Napi::Value TapeKernels(const Napi::CallbackInfo& info) {
 
 Napi::Value TapeNames(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("activations", Strings(info.Env(), kActivationNames, 8));
+  out.Set("activations", Strings(info.Env(), kActivationNames, kActivationCount));
   out.Set("losses", Strings(info.Env(), kLossNames, 5));
   out.Set("metrics", Strings(info.Env(), tape::kMetricNames, 4));
+  out.Set("cells", Strings(info.Env(), kRecurrentCellNames, kRecurrentCellCount));
   return out;
 }
 

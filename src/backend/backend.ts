@@ -8,7 +8,16 @@
  * - every call checks its arguments and throws TypeError/RangeError naming the bad one.
  */
 
-export type ActivationName = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'silu';
+export type ActivationName =
+  | 'linear'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'gelu'
+  | 'silu'
+  | 'hardSigmoid';
 
 /** Loss names. `binaryCrossentropyFromLogits` takes raw scores instead of probabilities. */
 export type LossName =

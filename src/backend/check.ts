@@ -94,6 +94,7 @@ export const ACTIVATIONS: readonly ActivationName[] = [
   'elu',
   'gelu',
   'silu',
+  'hardSigmoid',
 ];
 export const LOSSES: readonly LossName[] = [
   'meanSquaredError',

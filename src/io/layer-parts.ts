@@ -24,6 +24,8 @@ const ACTIVATION_FROM_FILE: Record<string, PlanActivation> = {
   gelu: 'gelu',
   swish: 'silu',
   silu: 'silu',
+  hard_sigmoid: 'hardSigmoid', // tfjs writes its camelCase names in snake_case
+  hardSigmoid: 'hardSigmoid',
 };
 
 export function activationFromFile(name: string, where: string): PlanActivation {
@@ -40,6 +42,7 @@ export function activationToFile(a: PlanActivation, alpha: number): string | nul
   if (a === 'leakyRelu') return null;
   if (a === 'elu') return alpha === 1 ? 'elu' : null;
   if (a === 'silu') return 'swish';
+  if (a === 'hardSigmoid') return 'hard_sigmoid';
   return a;
 }
 

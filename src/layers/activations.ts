@@ -13,6 +13,7 @@ export const LAYER_ACTIVATIONS: readonly PlanActivation[] = [
   'softmax',
   'gelu',
   'silu',
+  'hardSigmoid',
 ];
 
 /** leakyRelu's negative slope (Keras LeakyReLU / tf.layers.leakyReLU: 0.3) and elu's scale (1). */

@@ -41,6 +41,9 @@ export function activationNodes(
       const s = g.node('Sigmoid', `${prefix}/Silu/Sigmoid`, [x]);
       return g.node('Mul', `${prefix}/Silu/Mul`, [x, s]);
     }
+    case 'hardSigmoid':
+      // max(0, min(1, alpha·x + beta)): tfjs/Keras 2's constants
+      return g.node('HardSigmoid', `${prefix}/HardSigmoid`, [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
     default:
       throw new TypeError(`exportOnnx: activation "${fn as string}" has no ONNX form`);
   }

@@ -136,7 +136,7 @@ check('elementwise', () => {
 });
 
 check('activations', () => {
-  for (const kind of ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu']) {
+  for (const kind of ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu', 'hardSigmoid']) {
     for (const n of [1, 7, 33, 1000, 70000]) {
       const x = random(n, n, -8, 8);
       const dy = random(n, n + 1);

@@ -6,7 +6,7 @@
 // Kinds: f32, i32, size, num (any number), finite, bool, code, step (integer >= 1),
 // rate ([0, 1)), threads (1..256).
 
-const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu'];
+const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'gelu', 'silu', 'hardSigmoid'];
 const LOSSES = [
   'meanSquaredError',
   'binaryCrossentropy',

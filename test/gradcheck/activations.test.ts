@@ -19,13 +19,16 @@ const ALPHAS: Record<ActivationName, number[]> = {
   relu: [0],
   gelu: [0],
   silu: [0],
+  hardSigmoid: [0],
   leakyRelu: [0.01, 0.3],
   elu: [1, 0.5],
 };
 
-/** n points in [−3, 3] at least 5h from 0, so relu/leakyRelu/elu never straddle their kink. */
+/** n points in [−3, 3] at least 5h from 0 and from ±2.5, so relu/leakyRelu/elu and hardSigmoid
+ *  never straddle a kink. */
 function awayFromKinks(n: number, seed: number): Float32Array {
   const x = randomF32(n, seed, 0.05, 3);
+  for (let i = 0; i < n; i++) if (Math.abs(x[i] - 2.5) < 0.05) x[i] = 2.5 + Math.sign(x[i] - 2.5 || 1) * 0.05;
   for (let i = 0; i < n; i += 2) x[i] = -x[i];
   return x;
 }

@@ -274,6 +274,27 @@ describe('TensorFlow.js → nativenn', () => {
     expect(maxAbsDiff(model.predict(nn.tensor2d(xt, [3, 4])).data, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
   });
 
+  it('hardSigmoid both ways (tfjs writes it as hard_sigmoid)', async () => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, activation: 'hardSigmoid', inputShape: [3] }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    const dir = path.join(await tempDir(), 'hard-sigmoid');
+    await tfjsSaveToDir(m, dir);
+    expect(await fsp.readFile(path.join(dir, 'model.json'), 'utf8')).toContain('"hard_sigmoid"');
+    const model = await nn.loadModel(dir);
+    const xt = seededValues(30, 6).map((v) => v * 8); // past the clamps at ±2.5
+    const theirs = (m.predict(tf.tensor2d(xt, [10, 3])) as ReturnType<TF['tensor2d']>).dataSync();
+    expect(maxAbsDiff(model.predict(nn.tensor2d(xt, [10, 3])).data, theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
+    const back = path.join(await tempDir(), 'hard-sigmoid-back');
+    await model.save(back);
+    expect(await fsp.readFile(path.join(back, 'model.json'), 'utf8')).toContain('"hard_sigmoid"');
+    const again = (await tfjsLoadFromDir(back)).predict(tf.tensor2d(xt, [10, 3])) as ReturnType<TF['tensor2d']>;
+    expect(maxAbsDiff(again.dataSync(), theirs)).toBeLessThanOrEqual(PREDICT_TOLERANCE);
+  });
+
   it('an Adam state loaded from tfjs continues exactly like tfjs (no dropout)', async () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [6] }));

@@ -31,10 +31,13 @@ const ALPHAS: Record<ActivationName, number[]> = {
   relu: [0],
   gelu: [0],
   silu: [0],
+  hardSigmoid: [0],
   leakyRelu: [0.01, 0.2, 0.3, 1.5],
   elu: [0.5, 1, 1.7],
 };
 const EXTREMES = [0, -0, 1e-30, -1e-30, 30, -30, 100, -100, 1000, -1000, Infinity, -Infinity, 87.5, -87.5, 3e38, -3e38];
+// hardSigmoid's kinks: exactly ±2.5 and the float32 neighbours on both sides.
+const KINKS = [2.5, -2.5, 2.4999998, -2.4999998, 2.5000002, -2.5000002];
 
 function forward(b: typeof js, kind: ActivationName, x: Float32Array, alpha: number): Float32Array {
   const out = new Float32Array(x.length);
@@ -82,8 +85,8 @@ describe.skipIf(!nativeBackend)('activations: native equals the js twin', () => 
   });
 
   it.each(cases)('%s (alpha %d) on extreme inputs (|x| up to 3e38, ±Infinity)', (kind, alpha) => {
-    const x = Float32Array.from(EXTREMES);
-    const dy = Float32Array.from(EXTREMES, (_, i) => (i % 3) - 1.25);
+    const x = Float32Array.from([...EXTREMES, ...KINKS]);
+    const dy = Float32Array.from(x, (_, i) => (i % 3) - 1.25);
     const yJs = forward(js, kind, x, alpha);
     const yNative = forward(native, kind, x, alpha);
     expect(worst(yNative, yJs, ATOL, RTOL)).toBeLessThanOrEqual(1);
@@ -114,6 +117,18 @@ describe.each(allBackends)('activations on $name: known values and stability', (
     expect([y[0], y[1], y[4], y[6], y[7], y[8]]).toEqual([0, 0, 0.5, 1, 1, 1]);
     expect(y[3]).toBeCloseTo(Math.exp(-30), 20); // 9.36e-14: no underflow to 0 at −30
     expect(y[2]).toBeGreaterThan(0); // e^-100 ≈ 3.7e-44 is a float32 subnormal, not 0
+  });
+
+  it('hardSigmoid: clamp(0.2·x + 0.5, 0, 1), slope 0.2 strictly between the kinks at ±2.5', () => {
+    const x = Float32Array.from([-10, -2.5, -2.4999998, -1, 0, 1, 2.4999998, 2.5, 10, Number.NaN]);
+    const y = forward(b, 'hardSigmoid', x, 0);
+    const want = [0, 0, 0.5 - 0.49999996, 0.3, 0.5, 0.7, 0.99999996, 1, 1];
+    for (const [i, w] of want.entries()) expect(y[i]).toBeCloseTo(w, 7);
+    expect(y[9]).toBeNaN();
+    const dx = backward(b, 'hardSigmoid', new Float32Array(10).fill(2), x, y, 0);
+    expect([...dx.subarray(0, 9)].map((v) => Math.fround(v))).toEqual(
+      [0, 0, 0.4, 0.4, 0.4, 0.4, 0.4, 0, 0].map(Math.fround),
+    );
   });
 
   it('tanh, relu, leakyRelu, elu, gelu, silu at a few points', () => {

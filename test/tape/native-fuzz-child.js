@@ -81,6 +81,7 @@ function anything(old) {
     pick(NAMES.activations),
     pick(NAMES.losses),
     pick(NAMES.metrics),
+    pick(NAMES.cells ?? ['lstm']),
   ]);
 }
 

@@ -11,6 +11,7 @@ import { addon } from '../../src/backend/native/addon';
 import { planZoo } from '../support/plans';
 import { spawnNode } from '../support/spawn-node';
 import { mlpTape } from './native-support';
+import { recurrentTape } from './recurrent-tape';
 
 /** Tapes of small CNNs (every image kernel), written by the real builder. */
 function cnnTapes() {
@@ -74,6 +75,27 @@ function baseTapes() {
       optimizer: { kind: 'rmsprop', rho: 0.9, momentum: 0.5, epsilon: 1e-7 },
       metrics: ['accuracy', 'mae'],
     }),
+    // the recurrent kernels, every argument present in one of them
+    recurrentTape({
+      cell: 'gruResetAfter',
+      time: 3,
+      features: 2,
+      units: 3,
+      goBackwards: true,
+      sequences: true,
+      recurrentBias: true,
+    }),
+    recurrentTape({
+      cell: 'lstm',
+      time: 2,
+      features: 2,
+      units: 2,
+      goBackwards: false,
+      sequences: false,
+      accumulate: true,
+    }),
+    recurrentTape({ cell: 'gru', time: 4, features: 1, units: 2, goBackwards: false, sequences: false }),
+    recurrentTape({ cell: 'simple', time: 1, features: 3, units: 4, goBackwards: true, sequences: true }),
   ];
 }
 

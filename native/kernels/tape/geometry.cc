@@ -1,5 +1,5 @@
-// Convolution and pooling calls as kernel shapes (tape.h). Attribute order: see schema.cc
-// (CONV_ATTRS, POOL_ATTRS): rows first, then the dims.
+// Convolution, pooling, padding and recurrent calls as kernel shapes (tape.h). Attribute order:
+// see schema.cc (CONV_ATTRS, POOL_ATTRS, RECURRENT_ATTRS): rows first, then the dims.
 #include "kernels/tape/tape.h"
 
 namespace nativenn::tape {
@@ -45,6 +45,23 @@ Pool2dShape pool_shape(const Call& c, int64_t rows) {
 Pad2dShape pad_shape(const Call& c, int64_t rows) {
   auto d = [&](int i) { return c.size[i].value; };
   return {c.size[0].at(rows), d(1), d(2), d(3), d(4), d(5), d(6), d(7)};
+}
+
+bool is_recurrent(Kernel k) { return k == Kernel::kRecurrent || k == Kernel::kRecurrentGrad; }
+
+// Attribute order (RECURRENT_ATTRS): rows, time, units, cell, activation, recurrentActivation,
+// goBackwards, sequences.
+RecurrentShape recurrent_shape(const Call& c, int64_t rows) {
+  RecurrentShape s{};
+  s.rows = c.size[0].at(rows);
+  s.time = c.size[1].value;
+  s.units = c.size[2].value;
+  s.cell = static_cast<RecurrentCell>(static_cast<int>(c.value[3]));
+  s.activation = static_cast<Activation>(static_cast<int>(c.value[4]));
+  s.recurrent_activation = static_cast<Activation>(static_cast<int>(c.value[5]));
+  s.go_backwards = c.value[6] != 0;
+  s.sequences = c.value[7] != 0;
+  return s;
 }
 
 }  // namespace nativenn::tape

@@ -29,6 +29,7 @@ constexpr AttrInfo dim(const char* name) { return {name, AttrKind::kDim}; }
 constexpr AttrInfo number(const char* name) { return {name, AttrKind::kNumber}; }
 constexpr AttrInfo boolean(const char* name) { return {name, AttrKind::kBool}; }
 constexpr AttrInfo fn{"fn", AttrKind::kActivation};
+constexpr AttrInfo activation(const char* name) { return {name, AttrKind::kActivation}; }
 
 }  // namespace
 
@@ -73,6 +74,11 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
     size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
         dim("padRight")                                                                                     \
   }
+
+// The recurrent calls (kernels/recurrent.h): time and units are dims, rows the sequences.
+#define RECURRENT_ATTRS                                                                         \
+  size("rows"), dim("time"), dim("units"), {"cell", AttrKind::kCell}, activation("activation"), \
+      activation("recurrentActivation"), boolean("goBackwards"), boolean("sequences")
 
 const KernelInfo kKernels[kKernelCount] = {
     {"gemm",
@@ -199,6 +205,18 @@ const KernelInfo kKernels[kKernelCount] = {
      {out("dtable"), in("ids"), in("dy")},
      4,
      {size("rows"), dim("dim"), dim("vocab"), boolean("accumulate")},
+     false},
+    {"recurrent",
+     5,
+     {out("out"), out("cache"), in("xProj"), in("kernel"), in_opt("recurrentBias")},
+     8,
+     {RECURRENT_ATTRS},
+     false},
+    {"recurrentGrad",
+     7,
+     {out("dxProj"), out("dkernel"), out_opt("dRecurrentBias"), in("dy"), in("cache"), in("kernel"), scratch("carry")},
+     9,
+     {RECURRENT_ATTRS, boolean("accumulate")},
      false},
 };
 

@@ -352,6 +352,12 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kEmbeddingGrad:
       embedding_backward(a0, a1, a2, s0, c.size[1].value, c.size[2].value, v[3] != 0);
       return 0;
+    case Kernel::kRecurrent:
+      recurrent_forward(a0, a1, a2, a3, arg(4), recurrent_shape(c, rows));
+      return 0;
+    case Kernel::kRecurrentGrad:
+      recurrent_backward(a0, a1, a2, a3, arg(4), arg(5), arg(6), recurrent_shape(c, rows), v[8] != 0);
+      return 0;
     case Kernel::kPad2d:
       pad2d_forward(a0, a1, pad_shape(c, rows));
       return 0;

@@ -18,6 +18,7 @@
 #include "kernels/embedding.h"
 #include "kernels/pad.h"
 #include "kernels/pool.h"
+#include "kernels/recurrent.h"
 
 namespace nativenn::tape {
 
@@ -69,9 +70,11 @@ enum class Kernel : uint8_t {
   kPad2d,
   kPad2dGrad,
   kEmbedding,
-  kEmbeddingGrad
+  kEmbeddingGrad,
+  kRecurrent,
+  kRecurrentGrad
 };
-constexpr int kKernelCount = 42;
+constexpr int kKernelCount = 44;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).
@@ -88,6 +91,7 @@ enum class AttrKind : uint8_t {
   kActivation,  // a name of kActivationNames
   kLoss,        // a name of kLossNames
   kMetric,      // a name of kMetricNames
+  kCell,        // a name of kRecurrentCellNames
 };
 
 // Which buffers an argument accepts (bit i: Role i), and whether it must be int32.
@@ -111,8 +115,9 @@ struct KernelInfo {
 };
 extern const KernelInfo kKernels[kKernelCount];
 
-// Enum names crossing Node-API (tapeNames()): activations and losses are the kernels' own tables
-// (nativenn::kActivationNames, kLossNames); row metrics in RowMetric order.
+// Enum names crossing Node-API (tapeNames()): activations, losses and recurrent cells are the
+// kernels' own tables (nativenn::kActivationNames, kLossNames, kRecurrentCellNames); row metrics
+// in RowMetric order.
 enum class RowMetric : uint8_t { kMse, kMae, kExact, kThreshold };
 extern const char* const kMetricNames[4];
 // The index of name in names[count], or -1.
@@ -255,6 +260,9 @@ bool is_pool(Kernel k);
 Conv2dShape conv_shape(const Call& c, int64_t rows);
 Pool2dShape pool_shape(const Call& c, int64_t rows);
 Pad2dShape pad_shape(const Call& c, int64_t rows);
+// The shape of a recurrent call (recurrent, recurrentGrad) for `rows` sequences.
+bool is_recurrent(Kernel k);
+RecurrentShape recurrent_shape(const Call& c, int64_t rows);
 // Output cells along one axis: (in + before + after − (dilation·(k − 1) + 1)) / stride + 1, or 0.
 int64_t window_count(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64_t before, int64_t after);
 

@@ -137,13 +137,16 @@ std::string check_attrs(const Call& c, const std::string& path) {
         if (v != 0 && v != 1) return attr + " must be a boolean";
         break;
       case AttrKind::kActivation:
-        if (!is_integer(v, 0, 7)) return attr + " must be an activation name";
+        if (!is_integer(v, 0, kActivationCount - 1)) return attr + " must be an activation name";
         break;
       case AttrKind::kLoss:
         if (!is_integer(v, 0, 4)) return attr + " must be a loss name";
         break;
       case AttrKind::kMetric:
         if (!is_integer(v, 0, 3)) return attr + " must be a metric name";
+        break;
+      case AttrKind::kCell:
+        if (!is_integer(v, 0, kRecurrentCellCount - 1)) return attr + " must be a recurrent cell name";
         break;
     }
   }
@@ -168,6 +171,16 @@ std::string check_geometry(const Call& c, const std::string& path) {
     if (c.kernel != Kernel::kBatchNormGrad && !(c.value[2] > 0)) return attrs + ".epsilon must be > 0";
   } else if (c.kernel == Kernel::kClipNorm || c.kernel == Kernel::kClipValue) {
     if (!(c.value[1] > 0)) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[1].name + " must be > 0";
+  } else if (is_recurrent(c.kernel)) {
+    // The kernels step through time and index units: both ≥ 1. Only gruResetAfter has a
+    // recurrent bias (the other cells would ignore it: a tape naming one is wrong).
+    const RecurrentShape s = recurrent_shape(c, 1);
+    if (s.time < 1) return attrs + ".time must be ≥ 1";
+    if (s.units < 1) return attrs + ".units must be ≥ 1";
+    const int bias = c.kernel == Kernel::kRecurrent ? 4 : 2;
+    if (c.args[bias] != -1 && s.cell != RecurrentCell::kGruResetAfter)
+      return path + ".args[" + std::to_string(bias) + "] (" + kKernels[static_cast<int>(c.kernel)].args[bias].name +
+             ") must be -1: only the gruResetAfter cell has a recurrent bias";
   } else if (is_pool(c.kernel)) {
     const Pool2dShape s = pool_shape(c, 1);
     for (int a = 1; a <= 7; a++)
@@ -322,6 +335,20 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
         set(out, s[0], table, 0);
       else
         set(table, s[0], out, 0);
+      break;
+    }
+    case Kernel::kRecurrent:
+    case Kernel::kRecurrentGrad: {
+      const RecurrentShape g = recurrent_shape(c, rows);
+      const int64_t gates = recurrent_gates(g.cell);
+      const int64_t out = product({g.rows, g.sequences ? g.time : 1, g.units});
+      const int64_t cache = product({g.rows, g.time, recurrent_cache_units(g.cell), g.units});
+      const int64_t x_proj = product({g.rows, g.time, gates, g.units});
+      const int64_t kernel = product({g.units, gates, g.units}), bias = product({gates, g.units});
+      if (c.kernel == Kernel::kRecurrent)
+        set_all({out, cache, x_proj, kernel, bias});
+      else
+        set_all({x_proj, kernel, bias, out, cache, kernel, product({g.rows, kRecurrentCarryUnits, g.units})});
       break;
     }
     case Kernel::kPad2d:

@@ -65,6 +65,8 @@ export function activate(kind: ActivationName, x: number, alpha: number): number
       return 0.5 * x * (1 + erf(x * SQRT1_2)); // exact gelu, Keras' default
     case 'silu':
       return x * sigmoid(x);
+    case 'hardSigmoid':
+      return Math.max(0, Math.min(1, 0.2 * x + 0.5)); // tfjs/Keras 2 (NaN stays NaN)
   }
 }
 
@@ -89,6 +91,8 @@ export function derivative(kind: ActivationName, x: number, y: number, alpha: nu
       const s = sigmoid(x);
       return s * (1 + x * (1 - s));
     }
+    case 'hardSigmoid':
+      return x > -2.5 && x < 2.5 ? 0.2 : 0; // 0 where it clamps (at ±2.5 too)
   }
 }
 
