@@ -47,6 +47,7 @@ const loadavg = () =>
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
+const minMax = (v) => [Math.min(...v), Math.max(...v)];
 const spread = (v) => `${fmt(Math.min(...v))}–${fmt(Math.max(...v))}`;
 const seconds = async (fn) => {
   const t = performance.now();
@@ -110,12 +111,12 @@ async function versusTorch(nn, report, ctx, threads) {
   const b = figures.get('PyTorch');
   const wall = (v) => v.map((f) => f.wall);
   const spec = TASK[data.task];
-  let ratioText = `range ${spread(wall(a))}`;
+  let ratioText;
   let met;
   if (b) {
     const perRound = a.map((f, i) => f.wall / b[i].wall);
     met = median(perRound) >= spec.torchTarget;
-    ratioText = `${fmt(median(perRound))}× PyTorch (per-round ${spread(perRound)}); range ${spread(wall(a))}`;
+    ratioText = `${fmt(median(perRound))}× PyTorch (per-round ${spread(perRound)})`;
     if (threads === 1) {
       const byCpu = a.map((f, i) => f.cpu / b[i].cpu);
       ratioText += `; by CPU time ${fmt(median(byCpu))}× (${spread(byCpu)})`;
@@ -123,11 +124,12 @@ async function versusTorch(nn, report, ctx, threads) {
   }
   report.row(spec.workload, `${impl}, ${path}, ${label}`, median(wall(a)), 'samples/s', {
     ratio: ratioText,
+    spread: minMax(wall(a)),
     target: { key: `rnn-${data.task}-${threads}t`, text: `≥ ${spec.torchTarget}× PyTorch, ${label}`, met },
   });
   if (b)
     report.row(spec.workload, `PyTorch CPU, ${path}, ${label}`, median(wall(b)), 'samples/s', {
-      ratio: `range ${spread(wall(b))}`,
+      spread: minMax(wall(b)),
     });
   const trained = 1 + ROUNDS * epochs;
   const accOurs = ours.accuracy();
@@ -151,11 +153,11 @@ async function versusTfjs(report, ctx, tf, native1t) {
   const rate = median(rates);
   const name = `@tensorflow/tfjs-backend-${spec.tfjsBackend === 'wasm' ? 'wasm' : 'cpu'}`;
   report.row(spec.workload, `${name} (${sub.train.n} rows, ${TFJS_ROUNDS} ops)`, rate, 'samples/s', {
-    ratio: `range ${spread(rates)}`,
+    spread: minMax(rates),
   });
   const first = report.rows.find((row) => row.target?.key === `rnn-${data.task}-1t`);
   if (first) {
-    first.ratio += `; ${fmt(native1t / rate)}× tfjs ${spec.tfjsBackend}`;
+    first.ratio = [first.ratio, `${fmt(native1t / rate)}× tfjs ${spec.tfjsBackend}`].filter(Boolean).join('; ');
     first.target.text += `, ≥ 20× tfjs ${spec.tfjsBackend}`;
     if (native1t < 20 * rate) first.target.met = false;
   }
@@ -211,10 +213,11 @@ async function inference(nn, report, ctx, tf, ours, torch) {
             .join(', ')
         : '';
     report.row(`${title}, one sequence per call`, names[name], median(us), 'µs', {
-      ratio: `${vs ? `${vs}; ` : ''}range ${spread(us)}`,
+      ratio: vs || undefined,
+      spread: minMax(us),
     });
     report.row(`${title}, ${data.test.n} test rows per call`, names[name], median(rate), 'samples/s', {
-      ratio: `range ${spread(rate)}`,
+      spread: minMax(rate),
     });
   }
 }
