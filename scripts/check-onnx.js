@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Exports a zoo of models (every layer and activation, convolution and pooling, with and without folded scalers) at every
+// Exports a zoo of models (every layer and activation, convolution and pooling, recurrent layers, with and without folded scalers) at every
 // opset from 13 to 17 and runs Python's ONNX checker on them (scripts/check-onnx.py). Skipped,
 // exit 0, when no python3 with the onnx module is found (Debian: apt-get install python3-onnx).
 // Needs dist/ (npm run build:ts). PYTHON=/path/to/python3 picks the interpreter.
@@ -91,6 +91,37 @@ function zoo() {
       nn.layers.globalMaxPooling2d(),
     ],
   });
+  const recurrent = nn.sequential({
+    seed: 6,
+    layers: [
+      nn.layers.lstm({ units: 4, returnSequences: true, goBackwards: true, inputShape: [5, 3] }),
+      nn.layers.gru({ units: 3, returnSequences: true, resetAfter: true }),
+      nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2, activation: 'relu' }) }),
+      nn.layers.gru({ units: 3, activation: 'relu', recurrentActivation: 'tanh', useBias: false }),
+      nn.layers.repeatVector({ n: 2 }),
+      nn.layers.simpleRNN({ units: 2, activation: 'linear', returnSequences: true }),
+    ],
+  });
+  const bidirectional = nn.sequential({
+    seed: 7,
+    layers: [
+      nn.layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [6] }),
+      nn.layers.bidirectional({ layer: nn.layers.lstm({ units: 3, returnSequences: true }) }),
+      nn.layers.bidirectional({ layer: nn.layers.gru({ units: 2, goBackwards: true }), mergeMode: 'ave' }),
+      nn.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  // gelu and silu: unrolled into per-step nodes
+  const unrolled = nn.sequential({
+    seed: 8,
+    layers: [
+      nn.layers.bidirectional({
+        layer: nn.layers.lstm({ units: 3, activation: 'gelu', returnSequences: true }),
+        inputShape: [4, 2],
+      }),
+      nn.layers.gru({ units: 2, recurrentActivation: 'silu', resetAfter: true, goBackwards: true }),
+    ],
+  });
   return [
     ...dense.map(([name, model]) => [name, model, {}]),
     ['activation-layers', layers, {}],
@@ -110,6 +141,10 @@ function zoo() {
     ['cnn-static-batch', cnn, { dynamicBatch: false, batchSize: 2 }],
     ['conv1d-reshape-global-average', sequence, {}],
     ['conv-global-max', globalMax, {}],
+    ['recurrent', recurrent, {}],
+    ['recurrent-static-batch', recurrent, { dynamicBatch: false, batchSize: 2 }],
+    ['embedding-bidirectional', bidirectional, {}],
+    ['recurrent-unrolled', unrolled, {}],
   ];
 }
 

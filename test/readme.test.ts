@@ -45,8 +45,8 @@ function run(sample: Sample, name: string): { stdout: string; stderr: string; st
 describe('README "Use it"', () => {
   const samples = useItSamples();
 
-  it('shows examples/readme.ts, examples/readme.cjs and the backends sample', () => {
-    expect(samples.map((s) => s.lang)).toEqual(['ts', 'js', 'ts']);
+  it('shows examples/readme.ts, examples/readme.cjs, the backends and the sequences samples', () => {
+    expect(samples.map((s) => s.lang)).toEqual(['ts', 'js', 'ts', 'ts']);
     expect(samples[0].code).toBe(fs.readFileSync(path.join(root, 'examples', 'readme.ts'), 'utf8'));
     expect(samples[1].code).toBe(fs.readFileSync(path.join(root, 'examples', 'readme.cjs'), 'utf8'));
   });
@@ -78,5 +78,12 @@ describe('README "Use it"', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^native\n/);
     expect(r.stdout).toContain('Float32Array(6) [ 2, 2, 2, 2, 2, 2 ]');
+  });
+
+  it('the sequences sample runs as is and predicts the next character', () => {
+    const r = run(samples[3], 'sequences');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('"s"\n');
   });
 });

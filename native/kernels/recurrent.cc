@@ -188,14 +188,17 @@ void lstm_grad_row(float* dx, const float* c, const float* hp, float* k, const D
   activation_forward(s.activation, tc, cell, u, 0);
   for (int64_t i = 0; i < u; i++) t[i] = dh[i] * og[i];
   activation_backward(s.activation, t, t, cell, tc, u, 0);  // dh·o·act'(c)
-  const float* cp = hp ? hp + u : nullptr;
+  for (int64_t i = 0; i < u; i++) t[i] += dc[i];            // ∂/∂c of this step
   for (int64_t i = 0; i < u; i++) {
-    const float dci = dc[i] + t[i];
-    dx[i] = dci * gg[i];
-    dx[u + i] = cp ? dci * cp[i] : 0.0f;
-    dx[2 * u + i] = dci * ig[i];
+    dx[i] = t[i] * gg[i];
+    dx[2 * u + i] = t[i] * ig[i];
     dx[3 * u + i] = dh[i] * tc[i];
-    dc[i] = dci * fg[i];
+    dc[i] = t[i] * fg[i];
+  }
+  if (hp) {
+    for (int64_t i = 0; i < u; i++) dx[u + i] = t[i] * hp[u + i];
+  } else {
+    std::fill(dx + u, dx + 2 * u, 0.0f);
   }
   activation_backward(s.recurrent_activation, dx, dx, pre, post, 2 * u, 0);
   activation_backward(s.activation, dx + 2 * u, dx + 2 * u, pre + 2 * u, post + 2 * u, u, 0);

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterTape(env, exports);
   RegisterConv(env, exports);
   RegisterCpuPath(env, exports);
+  RegisterCsvScan(env, exports);
   return exports;
 }
 

@@ -14,5 +14,6 @@ void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterTape(Napi::Env env, Napi::Object exports);
 void RegisterConv(Napi::Env env, Napi::Object exports);
 void RegisterCpuPath(Napi::Env env, Napi::Object exports);
+void RegisterCsvScan(Napi::Env env, Napi::Object exports);
 
 }  // namespace nativenn::glue

@@ -1,43 +1,18 @@
 /** What `nativenn train` reports on the test rows: loss and accuracy with a confusion matrix, or
  *  mae and rmse in the label's units. */
 import type * as nn from '../index';
-import { auc, f1, mape, precision, r2, recall } from '../metrics';
 import { argmaxRows, probabilities, regressionValues } from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { confusionMatrix, formatConfusion } from './confusion';
 import { chunkRows } from './images';
+import { extraMetrics } from './test-metrics';
 
 /** Beyond this many classes the confusion matrix is too wide to print. */
 const MAX_CONFUSION_CLASSES = 20;
 
 const fmt = (v: number) =>
   Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
-
-/** Task metrics beyond loss/accuracy/mae/rmse, from nn.metrics: precision, recall, f1 and ROC AUC
- *  for classification (of class 1 for two classes, macro-averaged over more), mape and r2 for
- *  regression. Printed and saved in preprocess.json's test. */
-function extraMetrics(
-  task: Preprocess['task'],
-  truth: ArrayLike<number>,
-  predicted: ArrayLike<number>,
-  probabilities: Float32Array | null,
-): Record<string, number> {
-  const rows = truth.length;
-  if (task === 'regression')
-    return { mape: mape(Array.from(truth), Array.from(predicted)), r2: r2(Array.from(truth), Array.from(predicted)) };
-  if (!probabilities || rows === 0) return {};
-  const k = probabilities.length / rows;
-  const yTrue = new Tensor(Float32Array.from(truth), [rows, 1]);
-  const yPred = new Tensor(probabilities, [rows, k]);
-  const average = k === 2 ? 'binary' : 'macro';
-  return {
-    precision: precision(yTrue, yPred, { average }),
-    recall: recall(yTrue, yPred, { average }),
-    f1: f1(yTrue, yPred, { average }),
-    auc: auc(yTrue, yPred, { average }),
-  };
-}
 
 /** "name value, …" of the extra metrics that were computed (NaN ones, e.g. AUC of one class, said as such). */
 function extraLine(values: Record<string, number>, names: string[], average: string): string | null {

@@ -181,16 +181,19 @@ export class CsvDataset {
 /**
  * A seeded shuffle buffer (tfjs Dataset.shuffle): rows fill it; once full, each new row takes the
  * place of a randomly chosen one, which goes out to the batch being built; at the end the rest go
- * out in random order. Buffer size 1 is file order.
+ * out in random order. Buffer size 1 is file order. Batches are views into blocks of BLOCK_BATCHES
+ * batches (one allocation per block, not two per batch).
  */
-class ShuffleBuffer {
+export class ShuffleBuffer {
   private readonly x: Float32Array;
   private readonly y: Float32Array;
   private count = 0;
   private readonly random: Random;
-  private bx: Float32Array;
-  private by: Float32Array;
-  private n = 0;
+  /** The block rows go out to; `at`: its next row; `start`: the first row of the batch being built. */
+  private bx = new Float32Array(0);
+  private by = new Float32Array(0);
+  private at = 0;
+  private start = 0;
   private ready: { xs: Float32Array; ys: Float32Array; rows: number }[] = [];
 
   constructor(
@@ -203,26 +206,32 @@ class ShuffleBuffer {
     this.x = new Float32Array(capacity * width);
     this.y = new Float32Array(capacity * yWidth);
     this.random = new Random(seed);
-    this.bx = new Float32Array(batchSize * width);
-    this.by = new Float32Array(batchSize * yWidth);
   }
 
   /** The first n rows of (x, y), in one loop (a call per row costs more than its copy). */
   add(x: Float32Array, y: Float32Array, n: number): void {
-    const { width: w, yWidth: yw } = this;
+    const { width: w, yWidth: yw, capacity, random } = this;
+    const bufX = this.x;
+    const bufY = this.y;
+    // random.int(capacity) inlined, the same draws: rejection above the last multiple of capacity.
+    const limit = 4294967296 - (4294967296 % capacity);
     for (let i = 0; i < n; i++) {
-      if (this.capacity === 1) {
+      if (capacity === 1) {
         this.emit(x, y, i);
         continue;
       }
-      let j: number;
-      if (this.count < this.capacity) j = this.count++;
-      else {
-        j = this.random.int(this.capacity);
-        this.emit(this.x, this.y, j);
+      if (this.count < capacity) {
+        const j = this.count++;
+        copy(bufX, j * w, x, i * w, w);
+        copy(bufY, j * yw, y, i * yw, yw);
+        continue;
       }
-      copy(this.x, j * w, x, i * w, w);
-      copy(this.y, j * yw, y, i * yw, yw);
+      let u = random.nextUint32();
+      while (u >= limit) u = random.nextUint32();
+      const j = u % capacity;
+      this.emit(bufX, bufY, j);
+      copy(bufX, j * w, x, i * w, w);
+      copy(bufY, j * yw, y, i * yw, yw);
     }
   }
 
@@ -238,28 +247,34 @@ class ShuffleBuffer {
     }
   }
 
+  /** Row j of (x, y) out to the batch being built. */
   private emit(x: Float32Array, y: Float32Array, j: number): void {
     const { width: w, yWidth: yw } = this;
-    copy(this.bx, this.n * w, x, j * w, w);
-    copy(this.by, this.n * yw, y, j * yw, yw);
-    if (++this.n === this.batchSize) {
-      this.ready.push({ xs: this.bx, ys: this.by, rows: this.n });
-      this.bx = new Float32Array(this.batchSize * this.width);
-      this.by = new Float32Array(this.batchSize * this.yWidth);
-      this.n = 0;
+    if (this.at * w === this.bx.length) {
+      // Blocks hold whole batches, so a block ends where a batch does.
+      this.bx = new Float32Array(BLOCK_BATCHES * this.batchSize * w);
+      this.by = new Float32Array(BLOCK_BATCHES * this.batchSize * yw);
+      this.at = 0;
+      this.start = 0;
     }
+    copy(this.bx, this.at * w, x, j * w, w);
+    copy(this.by, this.at * yw, y, j * yw, yw);
+    if (++this.at - this.start === this.batchSize) this.endBatch();
+  }
+
+  private endBatch(): void {
+    const { width: w, yWidth: yw, start, at } = this;
+    this.ready.push({
+      xs: this.bx.subarray(start * w, at * w),
+      ys: this.by.subarray(start * yw, at * yw),
+      rows: at - start,
+    });
+    this.start = at;
   }
 
   /** The full batches built so far (and with `end`, the last short one). */
   *take(end: boolean, oneHot: boolean): Generator<{ xs: Tensor; ys: Tensor | Int32Array | Float32Array }> {
-    if (end && this.n > 0) {
-      this.ready.push({
-        xs: this.bx.slice(0, this.n * this.width),
-        ys: this.by.slice(0, this.n * this.yWidth),
-        rows: this.n,
-      });
-      this.n = 0;
-    }
+    if (end && this.at > this.start) this.endBatch();
     const ready = this.ready;
     this.ready = [];
     for (const b of ready) {
@@ -268,6 +283,9 @@ class ShuffleBuffer {
     }
   }
 }
+
+/** Batches per block of ShuffleBuffer's output. */
+const BLOCK_BATCHES = 64;
 
 /** A few values (a row): a loop beats subarray + set, which allocate. */
 function copy(to: Float32Array, at: number, from: Float32Array, start: number, n: number): void {

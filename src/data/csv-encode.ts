@@ -74,17 +74,24 @@ function encodeNumbers(
   if (p.columns.some((c) => c.kind !== 'numeric')) return null;
   const columns = p.columns.map((c) => table.columns[table.names.indexOf(c.name)]);
   if (columns.some((c) => c === undefined || c.ids !== null)) return null;
-  const numbers = columns.map((c) => c.numbers);
   const width = columns.length;
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) {
+  const n = rows.length;
+  const numbers = columns.map((c) => c.numbers);
+  const scale = affine?.scale;
+  const offset = affine?.offset;
+  const out = new Float32Array(n * width);
+  // Row by row, writing the output in order (measured faster than column by column).
+  for (let i = 0, o = 0; i < n; i++) {
     const r = rows[i];
-    const o = i * width;
-    for (let j = 0; j < width; j++) {
+    for (let j = 0; j < width; j++, o++) {
       const v = numbers[j][r];
       if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      out[o + j] = affine ? Math.fround(v) * affine.scale[j] + affine.offset[j] : v;
-      if (affine && !Number.isFinite(out[o + j])) return null;
+      if (scale === undefined || offset === undefined) out[o] = v;
+      else {
+        const scaled = Math.fround(Math.fround(v) * scale[j] + offset[j]);
+        if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
+        out[o] = scaled;
+      }
     }
   }
   return { x: out, rows };

@@ -14,6 +14,7 @@ import { CsvError } from './csv';
 import { feedChunks, MAX_RECORD_BYTES } from './csv-chunks';
 import { numberEnd, scanNumber, trim, trimmed } from './csv-number';
 import { CR, field, LF, QUOTE, Scan, scanField } from './csv-scan';
+import { type ScanNumberRecords, scanNumberRecordsNative, scanNumberRecordsTwin } from './csv-scan-numbers';
 import { grow } from './grow';
 
 export interface TableOptions {
@@ -60,6 +61,15 @@ interface Interner {
   index: Map<string, number>;
 }
 
+/** The bulk path for rows of plain numbers (csv-scan-numbers.ts): the native kernel when the addon
+ *  is loaded, else its twin. */
+let bulkScanner: ScanNumberRecords | null = scanNumberRecordsNative ?? scanNumberRecordsTwin;
+
+/** Tests: parse with the given bulk scanner, or with none (TableParser.record alone, the reference). */
+export function setBulkScanner(s: ScanNumberRecords | null): void {
+  bulkScanner = s;
+}
+
 export class TableParser {
   names: string[] | null = null;
   columns: TableColumn[] = [];
@@ -70,6 +80,13 @@ export class TableParser {
   private line = 1;
   delimiter = -1;
   private readonly missing = new Set(MISSING_TOKENS);
+  /** The columns' numbers arrays (the bulk scanner's output), and how many columns hold text. */
+  private numberArrays: Float64Array[] = [];
+  private textColumns = 0;
+  /** After a record the bulk scanner could not take, record() alone parses the rows up to here:
+   *  a file of such records then costs little more than without the bulk path. */
+  private bulkFrom = 0;
+  private bulkSkip = 0;
 
   constructor(
     private readonly source: string,
@@ -101,6 +118,30 @@ export class TableParser {
       }
       if (buf[pos] === CR && pos + 1 === len) break;
       if (this.delimiter < 0 && !this.detectDelimiter(buf, pos, final)) break;
+      if (bulkScanner && this.names !== null && this.textColumns === 0 && this.rows >= this.bulkFrom) {
+        if (this.rows === this.capacity) this.reserve(Math.max(1024, this.capacity * 2));
+        const [next, rows, line] = bulkScanner(
+          this.numberArrays,
+          this.lines,
+          buf,
+          pos,
+          this.delimiter,
+          this.rows,
+          this.capacity,
+          this.line,
+        );
+        this.rows += rows;
+        this.line = line;
+        if (rows > 0) this.bulkSkip = 0;
+        else if (next === pos) {
+          this.bulkSkip = Math.min(256, 2 * this.bulkSkip || 1);
+          this.bulkFrom = this.rows + this.bulkSkip;
+        }
+        if (next !== pos) {
+          pos = next;
+          continue;
+        }
+      }
       const end = this.record(buf, pos, final);
       if (end < 0) break;
       pos = end;
@@ -188,6 +229,7 @@ export class TableParser {
       seen.add(n);
     }
     this.columns = this.names.map((name) => ({ name, numbers: new Float64Array(0), ids: null, texts: [], missing: 0 }));
+    this.numberArrays = this.columns.map((c) => c.numbers);
     this.interners = this.names.map(() => ({ index: new Map() }));
   }
 
@@ -198,6 +240,7 @@ export class TableParser {
     }
     this.lines = grow(this.lines, this.rows, rows);
     this.capacity = rows;
+    this.numberArrays = this.columns.map((c) => c.numbers);
   }
 
   private text(buf: Buffer, start: number, end: number, escaped: boolean, column: string): string {
@@ -263,6 +306,7 @@ export class TableParser {
 
   /** The first text cell of a column: the rows before it get their numbers as texts. */
   private startTexts(c: TableColumn, interner: Interner): void {
+    this.textColumns++;
     c.ids = new Int32Array(this.capacity);
     for (let r = 0; r < this.rows; r++) {
       c.ids[r] = Number.isNaN(c.numbers[r]) ? -1 : this.intern(c, interner, String(c.numbers[r]));
@@ -292,6 +336,8 @@ export class TableParser {
       c.missing = 0;
       this.interners[i] = { index: new Map() };
     }
+    this.textColumns = 0;
+    this.bulkFrom = 0;
     this.rows = 0;
     return table;
   }

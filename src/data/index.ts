@@ -14,3 +14,7 @@ export type { MinMaxScalerJSON, Scaler, ScalerJSON, StandardScalerJSON } from '.
 export { MinMaxScaler, minMaxScaler, StandardScaler, scalerFromJSON, standardScaler } from './scalers';
 export type { Split, SplitOptions } from './split';
 export { take, trainTestSplit } from './split';
+export type { CharVocabJSON, CharVocabOptions } from './text';
+export { CharVocab, charVocab } from './text';
+export type { Sequence, SlidingWindowOptions, Windows } from './windows';
+export { slidingWindows } from './windows';

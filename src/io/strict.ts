@@ -67,6 +67,16 @@ export class StrictObject {
     return v;
   }
 
+  /** A boolean that may be null: tfjs writes null for an option left unset (its layers then treat
+   *  it as false), Keras writes the value. `fallback` when absent, `ifNull` when null. */
+  nullableBoolean(key: string, fallback: boolean, ifNull: boolean): boolean {
+    if (this.has(key) && this.obj[key] === null) {
+      this.used.add(key);
+      return ifNull;
+    }
+    return this.boolean(key, fallback);
+  }
+
   /** A finite number in [min, max]; `fallback` when absent (or null, if nullIsFallback). */
   number(key: string, min: number, max: number, fallback?: number, nullIsFallback = false): number {
     if (fallback !== undefined && (!this.has(key) || (nullIsFallback && this.obj[key] === null))) {

@@ -147,6 +147,20 @@ function checkShapes(inputs: number[], layers: Layer[], paths: string[]): void {
   });
 }
 
+/** Keras 3 redefined "hard_sigmoid" as relu6(x + 3) / 6; tfjs and Keras 2 (and nativenn) run
+ *  max(0, min(1, 0.2·x + 0.5)) under that name. A Keras 3 file with it would predict otherwise. */
+function refuseKeras3HardSigmoid(layers: Layer[], paths: string[]): void {
+  type Gates = { recurrentActivation?: string; activation?: string; forwardLayer?: Gates };
+  layers.forEach((layer, i) => {
+    const l = layer as unknown as Gates;
+    const cell = l.forwardLayer ?? l;
+    if (cell.recurrentActivation === 'hardSigmoid' || cell.activation === 'hardSigmoid')
+      throw new ModelFileError(
+        `${paths[i]} (${layer.className}): "hard_sigmoid" in a Keras 3 file is relu6(x + 3) / 6, not the max(0, min(1, 0.2·x + 0.5)) of tfjs and Keras 2 that nativenn runs; not supported`,
+      );
+  });
+}
+
 /** modelTopology → name, input width and layers; every key and value checked. */
 export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'training'> {
   const top = StrictObject.of(v, where);
@@ -156,7 +170,8 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
       `${top.at('class_name')}: only Sequential models are supported, got "${className.slice(0, 80)}"`,
     );
   }
-  top.ignore('keras_version', 'backend');
+  const kerasVersion = top.raw('keras_version');
+  top.ignore('backend');
   // Keras 2.1-era files store config as the bare layer list.
   const rawConfig = top.raw('config');
   let name = 'sequential';
@@ -206,6 +221,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
     throw new ModelFileError(`${where}: the model has ${layers.length} layers (at most ${RANGES.layerCount.max})`);
   }
   checkShapes(inputs, layers, layerPaths);
+  if (typeof kerasVersion === 'string' && kerasVersion.startsWith('3.')) refuseKeras3HardSigmoid(layers, layerPaths);
   if (!layers.some((l) => l.weightNames().length > 0))
     throw new ModelFileError(`${where}: the model has no layer with weights`);
   return { name, inputShape: inputs, layers };

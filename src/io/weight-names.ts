@@ -36,6 +36,16 @@ export function paramShapes(
   return out;
 }
 
+/** Keras 2 (TF ≥ 2.2) names a recurrent layer's weights through its cell (lstm/lstm_cell/kernel,
+ *  bidirectional/forward_lstm/lstm_cell/kernel); tfjs drops that part when the full name is not
+ *  one of the model's, and so does nativenn. */
+function withoutCellName(name: string, known: Set<string>): string {
+  if (known.has(name)) return name;
+  const parts = name.split('/');
+  if (parts.length < 3) return name;
+  return [...parts.slice(0, -2), parts[parts.length - 1]].join('/');
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -48,9 +58,17 @@ export function matchWeights(
   where: string,
 ): { params: Float32Array[]; optimizer: OptimizerState | null } {
   const expected = paramShapes(spec);
+  const known = new Set(expected.map((e) => e.name));
   const modelWeights = new Map<string, NamedWeight>();
   const optimizerWeights: NamedWeight[] = [];
-  for (const w of weights) w.group === 'optimizer' ? optimizerWeights.push(w) : modelWeights.set(w.name, w);
+  for (const w of weights) {
+    if (w.group === 'optimizer') optimizerWeights.push(w);
+    else {
+      const name = withoutCellName(w.name, known);
+      if (modelWeights.has(name)) throw new ModelFileError(`${where}: two weights are named "${name}"`);
+      modelWeights.set(name, w);
+    }
+  }
 
   const params = expected.map((e) => {
     const w = modelWeights.get(e.name);

@@ -133,7 +133,7 @@ export class Embedding extends Layer {
   static fromFileConfig(_className: string, c: StrictObject, base: FromFileBase): Embedding {
     const inputDim = c.setting('input_dim', 'units');
     const outputDim = c.setting('output_dim', 'units');
-    if (c.has('mask_zero') && c.boolean('mask_zero'))
+    if (c.nullableBoolean('mask_zero', false, false))
       throw new ModelFileError(`${c.at('mask_zero')}: masking is not supported yet`);
     for (const key of ['embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint'])
       c.mustBeNull(key, `Embedding ${key}`);

@@ -41,7 +41,7 @@ export const RECURRENT_ACTIVATIONS: readonly ActivationName[] = [
   'relu',
   'gelu',
   'silu',
-  'hardSigmoid' as ActivationName,
+  'hardSigmoid',
 ];
 
 export interface RecurrentArgs extends LayerArgs {
@@ -318,8 +318,13 @@ export class Recurrent extends Layer {
           b.bwd('gemm', [dxProj, W, dx], { transA: false, transB: true, m: steps, n: F, k: G, alpha: 1, beta: betaX });
           if (mask >= 0) {
             const dInput = b.gradOf(input);
-            if (b.firstWrite(dInput)) b.bwd('mul', [dInput, dx, mask], { n: { rows: T * F } });
-            else throw new Error(`tape builder: ${name}'s input gradient was written before its dropout`);
+            const n = { rows: T * F };
+            if (b.firstWrite(dInput)) b.bwd('mul', [dInput, dx, mask], { n });
+            else {
+              // another reader of the input (a Bidirectional's other direction) wrote first: add
+              b.bwd('mul', [dx, dx, mask], { n });
+              b.bwd('axpy', [dInput, dx], { n, alpha: 1 });
+            }
           }
         }
         for (const [p, r] of regs) if (p >= 0) b.regularizeGrad(p, r?.l1 ?? 0, r?.l2 ?? 0);
@@ -368,7 +373,11 @@ export class Recurrent extends Layer {
       throw new ModelFileError(`${c.at('recurrent_dropout')}: recurrent dropout is not supported yet`);
     for (const key of ['activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'])
       c.mustBeNull(key, key.replace('_', ' '));
-    c.ignore('implementation', 'unroll', 'time_major', 'use_cudnn', 'zero_output_for_mask', 'seed', 'cell');
+    c.ignore('implementation', 'unroll', 'time_major', 'use_cudnn', 'zero_output_for_mask', 'cell');
+    // the input dropout's seed (nativenn and Keras 3 write it), any integer as the builders take
+    const seed = c.raw('seed');
+    if (seed !== undefined && seed !== null && !Number.isSafeInteger(seed))
+      throw new ModelFileError(`${c.at('seed')} must be null or an integer, got ${JSON.stringify(seed).slice(0, 80)}`);
     const args: RecurrentArgs = {
       ...base,
       units: c.setting('units', 'units'),
@@ -380,6 +389,7 @@ export class Recurrent extends Layer {
       recurrentInitializer: init('recurrent_initializer', orthogonal),
       biasInitializer: init('bias_initializer', zeros),
       dropout: c.has('dropout') ? c.setting('dropout', 'dropoutRate', 0) : 0,
+      ...(typeof seed === 'number' ? { seed } : {}),
     };
     const kernelRegularizer = reg('kernel_regularizer');
     const recurrentRegularizer = reg('recurrent_regularizer');
@@ -389,12 +399,21 @@ export class Recurrent extends Layer {
     if (biasRegularizer) args.biasRegularizer = biasRegularizer;
     // Files name the gates' activation; a missing one is the file format's default (hard sigmoid in tfjs).
     if (kind !== 'SimpleRNN') args.recurrentActivation = act('recurrent_activation', 'hard_sigmoid');
-    if (kind === 'LSTM') args.unitForgetBias = c.boolean('unit_forget_bias', true);
+    // tfjs writes null for an unset unit_forget_bias and then starts the forget bias at 0.
+    if (kind === 'LSTM') args.unitForgetBias = c.nullableBoolean('unit_forget_bias', true, false);
     if (kind === 'GRU') args.resetAfter = c.boolean('reset_after', false);
     return new Recurrent(args, kind);
   }
 
-  override toFileConfigs(_ctx: ToFileContext): KerasObject[] {
+  /** The seed of the input dropout's masks: the one given, else the one the model derives for the
+   *  layer at `index` (written to files, so that a loaded model drops the same inputs; Keras 3 has
+   *  the same key, tfjs ignores it). */
+  maskSeed(modelSeed: number, index: number): number | null {
+    if (this.seed !== null) return this.seed & 0x7fffffff;
+    return this.dropout > 0 ? deriveSeed(deriveSeed(modelSeed, index), 3) : null;
+  }
+
+  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
     const config: Record<string, unknown> = {
       units: this.units,
       activation: activationOfLayer(this.activation),
@@ -418,10 +437,11 @@ export class Recurrent extends Layer {
       unroll: false,
       ...this.fileBase(),
     };
-    if (this.className !== 'SimpleRNN') {
-      config.recurrent_activation = activationOfLayer(this.recurrentActivation);
-      config.implementation = 1;
-    }
+    // only when there is one: Keras 2 refuses the key (Keras 3 has it, tfjs ignores it)
+    const seed = this.maskSeed(ctx.modelSeed, ctx.index);
+    if (seed !== null) config.seed = seed;
+    // no `implementation`: Keras 3's LSTM and GRU refuse it, tfjs and Keras 2 have a default
+    if (this.className !== 'SimpleRNN') config.recurrent_activation = activationOfLayer(this.recurrentActivation);
     if (this.className === 'LSTM') config.unit_forget_bias = this.unitForgetBias;
     if (this.className === 'GRU') config.reset_after = this.resetAfter;
     return [{ class_name: this.className, config }];
@@ -431,13 +451,13 @@ export class Recurrent extends Layer {
 /** A recurrent activation from a file: the layer activations plus the hard sigmoid (Keras
  *  'hard_sigmoid', tfjs 'hardSigmoid': max(0, min(1, 0.2·x + 0.5))). */
 function activationOfFile(name: string, where: string): ActivationName {
-  if (name === 'hard_sigmoid' || name === 'hardSigmoid') return 'hardSigmoid' as ActivationName;
+  if (name === 'hard_sigmoid' || name === 'hardSigmoid') return 'hardSigmoid';
   const a = activationFromFile(name, where);
   if (a === 'softmax') throw new ModelFileError(`${where}: softmax cannot be a recurrent activation`);
   return a;
 }
 function activationOfLayer(a: ActivationName): string {
-  if (a === ('hardSigmoid' as ActivationName)) return 'hard_sigmoid';
+  if (a === 'hardSigmoid') return 'hard_sigmoid';
   const s = activationToFile(a, 0);
   if (s === null) throw new TypeError(`save: a recurrent layer's ${a} activation has no TensorFlow.js name`);
   return s;

@@ -223,15 +223,42 @@ export class Bidirectional extends Wrapper {
     if (mode === null) throw new ModelFileError(`${c.at('merge_mode')}: null (two outputs) is not supported`);
     if (typeof mode !== 'string' || !(MERGE_MODES as readonly string[]).includes(mode))
       throw new ModelFileError(`${c.at('merge_mode')} must be one of ${MERGE_MODES.join(', ')}`);
-    c.ignore('backward_layer');
-    // The inner layer's name in the file is the wrapped layer's own (tfjs adds forward_/backward_).
+    // The inner layer's name in the file is the wrapped layer's own (tfjs and Keras 2 add forward_
+    // and backward_). Keras 3 writes its forward copy (forward_<name>) and the backward one too.
+    const backward = c.raw('backward_layer');
+    if (backward !== undefined && backward !== null) {
+      checkReversed(layer, decodeNestedLayer(backward, c.at('backward_layer')), c.at('backward_layer'));
+      layer.name = (layer.name as string).replace(/^forward_/, '');
+    }
     return new Bidirectional({ ...base, layer, mergeMode: mode as MergeMode });
   }
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
     const [inner] = this.forwardLayer.toFileConfigs(ctx);
     const innerName = (this.forwardLayer.name as string).replace(/^forward_/, '');
-    const layer = { class_name: inner.class_name, config: { ...inner.config, name: innerName } };
+    // Only a seed given to the wrapped layer is written: both directions use it (the ones derived
+    // from the model's seed per direction are not stored).
+    const { seed: _derived, ...config } = inner.config as Record<string, unknown>;
+    if (this.forwardLayer.seed !== null) config.seed = this.forwardLayer.seed & 0x7fffffff;
+    const layer = { class_name: inner.class_name, config: { ...config, name: innerName } };
     return [{ class_name: 'Bidirectional', config: { layer, merge_mode: this.mergeMode, ...this.fileBase() } }];
+  }
+}
+
+/** nativenn makes the backward layer from the forward one: a file's backward_layer (Keras 3
+ *  writes one) must be that copy, reading the other way. */
+function checkReversed(forward: Recurrent, backward: Layer, where: string): void {
+  if (!(backward instanceof Recurrent) || backward.className !== forward.className)
+    throw new ModelFileError(`${where}: must be a ${forward.className} like the forward layer`);
+  const skip = (k: string) => k === 'name' || k === 'goBackwards' || k.endsWith('Initializer');
+  const f = forward.getConfig();
+  const b = backward.getConfig();
+  if (b.goBackwards === f.goBackwards)
+    throw new ModelFileError(`${where}: go_backwards must be the opposite of the forward layer's`);
+  for (const k of Object.keys(f)) {
+    if (!skip(k) && JSON.stringify(b[k]) !== JSON.stringify(f[k]))
+      throw new ModelFileError(
+        `${where}: ${k} ${JSON.stringify(b[k])} differs from the forward layer's ${JSON.stringify(f[k])} (nativenn runs the forward layer reversed)`,
+      );
   }
 }
 
@@ -293,12 +320,12 @@ export class TimeDistributed extends Wrapper {
     return new TimeDistributed({ ...base, layer });
   }
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const configs = this.layer.toFileConfigs(ctx);
-    if (configs.length !== 1)
-      throw new TypeError(
-        `save: ${this.name} wraps a layer written as ${configs.length} file layers (use linear + its own activation layer)`,
-      );
-    return [{ class_name: 'TimeDistributed', config: { layer: configs[0], ...this.fileBase() } }];
+    // the name emit gives the wrapped layer (a model saved before its first fit has none yet)
+    this.layer.name ??= `${this.name ?? this.namePrefix}_inner`;
+    const [inner, ...after] = this.layer.toFileConfigs(ctx);
+    // A Dense with an activation tfjs has no string for comes as Dense + its LeakyReLU / ELU
+    // layer: that layer acts on each value, so it follows the TimeDistributed as it is.
+    return [{ class_name: 'TimeDistributed', config: { layer: inner, ...this.fileBase() } }, ...after];
   }
 }
 

@@ -9,10 +9,12 @@ import { Dense } from '../layers/dense';
 import { Embedding } from '../layers/embedding';
 import type { Layer } from '../layers/layer';
 import { Activation } from '../layers/simple';
+import { TimeDistributed } from '../layers/wrappers';
 import { activationNodes } from './activations';
 import { type Flow, toChannelsLast } from './flow';
 import type { OnnxGraphBuilder } from './graph';
 import { IMAGE_EXPORTERS } from './image-exporters';
+import { RECURRENT_EXPORTERS } from './recurrent-exporters';
 
 export type LayerExporter = (layer: Layer, g: OnnxGraphBuilder, x: Flow) => Flow;
 
@@ -62,6 +64,18 @@ const exportEmbedding: LayerExporter = (layer, g, flow) => {
 /** Dropout is the identity at inference: no node. */
 const exportDropout: LayerExporter = (_layer, _g, x) => x;
 
+/** TimeDistributed: the layer it wraps (Dense, Activation, Dropout) already acts on the last axis,
+ *  so its own exporter does (Dense as MatMul + Add on [batch, time, F]). */
+const exportTimeDistributed: LayerExporter = (layer, g, x) => {
+  if (!(layer instanceof TimeDistributed))
+    throw new TypeError(`exportOnnx: layer "${layer.name}" is not a TimeDistributed layer`);
+  const inner = layer.layer;
+  const exporter = EXPORTERS[inner.className];
+  if (!exporter)
+    throw new TypeError(`exportOnnx: layer "${layer.name}" wraps a ${inner.className}, which has no ONNX exporter`);
+  return exporter(inner, g, x);
+};
+
 export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
   Dense: exportDense,
   Activation: exportActivation,
@@ -73,6 +87,8 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
   Dropout: exportDropout,
   Embedding: exportEmbedding,
   ...IMAGE_EXPORTERS,
+  ...RECURRENT_EXPORTERS,
+  TimeDistributed: exportTimeDistributed,
 };
 
 /** Layer classes that exist but have no ONNX form yet, with the reason given to the user. */

@@ -27,10 +27,10 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
-  /** An int64 initializer (a Reshape's shape); returns its name. */
-  int64(name: string, values: number[]): string {
+  /** An int64 initializer (a Reshape's shape; `dims` [] for a scalar); returns its name. */
+  int64(name: string, values: number[], dims: number[] = [values.length]): string {
     const unique = this.unique(name);
-    this.initializers.push({ name: unique, dims: [values.length], int64: [...values] });
+    this.initializers.push({ name: unique, dims, int64: [...values] });
     return unique;
   }
 
@@ -52,6 +52,20 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
+  /** Appends a node with several outputs (`outputs`: their names' suffixes); returns their names. */
+  nodeOutputs(
+    op: string,
+    name: string,
+    inputs: string[],
+    outputs: string[],
+    attributes?: Record<string, AttributeValue>,
+  ): string[] {
+    const unique = this.unique(name);
+    const names = outputs.map((o) => this.unique(`${unique}/${o}`));
+    this.nodes.push({ op, name: unique, inputs, outputs: names, ...(attributes ? { attributes } : {}) });
+    return names;
+  }
+
   /** The node whose output `tensor` is (undefined for the graph input and initializers). */
   producerOf(tensor: string): OnnxNode | undefined {
     return this.nodes.find((n) => n.outputs.includes(tensor));
@@ -67,12 +81,12 @@ export class OnnxGraphBuilder {
   /** Makes `tensor` the graph output named `output`: renames the node output that produced it,
    *  or adds an Identity when the tensor is the graph input itself (a model of dropout only). */
   setOutput(tensor: string, output: string): void {
-    const producer = this.nodes.find((n) => n.outputs[0] === tensor);
+    const producer = this.producerOf(tensor);
     if (!producer) {
       this.nodes.push({ op: 'Identity', name: this.unique('Identity'), inputs: [tensor], outputs: [output] });
       return;
     }
-    producer.outputs[0] = output;
+    producer.outputs[producer.outputs.indexOf(tensor)] = output;
     for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === tensor ? output : i));
   }
 }

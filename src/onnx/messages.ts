@@ -10,9 +10,18 @@ export const INT64 = 7;
 /** AttributeProto.AttributeType */
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_STRING = 3;
+const ATTR_FLOATS = 6;
 const ATTR_INTS = 7;
+const ATTR_STRINGS = 8;
 
-export type AttributeValue = { float: number } | { int: number } | { ints: number[] };
+export type AttributeValue =
+  | { float: number }
+  | { int: number }
+  | { ints: number[] }
+  | { floats: number[] }
+  | { string: string }
+  | { strings: string[] };
 
 export interface OnnxNode {
   op: string;
@@ -55,7 +64,14 @@ function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): vo
   w.string(1, name);
   if ('float' in value) w.float(2, value.float).int(20, ATTR_FLOAT);
   else if ('int' in value) w.int(3, value.int).int(20, ATTR_INT);
-  else w.packedInts(8, value.ints).int(20, ATTR_INTS);
+  else if ('ints' in value) w.packedInts(8, value.ints).int(20, ATTR_INTS);
+  // packed: a proto2 parser reads repeated scalars packed or not
+  else if ('floats' in value) w.rawFloats(7, Float32Array.from(value.floats)).int(20, ATTR_FLOATS);
+  else if ('string' in value) w.string(4, value.string).int(20, ATTR_STRING);
+  else {
+    for (const s of value.strings) w.string(9, s);
+    w.int(20, ATTR_STRINGS);
+  }
 }
 
 function writeNode(w: ProtoWriter, node: OnnxNode): void {

@@ -11,6 +11,11 @@ describe('layer registry', () => {
     expect(layerClassFor('Dropout')).toBe(nn.layers.Dropout);
     for (const k of ['Activation', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax'])
       expect(layerClassFor(k)).toBe(nn.layers.Activation);
+    for (const k of ['SimpleRNN', 'LSTM', 'GRU']) expect(layerClassFor(k)).toBe(nn.layers.Recurrent);
+    expect(layerClassFor('Bidirectional')).toBe(nn.layers.Bidirectional);
+    expect(layerClassFor('TimeDistributed')).toBe(nn.layers.TimeDistributed);
+    expect(layerClassFor('RepeatVector')).toBe(nn.layers.RepeatVector);
+    expect(layerClassFor('Embedding')).toBe(nn.layers.Embedding);
     expect(layerClassFor('Lambda')).toBeUndefined();
     expect(registeredKerasNames()).toEqual(expect.arrayContaining(['Dense', 'Dropout', 'Softmax']));
   });

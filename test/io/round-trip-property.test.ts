@@ -3,14 +3,20 @@
  * models (layers, activations, names, regularizers, initializers, optimizers and their settings,
  * drawn across each setting's whole range in src/config/ranges.ts, edges included) are saved,
  * loaded and compared: identical predictions, identical weights, identical files when saved
- * again, identical config.
+ * again, identical config. Issue 11 item 5: the same for seeded random sequence models (Embedding,
+ * SimpleRNN / LSTM / GRU with every option, Bidirectional, TimeDistributed, RepeatVector) on
+ * every backend.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import * as nn from '../../src';
+import { ACTIVATIONS as KERNEL_ACTIVATIONS } from '../../src/backend/check';
 import { RANGES, type Range } from '../../src/config/ranges';
+import { allBackends } from '../support/backends';
 import { tempDir } from './tfjs-files';
+
+const initialBackend = nn.getBackend().name;
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
 function rng(seed: number) {
@@ -185,22 +191,126 @@ function randomModel(seed: number): {
   return { model, inputs, includeOptimizer: compiled && r.int(0, 1) === 1, train: compiled && r.int(0, 2) === 0 };
 }
 
+const SEQUENCE_CASES = 120;
+/** The activations a recurrent cell runs (the hard sigmoid once the kernels have it). */
+const CELL_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'gelu', 'silu', 'hardSigmoid'].filter(
+  (a) => a !== 'hardSigmoid' || (KERNEL_ACTIVATIONS as readonly string[]).includes(a),
+) as 'tanh'[];
+
+function recurrent(r: Rng, taken: Set<string>, returnSequences: boolean, base: object): nn.layers.Recurrent {
+  const kind = r.pick(['simpleRNN', 'lstm', 'gru'] as const);
+  const n = name(r, taken);
+  const regs = ['kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer'].flatMap((k) => {
+    const reg = regularizer(r);
+    return reg ? [[k, reg]] : [];
+  });
+  const dropout = r.int(0, 2) === 0 ? { dropout: r.inRange(RANGES.dropoutRate) } : {};
+  return nn.layers[kind]({
+    ...base,
+    ...(n === undefined ? {} : { name: n }),
+    units: r.int(1, 5),
+    activation: r.pick(CELL_ACTIVATIONS),
+    ...(kind === 'simpleRNN' ? {} : { recurrentActivation: r.pick(CELL_ACTIVATIONS) }),
+    useBias: r.int(0, 3) > 0,
+    returnSequences,
+    goBackwards: r.int(0, 1) === 1,
+    kernelInitializer: initializer(r),
+    recurrentInitializer: r.int(0, 1)
+      ? nn.initializers.orthogonal({ gain: r.next() * 2, ...(r.int(0, 1) ? { seed: r.int(0, 2 ** 40) } : {}) })
+      : initializer(r),
+    biasInitializer: initializer(r),
+    ...Object.fromEntries(regs),
+    ...dropout,
+    ...(dropout.dropout !== undefined && r.int(0, 1) ? { seed: r.int(-1000, 2 ** 40) } : {}),
+    ...(kind === 'lstm' ? { unitForgetBias: r.int(0, 1) === 1 } : {}),
+    ...(kind === 'gru' ? { resetAfter: r.int(0, 1) === 1 } : {}),
+  });
+}
+
+/** A random sequence model: maybe an Embedding, recurrent layers (alone or Bidirectional, every
+ *  merge mode), TimeDistributed layers on sequences, RepeatVector on vectors, then the flat
+ *  layers of `layer` after the last step (or a Flatten). */
+function randomSequenceModel(seed: number): {
+  model: nn.Sequential;
+  inputShape: number[];
+  vocab: number;
+  includeOptimizer: boolean;
+  train: boolean;
+} {
+  const r = rng(seed ^ 0x5eed);
+  const taken = new Set<string>();
+  const T = r.int(1, 5);
+  const vocab = r.int(0, 2) === 0 ? r.int(1, 9) : 0;
+  const inputShape = vocab ? [T] : [T, r.int(1, 4)];
+  const layers: nn.layers.Layer[] = [];
+  if (vocab) layers.push(nn.layers.embedding({ inputDim: vocab, outputDim: r.int(1, 4), inputShape }));
+  let sequences = true;
+  const count = r.int(1, 4);
+  for (let i = 0; i < count; i++) {
+    const base = layers.length === 0 ? { inputShape } : {};
+    const k = r.int(0, 5);
+    if (!sequences) {
+      layers.push(nn.layers.repeatVector({ n: r.int(1, 4), ...base }));
+      sequences = true;
+    } else if (k === 0 && layers.length > 0) {
+      layers.push(nn.layers.timeDistributed({ layer: layer(r, false, 0, taken, true) }));
+    } else if (k === 1) {
+      const returnSequences = r.int(0, 1) === 1;
+      const mergeMode = r.pick(['concat', 'sum', 'mul', 'ave'] as const);
+      const n = name(r, taken);
+      layers.push(
+        nn.layers.bidirectional({
+          layer: recurrent(r, taken, returnSequences, {}),
+          mergeMode,
+          ...base,
+          ...(n === undefined ? {} : { name: n }),
+        }),
+      );
+      sequences = returnSequences;
+    } else {
+      const returnSequences = r.int(0, 1) === 1;
+      layers.push(recurrent(r, taken, returnSequences, base));
+      sequences = returnSequences;
+    }
+  }
+  if (sequences) layers.push(nn.layers.flatten());
+  for (let i = r.int(0, 2); i > 0; i--) layers.push(layer(r, false, 0, taken, true));
+  const model = nn.sequential({ seed: r.int(0, 2 ** 40), layers });
+  const compiled = r.int(0, 4) > 0;
+  if (compiled) model.compile({ optimizer: optimizer(r), loss: 'meanSquaredError' });
+  return {
+    model,
+    inputShape,
+    vocab,
+    includeOptimizer: compiled && r.int(0, 1) === 1,
+    train: compiled && r.int(0, 2) === 0,
+  };
+}
+
 /** getConfig without what a file legitimately normalizes: the dropout seed is written as the seed
  *  the masks use (derived from the model's seed when none was given). */
 function comparableConfig(m: nn.Sequential) {
   const c = m.getConfig();
   return {
     ...c,
-    layers: c.layers.map((l) =>
-      l.className === 'Dropout' ? { ...l, config: { ...l.config, seed: '(mask seed)' } } : l,
-    ),
+    layers: c.layers.map((l) => {
+      if (l.className === 'Dropout') return { ...l, config: { ...l.config, seed: '(mask seed)' } };
+      const inner = l.config.layer as Record<string, unknown> | undefined;
+      // a Dropout in a TimeDistributed (its config has the rate)
+      if (l.className === 'TimeDistributed' && inner && 'rate' in inner)
+        return { ...l, config: { ...l.config, layer: { ...inner, seed: '(mask seed)' } } };
+      return l;
+    }),
   };
 }
 
 /** leakyRelu has no tfjs activation string: a Dense or Activation with it is written with a
  *  LeakyReLU layer (documented in docs/io.md); those models are compared through their files. */
 function writesLeakyReluLayer(m: nn.Sequential): boolean {
-  return m.layers.some((l) => l.className !== 'LeakyReLU' && 'activation' in l && l.activation === 'leakyRelu');
+  const inner = (l: nn.layers.Layer) => (l instanceof nn.layers.TimeDistributed ? l.layer : l);
+  return m.layers
+    .map(inner)
+    .some((l) => l.className !== 'LeakyReLU' && 'activation' in l && l.activation === 'leakyRelu');
 }
 
 async function filesOf(dir: string) {
@@ -210,61 +320,94 @@ async function filesOf(dir: string) {
 
 const CASES = 300;
 
+/** Saves `model` (trained first when `train`), loads it, saves it again and compares: predictions
+ *  on `probe`, weights, files and config. False when save refused a diverged model. */
+async function roundTrip(
+  c: { model: nn.Sequential; includeOptimizer: boolean; train: boolean },
+  batch: (rows: number, salt: number) => nn.Tensor,
+  root: string,
+  where: string,
+  seed: number,
+): Promise<boolean> {
+  const { model, includeOptimizer, train } = c;
+  const a = path.join(root, `a${seed}`);
+  const b = path.join(root, `b${seed}`);
+  if (train) {
+    // A trained optimizer has slots to round-trip; a learning rate from the top of its range
+    // may diverge, and then save must refuse (never write what load refuses).
+    const rows = 8;
+    const out = model.outputSize;
+    const ys = nn.tensor(
+      Float32Array.from({ length: rows * out }, (_, i) => Math.sin(i * seed)),
+      [rows, ...model.outputShape],
+    );
+    await model.fit(batch(rows, seed), ys, { epochs: 2, batchSize: 4, verbose: 0, seed });
+  }
+  const saved = await model.save(a, { includeOptimizer }).catch((e: Error) => e);
+  if (saved instanceof Error) {
+    // Only a trained model may be refused, and only for NaN/Infinity (weights or slots).
+    expect(train, `${where}: ${saved.message}`).toBe(true);
+    expect(saved.name, where).toBe('NonFiniteWeightsError');
+    expect(saved.message).toMatch(/holds (NaN|-?Infinity) .*nothing was written/);
+    return false;
+  }
+  const loaded = await nn.loadModel(a).catch((e: Error) => {
+    throw new Error(`${where}: ${e.message}`);
+  });
+  // saved again before predicting: predict allocates the optimizer's slots
+  await loaded.save(b, { includeOptimizer });
+  const [fa, fb] = [await filesOf(a), await filesOf(b)];
+  expect(fb.json, where).toEqual(fa.json);
+  expect(fb.bin.equals(fa.bin), where).toBe(true);
+  const x = batch(3, seed + 0.5);
+  expect(Array.from(loaded.predict(x).data), where).toEqual(Array.from(model.predict(x).data));
+  expect(
+    loaded.getWeights().map((w) => Array.from(w.data)),
+    where,
+  ).toEqual(model.getWeights().map((w) => Array.from(w.data)));
+  if (!writesLeakyReluLayer(model)) expect(comparableConfig(loaded), where).toEqual(comparableConfig(model));
+  expect(loaded.optimizer?.getConfig() ?? null, where).toEqual(model.optimizer?.getConfig() ?? null);
+  return true;
+}
+
 describe('every model the builders accept round-trips through save/load', () => {
   it(`${CASES} seeded random models: same predictions, weights, files and config`, async () => {
     const root = await tempDir();
     let refused = 0;
     for (let seed = 1; seed <= CASES; seed++) {
-      const { model, inputs, includeOptimizer, train } = randomModel(seed);
-      const where = `case ${seed}`;
-      const a = path.join(root, `a${seed}`);
-      const b = path.join(root, `b${seed}`);
-      if (train) {
-        // A trained optimizer has slots to round-trip; a learning rate from the top of its range
-        // may diverge, and then save must refuse (never write what load refuses).
-        const rows = 8;
-        const out = model.outputSize;
-        const xs = nn.tensor2d(
-          Float32Array.from({ length: rows * inputs }, (_, i) => Math.cos(i + seed)),
-          [rows, inputs],
+      const c = randomModel(seed);
+      const batch = (rows: number, salt: number) =>
+        nn.tensor2d(
+          Float32Array.from({ length: rows * c.inputs }, (_, i) =>
+            salt === seed ? Math.cos(i + seed) : Math.sin(i * 7.1 + seed),
+          ),
+          [rows, c.inputs],
         );
-        const ys = nn.tensor2d(
-          Float32Array.from({ length: rows * out }, (_, i) => Math.sin(i * seed)),
-          [rows, out],
-        );
-        await model.fit(xs, ys, { epochs: 2, batchSize: 4, verbose: 0, seed });
-      }
-      const saved = await model.save(a, { includeOptimizer }).catch((e: Error) => e);
-      if (saved instanceof Error) {
-        // Only a trained model may be refused, and only for NaN/Infinity (weights or slots).
-        expect(train, `${where}: ${saved.message}`).toBe(true);
-        expect(saved.name, where).toBe('NonFiniteWeightsError');
-        expect(saved.message).toMatch(/holds (NaN|-?Infinity) .*nothing was written/);
-        refused++;
-        continue;
-      }
-      const loaded = await nn.loadModel(a).catch((e: Error) => {
-        throw new Error(`${where}: ${e.message}`);
-      });
-      // saved again before predicting: predict allocates the optimizer's slots
-      await loaded.save(b, { includeOptimizer });
-      const [fa, fb] = [await filesOf(a), await filesOf(b)];
-      expect(fb.json, where).toEqual(fa.json);
-      expect(fb.bin.equals(fa.bin), where).toBe(true);
-      const x = nn.tensor2d(
-        Float32Array.from({ length: 3 * inputs }, (_, i) => Math.sin(i * 7.1 + seed)),
-        [3, inputs],
-      );
-      expect(Array.from(loaded.predict(x).data), where).toEqual(Array.from(model.predict(x).data));
-      expect(
-        loaded.getWeights().map((w) => Array.from(w.data)),
-        where,
-      ).toEqual(model.getWeights().map((w) => Array.from(w.data)));
-      if (!writesLeakyReluLayer(model)) expect(comparableConfig(loaded), where).toEqual(comparableConfig(model));
-      expect(loaded.optimizer?.getConfig() ?? null, where).toEqual(model.optimizer?.getConfig() ?? null);
+      if (!(await roundTrip(c, batch, root, `case ${seed}`, seed))) refused++;
     }
     expect(refused, 'diverged cases (refused by save)').toBeLessThan(CASES / 6);
   }, 240_000);
+
+  for (const backend of allBackends) {
+    it(`${SEQUENCE_CASES} seeded random recurrent models (${backend.name}): same predictions, weights, files and config`, async () => {
+      nn.setBackend(backend.name);
+      onTestFinished(() => nn.setBackend(initialBackend));
+      const root = await tempDir();
+      let refused = 0;
+      for (let seed = 1; seed <= SEQUENCE_CASES; seed++) {
+        const c = randomSequenceModel(seed);
+        const batch = (rows: number, salt: number) => {
+          const n = rows * c.inputShape.reduce((p, q) => p * q, 1);
+          const v = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 7.1 + salt));
+          const ids = c.vocab ? v.map((u) => Math.floor(((u + 1) / 2) * (c.vocab - 1) + 0.5)) : v;
+          return nn.tensor(ids, [rows, ...c.inputShape]);
+        };
+        if (!(await roundTrip(c, batch, root, `recurrent case ${seed}`, seed))) refused++;
+      }
+      // recurrent models diverge more often at the top of the learning-rate range
+      expect(refused, 'diverged cases (refused by save)').toBeLessThan(SEQUENCE_CASES / 4);
+    }, 240_000);
+  }
 
   it('a model with the most layers a builder accepts saves and loads; one more is refused', async () => {
     const layers: nn.layers.Layer[] = [nn.layers.dense({ units: 2, inputShape: [2], name: 'd' })];

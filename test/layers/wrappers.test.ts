@@ -132,3 +132,24 @@ describe.each(allBackends.map((b) => [b.name] as const))('sequence wrappers (%s)
     });
   });
 });
+
+describe('timeDistributed files', () => {
+  it('a model saved before it ever ran names the wrapped layer, and loads back', async () => {
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nativenn-td-'));
+    try {
+      const m = nn.sequential({
+        seed: 1,
+        layers: [nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2 }), inputShape: [T, F] })],
+      });
+      await m.save(path.join(dir, 'm'));
+      const back = await nn.loadModel(path.join(dir, 'm'));
+      const x = nn.tensor(uniform(ROWS * T * F, 4), [ROWS, T, F]);
+      expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

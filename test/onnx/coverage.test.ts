@@ -29,6 +29,12 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   embedding: { inputDim: 5, outputDim: 2 },
   globalAveragePooling1d: {},
   globalMaxPooling1d: {},
+  simpleRNN: { units: 2 },
+  lstm: { units: 2 },
+  gru: { units: 2 },
+  bidirectional: { layer: nn.layers.lstm({ units: 2 }) },
+  timeDistributed: { layer: nn.layers.dense({ units: 2 }) },
+  repeatVector: { n: 2 },
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

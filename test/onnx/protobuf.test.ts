@@ -168,3 +168,49 @@ describe('an exported model, field by field', () => {
     expect(one(msg(one(decode(model.toOnnx()), 8)), 2)).toBe(17n); // the default opset
   });
 });
+
+describe('a recurrent node, field by field', () => {
+  const model = nn.sequential({
+    seed: 3,
+    layers: [
+      nn.layers.simpleRNN({ units: 2, activation: 'linear', goBackwards: true, name: 'rnn', inputShape: [4, 3] }),
+    ],
+  });
+  const graph = msg(one(decode(model.toOnnx()), 7));
+  const nodes = all(graph, 1).map((n) => msg(n.value));
+  const rnn = nodes.find((n) => text(one(n, 4)) === 'RNN') as Field[];
+  const attribute = (name: string) => {
+    const found = all(rnn, 5)
+      .map((a) => msg(a.value))
+      .find((a) => text(one(a, 1)) === name);
+    expect(found, name).toBeDefined();
+    return found as Field[];
+  };
+
+  it('two outputs (Y, Y_h), a string, strings, floats and an int attribute', () => {
+    expect(all(rnn, 2).map((o) => text(o.value))).toEqual(['rnn/RNN/Y', 'rnn/RNN/Y_h']);
+    const direction = attribute('direction');
+    expect(text(one(direction, 4))).toBe('reverse');
+    expect(one(direction, 20)).toBe(3n); // AttributeProto.STRING
+    const activations = attribute('activations');
+    expect(all(activations, 9).map((s) => text(s.value))).toEqual(['Affine']);
+    expect(one(activations, 20)).toBe(8n); // STRINGS
+    const alpha = attribute('activation_alpha');
+    const raw = one(alpha, 7) as Uint8Array;
+    expect(new DataView(raw.buffer, raw.byteOffset, raw.length).getFloat32(0, true)).toBe(1);
+    expect(raw.length).toBe(4);
+    expect(one(alpha, 20)).toBe(6n); // FLOATS
+    expect(one(attribute('hidden_size'), 3)).toBe(2n);
+  });
+
+  it('W is the kernel transposed: [1, units, features]', () => {
+    const inits = all(graph, 5).map((t) => msg(t.value));
+    const w = inits.find((t) => text(one(t, 8)) === 'rnn/W') as Field[];
+    expect(packed(one(w, 1))).toEqual([1, 2, 3]);
+    const raw = one(w, 9) as Uint8Array;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
+    const kernel = model.getWeights()[0].data; // [3 features, 2 units]
+    for (let u = 0; u < 2; u++)
+      for (let f = 0; f < 3; f++) expect(view.getFloat32((u * 3 + f) * 4, true)).toBe(kernel[f * 2 + u]);
+  });
+});

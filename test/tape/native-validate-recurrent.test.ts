@@ -229,3 +229,35 @@ describe.skipIf(typeof addon?.createTape !== 'function')('createTape validation 
     expect(() => A.tapePredict(h, new Float32Array(0), 0, out)).not.toThrow();
   });
 });
+
+describe.skipIf(typeof addon?.createTape !== 'function')('createTape validation of copyColumns', () => {
+  /** The lstm tape with a copyColumns call from its x (rows × 15) into its xProj (rows × 40). */
+  const withCopy = (attrs: Record<string, number | boolean>) => (t: Tape) => {
+    t.forward.push({
+      kernel: 'copyColumns',
+      args: [id(t, 'rnn/xProj'), t.x],
+      attrs: {
+        rows: { rows: 1 } as never,
+        n: 3,
+        xCols: 15,
+        xOffset: 0,
+        outCols: 40,
+        outOffset: 0,
+        accumulate: false,
+        ...attrs,
+      },
+    });
+  };
+  it.each([
+    [{}, null],
+    [{ xOffset: 12 }, null],
+    [{ xOffset: 13 }, /xOffset \+ n must be ≤ xCols/],
+    [{ outOffset: 38 }, /outOffset \+ n must be ≤ outCols/],
+    [{ xCols: 16 }, /x/],
+    [{ outCols: 41 }, /out/],
+  ] as const)('%o', (attrs, message) => {
+    const make = create(lstm, withCopy(attrs));
+    if (message === null) expect(make).not.toThrow();
+    else expect(make).toThrow(message);
+  });
+});

@@ -218,6 +218,12 @@ const KernelInfo kKernels[kKernelCount] = {
      9,
      {RECURRENT_ATTRS, boolean("accumulate")},
      false},
+    {"copyColumns",
+     2,
+     {out("out"), in("x")},
+     7,
+     {size("rows"), dim("n"), dim("xCols"), dim("xOffset"), dim("outCols"), dim("outOffset"), boolean("accumulate")},
+     false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

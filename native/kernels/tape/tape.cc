@@ -352,6 +352,21 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kEmbeddingGrad:
       embedding_backward(a0, a1, a2, s0, c.size[1].value, c.size[2].value, v[3] != 0);
       return 0;
+    case Kernel::kCopyColumns: {
+      const int64_t n = c.size[1].value, x_cols = c.size[2].value, out_cols = c.size[4].value;
+      const float* x = a1 + c.size[3].value;
+      float* out = a0 + c.size[5].value;
+      const bool accumulate = v[6] != 0;
+      for (int64_t r = 0; r < s0; r++) {
+        float* o = out + r * out_cols;
+        const float* in = x + r * x_cols;
+        if (accumulate)
+          for (int64_t j = 0; j < n; j++) o[j] += in[j];
+        else
+          std::memmove(o, in, sizeof(float) * n);  // a hostile tape may overlap them
+      }
+      return 0;
+    }
     case Kernel::kRecurrent:
       recurrent_forward(a0, a1, a2, a3, arg(4), recurrent_shape(c, rows));
       return 0;

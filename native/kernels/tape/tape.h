@@ -72,9 +72,10 @@ enum class Kernel : uint8_t {
   kEmbedding,
   kEmbeddingGrad,
   kRecurrent,
-  kRecurrentGrad
+  kRecurrentGrad,
+  kCopyColumns
 };
-constexpr int kKernelCount = 44;
+constexpr int kKernelCount = 45;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).

@@ -171,6 +171,10 @@ std::string check_geometry(const Call& c, const std::string& path) {
     if (c.kernel != Kernel::kBatchNormGrad && !(c.value[2] > 0)) return attrs + ".epsilon must be > 0";
   } else if (c.kernel == Kernel::kClipNorm || c.kernel == Kernel::kClipValue) {
     if (!(c.value[1] > 0)) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[1].name + " must be > 0";
+  } else if (c.kernel == Kernel::kCopyColumns) {
+    // Each row's n columns must lie inside the row on both sides (dims ≤ 2^31: no overflow).
+    if (c.size[3].value + c.size[1].value > c.size[2].value) return attrs + ".xOffset + n must be ≤ xCols";
+    if (c.size[5].value + c.size[1].value > c.size[4].value) return attrs + ".outOffset + n must be ≤ outCols";
   } else if (is_recurrent(c.kernel)) {
     // The kernels step through time and index units: both ≥ 1. Only gruResetAfter has a
     // recurrent bias (the other cells would ignore it: a tape naming one is wrong).
@@ -337,6 +341,9 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
         set(table, s[0], out, 0);
       break;
     }
+    case Kernel::kCopyColumns:
+      set(product({s[0], c.size[4].value}), product({s[0], c.size[2].value}), 0, 0);
+      break;
     case Kernel::kRecurrent:
     case Kernel::kRecurrentGrad: {
       const RecurrentShape g = recurrent_shape(c, rows);

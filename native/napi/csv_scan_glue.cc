@@ -1,0 +1,84 @@
+// Glue for the CSV number-record scanner: unpack, check, call (twin: src/data/csv-scan-numbers.ts).
+#include <string>
+#include <vector>
+
+#include "kernels/csv_scan.h"
+#include "napi/args.h"
+#include "napi/register.h"
+
+namespace nativenn::glue {
+namespace {
+
+// More columns than a record of the longest length (16 MiB, csv-chunks.ts) can hold.
+constexpr uint32_t kMaxColumns = 1u << 23;
+constexpr double kMaxLine = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
+
+// The element pointer and length of a typed array of the given type (null when it is empty).
+template <typename T>
+T* typed_array(const Args& a, Napi::Value v, napi_typedarray_type type, const std::string& name, const char* type_name,
+               uint64_t* length) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    a.type_error(name + " must be a " + type_name);
+  napi_typedarray_type actual;
+  size_t count, offset;
+  void* data = nullptr;
+  napi_value buffer;
+  if (napi_get_typedarray_info(a.env(), v, &actual, &count, &data, &buffer, &offset) != napi_ok)
+    a.type_error(name + " has no accessible memory");
+  *length = count;
+  return count == 0 ? nullptr : static_cast<T*>(data);
+}
+
+// csvScanNumbers(columns: Float64Array[], lines: Int32Array, buf: Uint8Array, start, delimiter,
+//                row, rowEnd, line) -> [pos, rows, line]
+Napi::Value CsvScanNumbers(const Napi::CallbackInfo& info) {
+  Args a(info, "csvScanNumbers");
+  a.count(8);
+  if (!info[0].IsArray()) a.type_error("columns must be an array of Float64Array");
+  auto list = info[0].As<Napi::Array>();
+  const uint32_t ncols = list.Length();
+  if (ncols == 0 || ncols > kMaxColumns) a.range_error("columns must hold 1 to 2^23 arrays");
+  const uint64_t start = a.size(3, "start");
+  const uint64_t delimiter = a.size(4, "delimiter");
+  if (delimiter > 255) a.range_error("delimiter must be a byte (0 to 255)");
+  const uint64_t row = a.size(5, "row");
+  const uint64_t row_end = a.size(6, "rowEnd");
+  if (row > row_end) a.range_error("row must be at most rowEnd");
+  const double line = a.number(7, "line");
+  if (!(line >= 0 && line <= kMaxLine) || static_cast<double>(static_cast<int64_t>(line)) != line)
+    a.range_error("line must be an integer from 0 to 2^53 − 1");
+  // Take every element first (a getter is JS and could detach a buffer whose pointer was already
+  // taken), then the pointers, checking each: the kernel writes rows row … rowEnd − 1 of every one.
+  std::vector<Napi::Value> values(ncols);
+  for (uint32_t c = 0; c < ncols; c++) values[c] = list.Get(c);
+  uint64_t buf_length = 0;
+  const uint8_t* buf = typed_array<uint8_t>(a, info[2], napi_uint8_array, "buf", "Uint8Array", &buf_length);
+  if (start > buf_length) a.range_error("start must be at most buf's length");
+  uint64_t lines_length = 0;
+  int32_t* lines = typed_array<int32_t>(a, info[1], napi_int32_array, "lines", "Int32Array", &lines_length);
+  if (lines_length < row_end) a.range_error("lines is too short: needs rowEnd elements");
+  std::vector<double*> columns(ncols);
+  for (uint32_t c = 0; c < ncols; c++) {
+    uint64_t length = 0;
+    const std::string name = "columns[" + std::to_string(c) + "]";
+    columns[c] = typed_array<double>(a, values[c], napi_float64_array, name, "Float64Array", &length);
+    if (length < row_end) a.range_error(name + " is too short: needs rowEnd elements");
+  }
+  CsvScanEnd end =
+      csv_scan_numbers(columns.data(), lines, buf, static_cast<int64_t>(buf_length), static_cast<int64_t>(start), ncols,
+                       static_cast<uint8_t>(delimiter), static_cast<int64_t>(row), static_cast<int64_t>(row_end),
+                       static_cast<int64_t>(line));
+  Napi::Array out = Napi::Array::New(info.Env(), 3);
+  out.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(end.pos)));
+  out.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(end.rows)));
+  out.Set(2u, Napi::Number::New(info.Env(), static_cast<double>(end.line)));
+  return out;
+}
+
+}  // namespace
+
+void RegisterCsvScan(Napi::Env env, Napi::Object exports) {
+  exports.Set("csvScanNumbers", Napi::Function::New(env, CsvScanNumbers, "csvScanNumbers"));
+}
+
+}  // namespace nativenn::glue

@@ -1,0 +1,100 @@
+/** csvDataset's shuffle buffer (src/data/csv-dataset.ts) against its specification, written plainly
+ *  on row numbers: the same rows in the same batches for every buffer size, batch size and way the
+ *  rows arrive (it is rewritten for speed; the order a seed gives must not change). */
+import { describe, expect, it } from 'vitest';
+import { ShuffleBuffer } from '../../src/data/csv-dataset';
+import { Random } from '../../src/util/random';
+
+/** The specification: fill the buffer; then each row takes the place of a random one, which goes
+ *  out; at the end the rest go out in random order. Returns the row numbers in output order. */
+function reference(rows: number, capacity: number, seed: number): number[] {
+  const random = new Random(seed);
+  const held: number[] = [];
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    if (capacity === 1) out.push(r);
+    else if (held.length < capacity) held.push(r);
+    else {
+      const j = random.int(capacity);
+      out.push(held[j]);
+      held[j] = r;
+    }
+  }
+  while (held.length > 0) {
+    const j = random.int(held.length);
+    out.push(held[j]);
+    held[j] = held[held.length - 1];
+    held.pop();
+  }
+  return out;
+}
+
+/** Rows r with x = [r, r + 0.5, …] (width values) and y = [−r, …] (yWidth values), fed in chunks. */
+function shuffled(
+  rows: number,
+  capacity: number,
+  seed: number,
+  batchSize: number,
+  width: number,
+  yWidth: number,
+  chunk: number,
+) {
+  const s = new ShuffleBuffer(capacity, width, yWidth, batchSize, seed);
+  const batches: { xs: number[][]; ys: number[][] }[] = [];
+  const collect = (end: boolean) => {
+    for (const b of s.take(end, true)) {
+      const xs = Array.from(b.xs.data as Float32Array);
+      const ys = Array.from((b.ys as { data: Float32Array }).data);
+      const n = b.xs.shape[0];
+      batches.push({
+        xs: Array.from({ length: n }, (_, i) => xs.slice(i * width, i * width + width)),
+        ys: Array.from({ length: n }, (_, i) => ys.slice(i * yWidth, i * yWidth + yWidth)),
+      });
+    }
+  };
+  for (let first = 0; first < rows; first += chunk) {
+    const n = Math.min(chunk, rows - first);
+    const x = new Float32Array(n * width);
+    const y = new Float32Array(n * yWidth);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < width; k++) x[i * width + k] = first + i + k / 2;
+      for (let k = 0; k < yWidth; k++) y[i * yWidth + k] = -(first + i) - k;
+    }
+    s.add(x, y, n);
+    collect(false);
+  }
+  s.drain();
+  collect(true);
+  return batches;
+}
+
+describe('csvDataset shuffle buffer', () => {
+  it.each([
+    [1, 32, 500, 1],
+    [2, 32, 500, 3],
+    [7, 5, 1000, 2],
+    [100, 32, 5000, 1],
+    [1000, 7, 3000, 4],
+    [5000, 64, 4000, 2], // more held than rows: everything goes out in drain
+    [256, 1, 700, 1],
+    [300, 1000, 2500, 2], // batches spanning several output blocks
+  ])(
+    'capacity %i, batch %i, %i rows, y width %i: the specification’s rows and batches',
+    (capacity, batch, rows, yWidth) => {
+      for (const chunk of [1, 97, 4096]) {
+        const got = shuffled(rows, capacity, 12345 + capacity, batch, 3, yWidth, chunk);
+        const order = reference(rows, capacity, 12345 + capacity);
+        const sizes = got.map((b) => b.xs.length);
+        expect(sizes.slice(0, -1).every((n) => n === batch)).toBe(true);
+        expect(sizes.reduce((a, b) => a + b, 0)).toBe(rows);
+        const rowsOut = got.flatMap((b) => b.xs.map((x) => x[0]));
+        expect(rowsOut).toEqual(order);
+        // Each row's values travel with it (x and y of the same row).
+        expect(got.flatMap((b) => b.xs.flat())).toEqual(order.flatMap((r) => [r, r + 0.5, r + 1]));
+        expect(got.flatMap((b) => b.ys.flat())).toEqual(
+          order.flatMap((r) => Array.from({ length: yWidth }, (_, k) => -r - k)),
+        );
+      }
+    },
+  );
+});
