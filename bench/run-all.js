@@ -15,6 +15,7 @@ const WORKLOADS = [
   { name: 'event-loop', file: 'event-loop.js' },
   { name: 'memory', file: 'memory.js', nodeArgs: ['--expose-gc'] },
   { name: 'cnn', file: 'cnn.js' },
+  { name: 'rnn', file: 'rnn.js' },
   // Only with NATIVENN_BASELINE=<git ref>: this checkout against that commit, interleaved.
   { name: 'baseline', file: 'baseline.js', optional: true },
 ];
@@ -35,6 +36,23 @@ const TARGETS = [
     text: '≥ 3× PyTorch, 1 thread, ≥ 20× tfjs cpu',
   },
   { key: 'cnn-torch-2t', workload: 'Fashion-MNIST CNN, Adam, batch 64', text: '≥ 3× PyTorch, 2 threads' },
+  // issue 11: the recurrent recipes of shared/bench/torch_lstm.py (bench/rnn.js)
+  {
+    key: 'rnn-digits-1t',
+    workload: 'digits LSTM(64) 8×8 steps, Adam, batch 32',
+    text: '≥ 3× PyTorch, 1 thread, ≥ 20× tfjs wasm',
+  },
+  { key: 'rnn-digits-2t', workload: 'digits LSTM(64) 8×8 steps, Adam, batch 32', text: '≥ 3× PyTorch, 2 threads' },
+  {
+    key: 'rnn-chars-1t',
+    workload: 'char LSTM(128) emb 32, 16 steps, Adam, batch 64',
+    text: '≥ 1.5× PyTorch, 1 thread, ≥ 20× tfjs cpu',
+  },
+  {
+    key: 'rnn-chars-2t',
+    workload: 'char LSTM(128) emb 32, 16 steps, Adam, batch 64',
+    text: '≥ 1.5× PyTorch, 2 threads',
+  },
 ];
 
 function machine() {
