@@ -70,11 +70,11 @@ struct View {
 //   AVX-512 14x32 (tuned on Zen 4, L1d 32 KiB, L2 1 MiB, L3 32 MiB): KC = 512 measured best of
 //   128..1024 (fewer passes over C; the 64 KiB B panel streams from L2 fast enough for 28 FMAs
 //   per k step), MC = 168 (a 336 KiB A block in L2), NC = 4064 (an 8 MiB B block in L3).
-const KernelInfo kGeneric{"generic", ukernel_f32_generic, kGenericMR, kGenericNR, 256, 168, 4080};
+const KernelInfo kGeneric{"generic", ukernel_f32_generic, nullptr, kGenericMR, kGenericNR, 256, 168, 4080};
 #if NATIVENN_GEMM_X86
-const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
-const KernelInfo kAvx512{"avx512",         ukernel_f32_14x32_avx512, kAvx512MR,       kAvx512NR,
-                         NATIVENN_GEMM_KC, NATIVENN_GEMM_MC,         NATIVENN_GEMM_NC};
+const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, pack_b_trans_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
+const KernelInfo kAvx512{"avx512",  ukernel_f32_14x32_avx512, pack_b_trans_avx2, kAvx512MR,
+                         kAvx512NR, NATIVENN_GEMM_KC,         NATIVENN_GEMM_MC,  NATIVENN_GEMM_NC};
 #endif
 
 static_assert(NATIVENN_GEMM_KC <= kMaxKC && NATIVENN_GEMM_MC % kAvx512MR == 0 && NATIVENN_GEMM_NC % kAvx512NR == 0,
@@ -133,7 +133,7 @@ class Scratch {
   float* data_ = nullptr;
   size_t capacity_ = 0;
 };
-thread_local Scratch tl_pack_a, tl_pack_b, tl_edge_a;
+thread_local Scratch tl_pack_a, tl_pack_b;
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
@@ -193,8 +193,11 @@ inline void copy_b_row(const float* src, int64_t NR, float* dst) {
 
 // Packs NR-column panels [panel_begin, panel_end) of the kc x nc view B: panel q at dst + q*kc*NR.
 // A plain B is walked row by row (each source row read once, sequentially).
-void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t panel_begin, int64_t panel_end,
+void pack_b_panels(const KernelInfo& K, const View& B, int64_t kc, int64_t nc, int64_t panel_begin, int64_t panel_end,
                    float* dst) {
+  const int64_t NR = K.nr;
+  if (B.cs != 1 && B.rs == 1 && K.pack_b_trans)
+    return K.pack_b_trans(B.p, B.cs, kc, nc, NR, panel_begin, panel_end, dst);
   if (B.cs == 1) {
     const int64_t full_end = std::min(panel_end, nc / NR);  // panels with all NR columns
     for (int64_t p = 0; p < kc; p++) {
@@ -221,23 +224,11 @@ void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t pa
   }
 }
 
-// One MR x NR tile whose valid part is mr x nr: full tiles go straight to C, edge tiles through a
-// local tile (only the valid part of C is read or written).
+// One MR x NR tile whose valid part is mr x nr, from a packed B panel (the micro-kernel computes
+// edge tiles in place).
 void tile(const KernelInfo& K, int64_t mr, int64_t nr, int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
           const float* b, float* c, int64_t ldc, float alpha, float beta) {
-  const int64_t NR = K.nr;
-  if (mr == K.mr && nr == NR) return K.fn(kc, a, rs_a, cs_a, b, c, ldc, alpha, beta);
-  alignas(64) float t[kMaxMR * kMaxNR];
-  K.fn(kc, a, rs_a, cs_a, b, t, NR, alpha, 0.0f);
-  for (int64_t i = 0; i < mr; i++) {
-    float* ci = c + i * ldc;
-    const float* ti = t + i * NR;
-    if (beta == 0) {
-      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j];
-    } else {
-      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j] + beta * ci[j];
-    }
-  }
+  K.fn(kc, a, rs_a, cs_a, b, K.nr, c, ldc, mr, nr, alpha, beta);
 }
 
 // How many sets of an 8-way cache with `sets` sets lines at a fixed stride of lda floats visit.
@@ -287,7 +278,6 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
         pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, std::min(MR, mc - ir), kc, MR, buf + ir * kc);
       pa = buf;
     }
-    float* edge_a = P.pack_a ? nullptr : tl_edge_a.get(MR * kc);  // the partial last panel of an unpacked A
     for (int64_t q = q0; q < q1; q++) {
       const int64_t nr = std::min(NR, nc - q * NR);
       const float* b = pb + q * kc * NR;
@@ -296,11 +286,8 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
         float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
         if (P.pack_a) {
           tile(P.K, mr, nr, kc, pa + ir * kc, 1, MR, b, c, P.ldc, P.alpha, beta);
-        } else if (mr == MR) {
-          tile(P.K, mr, nr, kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, c, P.ldc, P.alpha, beta);
         } else {
-          if (q == q0) pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, mr, kc, MR, edge_a);
-          tile(P.K, mr, nr, kc, edge_a, 1, MR, b, c, P.ldc, P.alpha, beta);
+          tile(P.K, mr, nr, kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, c, P.ldc, P.alpha, beta);
         }
       }
     }
@@ -346,7 +333,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       float* pb = tl_pack_b.get(panels * kc * NR);
       const View Bblock{P.B.at(pc, jc), P.B.rs, P.B.cs};
       if (threads <= 1) {
-        pack_b_panels(Bblock, kc, nc, NR, 0, panels, pb);
+        pack_b_panels(K, Bblock, kc, nc, 0, panels, pb);
         compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, 0, panels);
         continue;
       }
@@ -359,14 +346,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
         // threads, medians: 128x784x256 111 -> 150 GFLOP/s, 256^3 127 -> 167).
         parallel_for(target, [&](int64_t t) {
           const int64_t q0 = t * panels / target, q1 = (t + 1) * panels / target;
-          pack_b_panels(Bblock, kc, nc, NR, q0, q1, pb);
+          pack_b_panels(K, Bblock, kc, nc, q0, q1, pb);
           compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, q0, q1);
         });
         continue;
       }
       const int64_t pack_tasks = std::min(panels, target), pack_per = ceil_div(panels, pack_tasks);
       parallel_for(pack_tasks, [&](int64_t t) {
-        pack_b_panels(Bblock, kc, nc, NR, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pb);
+        pack_b_panels(K, Bblock, kc, nc, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pb);
       });
       // Rows first (each task then reads or packs A once); columns too when rows are few. Task t
       // gets tiles [t·N/T, (t+1)·N/T): sizes differ by one tile at most. (Rounding every task up
