@@ -21,8 +21,9 @@ constexpr int MR = kAvx512MR, NR = kAvx512NR;
 static_assert(NR == 32, "two zmm per row");
 
 // kRows rows of C, kHalves zmm per row (1: nr <= 16). kPacked: A is a packed panel (rs_a = 1,
-// cs_a = MR): constant offsets, few integer registers. m0/m1 mask the columns of each half.
-template <int kRows, int kHalves, bool kPacked>
+// cs_a = MR): constant offsets, few integer registers. m0/m1 mask the columns of each half in C;
+// kMaskB: in B's loads too (B read in place, ending at column nr < NR).
+template <int kRows, int kHalves, bool kPacked, bool kMaskB>
 __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                                       int64_t rs_b, float* c, int64_t ldc, __mmask16 m0, __mmask16 m1, float alpha,
                                       float beta) {
@@ -41,12 +42,16 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
     if (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
 
-  // Masked loads of B: a B read in place may end at the last valid column (a packed panel is
-  // zero-padded, and masking it costs nothing).
 #pragma GCC unroll 2
   for (int64_t p = 0; p < k; p++) {
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
-    const __m512 b1 = kHalves == 2 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
+    __m512 b0, b1;
+    if (kMaskB) {
+      b0 = _mm512_maskz_loadu_ps(m0, b);
+      b1 = kHalves == 2 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
+    } else {
+      b0 = _mm512_loadu_ps(b);
+      b1 = kHalves == 2 ? _mm512_loadu_ps(b + 16) : b0;
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < kRows; i++) {
       const __m512 av = _mm512_set1_ps(a[i * rs_a]);
@@ -80,16 +85,16 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
 using Fn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, __mmask16,
                     __mmask16, float, float);
 
-// kTable[rows - 1][halves - 1][packed]
-template <int kRows>
-constexpr Fn row_entry(int halves, bool packed) {
-  return halves == 1 ? (packed ? kernel<kRows, 1, true> : kernel<kRows, 1, false>)
-                     : (packed ? kernel<kRows, 2, true> : kernel<kRows, 2, false>);
-}
+// kTable.rows[rows - 1].fn[halves - 1][packed][mask_b]
 template <int... kRows>
 struct Table {
-  Fn fn[sizeof...(kRows)][2][2] = {{{row_entry<kRows>(1, false), row_entry<kRows>(1, true)},
-                                    {row_entry<kRows>(2, false), row_entry<kRows>(2, true)}}...};
+  struct Row {
+    Fn fn[2][2][2];
+  };
+  Row rows[sizeof...(kRows)] = {{{{{kernel<kRows, 1, false, false>, kernel<kRows, 1, false, true>},
+                                   {kernel<kRows, 1, true, false>, kernel<kRows, 1, true, true>}},
+                                  {{kernel<kRows, 2, false, false>, kernel<kRows, 2, false, true>},
+                                   {kernel<kRows, 2, true, false>, kernel<kRows, 2, true, true>}}}}...};
 };
 const Table<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14> kTable;
 static_assert(MR == 14, "one table entry per row count");
@@ -101,9 +106,9 @@ __mmask16 low_bits(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((
 void ukernel_f32_14x32_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
                               float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
   const bool packed = rs_a == 1 && cs_a == MR;
-  const int halves = nr > 16 ? 2 : 1;
+  const bool mask_b = rs_b != NR && nr < NR;
   const __mmask16 m0 = low_bits(nr), m1 = nr > 16 ? low_bits(nr - 16) : 0;
-  kTable.fn[mr - 1][halves - 1][packed](k, a, rs_a, cs_a, b, rs_b, c, ldc, m0, m1, alpha, beta);
+  kTable.rows[mr - 1].fn[nr > 16 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, m0, m1, alpha, beta);
 }
 
 }  // namespace nativenn::gemm
