@@ -88,14 +88,16 @@ function nativeRound(addon, cpuPath, threads) {
     for (let w = 0; w < 3; w++) run();
     let reps = 0;
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     let dt = 0;
     while (dt < SECONDS || reps < 3) {
       for (let r = 0; r < 16; r++) run();
       reps += 16;
       dt = Number(process.hrtime.bigint() - t0) / 1e9;
     }
+    const cpu = process.cpuUsage(cpu0);
     if (beta !== 0) c.fill(0); // keep accumulating cases finite
-    return (flops(s) * reps) / dt / 1e9;
+    return { wall: (flops(s) * reps) / dt / 1e9, cpu: (flops(s) * reps) / ((cpu.user + cpu.system) / 1e6) / 1e9 };
   });
 }
 
@@ -110,7 +112,7 @@ function blasRound(python, cpuPath, threads) {
   const rows = JSON.parse(r.stdout.trim().split('\n').pop());
   blasRound.core ??= {};
   blasRound.core[cpuPath] = rows[0].corename;
-  return rows.map((x) => x.gflops);
+  return rows.map((x) => ({ wall: x.gflops, cpu: x.cpu_gflops }));
 }
 
 function main() {
@@ -151,13 +153,16 @@ function main() {
       console.log(`| --- |${' --- |'.repeat(2 * names.length - 1)}`);
       SHAPES.forEach((s, i) => {
         const cols = names.map((n) => {
-          const v = spread(figures.get(n).map((round) => round[i]));
+          const v = spread(figures.get(n).map((round) => round[i].wall));
           return `${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})`;
         });
+        // Median of the per-round ratios; by CPU time (process user + system, all threads) beside
+        // it: on a loaded machine a 1-thread figure's wall time includes waiting for a core.
         const ratios = names.slice(1).map((n) => {
           const newer = figures.get(names[0]),
             other = figures.get(n);
-          return `${spread(newer.map((round, r) => round[i] / other[r][i])).median.toFixed(2)}×`;
+          const ratio = (kind) => spread(newer.map((round, r) => round[i][kind] / other[r][i][kind])).median.toFixed(2);
+          return `${ratio('wall')}× (cpu ${ratio('cpu')}×)`;
         });
         console.log(`| ${label(s)} | ${cols.join(' | ')} | ${ratios.join(' | ')} |`);
       });

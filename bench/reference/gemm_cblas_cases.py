@@ -4,7 +4,8 @@ OpenBLAS that numpy loaded, called through ctypes (numpy's matmul cannot take be
 operands as they are). For nativenn's bench/gemm-small.js.
   OPENBLAS_NUM_THREADS=1 python3 gemm_cblas_cases.py [--seconds 0.02] 'NT,32,64,256,5120,256,64,0' ...
 A case is op,m,n,k,lda,ldb,ldc,beta (op: N or T for A, then for B; alpha is 1). Prints one JSON
-line: [{case, gflops, corename}], gflops over one timed batch of at least --seconds.
+line: [{case, gflops, cpu_gflops, corename}], gflops over one timed batch of at least --seconds,
+cpu_gflops the same work over the process's CPU time (all threads).
 """
 import ctypes, json, sys, time
 import numpy as np
@@ -53,8 +54,9 @@ for case in args:
     f(*call)
     t = time.perf_counter(); f(*call); one = max(time.perf_counter() - t, 1e-7)
     reps = max(3, int(seconds / one))
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for _ in range(reps): f(*call)
-    dt = time.perf_counter() - t
-    out.append({'case': case, 'gflops': 2 * m * n * k * reps / dt / 1e9, 'corename': core})
+    dt, cpu = time.perf_counter() - t, max(time.process_time() - cpu, 1e-9)
+    out.append({'case': case, 'gflops': 2 * m * n * k * reps / dt / 1e9,
+                'cpu_gflops': 2 * m * n * k * reps / cpu / 1e9, 'corename': core})
 print(json.dumps(out))

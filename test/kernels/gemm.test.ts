@@ -291,6 +291,21 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
     }
   });
 
+  // A transposed A whose rows share one or two L1 sets (lda a multiple of 512 floats) is packed
+  // when kc > 16 and there are more than 2 B panels (gemm_blocked.cc, a_needs_packing); each side.
+  it.each([16, 17])('transposed A packed for L1 aliasing: k = %i, around 2 panels, lda 512 and 513', (k) => {
+    const { MR, NR } = blocks;
+    const m = 2 * MR + 3;
+    for (const n of [2 * NR, 2 * NR + 1]) {
+      for (const lda of [512, 513]) {
+        for (const tb of [false, true]) {
+          const c: Case = { ta: true, tb, m, n, k, alpha: -1, beta: 0.5, pad: lda - m };
+          expect(compare(c, n + k + lda).worst, label(c)).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+
   // The products of a recurrent layer's step on a [batch, time, width] cache: leading dimensions
   // of several rows (time 8), every transpose (gemm-small.js times these).
   it.each([

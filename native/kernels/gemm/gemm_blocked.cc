@@ -252,10 +252,14 @@ int64_t sets_visited(int64_t lda, int64_t sets) {
 // A transposed A is read one row of stored A per k step, lda apart: kc lines at a fixed stride.
 // When the stride is a large power of two they crowd into a few sets of the L2 (512 KiB,
 // 8-way, 1024 sets on Zen 3) and miss; then packing pays (measured at n = 1024: 65 vs 85
-// GFLOP/s). A plain A streams MR rows lda apart: six always fit the L1 (64 sets, 8-way), but 14
-// rows at lda = 1024 share one set and thrash (AVX-512: 52 vs 90 GFLOP/s packed at n = 1024).
-bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc, int64_t mr) {
-  if (trans_a) return 8 * sets_visited(lda, 1024) < kc;
+// GFLOP/s). When they share one or two sets of the L1 (lda a multiple of 512 floats: a
+// recurrent layer's [batch, time, width] cache), each of the B panels that follow fetches them
+// from L2 again; packing once pays from a few panels on (TN 128x512x64 lda 5120, best-of: AVX2
+// 55 -> 69, AVX-512 108 -> 125 GFLOP/s; at lda 128 or 256 packing lost up to 2x). A plain A
+// streams MR rows lda apart: six always fit the L1 (64 sets, 8-way), but 14 rows at lda = 1024
+// share one set and thrash (AVX-512: 52 vs 90 GFLOP/s packed at n = 1024).
+bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc, int64_t mr, int64_t panels) {
+  if (trans_a) return 8 * sets_visited(lda, 1024) < kc || (sets_visited(lda, 64) <= 2 && kc > 16 && panels > 2);
   return 8 * sets_visited(lda, 64) < mr + 2;  // +2: room for the B panel's lines
 }
 
@@ -336,9 +340,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
-  Problem P{
-      K,   trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta, c,
-      ldc, a_needs_packing(trans_a, lda, kc_step, MR)};
+  Problem P{K,
+            trans_a ? View{a, 1, lda} : View{a, lda, 1},
+            trans_b ? View{b, 1, ldb} : View{b, ldb, 1},
+            alpha,
+            beta,
+            c,
+            ldc,
+            a_needs_packing(trans_a, lda, kc_step, MR, ceil_div(std::min(n, NC), NR))};
   const bool b_in_place = b_reads_in_place(trans_b, m, ldb);
 
   for (int64_t jc = 0; jc < n; jc += NC) {
