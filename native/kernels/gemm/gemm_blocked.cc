@@ -7,13 +7,16 @@
 // Transposes are absorbed by the packing (each operand is a strided view). A is packed only when
 // it must be: the micro-kernel reads op(a) in place through its strides, which measured faster
 // than packing for a plain A (its MR rows streamed by the prefetcher) and for a transposed A,
-// unless the row stride aliases in the caches (see a_needs_packing).
-// The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use,
-// except small products on the AVX-512 path (see auto_kernel); tests force each with
-// sgemm_use_kernel.
-// Threads: with a small A, each task packs and computes its own column panels; otherwise B is
-// packed cooperatively, then blocks of rows (and, for short wide C, of column panels) are handed
-// out as tasks. A thread that packs A does so into thread-local memory.
+// unless the row stride aliases in the caches (see a_needs_packing). A plain B is read in place
+// too when few rows of C reuse it (see b_reads_in_place). The micro-kernels compute edge tiles
+// in place (exact rows, masked columns): no scratch tile, no padded copy of an unpacked A.
+// The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use
+// (see auto_kernel); tests force each with sgemm_use_kernel.
+// Threads: with a small A, each task packs (or reads in place) and computes its own column
+// panels; otherwise B is packed cooperatively, then blocks of rows (and, for short wide C, of
+// column panels) are handed out as tasks. A thread that packs A does so into thread-local memory.
+// Every element of C is summed in the same order whichever task computes it: 1 and 2 threads
+// give the same bits.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
