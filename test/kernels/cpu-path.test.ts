@@ -17,7 +17,7 @@ const paths: string[] = addon ? addon.cpuPaths() : [];
 const best = paths[0];
 // The kernel "auto" takes on each path for a small (32x64x64) and a large (1024^3) product.
 const KERNELS: Record<string, [string, string]> = {
-  avx512: ['avx2', 'avx512'],
+  avx512: ['avx512', 'avx512'],
   avx2: ['avx2', 'avx2'],
   portable: ['generic', 'generic'],
 };

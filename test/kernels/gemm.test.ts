@@ -23,7 +23,7 @@ const KERNELS: Blocks[] = [
   { name: 'avx2', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
   { name: 'generic', MR: 6, NR: 16, KC: 256, MC: 168, NC: 4080 },
 ];
-// 'auto' (the default) takes the best kernel, or AVX2 for products under 2^22 FMAs on AVX-512.
+// 'auto' (the default) takes the best kernel of the CPU path (gemm_blocked.cc, auto_kernel).
 const defaultKernel: string | undefined = addon?._gemmKernel();
 /** The kernels this build and CPU run (forcing one returns true), best first. */
 const available = addon ? KERNELS.filter((k) => addon!._gemmKernel(k.name)) : [];
@@ -255,6 +255,8 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
       [12, 2000, 200],
       [500, 130, 600],
       [97, NC + 17, 40],
+      [64, 512, 128], // a recurrent step: B read in place, columns split
+      [144, 300, 100],
     ];
     for (const [m, n, k] of shapes) {
       for (const [ta, tb] of TRANS) {
@@ -263,10 +265,63 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
         const two = compare(c, m + n, 2);
         expect(one.worst).toBeLessThanOrEqual(1);
         expect(two.worst).toBeLessThanOrEqual(1);
-        // Same bound between the two: each is within it of the float64 twin.
-        let diff = 0;
-        for (let i = 0; i < one.native.length; i++) diff = Math.max(diff, Math.abs(one.native[i] - two.native[i]));
-        expect(diff).toBeLessThan(1e-3);
+        // Bit-identical: every element is summed in the same order whichever thread computes it.
+        expect(two.native).toEqual(one.native);
+      }
+    }
+  });
+
+  // A plain B is read in place, not packed, up to 144 rows of C (gemm_blocked.cc,
+  // b_reads_in_place) unless ldb is a multiple of 1024 floats; the micro-kernel then masks the
+  // loads of a last panel narrower than NR. Here both sides of each switch, narrow and wide n.
+  it.each([1, 143, 144, 145])('B read in place: m = %i, around NR and the ldb switch', (m) => {
+    const { NR } = blocks;
+    for (const [n, k, ldbPad] of [
+      [10, 64, 0],
+      [NR - 1, 33, 0],
+      [NR + 1, 70, 3],
+      [3 * NR + 5, 9, 0],
+      [40, 100, 2048 - 40], // ldb 2048: packed
+      [40, 100, 2049 - 40], // ldb 2049: in place
+    ] as const) {
+      for (const ta of [false, true]) {
+        const c: Case = { ta, tb: false, m, n, k, alpha: 1.5, beta: m % 2 ? 0 : -0.5, pad: ldbPad };
+        expect(compare(c, m + n + k).worst, label(c)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  // A transposed A whose rows share one or two L1 sets (lda a multiple of 512 floats) is packed
+  // when kc > 16 and there are more than 2 B panels (gemm_blocked.cc, a_needs_packing); each side.
+  it.each([16, 17])('transposed A packed for L1 aliasing: k = %i, around 2 panels, lda 512 and 513', (k) => {
+    const { MR, NR } = blocks;
+    const m = 2 * MR + 3;
+    for (const n of [2 * NR, 2 * NR + 1]) {
+      for (const lda of [512, 513]) {
+        for (const tb of [false, true]) {
+          const c: Case = { ta: true, tb, m, n, k, alpha: -1, beta: 0.5, pad: lda - m };
+          expect(compare(c, n + k + lda).worst, label(c)).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+
+  // The products of a recurrent layer's step on a [batch, time, width] cache: leading dimensions
+  // of several rows (time 8), every transpose (gemm-small.js times these).
+  it.each([
+    [32, 64],
+    [64, 128],
+  ])('recurrent shapes B = %i, U = %i with sequence-cache leading dimensions', (B, U) => {
+    for (const [m, n, k] of [
+      [B, 4 * U, U],
+      [B, U, 4 * U],
+      [U, 4 * U, B],
+    ]) {
+      for (const [ta, tb] of TRANS) {
+        for (const pad of [5120 - (ta ? m : k), 8 * 4 * U - (ta ? m : k)]) {
+          const c: Case = { ta, tb, m, n, k, alpha: 1, beta: 1, pad };
+          expect(compare(c, m * n + k).worst, label(c)).toBeLessThanOrEqual(1);
+        }
       }
     }
   });

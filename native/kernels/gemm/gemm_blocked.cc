@@ -7,13 +7,16 @@
 // Transposes are absorbed by the packing (each operand is a strided view). A is packed only when
 // it must be: the micro-kernel reads op(a) in place through its strides, which measured faster
 // than packing for a plain A (its MR rows streamed by the prefetcher) and for a transposed A,
-// unless the row stride aliases in the caches (see a_needs_packing).
-// The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use,
-// except small products on the AVX-512 path (see auto_kernel); tests force each with
-// sgemm_use_kernel.
-// Threads: with a small A, each task packs and computes its own column panels; otherwise B is
-// packed cooperatively, then blocks of rows (and, for short wide C, of column panels) are handed
-// out as tasks. A thread that packs A does so into thread-local memory.
+// unless the row stride aliases in the caches (see a_needs_packing). A plain B is read in place
+// too when few rows of C reuse it (see b_reads_in_place). The micro-kernels compute edge tiles
+// in place (exact rows, masked columns): no scratch tile, no padded copy of an unpacked A.
+// The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use
+// (see auto_kernel); tests force each with sgemm_use_kernel.
+// Threads: with a small A, each task packs (or reads in place) and computes its own column
+// panels; otherwise B is packed cooperatively, then blocks of rows (and, for short wide C, of
+// column panels) are handed out as tasks. A thread that packs A does so into thread-local memory.
+// Every element of C is summed in the same order whichever task computes it: 1 and 2 threads
+// give the same bits.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -41,7 +44,10 @@
 #define NATIVENN_GEMM_COLUMN_SPLIT_MAX (1 << 17)  // m * kc floats: an A block of 512 KiB, half the L2
 #endif
 #ifndef NATIVENN_GEMM_AVX512_MIN_FMAS
-#define NATIVENN_GEMM_AVX512_MIN_FMAS (1 << 22)
+#define NATIVENN_GEMM_AVX512_MIN_FMAS 0  // see auto_kernel
+#endif
+#ifndef NATIVENN_GEMM_B_IN_PLACE_MAX_M
+#define NATIVENN_GEMM_B_IN_PLACE_MAX_M 144  // rows of C up to which a plain B is not packed
 #endif
 #ifndef NATIVENN_GEMM_KC
 #define NATIVENN_GEMM_KC 512
@@ -70,11 +76,11 @@ struct View {
 //   AVX-512 14x32 (tuned on Zen 4, L1d 32 KiB, L2 1 MiB, L3 32 MiB): KC = 512 measured best of
 //   128..1024 (fewer passes over C; the 64 KiB B panel streams from L2 fast enough for 28 FMAs
 //   per k step), MC = 168 (a 336 KiB A block in L2), NC = 4064 (an 8 MiB B block in L3).
-const KernelInfo kGeneric{"generic", ukernel_f32_generic, kGenericMR, kGenericNR, 256, 168, 4080};
+const KernelInfo kGeneric{"generic", ukernel_f32_generic, nullptr, kGenericMR, kGenericNR, 256, 168, 4080};
 #if NATIVENN_GEMM_X86
-const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
-const KernelInfo kAvx512{"avx512",         ukernel_f32_14x32_avx512, kAvx512MR,       kAvx512NR,
-                         NATIVENN_GEMM_KC, NATIVENN_GEMM_MC,         NATIVENN_GEMM_NC};
+const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, pack_b_trans_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
+const KernelInfo kAvx512{"avx512",  ukernel_f32_14x32_avx512, pack_b_trans_avx2, kAvx512MR,
+                         kAvx512NR, NATIVENN_GEMM_KC,         NATIVENN_GEMM_MC,  NATIVENN_GEMM_NC};
 #endif
 
 static_assert(NATIVENN_GEMM_KC <= kMaxKC && NATIVENN_GEMM_MC % kAvx512MR == 0 && NATIVENN_GEMM_NC % kAvx512NR == 0,
@@ -96,9 +102,12 @@ const KernelInfo* const kKernels[] = {
     &kGeneric};
 
 // The kernel "auto" takes for a product of `fmas` multiply-adds: the best of the CPU path in use
-// (cpu_path.h), except that below NATIVENN_GEMM_AVX512_MIN_FMAS the 6 x 16 AVX2 kernel wins on
-// Zen 4 (32x64x64: 61 vs 53 GFLOP/s, 128^3: 94 vs 91; its tiles waste less of small m and n);
-// above it AVX-512 does (n = 512: 102 vs 97, 256x512x512: 98 vs 90).
+// (cpu_path.h), except that below NATIVENN_GEMM_AVX512_MIN_FMAS the AVX-512 path takes the 6 x 16
+// AVX2 kernel. That switch (2^22) was measured on Zen 4 when the 14 x 32 kernel still wasted the
+// rows and columns of its edge tiles (32x64x64: 61 vs 53 GFLOP/s); its edge tiles are exact now,
+// and on Sapphire Rapids (two 512-bit FMA pipes) AVX-512 wins at every size of the small-shape
+// bench (32x64x64: 85 vs 62, the recurrent step 32x512x128: 82 vs 54), so it is 0. Not
+// re-measured on Zen 4 since: build with -DNATIVENN_GEMM_AVX512_MIN_FMAS=4194304 to get it back.
 const KernelInfo& auto_kernel(double fmas) {
 #if NATIVENN_GEMM_X86
   const CpuPath path = cpu_path();
@@ -133,7 +142,7 @@ class Scratch {
   float* data_ = nullptr;
   size_t capacity_ = 0;
 };
-thread_local Scratch tl_pack_a, tl_pack_b, tl_edge_a;
+thread_local Scratch tl_pack_a, tl_pack_b;
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
@@ -193,8 +202,11 @@ inline void copy_b_row(const float* src, int64_t NR, float* dst) {
 
 // Packs NR-column panels [panel_begin, panel_end) of the kc x nc view B: panel q at dst + q*kc*NR.
 // A plain B is walked row by row (each source row read once, sequentially).
-void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t panel_begin, int64_t panel_end,
+void pack_b_panels(const KernelInfo& K, const View& B, int64_t kc, int64_t nc, int64_t panel_begin, int64_t panel_end,
                    float* dst) {
+  const int64_t NR = K.nr;
+  if (B.cs != 1 && B.rs == 1 && K.pack_b_trans)
+    return K.pack_b_trans(B.p, B.cs, kc, nc, NR, panel_begin, panel_end, dst);
   if (B.cs == 1) {
     const int64_t full_end = std::min(panel_end, nc / NR);  // panels with all NR columns
     for (int64_t p = 0; p < kc; p++) {
@@ -221,24 +233,13 @@ void pack_b_panels(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t pa
   }
 }
 
-// One MR x NR tile whose valid part is mr x nr: full tiles go straight to C, edge tiles through a
-// local tile (only the valid part of C is read or written).
-void tile(const KernelInfo& K, int64_t mr, int64_t nr, int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
-          const float* b, float* c, int64_t ldc, float alpha, float beta) {
-  const int64_t NR = K.nr;
-  if (mr == K.mr && nr == NR) return K.fn(kc, a, rs_a, cs_a, b, c, ldc, alpha, beta);
-  alignas(64) float t[kMaxMR * kMaxNR];
-  K.fn(kc, a, rs_a, cs_a, b, t, NR, alpha, 0.0f);
-  for (int64_t i = 0; i < mr; i++) {
-    float* ci = c + i * ldc;
-    const float* ti = t + i * NR;
-    if (beta == 0) {
-      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j];
-    } else {
-      for (int64_t j = 0; j < nr; j++) ci[j] = ti[j] + beta * ci[j];
-    }
-  }
-}
+// Where the NR-column panels of the current kc x nc block of op(b) are: packed (panel q at
+// p + q*kc*NR, rows NR apart) or read in place (panel q at p + q*NR, rows the caller's ldb apart).
+struct BPanels {
+  const float* p;
+  int64_t panel_stride, rs;
+  const float* at(int64_t q) const { return p + q * panel_stride; }
+};
 
 // How many sets of an 8-way cache with `sets` sets lines at a fixed stride of lda floats visit.
 int64_t sets_visited(int64_t lda, int64_t sets) {
@@ -254,11 +255,24 @@ int64_t sets_visited(int64_t lda, int64_t sets) {
 // A transposed A is read one row of stored A per k step, lda apart: kc lines at a fixed stride.
 // When the stride is a large power of two they crowd into a few sets of the L2 (512 KiB,
 // 8-way, 1024 sets on Zen 3) and miss; then packing pays (measured at n = 1024: 65 vs 85
-// GFLOP/s). A plain A streams MR rows lda apart: six always fit the L1 (64 sets, 8-way), but 14
-// rows at lda = 1024 share one set and thrash (AVX-512: 52 vs 90 GFLOP/s packed at n = 1024).
-bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc, int64_t mr) {
-  if (trans_a) return 8 * sets_visited(lda, 1024) < kc;
+// GFLOP/s). When they share one or two sets of the L1 (lda a multiple of 512 floats: a
+// recurrent layer's [batch, time, width] cache), each of the B panels that follow fetches them
+// from L2 again; packing once pays from a few panels on (TN 128x512x64 lda 5120, best-of: AVX2
+// 55 -> 69, AVX-512 108 -> 125 GFLOP/s; at lda 128 or 256 packing lost up to 2x). A plain A
+// streams MR rows lda apart: six always fit the L1 (64 sets, 8-way), but 14 rows at lda = 1024
+// share one set and thrash (AVX-512: 52 vs 90 GFLOP/s packed at n = 1024).
+bool a_needs_packing(bool trans_a, int64_t lda, int64_t kc, int64_t mr, int64_t panels) {
+  if (trans_a) return 8 * sets_visited(lda, 1024) < kc || (sets_visited(lda, 64) <= 2 && kc > 16 && panels > 2);
   return 8 * sets_visited(lda, 64) < mr + 2;  // +2: room for the B panel's lines
+}
+
+// A plain B is read in place (not packed) when few rows of C reuse each panel: packing then costs
+// more than it saves (best-of GFLOP/s on Sapphire Rapids, AVX-512 / AVX2 path: 32x256x64 88 ->
+// 105 / 56 -> 66, 32x10x64 38 -> 65 / 29 -> 45, 128x10x128 58 -> 66 / 42 -> 47). Not when its
+// rows crowd into fewer than 32 sets of the L2 (ldb a multiple of 1024 floats): the panel's lines
+// then evict each other between row tiles (ldb 2048: TN 64x256x32 on AVX2 55 -> 43).
+bool b_reads_in_place(bool trans_b, int64_t m, int64_t ldb) {
+  return !trans_b && m <= NATIVENN_GEMM_B_IN_PLACE_MAX_M && sets_visited(ldb, 1024) >= 32;
 }
 
 struct Problem {
@@ -271,7 +285,7 @@ struct Problem {
 };
 
 // Rows [i0,i1) x packed-B panels [q0,q1) of the current (jc, pc) block: the ic, jr and ir loops.
-void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t nc, float beta, const float* pb,
+void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t nc, float beta, const BPanels& pb,
                    int64_t i0, int64_t i1, int64_t q0, int64_t q1) {
   const int64_t MR = P.K.mr, NR = P.K.nr, MC = P.K.mc;
   const int64_t rows = i1 - i0;
@@ -287,20 +301,16 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
         pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, std::min(MR, mc - ir), kc, MR, buf + ir * kc);
       pa = buf;
     }
-    float* edge_a = P.pack_a ? nullptr : tl_edge_a.get(MR * kc);  // the partial last panel of an unpacked A
     for (int64_t q = q0; q < q1; q++) {
       const int64_t nr = std::min(NR, nc - q * NR);
-      const float* b = pb + q * kc * NR;
+      const float* b = pb.at(q);
       for (int64_t ir = 0; ir < mc; ir += MR) {
         const int64_t mr = std::min(MR, mc - ir);
         float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
         if (P.pack_a) {
-          tile(P.K, mr, nr, kc, pa + ir * kc, 1, MR, b, c, P.ldc, P.alpha, beta);
-        } else if (mr == MR) {
-          tile(P.K, mr, nr, kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, c, P.ldc, P.alpha, beta);
+          P.K.fn(kc, pa + ir * kc, 1, MR, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
         } else {
-          if (q == q0) pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, mr, kc, MR, edge_a);
-          tile(P.K, mr, nr, kc, edge_a, 1, MR, b, c, P.ldc, P.alpha, beta);
+          P.K.fn(kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
         }
       }
     }
@@ -333,9 +343,15 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
-  Problem P{
-      K,   trans_a ? View{a, 1, lda} : View{a, lda, 1}, trans_b ? View{b, 1, ldb} : View{b, ldb, 1}, alpha, beta, c,
-      ldc, a_needs_packing(trans_a, lda, kc_step, MR)};
+  Problem P{K,
+            trans_a ? View{a, 1, lda} : View{a, lda, 1},
+            trans_b ? View{b, 1, ldb} : View{b, ldb, 1},
+            alpha,
+            beta,
+            c,
+            ldc,
+            a_needs_packing(trans_a, lda, kc_step, MR, ceil_div(std::min(n, NC), NR))};
+  const bool b_in_place = b_reads_in_place(trans_b, m, ldb);
 
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
@@ -343,30 +359,43 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     for (int64_t pc = 0; pc < k; pc += kc_step) {
       const int64_t kc = std::min(kc_step, k - pc);
       const float beta_pc = pc == 0 ? beta : 1.0f;
-      float* pb = tl_pack_b.get(panels * kc * NR);
       const View Bblock{P.B.at(pc, jc), P.B.rs, P.B.cs};
+      const int64_t target = 4 * static_cast<int64_t>(threads);  // tasks: see below
+      if (b_in_place) {
+        const BPanels bp{Bblock.p, NR, Bblock.rs};
+        if (threads <= 1) {
+          compute_block(P, jc, pc, kc, nc, beta_pc, bp, 0, m, 0, panels);
+        } else {
+          const int64_t tasks = std::min(panels, target);
+          parallel_for(tasks, [&](int64_t t) {
+            compute_block(P, jc, pc, kc, nc, beta_pc, bp, 0, m, t * panels / tasks, (t + 1) * panels / tasks);
+          });
+        }
+        continue;
+      }
+      const BPanels pb{tl_pack_b.get(panels * kc * NR), kc * NR, NR};
+      float* const pbuf = const_cast<float*>(pb.p);
       if (threads <= 1) {
-        pack_b_panels(Bblock, kc, nc, NR, 0, panels, pb);
+        pack_b_panels(K, Bblock, kc, nc, 0, panels, pbuf);
         compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, 0, panels);
         continue;
       }
       // Several tasks per thread, taken dynamically: a thread slowed by another process (the
       // cores are shared) does less of the work instead of holding everyone up.
-      const int64_t target = 4 * static_cast<int64_t>(threads);
       if (m * kc <= NATIVENN_GEMM_COLUMN_SPLIT_MAX && panels >= target) {
         // A small A (an MLP's batch x features) is shared by all; each task packs and uses only
         // its own B panels: one fork-join per block and no B line crosses between cores (2
         // threads, medians: 128x784x256 111 -> 150 GFLOP/s, 256^3 127 -> 167).
         parallel_for(target, [&](int64_t t) {
           const int64_t q0 = t * panels / target, q1 = (t + 1) * panels / target;
-          pack_b_panels(Bblock, kc, nc, NR, q0, q1, pb);
+          pack_b_panels(K, Bblock, kc, nc, q0, q1, pbuf);
           compute_block(P, jc, pc, kc, nc, beta_pc, pb, 0, m, q0, q1);
         });
         continue;
       }
       const int64_t pack_tasks = std::min(panels, target), pack_per = ceil_div(panels, pack_tasks);
       parallel_for(pack_tasks, [&](int64_t t) {
-        pack_b_panels(Bblock, kc, nc, NR, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pb);
+        pack_b_panels(K, Bblock, kc, nc, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pbuf);
       });
       // Rows first (each task then reads or packs A once); columns too when rows are few. Task t
       // gets tiles [t·N/T, (t+1)·N/T): sizes differ by one tile at most. (Rounding every task up

@@ -1,5 +1,8 @@
 // AVX2 + FMA micro-kernel, 6 x 16: twelve ymm accumulators, two ymm of B and one broadcast of A
 // per step (15 of 16 registers), 12 FMAs per 8 loads: FMA-bound on Zen 3 and Haswell.
+// Edge tiles are computed in place: a row count below 6 is a template instance of its own, nr <= 8
+// uses one ymm per row, and columns beyond nr are masked (vmaskmov) in C's loads and stores, and
+// in B's loads when B is read in place (a packed panel is zero-padded: plain loads).
 // This file alone is compiled with -mavx2 -mfma (the "avx2" list of native/sources.json) and is
 // only called after a run-time CPU check. On other architectures it compiles to nothing.
 #if defined(__x86_64__) || defined(__i386__)
@@ -11,100 +14,161 @@ namespace nativenn::gemm {
 
 namespace {
 
-constexpr int64_t MR = kAvx2MR, NR = kAvx2NR;
+constexpr int MR = kAvx2MR, NR = kAvx2NR;
+static_assert(NR == 16, "two ymm per row");
 
-// kPacked: A is a packed panel (rs_a = 1, cs_a = MR), so every address is a constant offset and
-// the loop needs few integer registers; otherwise the strides come at run time.
-template <bool kPacked>
-inline __attribute__((always_inline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
-                                                  float* c, int64_t ldc, float alpha, float beta) {
+// Lanes [0, n) of a ymm mask (n clamped to 0..8).
+__m256i lane_mask(int64_t n) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 0 ? 0 : n > 8 ? 8 : n)), idx);
+}
+
+// kRows rows of C, kHalves ymm per row (1: nr <= 8). kPacked: A is a packed panel (rs_a = 1,
+// cs_a = MR), so every address is a constant offset. kMaskB: B is read in place and ends at
+// column nr < NR, so its loads are masked (they must not touch memory beyond it).
+template <int kRows, int kHalves, bool kPacked, bool kMaskB>
+__attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                                      int64_t rs_b, float* c, int64_t ldc, int64_t nr, float alpha, float beta) {
   if (kPacked) {
     rs_a = 1;
     cs_a = MR;
   }
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  // Rows 0-2 from a, rows 3-5 from a3: two bases keep every address one add away.
-  const float* a3 = a + 3 * rs_a;
-  const int64_t r2 = 2 * rs_a;
+  __m256i bm0 = _mm256_setzero_si256(), bm1 = bm0;
+  if (kMaskB) {
+    bm0 = lane_mask(nr);
+    bm1 = lane_mask(nr - 8);
+  }
+  __m256 lo[kRows], hi[kRows];
+#pragma GCC unroll 8
+  for (int i = 0; i < kRows; i++) lo[i] = hi[i] = _mm256_setzero_ps();
 
-#define NATIVENN_STEP(ap, a3p, bp)          \
-  {                                         \
-    __m256 b0 = _mm256_load_ps(bp);         \
-    __m256 b1 = _mm256_load_ps((bp) + 8);   \
-    __m256 av = _mm256_broadcast_ss(ap);    \
-    c00 = _mm256_fmadd_ps(av, b0, c00);     \
-    c01 = _mm256_fmadd_ps(av, b1, c01);     \
-    av = _mm256_broadcast_ss((ap) + rs_a);  \
-    c10 = _mm256_fmadd_ps(av, b0, c10);     \
-    c11 = _mm256_fmadd_ps(av, b1, c11);     \
-    av = _mm256_broadcast_ss((ap) + r2);    \
-    c20 = _mm256_fmadd_ps(av, b0, c20);     \
-    c21 = _mm256_fmadd_ps(av, b1, c21);     \
-    av = _mm256_broadcast_ss(a3p);          \
-    c30 = _mm256_fmadd_ps(av, b0, c30);     \
-    c31 = _mm256_fmadd_ps(av, b1, c31);     \
-    av = _mm256_broadcast_ss((a3p) + rs_a); \
-    c40 = _mm256_fmadd_ps(av, b0, c40);     \
-    c41 = _mm256_fmadd_ps(av, b1, c41);     \
-    av = _mm256_broadcast_ss((a3p) + r2);   \
-    c50 = _mm256_fmadd_ps(av, b0, c50);     \
-    c51 = _mm256_fmadd_ps(av, b1, c51);     \
+    // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
+#pragma GCC unroll 8
+  for (int i = 0; i < kRows; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    if (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
 
-  // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
-  for (int i = 0; i < 6; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  for (int i = 0; i < 6; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
-
-  int64_t p = 0;
-  if (kPacked) {
-    for (; p + 4 <= k; p += 4) {
-      _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
-      NATIVENN_STEP(a, a3, b);
-      NATIVENN_STEP(a + MR, a3 + MR, b + NR);
-      NATIVENN_STEP(a + 2 * MR, a3 + 2 * MR, b + 2 * NR);
-      NATIVENN_STEP(a + 3 * MR, a3 + 3 * MR, b + 3 * NR);
-      a += 4 * MR;
-      a3 += 4 * MR;
-      b += 4 * NR;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; p++) {
+    __m256 b0, b1;
+    if (kMaskB) {
+      b0 = _mm256_maskload_ps(b, bm0);
+      b1 = kHalves == 2 ? _mm256_maskload_ps(b + 8, bm1) : b0;
+    } else {
+      b0 = _mm256_loadu_ps(b);
+      b1 = kHalves == 2 ? _mm256_loadu_ps(b + 8) : b0;
     }
+#pragma GCC unroll 8
+    for (int i = 0; i < kRows; i++) {
+      const __m256 av = _mm256_broadcast_ss(a + i * rs_a);
+      lo[i] = _mm256_fmadd_ps(av, b0, lo[i]);
+      if (kHalves == 2) hi[i] = _mm256_fmadd_ps(av, b1, hi[i]);
+    }
+    a += cs_a;
+    b += rs_b;
+  }
+
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  if (nr == kHalves * 8) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kRows; i++) {
+      float* ci = c + i * ldc;
+      if (beta == 0) {
+        _mm256_storeu_ps(ci, _mm256_mul_ps(va, lo[i]));
+        if (kHalves == 2) _mm256_storeu_ps(ci + 8, _mm256_mul_ps(va, hi[i]));
+      } else {
+        _mm256_storeu_ps(ci, _mm256_fmadd_ps(va, lo[i], _mm256_mul_ps(vb, _mm256_loadu_ps(ci))));
+        if (kHalves == 2)
+          _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(va, hi[i], _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8))));
+      }
+    }
+    return;
+  }
+  const __m256i cm0 = lane_mask(nr), cm1 = lane_mask(nr - 8);
+#pragma GCC unroll 8
+  for (int i = 0; i < kRows; i++) {
+    float* ci = c + i * ldc;
+    if (beta == 0) {
+      _mm256_maskstore_ps(ci, cm0, _mm256_mul_ps(va, lo[i]));
+      if (kHalves == 2) _mm256_maskstore_ps(ci + 8, cm1, _mm256_mul_ps(va, hi[i]));
+    } else {
+      _mm256_maskstore_ps(ci, cm0, _mm256_fmadd_ps(va, lo[i], _mm256_mul_ps(vb, _mm256_maskload_ps(ci, cm0))));
+      if (kHalves == 2)
+        _mm256_maskstore_ps(ci + 8, cm1,
+                            _mm256_fmadd_ps(va, hi[i], _mm256_mul_ps(vb, _mm256_maskload_ps(ci + 8, cm1))));
+    }
+  }
+}
+
+using Fn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t, float,
+                    float);
+
+// kTable.rows[rows - 1].fn[halves - 1][packed][mask_b]
+template <int... kRows>
+struct Table {
+  struct Row {
+    Fn fn[2][2][2];
+  };
+  Row rows[sizeof...(kRows)] = {{{{{kernel<kRows, 1, false, false>, kernel<kRows, 1, false, true>},
+                                   {kernel<kRows, 1, true, false>, kernel<kRows, 1, true, true>}},
+                                  {{kernel<kRows, 2, false, false>, kernel<kRows, 2, false, true>},
+                                   {kernel<kRows, 2, true, false>, kernel<kRows, 2, true, true>}}}}...};
+};
+const Table<1, 2, 3, 4, 5, 6> kTable;
+static_assert(MR == 6, "one table entry per row count");
+
+// The 8 x 8 block at s (rows ld apart) transposed into d (rows ld_d apart).
+inline __attribute__((always_inline)) void transpose_8x8(const float* s, int64_t ld, float* d, int64_t ld_d) {
+  __m256 r[8], t[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + i * ld);
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
   }
 #pragma GCC unroll 4
-  for (; p < k; p++) {
-    NATIVENN_STEP(a, a3, b);
-    a += cs_a;
-    a3 += cs_a;
-    b += NR;
-  }
-#undef NATIVENN_STEP
-
-  const __m256 va = _mm256_set1_ps(alpha);
-  __m256 rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  if (beta == 0) {
-    for (int i = 0; i < 6; i++) {
-      _mm256_storeu_ps(c + i * ldc, _mm256_mul_ps(va, rows[i][0]));
-      _mm256_storeu_ps(c + i * ldc + 8, _mm256_mul_ps(va, rows[i][1]));
-    }
-  } else {
-    const __m256 vb = _mm256_set1_ps(beta);
-    for (int i = 0; i < 6; i++) {
-      float* ci = c + i * ldc;
-      _mm256_storeu_ps(ci, _mm256_fmadd_ps(va, rows[i][0], _mm256_mul_ps(vb, _mm256_loadu_ps(ci))));
-      _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(va, rows[i][1], _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8))));
-    }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(d + i * ld_d, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(d + (i + 4) * ld_d, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
   }
 }
 
 }  // namespace
 
-void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c, int64_t ldc,
-                           float alpha, float beta) {
-  if (rs_a == 1 && cs_a == MR) return kernel<true>(k, a, 1, MR, b, c, ldc, alpha, beta);
-  kernel<false>(k, a, rs_a, cs_a, b, c, ldc, alpha, beta);
+void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                           float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+  const bool packed = rs_a == 1 && cs_a == MR;
+  const bool mask_b = rs_b != NR && nr < NR;
+  kTable.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
+}
+
+// A transposed B in 8 x 8 blocks (a float at a time, the writes NR floats apart were the bottleneck
+// of the transposed products: NT 32x128x512 ran at a quarter of NN's speed).
+void pack_b_trans_avx2(const float* b, int64_t ldb, int64_t kc, int64_t nc, int64_t NR, int64_t panel_begin,
+                       int64_t panel_end, float* dst) {
+  for (int64_t q = panel_begin; q < panel_end; q++) {
+    const int64_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
+    float* d = dst + q * kc * NR;
+    const int64_t nr8 = nr / 8 * 8, kc8 = kc / 8 * 8;
+    for (int64_t j = 0; j < nr8; j += 8) {
+      const float* s = b + (j0 + j) * ldb;
+      for (int64_t p = 0; p < kc8; p += 8) transpose_8x8(s + p, ldb, d + p * NR + j, NR);
+      for (int64_t p = kc8; p < kc; p++)
+        for (int64_t r = 0; r < 8; r++) d[p * NR + j + r] = s[r * ldb + p];
+    }
+    if (nr8 == NR) continue;
+    for (int64_t p = 0; p < kc; p++)
+      for (int64_t j = nr8; j < NR; j++) d[p * NR + j] = j < nr ? b[(j0 + j) * ldb + p] : 0.0f;
+  }
 }
 
 }  // namespace nativenn::gemm
