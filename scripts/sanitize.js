@@ -62,6 +62,11 @@ function build(cxx) {
   }
   const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
   const env = { ...process.env, CXX: cxx, CXXFLAGS: FLAGS, LDFLAGS: FLAGS.split(' ').slice(0, 2).join(' ') };
+  // The Node headers from this Node's own install, as the source build uses them: node-gyp would
+  // otherwise download them, and CI has no network for that.
+  const prefix = path.resolve(process.execPath, '..', '..');
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
+    env.npm_config_nodedir = prefix;
   // Configure again when the source list changed since (a new .cc would be missing from the link).
   const makefile = path.join(stage, 'build', 'Makefile');
   const sources = path.join(root, 'native', 'sources.json');

@@ -20,6 +20,7 @@ int64_t patch_size(const Conv2dShape& s) { return s.k_h * s.k_w * s.in_c; }
 // in the filter's (ky, kx, c) order; padding cells are 0.
 void im2col(float* col, const float* x, const Conv2dShape& s) {
   const int64_t k = patch_size(s);
+  if (k == 0) return;  // no channels or taps: the columns are empty (and x may be null)
   // Without dilation the taps of one kernel row are contiguous in x (kW·inC floats), so a row
   // that lies inside the image is one copy (a conv over a 1-channel image copies 1 float per tap
   // otherwise).
@@ -145,6 +146,8 @@ const conv_simd::Loops* direct(const Conv2dShape& s) {
   const conv_simd::Loops* loops = conv_simd::loops();
   const int64_t k = patch_size(s);
   if (!loops || k < 1 || k > conv_simd::kMaxDirectPatch || s.out_c < 1) return nullptr;
+  // An empty image (all padding) has no x to point into; im2col's zero fill handles it.
+  if (s.in_h < 1 || s.in_w < 1) return nullptr;
   // Tap offsets are int32 within one image.
   if (s.in_h * s.in_w * s.in_c > INT32_MAX) return nullptr;
   return loops;
