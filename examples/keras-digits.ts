@@ -8,6 +8,8 @@
 import * as nn from '../src';
 
 export interface KerasDigitsResult {
+  /** The trained classifier (it reads pixels min-max scaled to [0, 1]). */
+  model: nn.Sequential;
   history: nn.History;
   testAccuracy: number;
   seconds: number;
@@ -52,7 +54,7 @@ export async function run(
       `test loss ${loss.toFixed(4)}, test accuracy ${(accuracy * 100).toFixed(2)}% (${epochs} epochs in ${seconds.toFixed(2)} s, backend ${nn.getBackend().name})`,
     );
   }
-  return { history, testAccuracy: accuracy, seconds };
+  return { model, history, testAccuracy: accuracy, seconds };
 }
 
 if (typeof require !== 'undefined' && require.main === module) {

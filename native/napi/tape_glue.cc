@@ -188,6 +188,11 @@ class TapeReader {
       c.result = static_cast<int32_t>(integer(r.Get("index"), path + ".result.index", 0, 4095));
       static const char* const kReduce[3] = {"mean", "sum", "once"};
       c.reduce = static_cast<tape::Reduce>(name(r.Get("reduce"), path + ".result.reduce", kReduce, 3));
+      Napi::Value scale = r.Get("scale");
+      if (!scale.IsUndefined()) {
+        c.scale = number(scale, path + ".result.scale");
+        if (!std::isfinite(c.scale)) a_.range_error(path + ".result.scale must be a finite number");
+      }
     }
     return c;
   }

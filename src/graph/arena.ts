@@ -14,9 +14,11 @@ export interface ArenaHolder {
   pull(): void;
 }
 
-/** What owns an arena (a model): whether its compiled network still runs on it. */
+/** What runs on an arena (a model): whether its compiled network still does, and a way to let
+ *  go of it (its weights are moving to a bigger arena shared with another model). */
 export interface ArenaOwner {
   usesArena(arena: Arena): boolean;
+  releaseArena(arena: Arena): void;
 }
 
 export class Arena {
@@ -25,8 +27,9 @@ export class Arena {
   /** Non-trainable state the kernels write (batch normalization's moving and batch statistics). */
   readonly state: Float32Array;
   holder: ArenaHolder | null = null;
-  /** The model whose compiled network runs on this arena, if any. */
-  owner: ArenaOwner | null = null;
+  /** The models whose compiled networks run on this arena (several when they share layers: a
+   *  GAN's discriminator and the combined model). */
+  readonly owners = new Set<ArenaOwner>();
 
   constructor(length: number, stateLength = 0) {
     this.data = new Float32Array(length);
@@ -42,6 +45,12 @@ export class Arena {
       h.pull();
     }
     return this.data;
+  }
+
+  /** Where a view of this arena's params starts (elements). */
+  offsetOf(view: Float32Array): number {
+    if (view.buffer !== this.data.buffer) throw new Error('arena: not a view of this arena');
+    return (view.byteOffset - this.data.byteOffset) / 4;
   }
 
   /** A view of `length` values at `offset`. */

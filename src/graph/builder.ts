@@ -83,6 +83,15 @@ export class TapeBuilder {
   /** view id → the buffer it views */
   private readonly views = new Map<number, number>();
   private readonly written = new Set<number>();
+  private readonly paramAt = new Map<number, number>();
+  private readonly stateAt = new Map<number, number>();
+  private readonly regularized = new Set<number>();
+  private readonly regularizedGrad = new Set<number>();
+  private readonly constants = new Set<number>();
+  /** Params of frozen layers (trainable false at compile): they get gradients but no update. */
+  readonly frozenParams = new Set<number>();
+  /** Set while a frozen layer emits. */
+  frozen = false;
 
   constructor(readonly arena: Arena) {}
 
@@ -114,17 +123,17 @@ export class TapeBuilder {
     return id;
   }
 
-  /** A trainable parameter: `values` must be a view into the arena. Registered for the update. */
+  /** A trainable parameter: `values` must be a view into the arena. Registered for the update.
+   *  A layer applied twice (a shared layer) asks again: it gets the same buffer, so both uses
+   *  accumulate into one gradient and the optimizer updates the weight once. */
   param(name: string, values: Float32Array, shape: number[]): number {
-    const id = this.add({
-      name,
-      role: 'param',
-      dtype: 'float32',
-      shape,
-      width: values.length,
-      offset: this.offsetOf(values),
-    });
+    const offset = this.offsetOf(values);
+    const known = this.paramAt.get(offset);
+    if (known !== undefined && this.buffers[known].width === values.length) return known;
+    const id = this.add({ name, role: 'param', dtype: 'float32', shape, width: values.length, offset });
     this.params.push(id);
+    this.paramAt.set(offset, id);
+    if (this.frozen) this.frozenParams.add(id);
     return id;
   }
 
@@ -134,7 +143,45 @@ export class TapeBuilder {
     if (values.buffer !== this.arena.state.buffer)
       throw new Error('tape builder: a layer state is not a view of the model arena');
     const offset = (values.byteOffset - this.arena.state.byteOffset) / 4;
-    return this.add({ name, role: 'state', dtype: 'float32', shape, width: values.length, offset });
+    const known = this.stateAt.get(offset);
+    if (known !== undefined && this.buffers[known].width === values.length) return known;
+    const id = this.add({ name, role: 'state', dtype: 'float32', shape, width: values.length, offset });
+    this.stateAt.set(offset, id);
+    return id;
+  }
+
+  /** A second name for `of`'s values (same memory) with a gradient of its own: each consumer of a
+   *  tensor that feeds several reads a branch, and the branches' gradients are summed into the
+   *  tensor's (sumBranches), so no layer has to accumulate into a gradient another layer writes. */
+  branch(of: number): number {
+    const src = this.buffers[of];
+    return this.add({
+      name: `${src.name}#${this.buffers.length}`,
+      role: src.role,
+      dtype: src.dtype,
+      shape: src.shape,
+      width: src.width,
+      alias: of,
+    });
+  }
+
+  /** Backward: d(of) = the sum of the branches' gradients. */
+  sumBranches(of: number, branches: number[]): void {
+    const g = this.gradOf(of);
+    const n = { rows: this.width(of) };
+    this.firstWrite(g);
+    branches.forEach((br, i) => {
+      this.bwd(i === 0 ? 'copy' : 'axpy', [g, this.gradOf(br)], i === 0 ? { n } : { n, alpha: 1 });
+    });
+  }
+
+  /** Marks a buffer whose gradient nobody needs (a model input). */
+  constant(id: number): void {
+    this.constants.add(id);
+  }
+  /** Whether the layer reading `id` must write its gradient. */
+  needsGrad(id: number): boolean {
+    return !this.constants.has(id) && this.buffers[id].role !== 'x';
   }
 
   private offsetOf(values: Float32Array): number {
@@ -219,12 +266,15 @@ export class TapeBuilder {
 
   /** Regularization of a kernel: the loss term (once per pass) and, in backward, its gradient. */
   regularize(param: number, l1: number, l2: number): void {
-    if (l1 === 0 && l2 === 0) return;
+    if ((l1 === 0 && l2 === 0) || this.regularized.has(param)) return;
+    this.regularized.add(param);
     const n = this.width(param);
     const c = this.call(this.loss, 'regularization', [param], { n, l1, l2 }, ['train', 'eval']);
     c.result = { index: 0, reduce: 'once' };
   }
   regularizeGrad(param: number, l1: number, l2: number): void {
+    if (this.regularizedGrad.has(param)) return;
+    this.regularizedGrad.add(param);
     const g = this.gradOf(param);
     const n = this.width(param);
     if (l2 !== 0) this.bwd('axpy', [g, param], { n, alpha: 2 * l2 });
@@ -237,6 +287,34 @@ export interface BuildSettings {
   loss: TapeLoss;
   metrics: MetricName[];
   optimizer: OptimizerSettings;
+  /** Layers whose weights the update leaves alone (trainable false when the model compiled). */
+  frozen?: ReadonlySet<TapeLayer>;
+}
+
+/** A layer that reads several tensors (the merge layers). */
+export interface TapeMergeLayer {
+  readonly name: string | null;
+  emitMerge(b: TapeBuilder, inputs: number[], seed: number): Emitted;
+}
+
+/**
+ * A network as a graph: tensor t < inputs.length is model input t (packed side by side into the
+ * tape's x, in order); node i reads tensors `inputs` and makes tensor inputs.length + i. Nodes come
+ * in an order where every tensor is made before it is read. Outputs are tensor indices.
+ */
+export interface TapeGraph {
+  inputs: { name: string; shape: number[] }[];
+  nodes: { layer: TapeLayer | TapeMergeLayer; inputs: number[]; seed: number; frozen?: boolean }[];
+  outputs: number[];
+}
+
+/** What one output is trained on: its loss, that loss's weight in the total, its metrics. Name
+ *  prefixes its result keys (`dense_2_loss`) when the model has several outputs. */
+export interface OutputSettings {
+  name: string;
+  loss: TapeLoss;
+  weight: number;
+  metrics: MetricName[];
 }
 
 const ROWS = { rows: 1 };
@@ -256,73 +334,266 @@ export function buildTape(
   arena: Arena,
   s: BuildSettings,
 ): Tape {
-  const b = new TapeBuilder(arena);
-  const x = b.batched('x', 'x', s.inputShape);
-  let cur = x;
-  const emitted: Emitted[] = [];
-  layers.forEach((layer, i) => {
-    const e = layer.emit(b, cur, seeds[i]);
-    emitted.push(e);
-    cur = e.output;
-  });
-  const output = cur;
-  const outWidth = b.width(output);
-  const sparse = s.loss === 'sparseCategoricalCrossentropy';
-  const y = b.batched('y', 'y', sparse ? [] : b.shape(output).slice(1));
+  const graph: TapeGraph = {
+    inputs: [{ name: 'x', shape: s.inputShape }],
+    nodes: layers.map((layer, i) => ({ layer, inputs: [i], seed: seeds[i], frozen: s.frozen?.has(layer) })),
+    outputs: [layers.length],
+  };
+  return buildGraphTape(graph, arena, [{ name: '', loss: s.loss, weight: 1, metrics: s.metrics }], s.optimizer);
+}
 
-  // Loss: fused with the final activation when they match (the stable p − y gradient).
-  const last = emitted[emitted.length - 1];
-  const fused = last.activation ? fusable(last.activation.fn, s.loss) : null;
-  const lossAttrs = { rows: ROWS, cols: outWidth };
-  if (fused && last.activation) {
-    last.activation.call.when = ['predict'];
-    const logits = last.activation.logits;
-    const attrs = fused === 'softmaxXent' ? { ...lossAttrs, sparse } : lossAttrs;
-    b.call(b.loss, fused, [output, b.gradOf(logits), logits, y], attrs, ['train']).result = {
-      index: 0,
-      reduce: 'mean',
-    };
-    b.call(b.loss, fused, [output, -1, logits, y], attrs, ['eval']).result = { index: 0, reduce: 'mean' };
-  } else {
-    b.call(b.loss, 'loss', [output, y], { ...lossAttrs, loss: s.loss }, ['train', 'eval']).result = {
-      index: 0,
-      reduce: 'mean',
-    };
-    b.call(b.loss, 'lossGrad', [b.gradOf(output), output, y], { ...lossAttrs, loss: s.loss }, ['train']);
-  }
+const isMerge = (l: TapeLayer | TapeMergeLayer): l is TapeMergeLayer => 'emitMerge' in l;
+
+/** The tape of any graph of layers; outputs[k] is trained on settings[k]. */
+export function buildGraphTape(
+  graph: TapeGraph,
+  arena: Arena,
+  outputs: readonly OutputSettings[],
+  optimizer: OptimizerSettings,
+): Tape {
+  const b = new TapeBuilder(arena);
+  const tensors = modelInputs(b, graph);
+  const x = tensors.length === 1 ? tensors[0] : b.buffers.findIndex((buf) => buf.role === 'x');
+
+  // Every use of a tensor: by a node, or by an output's loss. A tensor used more than once is read
+  // through branches (see TapeBuilder.branch).
+  const uses = new Map<number, number>();
+  const use = (t: number) => uses.set(t, (uses.get(t) ?? 0) + 1);
+  for (const node of graph.nodes) node.inputs.forEach(use);
+  graph.outputs.forEach(use);
+  const branches = new Map<number, number[]>();
+  const read = (t: number): number => {
+    const id = tensors[t];
+    if ((uses.get(t) ?? 0) < 2 || !b.needsGrad(id)) return id;
+    const br = b.branch(id);
+    branches.set(t, [...(branches.get(t) ?? []), br]);
+    return br;
+  };
+
+  const emitted: Emitted[] = [];
+  graph.nodes.forEach((node) => {
+    const ids = node.inputs.map(read);
+    b.frozen = node.frozen === true;
+    const e = isMerge(node.layer) ? node.layer.emitMerge(b, ids, node.seed) : node.layer.emit(b, ids[0], node.seed);
+    emitted.push(e);
+    tensors.push(e.output);
+  });
+  b.frozen = false;
+
+  graph.outputs.forEach((t, k) => {
+    if (t < graph.inputs.length)
+      throw new RangeError(`model: output ${k} is a model input; outputs must come from layers`);
+  });
+  const preds = graph.outputs.map(read);
+  const ys = targetBuffers(b, preds, outputs);
+  const outs = graph.outputs.map((t, k) => emitLoss(b, graph, emitted, t, preds[k], ys[k], outputs[k]));
+  const single = outs.length === 1;
+  const y = b.buffers.findIndex((buf) => buf.role === 'y');
   // The regularization terms the layers registered while emitting come after the data loss.
   const regs = b.loss.filter((c) => c.kernel === 'regularization');
   const data = b.loss.filter((c) => c.kernel !== 'regularization');
   b.loss.splice(0, b.loss.length, ...data, ...regs);
 
-  s.metrics.forEach((metric, m) => {
-    const result = { index: 1 + m, reduce: 'sum' as const };
-    if (metric === 'accuracy' && (sparse || s.loss === 'categoricalCrossentropy')) {
-      const argPred = b.batched('argmax(pred)', 'scratch', [], 'int32');
-      const argTrue = b.batched('argmax(target)', 'scratch', [], 'int32');
-      b.call(b.metrics, 'argmaxAccuracy', [output, y, argPred, argTrue], { ...lossAttrs, sparse }).result = result;
-    } else {
-      // accuracy: 0.5 on probabilities and 0 on logits for binary losses, exact match otherwise.
-      const binary = s.loss === 'binaryCrossentropy' || s.loss === 'binaryCrossentropyFromLogits';
-      const kind = metric === 'accuracy' ? (binary ? 'threshold' : 'exact') : metric;
-      const threshold = s.loss === 'binaryCrossentropyFromLogits' ? 0 : 0.5;
-      b.call(b.metrics, 'rowMeanMetric', [output, y], { ...lossAttrs, metric: kind, threshold, sparse }).result =
-        result;
-    }
+  // Results: the total loss, then (several outputs) each output's loss, then the metrics.
+  const results = ['loss'];
+  if (!single) outputs.forEach((o) => results.push(`${o.name}_loss`));
+  outs.forEach((o, k) => {
+    if (!single) b.loss.find((c) => c === o.valueCall)!.result = { index: 1 + k, reduce: 'mean' };
+    outputs[k].metrics.forEach((metric) => {
+      emitMetric(b, metric, o.pred, o.y, outputs[k].loss, results.length);
+      results.push(single ? metric : `${outputs[k].name}_${metric}`);
+    });
   });
 
-  // Backward: each layer's declared calls, last layer first.
+  // Backward: each node's declared calls, last node first; a tensor read through branches gets
+  // their sum just before the node that made it goes backward.
+  const fused = new Map(outs.filter((o) => o.fusedNode >= 0).map((o) => [o.fusedNode, o]));
+  const inputCount = graph.inputs.length;
   for (let i = emitted.length - 1; i >= 0; i--) {
     const e = emitted[i];
-    const fromLogits = i === emitted.length - 1 && fused !== null;
+    const t = inputCount + i;
+    if (branches.has(t)) b.sumBranches(e.output, branches.get(t)!);
+    const fromLogits = fused.has(i);
     const grad = fromLogits && e.activation ? b.gradOf(e.activation.logits) : b.gradOf(e.output);
-    e.backward(b, grad, fromLogits, i > 0);
+    const node = graph.nodes[i];
+    const needInput = node.inputs.some((input) => b.needsGrad(tensors[input]));
+    e.backward(b, grad, fromLogits, needInput);
   }
 
-  // Update: one optimizer call per parameter.
-  const o = s.optimizer;
+  emitUpdate(b, optimizer);
+  fuseBiasActivation(b.forward);
+  return {
+    version: TAPE_VERSION,
+    buffers: b.buffers,
+    arena: { params: arena.data.length, slotCount: SLOT_COUNT[optimizer.kind], state: arena.state.length },
+    x,
+    y,
+    output: single
+      ? outs[0].pred
+      : packOutputs(
+          b,
+          outs.map((o) => o.pred),
+        ),
+    results,
+    forward: b.forward,
+    loss: b.loss,
+    metrics: b.metrics,
+    backward: b.backward,
+    update: b.update,
+  };
+}
+
+/** The model inputs' buffers: x itself for one input; for several, x holds them side by side
+ *  (each row: input 0's values, input 1's, …) and each is copied out of it. */
+function modelInputs(b: TapeBuilder, graph: TapeGraph): number[] {
+  if (graph.inputs.length === 1) return [b.batched(graph.inputs[0].name, 'x', graph.inputs[0].shape)];
+  const widths = graph.inputs.map((i) => i.shape.reduce((a, c) => a * c, 1));
+  const xCols = widths.reduce((a, c) => a + c, 0);
+  const x = b.batched('x', 'x', [xCols]);
+  let xOffset = 0;
+  return graph.inputs.map((input, i) => {
+    const id = b.batched(input.name, 'activation', input.shape);
+    b.constant(id);
+    b.fwd('copyColumns', [id, x], {
+      rows: ROWS,
+      n: widths[i],
+      xCols,
+      xOffset,
+      outCols: widths[i],
+      outOffset: 0,
+      accumulate: false,
+    });
+    xOffset += widths[i];
+    return id;
+  });
+}
+
+interface OutputLoss {
+  /** The buffer the loss reads (the output, or its branch). */
+  pred: number;
+  y: number;
+  /** The node whose final activation the loss fused (-1: none). */
+  fusedNode: number;
+  /** The call whose value is this output's (unweighted) loss. */
+  valueCall: TapeCall;
+}
+
+/** The loss of output k (tensor t, read as `pred`): fused with the final activation when they
+ *  match and nothing else reads the output (the stable p − y gradient). With several outputs, y
+ *  holds their targets side by side and each is copied out of it; the total loss weighs each. */
+function emitLoss(
+  b: TapeBuilder,
+  graph: TapeGraph,
+  emitted: Emitted[],
+  t: number,
+  pred: number,
+  y: number,
+  o: OutputSettings,
+): OutputLoss {
+  const node = t - graph.inputs.length;
+  const width = b.width(pred);
+  const sparse = o.loss === 'sparseCategoricalCrossentropy';
+  const e = emitted[node];
+  const alone = pred === e.output;
+  const fused = alone && e.activation ? fusable(e.activation.fn, o.loss) : null;
+  const attrs = { rows: ROWS, cols: width };
+  const total = { index: 0, reduce: 'mean' as const, ...(o.weight === 1 ? {} : { scale: o.weight }) };
+  const several = graph.outputs.length > 1;
+  if (fused && e.activation) {
+    e.activation.call.when = ['predict'];
+    const logits = e.activation.logits;
+    const fusedAttrs = fused === 'softmaxXent' ? { ...attrs, sparse } : attrs;
+    const train = b.call(b.loss, fused, [pred, b.gradOf(logits), logits, y], fusedAttrs, ['train']);
+    train.result = total;
+    b.call(b.loss, fused, [pred, -1, logits, y], fusedAttrs, ['eval']).result = total;
+    if (o.weight !== 1) scaleGrad(b, b.gradOf(logits), width, o.weight);
+    // Several outputs: the output's own loss, from the probabilities the fused call wrote.
+    const valueCall = several
+      ? b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval'])
+      : train;
+    return { pred, y, fusedNode: node, valueCall };
+  }
+  const valueCall = b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval']);
+  valueCall.result = total;
+  if (several) {
+    // The weighted term goes into the total; a second call reports the output's own loss.
+    const own = b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval']);
+    b.call(b.loss, 'lossGrad', [b.gradOf(pred), pred, y], { ...attrs, loss: o.loss }, ['train']);
+    if (o.weight !== 1) scaleGrad(b, b.gradOf(pred), width, o.weight);
+    return { pred, y, fusedNode: -1, valueCall: own };
+  }
+  b.call(b.loss, 'lossGrad', [b.gradOf(pred), pred, y], { ...attrs, loss: o.loss }, ['train']);
+  return { pred, y, fusedNode: -1, valueCall };
+}
+
+/** g *= weight, as g += (weight − 1)·g (axpy reads and writes each element once). */
+function scaleGrad(b: TapeBuilder, g: number, width: number, weight: number): void {
+  b.call(b.loss, 'axpy', [g, g], { n: { rows: width }, alpha: weight - 1 }, ['train']);
+}
+
+/** The targets of each output: y itself for one output; for several, y holds them side by side
+ *  (each row: output 0's targets, output 1's, …) and each is copied out of it for the loss. */
+function targetBuffers(b: TapeBuilder, preds: number[], outputs: readonly OutputSettings[]): number[] {
+  const shapes = preds.map((p, k) => (outputs[k].loss === 'sparseCategoricalCrossentropy' ? [] : b.shape(p).slice(1)));
+  if (preds.length === 1) return [b.batched('y', 'y', shapes[0])];
+  const widths = shapes.map((shape) => shape.reduce((a, c) => a * c, 1));
+  const xCols = widths.reduce((a, c) => a + c, 0);
+  const y = b.batched('y', 'y', [xCols]);
+  let xOffset = 0;
+  return shapes.map((shape, k) => {
+    const id = b.batched(`${outputs[k].name}/target`, 'activation', shape);
+    const attrs = { rows: ROWS, n: widths[k], xCols, xOffset, outCols: widths[k], outOffset: 0, accumulate: false };
+    b.call(b.loss, 'copyColumns', [id, y], attrs, ['train', 'eval']);
+    xOffset += widths[k];
+    return id;
+  });
+}
+
+/** One metric of one output (result slot `index`). */
+function emitMetric(
+  b: TapeBuilder,
+  metric: MetricName,
+  output: number,
+  y: number,
+  loss: TapeLoss,
+  index: number,
+): void {
+  const sparse = loss === 'sparseCategoricalCrossentropy';
+  const attrs = { rows: ROWS, cols: b.width(output) };
+  const result = { index, reduce: 'sum' as const };
+  if (metric === 'accuracy' && (sparse || loss === 'categoricalCrossentropy')) {
+    const argPred = b.batched('argmax(pred)', 'scratch', [], 'int32');
+    const argTrue = b.batched('argmax(target)', 'scratch', [], 'int32');
+    b.call(b.metrics, 'argmaxAccuracy', [output, y, argPred, argTrue], { ...attrs, sparse }).result = result;
+  } else {
+    // accuracy: 0.5 on probabilities and 0 on logits for binary losses, exact match otherwise.
+    const binary = loss === 'binaryCrossentropy' || loss === 'binaryCrossentropyFromLogits';
+    const kind = metric === 'accuracy' ? (binary ? 'threshold' : 'exact') : metric;
+    const threshold = loss === 'binaryCrossentropyFromLogits' ? 0 : 0.5;
+    b.call(b.metrics, 'rowMeanMetric', [output, y], { ...attrs, metric: kind, threshold, sparse }).result = result;
+  }
+}
+
+/** Several outputs: predict writes them side by side into one buffer (each row: output 0's
+ *  values, output 1's, …). */
+function packOutputs(b: TapeBuilder, outputs: number[]): number {
+  const widths = outputs.map((o) => b.width(o));
+  const outCols = widths.reduce((a, c) => a + c, 0);
+  const packed = b.batched('outputs', 'activation', [outCols]);
+  let outOffset = 0;
+  outputs.forEach((o, k) => {
+    const attrs = { rows: ROWS, n: widths[k], xCols: widths[k], xOffset: 0, outCols, outOffset, accumulate: false };
+    b.fwd('copyColumns', [packed, o], attrs, ['predict']);
+    outOffset += widths[k];
+  });
+  return packed;
+}
+
+/** Update: one optimizer call per parameter. */
+function emitUpdate(b: TapeBuilder, o: OptimizerSettings): void {
   const slotCount = SLOT_COUNT[o.kind];
   for (const p of b.params) {
+    if (b.frozenParams.has(p)) continue;
     const n = b.width(p);
     // Clipping acts on the whole gradient (regularization included), before the update, as Keras.
     if (o.clipnorm > 0) b.call(b.update, 'clipNorm', [b.gradOf(p)], { n, maxNorm: o.clipnorm });
@@ -354,22 +625,6 @@ export function buildTape(
         break;
     }
   }
-
-  fuseBiasActivation(b.forward);
-  return {
-    version: TAPE_VERSION,
-    buffers: b.buffers,
-    arena: { params: arena.data.length, slotCount, state: arena.state.length },
-    x,
-    y,
-    output,
-    results: ['loss', ...s.metrics],
-    forward: b.forward,
-    loss: b.loss,
-    metrics: b.metrics,
-    backward: b.backward,
-    update: b.update,
-  };
 }
 
 /** addBias(z, bias) then an unconditional elementwise activation(out, z) → biasActivation(out, z, bias). */

@@ -61,6 +61,8 @@ export function checkTape(fn: string, tape: Tape): void {
         !(Number.isInteger(c.result.index) && c.result.index >= 0 && c.result.index < tape.results.length)
       )
         bad(`${where}.result.index is out of range`);
+      if (c.result?.scale !== undefined && !Number.isFinite(c.result.scale))
+        bad(`${where}.result.scale must be a finite number`);
     });
   }
 }

@@ -56,7 +56,7 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
       const args = c.args.map((id) => (id < 0 ? (undefined as unknown as Buf) : arrays[id]));
       const value = JS_KERNELS[c.kernel](backend, args, c.attrs, ctx);
       if (c.result) {
-        const v = value as number;
+        const v = (value as number) * (c.result.scale ?? 1);
         if (c.result.reduce === 'mean') acc[c.result.index] += v * ctx.rows;
         else if (c.result.reduce === 'sum') acc[c.result.index] += v;
         else once[c.result.index] += v;

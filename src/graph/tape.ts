@@ -28,7 +28,7 @@
  * 'predict' (outputs only). A call with `result` returns a number that the executor accumulates into
  * the pass's results[result.index]: 'mean' is a mean over the pass's rows (weighted by rows across
  * chunks), 'sum' a sum over rows (divided by the rows at the end), 'once' a term that does not depend
- * on the rows (regularization: added once per pass).
+ * on the rows (regularization: added once per pass); an optional `scale` multiplies the value first.
  *
  * Runtime values (never on the tape): rows (per pass), step (0-based update count; Adam's t is
  * step + 1; dropout masks use dropoutSeed(seed, step)), learningRate (read at every call).
@@ -68,7 +68,9 @@ export interface TapeCall {
   args: number[];
   attrs: Record<string, AttrValue>;
   when?: Pass[];
-  result?: { index: number; reduce: 'mean' | 'sum' | 'once' };
+  /** scale (default 1) multiplies the call's value first: a model's total loss weighs each
+   *  output's loss by its lossWeight. */
+  result?: { index: number; reduce: 'mean' | 'sum' | 'once'; scale?: number };
 }
 
 export interface Tape {

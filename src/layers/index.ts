@@ -4,6 +4,7 @@ import { Conv, type ConvArgs } from './conv';
 import { Dense, type DenseArgs } from './dense';
 import { Embedding, type EmbeddingArgs } from './embedding';
 import type { LayerArgs } from './layer';
+import { type ConcatenateArgs, Merge } from './merge';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Recurrent, type RecurrentArgs } from './recurrent';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
@@ -23,6 +24,7 @@ export { Conv } from './conv';
 export { Dense } from './dense';
 export { Embedding } from './embedding';
 export { Layer } from './layer';
+export { Merge } from './merge';
 export { Pooling2D } from './pooling';
 export { Recurrent } from './recurrent';
 export { Flatten, Reshape } from './reshape';
@@ -89,3 +91,19 @@ export const bidirectional = (args: BidirectionalArgs): Bidirectional => new Bid
 export const timeDistributed = (args: TimeDistributedArgs): TimeDistributed => new TimeDistributed(args);
 /** [batch, features] → [batch, n, features]. */
 export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new RepeatVector(args);
+
+// Merge layers: functional models only, layer.apply([a, b, …]).
+/** Joins tensors along an axis (default the last). */
+export const concatenate = (args?: ConcatenateArgs): Merge => new Merge('concatenate', args);
+/** Elementwise sum of tensors of one shape. */
+export const add = (args?: LayerArgs): Merge => new Merge('add', args);
+/** a − b. */
+export const subtract = (args?: LayerArgs): Merge => new Merge('subtract', args);
+/** Elementwise product. */
+export const multiply = (args?: LayerArgs): Merge => new Merge('multiply', args);
+/** Elementwise mean. */
+export const average = (args?: LayerArgs): Merge => new Merge('average', args);
+/** Elementwise maximum. */
+export const maximum = (args?: LayerArgs): Merge => new Merge('maximum', args);
+/** Elementwise minimum. */
+export const minimum = (args?: LayerArgs): Merge => new Merge('minimum', args);

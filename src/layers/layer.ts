@@ -14,6 +14,7 @@ import { bool, str } from '../model/options';
 import { Random } from '../util/random';
 import type { ToFileContext } from './registry';
 import { checkLayerShape, type Shape, type WeightSpec } from './shape';
+import { applyLayer, type SymbolicTensor } from './symbolic';
 
 export type { Shape, WeightSpec } from './shape';
 
@@ -37,7 +38,9 @@ export abstract class Layer {
   abstract readonly namePrefix: string;
   /** Set by the user or, when added to a model, to a unique `<prefix>_<k>`. */
   name: string | null;
-  readonly trainable = true;
+  /** false freezes the weights: no optimizer updates them, in models compiled after the change
+   *  (Keras: it takes effect at compile). They then count as non-trainable (getWeights order). */
+  trainable = true;
   /** [batch, ...dims] when this layer was given an input shape (batch null: any size). */
   readonly batchInputShape: Shape | null;
 
@@ -47,10 +50,17 @@ export abstract class Layer {
       const { min, max } = RANGES.nameLength;
       throw new RangeError(`${fn}: name must have ${min} to ${max} characters, got ${this.name.length}`);
     }
-    if (args.trainable !== undefined && !bool(fn, 'trainable', args.trainable)) {
-      throw new RangeError(`${fn}: trainable: false is not supported yet (every layer trains)`);
-    }
+    if (args.trainable !== undefined) this.trainable = bool(fn, 'trainable', args.trainable);
     this.batchInputShape = batchInputShapeOf(fn, args);
+  }
+
+  /** The input shapes of this layer's first apply() in a functional model (null before). */
+  appliedInputShapes: Shape[] | null = null;
+
+  /** Functional API (tfjs): this layer on a symbolic tensor (an array of them for a merge
+   *  layer) → its output tensor. Applying a layer twice shares its weights. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   /** The output shape for an input shape [batch, ...dims]; throws a RangeError when the input does

@@ -29,6 +29,8 @@ export interface TrainableModel extends CallbackModel {
   /** One sample's input shape ([features], [height, width, channels], …). */
   readonly inputShape: number[];
   readonly outputSize: number;
+  /** Target values per row as the executors read them (y's width). */
+  readonly targetWidth: number;
   /** True while an executor call that writes the weights is pending (the one busy guard in JS). */
   busy: boolean;
   /** True from the start to the end of fit. */

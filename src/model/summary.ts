@@ -40,13 +40,47 @@ export function summaryText(modelName: string, layers: readonly Layer[], inputSh
     if (i < layers.length - 1) lines.push('');
     shape = out;
   });
+  lines.push(...totals(width, total, trainable));
+  return lines.join('\n');
+}
+
+function totals(width: number, total: number, trainable: number): string[] {
   const fmt = (n: number) => n.toLocaleString('en-US');
-  lines.push(
+  return [
     '='.repeat(width),
     `Total params: ${fmt(total)}`,
     `Trainable params: ${fmt(trainable)}`,
     `Non-trainable params: ${fmt(total - trainable)}`,
     '_'.repeat(width),
-  );
+  ];
+}
+
+/** A functional model's table: every input and layer application with the tensors it reads. */
+export function functionalSummaryText(
+  modelName: string,
+  rows: { name: string; className: string; out: Shape; params: number; trainable: number; from: string }[],
+): string {
+  const cols = [...COLS, 24];
+  const width = cols.reduce((a, b) => a + b, 0);
+  const lines = [
+    `Model: "${modelName}"`,
+    '_'.repeat(width),
+    `${pad(' Layer (type)', cols[0]) + pad('Output Shape', cols[1]) + pad('Param #', cols[2])}Connected to`,
+    '='.repeat(width),
+  ];
+  let total = 0;
+  let trainable = 0;
+  rows.forEach((r, i) => {
+    total += r.params;
+    trainable += r.trainable;
+    lines.push(
+      pad(` ${r.name} (${r.className})`, cols[0]) +
+        pad(formatShape(r.out), cols[1]) +
+        pad(String(r.params), cols[2]) +
+        r.from,
+    );
+    if (i < rows.length - 1) lines.push('');
+  });
+  lines.push(...totals(width, total, trainable));
   return lines.join('\n');
 }

@@ -6,9 +6,11 @@
  * IR version 8 and opsets 13–17: what onnx 1.12 (Debian 12's python3-onnx) checks, and what every
  * onnxruntime since 1.12 runs. Opset 13 is the first with Softmax over one axis (the layer's).
  */
+
 import { describe } from '../backend/check';
 import type { Scaler, ScalerJSON } from '../data/scalers';
 import { Layer } from '../layers/layer';
+import { Functional } from '../model/functional';
 import { bool, checkOptions, positiveInt, str } from '../model/options';
 import { EXPORTERS, NOT_EXPORTABLE } from './exporters';
 import { type Flow, toChannelsLast } from './flow';
@@ -69,6 +71,8 @@ function checkModel(fn: string, model: unknown): ExportableModel {
       `${fn}: model must be a nativenn model (nn.sequential(...) or nn.loadModel(dir)), got ${describe(model)}`,
     );
   }
+  if (m instanceof Functional)
+    throw new RangeError(`${fn}: ${m.name} is a functional model; ONNX export writes stacks (Sequential) only so far`);
   if (m.layers.length === 0) throw new RangeError(`${fn}: the model has no layers (and so no weights) to export`);
   if (m.busy) throw new Error(`${fn}: the model is training; export from a callback hook (onEpochEnd) or after fit`);
   return m;

@@ -51,6 +51,10 @@ export class Optimizer {
    *  k·total + o); plan.slots holds views of it per parameter. */
   private slotArena = new Arena(0);
   private slotViews: Float32Array[][] = [];
+  private slotTotal = 0;
+  private slotOffsets: number[] = [];
+  /** The layers whose weights the slots belong to (one model's), in order. */
+  private slotKeys: object[] | null = null;
 
   constructor(
     kind: OptimizerKind,
@@ -78,30 +82,48 @@ export class Optimizer {
     this.plan.learningRate = checkSetting(`${this.kind}`, 'learningRate', v, 'learningRate');
   }
 
-  /** Allocates the state slots for parameters of these lengths, laid out as the model's arena, the
-   *  first time (zeros; adagrad's accumulator starts at initialAccumulatorValue). Later calls check
-   *  the layout is the same. Returns the slot arena the executors run on. */
-  allocateSlots(lengths: number[]): Arena {
+  /** Allocates the state slots for parameters of these lengths, laid out as the model's arena
+   *  (`arenaLength` values; param i at `layout[i].offset`, by default one after another), the
+   *  first time (zeros; adagrad's accumulator starts at initialAccumulatorValue). Later calls with
+   *  the same layout return the same slots; when the model's weights moved into another arena (a
+   *  model sharing its layers), the state moves with them. Returns the slot arena the executors
+   *  run on: slot k of the param at offset o is at k·arenaLength + o. */
+  allocateSlots(
+    lengths: number[],
+    arenaLength = lengths.reduce((a, b) => a + b, 0),
+    layout?: { key: object; index: number; offset: number }[],
+  ): Arena {
+    const offsets =
+      layout?.map((p) => p.offset) ?? lengths.map((_, i) => lengths.slice(0, i).reduce((a, b) => a + b, 0));
+    const keys = layout?.map((p) => p.key) ?? null;
+    let previous: Float32Array[][] | null = null;
     if (this.slotLengths) {
-      if (lengths.length !== this.slotLengths.length || lengths.some((n, i) => n !== this.slotLengths?.[i])) {
+      const sameParams =
+        lengths.length === this.slotLengths.length &&
+        lengths.every((n, i) => n === this.slotLengths?.[i]) &&
+        (keys === null || this.slotKeys === null || keys.every((k, i) => k === this.slotKeys?.[i]));
+      if (!sameParams)
         throw new RangeError(
           `${this.kind}: this optimizer already holds state for other parameters; give each model its own optimizer`,
         );
-      }
-      return this.slotArena;
+      if (arenaLength === this.slotTotal && offsets.every((o, i) => o === this.slotOffsets[i])) return this.slotArena;
+      previous = this.plan.slots; // the newest values, pulled from an executor
     }
     const count = SLOT_COUNT[this.kind];
-    const total = lengths.reduce((a, b) => a + b, 0);
-    const arena = new Arena(count * total);
+    const arena = new Arena(count * arenaLength);
     if (this.kind === 'adagrad') arena.data.fill(this.initialAccumulatorValue);
-    let offset = 0;
-    this.slotViews = lengths.map((n) => {
-      const views = Array.from({ length: count }, (_, k) => arena.view(k * total + offset, n));
-      offset += n;
-      return views;
-    });
+    this.slotViews = lengths.map((n, i) =>
+      Array.from({ length: count }, (_, k) => {
+        const view = arena.view(k * arenaLength + offsets[i], n);
+        if (previous) view.set(previous[i][k]);
+        return view;
+      }),
+    );
     this.slotArena = arena;
     this.slotLengths = lengths;
+    this.slotTotal = arenaLength;
+    this.slotOffsets = offsets;
+    this.slotKeys = keys;
     return arena;
   }
 

@@ -17,7 +17,7 @@ import type { Tensor } from '../tensor';
 import { Random, randomSeed } from '../util/random';
 import { yieldToEventLoop } from '../util/yield';
 import { arraySource, type BatchSource, type Run } from './batch-source';
-import { type Dataset, gatherRows, type Targets, targetWidth } from './data';
+import { type Dataset, gatherRows, type Targets } from './data';
 import { datasetValidation, evaluateOnDataset } from './dataset-eval';
 import { checkDataset, type DatasetLike, datasetSource } from './dataset-source';
 import { History } from './history';
@@ -175,7 +175,7 @@ export class Trainer {
     }
     const rng = new Random(seed);
     const inputs = model.inputSize;
-    const yWidth = targetWidth(compiled.loss, model.outputSize);
+    const yWidth = model.targetWidth;
     if (split > 0) {
       const trainRows = Math.floor(data.rows * (1 - split));
       if (trainRows < 1 || trainRows === data.rows) {

@@ -61,7 +61,7 @@ describe('layers', () => {
     expect(() => nn.layers.dense({ units: 2, unitz: 3 } as never)).toThrow('dense: unknown option "unitz"');
     expect(() => nn.layers.dropout({ rate: 1 })).toThrow('dropout: rate must be a finite number in [0, 1), got 1');
     expect(() => nn.layers.activation({ activation: 'nope' as never })).toThrow('unknown activation "nope"');
-    expect(() => nn.layers.dense({ units: 2, trainable: false })).toThrow('trainable: false is not supported');
+    expect(nn.layers.dense({ units: 2, trainable: false }).trainable).toBe(false);
   });
 
   it('leakyRelu and elu layers take alpha (defaults 0.3 and 1)', () => {

@@ -35,6 +35,13 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   bidirectional: { layer: nn.layers.lstm({ units: 2 }) },
   timeDistributed: { layer: nn.layers.dense({ units: 2 }) },
   repeatVector: { n: 2 },
+  concatenate: {},
+  add: {},
+  subtract: {},
+  multiply: {},
+  average: {},
+  maximum: {},
+  minimum: {},
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

@@ -397,7 +397,7 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
 void TapeRunner::run(Section s, Pass pass, int64_t rows, int64_t step, double lr, bool first_chunk) {
   for (const Call& c : spec_.sections[s]) {
     if (!(c.passes & pass)) continue;
-    const double value = call(c, rows, step, lr);
+    const double value = call(c, rows, step, lr) * c.scale;
     if (c.result < 0) continue;
     switch (c.reduce) {
       case Reduce::kMean:

@@ -153,6 +153,7 @@ struct Call {
   uint8_t passes = kTrain | kEval | kPredict;
   int32_t result = -1;  // index in results, or -1
   Reduce reduce = Reduce::kMean;
+  double scale = 1.0;  // multiplies the value before it is reduced (a loss weight)
 };
 
 enum Section { kForward, kLossSection, kMetrics, kBackward, kUpdate, kSectionCount };
