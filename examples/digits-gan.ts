@@ -154,7 +154,7 @@ export async function run(options: GanOptions = {}): Promise<GanResult> {
   const per = 100;
   const asked = Int32Array.from({ length: CLASSES * per }, (_, i) => Math.floor(i / per));
   const samples = generator.predict([noise(asked.length), oneHot(asked)] as unknown as nn.Tensor);
-  const classifier = await trainClassifier({ seed, verbose: 0 });
+  const classifier = await trainClassifier({ verbose: 0 }); // the same judge for every seed
   const scaler = nn.data.minMaxScaler().fit(x);
   const raw = nn.tensor2d(
     samples.data.map((v) => (v + 1) * 8),

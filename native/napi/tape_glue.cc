@@ -471,9 +471,11 @@ bool AllFinite(const float* values, int64_t n) {
 
 // Sparse labels (read as class indices) on our copy: integers in [0, classes).
 void CheckLabels(const Args& a, const TapeRunner& runner, const float* y, int64_t k, int64_t row) {
-  const int64_t classes = runner.classes(), yw = runner.y_width();
-  if (classes == 0) return;
+  const std::vector<int64_t>& column_classes = runner.column_classes();
+  const int64_t yw = runner.y_width();
   for (int64_t j = 0; j < yw; j++) {
+    const int64_t classes = column_classes[static_cast<size_t>(j)];
+    if (classes == 0) continue;
     const float v = y[k * yw + j];
     if (!(v >= 0 && v < classes && std::floor(v) == v))
       a.range_error("y[" + std::to_string(row * yw + j) + "] must be a class index from 0 to " +

@@ -45,21 +45,40 @@ export interface Executor {
   dispose(): void;
 }
 
-/** Widths the data must have: inputs per row, targets per row, and the class count when y holds
- *  class indices (a call reads it with sparse: true). */
+/** Widths the data must have: inputs per row, targets per row, and per column of y the class
+ *  count when it holds class indices (a call reads it, or its copy, with sparse: true), else 0. */
 export interface DataShape {
   inputs: number;
   targets: number;
-  classes: number | null;
+  classes: number[] | null;
 }
 
 export function dataShape(tape: Tape): DataShape {
-  const sparse = [...tape.loss, ...tape.metrics].find((c) => c.attrs.sparse === true && c.args.includes(tape.y));
-  return {
-    inputs: tape.buffers[tape.x].width,
-    targets: tape.buffers[tape.y].width,
-    classes: sparse ? (sparse.attrs.cols as number) : null,
+  const targets = tape.buffers[tape.y].width;
+  const classes = new Array<number>(targets).fill(0);
+  const narrow = (j: number, cols: number) => {
+    classes[j] = classes[j] === 0 ? cols : Math.min(classes[j], cols);
   };
+  // A model with several outputs copies each output's column of y out of it (builder.ts).
+  const copies = new Map<number, number>();
+  for (const c of tape.loss)
+    if (c.kernel === 'copyColumns' && c.args[1] === tape.y) copies.set(c.args[0], c.attrs.xOffset as number);
+  for (const c of [...tape.loss, ...tape.metrics]) {
+    if (c.attrs.sparse !== true && c.attrs.loss !== 'sparseCategoricalCrossentropy') continue;
+    const cols = c.attrs.cols as number;
+    if (c.args.includes(tape.y)) for (let j = 0; j < targets; j++) narrow(j, cols);
+    for (const [buffer, column] of copies) if (c.args.includes(buffer)) narrow(column, cols);
+  }
+  return { inputs: tape.buffers[tape.x].width, targets, classes: classes.some((n) => n > 0) ? classes : null };
+}
+
+/** Checks the class-index columns of row r of y. */
+function checkLabels(fn: string, d: DataShape, y: Float32Array, r: number): void {
+  if (d.classes === null) return;
+  for (let j = 0; j < d.targets; j++) {
+    const i = r * d.targets + j;
+    if (d.classes[j] > 0) checkLabel(fn, `y[${i}]`, y[i], d.classes[j]);
+  }
 }
 
 function checkLabel(fn: string, where: string, v: number, classes: number): void {
@@ -72,7 +91,7 @@ export function checkData(fn: string, d: DataShape, x: unknown, y: unknown, rows
   checkF32(fn, 'x', x, rows * d.inputs);
   if (y === undefined) return;
   checkF32(fn, 'y', y, rows * d.targets);
-  if (d.classes !== null) for (let r = 0; r < rows; r++) checkLabel(fn, `y[${r}]`, y[r], d.classes);
+  for (let r = 0; r < rows && d.classes !== null; r++) checkLabels(fn, d, y as Float32Array, r);
 }
 
 /** trainBatches' arguments: indices point at rows of both x and y; labels are class indices. */
@@ -106,7 +125,7 @@ export function checkTrainArgs(
   for (let i = firstBatch * batchSize; i < to; i++) {
     const r = indices[i];
     if (r < 0 || r >= rows) throw new RangeError(`${fn}: indices[${i}] must be a row from 0 to ${rows - 1}, got ${r}`);
-    if (d.classes !== null) checkLabel(fn, `y[${r}]`, y[r], d.classes);
+    checkLabels(fn, d, y as Float32Array, r);
   }
 }
 

@@ -13,6 +13,16 @@ import { BASE_ARGS, Layer, type LayerArgs } from './layer';
 import { type FromFileBase, registerLayer } from './registry';
 import { formatShape, type Shape, type WeightSpec } from './shape';
 
+/** Calls write(dx, i) for each input whose gradient is needed: each written whole, once. */
+function inputGrads(b: TapeBuilder, inputs: number[], write: (dx: number, i: number) => void): void {
+  inputs.forEach((id, i) => {
+    if (!b.needsGrad(id)) return;
+    const dx = b.gradOf(id);
+    b.firstWrite(dx);
+    write(dx, i);
+  });
+}
+
 export type MergeKind = 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' | 'minimum' | 'concatenate';
 
 const CLASS_NAMES: Record<MergeKind, string> = {
@@ -117,52 +127,40 @@ export class Merge extends Layer {
         for (let i = 1; i < k; i++) b.fwd('axpy', [out, inputs[i]], { n, alpha: this.kind === 'add' ? 1 : -1 });
         return {
           output: out,
-          backward: (b, grad) => {
-            inputs.forEach((id, i) => {
-              if (!b.needsGrad(id)) return;
-              const dx = b.gradOf(id);
-              b.firstWrite(dx);
+          backward: (b, grad) =>
+            inputGrads(b, inputs, (dx, i) => {
               if (this.kind === 'subtract' && i === 1) {
                 b.bwd('fill', [dx], { n, value: 0 });
                 b.bwd('axpy', [dx, grad], { n, alpha: -1 });
               } else b.bwd('copy', [dx, grad], { n });
-            });
-          },
+            }),
         };
       case 'average':
         b.fwd('fill', [out], { n, value: 0 });
         for (const id of inputs) b.fwd('axpy', [out, id], { n, alpha: 1 / k });
         return {
           output: out,
-          backward: (b, grad) => {
-            for (const id of inputs) {
-              if (!b.needsGrad(id)) continue;
-              const dx = b.gradOf(id);
-              b.firstWrite(dx);
+          backward: (b, grad) =>
+            inputGrads(b, inputs, (dx) => {
               b.bwd('fill', [dx], { n, value: 0 });
               b.bwd('axpy', [dx, grad], { n, alpha: 1 / k });
-            }
-          },
+            }),
         };
       case 'multiply':
         b.fwd('mul', [out, inputs[0], inputs[1]], { n });
         for (let i = 2; i < k; i++) b.fwd('mul', [out, out, inputs[i]], { n });
         return {
           output: out,
-          backward: (b, grad) => {
-            // d input i = grad · the product of the other inputs.
-            inputs.forEach((id, i) => {
-              if (!b.needsGrad(id)) return;
-              const dx = b.gradOf(id);
-              b.firstWrite(dx);
+          // d input i = grad · the product of the other inputs.
+          backward: (b, grad) =>
+            inputGrads(b, inputs, (dx, i) => {
               let from = grad;
               inputs.forEach((other, j) => {
                 if (j === i) return;
                 b.bwd('mul', [dx, from, other], { n });
                 from = dx;
               });
-            });
-          },
+            }),
         };
       default:
         return this.emitExtremum(b, inputs, out, name);
@@ -193,23 +191,11 @@ export class Merge extends Layer {
     });
     return {
       output: out,
-      backward: (b, grad) => {
-        inputs.forEach((id, i) => {
-          if (!b.needsGrad(id)) return;
-          const dx = b.gradOf(id);
-          b.firstWrite(dx);
-          const attrs = {
-            rows,
-            n: widths[i],
-            xCols: outCols,
-            xOffset: offsets[i],
-            outCols: widths[i],
-            outOffset: 0,
-            accumulate: false,
-          };
-          b.bwd('copyColumns', [dx, grad], attrs);
-        });
-      },
+      backward: (b, grad) =>
+        inputGrads(b, inputs, (dx, i) => {
+          const attrs = { rows, n: widths[i], xCols: outCols, xOffset: offsets[i], outCols: widths[i], outOffset: 0 };
+          b.bwd('copyColumns', [dx, grad], { ...attrs, accumulate: false });
+        }),
     };
   }
 

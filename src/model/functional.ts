@@ -198,10 +198,6 @@ export class Functional extends LayersModel {
     const losses = perOutput(fn, 'loss', o.loss, outNames, (v) => typeof v === 'string').map((v, k) =>
       getLoss(several ? `${fn}: loss of ${outNames[k]}` : fn, v),
     );
-    if (several && losses.includes('sparseCategoricalCrossentropy'))
-      throw new RangeError(
-        `${fn}: sparseCategoricalCrossentropy is not supported in a model with several outputs yet; one-hot the labels (nn.data.oneHot) and use categoricalCrossentropy`,
-      );
     const weights =
       o.lossWeights === undefined
         ? outNames.map(() => 1)

@@ -61,6 +61,21 @@ const CASES: Case[] = [
     },
   },
   {
+    label: 'two softmax outputs with class-index targets (sparse cross-entropy)',
+    inputs: [[4]],
+    outputs: [
+      { width: 3, loss: 'sparseCategoricalCrossentropy' },
+      { width: 4, loss: 'sparseCategoricalCrossentropy' },
+    ],
+    build(lib) {
+      const x = lib.input({ shape: [4], name: 'x' });
+      const h = lib.layers.dense({ units: 5, activation: 'tanh', name: 'h' }).apply(x);
+      const p = lib.layers.dense({ units: 3, activation: 'softmax', name: 'p' }).apply(h);
+      const q = lib.layers.dense({ units: 4, activation: 'softmax', name: 'q' }).apply(x);
+      return { inputs: [x], outputs: [p, q] };
+    },
+  },
+  {
     label: 'one tensor read by three layers; an output that feeds another layer',
     inputs: [[5]],
     outputs: [
@@ -98,11 +113,16 @@ const CASES: Case[] = [
 const TF_LOSS: Record<string, (yt: tf.Tensor, yp: tf.Tensor) => tf.Tensor> = {
   meanSquaredError: (yt, yp) => tf.metrics.meanSquaredError(yt, yp),
   categoricalCrossentropy: (yt, yp) => tf.metrics.categoricalCrossentropy(yt, yp),
+  sparseCategoricalCrossentropy: (yt, yp) => tf.metrics.sparseCategoricalCrossentropy(yt, yp),
 };
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+const yWidth = (o: { width: number; loss: string }) => (o.loss === 'sparseCategoricalCrossentropy' ? 1 : o.width);
+
 function targets(o: { width: number; loss: string }, seed: number): Float32Array {
+  if (o.loss === 'sparseCategoricalCrossentropy')
+    return Float32Array.from(randomF32(ROWS, seed, 0, o.width), (v) => Math.floor(v));
   const y = randomF32(ROWS * o.width, seed, 0, 1);
   if (o.loss !== 'categoricalCrossentropy') return y;
   for (let r = 0; r < ROWS; r++) {
@@ -141,9 +161,9 @@ describe.each(allBackends.map((b) => [b.name] as const))('functional models (%s)
     const xs = c.inputs.map((shape, i) => randomF32(ROWS * size(shape), 10 + i));
     const ys = c.outputs.map((o, k) => targets(o, 20 + k));
     const ourX = xs.map((x, i) => nn.tensor(x, [ROWS, ...c.inputs[i]]));
-    const ourY = ys.map((y, k) => nn.tensor2d(y, [ROWS, c.outputs[k].width]));
+    const ourY = ys.map((y, k) => nn.tensor2d(y, [ROWS, yWidth(c.outputs[k])]));
     const tfX = xs.map((x, i) => tf.tensor(Array.from(x), [ROWS, ...c.inputs[i]]));
-    const tfY = ys.map((y, k) => tf.tensor2d(Array.from(y), [ROWS, c.outputs[k].width]));
+    const tfY = ys.map((y, k) => tf.tensor2d(Array.from(y), [ROWS, yWidth(c.outputs[k])]));
 
     const pred = m.predict(ourX);
     const ourPred = c.outputs.length === 1 ? [pred] : (pred as unknown as nn.Tensor[]);
@@ -191,11 +211,11 @@ describe('functional models: shape', () => {
     const m = nn.model({ inputs: [a, b], outputs: [p, q], seed: 1 });
     m.compile({
       optimizer: 'adam',
-      loss: { kind: 'categoricalCrossentropy', size: 'meanSquaredError' },
+      loss: { kind: 'sparseCategoricalCrossentropy', size: 'meanSquaredError' },
       metrics: { kind: ['accuracy'], size: ['mae'] },
     });
     const x = { left: nn.tensor2d(randomF32(8, 1), [4, 2]), right: nn.tensor2d(randomF32(12, 2), [4, 3]) };
-    const y = { kind: nn.tensor2d([1, 0, 0, 1, 0, 1, 1, 0], [4, 2]), size: nn.tensor2d(randomF32(4, 3), [4, 1]) };
+    const y = { kind: nn.tensor1d([0, 1, 1, 0]), size: nn.tensor2d(randomF32(4, 3), [4, 1]) };
     const hist = await m.fit(x as unknown as nn.Tensor, y as unknown as nn.Tensor, { epochs: 2, verbose: 0 });
     expect(Object.keys(hist.history).sort()).toEqual(['kind_accuracy', 'kind_loss', 'loss', 'size_loss', 'size_mae']);
     const ev = m.evaluate(x as unknown as nn.Tensor, y as unknown as nn.Tensor);
@@ -318,6 +338,19 @@ describe('functional models: shape', () => {
     expect(() => two.save()).toThrow(/functional/);
     await expect(nn.exportOnnx(two, 'never-written.onnx')).rejects.toThrow(/functional/);
     const pair = nn.model({ inputs: a, outputs: [da, nn.layers.dense({ units: 3 }).apply(da)] });
-    expect(() => pair.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' })).toThrow(/several outputs/);
+    pair.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'sparseCategoricalCrossentropy'] });
+    // Labels are checked per output: the second output's column of y holds class indices < 3.
+    for (const backend of allBackends) {
+      nn.setBackend(backend.name);
+      expect(() => pair.evaluate(nn.tensor2d([[1, 2, 3]]), [nn.tensor2d([[0, 0]]), nn.tensor1d([3])] as never)).toThrow(
+        /y\[1\] \(dense_\d+\) row 0/,
+      );
+      // The executors check again (y packed: 2 targets of the first output, then the label).
+      const x = new Float32Array([1, 2, 3]);
+      expect(() => pair.executor().evaluate(x, new Float32Array([0, 0, 3]), 1)).toThrow(
+        /y\[2\] must be a class index from 0 to 2, got 3/,
+      );
+      expect(pair.executor().evaluate(x, new Float32Array([0, 0, 2]), 1)).toHaveLength(3);
+    }
   });
 });

@@ -49,11 +49,30 @@ function cnnTapes() {
   });
 }
 
+/** A functional model's tape: two inputs copied out of x, a merge, a tensor read twice
+ *  (branches), two outputs (one with class indices copied out of y), a weighted loss. */
+function functionalTape() {
+  const a = nn.input({ shape: [3] });
+  const b = nn.input({ shape: [2] });
+  const h = nn.layers.dense({ units: 4, activation: 'tanh' }).apply(nn.layers.concatenate().apply([a, b]));
+  const p = nn.layers.dense({ units: 3, activation: 'softmax' }).apply(h);
+  const q = nn.layers.maximum().apply([nn.layers.dense({ units: 2 }).apply(h), b]);
+  const m = nn.model({ inputs: [a, b], outputs: [p, q], seed: 2 });
+  m.compile({
+    optimizer: 'adam',
+    loss: ['sparseCategoricalCrossentropy', 'mse'],
+    lossWeights: [1, 0.3],
+    metrics: ['accuracy'],
+  });
+  return m.compiledNetwork().tape;
+}
+
 function baseTapes() {
   const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
   return [
     ...planZoo().map(({ plan }) => plan.net.tape),
     ...cnnTapes(),
+    functionalTape(),
     mlpTape({
       inputs: 3,
       layers: [

@@ -81,7 +81,7 @@ double row_mean_metric(RowMetric metric, const float* pred, const float* target,
 
 TapeRunner::TapeRunner(TapeSpec t, std::vector<float> slots)
     : spec_(std::move(t)), grads_(spec_.params, 0.0f), slots_(std::move(slots)) {
-  classes_ = sparse_classes(spec_);
+  classes_ = sparse_column_classes(spec_);
   const size_t n = spec_.buffers.size();
   root_.resize(n);
   for (size_t i = 0; i < n; i++)

@@ -186,7 +186,8 @@ struct Arena {
 };
 
 // Bounds of the labels: sparse calls read targets as class indices below this (0: no sparse call).
-int64_t sparse_classes(const TapeSpec& t);
+// Per column of y: the classes its values index (0: not labels). Call on a validated tape.
+std::vector<int64_t> sparse_column_classes(const TapeSpec& t);
 
 class TapeRunner {
  public:
@@ -200,7 +201,7 @@ class TapeRunner {
   int64_t y_width() const { return spec_.buffers[spec_.y].width; }
   int64_t output_width() const { return spec_.buffers[spec_.output].width; }
   int64_t result_count() const { return spec_.result_count; }
-  int64_t classes() const { return classes_; }
+  const std::vector<int64_t>& column_classes() const { return classes_; }
 
   // Bytes the workspace needs for `rows` rows (-1 on overflow), and the name of its widest buffer.
   int64_t workspace_bytes(int64_t rows, std::string* largest, int64_t* largest_bytes = nullptr) const;
@@ -239,7 +240,7 @@ class TapeRunner {
 
   TapeSpec spec_;
   std::vector<float> grads_, slots_;
-  int64_t classes_ = 0;
+  std::vector<int64_t> classes_;
   std::vector<int32_t> root_;  // per buffer: the buffer whose memory it uses
   int64_t xent_cols_ = 0;      // widest of those
   int64_t capacity_ = 0;       // rows the workspace holds

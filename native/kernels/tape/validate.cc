@@ -51,6 +51,38 @@ int target_arg(Kernel k) {
 }
 
 // Whether a kernel's attribute 1 is 'cols' (rows, cols kernels): it must be a number ≥ 1.
+constexpr int64_t kAllColumns = -1, kNotLabels = -2;
+
+// Where the targets of sparse call c (section s, index i) come from: y itself (kAllColumns), or
+// one column of y copied into a buffer that nothing else writes: the only other calls naming the
+// buffer read it as sparse targets, and its one copyColumns (every row, one column, no
+// accumulation) runs earlier in the loss section in every pass the call runs (a model with
+// several outputs). kNotLabels otherwise: the kernels would index with unchecked values.
+int64_t sparse_target_column(const TapeSpec& t, const Call& c, int s, size_t i) {
+  const int32_t id = c.args[target_arg(c.kernel)];
+  if (id == t.y) return kAllColumns;
+  int64_t column = kNotLabels;
+  for (int cs = 0; cs < kSectionCount; cs++)
+    for (size_t ci = 0; ci < t.sections[cs].size(); ci++) {
+      const Call& other = t.sections[cs][ci];
+      const KernelInfo& info = kKernels[static_cast<int>(other.kernel)];
+      for (int a = 0; a < info.arg_count; a++) {
+        if (other.args[a] != id) continue;
+        if (sparse_call(other) && a == target_arg(other.kernel)) continue;
+        const bool copy = other.kernel == Kernel::kCopyColumns && a == 0 && other.args[1] == t.y &&
+                          cs == kLossSection && other.size[0].per_row && other.size[0].value == 1 &&
+                          other.size[1].value == 1 && other.size[4].value == 1 && other.size[5].value == 0 &&
+                          other.value[6] == 0;
+        if (!copy || column != kNotLabels) return kNotLabels;
+        const bool before = s > kLossSection || (s == kLossSection && ci < i);
+        // The loss and metrics sections run in train and eval passes only.
+        if (!before || (c.passes & ~other.passes & (kTrain | kEval)) != 0) return kNotLabels;
+        column = other.size[3].value;
+      }
+    }
+  return column;
+}
+
 bool has_cols(Kernel k) {
   const KernelInfo& info = kKernels[static_cast<int>(k)];
   return info.attr_count >= 2 && std::string(info.attrs[1].name) == "cols";
@@ -200,7 +232,7 @@ std::string check_geometry(const Call& c, const std::string& path) {
   return "";
 }
 
-std::string check_call(const TapeSpec& t, const Call& c, const std::string& path) {
+std::string check_call(const TapeSpec& t, const Call& c, int s, size_t i, const std::string& path) {
   if (static_cast<int>(c.kernel) >= kKernelCount) return path + ".kernel is unknown";
   const KernelInfo& info = kKernels[static_cast<int>(c.kernel)];
   const int64_t n = static_cast<int64_t>(t.buffers.size());
@@ -223,8 +255,10 @@ std::string check_call(const TapeSpec& t, const Call& c, const std::string& path
   std::string bad = check_attrs(c, path);
   if (bad.empty()) bad = check_geometry(c, path);
   if (!bad.empty()) return bad;
-  if (sparse_call(c) && c.args[target_arg(c.kernel)] != t.y)
-    return path + ": the targets of a sparse call must be the y buffer (they are read as class indices)";
+  if (sparse_call(c) && sparse_target_column(t, c, s, i) == kNotLabels)
+    return path +
+           ": the targets of a sparse call must be the y buffer, or one column of y copied by a copyColumns of the "
+           "loss section before it (they are read as class indices)";
   if (c.result != -1) {
     if (!info.returns) return path + ".result: kernel " + info.name + " returns no value";
     if (c.result < 0 || c.result >= t.result_count)
@@ -387,7 +421,7 @@ std::string validate_tape(const TapeSpec& t) {
   if (bad.empty()) bad = check_io(t);
   for (int s = 0; s < kSectionCount && bad.empty(); s++)
     for (size_t i = 0; i < t.sections[s].size() && bad.empty(); i++)
-      bad = check_call(t, t.sections[s][i], at(static_cast<Section>(s), i));
+      bad = check_call(t, t.sections[s][i], s, i, at(static_cast<Section>(s), i));
   if (bad.empty()) bad = check_extents(t, 1);
   return bad;
 }
@@ -414,11 +448,19 @@ std::string check_extents(const TapeSpec& t, int64_t rows) {
   return "";
 }
 
-int64_t sparse_classes(const TapeSpec& t) {
-  int64_t classes = 0;
+std::vector<int64_t> sparse_column_classes(const TapeSpec& t) {
+  std::vector<int64_t> classes(static_cast<size_t>(t.buffers[t.y].width), 0);
+  auto narrow = [](int64_t& have, int64_t cols) { have = have == 0 ? cols : std::min(have, cols); };
   for (int s = 0; s < kSectionCount; s++)
-    for (const Call& c : t.sections[s])
-      if (sparse_call(c)) classes = classes == 0 ? c.size[1].value : std::min(classes, c.size[1].value);
+    for (size_t i = 0; i < t.sections[s].size(); i++) {
+      const Call& c = t.sections[s][i];
+      if (!sparse_call(c)) continue;
+      const int64_t column = sparse_target_column(t, c, s, i);
+      if (column == kAllColumns)
+        for (int64_t& have : classes) narrow(have, c.size[1].value);
+      else if (column >= 0 && column < static_cast<int64_t>(classes.size()))
+        narrow(classes[static_cast<size_t>(column)], c.size[1].value);
+    }
   return classes;
 }
 
