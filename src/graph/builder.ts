@@ -398,7 +398,7 @@ export function buildGraphTape(
   const results = ['loss'];
   if (!single) outputs.forEach((o) => results.push(`${o.name}_loss`));
   outs.forEach((o, k) => {
-    if (!single) b.loss.find((c) => c === o.valueCall)!.result = { index: 1 + k, reduce: 'mean' };
+    if (!single) o.valueCall.result = { index: 1 + k, reduce: 'mean' };
     outputs[k].metrics.forEach((metric) => {
       emitMetric(b, metric, o.pred, o.y, outputs[k].loss, results.length);
       results.push(single ? metric : `${outputs[k].name}_${metric}`);
