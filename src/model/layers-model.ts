@@ -86,6 +86,16 @@ export abstract class LayersModel implements TrainableModel {
     return this.compiled?.optimizer ?? null;
   }
 
+  /** The layer with this name (tfjs getLayer); a RangeError lists the names when there is none. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer)
+      throw new RangeError(
+        `getLayer: ${this.name} has no layer named ${JSON.stringify(name)}; its layers: ${this.layers.map((l) => l.name).join(', ')}`,
+      );
+    return layer;
+  }
+
   /** Whether any layer trains; setting it sets every layer's (Keras model.trainable). Like a
    *  layer's, it takes effect when the model compiles. */
   get trainable(): boolean {

@@ -229,6 +229,8 @@ describe('functional models: shape', () => {
     expect(text).toContain('left, right');
     expect(text).toContain(`Total params: ${m.countParams()}`);
     expect(m.countParams()).toBe(5 * 2 + 2 + 5 + 1);
+    expect(m.getLayer('kind').className).toBe('Dense');
+    expect(() => m.getLayer('nope')).toThrow(/no layer named "nope"; its layers: .*kind, size/);
   });
 
   it('a layer applied twice keeps one set of weights, trained by both uses', async () => {
