@@ -14,6 +14,7 @@ import { formatShape, type Shape } from '../layers/shape';
 import { type LayerNode, SymbolicTensor } from '../layers/symbolic';
 import { type CompiledLoss, getLoss } from '../losses';
 import { getMetrics } from '../metrics';
+import { type OnnxOptions, toOnnx } from '../onnx/export';
 import { getOptimizer, type Optimizer } from '../optimizers';
 import { Tensor } from '../tensor';
 import { inputsOf, targetsOf, targetWidth } from '../train/data';
@@ -143,6 +144,20 @@ export class Functional extends LayersModel {
     });
     const outs = this.outputs.map((t) => map.get(t) as SymbolicTensor);
     return outs.length === 1 ? outs[0] : outs;
+  }
+
+  /** The graph as the ONNX exporter walks it: the model inputs, each layer application with the
+   *  tensors it reads (indices: the inputs first, then each node's output), the outputs. */
+  graphSpec(): {
+    inputs: { name: string; shape: number[] }[];
+    nodes: { layer: Layer; inputs: number[] }[];
+    outputs: { name: string; index: number }[];
+  } {
+    return {
+      inputs: this.inputs.map((t) => ({ name: t.name, shape: t.shape.slice(1) as number[] })),
+      nodes: this.nodes.map((node, j) => ({ layer: node.layer, inputs: this.nodeInputs[j] })),
+      outputs: this.outputIndex.map((index, k) => ({ name: this.outputNames[k], index })),
+    };
   }
 
   /** The output names (the producing layers' names), as Keras keys its per-output logs. */
@@ -371,6 +386,12 @@ export class Functional extends LayersModel {
     const shapes = node.inputs.map((t) => t.shape);
     const l = node.layer as Layer & { computeMergeShape?(s: Shape[]): Shape };
     return l.computeMergeShape ? l.computeMergeShape(shapes) : l.computeOutputShape(shapes[0]);
+  }
+
+  /** The model as ONNX ModelProto bytes (inference: dropout removed); graph inputs and outputs
+   *  take the model's input and output names when there are several. See docs/onnx.md. */
+  toOnnx(options?: OnnxOptions): Uint8Array {
+    return toOnnx(this, options);
   }
 
   /** Not yet: the TensorFlow.js Layers format for functional topologies (issue 12, model files). */

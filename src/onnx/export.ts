@@ -10,11 +10,12 @@
 import { describe } from '../backend/check';
 import type { Scaler, ScalerJSON } from '../data/scalers';
 import { Layer } from '../layers/layer';
-import { Functional } from '../model/functional';
+import { Merge } from '../layers/merge';
 import { bool, checkOptions, positiveInt, str } from '../model/options';
 import { EXPORTERS, NOT_EXPORTABLE } from './exporters';
 import { type Flow, toChannelsLast } from './flow';
 import { OnnxGraphBuilder } from './graph';
+import { mergeNodes } from './merge-exporters';
 import { encodeModel } from './messages';
 import { scalerJson, scalerNodes, targetScalerNodes } from './preprocess';
 import { writeFileAtomically } from './write-file';
@@ -53,6 +54,12 @@ export interface ExportableModel {
   readonly inputShape?: readonly number[];
   readonly outputShape?: readonly number[];
   busy: boolean;
+  /** A functional model's graph (a Sequential is the chain of its layers). */
+  graphSpec?(): {
+    inputs: { name: string; shape: number[] }[];
+    nodes: { layer: Layer; inputs: number[] }[];
+    outputs: { name: string; index: number }[];
+  };
 }
 
 export interface OnnxExport {
@@ -71,8 +78,6 @@ function checkModel(fn: string, model: unknown): ExportableModel {
       `${fn}: model must be a nativenn model (nn.sequential(...) or nn.loadModel(dir)), got ${describe(model)}`,
     );
   }
-  if (m instanceof Functional)
-    throw new RangeError(`${fn}: ${m.name} is a functional model; ONNX export writes stacks (Sequential) only so far`);
   if (m.layers.length === 0) throw new RangeError(`${fn}: the model has no layers (and so no weights) to export`);
   if (m.busy) throw new Error(`${fn}: the model is training; export from a callback hook (onEpochEnd) or after fit`);
   return m;
@@ -102,7 +107,7 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
       `${fn}: inputName and outputName must be two different non-empty names, got "${inputName}" and "${outputName}"`,
     );
   }
-  const missing = m.layers.filter((l) => !EXPORTERS[l.className]);
+  const missing = m.layers.filter((l) => !EXPORTERS[l.className] && !(l instanceof Merge));
   if (missing.length > 0) {
     const l = missing[0];
     const why = NOT_EXPORTABLE[l.className] ?? 'no ONNX exporter is written for this layer class';
@@ -115,30 +120,60 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
       `${fn}: the model's weights take ${weightBytes} bytes; an ONNX file holds at most ${MAX_WEIGHT_BYTES} (2 GiB less room for the graph)`,
     );
   }
+  const graph = m.graphSpec
+    ? m.graphSpec()
+    : {
+        inputs: [{ name: 'input', shape: [...(m.inputShape ?? [m.inputSize])] }],
+        nodes: m.layers.map((layer, i) => ({ layer, inputs: [i] })),
+        outputs: [{ name: 'output', index: m.layers.length }],
+      };
+  const several = graph.inputs.length > 1 || graph.outputs.length > 1;
+  if (
+    several &&
+    (o.inputName !== undefined || o.outputName !== undefined || o.scaler != null || o.targetScaler != null)
+  )
+    throw new TypeError(
+      `${fn}: inputName, outputName, scaler and targetScaler apply to models with one input and one output; this one's inputs and outputs keep their names`,
+    );
   const scaler = o.scaler == null ? null : scalerJson(fn, 'scaler', o.scaler, m.inputSize);
   const targetScaler = o.targetScaler == null ? null : scalerJson(fn, 'targetScaler', o.targetScaler, m.outputSize);
-  const inputShape = [...(m.inputShape ?? [m.inputSize])];
-  const outputShape = [...(m.outputShape ?? [m.outputSize])];
+  // One input and one output: named by the options; several: by the model's input and output names.
+  // A functional model's ends keep its input and output names unless the options name them.
+  const functional = m.graphSpec !== undefined;
+  const inputNames = graph.inputs.map((i) => (functional && o.inputName === undefined ? i.name : inputName));
+  const outputNames = graph.outputs.map((out) => (functional && o.outputName === undefined ? out.name : outputName));
+  if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length)
+    throw new RangeError(`${fn}: the model's input and output names must differ to name the graph's ends`);
 
   const g = new OnnxGraphBuilder();
-  g.reserve(inputName);
-  g.reserve(outputName);
+  for (const n of [...inputNames, ...outputNames]) g.reserve(n);
   const folded: string[] = [];
-  let x: Flow = { tensor: inputName, shape: inputShape, channelsFirst: false };
+  const flows: Flow[] = graph.inputs.map((input, i) => ({
+    tensor: inputNames[i],
+    shape: input.shape,
+    channelsFirst: false,
+  }));
   if (scaler) {
     // a scaler fitted on flattened samples: its columns are the sample's values in order
-    const s = scalerNodes(g, scaler, x.tensor, inputShape);
-    x = { ...x, tensor: s.out };
+    const s = scalerNodes(g, scaler, flows[0].tensor, flows[0].shape);
+    flows[0] = { ...flows[0], tensor: s.out };
     folded.push(s.said);
   }
-  for (const layer of m.layers) x = EXPORTERS[layer.className](layer, g, x);
-  x = toChannelsLast(g, x, 'output');
-  if (targetScaler) {
-    const s = targetScalerNodes(g, targetScaler, x.tensor, outputShape);
-    x = { ...x, tensor: s.out };
-    folded.push(s.said);
+  for (const node of graph.nodes) {
+    const layer = node.layer;
+    const ins = node.inputs.map((t) => flows[t]);
+    flows.push(layer instanceof Merge ? mergeNodes(layer, g, ins) : EXPORTERS[layer.className](layer, g, ins[0]));
   }
-  g.setOutput(x.tensor, outputName);
+  const outputShapes = graph.outputs.map((out, k) => {
+    let x = toChannelsLast(g, flows[out.index], outputNames[k]);
+    if (targetScaler) {
+      const s = targetScalerNodes(g, targetScaler, x.tensor, x.shape);
+      x = { ...x, tensor: s.out };
+      folded.push(s.said);
+    }
+    g.setOutput(x.tensor, outputNames[k]);
+    return x.shape;
+  });
   const bytes = encodeModel({
     irVersion: IR_VERSION,
     opset,
@@ -148,8 +183,8 @@ export function buildOnnx(fn: string, model: unknown, options?: OnnxOptions): On
       name: m.name,
       nodes: g.nodes,
       initializers: g.initializers,
-      inputs: [{ name: inputName, shape: [batch, ...inputShape] }],
-      outputs: [{ name: outputName, shape: [batch, ...outputShape] }],
+      inputs: graph.inputs.map((input, i) => ({ name: inputNames[i], shape: [batch, ...input.shape] })),
+      outputs: outputShapes.map((shape, k) => ({ name: outputNames[k], shape: [batch, ...shape] })),
       ...(folded.length > 0 ? { docString: `folded in: ${folded.join('; ')}` } : {}),
     },
   });

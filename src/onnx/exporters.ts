@@ -92,15 +92,4 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
 };
 
 /** Layer classes that exist but have no ONNX form yet, with the reason given to the user. */
-const MERGE_WHY =
-  'merge layers exist only in functional models, and the ONNX exporter writes stacks (Sequential) only so far';
-
-export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
-  Add: MERGE_WHY,
-  Subtract: MERGE_WHY,
-  Multiply: MERGE_WHY,
-  Average: MERGE_WHY,
-  Maximum: MERGE_WHY,
-  Minimum: MERGE_WHY,
-  Concatenate: MERGE_WHY,
-};
+export const NOT_EXPORTABLE: Readonly<Record<string, string>> = {};
