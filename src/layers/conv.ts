@@ -62,7 +62,7 @@ interface ConvGeometry {
 }
 
 export class Conv extends Layer {
-  readonly className: 'Conv2D' | 'Conv1D';
+  readonly className: string;
   readonly namePrefix: string;
   /** Spatial axes: 2 (Conv2D) or 1 (Conv1D). */
   readonly rank: 1 | 2;
@@ -79,8 +79,8 @@ export class Conv extends Layer {
   readonly kernelRegularizer: Regularizer | null;
   private builtFor = '';
 
-  constructor(args: ConvArgs, rank: 1 | 2) {
-    const fn = rank === 2 ? 'conv2d' : 'conv1d';
+  /** fn: the factory's name in messages (conv2dTranspose passes its own). */
+  constructor(args: ConvArgs, rank: 1 | 2, fn: string = rank === 2 ? 'conv2d' : 'conv1d') {
     const o = checkOptions(fn, args, [
       ...BASE_ARGS,
       'filters',

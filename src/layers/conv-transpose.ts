@@ -1,0 +1,218 @@
+/** Conv2DTranspose, channels-last, as TensorFlow.js: kernel [kH, kW, filters, inChannels], output
+ *  size per axis in·stride (+ max(k − stride, 0) with 'valid'), tfjs's deconvLength. The transposed
+ *  convolution of x is the input gradient of the convolution that maps the output shape back to
+ *  x's shape with this kernel, so the tape reuses the conv2d kernels: forward = conv2dGradInput,
+ *  input gradient = conv2d, kernel gradient = conv2dGradFilter with x and dy swapped. */
+
+import type { Emitted, TapeBuilder } from '../graph/builder';
+import type { KerasObject } from '../io/format';
+import { kernelLayerFromFile, kernelLayerToFile } from '../io/layer-parts';
+import { ModelFileError, type StrictObject } from '../io/strict';
+import { deriveSeed } from '../model/options';
+import { randomSeed } from '../util/random';
+import { Conv, type ConvArgs } from './conv';
+import { emitLayerActivation } from './emit-activation';
+import { axesFromFile, axisPlan, dataFormatFromFile, imageDims, paddingFromFile } from './image';
+import { initRandom, Layer } from './layer';
+import { type FromFileBase, registerLayer, type ToFileContext, uniqueFileName } from './registry';
+import type { Shape, WeightSpec } from './shape';
+
+export type Conv2dTransposeArgs = Omit<ConvArgs, 'dilationRate'>;
+
+/** The tape's conv2d attributes of the convolution from the output shape back to the input shape. */
+interface TransposeGeometry {
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  conv: Record<string, number>;
+}
+
+/** tfjs's deconvLength: the output size along one axis. */
+function deconvLength(size: number, stride: number, k: number, padding: 'valid' | 'same'): number {
+  return padding === 'valid' ? size * stride + Math.max(k - stride, 0) : size * stride;
+}
+
+export class Conv2DTranspose extends Conv {
+  override readonly className = 'Conv2DTranspose';
+  override readonly namePrefix = 'conv2d_transpose';
+  private builtShape = '';
+
+  constructor(args: Conv2dTransposeArgs) {
+    super(args as ConvArgs, 2, 'conv2dTranspose');
+    if (this.dilationRate.some((d) => d !== 1))
+      throw new RangeError(
+        `conv2dTranspose: dilationRate must be 1 (TensorFlow.js's Conv2DTranspose has none), got ${JSON.stringify(this.dilationRate)}`,
+      );
+  }
+
+  private transposeGeometry(inputShape: Shape): TransposeGeometry {
+    const [inH, inW, inC] = imageDims(this.label, inputShape);
+    const [kH, kW] = this.kernelSize;
+    const [strideH, strideW] = this.strides;
+    const outH = deconvLength(inH, strideH, kH, this.padding);
+    const outW = deconvLength(inW, strideW, kW, this.padding);
+    const h = axisPlan(this.label, 'height', outH, kH, strideH, 1, this.padding);
+    const w = axisPlan(this.label, 'width', outW, kW, strideW, 1, this.padding);
+    if (h.out !== inH || w.out !== inW) throw new Error(`${this.label}: internal error, the geometry does not invert`);
+    const conv = {
+      inH: outH,
+      inW: outW,
+      inC: this.filters,
+      outC: inC,
+      kH,
+      kW,
+      strideH,
+      strideW,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: h.before,
+      padBottom: h.after,
+      padLeft: w.before,
+      padRight: w.after,
+    };
+    return { inH, inW, inC, outH, outW, conv };
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    const g = this.transposeGeometry(this.checkedShape(inputShape));
+    return [inputShape[0], g.outH, g.outW, this.filters];
+  }
+
+  /** The base layer's shape check (Conv's own computeOutputShape is the forward convolution's). */
+  private checkedShape(inputShape: Shape): Shape {
+    return Layer.prototype.computeOutputShape.call(this, inputShape);
+  }
+
+  private transposeKernelShape(inC: number): number[] {
+    return [this.kernelSize[0], this.kernelSize[1], this.filters, inC];
+  }
+
+  override weightSpecs(inputShape: Shape): WeightSpec[] {
+    const g = this.transposeGeometry(this.checkedShape(inputShape));
+    const kernel = { name: 'kernel', shape: this.transposeKernelShape(g.inC), trainable: true };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.filters], trainable: true }] : [kernel];
+  }
+
+  override build(inputShape: Shape | number, seed: number = randomSeed()): void {
+    if (typeof inputShape === 'number') inputShape = [null, inputShape];
+    const g = this.transposeGeometry(this.checkedShape(inputShape));
+    const shape = this.transposeKernelShape(g.inC);
+    const key = shape.join('x');
+    if (this.builtShape === key) return;
+    if (this.builtShape !== '') {
+      throw new RangeError(
+        `conv2dTranspose: layer "${this.name}" was built for a kernel ${this.builtShape} and cannot be reused with ${key}`,
+      );
+    }
+    // tfjs's fans for a [kH, kW, filters, inC] kernel: the receptive field times shape[2] / shape[3].
+    const field = shape[0] * shape[1];
+    const kernel = new Float32Array(field * this.filters * g.inC);
+    this.kernelInitializer.fill(
+      kernel,
+      field * this.filters,
+      field * g.inC,
+      initRandom(this.kernelInitializer.seed, deriveSeed(seed, 0)),
+    );
+    const values = [kernel];
+    if (this.useBias) {
+      const bias = new Float32Array(this.filters);
+      const biasRng = initRandom(this.biasInitializer.seed, deriveSeed(seed, 1));
+      this.biasInitializer.fill(bias, field * this.filters, field * g.inC, biasRng);
+      values.push(bias);
+    }
+    this.values = values;
+    this.builtShape = key;
+  }
+
+  override emit(b: TapeBuilder, input: number, seed: number): Emitted {
+    const inputShape = [null, ...b.shape(input).slice(1)];
+    const g = this.transposeGeometry(inputShape);
+    this.build(inputShape, seed);
+    const name = this.name ?? this.namePrefix;
+    const [kernel, bias] = this.arenaViews();
+    const filters = this.filters;
+    const W = b.param(`${name}/kernel`, kernel, this.transposeKernelShape(g.inC));
+    const B = this.useBias ? b.param(`${name}/bias`, bias, [filters]) : -1;
+    const l1 = this.kernelRegularizer?.l1 ?? 0;
+    const l2 = this.kernelRegularizer?.l2 ?? 0;
+    b.regularize(W, l1, l2);
+    const z = b.batched(`${name}/z`, 'activation', [g.outH, g.outW, filters]);
+    // The columns of the convolution from z's shape to x's: x's pixels × a kH·kW·filters patch.
+    const col = b.batched(`${name}/columns`, 'scratch', [g.inH * g.inW, g.conv.kH * g.conv.kW * filters]);
+    const attrs = { rows: { rows: 1 }, ...g.conv };
+    b.fwd('conv2dGradInput', [z, input, W, col], { ...attrs, accumulate: false });
+    const pixels = { rows: g.outH * g.outW };
+    if (B >= 0) b.fwd('addBias', [z, B], { rows: pixels, cols: filters });
+    const act = emitLayerActivation(b, name, z, this.activation, this.alpha);
+    return {
+      output: act.out,
+      activation: act.activation,
+      backward(b, grad, fromLogits, needInput) {
+        const dz = act.dz(b, grad, fromLogits);
+        if (needInput) {
+          // conv2d writes its output: a second writer of dx goes through a scratch and adds.
+          const dx = b.gradOf(input);
+          if (b.firstWrite(dx)) {
+            b.bwd('conv2d', [dx, dz, W, col], attrs);
+          } else {
+            const part = b.batched(`${name}/dx`, 'scratch', [g.inH, g.inW, g.inC]);
+            b.bwd('conv2d', [part, dz, W, col], attrs);
+            b.bwd('axpy', [dx, part], { n: { rows: g.inH * g.inW * g.inC }, alpha: 1 });
+          }
+        }
+        // The conv2d call above left dz's columns in col.
+        const dW = b.gradOf(W);
+        b.bwd('conv2dGradFilter', [dW, dz, input, col], {
+          ...attrs,
+          accumulate: !b.firstWrite(dW),
+          columnsReady: needInput,
+        });
+        if (B >= 0) {
+          const dB = b.gradOf(B);
+          if (b.firstWrite(dB)) b.bwd('fill', [dB], { n: filters, value: 0 });
+          b.bwd('columnSums', [dB, dz], { rows: pixels, cols: filters });
+        }
+        b.regularizeGrad(W, l1, l2);
+      },
+    };
+  }
+
+  static override readonly kerasClassNames = ['Conv2DTranspose'];
+
+  static override fromFileConfig(_className: string, c: StrictObject, base: FromFileBase): Conv2DTranspose {
+    const filters = c.setting('filters', 'units');
+    const kernelSize = axesFromFile(c, 'kernel_size', 2);
+    const strides = axesFromFile(c, 'strides', 2, [1, 1]);
+    // Keras writes both; tfjs neither (it drops dilation_rate and has no output_padding).
+    const dilation = axesFromFile(c, 'dilation_rate', 2, [1, 1]);
+    if (dilation.some((d) => d !== 1))
+      throw new ModelFileError(`${c.at('dilation_rate')}: a dilated Conv2DTranspose is not supported`);
+    c.mustBeNull('output_padding', 'output_padding');
+    const padding = paddingFromFile(c);
+    dataFormatFromFile(c);
+    if (c.has('groups') && c.raw('groups') !== 1)
+      throw new ModelFileError(`${c.at('groups')}: grouped convolutions are not supported (groups must be 1)`);
+    return new Conv2DTranspose({ ...base, filters, kernelSize, strides, padding, ...kernelLayerFromFile(c) });
+  }
+
+  /** As tfjs writes it: Conv2D's keys without dilation_rate. */
+  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
+    const own = {
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+    };
+    return kernelLayerToFile(this.className, own, this, this.fileBase(), ctx.taken, uniqueFileName);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const { dilationRate: _, ...config } = super.getConfig();
+    return config;
+  }
+}
+
+registerLayer(Conv2DTranspose);
