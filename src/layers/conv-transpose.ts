@@ -20,7 +20,7 @@ import type { Shape, WeightSpec } from './shape';
 export type Conv2dTransposeArgs = Omit<ConvArgs, 'dilationRate'>;
 
 /** The tape's conv2d attributes of the convolution from the output shape back to the input shape. */
-interface TransposeGeometry {
+export interface TransposeGeometry {
   inH: number;
   inW: number;
   inC: number;
@@ -47,7 +47,8 @@ export class Conv2DTranspose extends Conv {
       );
   }
 
-  private transposeGeometry(inputShape: Shape): TransposeGeometry {
+  /** The output size and the tape's conv2d attributes for an input shape [batch, h, w, c]. */
+  transposeGeometry(inputShape: Shape): TransposeGeometry {
     const [inH, inW, inC] = imageDims(this.label, inputShape);
     const [kH, kW] = this.kernelSize;
     const [strideH, strideW] = this.strides;

@@ -35,6 +35,9 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   bidirectional: { layer: nn.layers.lstm({ units: 2 }) },
   timeDistributed: { layer: nn.layers.dense({ units: 2 }) },
   repeatVector: { n: 2 },
+  upSampling2d: {},
+  conv2dTranspose: { filters: 2, kernelSize: 3 },
+  gaussianNoise: { stddev: 0.1 },
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [
