@@ -4,18 +4,15 @@
  *  x's shape with this kernel, so the tape reuses the conv2d kernels: forward = conv2dGradInput,
  *  input gradient = conv2d, kernel gradient = conv2dGradFilter with x and dy swapped. */
 
-import type { Emitted, TapeBuilder } from '../graph/builder';
+import { RANGES } from '../config/ranges';
+import type { TapeBuilder } from '../graph/builder';
 import type { KerasObject } from '../io/format';
 import { kernelLayerFromFile, kernelLayerToFile } from '../io/layer-parts';
 import { ModelFileError, type StrictObject } from '../io/strict';
-import { deriveSeed } from '../model/options';
-import { randomSeed } from '../util/random';
-import { Conv, type ConvArgs } from './conv';
-import { emitLayerActivation } from './emit-activation';
+import { Conv, type ConvArgs, type ConvCalls, type KernelSpec } from './conv';
 import { axesFromFile, axisPlan, dataFormatFromFile, imageDims, paddingFromFile } from './image';
-import { initRandom, Layer } from './layer';
 import { type FromFileBase, registerLayer, type ToFileContext, uniqueFileName } from './registry';
-import type { Shape, WeightSpec } from './shape';
+import type { Shape } from './shape';
 
 export type Conv2dTransposeArgs = Omit<ConvArgs, 'dilationRate'>;
 
@@ -37,7 +34,6 @@ function deconvLength(size: number, stride: number, k: number, padding: 'valid' 
 export class Conv2DTranspose extends Conv {
   override readonly className = 'Conv2DTranspose';
   override readonly namePrefix = 'conv2d_transpose';
-  private builtShape = '';
 
   constructor(args: Conv2dTransposeArgs) {
     super(args as ConvArgs, 2, 'conv2dTranspose');
@@ -54,6 +50,8 @@ export class Conv2DTranspose extends Conv {
     const [strideH, strideW] = this.strides;
     const outH = deconvLength(inH, strideH, kH, this.padding);
     const outW = deconvLength(inW, strideW, kW, this.padding);
+    if (outH * outW * this.filters > RANGES.inputWidth.max)
+      throw new RangeError(`${this.label}: the output image has more than ${RANGES.inputWidth.max} values`);
     const h = axisPlan(this.label, 'height', outH, kH, strideH, 1, this.padding);
     const w = axisPlan(this.label, 'width', outW, kW, strideW, 1, this.padding);
     if (h.out !== inH || w.out !== inW) throw new Error(`${this.label}: internal error, the geometry does not invert`);
@@ -77,81 +75,28 @@ export class Conv2DTranspose extends Conv {
   }
 
   override computeOutputShape(inputShape: Shape): Shape {
-    const g = this.transposeGeometry(this.checkedShape(inputShape));
+    const g = this.transposeGeometry(this.checkedInput(inputShape));
     return [inputShape[0], g.outH, g.outW, this.filters];
   }
 
-  /** The base layer's shape check (Conv's own computeOutputShape is the forward convolution's). */
-  private checkedShape(inputShape: Shape): Shape {
-    return Layer.prototype.computeOutputShape.call(this, inputShape);
+  /** tfjs's fans for a [kH, kW, filters, inC] kernel: the receptive field times shape[2] / shape[3]. */
+  protected override kernelSpec(inputShape: Shape): KernelSpec {
+    const g = this.transposeGeometry(this.checkedInput(inputShape));
+    const field = g.conv.kH * g.conv.kW;
+    return { shape: [g.conv.kH, g.conv.kW, this.filters, g.inC], fanIn: field * this.filters, fanOut: field * g.inC };
   }
 
-  private transposeKernelShape(inC: number): number[] {
-    return [this.kernelSize[0], this.kernelSize[1], this.filters, inC];
-  }
-
-  override weightSpecs(inputShape: Shape): WeightSpec[] {
-    const g = this.transposeGeometry(this.checkedShape(inputShape));
-    const kernel = { name: 'kernel', shape: this.transposeKernelShape(g.inC), trainable: true };
-    return this.useBias ? [kernel, { name: 'bias', shape: [this.filters], trainable: true }] : [kernel];
-  }
-
-  override build(inputShape: Shape | number, seed: number = randomSeed()): void {
-    if (typeof inputShape === 'number') inputShape = [null, inputShape];
-    const g = this.transposeGeometry(this.checkedShape(inputShape));
-    const shape = this.transposeKernelShape(g.inC);
-    const key = shape.join('x');
-    if (this.builtShape === key) return;
-    if (this.builtShape !== '') {
-      throw new RangeError(
-        `conv2dTranspose: layer "${this.name}" was built for a kernel ${this.builtShape} and cannot be reused with ${key}`,
-      );
-    }
-    // tfjs's fans for a [kH, kW, filters, inC] kernel: the receptive field times shape[2] / shape[3].
-    const field = shape[0] * shape[1];
-    const kernel = new Float32Array(field * this.filters * g.inC);
-    this.kernelInitializer.fill(
-      kernel,
-      field * this.filters,
-      field * g.inC,
-      initRandom(this.kernelInitializer.seed, deriveSeed(seed, 0)),
-    );
-    const values = [kernel];
-    if (this.useBias) {
-      const bias = new Float32Array(this.filters);
-      const biasRng = initRandom(this.biasInitializer.seed, deriveSeed(seed, 1));
-      this.biasInitializer.fill(bias, field * this.filters, field * g.inC, biasRng);
-      values.push(bias);
-    }
-    this.values = values;
-    this.builtShape = key;
-  }
-
-  override emit(b: TapeBuilder, input: number, seed: number): Emitted {
-    const inputShape = [null, ...b.shape(input).slice(1)];
-    const g = this.transposeGeometry(inputShape);
-    this.build(inputShape, seed);
-    const name = this.name ?? this.namePrefix;
-    const [kernel, bias] = this.arenaViews();
-    const filters = this.filters;
-    const W = b.param(`${name}/kernel`, kernel, this.transposeKernelShape(g.inC));
-    const B = this.useBias ? b.param(`${name}/bias`, bias, [filters]) : -1;
-    const l1 = this.kernelRegularizer?.l1 ?? 0;
-    const l2 = this.kernelRegularizer?.l2 ?? 0;
-    b.regularize(W, l1, l2);
-    const z = b.batched(`${name}/z`, 'activation', [g.outH, g.outW, filters]);
+  protected override convolution(b: TapeBuilder, input: number, W: number, name: string): ConvCalls {
+    const g = this.transposeGeometry([null, ...b.shape(input).slice(1)]);
+    const z = b.batched(`${name}/z`, 'activation', [g.outH, g.outW, this.filters]);
     // The columns of the convolution from z's shape to x's: x's pixels × a kH·kW·filters patch.
-    const col = b.batched(`${name}/columns`, 'scratch', [g.inH * g.inW, g.conv.kH * g.conv.kW * filters]);
+    const col = b.batched(`${name}/columns`, 'scratch', [g.inH * g.inW, g.conv.kH * g.conv.kW * this.filters]);
     const attrs = { rows: { rows: 1 }, ...g.conv };
     b.fwd('conv2dGradInput', [z, input, W, col], { ...attrs, accumulate: false });
-    const pixels = { rows: g.outH * g.outW };
-    if (B >= 0) b.fwd('addBias', [z, B], { rows: pixels, cols: filters });
-    const act = emitLayerActivation(b, name, z, this.activation, this.alpha);
     return {
-      output: act.out,
-      activation: act.activation,
-      backward(b, grad, fromLogits, needInput) {
-        const dz = act.dz(b, grad, fromLogits);
+      z,
+      pixels: g.outH * g.outW,
+      backward(b, dz, needInput) {
         if (needInput) {
           // conv2d writes its output: a second writer of dx goes through a scratch and adds.
           const dx = b.gradOf(input);
@@ -163,19 +108,13 @@ export class Conv2DTranspose extends Conv {
             b.bwd('axpy', [dx, part], { n: { rows: g.inH * g.inW * g.inC }, alpha: 1 });
           }
         }
-        // The conv2d call above left dz's columns in col.
+        // The conv2d call above (if any) left dz's columns in col.
         const dW = b.gradOf(W);
         b.bwd('conv2dGradFilter', [dW, dz, input, col], {
           ...attrs,
           accumulate: !b.firstWrite(dW),
           columnsReady: needInput,
         });
-        if (B >= 0) {
-          const dB = b.gradOf(B);
-          if (b.firstWrite(dB)) b.bwd('fill', [dB], { n: filters, value: 0 });
-          b.bwd('columnSums', [dB, dz], { rows: pixels, cols: filters });
-        }
-        b.regularizeGrad(W, l1, l2);
       },
     };
   }

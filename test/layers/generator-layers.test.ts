@@ -10,6 +10,7 @@ import * as nn from '../../src';
 import { Random } from '../../src/util/random';
 import { tfReady } from '../io/tfjs-files';
 import { allBackends, maxRelErr } from '../support/backends';
+import { centralDifferences } from '../support/central-differences';
 
 const initial = nn.getBackend().name;
 afterAll(() => nn.setBackend(initial));
@@ -201,23 +202,7 @@ function gradcheck(m: nn.Sequential, input: number[], outputs: number, seed: num
   const g = grads();
   exec.gradients(x, y, rows, 0, g);
   const lossAt = () => exec.gradients(x, y, rows, 0, grads());
-  const h = 1e-2;
-  let checked = 0;
-  let off = 0;
-  params.forEach((p, pi) => {
-    for (let i = 0; i < p.length; i++) {
-      const saved = p[i];
-      p[i] = saved + h;
-      const up = lossAt();
-      p[i] = saved - h;
-      const down = lossAt();
-      p[i] = saved;
-      const fd = (up - down) / (2 * h);
-      checked++;
-      if (Math.abs(fd - g[pi][i]) > 1e-3 + 1e-2 * Math.abs(fd)) off++;
-    }
-  });
-  return { checked, off };
+  return centralDifferences(params, g, lossAt, 1e-2, 1e-3, 1e-2);
 }
 
 describe.each(allBackends.map((b) => [b.name] as const))('generator layers: gradients (%s)', (backend) => {
@@ -425,6 +410,11 @@ describe('generator layers: arguments', () => {
     expect(() => nn.sequential({ layers: [nn.layers.upSampling2d({ size: 4096, inputShape: [64, 64, 1] })] })).toThrow(
       /more than 16777216 values/,
     );
+    expect(() =>
+      nn.sequential({
+        layers: [nn.layers.conv2dTranspose({ filters: 2, kernelSize: 1, strides: 4096, inputShape: [64, 64, 1] })],
+      }),
+    ).toThrow(/the output image has more than 16777216 values/);
   });
 
   it('shows the layers in the summary with tfjs’s shapes and parameter counts', () => {
