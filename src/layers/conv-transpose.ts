@@ -6,12 +6,11 @@
 
 import { RANGES } from '../config/ranges';
 import type { TapeBuilder } from '../graph/builder';
-import type { KerasObject } from '../io/format';
-import { kernelLayerFromFile, kernelLayerToFile } from '../io/layer-parts';
+import { kernelLayerFromFile } from '../io/layer-parts';
 import { ModelFileError, type StrictObject } from '../io/strict';
 import { Conv, type ConvArgs, type ConvCalls, type KernelSpec } from './conv';
 import { axesFromFile, axisPlan, dataFormatFromFile, imageDims, paddingFromFile } from './image';
-import { type FromFileBase, registerLayer, type ToFileContext, uniqueFileName } from './registry';
+import { type FromFileBase, registerLayer } from './registry';
 import type { Shape } from './shape';
 
 export type Conv2dTransposeArgs = Omit<ConvArgs, 'dilationRate'>;
@@ -138,15 +137,9 @@ export class Conv2DTranspose extends Conv {
   }
 
   /** As tfjs writes it: Conv2D's keys without dilation_rate. */
-  override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const own = {
-      filters: this.filters,
-      kernel_size: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      data_format: 'channels_last',
-    };
-    return kernelLayerToFile(this.className, own, this, this.fileBase(), ctx.taken, uniqueFileName);
+  protected override fileKeys(): Record<string, unknown> {
+    const { dilation_rate: _, ...keys } = super.fileKeys();
+    return keys;
   }
 
   override getConfig(): Record<string, unknown> {

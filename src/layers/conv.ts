@@ -308,7 +308,12 @@ export class Conv extends Layer {
 
   /** The convolution, plus a LeakyReLU / ELU layer when the activation has no tfjs string (as Keras does). */
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const own = {
+    return kernelLayerToFile(this.className, this.fileKeys(), this, this.fileBase(), ctx.taken, uniqueFileName);
+  }
+
+  /** The class's own keys in a file config. */
+  protected fileKeys(): Record<string, unknown> {
+    return {
       filters: this.filters,
       kernel_size: this.kernelSize,
       strides: this.strides,
@@ -316,7 +321,6 @@ export class Conv extends Layer {
       data_format: 'channels_last',
       dilation_rate: this.dilationRate,
     };
-    return kernelLayerToFile(this.className, own, this, this.fileBase(), ctx.taken, uniqueFileName);
   }
 
   override getConfig(): Record<string, unknown> {
