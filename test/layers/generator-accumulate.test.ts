@@ -18,23 +18,13 @@ import {
 import { createJsExecutor } from '../../src/graph/executor-js';
 import { createNativeExecutor } from '../../src/graph/executor-native';
 import type { TapeCall } from '../../src/graph/tape';
+import { OPTIMIZER_DEFAULTS } from '../../src/optimizers';
 import { Random } from '../../src/util/random';
 import { maxRelErr, nativeBackend } from '../support/backends';
 import { centralDifferences } from '../support/central-differences';
 
 const INPUT = [3, 3, 2];
-const SGD: OptimizerSettings = {
-  kind: 'sgd',
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  momentum: 0,
-  nesterov: false,
-  rho: 0.9,
-  weightDecay: 0,
-  clipnorm: 0,
-  clipvalue: 0,
-};
+const SGD: OptimizerSettings = { ...OPTIMIZER_DEFAULTS, kind: 'sgd' };
 
 /** out = a(x) + b(x): both layers write the gradient of x, the second one accumulating. */
 function fork(a: nn.layers.Layer, b: nn.layers.Layer): TapeLayer {
