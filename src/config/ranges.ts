@@ -40,6 +40,8 @@ export const RANGES = {
   // layers
   alpha: { min: 0, max: 1e6 },
   dropoutRate: { min: 0, max: 1, maxOpen: true },
+  /** GaussianNoise's standard deviation */
+  stddev: { min: 0, max: 1e6 },
   units: { min: 1, max: MAX_UNITS, integer: true },
   inputWidth: { min: 1, max: MAX_UNITS, integer: true },
   /** a convolution's or pool's window, stride and dilation along one axis */

@@ -7,8 +7,10 @@ import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
 import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
 import { embeddingBackward, embeddingForward } from '../backend/js/embedding';
+import { gaussianNoiseForward } from '../backend/js/noise';
 import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
 import { type RecurrentCell, type RecurrentShape, recurrentBackward, recurrentForward } from '../backend/js/recurrent';
+import { type UpSampling2dShape, upSampling2dBackward, upSampling2dForward } from '../backend/js/upsampling';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -43,6 +45,15 @@ const padShape = (at: Attrs, ctx: KernelContext): Pad2dShape => ({
   bottom: num(at.padBottom),
   left: num(at.padLeft),
   right: num(at.padRight),
+});
+const upSamplingShape = (at: Attrs, ctx: KernelContext): UpSampling2dShape => ({
+  batch: ctx.size(at.rows),
+  inH: num(at.inH),
+  inW: num(at.inW),
+  channels: num(at.channels),
+  sizeH: num(at.sizeH),
+  sizeW: num(at.sizeW),
+  bilinear: bool(at.bilinear),
 });
 /** Zeroes the first n values of a gradient the call overwrites (accumulate false). */
 function clearUnlessAccumulating(out: Buf, at: Attrs, n: number): void {
@@ -302,7 +313,7 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     k.avgPool2dForward(f(out), f(x), ...poolShape(at, ctx));
     return undefined;
   },
-  // Zero padding and batch normalization have no Backend entry: the twin is the kernel on every backend.
+  // Zero padding, up-sampling, Gaussian noise and batch normalization have no Backend entry: the twin is the kernel on every backend.
   embedding(_k, [out, ids, table], at, ctx) {
     embeddingForward(f(out), f(ids), f(table), ctx.size(at.rows), num(at.dim), num(at.vocab));
     return undefined;
@@ -356,6 +367,18 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
   },
   pad2dGrad(_k, [dx, dy], at, ctx) {
     pad2dBackward(f(dx), f(dy), padShape(at, ctx), bool(at.accumulate));
+    return undefined;
+  },
+  upSampling2d(_k, [out, x], at, ctx) {
+    upSampling2dForward(f(out), f(x), upSamplingShape(at, ctx));
+    return undefined;
+  },
+  upSampling2dGrad(_k, [dx, dy], at, ctx) {
+    upSampling2dBackward(f(dx), f(dy), upSamplingShape(at, ctx), bool(at.accumulate));
+    return undefined;
+  },
+  gaussianNoise(_k, [out, x], at, ctx) {
+    gaussianNoiseForward(f(out), f(x), ctx.size(at.n), num(at.stddev), dropoutSeed(num(at.seed), ctx.step));
     return undefined;
   },
   batchNormTrain(_k, [out, x, gamma, beta, mean, variance, batchMean, batchInvStd], at, ctx) {

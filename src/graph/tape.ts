@@ -105,6 +105,8 @@ export interface Tape {
  * softmax         out, x                       rows, cols
  * softmaxGrad     dx, dy, y                    rows, cols
  * dropout         out, mask, x                 n, rate, seed: mask from dropoutSeed(seed, step); out = x·mask
+ * gaussianNoise   out, x                       n, stddev, seed: out = x + stddev·N(0, 1), the stream from
+ *                                              dropoutSeed(seed, step) (src/backend/js/noise.ts)
  * mul             out, a, b                    n: out = a·b elementwise
  * copy            out, x                       n
  * fill            out                          n, value
@@ -152,6 +154,10 @@ export interface Tape {
  * pad2d           out, x                       rows, inH, inW, channels, padTop, padBottom, padLeft, padRight: zeros
  *                                              around each image
  * pad2dGrad       dx, dy                       the same + accumulate: dx (+)= the middle of dy
+ * upSampling2d    out, x                       rows, inH, inW, channels, sizeH, sizeW, bilinear: out (rows, inH·sizeH,
+ *                                              inW·sizeW, channels), nearest or bilinear as TensorFlow.js resizes
+ *                                              (src/backend/js/upsampling.ts)
+ * upSampling2dGrad dx, dy                      the same + accumulate: dx (+)= the adjoint
  * embedding       out, ids, table              rows, dim, vocab: out row r = table[ids[r]] (ids: float ids; one
  *                                              that is not an integer in [0, vocab) gives zeros)
  * embeddingGrad   dtable, ids, dy              rows, dim, vocab, accumulate: dtable (+)= dy rows summed by id
@@ -205,6 +211,9 @@ export const POOL_ATTRS = [
 
 /** Attributes of the zero-padding calls. */
 export const PAD_ATTRS = ['rows', 'inH', 'inW', 'channels', 'padTop', 'padBottom', 'padLeft', 'padRight'] as const;
+
+/** Attributes of the up-sampling calls. */
+export const UPSAMPLE_ATTRS = ['rows', 'inH', 'inW', 'channels', 'sizeH', 'sizeW', 'bilinear'] as const;
 
 /** Attributes of the recurrent calls, in the order of RecurrentShape. */
 export const RECURRENT_ATTRS = [
@@ -276,6 +285,9 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
     attrs: [...RECURRENT_ATTRS, 'accumulate'],
   },
   copyColumns: { args: ['out', 'x'], attrs: ['rows', 'n', 'xCols', 'xOffset', 'outCols', 'outOffset', 'accumulate'] },
+  upSampling2d: { args: ['out', 'x'], attrs: UPSAMPLE_ATTRS },
+  upSampling2dGrad: { args: ['dx', 'dy'], attrs: [...UPSAMPLE_ATTRS, 'accumulate'] },
+  gaussianNoise: { args: ['out', 'x'], attrs: ['n', 'stddev', 'seed'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -61,8 +61,24 @@ interface ConvGeometry {
   outW: number;
 }
 
+/** A convolution layer's kernel: its shape and the fans its initializer scales by. */
+export interface KernelSpec {
+  shape: number[];
+  fanIn: number;
+  fanOut: number;
+}
+
+/** A convolution's calls on the tape (see Conv.convolution). */
+export interface ConvCalls {
+  /** the pre-activation output buffer */
+  z: number;
+  /** output positions per image (rows of z per batch row, as addBias and columnSums take them) */
+  pixels: number;
+  backward(b: TapeBuilder, dz: number, needInput: boolean): void;
+}
+
 export class Conv extends Layer {
-  readonly className: 'Conv2D' | 'Conv1D';
+  readonly className: string;
   readonly namePrefix: string;
   /** Spatial axes: 2 (Conv2D) or 1 (Conv1D). */
   readonly rank: 1 | 2;
@@ -78,9 +94,11 @@ export class Conv extends Layer {
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | null;
   private builtFor = '';
+  /** the factory's name, for messages */
+  protected readonly fn: string;
 
-  constructor(args: ConvArgs, rank: 1 | 2) {
-    const fn = rank === 2 ? 'conv2d' : 'conv1d';
+  /** fn: the factory's name in messages (conv2dTranspose passes its own). */
+  constructor(args: ConvArgs, rank: 1 | 2, fn: string = rank === 2 ? 'conv2d' : 'conv1d') {
     const o = checkOptions(fn, args, [
       ...BASE_ARGS,
       'filters',
@@ -96,6 +114,7 @@ export class Conv extends Layer {
       'dataFormat',
     ]);
     super(fn, o);
+    this.fn = fn;
     this.rank = rank;
     this.className = rank === 2 ? 'Conv2D' : 'Conv1D';
     this.namePrefix = fn;
@@ -155,69 +174,62 @@ export class Conv extends Layer {
     return this.rank === 2 ? [inputShape[0], g.outH, g.outW, this.filters] : [inputShape[0], g.outW, this.filters];
   }
 
-  private kernelShape(g: ConvGeometry): number[] {
-    return this.rank === 2 ? [g.kH, g.kW, g.inC, this.filters] : [g.kW, g.inC, this.filters];
+  /** The input shape checked as any layer's (batch first, dims known or null). */
+  protected checkedInput(inputShape: Shape): Shape {
+    return super.computeOutputShape(inputShape);
+  }
+
+  /** The kernel for an input shape: its shape and Keras's fans (receptive field × channels in / out). */
+  protected kernelSpec(inputShape: Shape): KernelSpec {
+    const g = this.geometry(this.checkedInput(inputShape));
+    const field = g.kH * g.kW;
+    const shape = this.rank === 2 ? [g.kH, g.kW, g.inC, this.filters] : [g.kW, g.inC, this.filters];
+    return { shape, fanIn: field * g.inC, fanOut: field * this.filters };
   }
 
   override weightSpecs(inputShape: Shape): WeightSpec[] {
-    const g = this.geometry(super.computeOutputShape(inputShape));
-    const kernel = { name: 'kernel', shape: this.kernelShape(g), trainable: true };
+    const kernel = { name: 'kernel', shape: this.kernelSpec(inputShape).shape, trainable: true };
     return this.useBias ? [kernel, { name: 'bias', shape: [this.filters], trainable: true }] : [kernel];
   }
 
   override build(inputShape: Shape | number, seed: number = randomSeed()): void {
     if (typeof inputShape === 'number') inputShape = [null, inputShape];
-    const g = this.geometry(super.computeOutputShape(inputShape));
-    const shape = this.kernelShape(g);
+    const { shape, fanIn, fanOut } = this.kernelSpec(inputShape);
     const key = shape.join('x');
     if (this.builtFor === key) return;
     if (this.builtFor !== '') {
       throw new RangeError(
-        `${this.namePrefix}: layer "${this.name}" was built for a kernel ${this.builtFor} and cannot be reused with ${key}`,
+        `${this.fn}: layer "${this.name}" was built for a kernel ${this.builtFor} and cannot be reused with ${key}`,
       );
     }
     const kernel = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    // Keras's fans for a convolution: the receptive field times the channels in / out.
-    const field = g.kH * g.kW;
     const rng = initRandom(this.kernelInitializer.seed, deriveSeed(seed, 0));
-    this.kernelInitializer.fill(kernel, field * g.inC, field * this.filters, rng);
+    this.kernelInitializer.fill(kernel, fanIn, fanOut, rng);
     const values = [kernel];
     if (this.useBias) {
       const bias = new Float32Array(this.filters);
       const biasRng = initRandom(this.biasInitializer.seed, deriveSeed(seed, 1));
-      this.biasInitializer.fill(bias, field * g.inC, field * this.filters, biasRng);
+      this.biasInitializer.fill(bias, fanIn, fanOut, biasRng);
       values.push(bias);
     }
     this.values = values;
     this.builtFor = key;
   }
 
-  emit(b: TapeBuilder, input: number, seed: number): Emitted {
-    const inShape = b.shape(input);
-    const g = this.geometry([null, ...inShape.slice(1)]);
-    this.build([null, ...inShape.slice(1)], seed);
-    const name = this.name ?? this.namePrefix;
-    const [kernel, bias] = this.arenaViews();
-    const filters = this.filters;
-    const W = b.param(`${name}/kernel`, kernel, this.kernelShape(g));
-    const B = this.useBias ? b.param(`${name}/bias`, bias, [filters]) : -1;
-    const l1 = this.kernelRegularizer?.l1 ?? 0;
-    const l2 = this.kernelRegularizer?.l2 ?? 0;
-    b.regularize(W, l1, l2);
-    const outShape = this.rank === 2 ? [g.outH, g.outW, filters] : [g.outW, filters];
+  /** The convolution's tape calls: the forward into z (activation, [...out spatial, filters]) and
+   *  the backward's kernel gradient and, when asked, input gradient. */
+  protected convolution(b: TapeBuilder, input: number, W: number, name: string): ConvCalls {
+    const g = this.geometry([null, ...b.shape(input).slice(1)]);
+    const outShape = this.rank === 2 ? [g.outH, g.outW, this.filters] : [g.outW, this.filters];
     const z = b.batched(`${name}/z`, 'activation', outShape);
     const col = b.batched(`${name}/columns`, 'scratch', [g.outH * g.outW, g.kH * g.kW * g.inC]);
     const { outH, outW, ...dims } = g;
-    const attrs = { rows: { rows: 1 }, ...dims, outC: filters };
+    const attrs = { rows: { rows: 1 }, ...dims, outC: this.filters };
     b.fwd('conv2d', [z, input, W, col], attrs);
-    const pixels = { rows: outH * outW };
-    if (B >= 0) b.fwd('addBias', [z, B], { rows: pixels, cols: filters });
-    const act = emitLayerActivation(b, name, z, this.activation, this.alpha);
     return {
-      output: act.out,
-      activation: act.activation,
-      backward(b, grad, fromLogits, needInput) {
-        const dz = act.dz(b, grad, fromLogits);
+      z,
+      pixels: outH * outW,
+      backward(b, dz, needInput) {
         const dW = b.gradOf(W);
         // First in this layer's backward: col still holds the forward's columns of this input.
         b.bwd('conv2dGradFilter', [dW, input, dz, col], {
@@ -225,14 +237,39 @@ export class Conv extends Layer {
           accumulate: !b.firstWrite(dW),
           columnsReady: true,
         });
+        if (needInput) {
+          const dx = b.gradOf(input);
+          b.bwd('conv2dGradInput', [dx, dz, W, col], { ...attrs, accumulate: !b.firstWrite(dx) });
+        }
+      },
+    };
+  }
+
+  emit(b: TapeBuilder, input: number, seed: number): Emitted {
+    const inputShape = [null, ...b.shape(input).slice(1)];
+    this.build(inputShape, seed);
+    const name = this.name ?? this.namePrefix;
+    const [kernel, bias] = this.arenaViews();
+    const filters = this.filters;
+    const W = b.param(`${name}/kernel`, kernel, this.kernelSpec(inputShape).shape);
+    const B = this.useBias ? b.param(`${name}/bias`, bias, [filters]) : -1;
+    const l1 = this.kernelRegularizer?.l1 ?? 0;
+    const l2 = this.kernelRegularizer?.l2 ?? 0;
+    b.regularize(W, l1, l2);
+    const conv = this.convolution(b, input, W, name);
+    const pixels = { rows: conv.pixels };
+    if (B >= 0) b.fwd('addBias', [conv.z, B], { rows: pixels, cols: filters });
+    const act = emitLayerActivation(b, name, conv.z, this.activation, this.alpha);
+    return {
+      output: act.out,
+      activation: act.activation,
+      backward(b, grad, fromLogits, needInput) {
+        const dz = act.dz(b, grad, fromLogits);
+        conv.backward(b, dz, needInput);
         if (B >= 0) {
           const dB = b.gradOf(B);
           if (b.firstWrite(dB)) b.bwd('fill', [dB], { n: filters, value: 0 });
           b.bwd('columnSums', [dB, dz], { rows: pixels, cols: filters });
-        }
-        if (needInput) {
-          const dx = b.gradOf(input);
-          b.bwd('conv2dGradInput', [dx, dz, W, col], { ...attrs, accumulate: !b.firstWrite(dx) });
         }
         b.regularizeGrad(W, l1, l2);
       },
@@ -271,7 +308,12 @@ export class Conv extends Layer {
 
   /** The convolution, plus a LeakyReLU / ELU layer when the activation has no tfjs string (as Keras does). */
   override toFileConfigs(ctx: ToFileContext): KerasObject[] {
-    const own = {
+    return kernelLayerToFile(this.className, this.fileKeys(), this, this.fileBase(), ctx.taken, uniqueFileName);
+  }
+
+  /** The class's own keys in a file config. */
+  protected fileKeys(): Record<string, unknown> {
+    return {
       filters: this.filters,
       kernel_size: this.kernelSize,
       strides: this.strides,
@@ -279,7 +321,6 @@ export class Conv extends Layer {
       data_format: 'channels_last',
       dilation_rate: this.dilationRate,
     };
-    return kernelLayerToFile(this.className, own, this, this.fileBase(), ctx.taken, uniqueFileName);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,14 +1,17 @@
 /** nn.layers: the layer factories (TensorFlow.js names). */
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm';
 import { Conv, type ConvArgs } from './conv';
+import { Conv2DTranspose, type Conv2dTransposeArgs } from './conv-transpose';
 import { Dense, type DenseArgs } from './dense';
 import { Embedding, type EmbeddingArgs } from './embedding';
 import type { LayerArgs } from './layer';
 import { type ConcatenateArgs, Merge } from './merge';
+import { GaussianNoise, type GaussianNoiseArgs } from './noise';
 import { Pooling2D, type Pooling2dArgs } from './pooling';
 import { Recurrent, type RecurrentArgs } from './recurrent';
 import { Flatten, Reshape, type ReshapeArgs } from './reshape';
 import { Activation, type ActivationArgs, Dropout, type DropoutArgs } from './simple';
+import { UpSampling2D, type UpSampling2dArgs } from './up-sampling';
 import {
   Bidirectional,
   type BidirectionalArgs,
@@ -21,29 +24,35 @@ import { ZeroPadding2D, type ZeroPadding2dArgs } from './zero-padding';
 
 export { BatchNormalization } from './batchnorm';
 export { Conv } from './conv';
+export { Conv2DTranspose } from './conv-transpose';
 export { Dense } from './dense';
 export { Embedding } from './embedding';
 export { Layer } from './layer';
 export { Merge } from './merge';
+export { GaussianNoise } from './noise';
 export { Pooling2D } from './pooling';
 export { Recurrent } from './recurrent';
 export { Flatten, Reshape } from './reshape';
 export { Activation, Dropout } from './simple';
+export { UpSampling2D } from './up-sampling';
 export { Bidirectional, RepeatVector, TimeDistributed } from './wrappers';
 export { ZeroPadding2D } from './zero-padding';
 export type {
   ActivationArgs,
   BatchNormalizationArgs,
   BidirectionalArgs,
+  Conv2dTransposeArgs,
   ConvArgs,
   DenseArgs,
   DropoutArgs,
+  GaussianNoiseArgs,
   LayerArgs,
   Pooling2dArgs,
   RecurrentArgs,
   RepeatVectorArgs,
   ReshapeArgs,
   TimeDistributedArgs,
+  UpSampling2dArgs,
 };
 
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -73,6 +82,12 @@ export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);
 export const batchNormalization = (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args);
 /** Zeros around each image: [batch, h, w, c] → [batch, h + top + bottom, w + left + right, c]. */
 export const zeroPadding2d = (args?: ZeroPadding2dArgs): ZeroPadding2D => new ZeroPadding2D(args);
+/** Enlarges each image by integer factors: [batch, h, w, c] → [batch, h·sizeH, w·sizeW, c] (nearest or bilinear). */
+export const upSampling2d = (args?: UpSampling2dArgs): UpSampling2D => new UpSampling2D(args);
+/** Transposed 2-D convolution ("deconvolution") over NHWC images, kernel [kH, kW, filters, inChannels]. */
+export const conv2dTranspose = (args: Conv2dTransposeArgs): Conv2DTranspose => new Conv2DTranspose(args);
+/** Adds N(0, stddev²) noise while training; the identity in evaluate and predict. */
+export const gaussianNoise = (args: GaussianNoiseArgs): GaussianNoise => new GaussianNoise(args);
 /** Integer ids [batch, ...] → vectors [batch, ..., outputDim] (a trainable lookup table). */
 export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
 /** [batch, steps, channels] → [batch, channels]: the mean (or max) over the steps. */

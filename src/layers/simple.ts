@@ -149,13 +149,7 @@ export class Dropout extends Layer {
   static fromFileConfig(_className: string, c: StrictObject, base: FromFileBase): Dropout {
     const rate = c.setting('rate', 'dropoutRate');
     c.mustBeNull('noise_shape', 'noise_shape');
-    const s = c.raw('seed');
-    if (s !== undefined && s !== null && !(Number.isInteger(s) && (s as number) >= 0 && (s as number) <= MAX_SEED)) {
-      throw new ModelFileError(
-        `${c.at('seed')} must be null or an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(s).slice(0, 80)}`,
-      );
-    }
-    return new Dropout({ ...base, rate, ...(typeof s === 'number' ? { seed: s } : {}) });
+    return new Dropout({ ...base, rate, ...seedFromFile(c) });
   }
 
   /** Written with the seed the masks actually use, so a loaded model drops the same units at the
@@ -164,6 +158,17 @@ export class Dropout extends Layer {
     const seed = this.seed === null ? deriveSeed(deriveSeed(ctx.modelSeed, ctx.index), 2) : this.seed & 0x7fffffff;
     return [{ class_name: 'Dropout', config: { rate: this.rate, noise_shape: null, seed, ...this.fileBase() } }];
   }
+}
+
+/** A random layer's `seed` in a file: absent, null, or an integer from 0 to MAX_SEED. */
+export function seedFromFile(c: StrictObject): { seed?: number } {
+  const s = c.raw('seed');
+  if (s !== undefined && s !== null && !(Number.isInteger(s) && (s as number) >= 0 && (s as number) <= MAX_SEED)) {
+    throw new ModelFileError(
+      `${c.at('seed')} must be null or an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(s).slice(0, 80)}`,
+    );
+  }
+  return typeof s === 'number' ? { seed: s } : {};
 }
 
 registerLayer(Activation);

@@ -12,6 +12,7 @@ import { Activation } from '../layers/simple';
 import { TimeDistributed } from '../layers/wrappers';
 import { activationNodes } from './activations';
 import { type Flow, toChannelsLast } from './flow';
+import { GENERATOR_EXPORTERS } from './generator-exporters';
 import type { OnnxGraphBuilder } from './graph';
 import { IMAGE_EXPORTERS } from './image-exporters';
 import { RECURRENT_EXPORTERS } from './recurrent-exporters';
@@ -87,6 +88,7 @@ export const EXPORTERS: Readonly<Record<string, LayerExporter>> = {
   Dropout: exportDropout,
   Embedding: exportEmbedding,
   ...IMAGE_EXPORTERS,
+  ...GENERATOR_EXPORTERS,
   ...RECURRENT_EXPORTERS,
   TimeDistributed: exportTimeDistributed,
 };

@@ -1,7 +1,8 @@
 /**
  * Every image model the builders accept round-trips through save/load (issue 10 item 5): seeded
  * random CNNs (Conv2D / Conv1D of every padding, stride, dilation and activation, both poolings,
- * global pooling, batch normalization, zero padding, Flatten, Reshape, dropout) are saved — trained or not, with
+ * global pooling, batch normalization, zero padding, up-sampling, transposed convolutions, Gaussian
+ * noise, Flatten, Reshape, dropout) are saved — trained or not, with
  * or without the optimizer — and loaded: identical predictions, weights, files when saved again,
  * and config.
  */
@@ -82,6 +83,27 @@ function candidate(r: Rng, dims: number[], first: boolean): nn.layers.Layer {
     const shapes = [[size], [a, size / a], [a, b, size / a / b], [a, -1]];
     return nn.layers.reshape({ ...base, targetShape: r.pick(shapes) });
   }
+  // the generator layers, over small images (they enlarge them)
+  if (spatial === 2 && kind === 9 && dims[0] * dims[1] <= 64) {
+    const which = r.int(0, 2);
+    if (which === 0)
+      return nn.layers.upSampling2d({
+        ...base,
+        size: axes(r, 2, 1, 3),
+        interpolation: r.pick(['nearest', 'bilinear'] as const),
+      } as never);
+    if (which === 1)
+      return nn.layers.conv2dTranspose({
+        ...base,
+        filters: r.int(1, 3),
+        kernelSize: axes(r, 2, 1, 4),
+        strides: axes(r, 2, 1, 3),
+        padding: r.pick(['valid', 'same'] as const),
+        activation: r.pick(ACTIVATIONS),
+        useBias: r.int(0, 3) > 0,
+      } as never);
+    return nn.layers.gaussianNoise({ ...base, stddev: r.next() });
+  }
   if (spatial === 2 && r.int(0, 2) === 0) {
     const p = () => r.int(0, 3);
     return nn.layers.zeroPadding2d({
@@ -136,7 +158,8 @@ function comparableConfig(m: nn.Sequential) {
     layers: c.layers.map((l, i) => {
       const input = shape as NonNullable<typeof shape>;
       shape = m.layers[i].computeOutputShape(input);
-      if (l.className === 'Dropout') return { ...l, config: { ...l.config, seed: '(mask seed)' } };
+      if (l.className === 'Dropout' || l.className === 'GaussianNoise')
+        return { ...l, config: { ...l.config, seed: '(mask seed)' } };
       if (l.className === 'Reshape') return { ...l, config: { ...l.config, targetShape: shape.slice(1) } };
       return l;
     }),
@@ -205,6 +228,9 @@ describe('every image model the builders accept round-trips through save/load', 
       'BatchNormalization',
       'Flatten',
       'Reshape',
+      'UpSampling2D',
+      'Conv2DTranspose',
+      'GaussianNoise',
     ])
       expect(classes, c).toContain(c);
     expect(

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { Random } from '../../src/util/random';
 import { allBackends, maxRelErr } from '../support/backends';
+import { centralDifferences } from '../support/central-differences';
 
 const initial = nn.getBackend().name;
 afterAll(() => nn.setBackend(initial));
@@ -109,22 +110,7 @@ describe.each(allBackends.map((b) => [b.name] as const))('batchNormalization aga
     // gradients() runs a training forward: batch statistics, so the loss it returns is the one
     // differentiated (the moving statistics it updates do not enter it).
     const lossAt = () => exec.gradients(x, y, ROWS, 0, grads());
-    const h = 1e-2;
-    let checked = 0;
-    let off = 0;
-    params.forEach((p, pi) => {
-      for (let i = 0; i < p.length; i++) {
-        const saved = p[i];
-        p[i] = saved + h;
-        const up = lossAt();
-        p[i] = saved - h;
-        const down = lossAt();
-        p[i] = saved;
-        const fd = (up - down) / (2 * h);
-        checked++;
-        if (Math.abs(fd - g[pi][i]) > 2e-3 + 2e-2 * Math.abs(fd)) off++;
-      }
-    });
+    const { checked, off } = centralDifferences(params, g, lossAt, 1e-2, 2e-3, 2e-2);
     expect(checked).toBeGreaterThan(40);
     expect(off).toBeLessThanOrEqual(Math.floor(checked * 0.02));
   });

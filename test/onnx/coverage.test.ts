@@ -43,6 +43,9 @@ const SAMPLE_ARGS: Record<string, unknown> = {
   average: {},
   maximum: {},
   minimum: {},
+  upSampling2d: {},
+  conv2dTranspose: { filters: 2, kernelSize: 3 },
+  gaussianNoise: { stddev: 0.1 },
 };
 
 const factories = Object.entries(nn.layers).filter(([name, v]) => typeof v === 'function' && /^[a-z]/.test(name)) as [

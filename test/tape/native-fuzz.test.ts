@@ -13,7 +13,7 @@ import { spawnNode } from '../support/spawn-node';
 import { mlpTape } from './native-support';
 import { recurrentTape } from './recurrent-tape';
 
-/** Tapes of small CNNs (every image kernel), written by the real builder. */
+/** Tapes of small CNNs (every image kernel) and a generator, written by the real builder. */
 function cnnTapes() {
   const nets = [
     [
@@ -36,6 +36,14 @@ function cnnTapes() {
       nn.layers.batchNormalization(),
       nn.layers.flatten(),
       nn.layers.batchNormalization({ center: false }),
+      nn.layers.dense({ units: 2, activation: 'sigmoid' }),
+    ],
+    [
+      nn.layers.gaussianNoise({ stddev: 0.3, inputShape: [2, 3, 2] }),
+      nn.layers.upSampling2d({ size: [2, 1], interpolation: 'bilinear' }),
+      nn.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }),
+      nn.layers.upSampling2d(),
+      nn.layers.globalAveragePooling2d(),
       nn.layers.dense({ units: 2, activation: 'sigmoid' }),
     ],
   ];

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { Random } from '../../src/util/random';
 import { allBackends, maxRelErr, nativeBackend } from '../support/backends';
+import { centralDifferences } from '../support/central-differences';
 
 const initial = nn.getBackend().name;
 afterAll(() => nn.setBackend(initial));
@@ -199,8 +200,6 @@ describe.each(allBackends.map((b) => [b.name] as const))('convolutional networks
     const hasDropout = m.layers.some((l) => l.className === 'Dropout');
     if (!hasDropout) expect(loss).toBeCloseTo(exec.evaluate(x.data, y, ROWS)[0], 5);
     const h = c.kinks ? 1e-3 : 1e-2;
-    let checked = 0;
-    let off = 0;
     // With dropout, differences of the training loss: gradients() at the same step draws the same
     // mask, so the loss it returns is the function being differentiated.
     const lossAt = () =>
@@ -213,19 +212,7 @@ describe.each(allBackends.map((b) => [b.name] as const))('convolutional networks
             params.map((p) => new Float32Array(p.length)),
           )
         : exec.evaluate(x.data, y, ROWS)[0];
-    params.forEach((p, pi) => {
-      for (let i = 0; i < p.length; i++) {
-        const saved = p[i];
-        p[i] = saved + h;
-        const up = lossAt();
-        p[i] = saved - h;
-        const down = lossAt();
-        p[i] = saved;
-        const fd = (up - down) / (2 * h);
-        checked++;
-        if (Math.abs(fd - grads[pi][i]) > 2e-3 + 2e-2 * Math.abs(fd)) off++;
-      }
-    });
+    const { checked, off } = centralDifferences(params, grads, lossAt, h, 2e-3, 2e-2);
     expect(checked).toBeGreaterThan(20);
     expect(off).toBeLessThanOrEqual(Math.floor(checked * 0.03));
   });

@@ -9,6 +9,7 @@ import * as nn from '../../src';
 import type { PlanActivation } from '../../src/train/plan';
 import { Random } from '../../src/util/random';
 import { allBackends } from '../support/backends';
+import { centralDifferences } from '../support/central-differences';
 
 const HIDDEN: PlanActivation[] = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'softmax', 'gelu', 'silu'];
 const LOSSES = [
@@ -134,21 +135,7 @@ describe.each(allBackends.map((b) => [b.name, b] as const))('whole-network gradi
     // smooth nets is ~1e-4. relu/leakyRelu nets are piecewise smooth: a smaller h (rounding
     // ~5e-5) makes a kink inside ±h rare; still allow 3% of entries across a kink.
     const h = c.hidden === 'relu' || c.hidden === 'leakyRelu' ? 1e-3 : 1e-2;
-    let checked = 0;
-    let off = 0;
-    params.forEach((p, pi) => {
-      for (let i = 0; i < p.length; i++) {
-        const saved = p[i];
-        p[i] = saved + h;
-        const up = exec.evaluate(xs, ys, ROWS)[0];
-        p[i] = saved - h;
-        const down = exec.evaluate(xs, ys, ROWS)[0];
-        p[i] = saved;
-        const fd = (up - down) / (2 * h);
-        checked++;
-        if (Math.abs(fd - grads[pi][i]) > 2e-3 + 2e-2 * Math.abs(fd)) off++;
-      }
-    });
+    const { checked, off } = centralDifferences(params, grads, () => exec.evaluate(xs, ys, ROWS)[0], h, 2e-3, 2e-2);
     expect(checked).toBeGreaterThan(20);
     expect(off).toBeLessThanOrEqual(Math.floor(checked * 0.03));
   });

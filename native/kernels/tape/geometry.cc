@@ -1,4 +1,4 @@
-// Convolution, pooling, padding and recurrent calls as kernel shapes (tape.h). Attribute order:
+// Convolution, pooling, padding, up-sampling and recurrent calls as kernel shapes (tape.h). Attribute order:
 // see schema.cc (CONV_ATTRS, POOL_ATTRS, RECURRENT_ATTRS): rows first, then the dims.
 #include "kernels/tape/tape.h"
 
@@ -45,6 +45,11 @@ Pool2dShape pool_shape(const Call& c, int64_t rows) {
 Pad2dShape pad_shape(const Call& c, int64_t rows) {
   auto d = [&](int i) { return c.size[i].value; };
   return {c.size[0].at(rows), d(1), d(2), d(3), d(4), d(5), d(6), d(7)};
+}
+
+UpSampling2dShape up_sampling_shape(const Call& c, int64_t rows) {
+  auto d = [&](int i) { return c.size[i].value; };
+  return {c.size[0].at(rows), d(1), d(2), d(3), d(4), d(5), c.value[6] != 0};
 }
 
 bool is_recurrent(Kernel k) { return k == Kernel::kRecurrent || k == Kernel::kRecurrentGrad; }

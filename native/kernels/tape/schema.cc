@@ -75,6 +75,9 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
         dim("padRight")                                                                                     \
   }
 
+#define UPSAMPLE_ATTRS \
+  { size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("sizeH"), dim("sizeW"), boolean("bilinear") }
+
 // The recurrent calls (kernels/recurrent.h): time and units are dims, rows the sequences.
 #define RECURRENT_ATTRS                                                                         \
   size("rows"), dim("time"), dim("units"), {"cell", AttrKind::kCell}, activation("activation"), \
@@ -224,6 +227,15 @@ const KernelInfo kKernels[kKernelCount] = {
      7,
      {size("rows"), dim("n"), dim("xCols"), dim("xOffset"), dim("outCols"), dim("outOffset"), boolean("accumulate")},
      false},
+    {"upSampling2d", 2, {out("out"), in("x")}, 7, UPSAMPLE_ATTRS, false},
+    {"upSampling2dGrad",
+     2,
+     {out("dx"), in("dy")},
+     8,
+     {size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("sizeH"), dim("sizeW"), boolean("bilinear"),
+      boolean("accumulate")},
+     false},
+    {"gaussianNoise", 2, {out("out"), in("x")}, 3, {size("n"), number("stddev"), {"seed", AttrKind::kSeed}}, false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

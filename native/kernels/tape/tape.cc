@@ -14,6 +14,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/losses.h"
+#include "kernels/noise.h"
 #include "kernels/optim.h"
 #include "kernels/softmax.h"
 #include "kernels/threads.h"
@@ -378,6 +379,15 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       return 0;
     case Kernel::kPad2dGrad:
       pad2d_backward(a0, a1, pad_shape(c, rows), v[8] != 0);
+      return 0;
+    case Kernel::kUpSampling2d:
+      up_sampling2d_forward(a0, a1, up_sampling_shape(c, rows));
+      return 0;
+    case Kernel::kUpSampling2dGrad:
+      up_sampling2d_backward(a0, a1, up_sampling_shape(c, rows), v[7] != 0);
+      return 0;
+    case Kernel::kGaussianNoise:
+      gaussian_noise_forward(a0, a1, s0, v[1], dropout_seed(static_cast<uint32_t>(v[2]), step));
       return 0;
     case Kernel::kBatchNormTrain:
       batch_norm_train(a0, a1, a2, a3, arg(4), arg(5), arg(6), arg(7), s0, c.size[1].value, v[2], v[3],

@@ -19,6 +19,7 @@
 #include "kernels/pad.h"
 #include "kernels/pool.h"
 #include "kernels/recurrent.h"
+#include "kernels/upsampling.h"
 
 namespace nativenn::tape {
 
@@ -73,9 +74,12 @@ enum class Kernel : uint8_t {
   kEmbeddingGrad,
   kRecurrent,
   kRecurrentGrad,
-  kCopyColumns
+  kCopyColumns,
+  kUpSampling2d,
+  kUpSampling2dGrad,
+  kGaussianNoise
 };
-constexpr int kKernelCount = 45;
+constexpr int kKernelCount = 48;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).
@@ -263,6 +267,7 @@ bool is_pool(Kernel k);
 Conv2dShape conv_shape(const Call& c, int64_t rows);
 Pool2dShape pool_shape(const Call& c, int64_t rows);
 Pad2dShape pad_shape(const Call& c, int64_t rows);
+UpSampling2dShape up_sampling_shape(const Call& c, int64_t rows);
 // The shape of a recurrent call (recurrent, recurrentGrad) for `rows` sequences.
 bool is_recurrent(Kernel k);
 RecurrentShape recurrent_shape(const Call& c, int64_t rows);

@@ -217,6 +217,12 @@ std::string check_geometry(const Call& c, const std::string& path) {
     if (c.args[bias] != -1 && s.cell != RecurrentCell::kGruResetAfter)
       return path + ".args[" + std::to_string(bias) + "] (" + kKernels[static_cast<int>(c.kernel)].args[bias].name +
              ") must be -1: only the gruResetAfter cell has a recurrent bias";
+  } else if (c.kernel == Kernel::kUpSampling2d || c.kernel == Kernel::kUpSampling2dGrad) {
+    // The bilinear taps clamp to the last cell: every axis needs one; factors of 0 make no image.
+    for (int a = 1; a <= 5; a++)
+      if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
+  } else if (c.kernel == Kernel::kGaussianNoise) {
+    if (!(c.value[1] >= 0)) return attrs + ".stddev must be ≥ 0";
   } else if (is_pool(c.kernel)) {
     const Pool2dShape s = pool_shape(c, 1);
     for (int a = 1; a <= 7; a++)
@@ -398,6 +404,17 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
       const int64_t in = product({g.batch, g.in_h, g.in_w, g.channels});
       const int64_t out = product({g.batch, g.in_h + g.top + g.bottom, g.in_w + g.left + g.right, g.channels});
       if (c.kernel == Kernel::kPad2d)
+        set(out, in, 0, 0);
+      else
+        set(in, out, 0, 0);
+      break;
+    }
+    case Kernel::kUpSampling2d:
+    case Kernel::kUpSampling2dGrad: {
+      const UpSampling2dShape g = up_sampling_shape(c, rows);
+      const int64_t in = product({g.batch, g.in_h, g.in_w, g.channels});
+      const int64_t out = product({g.batch, g.in_h, g.size_h, g.in_w, g.size_w, g.channels});
+      if (c.kernel == Kernel::kUpSampling2d)
         set(out, in, 0, 0);
       else
         set(in, out, 0, 0);
