@@ -365,13 +365,26 @@ describe('functional models: fit options', () => {
     const cls = nn.layers.dense({ units: 2, activation: 'softmax', name: 'cls' }).apply(h);
     const reg = nn.layers.dense({ units: 1, name: 'reg' }).apply(h);
     const m = nn.model({ inputs: [a, b], outputs: [cls, reg], seed: 5 });
-    m.compile({ optimizer: 'adam', loss: ['sparseCategoricalCrossentropy', 'mse'], metrics: { cls: ['accuracy'], reg: [] } });
+    m.compile({
+      optimizer: 'adam',
+      loss: ['sparseCategoricalCrossentropy', 'mse'],
+      metrics: { cls: ['accuracy'], reg: [] },
+    });
     const x = [nn.tensor2d(randomF32(20, 1), [10, 2]), nn.tensor2d(randomF32(10, 2), [10, 1])];
     const y = [nn.tensor1d(Array.from({ length: 10 }, (_, i) => i % 2)), nn.tensor2d(randomF32(10, 3), [10, 1])];
     const stop = nn.callbacks.earlyStopping({ monitor: 'val_reg_loss', patience: 100 });
     const h1 = await m.fit(x as never, y as never, { epochs: 2, validationSplit: 0.3, callbacks: [stop], verbose: 0 });
     expect(Object.keys(h1.history).sort()).toEqual(
-      ['cls_accuracy', 'cls_loss', 'loss', 'reg_loss', 'val_cls_accuracy', 'val_cls_loss', 'val_loss', 'val_reg_loss'].sort(),
+      [
+        'cls_accuracy',
+        'cls_loss',
+        'loss',
+        'reg_loss',
+        'val_cls_accuracy',
+        'val_cls_loss',
+        'val_loss',
+        'val_reg_loss',
+      ].sort(),
     );
     const h2 = await m.fit(x as never, y as never, { epochs: 1, validationData: [x, y] as never, verbose: 0 });
     const ev = m.evaluate(x as never, y as never);
