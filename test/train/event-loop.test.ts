@@ -41,11 +41,11 @@ async function watchFit(inputs: number, rows: number, epochs: number): Promise<L
 describe.skipIf(!hasNative)('event loop during await model.fit (native backend)', () => {
   it('digits-sized rows: the interval keeps firing', async () => {
     nn.setBackend('native');
-    expectResponsive(await watchFit(64, 20000, 30));
+    await expectResponsive(await watchFit(64, 20000, 30));
   }, 60_000);
 
   it('wide rows (784 inputs, 20,000 rows): the interval keeps firing', async () => {
     nn.setBackend('native');
-    expectResponsive(await watchFit(784, 20000, 5));
+    await expectResponsive(await watchFit(784, 20000, 5));
   }, 60_000);
 });

@@ -178,7 +178,7 @@ describe.skipIf(!hasNativeExecutor)('native executor: off the main thread, no wa
     }
     const watched = watch.stop();
     exec.dispose();
-    expectResponsive(watched);
+    await expectResponsive(watched);
   });
 
   // Under ASan freed blocks sit in its quarantine, so resident memory grows by design there;
