@@ -43,17 +43,19 @@ const p99Of = (gaps: number[]) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
 };
 
-/** The p99 gap of the loop doing nothing for `ms` (the machine's own scheduling latency now). */
-export async function idleP99(ms = 300): Promise<number> {
+/** The p99 and largest gap of the loop doing nothing for `ms`: the machine's own scheduling
+ *  latency at the moment. */
+export async function idleGaps(ms = 500): Promise<{ p99: number; max: number }> {
   const watch = watchEventLoop();
   watch.start();
   await new Promise((resolve) => setTimeout(resolve, ms));
-  return p99Of(watch.stop().gaps);
+  const { gaps } = watch.stop();
+  return { p99: p99Of(gaps), max: Math.max(...gaps) };
 }
 
-/** p99 gap under 20 ms — or, on a machine so loaded that the idle loop's own p99 (measured right
- *  after, in the same process) is above 10 ms, under twice that — no gap over 150 ms, and the
- *  work long enough (≥ 300 ms) that a blocked loop could not pass. */
+/** p99 gap under 20 ms and no gap over 150 ms — or, on a machine so loaded that the idle loop
+ *  (measured right after, in the same process) shows worse, under twice its p99 and its largest
+ *  gap — and the work long enough (≥ 300 ms) that a blocked loop could not pass. */
 export async function expectResponsive({ gaps, duration }: LoopWatch): Promise<void> {
   expect(duration).toBeGreaterThanOrEqual(300);
   // Under `npm run test:sanitize` the gaps measure ASan's slowdown, not the code: the work still
@@ -62,10 +64,9 @@ export async function expectResponsive({ gaps, duration }: LoopWatch): Promise<v
   const p99 = p99Of(gaps);
   const max = Math.max(...gaps);
   expect(gaps.length, 'interval ticks during the work').toBeGreaterThan(duration / 20);
-  expect(max, 'largest gap').toBeLessThan(150);
-  if (p99 < 20) return;
-  const idle = await idleP99();
-  expect(p99, `p99 gap (max ${max.toFixed(1)} ms; the idle loop's p99 ${idle.toFixed(1)} ms)`).toBeLessThan(
-    Math.max(20, 2 * idle),
-  );
+  if (p99 < 20 && max < 150) return;
+  const idle = await idleGaps();
+  const seen = `p99 ${p99.toFixed(1)} ms, largest ${max.toFixed(1)} ms; idle: p99 ${idle.p99.toFixed(1)}, largest ${idle.max.toFixed(1)}`;
+  expect(p99, seen).toBeLessThan(Math.max(20, 2 * idle.p99));
+  expect(max, seen).toBeLessThan(Math.max(150, 2 * idle.max));
 }
