@@ -9,7 +9,7 @@
  * generated samples with a classifier trained separately on the real digits (the article's Keras
  * recipe, examples/keras-digits.ts): how many it labels as the digit they were conditioned on.
  *
- *   npx tsx examples/digits-gan.ts [--seed 0] [--epochs 500] [--out digits-gan.png]
+ *   npx tsx examples/digits-gan.ts [--seed 0] [--epochs 500] [--out digits-gan.png] [--threads 2]
  */
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
@@ -169,7 +169,7 @@ export async function run(options: GanOptions = {}): Promise<GanResult> {
   const perClass = hits.map((h) => h / per);
   const score = hits.reduce((a, b) => a + b, 0) / asked.length;
   log(
-    `${epochs} epochs in ${seconds.toFixed(1)} s; the classifier (test accuracy ${(classifier.testAccuracy * 100).toFixed(1)}%) labels ${(score * 100).toFixed(1)}% of 1,000 generated digits as asked; per class ${perClass.map((p) => `${(p * 100).toFixed(0)}%`).join(' ')}`,
+    `${epochs} epochs in ${seconds.toFixed(2)} s; the classifier (test accuracy ${(classifier.testAccuracy * 100).toFixed(1)}%) labels ${(score * 100).toFixed(1)}% of 1,000 generated digits as asked; per class ${perClass.map((p) => `${(p * 100).toFixed(0)}%`).join(' ')}`,
   );
   if (options.out) {
     writeFileSync(options.out, digitGrid(samples.data, per));
@@ -233,7 +233,8 @@ function parseArgs(argv: string[]): GanOptions {
     if (k === '--seed') o.seed = Number(v);
     else if (k === '--epochs') o.epochs = Number(v);
     else if (k === '--out') o.out = v;
-    else throw new RangeError(`digits-gan: unknown option ${k} (--seed, --epochs, --out)`);
+    else if (k === '--threads') nn.setNumThreads(Number(v));
+    else throw new RangeError(`digits-gan: unknown option ${k} (--seed, --epochs, --out, --threads)`);
   }
   return o;
 }
