@@ -22,16 +22,18 @@ export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
 /** The weights a spec has, in layer order (each layer's getWeights order: a batch normalization's
  *  trainable gamma/beta, then its non-trainable moving statistics). */
 export function paramShapes(
-  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
+  spec: Pick<ModelSpec, 'inputShape' | 'layers' | 'layerInputShapes'>,
 ): { name: string; shape: number[]; trainable: boolean }[] {
   const out: { name: string; shape: number[]; trainable: boolean }[] = [];
   let shape: Shape = [null, ...spec.inputShape];
-  for (const l of spec.layers) {
+  for (const [i, l] of spec.layers.entries()) {
+    // a functional model's layers each have their own input; a stack's follow one another
+    if (spec.layerInputShapes) shape = spec.layerInputShapes[i];
     const specs = l.weightSpecs(shape);
     l.weightNames().forEach((n, i) =>
       out.push({ name: `${l.name}/${n}`, shape: specs[i].shape, trainable: specs[i].trainable }),
     );
-    shape = l.computeOutputShape(shape);
+    if (!spec.layerInputShapes) shape = l.computeOutputShape(shape);
   }
   return out;
 }
@@ -118,6 +120,8 @@ function matchOptimizer(
   }
   const want = 1 + slotNames.length * expected.length;
   if (ws.length !== want) return missing();
+  const byName = slotsByName(slotNames, expected, ws.slice(1));
+  if (byName) return { iterations, slots: byName };
   const slots: Float32Array[][] = expected.map(() => []);
   slotNames.forEach((slot, s) => {
     expected.forEach((e, p) => {
@@ -141,9 +145,35 @@ function matchOptimizer(
   }
 }
 
+/** The slots found by name (`<weight>/<slot>`, or tfjs's `<weight>_<k>/<slot>`), one each with the
+ *  weight's shape; null unless every one is found so. A functional model's layers may be listed in
+ *  another order than the one its optimizer updated them in, so the names decide where they can. */
+function slotsByName(
+  slotNames: string[],
+  expected: { name: string; shape: number[] }[],
+  ws: NamedWeight[],
+): Float32Array[][] | null {
+  const slots: Float32Array[][] = expected.map(() => []);
+  for (const [s, slot] of slotNames.entries()) {
+    for (const [p, e] of expected.entries()) {
+      const exact = `${e.name}/${slot}`;
+      const found = ws.filter((w) => {
+        if (!sameShape(w.shape, e.shape)) return false;
+        if (w.name === exact) return true;
+        // tfjs's suffix for a variable name used before in the process: <weight>_<k>/<slot>
+        const between = w.name.slice(e.name.length, w.name.length - slot.length - 1);
+        return w.name.startsWith(e.name) && w.name.endsWith(`/${slot}`) && /^_\d+$/.test(between);
+      });
+      if (found.length !== 1) return null;
+      slots[p][s] = found[0].data as Float32Array;
+    }
+  }
+  return slots;
+}
+
 /** params (+ optimizer state) → the weights to write, tfjs names and order. */
 export function namedWeights(
-  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
+  spec: Pick<ModelSpec, 'inputShape' | 'layers' | 'layerInputShapes'>,
   params: Float32Array[],
   kind: OptimizerKind | null,
   state: OptimizerState | null,
