@@ -17,6 +17,7 @@ import type { Layer } from '../layers/layer';
 import type { Shape } from '../layers/shape';
 import { input, type SymbolicTensor } from '../layers/symbolic';
 import type { GraphSpec, ModelSpec } from './format';
+import { graphNodes } from './functional-encode';
 import { isPlainObject, ModelFileError, StrictObject } from './strict';
 import { decodeLayer, decodeSequentialConfig, refuseKeras3HardSigmoid } from './topology';
 
@@ -332,16 +333,7 @@ export function decodeFunctionalTopology(
   const outputs = recipe.apply(inputs, where, created);
   // The layers in the order nn.model will hold them: its nodes in creation order, walked back from
   // the outputs (the optimizer's slots follow this order).
-  const nodes = new Set<NonNullable<SymbolicTensor['node']>>();
-  const stack = [...outputs];
-  while (stack.length > 0) {
-    const t = stack.pop() as SymbolicTensor;
-    if (t.node === null || nodes.has(t.node)) continue;
-    nodes.add(t.node);
-    stack.push(...t.node.inputs);
-  }
-  const kept = new Set<Layer>();
-  for (const node of [...nodes].sort((a, b) => a.id - b.id)) kept.add(node.layer);
+  const kept = new Set<Layer>(graphNodes({ outputs }).map((node) => node.layer));
   const layers = [...kept];
   const unused = [...created].find((l) => !kept.has(l));
   if (unused) throw new ModelFileError(`${where}: layer "${unused.name}" is on no path from the inputs to an output`);

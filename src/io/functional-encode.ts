@@ -17,7 +17,7 @@ import type { GraphSpec, KerasObject, ModelSpec, OutputTrainingSpec } from './fo
 type FileRef = [string, number, number];
 
 /** The applications of the graph's layers in creation order (as nn.model orders them). */
-function graphNodes(graph: GraphSpec): LayerNode[] {
+export function graphNodes(graph: Pick<GraphSpec, 'outputs'>): LayerNode[] {
   const nodes = new Set<LayerNode>();
   const stack = [...graph.outputs];
   while (stack.length > 0) {

@@ -48,6 +48,17 @@ function withoutCellName(name: string, known: Set<string>): string {
   return [...parts.slice(0, -2), parts[parts.length - 1]].join('/');
 }
 
+/** A weight name as the model knows it: as written, without a recurrent cell's part, or (Keras
+ *  names a nested model's weights through it: inner/dense/kernel) without leading model names. */
+function knownName(name: string, known: Set<string>): string {
+  const parts = name.split('/');
+  for (let i = 0; i < parts.length - 1; i++) {
+    const n = withoutCellName(parts.slice(i).join('/'), known);
+    if (known.has(n)) return n;
+  }
+  return withoutCellName(name, known);
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -66,7 +77,7 @@ export function matchWeights(
   for (const w of weights) {
     if (w.group === 'optimizer') optimizerWeights.push(w);
     else {
-      const name = withoutCellName(w.name, known);
+      const name = knownName(w.name, known);
       if (modelWeights.has(name)) throw new ModelFileError(`${where}: two weights are named "${name}"`);
       modelWeights.set(name, w);
     }

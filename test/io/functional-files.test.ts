@@ -199,6 +199,19 @@ describe('nativenn → tfjs and back', () => {
 
     const back = asFunctional(await nn.loadModel(dir));
     expect(back.layers.map((l) => l.name)).toEqual(['ha', 'leaky_re_lu_1', 'hb', 'joined', 'cls', 'reg']);
+
+    // a checkpoint (without lossWeights, which tfjs cannot load): tfjs restores the Adam state and
+    // takes the same next step
+    const m2 = twoHeads(nn as unknown as Lib) as nn.Functional;
+    m2.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+    await m2.fit(n.x, n.y, { epochs: 2, batchSize: 8, verbose: 0, seed: 1 });
+    const ckpt = path.join(await tempDir(), 'ckpt');
+    await m2.save(ckpt, { includeOptimizer: true });
+    const tc = await tfjsLoadFromDir(ckpt);
+    const resumed = asFunctional(await nn.loadModel(ckpt));
+    await tc.trainOnBatch(tt.x, tt.y);
+    await resumed.trainOnBatch(n.x, n.y);
+    expectClose(tfValues(tc.predict(tt.x) as tf.Tensor[]), values(resumed.predict(n.x)), 1e-4);
     expect(values(back.predict(n.x))).toEqual(values(m.predict(n.x)));
     expect(back.evaluate(n.x, n.y)).toEqual(m.evaluate(n.x, n.y));
   });
@@ -272,35 +285,62 @@ describe('nativenn → tfjs and back', () => {
 });
 
 describe('Keras 3 spelling', () => {
-  it('reads inbound nodes as {args, kwargs} with __keras_tensor__ and InputLayer batch_shape', async () => {
-    const m = twoHeads(nn as unknown as Lib) as nn.Functional;
-    const dir = path.join(await tempDir(), 'm');
-    await m.save(dir);
-    const file = path.join(dir, 'model.json');
-    const json = JSON.parse(await fsp.readFile(file, 'utf8'));
-    const top = json.modelTopology;
+  type Entry = { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] };
+  /** A Keras 2 / tfjs topology rewritten as Keras 3 writes it: {args, kwargs} nodes, batch_shape,
+   *  and a nested Sequential's nodes counted from 0. Listed in reverse: the file order is free. */
+  function toKeras3(top: { class_name: string; keras_version: string; config: { layers: Entry[] } }): void {
     top.class_name = 'Functional';
     top.keras_version = '3.5.0';
+    const sequential = new Set(top.config.layers.filter((l) => l.class_name === 'Sequential').map((l) => l.name));
     const tensor = (r: [string, number, number]) => ({
       class_name: '__keras_tensor__',
-      config: { shape: [null, 1], dtype: 'float32', keras_history: r.slice(0, 3) },
+      config: {
+        shape: [null, 1],
+        dtype: 'float32',
+        keras_history: [r[0], r[1] - (sequential.has(r[0]) ? 1 : 0), r[2]],
+      },
     });
     for (const l of top.config.layers) {
       if (l.class_name === 'InputLayer') {
         l.config.batch_shape = l.config.batch_input_shape;
         delete l.config.batch_input_shape;
       }
-      l.inbound_nodes = l.inbound_nodes.map((node: [string, number, number][]) => ({
+      l.inbound_nodes = (l.inbound_nodes as [string, number, number][][]).map((node) => ({
         args: node.length === 1 ? [tensor(node[0])] : [node.map(tensor)],
         kwargs: {},
       }));
     }
-    // listed in reverse: the order of the file does not matter
     top.config.layers.reverse();
+  }
+
+  it('reads inbound nodes as {args, kwargs} with __keras_tensor__, InputLayer batch_shape, any layer order', async () => {
+    const m = twoHeads(nn as unknown as Lib) as nn.Functional;
+    const dir = path.join(await tempDir(), 'm');
+    await m.save(dir);
+    const file = path.join(dir, 'model.json');
+    const json = JSON.parse(await fsp.readFile(file, 'utf8'));
+    toKeras3(json.modelTopology);
     await fsp.writeFile(file, JSON.stringify(json));
     const back = asFunctional(await nn.loadModel(dir));
     const n = nnTensors(data(4));
     expect(values(back.predict(n.x))).toEqual(values(m.predict(n.x)));
+  });
+
+  it("counts a nested Sequential's nodes from 0, and finds its weights named through it (inner/inner_1/kernel)", async () => {
+    const t = await tfReady();
+    const model = sharedAndNested(t as unknown as Lib) as tf.LayersModel;
+    const dir = await tempDir();
+    await tfjsSaveToDir(model, dir);
+    const file = path.join(dir, 'model.json');
+    const json = JSON.parse(await fsp.readFile(file, 'utf8'));
+    toKeras3(json.modelTopology);
+    for (const w of json.weightsManifest[0].weights) if (w.name.startsWith('inner_')) w.name = `inner/${w.name}`;
+    await fsp.writeFile(file, JSON.stringify(json));
+    const back = asFunctional(await nn.loadModel(dir));
+    const a = seededValues(ROWS * 4, 5);
+    const b = seededValues(ROWS * 4, 6);
+    const want = tfValues(model.predict([t.tensor2d(a, [ROWS, 4]), t.tensor2d(b, [ROWS, 4])]) as tf.Tensor);
+    expectClose(values(back.predict([nn.tensor2d(a, [ROWS, 4]), nn.tensor2d(b, [ROWS, 4])])), want, 1e-5);
   });
 });
 
@@ -381,6 +421,20 @@ describe('bad functional files', () => {
         layer(top, 'sum').inbound_nodes[0][0][1] = 3;
       },
       /inbound_nodes\[0\]\[0\]: layer "d2" has no node 3 \(it has nodes 0 to 0\)/,
+    ],
+    [
+      'a tensor index out of range',
+      (top) => {
+        layer(top, 'sum').inbound_nodes[0][0][2] = 1;
+      },
+      /inbound_nodes\[0\]\[0\]: layer "d2" makes 1 tensor\(s\); there is no tensor 1/,
+    ],
+    [
+      'call arguments',
+      (top) => {
+        layer(top, 'd2').inbound_nodes[0][0][3] = { training: true };
+      },
+      /inbound_nodes\[0\]\[0\]\[3\]: call argument "training" is not supported/,
     ],
     [
       'a merge of mismatched shapes',
