@@ -258,13 +258,12 @@ describe('nativenn → tfjs and back', () => {
     };
     const n = nnTensors(data(3));
     const fitOptions = { epochs: 4, batchSize: 8, verbose: 0 as const, seed: 5 };
+    // the uninterrupted run writes a checkpoint every epoch (modelCheckpoint calls model.save)
+    const root = await tempDir();
     const uninterrupted = build();
-    const full = await uninterrupted.fit(n.x, n.y, fitOptions);
-    const first = build();
-    await first.fit(n.x, n.y, { ...fitOptions, epochs: 2 });
-    const dir = path.join(await tempDir(), 'ckpt');
-    await first.save(dir, { includeOptimizer: true });
-    const resumed = asFunctional(await nn.loadModel(dir));
+    const ckpt = nn.callbacks.modelCheckpoint({ dir: path.join(root, 'epoch-{epoch}') });
+    const full = await uninterrupted.fit(n.x, n.y, { ...fitOptions, callbacks: [ckpt] });
+    const resumed = asFunctional(await nn.loadModel(path.join(root, 'epoch-2')));
     expect(resumed.optimizer?.iterations).toBe(2 * 3);
     const rest = await resumed.fit(n.x, n.y, { ...fitOptions, initialEpoch: 2 });
     expect(resumed.getWeights().map((w) => Array.from(w.data))).toEqual(
@@ -272,6 +271,22 @@ describe('nativenn → tfjs and back', () => {
     );
     expect(rest.history.loss).toEqual(full.history.loss.slice(2));
     expect(rest.history.cls_accuracy).toEqual(full.history.cls_accuracy.slice(2));
+    // the state matters: without it the same resume ends elsewhere
+    const stateless = path.join(root, 'stateless');
+    await (await nn.loadModel(path.join(root, 'epoch-2'))).save(stateless);
+    const fresh = asFunctional(await nn.loadModel(stateless));
+    await fresh.fit(n.x, n.y, { ...fitOptions, initialEpoch: 2 });
+    expect(fresh.getWeights().map((w) => Array.from(w.data))).not.toEqual(
+      uninterrupted.getWeights().map((w) => Array.from(w.data)),
+    );
+  });
+
+  it('save refuses a model input named like a layer (a file names each once) and writes nothing', async () => {
+    const a = nn.input({ shape: [2], name: 'same' });
+    const m = nn.model({ inputs: a, outputs: nn.layers.dense({ units: 1, name: 'same' }).apply(a) });
+    const dir = path.join(await tempDir(), 'm');
+    await expect(m.save(dir)).rejects.toThrow(/save: a model input and a layer share a name/);
+    await expect(fsp.stat(dir)).rejects.toThrow(/ENOENT/);
   });
 
   it('pipelines and the CLI, which take Sequential models, name a functional file instead of failing later', async () => {
