@@ -34,7 +34,7 @@ interface Recipe {
   inputNames: string[];
   inputShapes: number[][];
   outputCount: number;
-  apply(inputs: SymbolicTensor[], where: string, created: Set<Layer>): SymbolicTensor[];
+  apply(inputs: SymbolicTensor[], where: string, built: Built): SymbolicTensor[];
 }
 
 interface Entry {
@@ -50,6 +50,15 @@ interface Entry {
   first: number;
   sequential?: boolean;
 }
+
+/** What applying the file's graph made so far: the layers, and how many applications (a nested
+ *  model applied n times applies its layers n times: bounded, so that nesting cannot multiply
+ *  them without end). */
+interface Built {
+  layers: Set<Layer>;
+  applications: number;
+}
+const MAX_APPLICATIONS = 100_000;
 
 const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
 /** Nesting deeper than this is refused (each level is a recursion). */
@@ -156,20 +165,20 @@ function sequentialRecipe(rawConfig: unknown, where: string, keras3: boolean): R
     inputNames: [`${s.name}_input`],
     inputShapes: [s.inputShape],
     outputCount: 1,
-    apply(inputs, at, created) {
+    apply(inputs, at, built) {
       let t = inputs[0];
-      for (const layer of s.layers) {
-        t = applyOrExplain(layer, [t], `${at} (${where}, layer "${layer.name}")`);
-        created.add(layer);
-      }
+      for (const layer of s.layers) t = applyOrExplain(layer, [t], `${at} (${where}, layer "${layer.name}")`, built);
       return [t];
     },
   };
 }
 
 /** layer.apply with its RangeError (shapes that do not fit, a merge of mismatched shapes) named. */
-function applyOrExplain(layer: Layer, ins: SymbolicTensor[], where: string): SymbolicTensor {
+function applyOrExplain(layer: Layer, ins: SymbolicTensor[], where: string, built: Built): SymbolicTensor {
   const merge = 'computeMergeShape' in layer;
+  if (++built.applications > MAX_APPLICATIONS)
+    throw new ModelFileError(`${where}: the graph applies layers more than ${MAX_APPLICATIONS} times`);
+  built.layers.add(layer);
   try {
     return layer.apply(merge || ins.length > 1 ? ins : ins[0]);
   } catch (e) {
@@ -243,7 +252,7 @@ function functionalRecipe(
     inputNames: inputEntries.map((e) => e.name),
     inputShapes: inputEntries.map((e) => e.shape as number[]),
     outputCount: outputRefs.length,
-    apply(inputs, at, created) {
+    apply(inputs, at, built) {
       const made = new Map<Entry, SymbolicTensor[][]>();
       inputEntries.forEach((e, i) => {
         made.set(e, [[inputs[i]]]);
@@ -292,12 +301,8 @@ function functionalRecipe(
             throw new ModelFileError(
               `${nodeWhere}: model "${e.name}" takes ${e.model.inputShapes.length} inputs, got ${ins.length}`,
             );
-          outs = e.model.apply(ins, `${at} → ${nodeWhere}`, created);
-        } else {
-          const layer = e.layer as Layer;
-          outs = [applyOrExplain(layer, ins, nodeWhere)];
-          created.add(layer);
-        }
+          outs = e.model.apply(ins, `${at} → ${nodeWhere}`, built);
+        } else outs = [applyOrExplain(e.layer as Layer, ins, nodeWhere, built)];
         const byNode = made.get(e) ?? [];
         byNode[k] = outs;
         made.set(e, byNode);
@@ -329,13 +334,13 @@ export function decodeFunctionalTopology(
       throw new ModelFileError(`${where}.input_layers[${i}]: ${(e as Error).message}`);
     }
   });
-  const created = new Set<Layer>();
-  const outputs = recipe.apply(inputs, where, created);
+  const built: Built = { layers: new Set(), applications: 0 };
+  const outputs = recipe.apply(inputs, where, built);
   // The layers in the order nn.model will hold them: its nodes in creation order, walked back from
   // the outputs (the optimizer's slots follow this order).
   const kept = new Set<Layer>(graphNodes({ outputs }).map((node) => node.layer));
   const layers = [...kept];
-  const unused = [...created].find((l) => !kept.has(l));
+  const unused = [...built.layers].find((l) => !kept.has(l));
   if (unused) throw new ModelFileError(`${where}: layer "${unused.name}" is on no path from the inputs to an output`);
   const names = new Set<string>();
   for (const l of layers) {

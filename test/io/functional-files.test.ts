@@ -474,6 +474,40 @@ describe('bad functional files', () => {
       /layer "sum" is on no path from the inputs to an output/,
     ],
   ];
+  it('models nested in models, each applied many times, are refused before their applications multiply', async () => {
+    const chain = (name: string, inner: object, n: number) => ({
+      name,
+      layers: [
+        {
+          name: `${name}_in`,
+          class_name: 'InputLayer',
+          config: { batch_input_shape: [null, 2], name: `${name}_in` },
+          inbound_nodes: [],
+        },
+        {
+          ...inner,
+          inbound_nodes: Array.from({ length: n }, (_, k) => [
+            k === 0 ? [`${name}_in`, 0, 0, {}] : [(inner as { name: string }).name, k, 0, {}],
+          ]),
+        },
+      ],
+      input_layers: [[`${name}_in`, 0, 0]],
+      output_layers: [[(inner as { name: string }).name, n, 0]],
+    });
+    const dense = { name: 'd', class_name: 'Dense', config: { name: 'd', units: 2 } };
+    const m2 = { name: 'm2', class_name: 'Model', config: chain('m2', dense, 1) };
+    (m2.config.layers[1] as { inbound_nodes: unknown[] }).inbound_nodes = [[['m2_in', 0, 0, {}]]];
+    m2.config.output_layers = [['d', 0, 0]];
+    const m1 = { name: 'm1', class_name: 'Model', config: chain('m1', m2, 400) };
+    const top = { class_name: 'Model', config: chain('top', m1, 400), keras_version: 'x', backend: 'x' };
+    const dir = await tempDir();
+    await fsp.writeFile(
+      path.join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: top, format: 'layers-model', weightsManifest: [{ paths: [], weights: [] }] }),
+    );
+    await expect(nn.loadModel(dir)).rejects.toThrow(/applies layers more than 100000 times/);
+  });
+
   for (const [label, edit, message] of CASES) {
     it(`${label}: a ModelFileError naming the place`, async () => {
       const dir = await badFile(edit);
