@@ -10,7 +10,9 @@ import { describe } from './data/args';
 import { type CsvTable, MISSING_TOKENS, readCsvTable, type TableColumn } from './data/csv-table';
 import { scalerFromJSON } from './data/scalers';
 import { loadModel as loadModelFolder } from './io/load';
-import type { Sequential } from './model/sequential';
+import { ModelFileError } from './io/strict';
+import type { Functional } from './model/functional';
+import { Sequential } from './model/sequential';
 import { type Encoded, encodeTable } from './pipeline-encode';
 import { type Preprocess, PreprocessError, readPreprocess } from './pipeline-schema';
 import type { Tensor } from './tensor';
@@ -21,7 +23,7 @@ export const MODEL_DIR = 'model';
 const isFile = async (p: string) => (await stat(p).catch(() => null))?.isFile() === true;
 
 /** Loads a saved model: a model folder, its model.json, or a `nativenn train` run folder (its model/). */
-export async function loadModel(dirOrModelJson: string): Promise<Sequential> {
+export async function loadModel(dirOrModelJson: string): Promise<Sequential | Functional> {
   if (typeof dirOrModelJson === 'string' && !dirOrModelJson.endsWith('.json')) {
     const inner = path.join(dirOrModelJson, MODEL_DIR);
     if (!(await isFile(path.join(dirOrModelJson, 'model.json'))) && (await isFile(path.join(inner, 'model.json'))))
@@ -205,10 +207,21 @@ export async function findRun(dir: string): Promise<{ preprocess: Preprocess; ru
   throw new PreprocessError(`no ${PREPROCESS_JSON} in ${dir}; give the folder \`nativenn train\` wrote (its --out)`);
 }
 
+/** loadModel for what takes Sequential models only (pipelines, the CLI, ONNX export): a functional
+ *  model file is refused by name. */
+export async function loadSequentialModel(dir: string, fn: string): Promise<Sequential> {
+  const model = await loadModel(dir);
+  if (!(model instanceof Sequential))
+    throw new ModelFileError(
+      `${fn}: ${dir} holds a functional model ("${model.name}"); ${fn} works with Sequential models only (nn.loadModel loads it)`,
+    );
+  return model;
+}
+
 /** Loads a `nativenn train` run folder as a Pipeline (see the file comment). */
 export async function loadPipeline(runDir: string): Promise<Pipeline> {
   const run = await findRun(runDir);
-  const model = await loadModelFolder(path.join(run.runDir, MODEL_DIR));
+  const model = await loadSequentialModel(path.join(run.runDir, MODEL_DIR), 'loadPipeline');
   checkAgainstModel(run.preprocess, model, path.join(run.runDir, PREPROCESS_JSON));
   return new Pipeline(model, run.preprocess);
 }

@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nn from '../index';
+import { loadSequentialModel } from '../pipeline';
 import { type Preprocess, readPreprocess } from '../pipeline-schema';
 import { formatHelp, type OptionSpec, parseArgs } from './args';
 import { CliError } from './errors';
@@ -75,7 +76,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   const run = await readRun(o.model as string);
   let model: nn.Sequential;
   try {
-    model = await nn.loadModel(run.modelDir);
+    model = await loadSequentialModel(run.modelDir, 'export');
   } catch (e) {
     throw new CliError(`--model ${o.model}: ${(e as Error).message}`);
   }

@@ -3,8 +3,15 @@
  *  scored when the data holds the label column. */
 
 import * as path from 'node:path';
-import * as nn from '../index';
-import { checkAgainstModel, findRun, MODEL_DIR, Pipeline, type PipelinePrediction } from '../pipeline';
+import type * as nn from '../index';
+import {
+  checkAgainstModel,
+  findRun,
+  loadSequentialModel,
+  MODEL_DIR,
+  Pipeline,
+  type PipelinePrediction,
+} from '../pipeline';
 import type { Preprocess } from '../pipeline-schema';
 import { formatHelp, type ParsedOptions, parseArgs } from './args';
 import { asUserError, digitsTable } from './dataset';
@@ -93,7 +100,7 @@ export async function predict(argv: readonly string[]): Promise<void> {
   const p = run.preprocess;
   let model: nn.Sequential;
   try {
-    model = await nn.loadModel(path.join(run.runDir, MODEL_DIR));
+    model = await loadSequentialModel(path.join(run.runDir, MODEL_DIR), 'predict');
   } catch (e) {
     throw new CliError(`--model ${o.model}: ${(e as Error).message}`);
   }

@@ -10,6 +10,8 @@
  */
 import type { LossName } from '../backend';
 import type { Layer } from '../layers/layer';
+import type { Shape } from '../layers/shape';
+import type { SymbolicTensor } from '../layers/symbolic';
 import type { OptimizerPlan } from '../train/plan';
 
 // ---- model.json, as written by tfjs ----
@@ -23,6 +25,20 @@ export interface KerasObject<C = Record<string, unknown>> {
 export interface SequentialTopology {
   class_name: 'Sequential';
   config: { name: string; layers: KerasObject[] };
+  keras_version: string;
+  backend: string;
+}
+
+/** A functional model (tfjs writes class "Model", Keras "Functional"): each layer entry lists its
+ *  applications (inbound_nodes), each reading [layer, node index, tensor index, kwargs] tensors. */
+export interface FunctionalTopology {
+  class_name: 'Model' | 'Functional';
+  config: {
+    name: string;
+    layers: (KerasObject & { name: string; inbound_nodes: [string, number, number, Record<string, never>][][] })[];
+    input_layers: [string, number, number][];
+    output_layers: [string, number, number][];
+  };
   keras_version: string;
   backend: string;
 }
@@ -45,16 +61,24 @@ export interface WeightsGroupJson {
 
 export interface TrainingConfigJson {
   /** snake_case in the file (`categorical_crossentropy`), as tfjs writes it. */
-  loss: string;
-  metrics: string[];
+  /** one loss, or (several outputs) one per output in output order */
+  loss: string | string[];
+  /** the same metrics for every output, or lists keyed by output layer name */
+  metrics: string[] | Record<string, string[]>;
   optimizer_config: KerasObject;
   /** nativenn's own additions that tfjs has no name for (e.g. AdamW, BCE from logits); tfjs
    *  ignores the key and loads the portable approximation written in `loss`/`optimizer_config`. */
-  nativenn?: { loss?: string; optimizer_config?: KerasObject; metrics?: string[] };
+  nativenn?: {
+    loss?: string | string[];
+    optimizer_config?: KerasObject;
+    metrics?: string[];
+    /** functional models: each output's weight in the total loss (tfjs refuses loss_weights) */
+    loss_weights?: number[];
+  };
 }
 
 export interface ModelJson {
-  modelTopology: SequentialTopology;
+  modelTopology: SequentialTopology | FunctionalTopology;
   format: 'layers-model';
   generatedBy: string;
   convertedBy: string | null;
@@ -68,11 +92,31 @@ export interface ModelJson {
  *  starting accumulator. */
 export type OptimizerSpec = Omit<OptimizerPlan, 'slots'> & { initialAccumulatorValue: number };
 
+/** One output of a functional model as compiled. */
+export interface OutputTrainingSpec {
+  loss: LossName;
+  weight: number;
+  /** compile keys ('accuracy', 'acc', 'mse', 'mae') */
+  metrics: string[];
+}
+
 export interface TrainingSpec {
+  /** the loss (a functional model: its first output's; `outputs` has them all) */
   loss: LossName;
   /** compile keys ('accuracy', 'acc', 'mse', 'mae'): also the history keys */
   metrics: string[];
   optimizer: OptimizerSpec;
+  /** functional models: loss, weight and metrics per output, in output order */
+  outputs?: OutputTrainingSpec[];
+}
+
+/** A functional model's graph: its input tensors (nn.input) and the outputs made from them by
+ *  layer.apply; the layers between are the spec's `layers`. */
+export interface GraphSpec {
+  inputs: readonly SymbolicTensor[];
+  outputs: readonly SymbolicTensor[];
+  /** the output layers' names in the file (the keys of per-output training settings) */
+  outputFileNames?: string[];
 }
 
 export interface ModelSpec {
@@ -83,6 +127,9 @@ export interface ModelSpec {
    *  reads and writes its own file config (src/layers/registry.ts) */
   layers: Layer[];
   training: TrainingSpec | null;
+  /** functional models: the graph, and each layer's (first) input shape, batch first */
+  graph?: GraphSpec;
+  layerInputShapes?: Shape[];
 }
 
 /** Optimizer state as stored with includeOptimizer: tfjs's `iter` plus one slot set per param. */

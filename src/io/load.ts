@@ -1,5 +1,6 @@
 /**
- * nn.loadModel(dir | path/to/model.json): the TensorFlow.js Layers format → a Sequential model,
+ * nn.loadModel(dir | path/to/model.json): the TensorFlow.js Layers format → a Sequential model
+ * (class "Sequential") or a functional one (class "Model" or "Functional", functional-decode.ts),
  * compiled when the file has a trainingConfig, with its optimizer state restored when the file
  * has one (a checkpoint saved with includeOptimizer). Files written by nativenn and by tfjs
  * (tfjs-node's file://, the converter's sharded group1-shardKofN.bin, any IOHandler's output).
@@ -8,6 +9,8 @@
  * once complete: a bad file throws and leaves nothing behind.
  */
 import * as path from 'node:path';
+import { Functional } from '../model/functional';
+import type { LayersModel } from '../model/layers-model';
 import { Sequential } from '../model/sequential';
 import type { Optimizer } from '../optimizers';
 import * as optimizers from '../optimizers';
@@ -42,7 +45,12 @@ function optimizerOf(s: OptimizerSpec): Optimizer {
 }
 
 /** Builds the complete model (nothing escapes before the end). */
-export function buildModel(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): Sequential {
+export function buildModel(
+  spec: ModelSpec,
+  params: Float32Array[],
+  state: OptimizerState | null,
+): Sequential | Functional {
+  if (spec.graph) return buildFunctional(spec, params, state);
   // The layers were made by their classes from the file (topology.ts); the model builds them.
   const model = new Sequential({ name: spec.name, layers: spec.layers });
   // params are in layer order; setWeights takes tfjs's (every trainable weight, then the rest).
@@ -52,20 +60,46 @@ export function buildModel(spec: ModelSpec, params: Float32Array[], state: Optim
   if (spec.training) {
     const { loss, metrics, optimizer } = spec.training;
     model.compile({ loss, metrics, optimizer: optimizerOf(optimizer) });
-    if (state) {
-      const opt = model.compileConfig?.optimizer as Optimizer;
-      // Slots saved (a trained optimizer): allocate them and copy the state in. None saved (an
-      // optimizer that never updated): they are allocated fresh at the first fit, as in the original.
-      if (state.slots.length > 0) {
-        model.compiledNetwork(); // allocates the slots the saved state is copied into
-        for (let p = 0; p < opt.plan.slots.length; p++) {
-          for (let s = 0; s < opt.plan.slots[p].length; s++) opt.plan.slots[p][s].set(state.slots[p][s]);
-        }
-      }
-      opt.iterations = state.iterations;
-    }
+    restoreOptimizer(model, state);
   }
   return model;
+}
+
+/** A functional model from its graph (the layers already applied by functional-decode.ts). */
+function buildFunctional(spec: ModelSpec, params: Float32Array[], state: OptimizerState | null): Functional {
+  const graph = spec.graph as NonNullable<ModelSpec['graph']>;
+  const model = new Functional({ name: spec.name, inputs: [...graph.inputs], outputs: [...graph.outputs] });
+  // params and optimizer slots are in spec.layers order, which is the model's (decode ordered them so)
+  if (model.layers.length !== spec.layers.length || model.layers.some((l, i) => l !== spec.layers[i]))
+    throw new Error('loadModel: internal error: the model orders its layers unlike the file decoder');
+  let k = 0;
+  for (const layer of model.layers) for (const w of layer.weights()) w.set(params[k++]);
+  const outputs = spec.training?.outputs;
+  if (spec.training && outputs) {
+    model.compile({
+      optimizer: optimizerOf(spec.training.optimizer),
+      loss: outputs.map((o) => o.loss),
+      lossWeights: outputs.map((o) => o.weight),
+      metrics: outputs.map((o) => o.metrics),
+    });
+    restoreOptimizer(model, state);
+  }
+  return model;
+}
+
+/** Copies a checkpoint's optimizer state into the compiled model's optimizer. */
+function restoreOptimizer(model: LayersModel, state: OptimizerState | null): void {
+  if (!state) return;
+  const opt = model.compileConfig?.optimizer as Optimizer;
+  // Slots saved (a trained optimizer): allocate them and copy the state in. None saved (an
+  // optimizer that never updated): they are allocated fresh at the first fit, as in the original.
+  if (state.slots.length > 0) {
+    model.compiledNetwork(); // allocates the slots the saved state is copied into
+    for (let p = 0; p < opt.plan.slots.length; p++) {
+      for (let s = 0; s < opt.plan.slots[p].length; s++) opt.plan.slots[p][s].set(state.slots[p][s]);
+    }
+  }
+  opt.iterations = state.iterations;
 }
 
 /** A path for messages: relative to the working folder when inside it, else absolute. */
@@ -74,8 +108,9 @@ export function shownPath(abs: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
-/** nn.loadModel(dir | 'dir/model.json') → Sequential (compiled when the file has a trainingConfig). */
-export async function loadModel(pathOrUrl: string): Promise<Sequential> {
+/** nn.loadModel(dir | 'dir/model.json') → Sequential or Functional (compiled when the file has a
+ *  trainingConfig). */
+export async function loadModel(pathOrUrl: string): Promise<Sequential | Functional> {
   const dirOrModelJson = localModelPath('loadModel: path', pathOrUrl);
   let files: Awaited<ReturnType<typeof readModelFiles>>;
   try {

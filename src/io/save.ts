@@ -8,11 +8,20 @@
  */
 import { describe } from '../backend/check';
 import { isRegistered } from '../layers/registry';
+import type { LayersModel } from '../model/layers-model';
 import { checkOptions } from '../model/options';
-import type { Sequential } from '../model/sequential';
 import { writeFolderAtomically } from './atomic';
-import type { ModelJson, ModelSpec, OptimizerSpec, OptimizerState, TrainingSpec } from './format';
+import type {
+  GraphSpec,
+  ModelJson,
+  ModelSpec,
+  OptimizerSpec,
+  OptimizerState,
+  OutputTrainingSpec,
+  TrainingSpec,
+} from './format';
 import { FORMAT, MODEL_JSON, WEIGHTS_BIN } from './format';
+import { encodeFunctionalTopology } from './functional-encode';
 import { checkSaveTarget } from './paths';
 import { encodeTopology } from './topology';
 import { encodeTrainingConfig } from './training-config';
@@ -33,10 +42,17 @@ export interface SaveResult {
   weightBytes: number;
 }
 
+/** What a functional model adds to its layers: the graph, and its per-output compile settings. */
+export interface FunctionalParts {
+  graph: GraphSpec;
+  outputs: OutputTrainingSpec[] | null;
+}
+
 /** The model as a ModelSpec, its parameters and (optionally) its optimizer state. */
 export function snapshot(
-  model: Sequential,
+  model: LayersModel,
   includeOptimizer: boolean,
+  functional?: FunctionalParts,
 ): { spec: ModelSpec; params: Float32Array[]; state: OptimizerState | null; seed: number } {
   if (model.layers.length === 0) throw new RangeError('save: the model has no layers');
   for (const l of model.layers) {
@@ -64,11 +80,13 @@ export function snapshot(
       clipvalue: p.clipvalue,
       initialAccumulatorValue: compiled.optimizer.initialAccumulatorValue,
     };
-    training = {
-      loss: compiled.loss,
-      metrics: [...compiled.metrics.keys, ...compiled.metrics.wholeSet.map((w) => w.key)],
-      optimizer,
-    };
+    training = functional?.outputs
+      ? { loss: functional.outputs[0].loss, metrics: [], optimizer, outputs: functional.outputs }
+      : {
+          loss: compiled.loss,
+          metrics: [...compiled.metrics.keys, ...compiled.metrics.wholeSet.map((w) => w.key)],
+          optimizer,
+        };
     if (includeOptimizer) {
       // Slots exist once the model has a plan (first fit/evaluate); before that only `iter` is stored.
       const slots = p.slots.length > 0 ? p.slots.map((s) => s.map((a) => a.slice())) : null;
@@ -78,7 +96,16 @@ export function snapshot(
     throw new Error('save: includeOptimizer needs a compiled model (there is no optimizer to store)');
   }
   const params = model.layers.flatMap((l) => l.weights()).map((w) => w.slice());
-  const spec: ModelSpec = { name: model.name, inputShape: model.inputShape, layers, training };
+  const spec: ModelSpec = functional
+    ? {
+        name: model.name,
+        inputShape: [],
+        layers,
+        training,
+        graph: functional.graph,
+        layerInputShapes: layers.map((l) => (l.appliedInputShapes as NonNullable<typeof l.appliedInputShapes>)[0]),
+      }
+    : { name: model.name, inputShape: model.inputShape, layers, training };
   refuseNonFinite(spec, params, state);
   return { spec, params, state, seed: model.seed };
 }
@@ -125,25 +152,36 @@ export function encodeModel(
     weights.push({ name: 'iter', shape: [], data: Int32Array.of(state.iterations), group: 'optimizer' });
   }
   const { specs, bytes } = packWeights(weights);
+  const { graph, layerInputShapes } = spec;
+  const functional =
+    graph && layerInputShapes
+      ? encodeFunctionalTopology({ ...spec, graph, layerInputShapes }, `nativenn ${VERSION}`, modelSeed)
+      : null;
   const json: ModelJson = {
-    modelTopology: encodeTopology(spec, `nativenn ${VERSION}`, modelSeed) as ModelJson['modelTopology'],
+    modelTopology: (functional?.topology ??
+      encodeTopology(spec, `nativenn ${VERSION}`, modelSeed)) as ModelJson['modelTopology'],
     format: FORMAT,
     generatedBy: `nativenn v${VERSION}`,
     convertedBy: null,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
   };
-  if (spec.training) json.trainingConfig = encodeTrainingConfig(spec.training);
+  if (spec.training) json.trainingConfig = encodeTrainingConfig(spec.training, functional?.outputFileNames ?? null);
   return { json, bytes };
 }
 
-export async function saveModel(model: Sequential, dir: unknown, options?: SaveOptions): Promise<SaveResult> {
+export async function saveModel(
+  model: LayersModel,
+  dir: unknown,
+  options?: SaveOptions,
+  functional?: FunctionalParts,
+): Promise<SaveResult> {
   const target = checkSaveTarget('save: dir', dir);
   const o = checkOptions('save', options, ['includeOptimizer']);
   if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
     throw new TypeError(`save: includeOptimizer must be a boolean, got ${describe(o.includeOptimizer)}`);
   }
   if (model.busy) throw new Error('save: the model is training; save from a callback hook (onEpochEnd) or after fit');
-  const { spec, params, state, seed } = snapshot(model, o.includeOptimizer === true);
+  const { spec, params, state, seed } = snapshot(model, o.includeOptimizer === true, functional);
   const { json, bytes } = encodeModel(spec, params, state, seed);
   await writeFolderAtomically(target, [
     { name: WEIGHTS_BIN, data: bytes },

@@ -10,6 +10,7 @@ import type { Layer } from '../layers/layer';
 import { layerClassFor, registeredKerasNames } from '../layers/registry';
 import type { Shape } from '../layers/shape';
 import type { KerasObject, ModelSpec } from './format';
+import { decodeFunctionalTopology } from './functional-decode';
 import { isPlainObject, ModelFileError, StrictObject } from './strict';
 
 // ------------------------------------------------------------------ decode (file → spec)
@@ -61,7 +62,7 @@ function commonKeys(o: StrictObject): { name: string; trainable: boolean } {
 
 /** One file layer → a layer of its registered class (null for InputLayer, which only gives the
  *  input width). `knownInputs` is the width an InputLayer gave, for the first layer. */
-function decodeLayer(
+export function decodeLayer(
   v: unknown,
   where: string,
   first: boolean,
@@ -70,7 +71,7 @@ function decodeLayer(
   const outer = StrictObject.of(v, where);
   const className = outer.string('class_name');
   const o = StrictObject.of(outer.raw('config'), `${where} (${className.slice(0, 80)}).config`);
-  outer.ignore('name', 'inbound_nodes', 'module', 'registered_name', 'build_config');
+  outer.ignore('name', 'inbound_nodes', 'module', 'registered_name', 'build_config', 'compile_config');
   outer.done();
   if (className === 'InputLayer') {
     const inputs = inputDims(o, o.has('batch_shape') ? 'batch_shape' : 'batch_input_shape');
@@ -149,7 +150,7 @@ function checkShapes(inputs: number[], layers: Layer[], paths: string[]): void {
 
 /** Keras 3 redefined "hard_sigmoid" as relu6(x + 3) / 6; tfjs and Keras 2 (and nativenn) run
  *  max(0, min(1, 0.2·x + 0.5)) under that name. A Keras 3 file with it would predict otherwise. */
-function refuseKeras3HardSigmoid(layers: Layer[], paths: string[]): void {
+export function refuseKeras3HardSigmoid(layers: Layer[], paths: string[]): void {
   type Gates = { recurrentActivation?: string; activation?: string; forwardLayer?: Gates };
   layers.forEach((layer, i) => {
     const l = layer as unknown as Gates;
@@ -161,31 +162,51 @@ function refuseKeras3HardSigmoid(layers: Layer[], paths: string[]): void {
   });
 }
 
-/** modelTopology → name, input width and layers; every key and value checked. */
+/** modelTopology → name, input width and layers (a functional model: its graph too); every key
+ *  and value checked. */
 export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'training'> {
   const top = StrictObject.of(v, where);
   const className = top.string('class_name');
+  const kerasVersion = top.raw('keras_version');
+  const keras3 = typeof kerasVersion === 'string' && kerasVersion.startsWith('3.');
+  top.ignore('backend');
+  if (className === 'Model' || className === 'Functional') {
+    const spec = decodeFunctionalTopology(top.required('config'), top.at('config'), keras3);
+    top.done();
+    return spec;
+  }
   if (className !== 'Sequential') {
     throw new ModelFileError(
-      `${top.at('class_name')}: only Sequential models are supported, got "${className.slice(0, 80)}"`,
+      `${top.at('class_name')}: unsupported model class "${className.slice(0, 80)}" (supported: Sequential, Model, Functional)`,
     );
   }
-  const kerasVersion = top.raw('keras_version');
-  top.ignore('backend');
+  const spec = decodeSequentialConfig(top.raw('config'), where, keras3);
+  top.done();
+  if (!spec.layers.some((l) => l.weightNames().length > 0))
+    throw new ModelFileError(`${where}: the model has no layer with weights`);
+  return spec;
+}
+
+/** A Sequential model's config (of the top-level model, or of one nested in a functional model's
+ *  layers: `where` names the model) → name, input width and layers, each layer's input shape checked. */
+export function decodeSequentialConfig(
+  rawConfig: unknown,
+  where: string,
+  keras3: boolean,
+): { name: string; inputShape: number[]; layers: Layer[] } {
   // Keras 2.1-era files store config as the bare layer list.
-  const rawConfig = top.raw('config');
   let name = 'sequential';
   let rawLayers: unknown[];
+  const configWhere = `${where}.config`;
   if (Array.isArray(rawConfig)) {
     rawLayers = rawConfig;
   } else {
-    const config = StrictObject.of(rawConfig, top.at('config'));
+    const config = StrictObject.of(rawConfig, configWhere);
     name = config.optionalString('name', name) || 'sequential';
     rawLayers = config.array('layers');
     config.ignore('build_input_shape', 'trainable', 'dtype');
     config.done();
   }
-  top.done();
   if (rawLayers.length === 0) throw new ModelFileError(`${where}.config.layers is empty`);
   // One file layer more than a model may hold: the InputLayer.
   const maxFileLayers = RANGES.layerCount.max + 1;
@@ -221,9 +242,7 @@ export function decodeTopology(v: unknown, where: string): Omit<ModelSpec, 'trai
     throw new ModelFileError(`${where}: the model has ${layers.length} layers (at most ${RANGES.layerCount.max})`);
   }
   checkShapes(inputs, layers, layerPaths);
-  if (typeof kerasVersion === 'string' && kerasVersion.startsWith('3.')) refuseKeras3HardSigmoid(layers, layerPaths);
-  if (!layers.some((l) => l.weightNames().length > 0))
-    throw new ModelFileError(`${where}: the model has no layer with weights`);
+  if (keras3) refuseKeras3HardSigmoid(layers, layerPaths);
   return { name, inputShape: inputs, layers };
 }
 

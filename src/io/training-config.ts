@@ -11,7 +11,7 @@
 import type { LossName } from '../backend';
 import { OPTIMIZER_DEFAULTS } from '../optimizers';
 import type { KerasObject, OptimizerSpec, TrainingConfigJson, TrainingSpec } from './format';
-import { ModelFileError, StrictObject } from './strict';
+import { isPlainObject, ModelFileError, StrictObject } from './strict';
 
 const LOSS_FROM_FILE: Record<string, LossName> = {
   mean_squared_error: 'meanSquaredError',
@@ -209,16 +209,93 @@ function metricList(v: unknown, where: string): unknown[] {
   throw new ModelFileError(`${where} must be an array of metric names, got ${typeof v}`);
 }
 
-export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
+/** The metric list of one file entry: names mapped to compile keys. */
+function metricKeys(raw: unknown[], where: string): string[] {
+  return raw.map((m, i) => {
+    if (typeof m !== 'string') throw new ModelFileError(`${where}[${i}] must be a string`);
+    return lookup(METRIC_FROM_FILE, m, 'metric', `${where}[${i}]`);
+  });
+}
+
+/** A per-output setting (functional models): one value for every output, a list in output order,
+ *  or an object keyed by output layer name. */
+function perOutput(v: unknown, where: string, outputs: string[], one: (x: unknown) => boolean): unknown[] {
+  if (one(v)) return outputs.map(() => v);
+  if (Array.isArray(v)) {
+    if (v.length !== outputs.length)
+      throw new ModelFileError(`${where} must have one entry per output (${outputs.length}), got ${v.length}`);
+    return v;
+  }
+  if (isPlainObject(v)) {
+    const unknown = Object.keys(v).find((k) => !outputs.includes(k));
+    if (unknown !== undefined)
+      throw new ModelFileError(`${where} names "${unknown}", which is not an output (${outputs.join(', ')})`);
+    return outputs.map((o) => {
+      if (!Object.hasOwn(v, o)) throw new ModelFileError(`${where} has no entry for output "${o}"`);
+      return v[o];
+    });
+  }
+  throw new ModelFileError(`${where} must be given per output, got ${JSON.stringify(v)?.slice(0, 80)}`);
+}
+
+/** Loss, weight and metrics of each output of a functional model (`outputs`: its output layer names). */
+function decodeOutputs(o: StrictObject, ext: StrictObject | null, outputs: string[]): TrainingSpec['outputs'] {
+  const lossKey = ext?.has('loss') ? ext : o;
+  const losses = perOutput(lossKey.required('loss'), lossKey.at('loss'), outputs, (x) => typeof x === 'string').map(
+    (l, k) => {
+      if (typeof l !== 'string')
+        throw new ModelFileError(`${lossKey.at('loss')}: the loss of "${outputs[k]}" must be a name`);
+      return lookup(LOSS_FROM_FILE, l, 'loss', `${lossKey.at('loss')} (${outputs[k]})`);
+    },
+  );
+  const m = o.raw('metrics');
+  const metrics =
+    m === undefined || m === null
+      ? outputs.map(() => [])
+      : Array.isArray(m) && m.every((x) => typeof x === 'string')
+        ? outputs.map(() => metricKeys(m, o.at('metrics')))
+        : perOutput(m, o.at('metrics'), outputs, () => false).map((x, k) =>
+            metricKeys(Array.isArray(x) ? x : [x], `${o.at('metrics')}.${outputs[k]}`),
+          );
+  const wKey = ext?.has('loss_weights') ? ext : o;
+  const rawWeights = wKey.raw('loss_weights');
+  const weights =
+    rawWeights === undefined || rawWeights === null
+      ? outputs.map(() => 1)
+      : perOutput(rawWeights, wKey.at('loss_weights'), outputs, () => false).map((w, k) => {
+          if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+            throw new ModelFileError(`${wKey.at('loss_weights')}: the weight of "${outputs[k]}" must be a number ≥ 0`);
+          return w;
+        });
+  return outputs.map((_, k) => ({ loss: losses[k], weight: weights[k], metrics: [...new Set(metrics[k])] }));
+}
+
+/** `outputs`: a functional model's output layer names (its settings are per output), else null. */
+export function decodeTrainingConfig(v: unknown, where: string, outputs: string[] | null = null): TrainingSpec {
   const o = StrictObject.of(v, where);
   const ext = o.has('nativenn') ? StrictObject.of(o.raw('nativenn'), o.at('nativenn')) : null;
+  const optimizerOf = () => {
+    const opt = ext?.has('optimizer_config')
+      ? decodeOptimizer(ext.raw('optimizer_config'), ext.at('optimizer_config'))
+      : decodeOptimizer(o.required('optimizer_config'), o.at('optimizer_config'));
+    o.ignore('optimizer_config');
+    return opt;
+  };
+  if (outputs !== null) {
+    const per = decodeOutputs(o, ext, outputs) as NonNullable<TrainingSpec['outputs']>;
+    const optimizer = optimizerOf();
+    if (ext?.has('metrics')) throw new ModelFileError(`${ext.at('metrics')}: not supported in functional models`);
+    for (const k of ['weighted_metrics', 'sample_weight_mode']) o.mustBeNull(k, k);
+    ext?.ignore('loss');
+    ext?.done();
+    o.ignore('loss');
+    o.done();
+    return { loss: per[0].loss, metrics: [], optimizer, outputs: per };
+  }
   const lossName = ext?.has('loss') ? ext.string('loss') : o.string('loss');
   const loss = lookup(LOSS_FROM_FILE, lossName, 'loss', o.at('loss'));
   const rawMetrics = metricList(o.raw('metrics'), o.at('metrics'));
-  const metrics = rawMetrics.map((m, i) => {
-    if (typeof m !== 'string') throw new ModelFileError(`${o.at('metrics')}[${i}] must be a string`);
-    return lookup(METRIC_FROM_FILE, m, 'metric', `${o.at('metrics')}[${i}]`);
-  });
+  const metrics = metricKeys(rawMetrics, o.at('metrics'));
   if (ext?.has('metrics')) {
     const extra = ext.raw('metrics');
     if (!Array.isArray(extra) || extra.length > 16)
@@ -229,10 +306,7 @@ export function decodeTrainingConfig(v: unknown, where: string): TrainingSpec {
       metrics.push(m);
     });
   }
-  const optimizer = ext?.has('optimizer_config')
-    ? decodeOptimizer(ext.raw('optimizer_config'), ext.at('optimizer_config'))
-    : decodeOptimizer(o.required('optimizer_config'), o.at('optimizer_config'));
-  o.ignore('optimizer_config');
+  const optimizer = optimizerOf();
   for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) o.mustBeNull(k, k);
   ext?.done();
   o.done();
@@ -292,19 +366,34 @@ function optimizerConfig(s: OptimizerSpec): KerasObject {
   }
 }
 
-export function encodeTrainingConfig(t: TrainingSpec): TrainingConfigJson {
+/** `outputNames`: a functional model's output layer names in the file (its settings are per output). */
+export function encodeTrainingConfig(t: TrainingSpec, outputNames: string[] | null = null): TrainingConfigJson {
   const json: TrainingConfigJson = {
     loss: LOSS_TO_FILE[t.loss],
     metrics: t.metrics.filter((m) => !WHOLE_SET_METRICS.has(m)).map((m) => METRIC_TO_FILE[m] ?? m),
     optimizer_config: optimizerJson(t.optimizer),
   };
+  if (t.outputs && outputNames) {
+    const outs = t.outputs;
+    const losses = outs.map((o) => LOSS_TO_FILE[o.loss]);
+    json.loss = outs.length === 1 ? losses[0] : losses;
+    const lists = outs.map((o) => o.metrics.map((m) => METRIC_TO_FILE[m] ?? m));
+    json.metrics = lists.every((l) => l.join() === lists[0].join())
+      ? lists[0]
+      : Object.fromEntries(outputNames.map((n, k) => [n, lists[k]]));
+    if (outs.some((o) => o.weight !== 1)) json.nativenn = { loss_weights: outs.map((o) => o.weight) };
+    if (outs.some((o) => o.loss === 'binaryCrossentropyFromLogits')) {
+      const exact = outs.map((o) => o.loss);
+      json.nativenn = { ...json.nativenn, loss: outs.length === 1 ? exact[0] : exact };
+    }
+  }
   const wholeSet = t.metrics.filter((m) => WHOLE_SET_METRICS.has(m));
-  if (wholeSet.length > 0) json.nativenn = { metrics: wholeSet };
+  if (wholeSet.length > 0) json.nativenn = { ...json.nativenn, metrics: wholeSet };
   if (t.optimizer.kind === 'adamw') {
     const { beta1, beta2, epsilon, learningRate } = t.optimizer;
     json.optimizer_config = { class_name: 'Adam', config: { learningRate, beta1, beta2, epsilon } };
     json.nativenn = { ...json.nativenn, optimizer_config: optimizerJson(t.optimizer) };
   }
-  if (t.loss === 'binaryCrossentropyFromLogits') json.nativenn = { ...json.nativenn, loss: t.loss };
+  if (t.loss === 'binaryCrossentropyFromLogits' && !t.outputs) json.nativenn = { ...json.nativenn, loss: t.loss };
   return json;
 }

@@ -231,7 +231,11 @@ export async function readModelFiles(arg: string): Promise<ModelFiles> {
   const topology = decodeTopology(top.required('modelTopology'), top.at('modelTopology'));
   const training =
     top.has('trainingConfig') && top.raw('trainingConfig') !== null
-      ? decodeTrainingConfig(top.raw('trainingConfig'), top.at('trainingConfig'))
+      ? decodeTrainingConfig(
+          top.raw('trainingConfig'),
+          top.at('trainingConfig'),
+          topology.graph?.outputFileNames ?? null,
+        )
       : null;
   top.ignore('trainingConfig');
   const opened: OpenedFile[] = [];

@@ -22,16 +22,18 @@ export const SLOT_NAMES: Record<OptimizerKind, string[]> = {
 /** The weights a spec has, in layer order (each layer's getWeights order: a batch normalization's
  *  trainable gamma/beta, then its non-trainable moving statistics). */
 export function paramShapes(
-  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
+  spec: Pick<ModelSpec, 'inputShape' | 'layers' | 'layerInputShapes'>,
 ): { name: string; shape: number[]; trainable: boolean }[] {
   const out: { name: string; shape: number[]; trainable: boolean }[] = [];
   let shape: Shape = [null, ...spec.inputShape];
-  for (const l of spec.layers) {
+  for (const [i, l] of spec.layers.entries()) {
+    // a functional model's layers each have their own input; a stack's follow one another
+    if (spec.layerInputShapes) shape = spec.layerInputShapes[i];
     const specs = l.weightSpecs(shape);
     l.weightNames().forEach((n, i) =>
       out.push({ name: `${l.name}/${n}`, shape: specs[i].shape, trainable: specs[i].trainable }),
     );
-    shape = l.computeOutputShape(shape);
+    if (!spec.layerInputShapes) shape = l.computeOutputShape(shape);
   }
   return out;
 }
@@ -44,6 +46,17 @@ function withoutCellName(name: string, known: Set<string>): string {
   const parts = name.split('/');
   if (parts.length < 3) return name;
   return [...parts.slice(0, -2), parts[parts.length - 1]].join('/');
+}
+
+/** A weight name as the model knows it: as written, without a recurrent cell's part, or (Keras
+ *  names a nested model's weights through it: inner/dense/kernel) without leading model names. */
+function knownName(name: string, known: Set<string>): string {
+  const parts = name.split('/');
+  for (let i = 0; i < parts.length - 1; i++) {
+    const n = withoutCellName(parts.slice(i).join('/'), known);
+    if (known.has(n)) return n;
+  }
+  return withoutCellName(name, known);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -64,7 +77,7 @@ export function matchWeights(
   for (const w of weights) {
     if (w.group === 'optimizer') optimizerWeights.push(w);
     else {
-      const name = withoutCellName(w.name, known);
+      const name = knownName(w.name, known);
       if (modelWeights.has(name)) throw new ModelFileError(`${where}: two weights are named "${name}"`);
       modelWeights.set(name, w);
     }
@@ -118,6 +131,8 @@ function matchOptimizer(
   }
   const want = 1 + slotNames.length * expected.length;
   if (ws.length !== want) return missing();
+  const byName = slotsByName(slotNames, expected, ws.slice(1));
+  if (byName) return { iterations, slots: byName };
   const slots: Float32Array[][] = expected.map(() => []);
   slotNames.forEach((slot, s) => {
     expected.forEach((e, p) => {
@@ -141,9 +156,35 @@ function matchOptimizer(
   }
 }
 
+/** The slots found by name (`<weight>/<slot>`, or tfjs's `<weight>_<k>/<slot>`), one each with the
+ *  weight's shape; null unless every one is found so. A functional model's layers may be listed in
+ *  another order than the one its optimizer updated them in, so the names decide where they can. */
+function slotsByName(
+  slotNames: string[],
+  expected: { name: string; shape: number[] }[],
+  ws: NamedWeight[],
+): Float32Array[][] | null {
+  const slots: Float32Array[][] = expected.map(() => []);
+  for (const [s, slot] of slotNames.entries()) {
+    for (const [p, e] of expected.entries()) {
+      const exact = `${e.name}/${slot}`;
+      const found = ws.filter((w) => {
+        if (!sameShape(w.shape, e.shape)) return false;
+        if (w.name === exact) return true;
+        // tfjs's suffix for a variable name used before in the process: <weight>_<k>/<slot>
+        const between = w.name.slice(e.name.length, w.name.length - slot.length - 1);
+        return w.name.startsWith(e.name) && w.name.endsWith(`/${slot}`) && /^_\d+$/.test(between);
+      });
+      if (found.length !== 1) return null;
+      slots[p][s] = found[0].data as Float32Array;
+    }
+  }
+  return slots;
+}
+
 /** params (+ optimizer state) → the weights to write, tfjs names and order. */
 export function namedWeights(
-  spec: Pick<ModelSpec, 'inputShape' | 'layers'>,
+  spec: Pick<ModelSpec, 'inputShape' | 'layers' | 'layerInputShapes'>,
   params: Float32Array[],
   kind: OptimizerKind | null,
   state: OptimizerState | null,

@@ -9,6 +9,8 @@ import { describe } from '../backend/check';
 import type { Arena } from '../graph/arena';
 import { buildGraphTape, type OutputSettings, type TapeGraph } from '../graph/builder';
 import type { Tape } from '../graph/tape';
+import { outputTraining } from '../io/functional-encode';
+import { type SaveOptions, type SaveResult, saveModel } from '../io/save';
 import type { Layer } from '../layers/layer';
 import { formatShape, type Shape } from '../layers/shape';
 import { type LayerNode, SymbolicTensor } from '../layers/symbolic';
@@ -394,9 +396,12 @@ export class Functional extends LayersModel {
     return toOnnx(this, options);
   }
 
-  /** Not yet: the TensorFlow.js Layers format for functional topologies (issue 12, model files). */
-  save(): never {
-    throw new RangeError(`save: ${this.name} is a functional model, and saving functional models is not supported yet`);
+  /** Writes the TensorFlow.js Layers format (model.json + weights.bin, class "Model" as tfjs writes
+   *  it) into the folder dir, atomically; includeOptimizer also stores the optimizer state. See src/io. */
+  save(dir: string, options?: SaveOptions): Promise<SaveResult> {
+    const outputs =
+      this.outputSettings && this.compiled ? outputTraining(this.outputSettings, this.compiled.metrics.keys) : null;
+    return saveModel(this, dir, options, { graph: { inputs: this.inputs, outputs: this.outputs }, outputs });
   }
 
   /** Configuration in TensorFlow.js terms: the layers, and which tensors each reads. */
