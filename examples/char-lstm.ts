@@ -3,10 +3,12 @@
  * wamerican`, /usr/share/dict/american-english): the lowercased text cut into 50,000 random
  * windows of 16 characters, each with the next character as target (90/10 split) → embedding 32 →
  * LSTM 128 (last step) → dense(vocabulary) softmax, Adam 1e-3, batch 64 — the recipe of
- * shared/bench/torch_lstm.py --task chars, initialization included (PyTorch's: embedding N(0, 1),
- * LSTM and dense uniform in ±1/√fan-in; `keras: true` takes Keras's defaults, whose ±0.05
- * embedding learns slower in 3 epochs). Prints per-epoch loss and next-character accuracy, then
- * generates new words by sampling with a temperature.
+ * shared/bench/torch_lstm.py --task chars, PyTorch's defaults included: embedding N(0, 1), LSTM
+ * weights uniform in ±1/√units and its bias the sum of two such draws (PyTorch's b_ih + b_hh, one
+ * bias here), dense uniform in ±1/√fan-in, Adam's epsilon 1e-8. `keras: true` takes Keras's
+ * defaults instead (initializers, epsilon 1e-7), whose ±0.05 embedding learns slower in 3 epochs.
+ * Prints per-epoch loss and next-character accuracy, then generates new words by sampling with a
+ * temperature.
  *
  *   npx tsx examples/char-lstm.ts [--text FILE] [--epochs 3] [--temperature 0.8] [--seed 0]
  */
@@ -40,6 +42,26 @@ export interface CharLstmResult {
   vocabulary: number;
 }
 
+/** The lowercased text's vocabulary and `rows` next-character windows drawn with `seed`
+ *  (bench/char-lstm-seeds.ts gives their starts to the PyTorch reference). */
+export function charWindows(text: string, window: number, rows: number, seed: number) {
+  const vocab = nn.data.charVocab(text);
+  return { vocab, ...nn.data.slidingWindows(vocab.encode(text), { window, count: rows, seed }) };
+}
+
+/** PyTorch's LSTM bias b_ih + b_hh as one bias: the sum of two draws uniform in ±k, a triangular
+ *  distribution on ±2k (one uniform draw would have half its variance). */
+class SumOfTwoUniforms extends nn.initializers.Initializer {
+  readonly className = 'SumOfTwoUniforms';
+  constructor(readonly limit: number) {
+    super();
+  }
+  fill(out: Float32Array, _fanIn: number, _fanOut: number, rng: Random): void {
+    for (let i = 0; i < out.length; i++)
+      out[i] = rng.uniform(-this.limit, this.limit) + rng.uniform(-this.limit, this.limit);
+  }
+}
+
 /** Samples an index from probabilities p (a row) sharpened by 1/temperature. */
 export function sampleIndex(p: ArrayLike<number>, temperature: number, rng: Random): number {
   const w = Array.from(p, (v) => Math.exp(Math.log(Math.max(v, 1e-12)) / temperature));
@@ -54,14 +76,55 @@ export function sampleIndex(p: ArrayLike<number>, temperature: number, rng: Rand
   return w.length - 1;
 }
 
+/** The example's model, compiled: embedding 32 → LSTM `units` → dense softmax, Adam 1e-3, with
+ *  PyTorch's initialization and epsilon, or Keras's defaults with `keras`. */
+export function charModel(o: { vocabulary: number; window: number; units?: number; seed: number; keras?: boolean }) {
+  const units = o.units ?? 128;
+  const uniform = (fanIn: number) =>
+    nn.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn) });
+  const torch = !o.keras;
+  const model = nn.sequential({
+    seed: o.seed,
+    layers: [
+      nn.layers.embedding({
+        inputDim: o.vocabulary,
+        outputDim: 32,
+        inputShape: [o.window],
+        ...(torch ? { embeddingsInitializer: nn.initializers.randomNormal({ stddev: 1 }) } : {}),
+      }),
+      nn.layers.lstm({
+        units,
+        ...(torch
+          ? {
+              kernelInitializer: uniform(units),
+              recurrentInitializer: uniform(units),
+              biasInitializer: new SumOfTwoUniforms(1 / Math.sqrt(units)),
+              unitForgetBias: false,
+            }
+          : {}),
+      }),
+      nn.layers.dense({
+        units: o.vocabulary,
+        activation: 'softmax',
+        ...(torch ? { kernelInitializer: uniform(units), biasInitializer: uniform(units) } : {}),
+      }),
+    ],
+  });
+  model.compile({
+    optimizer: nn.optimizers.adam({ learningRate: 1e-3, epsilon: torch ? 1e-8 : 1e-7 }),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  return model;
+}
+
 export async function run(options: CharLstmOptions = {}): Promise<CharLstmResult> {
   const log = options.log ?? console.log;
   const window = options.window ?? 16;
   const seed = options.seed ?? 0;
   const epochs = options.epochs ?? 3;
   const text = fs.readFileSync(options.text ?? WORD_LIST, 'utf8').toLowerCase();
-  const vocab = nn.data.charVocab(text);
-  const { x, y } = nn.data.slidingWindows(vocab.encode(text), { window, count: options.rows ?? 50_000, seed });
+  const { vocab, x, y } = charWindows(text, window, options.rows ?? 50_000, seed);
   const n = x.shape[0];
   const cut = Math.floor(0.9 * n);
   const rowsOf = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -71,42 +134,7 @@ export async function run(options: CharLstmOptions = {}): Promise<CharLstmResult
     `${text.length.toLocaleString('en')} characters, vocabulary ${vocab.size}, ${cut} train / ${n - cut} test windows of ${window}`,
   );
 
-  const units = options.units ?? 128;
-  const uniform = (fanIn: number) =>
-    nn.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn) });
-  const torch = !options.keras;
-  const model = nn.sequential({
-    seed,
-    layers: [
-      nn.layers.embedding({
-        inputDim: vocab.size,
-        outputDim: 32,
-        inputShape: [window],
-        ...(torch ? { embeddingsInitializer: nn.initializers.randomNormal({ stddev: 1 }) } : {}),
-      }),
-      nn.layers.lstm({
-        units,
-        ...(torch
-          ? {
-              kernelInitializer: uniform(units),
-              recurrentInitializer: uniform(units),
-              biasInitializer: uniform(units),
-              unitForgetBias: false,
-            }
-          : {}),
-      }),
-      nn.layers.dense({
-        units: vocab.size,
-        activation: 'softmax',
-        ...(torch ? { kernelInitializer: uniform(units), biasInitializer: uniform(units) } : {}),
-      }),
-    ],
-  });
-  model.compile({
-    optimizer: nn.optimizers.adam({ learningRate: 1e-3 }),
-    loss: 'sparseCategoricalCrossentropy',
-    metrics: ['accuracy'],
-  });
+  const model = charModel({ vocabulary: vocab.size, window, units: options.units, seed, keras: options.keras });
   const seconds: number[] = [];
   let started = 0;
   await model.fit(xTrain, yTrain, {
