@@ -297,6 +297,9 @@ export class Trainer {
     s: LoopSettings,
   ): Promise<History> {
     const { epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled } = s;
+    const executor = model.executor();
+    let weightedExecutor: Executor | null = null; // for runs with sample weights, made on first use
+    const executorFor = (run: Run) => (run.weighted ? (weightedExecutor ??= model.executor(true)) : executor);
     const optimizer = compiled.optimizer;
     const keys = ['loss', ...compiled.metrics.keys];
     const wholeSetKeys = compiled.metrics.wholeSet.map((m) => m.key);
@@ -331,7 +334,7 @@ export class Trainer {
           const run = r.value;
           const b = sizes.length;
           if (perBatch) await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: run.sizes[0] }));
-          const training = this.trainRun(model.executor(run.weighted === true), optimizer, run);
+          const training = this.trainRun(executorFor(run), optimizer, run);
           // While the executor trains (on its worker thread), the source prepares the next run.
           next = runs.next();
           next.catch(() => {}); // awaited in the next turn; a failure then surfaces there
