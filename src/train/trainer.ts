@@ -299,7 +299,11 @@ export class Trainer {
     const { epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled } = s;
     const executor = model.executor();
     let weightedExecutor: Executor | null = null; // for runs with sample weights, made on first use
-    const executorFor = (run: Run) => (run.weighted ? (weightedExecutor ??= model.executor(true)) : executor);
+    const executorFor = (run: Run): Executor => {
+      if (!run.weighted) return executor;
+      weightedExecutor ??= model.executor(true);
+      return weightedExecutor;
+    };
     const optimizer = compiled.optimizer;
     const keys = ['loss', ...compiled.metrics.keys];
     const wholeSetKeys = compiled.metrics.wholeSet.map((m) => m.key);
