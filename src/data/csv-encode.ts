@@ -80,18 +80,27 @@ function encodeNumbers(
   const scale = affine?.scale;
   const offset = affine?.offset;
   const out = new Float32Array(n * width);
-  // Row by row, writing the output in order (measured faster than column by column).
+  // Row by row, writing the output in order (measured faster than column by column); the scaled
+  // and the plain loop apart, so that neither tests which it is per value.
+  if (scale === undefined || offset === undefined) {
+    for (let i = 0, o = 0; i < n; i++) {
+      const r = rows[i];
+      for (let j = 0; j < width; j++, o++) {
+        const v = numbers[j][r];
+        if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
+        out[o] = v;
+      }
+    }
+    return { x: out, rows };
+  }
   for (let i = 0, o = 0; i < n; i++) {
     const r = rows[i];
     for (let j = 0; j < width; j++, o++) {
       const v = numbers[j][r];
-      if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      if (scale === undefined || offset === undefined) out[o] = v;
-      else {
-        const scaled = Math.fround(Math.fround(v) * scale[j] + offset[j]);
-        if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
-        out[o] = scaled;
-      }
+      if (!(Math.abs(v) <= FLOAT32_MAX)) return null;
+      const scaled = Math.fround(Math.fround(v) * scale[j] + offset[j]);
+      if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
+      out[o] = scaled;
     }
   }
   return { x: out, rows };
