@@ -6,8 +6,40 @@
  * block at a time (fitDataset's fast path: a block is one executor call, no copy).
  * test/data/csv-shuffle.test.ts holds its specification, written plainly on row numbers.
  */
+import { addon } from '../backend/native/addon';
 import { Tensor } from '../tensor';
 import { Random } from '../util/random';
+
+/** The replacing step for n = slots.length rows of `width` values: for each i in order, out row i
+ *  = buf row slots[i], then buf row slots[i] = input row i. The native kernel
+ *  (native/kernels/csv_encode.cc) copies the rows as bytes; this twin is its specification. */
+export type ShuffleRows = (
+  out: Float32Array,
+  buf: Float32Array,
+  input: Float32Array,
+  slots: Int32Array,
+  width: number,
+) => void;
+
+export const shuffleRowsTwin: ShuffleRows = (out, buf, input, slots, width) => {
+  for (let i = 0; i < slots.length; i++) {
+    const j = slots[i] * width;
+    const o = i * width;
+    for (let k = 0; k < width; k++) {
+      out[o + k] = buf[j + k];
+      buf[j + k] = input[o + k];
+    }
+  }
+};
+
+export const shuffleRowsNative: ShuffleRows | null =
+  addon && typeof addon.csvShuffleRows === 'function' ? (addon.csvShuffleRows as ShuffleRows) : null;
+
+/** Tests: the kernel ShuffleBuffer uses (default: the native one when the addon is loaded). */
+let shuffleRows: ShuffleRows = shuffleRowsNative ?? shuffleRowsTwin;
+export function setShuffleRows(f: ShuffleRows): void {
+  shuffleRows = f;
+}
 
 /** Batches per output block when batches are handed out one by one. */
 export const BLOCK_BATCHES = 64;
@@ -36,6 +68,8 @@ export class ShuffleBuffer {
   private at: number;
   /** Rows of the open block already handed out. */
   private taken = 0;
+  /** The draws of one step of add (a block's rows at most). */
+  private slots: Int32Array | null = null;
   /** Full blocks not yet handed out, each from row `from`. */
   private full: { x: Float32Array; y: Float32Array; from: number }[] = [];
 
@@ -54,8 +88,8 @@ export class ShuffleBuffer {
     this.at = this.blockRows;
   }
 
-  /** The first n rows of (x, y): whole runs of rows are copied with set(), the replacing rows in
-   *  one loop with the draws inlined (a call per row costs more than its copy). */
+  /** The first n rows of (x, y): the rows that fill the buffer are copied with set(), the
+   *  replacing rows by shuffleRows, a block's worth of draws at a time. */
   add(x: Float32Array, y: Float32Array, n: number): void {
     const { width: w, yWidth: yw, capacity, random, blockRows } = this;
     let i = 0;
@@ -80,41 +114,26 @@ export class ShuffleBuffer {
       this.count += k;
       i = k;
     }
-    if (i === n) return;
+    // Each further row takes the place of a random one, which goes out: the draws for the rows
+    // that fit in the open block, then their rows moved by the kernel.
     // random.int(capacity) inlined, the same draws: rejection above the last multiple of capacity.
     const limit = 4294967296 - (4294967296 % capacity);
-    let at = this.at;
-    let bx = this.bx;
-    let by = this.by;
-    for (; i < n; i++) {
-      let u = random.nextUint32();
-      while (u >= limit) u = random.nextUint32();
-      const j = u % capacity;
-      if (at === blockRows) {
-        this.at = at;
-        this.open();
-        at = 0;
-        bx = this.bx;
-        by = this.by;
+    while (i < n) {
+      if (this.at === blockRows) this.open();
+      const k = Math.min(n - i, blockRows - this.at);
+      this.slots ??= new Int32Array(blockRows);
+      const slots = this.slots;
+      for (let q = 0; q < k; q++) {
+        let u = random.nextUint32();
+        while (u >= limit) u = random.nextUint32();
+        slots[q] = u % capacity;
       }
-      // Row j out to the block, row i of the input into its place.
-      const jx = j * w;
-      const jy = j * yw;
-      const ox = at * w;
-      const oy = at * yw;
-      const ix = i * w;
-      const iy = i * yw;
-      for (let k = 0; k < w; k++) {
-        bx[ox + k] = bufX[jx + k];
-        bufX[jx + k] = x[ix + k];
-      }
-      for (let k = 0; k < yw; k++) {
-        by[oy + k] = bufY[jy + k];
-        bufY[jy + k] = y[iy + k];
-      }
-      at++;
+      const picked = slots.subarray(0, k);
+      shuffleRows(this.bx.subarray(this.at * w), bufX, x.subarray(i * w, (i + k) * w), picked, w);
+      shuffleRows(this.by.subarray(this.at * yw), bufY, y.subarray(i * yw, (i + k) * yw), picked, yw);
+      this.at += k;
+      i += k;
     }
-    this.at = at;
   }
 
   /** The rows still held go out in random order. */

@@ -1,8 +1,15 @@
 /** csvDataset's shuffle buffer (src/data/csv-dataset.ts) against its specification, written plainly
  *  on row numbers: the same rows in the same batches for every buffer size, batch size and way the
  *  rows arrive (it is rewritten for speed; the order a seed gives must not change). */
-import { describe, expect, it } from 'vitest';
-import { ShuffleBuffer, type TakeMode } from '../../src/data/csv-shuffle';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ShuffleBuffer,
+  type ShuffleRows,
+  setShuffleRows,
+  shuffleRowsNative,
+  shuffleRowsTwin,
+  type TakeMode,
+} from '../../src/data/csv-shuffle';
 import { Random } from '../../src/util/random';
 
 /** The specification: fill the buffer; then each row takes the place of a random one, which goes
@@ -84,7 +91,14 @@ function shuffled(
   return batches;
 }
 
-describe('csvDataset shuffle buffer', () => {
+/** The row-moving kernels the buffer may run on: the native one (when the addon is loaded) and its twin. */
+const KERNELS: [string, ShuffleRows][] = [
+  ['twin', shuffleRowsTwin],
+  ...(shuffleRowsNative ? [['native', shuffleRowsNative] as [string, ShuffleRows]] : []),
+];
+
+describe.each(KERNELS)('csvDataset shuffle buffer (%s row kernel)', (_name, kernel) => {
+  afterEach(() => setShuffleRows(shuffleRowsNative ?? shuffleRowsTwin));
   it.each([
     [1, 32, 500, 1],
     [2, 32, 500, 3],
@@ -97,6 +111,7 @@ describe('csvDataset shuffle buffer', () => {
   ])(
     'capacity %i, batch %i, %i rows, y width %i: the specification’s rows and batches',
     (capacity, batch, rows, yWidth) => {
+      setShuffleRows(kernel);
       for (const [chunk, blocks] of [
         [1, undefined],
         [97, undefined],
@@ -137,5 +152,40 @@ describe('csvDataset shuffle buffer, handing out', () => {
     expect(rest.map((b) => b.sizes)).toEqual([[2]]);
     expect(Array.from(rest[0].xs.data)).toEqual([16, 17, 18, 19]);
     expect([...s.takeBlocks('all', false)]).toEqual([]);
+  });
+});
+
+describe.skipIf(!shuffleRowsNative)('csvShuffleRows: the native kernel equals its twin', () => {
+  it('on random buffers, widths and slots (repeated slots move in order)', () => {
+    const rng = new Random(77);
+    for (let t = 0; t < 300; t++) {
+      const width = 1 + rng.int(20);
+      const capacity = 1 + rng.int(50);
+      const n = rng.int(120);
+      const buf = Float32Array.from({ length: capacity * width }, () => rng.normal());
+      const input = Float32Array.from({ length: n * width }, () => rng.normal());
+      const slots = Int32Array.from({ length: n }, () => rng.int(capacity));
+      const [outA, outB] = [new Float32Array(n * width + 3), new Float32Array(n * width + 3)];
+      const [bufA, bufB] = [buf.slice(), buf.slice()];
+      shuffleRowsNative!(outA, bufA, input, slots, width);
+      shuffleRowsTwin(outB, bufB, input, slots, width);
+      expect(outA).toEqual(outB);
+      expect(bufA).toEqual(bufB);
+    }
+  });
+
+  it('refuses bad arguments, naming them', () => {
+    const f = shuffleRowsNative as unknown as (...args: unknown[]) => void;
+    const buf = new Float32Array(8);
+    const out = new Float32Array(8);
+    const input = new Float32Array(8);
+    expect(() => f(out, buf, input, Int32Array.from([0, 3]))).toThrow(TypeError);
+    expect(() => f(out, buf, input, Int32Array.from([0, 4]), 2)).toThrow(/slots\[1\] must be a row of buf/);
+    expect(() => f(out, buf, input, Int32Array.from([-1]), 2)).toThrow(RangeError);
+    expect(() => f(out, buf, input, Int32Array.from([0]), 0)).toThrow(/width must be an integer from 1/);
+    expect(() => f(new Float32Array(3), buf, input, Int32Array.from([0, 1]), 2)).toThrow(/out is too short/);
+    expect(() => f(out, buf, new Float32Array(2), Int32Array.from([0, 1]), 2)).toThrow(/input is too short/);
+    expect(() => f(out, new Float64Array(8), input, Int32Array.from([0]), 2)).toThrow(/buf must be a Float32Array/);
+    expect(() => f(out, buf, input, [0], 2)).toThrow(/slots must be a/);
   });
 });
