@@ -26,30 +26,31 @@ inline bool scan_number(const uint8_t* buf, int64_t i, int64_t end, double* out,
   } else if (i < end && buf[i] == '+') {
     i++;
   }
-  // The twin counts significant digits one by one and gives up at the 16th; here the runs of digits
-  // are taken whole and counted after (the same mantissa, digits and exponent; fewer branches).
-  // More than 19 digits wrap the mantissa, but then digits > 15 refuses the number anyway.
   uint64_t mantissa = 0;  // ≤ 15 digits: exact as a double
+  int digits = 0;         // significant digits taken (leading zeros are not)
   int64_t exponent = 0;
+  bool saw_digit = false;
   unsigned d;
-  const int64_t int_start = i;
-  while (i < end && buf[i] == '0') i++;  // leading zeros are not significant
-  const int64_t int_significant = i;
-  for (; i < end && digit(buf[i], &d); i++) mantissa = mantissa * 10 + d;
-  int64_t digits = i - int_significant;  // significant digits taken into mantissa
-  bool saw_digit = i > int_start;
-  if (i < end && buf[i] == '.') {
-    const int64_t fraction_start = ++i;
-    if (digits == 0) {
-      while (i < end && buf[i] == '0') i++;  // nor are a fraction's before the first other digit
+  for (; i < end && digit(buf[i], &d); i++) {
+    saw_digit = true;
+    if (digits > 0 || d != 0) {
+      if (digits == 15) return false;
+      mantissa = mantissa * 10 + d;
+      digits++;
     }
-    const int64_t fraction_significant = i;
-    for (; i < end && digit(buf[i], &d); i++) mantissa = mantissa * 10 + d;
-    digits += i - fraction_significant;
-    exponent = -(i - fraction_start);
-    saw_digit = saw_digit || i > fraction_start;
   }
-  if (!saw_digit || digits > 15) return false;
+  if (i < end && buf[i] == '.') {
+    for (i++; i < end && digit(buf[i], &d); i++) {
+      saw_digit = true;
+      if (digits > 0 || d != 0) {
+        if (digits == 15) return false;
+        mantissa = mantissa * 10 + d;
+        digits++;
+      }
+      exponent--;
+    }
+  }
+  if (!saw_digit) return false;
   if (i < end && (buf[i] == 'e' || buf[i] == 'E')) {
     i++;
     bool exp_negative = false;
