@@ -14,7 +14,7 @@ import { BATCH_BLOCKS } from '../train/dataset-source';
 import { randomSeed } from '../util/random';
 import { describe } from './args';
 import { type EncodeJob, encodedChunks } from './csv-encode';
-import { workerAvailable, workerChunks } from './csv-parse-worker';
+import { prewarmWorker, workerAvailable, workerChunks } from './csv-parse-worker';
 import { type FileStats, type StatsOptions, StatsPass } from './csv-stats';
 import { checkFile, type Part, type SplitSpec, tableChunks } from './csv-stream';
 import { BLOCK_BATCHES, type RowBlock, ShuffleBuffer, type TakeMode } from './csv-shuffle';
@@ -322,6 +322,7 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
     split,
     csv: { delimiter: '', decimal: table.decimal, encoding: table.encoding },
   };
+  if (parseInWorker) prewarmWorker(); // it starts while the first pass runs
   const pass = new StatsPass(statsOptions);
   let delimiter = ',';
   for await (const chunk of tableChunks(path, table)) {
