@@ -9,15 +9,15 @@
 
 import { deriveSeed } from '../model/options';
 import { MISSING_POLICIES, type MissingPolicy, type Preprocess } from '../pipeline-schema';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { BATCH_BLOCKS } from '../train/dataset-source';
 import { randomSeed } from '../util/random';
 import { describe } from './args';
 import { type EncodeJob, encodedChunks } from './csv-encode';
 import { prewarmWorker, workerAvailable, workerChunks } from './csv-parse-worker';
+import { BLOCK_BATCHES, type RowBlock, ShuffleBuffer, type TakeMode } from './csv-shuffle';
 import { type FileStats, type StatsOptions, StatsPass } from './csv-stats';
 import { checkFile, type Part, type SplitSpec, tableChunks } from './csv-stream';
-import { BLOCK_BATCHES, type RowBlock, ShuffleBuffer, type TakeMode } from './csv-shuffle';
 import { checkTableOptions } from './csv-table';
 
 export interface CsvDatasetOptions {

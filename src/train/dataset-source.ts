@@ -291,7 +291,8 @@ function blockSource(
     exhausted: false,
     wholeSet: null,
     async *epoch(epoch: number, single: boolean): AsyncGenerator<Run, void, undefined> {
-      const it = batchesPerEpoch === null ? open() : (shared ??= open());
+      if (batchesPerEpoch !== null && shared === null) shared = open();
+      const it = batchesPerEpoch === null ? open() : (shared as BlockIterator);
       let o = batchesPerEpoch === null ? null : carried;
       let b = 0;
       try {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { partOf } from '../../src/data/csv-stream';
-import { BATCH_BLOCKS } from '../../src/train/dataset-source';
 import { encodeTable } from '../../src/pipeline-encode';
+import { BATCH_BLOCKS } from '../../src/train/dataset-source';
 import { Random } from '../../src/util/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'csv-dataset-'));
