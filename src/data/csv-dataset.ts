@@ -3,8 +3,9 @@
  * pass (csv-stats.ts) fits the preprocessing on the rows outside the test part; then every epoch
  * re-reads the file chunk by chunk (readCsvTable's parser, in a worker thread: csv-encode.ts),
  * encodes each chunk with preprocess.json's encoder (the one `nativenn predict` uses), passes the
- * rows through a seeded shuffle buffer and yields { xs, ys } batches. Memory: the shuffle buffer,
- * a few chunks (the worker parses up to 4 ahead) and a batch. docs/streaming.md says more.
+ * rows through a seeded shuffle buffer (csv-shuffle.ts) and yields { xs, ys } batches, or to
+ * fitDataset blocks of batches (BATCH_BLOCKS). Memory: the shuffle buffer, a few chunks (the worker
+ * parses up to 4 ahead) and a block. docs/streaming.md says more.
  */
 
 import { deriveSeed } from '../model/options';
