@@ -41,5 +41,6 @@ export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d } from './tensor
 export type { Targets } from './train/data';
 export type { Batch, DatasetLike } from './train/dataset-source';
 export { History } from './train/history';
+export type { ClassWeight } from './train/sample-weights';
 export type { FitDatasetOptions, FitOptions } from './train/trainer';
 export { Trainer } from './train/trainer';

@@ -185,4 +185,50 @@ double sigmoid_cross_entropy(float* probs, float* grad, const float* logits, con
   return count == 0 ? 0 : total / static_cast<double>(count);
 }
 
+namespace {
+
+// grad row r ·= weights[r]: a float product, rounded once, as the twin's.
+void scale_rows(float* grad, const float* weights, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float w = weights[r];
+    for (int64_t c = 0; c < cols; c++) grad[r * cols + c] *= w;
+  }
+}
+
+}  // namespace
+
+double weighted_loss_forward(Loss kind, const float* pred, const float* target, const float* weights, int64_t rows,
+                             int64_t cols) {
+  const double denominator = loss_denominator(kind, rows, cols);
+  if (denominator == 0) return 0;
+  double sum = 0;
+  for (int64_t r = 0; r < rows; r++) sum += weights[r] * loss_sum(kind, pred, target, rows, cols, r, r + 1);
+  return sum / denominator;
+}
+
+void weighted_loss_backward(Loss kind, float* grad, const float* pred, const float* target, const float* weights,
+                            int64_t rows, int64_t cols) {
+  loss_backward(kind, grad, pred, target, rows, cols);
+  scale_rows(grad, weights, rows, cols);
+}
+
+double weighted_softmax_cross_entropy(float* probs, float* grad, const float* logits, const float* target,
+                                      const float* weights, int64_t rows, int64_t cols, bool sparse) {
+  double total = 0;
+  for (int64_t r = 0; r < rows; r++)
+    total += weights[r] * softmax_cross_entropy_rows(probs, grad, logits, target, rows, cols, sparse, r, r + 1);
+  scale_rows(grad, weights, rows, cols);
+  return rows == 0 ? 0 : total / static_cast<double>(rows);
+}
+
+double weighted_sigmoid_cross_entropy(float* probs, float* grad, const float* logits, const float* target,
+                                      const float* weights, int64_t rows, int64_t cols) {
+  const int64_t count = rows * cols;
+  double total = 0;
+  for (int64_t r = 0; r < rows; r++)
+    total += weights[r] * sigmoid_cross_entropy_range(probs, grad, logits, target, count, r * cols, (r + 1) * cols);
+  scale_rows(grad, weights, rows, cols);
+  return count == 0 ? 0 : total / static_cast<double>(count);
+}
+
 }  // namespace nativenn

@@ -56,4 +56,18 @@ double sigmoid_cross_entropy_range(float* probs, float* grad, const float* logit
 double sigmoid_cross_entropy(float* probs, float* grad, const float* logits, const float* target, int64_t rows,
                              int64_t cols);
 
+// Sample weights (Keras SUM_OVER_BATCH_SIZE; twin: src/backend/js/weighted-losses.ts): the kernels
+// above with row r's loss and gradient times weights[r] (rows values); the mean still divides by
+// the rows (Σ_r w_r·loss_r / rows), not by the sum of the weights. With every weight 1 the
+// gradients are the unweighted kernels' bit for bit (each row scaled after, one float rounding).
+double weighted_loss_forward(Loss kind, const float* pred, const float* target, const float* weights, int64_t rows,
+                             int64_t cols);
+void weighted_loss_backward(Loss kind, float* grad, const float* pred, const float* target, const float* weights,
+                            int64_t rows, int64_t cols);
+// probs may alias logits.
+double weighted_softmax_cross_entropy(float* probs, float* grad, const float* logits, const float* target,
+                                      const float* weights, int64_t rows, int64_t cols, bool sparse);
+double weighted_sigmoid_cross_entropy(float* probs, float* grad, const float* logits, const float* target,
+                                      const float* weights, int64_t rows, int64_t cols);
+
 }  // namespace nativenn

@@ -289,6 +289,8 @@ export interface BuildSettings {
   optimizer: OptimizerSettings;
   /** Layers whose weights the update leaves alone (trainable false when the model compiled). */
   frozen?: ReadonlySet<TapeLayer>;
+  /** The tape for sample weights (see buildGraphTape). */
+  sampleWeights?: boolean;
 }
 
 /** A layer that reads several tensors (the merge layers). */
@@ -339,17 +341,23 @@ export function buildTape(
     nodes: layers.map((layer, i) => ({ layer, inputs: [i], seed: seeds[i], frozen: s.frozen?.has(layer) })),
     outputs: [layers.length],
   };
-  return buildGraphTape(graph, arena, [{ name: '', loss: s.loss, weight: 1, metrics: s.metrics }], s.optimizer);
+  return buildGraphTape(graph, arena, [{ name: '', loss: s.loss, weight: 1, metrics: s.metrics }], s.optimizer, {
+    sampleWeights: s.sampleWeights === true,
+  });
 }
 
 const isMerge = (l: TapeLayer | TapeMergeLayer): l is TapeMergeLayer => 'emitMerge' in l;
 
-/** The tape of any graph of layers; outputs[k] is trained on settings[k]. */
+/** The tape of any graph of layers; outputs[k] is trained on settings[k]. With sampleWeights, y
+ *  holds one more column, each row's weight, and every output's loss weighs its rows by it (the
+ *  weighted* kernels, Keras SUM_OVER_BATCH_SIZE); metrics stay unweighted, as Keras `metrics`.
+ *  Only fit with sampleWeight or classWeight compiles it: the plain tape never changes. */
 export function buildGraphTape(
   graph: TapeGraph,
   arena: Arena,
   outputs: readonly OutputSettings[],
   optimizer: OptimizerSettings,
+  options: { sampleWeights?: boolean } = {},
 ): Tape {
   const b = new TapeBuilder(arena);
   const tensors = modelInputs(b, graph);
@@ -385,8 +393,8 @@ export function buildGraphTape(
       throw new RangeError(`model: output ${k} is a model input; outputs must come from layers`);
   });
   const preds = graph.outputs.map(read);
-  const ys = targetBuffers(b, preds, outputs);
-  const outs = graph.outputs.map((t, k) => emitLoss(b, graph, emitted, t, preds[k], ys[k], outputs[k]));
+  const { ys, weights } = targetBuffers(b, preds, outputs, options.sampleWeights === true);
+  const outs = graph.outputs.map((t, k) => emitLoss(b, graph, emitted, t, preds[k], ys[k], weights, outputs[k]));
   const single = outs.length === 1;
   const y = b.buffers.findIndex((buf) => buf.role === 'y');
   // The regularization terms the layers registered while emitting come after the data loss.
@@ -480,7 +488,8 @@ interface OutputLoss {
 
 /** The loss of output k (tensor t, read as `pred`): fused with the final activation when they
  *  match and nothing else reads the output (the stable p − y gradient). With several outputs, y
- *  holds their targets side by side and each is copied out of it; the total loss weighs each. */
+ *  holds their targets side by side and each is copied out of it; the total loss weighs each.
+ *  `w` ≥ 0: the sample weights buffer, read by the weighted kernels (-1: none). */
 function emitLoss(
   b: TapeBuilder,
   graph: TapeGraph,
@@ -488,6 +497,7 @@ function emitLoss(
   t: number,
   pred: number,
   y: number,
+  w: number,
   o: OutputSettings,
 ): OutputLoss {
   const node = t - graph.inputs.length;
@@ -499,30 +509,36 @@ function emitLoss(
   const attrs = { rows: ROWS, cols: width };
   const total = { index: 0, reduce: 'mean' as const, ...(o.weight === 1 ? {} : { scale: o.weight }) };
   const several = graph.outputs.length > 1;
+  // Sample weights: the weighted twin of each loss kernel, the weights as its last argument.
+  const weighted = w >= 0;
+  const kernel = (name: string) => (weighted ? `weighted${name[0].toUpperCase()}${name.slice(1)}` : name);
+  const withW = (args: number[]) => (weighted ? [...args, w] : args);
   if (fused && e.activation) {
     e.activation.call.when = ['predict'];
     const logits = e.activation.logits;
     const fusedAttrs = fused === 'softmaxXent' ? { ...attrs, sparse } : attrs;
-    const train = b.call(b.loss, fused, [pred, b.gradOf(logits), logits, y], fusedAttrs, ['train']);
+    const train = b.call(b.loss, kernel(fused), withW([pred, b.gradOf(logits), logits, y]), fusedAttrs, ['train']);
     train.result = total;
-    b.call(b.loss, fused, [pred, -1, logits, y], fusedAttrs, ['eval']).result = total;
+    b.call(b.loss, kernel(fused), withW([pred, -1, logits, y]), fusedAttrs, ['eval']).result = total;
     if (o.weight !== 1) scaleGrad(b, b.gradOf(logits), width, o.weight);
     // Several outputs: the output's own loss, from the probabilities the fused call wrote.
     const valueCall = several
-      ? b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval'])
+      ? b.call(b.loss, kernel('loss'), withW([pred, y]), { ...attrs, loss: o.loss }, ['train', 'eval'])
       : train;
     return { pred, y, fusedNode: node, valueCall };
   }
-  const valueCall = b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval']);
+  const valueCall = b.call(b.loss, kernel('loss'), withW([pred, y]), { ...attrs, loss: o.loss }, ['train', 'eval']);
   valueCall.result = total;
+  const grad = () =>
+    b.call(b.loss, kernel('lossGrad'), withW([b.gradOf(pred), pred, y]), { ...attrs, loss: o.loss }, ['train']);
   if (several) {
     // The weighted term goes into the total; a second call reports the output's own loss.
-    const own = b.call(b.loss, 'loss', [pred, y], { ...attrs, loss: o.loss }, ['train', 'eval']);
-    b.call(b.loss, 'lossGrad', [b.gradOf(pred), pred, y], { ...attrs, loss: o.loss }, ['train']);
+    const own = b.call(b.loss, kernel('loss'), withW([pred, y]), { ...attrs, loss: o.loss }, ['train', 'eval']);
+    grad();
     if (o.weight !== 1) scaleGrad(b, b.gradOf(pred), width, o.weight);
     return { pred, y, fusedNode: -1, valueCall: own };
   }
-  b.call(b.loss, 'lossGrad', [b.gradOf(pred), pred, y], { ...attrs, loss: o.loss }, ['train']);
+  grad();
   return { pred, y, fusedNode: -1, valueCall };
 }
 
@@ -532,21 +548,35 @@ function scaleGrad(b: TapeBuilder, g: number, width: number, weight: number): vo
 }
 
 /** The targets of each output: y itself for one output; for several, y holds them side by side
- *  (each row: output 0's targets, output 1's, …) and each is copied out of it for the loss. */
-function targetBuffers(b: TapeBuilder, preds: number[], outputs: readonly OutputSettings[]): number[] {
+ *  (each row: output 0's targets, output 1's, …) and each is copied out of it for the loss. With
+ *  sampleWeights, each row of y ends with the row's weight, copied out too (weights; else -1). */
+function targetBuffers(
+  b: TapeBuilder,
+  preds: number[],
+  outputs: readonly OutputSettings[],
+  sampleWeights: boolean,
+): { ys: number[]; weights: number } {
   const shapes = preds.map((p, k) => (outputs[k].loss === 'sparseCategoricalCrossentropy' ? [] : b.shape(p).slice(1)));
-  if (preds.length === 1) return [b.batched('y', 'y', shapes[0])];
+  if (preds.length === 1 && !sampleWeights) return { ys: [b.batched('y', 'y', shapes[0])], weights: -1 };
   const widths = shapes.map((shape) => shape.reduce((a, c) => a * c, 1));
-  const xCols = widths.reduce((a, c) => a + c, 0);
+  const targets = widths.reduce((a, c) => a + c, 0);
+  const xCols = targets + (sampleWeights ? 1 : 0);
   const y = b.batched('y', 'y', [xCols]);
-  let xOffset = 0;
-  return shapes.map((shape, k) => {
-    const id = b.batched(`${outputs[k].name}/target`, 'activation', shape);
-    const attrs = { rows: ROWS, n: widths[k], xCols, xOffset, outCols: widths[k], outOffset: 0, accumulate: false };
+  const copy = (id: number, n: number, xOffset: number) => {
+    const attrs = { rows: ROWS, n, xCols, xOffset, outCols: n, outOffset: 0, accumulate: false };
     b.call(b.loss, 'copyColumns', [id, y], attrs, ['train', 'eval']);
+  };
+  let xOffset = 0;
+  const ys = shapes.map((shape, k) => {
+    const id = b.batched(`${outputs[k].name || 'output'}/target`, 'activation', shape);
+    copy(id, widths[k], xOffset);
     xOffset += widths[k];
     return id;
   });
+  if (!sampleWeights) return { ys, weights: -1 };
+  const weights = b.batched('sampleWeight', 'activation', []);
+  copy(weights, 1, targets);
+  return { ys, weights };
 }
 
 /** One metric of one output (result slot `index`). */

@@ -5,7 +5,7 @@
  */
 import { checkF32, checkI32, checkSize, describe } from '../backend/check';
 import type { Arena } from './arena';
-import type { Tape } from './tape';
+import { KERNELS, type Tape } from './tape';
 
 export interface CompiledNetwork {
   tape: Tape;
@@ -66,8 +66,10 @@ export function dataShape(tape: Tape): DataShape {
   for (const c of [...tape.loss, ...tape.metrics]) {
     if (c.attrs.sparse !== true && c.attrs.loss !== 'sparseCategoricalCrossentropy') continue;
     const cols = c.attrs.cols as number;
-    if (c.args.includes(tape.y)) for (let j = 0; j < targets; j++) narrow(j, cols);
-    for (const [buffer, column] of copies) if (c.args.includes(buffer)) narrow(column, cols);
+    // Only the target argument holds class indices (a weighted call also reads sample weights).
+    const target = c.args[KERNELS[c.kernel].args.indexOf('target')];
+    if (target === tape.y) for (let j = 0; j < targets; j++) narrow(j, cols);
+    for (const [buffer, column] of copies) if (target === buffer) narrow(column, cols);
   }
   return { inputs: tape.buffers[tape.x].width, targets, classes: classes.some((n) => n > 0) ? classes : null };
 }

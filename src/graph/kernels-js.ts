@@ -11,6 +11,12 @@ import { gaussianNoiseForward } from '../backend/js/noise';
 import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
 import { type RecurrentCell, type RecurrentShape, recurrentBackward, recurrentForward } from '../backend/js/recurrent';
 import { type UpSampling2dShape, upSampling2dBackward, upSampling2dForward } from '../backend/js/upsampling';
+import {
+  weightedLossBackward,
+  weightedLossForward,
+  weightedSigmoidCrossEntropy,
+  weightedSoftmaxCrossEntropy,
+} from '../backend/js/weighted-losses';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -184,6 +190,26 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     const cols = num(at.cols);
     const g = grad ? f(grad) : ctx.scratch(rows * cols);
     return k.sigmoidCrossEntropy(f(probs), g, f(logits), f(target), rows, cols);
+  },
+  weightedLoss(_k, [pred, target, weights], at, ctx) {
+    return weightedLossForward(at.loss as LossName, f(pred), f(target), f(weights), ctx.size(at.rows), num(at.cols));
+  },
+  weightedLossGrad(_k, [grad, pred, target, weights], at, ctx) {
+    const rows = ctx.size(at.rows);
+    weightedLossBackward(at.loss as LossName, f(grad), f(pred), f(target), f(weights), rows, num(at.cols));
+    return undefined;
+  },
+  weightedSoftmaxXent(_k, [probs, grad, logits, target, weights], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const g = grad ? f(grad) : ctx.scratch(rows * cols);
+    return weightedSoftmaxCrossEntropy(f(probs), g, f(logits), f(target), f(weights), rows, cols, bool(at.sparse));
+  },
+  weightedSigmoidXent(_k, [probs, grad, logits, target, weights], at, ctx) {
+    const rows = ctx.size(at.rows);
+    const cols = num(at.cols);
+    const g = grad ? f(grad) : ctx.scratch(rows * cols);
+    return weightedSigmoidCrossEntropy(f(probs), g, f(logits), f(target), f(weights), rows, cols);
   },
   argmaxAccuracy(k, [pred, target, argPred, argTrue], at, ctx) {
     const rows = ctx.size(at.rows);

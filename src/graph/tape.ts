@@ -78,7 +78,10 @@ export interface Tape {
   buffers: TapeBuffer[];
   /** Arena sizes in elements: params (= grads), slots (slotCount · params), state. */
   arena: { params: number; slotCount: number; state: number };
-  /** Buffer ids: the batch inputs and targets (gathered rows), and the network output. */
+  /** Buffer ids: the batch inputs and targets (gathered rows), and the network output. A tape
+   *  compiled for sample weights (fit's sampleWeight / classWeight) holds each row's weight as the
+   *  last column of y: the loss section copies the targets and the weights out of it, and the
+   *  weighted loss kernels read them (builder.ts, targetBuffers). */
   x: number;
   y: number;
   output: number;
@@ -118,6 +121,15 @@ export interface Tape {
  * lossGrad        grad, pred, target           rows, cols, loss: grad = d(mean loss)/d(pred)
  * softmaxXent     probs, grad?, logits, target rows, cols, sparse: probs = softmax(logits), grad = (probs − t)/rows; returns the mean
  * sigmoidXent     probs, grad?, logits, target rows, cols: probs = sigmoid(logits), grad = (probs − t)/(rows·cols); returns the mean
+ *
+ * Sample weights (Keras SUM_OVER_BATCH_SIZE; only in the tape fit compiles for sampleWeight/classWeight):
+ * each is the kernel above with row r's loss and gradient times weights[r] (weights: one value per row);
+ * the mean still divides by the rows, not by the sum of the weights: Σ_r w_r·loss_r / rows.
+ * weightedLoss        pred, target, weights                   rows, cols, loss
+ * weightedLossGrad    grad, pred, target, weights             rows, cols, loss
+ * weightedSoftmaxXent probs, grad?, logits, target, weights   rows, cols, sparse
+ * weightedSigmoidXent probs, grad?, logits, target, weights   rows, cols
+ *
  * argmaxAccuracy  pred, target, argPred, argTrue  rows, cols, sparse: returns Σ rows (argmax pred = argmax target | label)
  * rowMeanMetric   pred, target                 rows, cols, metric ('mse' | 'mae' | 'exact' | 'threshold'), threshold, sparse:
  *                                              returns Σ over rows of the row's mean over cols
@@ -288,6 +300,10 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   upSampling2d: { args: ['out', 'x'], attrs: UPSAMPLE_ATTRS },
   upSampling2dGrad: { args: ['dx', 'dy'], attrs: [...UPSAMPLE_ATTRS, 'accumulate'] },
   gaussianNoise: { args: ['out', 'x'], attrs: ['n', 'stddev', 'seed'] },
+  weightedLoss: { args: ['pred', 'target', 'weights'], attrs: ['rows', 'cols', 'loss'] },
+  weightedLossGrad: { args: ['grad', 'pred', 'target', 'weights'], attrs: ['rows', 'cols', 'loss'] },
+  weightedSoftmaxXent: { args: ['probs', 'grad?', 'logits', 'target', 'weights'], attrs: ['rows', 'cols', 'sparse'] },
+  weightedSigmoidXent: { args: ['probs', 'grad?', 'logits', 'target', 'weights'], attrs: ['rows', 'cols'] },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

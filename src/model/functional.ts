@@ -189,6 +189,10 @@ export class Functional extends LayersModel {
     return Functional.packedShape(this.sampleShapes(this.outputs));
   }
 
+  override get outputCount(): number {
+    return this.outputs.length;
+  }
+
   override get targetWidth(): number {
     const compiled = this.requireCompiled('fit');
     if (this.outputs.length === 1) return targetWidth(compiled.loss, this.outputSize);
@@ -249,7 +253,7 @@ export class Functional extends LayersModel {
     this.invalidate();
   }
 
-  protected buildNetworkTape(arena: Arena, compiled: Compiled): Tape {
+  protected buildNetworkTape(arena: Arena, compiled: Compiled, sampleWeights = false): Tape {
     const outputs =
       this.outputSettings ?? this.outputNames.map((name) => ({ name, loss: compiled.loss, weight: 1, metrics: [] }));
     const seen = new Set<Layer>();
@@ -269,7 +273,7 @@ export class Functional extends LayersModel {
       }),
       outputs: this.outputIndex,
     };
-    return buildGraphTape(graph, arena, outputs, compiled.optimizer.plan);
+    return buildGraphTape(graph, arena, outputs, compiled.optimizer.plan, { sampleWeights });
   }
 
   /** The inputs as one row each (several: side by side), checked per input. */

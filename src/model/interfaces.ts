@@ -29,8 +29,12 @@ export interface TrainableModel extends CallbackModel {
   /** One sample's input shape ([features], [height, width, channels], …). */
   readonly inputShape: number[];
   readonly outputSize: number;
+  /** One sample's output shape (several outputs: [their values side by side]). */
+  readonly outputShape: number[];
   /** Target values per row as the executors read them (y's width). */
   readonly targetWidth: number;
+  /** Outputs trained (each with its loss). */
+  readonly outputCount: number;
   /** True while an executor call that writes the weights is pending (the one busy guard in JS). */
   busy: boolean;
   /** True from the start to the end of fit. */
@@ -40,7 +44,11 @@ export interface TrainableModel extends CallbackModel {
   compile(args: CompileArgs): void;
   requireCompiled(fn: string): Compiled;
   checkIdle(fn: string): void;
-  evaluate(x: Tensor, y: Targets): Record<string, number>;
+  evaluate(
+    x: Tensor,
+    y: Targets,
+    options?: { sampleWeight?: Tensor | Float32Array | number[] },
+  ): Record<string, number>;
   evaluationData(
     fn: string,
     x: unknown,
@@ -48,7 +56,9 @@ export interface TrainableModel extends CallbackModel {
     xName?: string,
     yName?: string,
   ): { x: Float32Array; y: Float32Array; rows: number };
-  executor(): Executor;
+  /** The executor of the active backend; `weighted`: the one whose y rows end with a sample
+   *  weight (fit's sampleWeight / classWeight). */
+  executor(weighted?: boolean): Executor;
   /** Metrics computed exactly over a whole set from predictions (precision, auc, …), keys prefixed. */
   wholeSetLogs(
     data: { x: Float32Array; y: Float32Array; rows: number },

@@ -19,6 +19,13 @@ import { Tensor } from '../tensor';
 import { inputsOf, type Targets, targetsOf, targetWidth } from '../train/data';
 import type { DatasetLike } from '../train/dataset-source';
 import type { History } from '../train/history';
+import {
+  type ClassWeight,
+  checkClassWeight,
+  checkSampleWeight,
+  rowWeights,
+  withWeights,
+} from '../train/sample-weights';
 import { createExecutor } from '../train/select-executor';
 import { type FitDatasetOptions, type FitOptions, Trainer } from '../train/trainer';
 import { yieldToEventLoop } from '../util/yield';
@@ -53,6 +60,10 @@ export abstract class LayersModel implements TrainableModel {
   protected frozen: ReadonlySet<Layer> = new Set();
   private network: CompiledNetwork | null = null;
   private executors = new Map<Backend, Executor>();
+  /** The network fit runs with sample weights (its tape's y ends with each row's weight), on the
+   *  same weights and optimizer slots; compiled on first use only, so the plain tape never changes. */
+  private weightedNetwork: CompiledNetwork | null = null;
+  private weightedExecutors = new Map<Backend, Executor>();
   /** True while a trainBatches call is pending: the weights belong to the executor then. */
   busy = false;
   /** True from the start to the end of fit. */
@@ -60,8 +71,9 @@ export abstract class LayersModel implements TrainableModel {
 
   /** Each layer's input shape (batch dimension first), in `layers` order. */
   protected abstract layerInputShapes(): Shape[];
-  /** The tape of this model's layers (weights already in `arena`) trained on `compiled`. */
-  protected abstract buildNetworkTape(arena: Arena, compiled: Compiled): Tape;
+  /** The tape of this model's layers (weights already in `arena`) trained on `compiled`; with
+   *  sampleWeights, the tape for sample weights (src/graph/builder.ts, buildGraphTape). */
+  protected abstract buildNetworkTape(arena: Arena, compiled: Compiled, sampleWeights?: boolean): Tape;
   /** One sample's input shape, without the batch dimension (several inputs: their values side by side). */
   abstract get inputShape(): number[];
   /** One sample's output shape, without the batch dimension (several outputs: side by side). */
@@ -80,6 +92,11 @@ export abstract class LayersModel implements TrainableModel {
   /** Target values per row as the executors read them. */
   get targetWidth(): number {
     return targetWidth(this.requireCompiled('fit').loss, this.outputSize);
+  }
+
+  /** Outputs the model is trained on (several for a functional model with several outputs). */
+  get outputCount(): number {
+    return 1;
   }
 
   get optimizer(): Optimizer | null {
@@ -157,20 +174,33 @@ export abstract class LayersModel implements TrainableModel {
 
   /** One optimizer step on exactly this batch (Keras train_on_batch: a GAN's alternating steps):
    *  the batch's loss, or [loss, ...metrics] when the model has metrics, from the forward pass
-   *  before the update. */
-  async trainOnBatch(x: Tensor, y: Targets): Promise<number | number[]> {
+   *  before the update. sampleWeight and classWeight weigh the rows as in fit. */
+  async trainOnBatch(
+    x: Tensor,
+    y: Targets,
+    options?: { sampleWeight?: Tensor | Float32Array | number[]; classWeight?: ClassWeight },
+  ): Promise<number | number[]> {
     const fn = 'trainOnBatch';
     const compiled = this.requireCompiled(fn);
     this.checkIdle(fn);
     if (this.busy) throw new Error(`${fn}: ${this.name} is already training (await the previous trainOnBatch)`);
+    const o = checkOptions(fn, options, ['sampleWeight', 'classWeight']);
     const data = this.evaluationData(fn, x, y);
     if (data.rows < 1) throw new RangeError(`${fn}: the batch has no rows`);
-    const executor = this.executor();
+    const sample =
+      o.sampleWeight === undefined ? null : checkSampleWeight(fn, 'sampleWeight', o.sampleWeight, data.rows);
+    const classes = o.classWeight === undefined ? null : checkClassWeight(fn, o.classWeight, this);
+    const width = this.targetWidth;
+    const weighted = sample !== null || classes !== null;
+    const ys = weighted
+      ? withWeights(data.y, width, rowWeights(fn, data.y, data.rows, width, sample, classes), data.rows)
+      : data.y;
+    const executor = this.executor(weighted);
     const indices = Int32Array.from({ length: data.rows }, (_, i) => i);
     this.busy = true;
     let out: Float64Array;
     try {
-      out = await executor.trainBatches(data.x, data.y, indices, data.rows, 0, 1, compiled.optimizer.iterations);
+      out = await executor.trainBatches(data.x, ys, indices, data.rows, 0, 1, compiled.optimizer.iterations);
     } finally {
       this.busy = false;
     }
@@ -190,11 +220,25 @@ export abstract class LayersModel implements TrainableModel {
     return this.predict(x);
   }
 
-  /** Mean loss and metrics over x, y (inference mode): { loss, <metric>: … }. */
-  evaluate(x: Tensor, y: Targets): Record<string, number> {
-    const compiled = this.requireCompiled('evaluate');
-    const data = this.evaluationData('evaluate', x, y);
-    return { ...this.logs(this.executor().evaluate(data.x, data.y, data.rows), compiled), ...this.wholeSetLogs(data) };
+  /** Mean loss and metrics over x, y (inference mode): { loss, <metric>: … }. With sampleWeight
+   *  (one weight ≥ 0 per row, as fit's), the loss is Σ w·loss / rows (Keras); metrics stay unweighted. */
+  evaluate(
+    x: Tensor,
+    y: Targets,
+    options?: { sampleWeight?: Tensor | Float32Array | number[] },
+  ): Record<string, number> {
+    const fn = 'evaluate';
+    const compiled = this.requireCompiled(fn);
+    const o = checkOptions(fn, options, ['sampleWeight']);
+    const data = this.evaluationData(fn, x, y);
+    let values: Float64Array;
+    if (o.sampleWeight === undefined) values = this.executor().evaluate(data.x, data.y, data.rows);
+    else {
+      const w = checkSampleWeight(fn, 'sampleWeight', o.sampleWeight, data.rows);
+      const yw = withWeights(data.y, this.targetWidth, w, data.rows);
+      values = this.executor(true).evaluate(data.x, yw, data.rows);
+    }
+    return { ...this.logs(values, compiled), ...this.wholeSetLogs(data) };
   }
 
   /** evaluate in chunks of rows, yielding to the event loop between them. */
@@ -361,8 +405,9 @@ export abstract class LayersModel implements TrainableModel {
 
   /** The compiled network the executors run: the weights moved into one arena (layers keep views of
    *  it), the optimizer's slots, and the tape written from the layers (built on first use after
-   *  compile, again after any change to the model). */
-  compiledNetwork(): CompiledNetwork {
+   *  compile, again after any change to the model). `weighted`: the network for sample weights. */
+  compiledNetwork(weighted = false): CompiledNetwork {
+    if (weighted) return this.weightedCompiledNetwork();
     if (this.network) return this.network;
     const compiled = this.compiled ?? {
       optimizer: sgd(),
@@ -449,15 +494,28 @@ export abstract class LayersModel implements TrainableModel {
     return arena;
   }
 
-  /** The executor for the active backend (one per backend, made on first use). */
-  executor(): Executor {
+  /** The executor for the active backend (one per backend, made on first use); `weighted`: the
+   *  one for sample weights (its y ends with each row's weight; see weightedNetwork). */
+  executor(weighted = false): Executor {
     const backend = getBackend();
-    let executor = this.executors.get(backend);
+    const executors = weighted ? this.weightedExecutors : this.executors;
+    let executor = executors.get(backend);
     if (!executor) {
-      executor = createExecutor(this.compiledNetwork(), backend);
-      this.executors.set(backend, executor);
+      executor = createExecutor(this.compiledNetwork(weighted), backend);
+      executors.set(backend, executor);
     }
     return executor;
+  }
+
+  /** The compiled network with the tape for sample weights: the same arenas (weights, optimizer
+   *  slots, learning rate) as compiledNetwork, so training on either continues the other. */
+  private weightedCompiledNetwork(): CompiledNetwork {
+    const net = this.compiledNetwork();
+    if (this.weightedNetwork?.weights === net.weights && this.weightedNetwork.slots === net.slots)
+      return this.weightedNetwork;
+    const tape = this.buildNetworkTape(net.weights, this.requireCompiled('fit'), true);
+    this.weightedNetwork = { ...net, tape };
+    return this.weightedNetwork;
   }
 
   /** Throws while fit runs: the model may not change under the loop. */
@@ -467,9 +525,11 @@ export abstract class LayersModel implements TrainableModel {
 
   protected invalidate(): void {
     if (this.busy) throw new Error(`${this.name}: cannot change the model while it trains`);
-    for (const e of this.executors.values()) e.dispose();
+    for (const e of [...this.executors.values(), ...this.weightedExecutors.values()]) e.dispose();
     this.executors.clear();
+    this.weightedExecutors.clear();
     this.network = null;
+    this.weightedNetwork = null;
   }
 
   /** Frees the executors' native resources (the model stays usable; they are remade on use). */

@@ -145,7 +145,7 @@ export class Sequential extends LayersModel {
     return text;
   }
 
-  protected buildNetworkTape(arena: Arena, compiled: Compiled): Tape {
+  protected buildNetworkTape(arena: Arena, compiled: Compiled, sampleWeights = false): Tape {
     const seeds = this.layers.map((_, index) => deriveSeed(this.seed, index));
     return buildTape(this.layers, seeds, arena, {
       inputShape: this.inputShape,
@@ -153,6 +153,7 @@ export class Sequential extends LayersModel {
       metrics: compiled.metrics.names,
       optimizer: compiled.optimizer.plan,
       frozen: this.frozen,
+      sampleWeights,
     });
   }
 

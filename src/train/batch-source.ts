@@ -18,6 +18,8 @@ export interface Run {
   last: number;
   /** Rows of each batch first … last−1 (the last batch of an epoch may be short). */
   sizes: number[];
+  /** y's rows end with each row's sample weight: the model's weighted executor runs this run. */
+  weighted?: boolean;
 }
 
 export interface BatchSource {
@@ -50,8 +52,16 @@ export function batchesPerCall(inputs: number, batchSize: number): number {
 }
 
 /** fit's batches: a permutation per epoch (from the seed and the epoch only, so a resumed fit
- *  reproduces it), cut into runs of batches. */
-export function arraySource(data: Dataset, inputs: number, batchSize: number, shuffle: boolean, seed: number) {
+ *  reproduces it), cut into runs of batches. `weightedY`: y with each row's sample weight
+ *  appended (src/train/sample-weights.ts), which the runs carry instead of data.y. */
+export function arraySource(
+  data: Dataset,
+  inputs: number,
+  batchSize: number,
+  shuffle: boolean,
+  seed: number,
+  weightedY: Float32Array | null = null,
+) {
   const rows = data.rows;
   const batches = Math.ceil(rows / batchSize);
   // batchSize ≥ rows is one full batch, however large (2^31 is beyond the executors' sizes).
@@ -68,7 +78,8 @@ export function arraySource(data: Dataset, inputs: number, batchSize: number, sh
         const last = Math.min(batches, first + chunk);
         const sizes: number[] = [];
         for (let b = first; b < last; b++) sizes.push(Math.min(size, rows - b * size));
-        yield { x: data.x, y: data.y, indices, batchSize: size, first, last, sizes };
+        const y = weightedY ?? data.y;
+        yield { x: data.x, y, indices, batchSize: size, first, last, sizes, weighted: weightedY !== null };
       }
     },
   };

@@ -13,12 +13,18 @@ import { Tensor } from '../tensor';
 import { concatFloat32 } from '../util/concat';
 import { type BatchSource, batchesPerCall, identity, type Run, rowsPerCall } from './batch-source';
 import type { Dataset } from './data';
+import { type ClassWeights, checkSampleWeight, rowWeights, withWeights } from './sample-weights';
+
+/** A checked batch and its rows' sample weights (null: none given). */
+type Weighted = Dataset & { w: Float32Array | null };
 
 /** One batch: xs [rows, inputs] and ys as fit takes them (a Tensor, or a label vector), or arrays:
- *  number[][] rows, or a flat typed array of rows × inputs values. */
+ *  number[][] rows, or a flat typed array of rows × inputs values; optionally sampleWeight, one
+ *  weight ≥ 0 per row as fit's sampleWeight (Keras datasets' third element; fitDataset only). */
 export interface Batch {
   xs: unknown;
   ys: unknown;
+  sampleWeight?: unknown;
 }
 
 /** What fitDataset takes: any async or sync iterable of batches, or a tfjs-style Dataset. */
@@ -134,9 +140,20 @@ export function datasetSource(
   dataset: DatasetLike,
   batchesPerEpoch: number | null,
   samples: number | null,
+  classWeight: ClassWeights | null = null,
 ): BatchSource {
-  if (typeof (dataset as { [BATCH_BLOCKS]?: unknown })[BATCH_BLOCKS] === 'function')
+  // Blocks carry no sample weights: with classWeight the batches come one by one.
+  if (classWeight === null && typeof (dataset as { [BATCH_BLOCKS]?: unknown })[BATCH_BLOCKS] === 'function')
     return blockSource(fn, model, dataset as unknown as BlockDataset, batchesPerEpoch, samples);
+  /** A batch checked and converted, with its rows' weights when it or classWeight gives any. */
+  const read = (batch: Batch, where: string): Weighted => {
+    const d = batchData(fn, model, batch, where);
+    const given = batch.sampleWeight;
+    const sample = given === undefined ? null : checkSampleWeight(fn, `${where} sampleWeight`, given, d.rows);
+    const width = model.targetWidth;
+    const w = sample || classWeight ? rowWeights(fn, d.y, d.rows, width, sample, classWeight, `${where} ys`) : null;
+    return { ...d, w };
+  };
   let shared: BatchIterator | null = null;
   const source = {
     samples,
@@ -151,8 +168,8 @@ export function datasetSource(
         it = shared;
       }
       let b = 0;
-      let held: Dataset | null = null; // a batch read but not yet packed
-      const take = async (): Promise<Dataset | null> => {
+      let held: Weighted | null = null; // a batch read but not yet packed
+      const take = async (): Promise<Weighted | null> => {
         if (held) {
           const h = held;
           held = null;
@@ -166,7 +183,7 @@ export function datasetSource(
           return null;
         }
         b++;
-        return batchData(fn, model, batch, where);
+        return read(batch, where);
       };
       let failed: unknown = null;
       try {
@@ -177,12 +194,12 @@ export function datasetSource(
           const size = firstBatch.rows;
           const most = single ? 1 : batchesPerCall(model.inputSize, size);
           const xs = [firstBatch.x];
-          const ys = [firstBatch.y];
+          const packed = [firstBatch];
           const sizes = [size];
           // Pack following batches of the same size; a shorter one may end the run (the executor
           // takes every batch but the last at full size); any other waits for the next run.
           while (sizes.length < most && sizes[sizes.length - 1] === size) {
-            let d: Dataset | null;
+            let d: Weighted | null;
             try {
               d = await take();
             } catch (e) {
@@ -195,10 +212,16 @@ export function datasetSource(
               break;
             }
             xs.push(d.x);
-            ys.push(d.y);
+            packed.push(d);
             sizes.push(d.rows);
           }
           const rows = sizes.reduce((n, s) => n + s, 0);
+          // Weighted when any batch of the run has weights (a batch without weighs its rows 1).
+          const weighted = packed.some((p) => p.w !== null);
+          const width = model.targetWidth;
+          const ys = packed.map((p) =>
+            weighted ? withWeights(p.y, width, p.w ?? new Float32Array(p.rows).fill(1), p.rows) : p.y,
+          );
           yield {
             x: concatFloat32(xs),
             y: concatFloat32(ys),
@@ -207,6 +230,7 @@ export function datasetSource(
             first: 0,
             last: sizes.length,
             sizes,
+            weighted,
           };
         }
       } finally {

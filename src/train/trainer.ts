@@ -21,6 +21,7 @@ import { type Dataset, gatherRows, type Targets } from './data';
 import { datasetValidation, evaluateOnDataset } from './dataset-eval';
 import { checkDataset, type DatasetLike, datasetSource } from './dataset-source';
 import { History } from './history';
+import { type ClassWeight, checkClassWeight, checkSampleWeight, rowWeights, withWeights } from './sample-weights';
 
 export interface FitOptions {
   /** Passes over the data (default 1). */
@@ -43,6 +44,13 @@ export interface FitOptions {
   /** Epoch to start at (Keras initialEpoch), to resume a checkpoint: with the same seed, epoch e
    *  shuffles exactly as it would have in one uninterrupted fit (default 0). */
   initialEpoch?: number;
+  /** One weight ≥ 0 per row of x (Keras sample_weight), shuffled with its row: a batch's loss is
+   *  Σ w·loss / rows (Keras SUM_OVER_BATCH_SIZE). Validation stays unweighted. */
+  sampleWeight?: Tensor | Float32Array | number[];
+  /** Weight per class index (Keras class_weight): rows weigh their class's weight (the label, the
+   *  argmax of a one-hot row, or a single sigmoid output's 0/1; unnamed classes weigh 1); times
+   *  sampleWeight if both are given. */
+  classWeight?: ClassWeight;
 }
 
 export interface FitDatasetOptions {
@@ -62,6 +70,8 @@ export interface FitDatasetOptions {
   seed?: number;
   batchLoss?: boolean;
   initialEpoch?: number;
+  /** Weight per class index, as fit's; a batch may also carry sampleWeight ({ xs, ys, sampleWeight }). */
+  classWeight?: ClassWeight;
 }
 
 const FIT_DATASET_OPTIONS = [
@@ -74,6 +84,7 @@ const FIT_DATASET_OPTIONS = [
   'seed',
   'batchLoss',
   'initialEpoch',
+  'classWeight',
 ];
 
 const FIT_OPTIONS = [
@@ -87,6 +98,8 @@ const FIT_OPTIONS = [
   'seed',
   'batchLoss',
   'initialEpoch',
+  'sampleWeight',
+  'classWeight',
 ];
 /** Yield to the event loop at least this often (ms) even if every await resolved at once. */
 const YIELD_MS = 15;
@@ -176,6 +189,11 @@ export class Trainer {
     const rng = new Random(seed);
     const inputs = model.inputSize;
     const yWidth = model.targetWidth;
+    const sampleWeight =
+      o.sampleWeight === undefined ? null : checkSampleWeight(fn, 'sampleWeight', o.sampleWeight, data.rows);
+    const classWeight = o.classWeight === undefined ? null : checkClassWeight(fn, o.classWeight, model);
+    let weights =
+      sampleWeight || classWeight ? rowWeights(fn, data.y, data.rows, yWidth, sampleWeight, classWeight) : null;
     if (split > 0) {
       const trainRows = Math.floor(data.rows * (1 - split));
       if (trainRows < 1 || trainRows === data.rows) {
@@ -192,13 +210,17 @@ export class Trainer {
         rows: valIdx.length,
       };
       data = { x: gatherRows(data.x, inputs, trainIdx), y: gatherRows(data.y, yWidth, trainIdx), rows: trainRows };
+      if (weights) weights = gatherRows(weights, 1, trainIdx);
     }
+    // The weighted tape compiles (and the native one validates) before anything trains.
+    if (weights) model.executor(true);
 
     // Everything is checked: from here on the weights may change.
     model.fitting = true;
     try {
       const settings = { fn, epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled };
-      const source = arraySource(data, inputs, batchSize, shuffle, seed);
+      const weightedY = weights && withWeights(data.y, yWidth, weights, data.rows);
+      const source = arraySource(data, inputs, batchSize, shuffle, seed, weightedY);
       return await this.loop(model, source, validation && arrayValidation(model, validation), settings);
     } finally {
       model.fitting = false;
@@ -236,8 +258,17 @@ export class Trainer {
     } else if (vd !== undefined) {
       validation = datasetValidation(fn, model, checkDataset(`${fn}: validationData`, vd), valBatches);
     }
+    const classWeight = o.classWeight === undefined ? null : checkClassWeight(fn, o.classWeight, model);
+    if (classWeight) model.executor(true);
     const samples = (dataset as { rows?: unknown }).rows;
-    const source = datasetSource(fn, model, dataset, perEpoch, typeof samples === 'number' ? samples : null);
+    const source = datasetSource(
+      fn,
+      model,
+      dataset,
+      perEpoch,
+      typeof samples === 'number' ? samples : null,
+      classWeight,
+    );
     model.fitting = true;
     try {
       const settings = { fn, epochs, initialEpoch, batchSize: null, verbose, seed, batchLoss, callbacks, compiled };
@@ -267,6 +298,12 @@ export class Trainer {
   ): Promise<History> {
     const { epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled } = s;
     const executor = model.executor();
+    let weightedExecutor: Executor | null = null; // for runs with sample weights, made on first use
+    const executorFor = (run: Run): Executor => {
+      if (!run.weighted) return executor;
+      weightedExecutor ??= model.executor(true);
+      return weightedExecutor;
+    };
     const optimizer = compiled.optimizer;
     const keys = ['loss', ...compiled.metrics.keys];
     const wholeSetKeys = compiled.metrics.wholeSet.map((m) => m.key);
@@ -301,7 +338,7 @@ export class Trainer {
           const run = r.value;
           const b = sizes.length;
           if (perBatch) await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: run.sizes[0] }));
-          const training = this.trainRun(executor, optimizer, run);
+          const training = this.trainRun(executorFor(run), optimizer, run);
           // While the executor trains (on its worker thread), the source prepares the next run.
           next = runs.next();
           next.catch(() => {}); // awaited in the next turn; a failure then surfaces there

@@ -229,6 +229,16 @@ describe('csvDataset', () => {
       viaBatches.getWeights().map((w) => Array.from(w.data)),
     );
     expect(h1.history.loss).toEqual(h2.history.loss);
+    // classWeight: the batches come one by one (blocks carry no weights), the same as from the iterator.
+    const [c1, c2] = [make(), make()];
+    const classWeight = { 0: 1, 1: 3 };
+    await c1.fitDataset(await open(), { epochs: 1, verbose: 0, classWeight });
+    const again = await open();
+    await c2.fitDataset({ size: again.size, iterator: () => again.iterator() }, { epochs: 1, verbose: 0, classWeight });
+    expect(c1.getWeights().map((w) => Array.from(w.data))).toEqual(c2.getWeights().map((w) => Array.from(w.data)));
+    expect(c1.getWeights().map((w) => Array.from(w.data))).not.toEqual(
+      viaBlocks.getWeights().map((w) => Array.from(w.data)),
+    );
   });
 
   it('reports bad files and options clearly', async () => {

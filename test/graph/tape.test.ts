@@ -52,6 +52,30 @@ describe('the tape builder', () => {
     expect(recordPass(tape, 'train')[4].args).toEqual(['out/out', 'd(out/z)', 'out/z', 'y']);
   });
 
+  it('for sample weights: y one column wider, targets and weights copied out, the weighted loss kernels', () => {
+    const model = digitsLike();
+    const plain = model.compiledNetwork().tape;
+    const tape = model.compiledNetwork(true).tape;
+    expect(tape.buffers[tape.y].width).toBe(plain.buffers[plain.y].width + 1);
+    const train = recordPass(tape, 'train');
+    expect(kernels(train).slice(4, 8)).toEqual(['copyColumns', 'copyColumns', 'weightedSoftmaxXent', 'argmaxAccuracy']);
+    expect(train[4].args).toEqual(['output/target', 'y']);
+    expect(train[5].args).toEqual(['sampleWeight', 'y']);
+    expect(train[6].args).toEqual(['out/out', 'd(out/z)', 'out/z', 'output/target', 'sampleWeight']);
+    expect(kernels(recordPass(tape, 'eval'))).toContain('weightedSoftmaxXent');
+    // Everything else is the plain tape's.
+    expect(kernels(train.filter((_, i) => i < 4 || i > 7))).toEqual(
+      kernels(recordPass(plain, 'train').filter((_, i) => i !== 4 && i !== 5)),
+    );
+    // A loss it cannot fuse: weightedLoss for the value, weightedLossGrad for the gradient.
+    const mse = nn.sequential({ seed: 1, layers: [nn.layers.dense({ units: 2, inputShape: [3] })] });
+    mse.compile({ optimizer: 'sgd', loss: 'mse' });
+    const calls = kernels(recordPass(mse.compiledNetwork(true).tape, 'train'));
+    expect(calls).toContain('weightedLoss');
+    expect(calls).toContain('weightedLossGrad');
+    expect(calls).not.toContain('loss');
+  });
+
   it('chains a loss it cannot fuse through the activation gradient, and a linear output is its z', () => {
     const model = nn.sequential({
       seed: 1,

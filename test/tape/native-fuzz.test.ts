@@ -53,13 +53,13 @@ function cnnTapes() {
       optimizer: i === 1 ? nn.optimizers.adam({ clipnorm: 1, clipvalue: 0.5 }) : 'adam',
       loss: i === 0 ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
     });
-    return m.compiledNetwork().tape;
+    return m.compiledNetwork(i === 0).tape; // the first with sample weights (the weighted kernels)
   });
 }
 
 /** A functional model's tape: two inputs copied out of x, a merge, a tensor read twice
  *  (branches), two outputs (one with class indices copied out of y), a weighted loss. */
-function functionalTape() {
+function functionalTape(weighted = false) {
   const a = nn.input({ shape: [3] });
   const b = nn.input({ shape: [2] });
   const h = nn.layers.dense({ units: 4, activation: 'tanh' }).apply(nn.layers.concatenate().apply([a, b]));
@@ -72,15 +72,34 @@ function functionalTape() {
     lossWeights: [1, 0.3],
     metrics: ['accuracy'],
   });
-  return m.compiledNetwork().tape;
+  return m.compiledNetwork(weighted).tape;
+}
+
+/** A model's tape for sample weights: y ends with each row's weight; the weighted sigmoid
+ *  cross-entropy and the plain weighted loss (and its gradient) of a sigmoid + categorical output. */
+function weightedTapes() {
+  const make = (activation: 'sigmoid' | 'softmax', loss: string) => {
+    const m = nn.sequential({
+      seed: 4,
+      layers: [
+        nn.layers.dense({ units: 3, activation: 'relu', inputShape: [2] }),
+        nn.layers.dense({ units: 2, activation }),
+      ],
+    });
+    m.compile({ optimizer: 'sgd', loss, metrics: ['accuracy'] });
+    return m.compiledNetwork(true).tape;
+  };
+  return [make('sigmoid', 'binaryCrossentropy'), make('sigmoid', 'categoricalCrossentropy')];
 }
 
 function baseTapes() {
   const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
   return [
+    ...weightedTapes(),
     ...planZoo().map(({ plan }) => plan.net.tape),
     ...cnnTapes(),
     functionalTape(),
+    functionalTape(true),
     mlpTape({
       inputs: 3,
       layers: [

@@ -89,7 +89,9 @@ TapeRunner::TapeRunner(TapeSpec t, std::vector<float> slots)
     root_[i] = spec_.buffers[i].alias < 0 ? static_cast<int32_t>(i) : root_[spec_.buffers[i].alias];
   for (int s = 0; s < kSectionCount; s++)
     for (const Call& c : spec_.sections[s])
-      if ((c.kernel == Kernel::kSoftmaxXent || c.kernel == Kernel::kSigmoidXent) && c.args[1] < 0)
+      if ((c.kernel == Kernel::kSoftmaxXent || c.kernel == Kernel::kSigmoidXent ||
+           c.kernel == Kernel::kWeightedSoftmaxXent || c.kernel == Kernel::kWeightedSigmoidXent) &&
+          c.args[1] < 0)
         xent_cols_ = std::max(xent_cols_, c.size[1].per_row ? 0 : c.size[1].value);
   int64_t norm_channels = 0;
   for (int s = 0; s < kSectionCount; s++)
@@ -269,6 +271,15 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     }
     case Kernel::kSigmoidXent:
       return sigmoid_cross_entropy(a0, a1 ? a1 : xent_scratch_, a2, a3, s0, s1);
+    case Kernel::kWeightedLoss:
+      return weighted_loss_forward(static_cast<Loss>(static_cast<int>(v[2])), a0, a1, a2, s0, s1);
+    case Kernel::kWeightedLossGrad:
+      weighted_loss_backward(static_cast<Loss>(static_cast<int>(v[2])), a0, a1, a2, a3, s0, s1);
+      return 0;
+    case Kernel::kWeightedSoftmaxXent:
+      return weighted_softmax_cross_entropy(a0, a1 ? a1 : xent_scratch_, a2, a3, arg(4), s0, s1, v[2] != 0);
+    case Kernel::kWeightedSigmoidXent:
+      return weighted_sigmoid_cross_entropy(a0, a1 ? a1 : xent_scratch_, a2, a3, arg(4), s0, s1);
     case Kernel::kArgmaxAccuracy: {
       int32_t* arg_pred = i_[c.args[2]];
       int32_t* arg_true = i_[c.args[3]];

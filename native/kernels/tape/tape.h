@@ -77,9 +77,13 @@ enum class Kernel : uint8_t {
   kCopyColumns,
   kUpSampling2d,
   kUpSampling2dGrad,
-  kGaussianNoise
+  kGaussianNoise,
+  kWeightedLoss,
+  kWeightedLossGrad,
+  kWeightedSoftmaxXent,
+  kWeightedSigmoidXent
 };
-constexpr int kKernelCount = 48;
+constexpr int kKernelCount = 52;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
 // Attributes per call at most (a convolution's filter gradient has 17).

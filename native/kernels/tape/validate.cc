@@ -22,8 +22,11 @@ bool sparse_call(const Call& c) {
   switch (c.kernel) {
     case Kernel::kLoss:
     case Kernel::kLossGrad:
+    case Kernel::kWeightedLoss:
+    case Kernel::kWeightedLossGrad:
       return static_cast<int>(c.value[2]) == 4;  // sparseCategoricalCrossentropy
     case Kernel::kSoftmaxXent:
+    case Kernel::kWeightedSoftmaxXent:
     case Kernel::kArgmaxAccuracy:
       return c.value[2] != 0;
     case Kernel::kRowMeanMetric:
@@ -37,13 +40,17 @@ bool sparse_call(const Call& c) {
 int target_arg(Kernel k) {
   switch (k) {
     case Kernel::kLoss:
+    case Kernel::kWeightedLoss:
     case Kernel::kArgmaxAccuracy:
     case Kernel::kRowMeanMetric:
       return 1;
     case Kernel::kLossGrad:
+    case Kernel::kWeightedLossGrad:
       return 2;
     case Kernel::kSoftmaxXent:
     case Kernel::kSigmoidXent:
+    case Kernel::kWeightedSoftmaxXent:
+    case Kernel::kWeightedSigmoidXent:
       return 3;
     default:
       return -1;
@@ -334,6 +341,19 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
       break;
     case Kernel::kArgmaxAccuracy:
       set(rc, target, s[0], s[0]);
+      break;
+    // The weighted losses read one weight per row.
+    case Kernel::kWeightedLoss:
+      set(rc, target, n, 0);
+      break;
+    case Kernel::kWeightedLossGrad:
+      set(rc, rc, target, n);
+      break;
+    case Kernel::kWeightedSoftmaxXent:
+      set_all({rc, rc, rc, target, n});
+      break;
+    case Kernel::kWeightedSigmoidXent:
+      set_all({rc, rc, rc, rc, n});
       break;
     case Kernel::kConv2d:
     case Kernel::kConv2dGradInput:
