@@ -1,7 +1,9 @@
 // Glue for the CSV number-record scanner: unpack, check, call (twin: src/data/csv-scan-numbers.ts).
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "kernels/csv_encode.h"
 #include "kernels/csv_scan.h"
 #include "napi/args.h"
 #include "napi/register.h"
@@ -75,10 +77,85 @@ Napi::Value CsvScanNumbers(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// csvEncodeNumbers(out: Float32Array, columns: Float64Array[], rows: Int32Array,
+//                  scale: Float64Array | null, offset: Float64Array | null) -> index or -1
+Napi::Value CsvEncodeNumbers(const Napi::CallbackInfo& info) {
+  Args a(info, "csvEncodeNumbers");
+  a.count(5);
+  if (!info[1].IsArray()) a.type_error("columns must be an array of Float64Array");
+  auto list = info[1].As<Napi::Array>();
+  const uint32_t ncols = list.Length();
+  if (ncols == 0 || ncols > kMaxColumns) a.range_error("columns must hold 1 to 2^23 arrays");
+  const bool scaled = !info[3].IsNull();
+  if (scaled == info[4].IsNull()) a.type_error("scale and offset must both be Float64Array or both null");
+  // Every element first (a getter is JS and could detach a buffer whose pointer was taken), then
+  // the pointers, each checked: rows index every column, out holds rows × columns values.
+  std::vector<Napi::Value> values(ncols);
+  for (uint32_t c = 0; c < ncols; c++) values[c] = list.Get(c);
+  uint64_t n = 0;
+  const int32_t* rows = typed_array<int32_t>(a, info[2], napi_int32_array, "rows", "Int32Array", &n);
+  std::vector<const double*> columns(ncols);
+  uint64_t shortest = UINT64_MAX;
+  for (uint32_t c = 0; c < ncols; c++) {
+    uint64_t length = 0;
+    columns[c] = typed_array<double>(a, values[c], napi_float64_array, "columns[" + std::to_string(c) + "]",
+                                     "Float64Array", &length);
+    if (length < shortest) shortest = length;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    if (rows[i] < 0 || static_cast<uint64_t>(rows[i]) >= shortest)
+      a.range_error("rows[" + std::to_string(i) + "] must index every column (0 to " + std::to_string(shortest) +
+                    " − 1), got " + std::to_string(rows[i]));
+  }
+  const double* scale = nullptr;
+  const double* offset = nullptr;
+  if (scaled) {
+    uint64_t length = 0;
+    scale = typed_array<double>(a, info[3], napi_float64_array, "scale", "Float64Array", &length);
+    if (length < ncols) a.range_error("scale must hold a value per column");
+    offset = typed_array<double>(a, info[4], napi_float64_array, "offset", "Float64Array", &length);
+    if (length < ncols) a.range_error("offset must hold a value per column");
+  }
+  uint64_t out_length = 0;
+  float* out = typed_array<float>(a, info[0], napi_float32_array, "out", "Float32Array", &out_length);
+  if (out_length < n * ncols) a.range_error("out is too short: needs rows.length × columns.length elements");
+  const int64_t bad =
+      n == 0 ? -1 : csv_encode_numbers(out, columns.data(), rows, static_cast<int64_t>(n), ncols, scale, offset);
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
+}
+
+// csvShuffleRows(out: Float32Array, buf: Float32Array, input: Float32Array, slots: Int32Array, width)
+Napi::Value CsvShuffleRows(const Napi::CallbackInfo& info) {
+  Args a(info, "csvShuffleRows");
+  a.count(5);
+  const uint64_t width = a.size(4, "width");
+  if (width < 1 || width > (1u << 30)) a.range_error("width must be an integer from 1 to 2^30");
+  uint64_t n = 0;
+  const int32_t* slots = typed_array<int32_t>(a, info[3], napi_int32_array, "slots", "Int32Array", &n);
+  uint64_t buf_length = 0;
+  float* buf = typed_array<float>(a, info[1], napi_float32_array, "buf", "Float32Array", &buf_length);
+  const uint64_t capacity = buf_length / width;
+  for (uint64_t i = 0; i < n; i++) {
+    if (slots[i] < 0 || static_cast<uint64_t>(slots[i]) >= capacity)
+      a.range_error("slots[" + std::to_string(i) + "] must be a row of buf (0 to " + std::to_string(capacity) +
+                    " − 1), got " + std::to_string(slots[i]));
+  }
+  uint64_t out_length = 0;
+  float* out = typed_array<float>(a, info[0], napi_float32_array, "out", "Float32Array", &out_length);
+  uint64_t in_length = 0;
+  const float* in = typed_array<float>(a, info[2], napi_float32_array, "input", "Float32Array", &in_length);
+  if (out_length / width < n) a.range_error("out is too short: needs slots.length rows");
+  if (in_length / width < n) a.range_error("input is too short: needs slots.length rows");
+  if (n > 0) csv_shuffle_rows(out, buf, in, slots, static_cast<int64_t>(n), static_cast<int64_t>(width));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterCsvScan(Napi::Env env, Napi::Object exports) {
   exports.Set("csvScanNumbers", Napi::Function::New(env, CsvScanNumbers, "csvScanNumbers"));
+  exports.Set("csvEncodeNumbers", Napi::Function::New(env, CsvEncodeNumbers, "csvEncodeNumbers"));
+  exports.Set("csvShuffleRows", Napi::Function::New(env, CsvShuffleRows, "csvShuffleRows"));
 }
 
 }  // namespace nativenn::glue

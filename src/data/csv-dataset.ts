@@ -3,17 +3,20 @@
  * pass (csv-stats.ts) fits the preprocessing on the rows outside the test part; then every epoch
  * re-reads the file chunk by chunk (readCsvTable's parser, in a worker thread: csv-encode.ts),
  * encodes each chunk with preprocess.json's encoder (the one `nativenn predict` uses), passes the
- * rows through a seeded shuffle buffer and yields { xs, ys } batches. Memory: the shuffle buffer,
- * a few chunks (the worker parses up to 4 ahead) and a batch. docs/streaming.md says more.
+ * rows through a seeded shuffle buffer (csv-shuffle.ts) and yields { xs, ys } batches, or to
+ * fitDataset blocks of batches (BATCH_BLOCKS). Memory: the shuffle buffer, a few chunks (the worker
+ * parses up to 4 ahead) and a block. docs/streaming.md says more.
  */
 
 import { deriveSeed } from '../model/options';
 import { MISSING_POLICIES, type MissingPolicy, type Preprocess } from '../pipeline-schema';
-import { Tensor } from '../tensor';
-import { Random, randomSeed } from '../util/random';
+import type { Tensor } from '../tensor';
+import { BATCH_BLOCKS } from '../train/dataset-source';
+import { randomSeed } from '../util/random';
 import { describe } from './args';
 import { type EncodeJob, encodedChunks } from './csv-encode';
-import { workerAvailable, workerChunks } from './csv-parse-worker';
+import { prewarmWorker, workerAvailable, workerChunks } from './csv-parse-worker';
+import { BLOCK_BATCHES, type RowBlock, ShuffleBuffer, type TakeMode } from './csv-shuffle';
 import { type FileStats, type StatsOptions, StatsPass } from './csv-stats';
 import { checkFile, type Part, type SplitSpec, tableChunks } from './csv-stream';
 import { checkTableOptions } from './csv-table';
@@ -146,7 +149,10 @@ export class CsvDataset {
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<{ xs: Tensor; ys: Tensor | Int32Array | Float32Array }> {
-    return this.batches(deriveSeed(this.s.seed, this.epochs++));
+    const oneHot = this.s.oneHot;
+    return this.epoch(deriveSeed(this.s.seed, this.epochs++), BLOCK_BATCHES, (s, mode) =>
+      s.take(mode === 'all', oneHot),
+    );
   }
 
   /** A tfjs-style iterator (the same as for await … of). */
@@ -154,11 +160,35 @@ export class CsvDataset {
     return this[Symbol.asyncIterator]();
   }
 
-  private async *batches(seed: number): AsyncGenerator<{ xs: Tensor; ys: Tensor | Int32Array | Float32Array }> {
+  /** fitDataset's fast path (see BATCH_BLOCKS): the next epoch, as the iterator would yield it, in
+   *  blocks of as many whole batches as fit in `maxRows` rows (at least one). */
+  [BATCH_BLOCKS](maxRows: number): AsyncGenerator<RowBlock> {
+    const oneHot = this.s.oneHot;
+    const batches = Math.max(1, Math.floor(maxRows / this.s.batchSize));
+    return this.epoch(deriveSeed(this.s.seed, this.epochs++), batches, (s, mode) => s.takeBlocks(mode, oneHot));
+  }
+
+  /**
+   * One epoch: the chunks parsed and encoded (in the worker, or here), through the shuffle buffer,
+   * handed out by `take`. A problem with the file ends the epoch after every complete batch before
+   * it has been handed out (they train first, whether taken one by one or in blocks).
+   */
+  private async *epoch<T>(
+    seed: number,
+    blockBatches: number,
+    take: (s: ShuffleBuffer, mode: TakeMode) => Iterable<T>,
+  ): AsyncGenerator<T> {
     const p = this.stats.preprocess;
     const width = p.featureNames.length;
     const yWidth = this.s.oneHot && p.classes ? p.classes.length : 1;
-    const shuffle = new ShuffleBuffer(Math.max(1, this.s.shuffleBuffer), width, yWidth, this.s.batchSize, seed);
+    const shuffle = new ShuffleBuffer(
+      Math.max(1, this.s.shuffleBuffer),
+      width,
+      yWidth,
+      this.s.batchSize,
+      seed,
+      blockBatches,
+    );
     this.progress.read = 0;
     const job: EncodeJob = {
       path: this.s.path,
@@ -169,127 +199,18 @@ export class CsvDataset {
       oneHot: this.s.oneHot,
     };
     const chunks = this.s.parseInWorker ? workerChunks(job, this.progress) : encodedChunks(job, this.progress);
-    for await (const { x, y, rows } of chunks) {
-      shuffle.add(x, y, rows);
-      yield* shuffle.take(false, this.s.oneHot);
+    try {
+      for await (const { x, y, rows } of chunks) {
+        shuffle.add(x, y, rows);
+        yield* take(shuffle, 'full');
+      }
+    } catch (e) {
+      yield* take(shuffle, 'batches');
+      throw e;
     }
     shuffle.drain();
-    yield* shuffle.take(true, this.s.oneHot);
+    yield* take(shuffle, 'all');
   }
-}
-
-/**
- * A seeded shuffle buffer (tfjs Dataset.shuffle): rows fill it; once full, each new row takes the
- * place of a randomly chosen one, which goes out to the batch being built; at the end the rest go
- * out in random order. Buffer size 1 is file order. Batches are views into blocks of BLOCK_BATCHES
- * batches (one allocation per block, not two per batch).
- */
-export class ShuffleBuffer {
-  private readonly x: Float32Array;
-  private readonly y: Float32Array;
-  private count = 0;
-  private readonly random: Random;
-  /** The block rows go out to; `at`: its next row; `start`: the first row of the batch being built. */
-  private bx = new Float32Array(0);
-  private by = new Float32Array(0);
-  private at = 0;
-  private start = 0;
-  private ready: { xs: Float32Array; ys: Float32Array; rows: number }[] = [];
-
-  constructor(
-    private readonly capacity: number,
-    private readonly width: number,
-    private readonly yWidth: number,
-    private readonly batchSize: number,
-    seed: number,
-  ) {
-    this.x = new Float32Array(capacity * width);
-    this.y = new Float32Array(capacity * yWidth);
-    this.random = new Random(seed);
-  }
-
-  /** The first n rows of (x, y), in one loop (a call per row costs more than its copy). */
-  add(x: Float32Array, y: Float32Array, n: number): void {
-    const { width: w, yWidth: yw, capacity, random } = this;
-    const bufX = this.x;
-    const bufY = this.y;
-    // random.int(capacity) inlined, the same draws: rejection above the last multiple of capacity.
-    const limit = 4294967296 - (4294967296 % capacity);
-    for (let i = 0; i < n; i++) {
-      if (capacity === 1) {
-        this.emit(x, y, i);
-        continue;
-      }
-      if (this.count < capacity) {
-        const j = this.count++;
-        copy(bufX, j * w, x, i * w, w);
-        copy(bufY, j * yw, y, i * yw, yw);
-        continue;
-      }
-      let u = random.nextUint32();
-      while (u >= limit) u = random.nextUint32();
-      const j = u % capacity;
-      this.emit(bufX, bufY, j);
-      copy(bufX, j * w, x, i * w, w);
-      copy(bufY, j * yw, y, i * yw, yw);
-    }
-  }
-
-  /** The rows still held go out in random order. */
-  drain(): void {
-    const { width: w, yWidth: yw } = this;
-    while (this.count > 0) {
-      const j = this.random.int(this.count);
-      this.emit(this.x, this.y, j);
-      const last = --this.count;
-      this.x.copyWithin(j * w, last * w, last * w + w);
-      this.y.copyWithin(j * yw, last * yw, last * yw + yw);
-    }
-  }
-
-  /** Row j of (x, y) out to the batch being built. */
-  private emit(x: Float32Array, y: Float32Array, j: number): void {
-    const { width: w, yWidth: yw } = this;
-    if (this.at * w === this.bx.length) {
-      // Blocks hold whole batches, so a block ends where a batch does.
-      this.bx = new Float32Array(BLOCK_BATCHES * this.batchSize * w);
-      this.by = new Float32Array(BLOCK_BATCHES * this.batchSize * yw);
-      this.at = 0;
-      this.start = 0;
-    }
-    copy(this.bx, this.at * w, x, j * w, w);
-    copy(this.by, this.at * yw, y, j * yw, yw);
-    if (++this.at - this.start === this.batchSize) this.endBatch();
-  }
-
-  private endBatch(): void {
-    const { width: w, yWidth: yw, start, at } = this;
-    this.ready.push({
-      xs: this.bx.subarray(start * w, at * w),
-      ys: this.by.subarray(start * yw, at * yw),
-      rows: at - start,
-    });
-    this.start = at;
-  }
-
-  /** The full batches built so far (and with `end`, the last short one). */
-  *take(end: boolean, oneHot: boolean): Generator<{ xs: Tensor; ys: Tensor | Int32Array | Float32Array }> {
-    if (end && this.at > this.start) this.endBatch();
-    const ready = this.ready;
-    this.ready = [];
-    for (const b of ready) {
-      const xs = new Tensor(b.xs, [b.rows, this.width]);
-      yield { xs, ys: oneHot ? new Tensor(b.ys, [b.rows, this.yWidth]) : b.ys };
-    }
-  }
-}
-
-/** Batches per block of ShuffleBuffer's output. */
-const BLOCK_BATCHES = 64;
-
-/** A few values (a row): a loop beats subarray + set, which allocate. */
-function copy(to: Float32Array, at: number, from: Float32Array, start: number, n: number): void {
-  for (let k = 0; k < n; k++) to[at + k] = from[start + k];
 }
 
 function option<T>(
@@ -402,6 +323,7 @@ export async function csvDataset(path: string, options: CsvDatasetOptions = {}):
     split,
     csv: { delimiter: '', decimal: table.decimal, encoding: table.encoding },
   };
+  if (parseInWorker) prewarmWorker(); // it starts while the first pass runs
   const pass = new StatsPass(statsOptions);
   let delimiter = ',';
   for await (const chunk of tableChunks(path, table)) {

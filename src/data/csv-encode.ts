@@ -7,7 +7,7 @@
 import { cellText, encodeTable } from '../pipeline-encode';
 import type { Preprocess } from '../pipeline-schema';
 import type { Tensor } from '../tensor';
-import { FLOAT32_MAX } from './csv';
+import { type EncodeNumberRows, encodeNumberRowsNative, encodeNumberRowsTwin } from './csv-encode-numbers';
 import { type Part, partOf, type SplitSpec, tableChunks } from './csv-stream';
 import type { CsvTable, TableOptions } from './csv-table';
 import { scalerFromJSON } from './scalers';
@@ -63,7 +63,8 @@ function selected(job: EncodeJob, table: CsvTable, first: number): Int32Array {
  * encodeTable's result for the common case, in one pass without a closure per cell: every feature
  * numeric and every selected cell a number. null otherwise (then encodeTable does it all, and
  * words any error). Scaling is the scaler's own x · scale + offset on the float32 value, as
- * transform computes it, so the values are identical (a test compares them).
+ * transform computes it, so the values are identical (a test compares them); the loop is
+ * csv-encode-numbers.ts (a native kernel and its twin).
  */
 function encodeNumbers(
   p: Preprocess,
@@ -74,28 +75,14 @@ function encodeNumbers(
   if (p.columns.some((c) => c.kind !== 'numeric')) return null;
   const columns = p.columns.map((c) => table.columns[table.names.indexOf(c.name)]);
   if (columns.some((c) => c === undefined || c.ids !== null)) return null;
-  const width = columns.length;
-  const n = rows.length;
+  const out = new Float32Array(rows.length * columns.length);
   const numbers = columns.map((c) => c.numbers);
-  const scale = affine?.scale;
-  const offset = affine?.offset;
-  const out = new Float32Array(n * width);
-  // Row by row, writing the output in order (measured faster than column by column).
-  for (let i = 0, o = 0; i < n; i++) {
-    const r = rows[i];
-    for (let j = 0; j < width; j++, o++) {
-      const v = numbers[j][r];
-      if (!(Math.abs(v) <= FLOAT32_MAX)) return null; // NaN (missing) or beyond float32
-      if (scale === undefined || offset === undefined) out[o] = v;
-      else {
-        const scaled = Math.fround(Math.fround(v) * scale[j] + offset[j]);
-        if (!(Math.abs(scaled) <= FLOAT32_MAX)) return null;
-        out[o] = scaled;
-      }
-    }
-  }
-  return { x: out, rows };
+  const bad = encodeNumberRows(out, numbers, rows, affine?.scale ?? null, affine?.offset ?? null);
+  return bad < 0 ? { x: out, rows } : null;
 }
+
+/** The native kernel when the addon is loaded, else its twin (the same values: a test compares). */
+const encodeNumberRows: EncodeNumberRows = encodeNumberRowsNative ?? encodeNumberRowsTwin;
 
 /** Labels as the model's targets: class indices (or one-hot rows), or values (scaled if asked). */
 class LabelEncoder {
@@ -116,18 +103,22 @@ class LabelEncoder {
     const classes = this.p.classes;
     const width = this.oneHot && classes ? classes.length : 1;
     const out = new Float32Array(rows.length * width);
-    const scale = this.p.targetScaler?.type === 'standard' ? this.p.targetScaler : null;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      if (this.index) {
-        const k = c.ids !== null ? this.index.get(cellText(c, r)!) : this.byNumber.get(c.numbers[r]);
-        if (k === undefined) throw new Error(`${FN}: label "${cellText(c, r)}" was not seen on the first pass`); // the file changed
-        if (width > 1) out[i * width + k] = 1;
-        else out[i] = k;
-      } else {
-        const v = c.numbers[r];
+    const index = this.index;
+    if (index === null) {
+      const scale = this.p.targetScaler?.type === 'standard' ? this.p.targetScaler : null;
+      for (let i = 0; i < rows.length; i++) {
+        const v = c.numbers[rows[i]];
         out[i] = scale ? (v - scale.mean[0]) / (scale.std[0] === 0 ? 1 : scale.std[0]) : v;
       }
+      return out;
+    }
+    const numbers = c.ids === null ? c.numbers : null;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const k = numbers !== null ? this.byNumber.get(numbers[r]) : index.get(cellText(c, r)!);
+      if (k === undefined) throw new Error(`${FN}: label "${cellText(c, r)}" was not seen on the first pass`); // the file changed
+      if (width > 1) out[i * width + k] = 1;
+      else out[i] = k;
     }
     return out;
   }

@@ -41,9 +41,14 @@ const CHUNK_ROWS = 1 << 15;
  *  (so JS cannot change them under the worker), ~1 ms per 2^20 values. */
 const CHUNK_VALUES = 1 << 20;
 
+/** Rows per executor call (at most) for rows of `inputs` values. */
+export function rowsPerCall(inputs: number): number {
+  return Math.min(CHUNK_ROWS, CHUNK_VALUES / inputs);
+}
+
 /** Batches per executor call for batches of `batchSize` rows of `inputs` values. */
 export function batchesPerCall(inputs: number, batchSize: number): number {
-  return Math.max(1, Math.floor(Math.min(CHUNK_ROWS, CHUNK_VALUES / inputs) / batchSize));
+  return Math.max(1, Math.floor(rowsPerCall(inputs) / batchSize));
 }
 
 /** fit's batches: a permutation per epoch (from the seed and the epoch only, so a resumed fit

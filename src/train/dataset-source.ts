@@ -2,14 +2,16 @@
  * fitDataset's and evaluateDataset's side of a dataset: opening its iterator (an async or sync
  * iterable, or a tfjs-style object whose iterator() gives next()), checking every batch it yields
  * (shape, dtype, finite values; the error names the batch), and packing consecutive batches of
- * one size into runs for the Trainer's loop (one executor call per run, as fit makes).
+ * one size into runs for the Trainer's loop (one executor call per run, as fit makes). A dataset
+ * that hands out many batches at once (BATCH_BLOCKS: csvDataset) is checked a block at a time and
+ * trained without copying.
  */
 
 import { describe } from '../backend/check';
 import type { TrainableModel } from '../model/interfaces';
 import { Tensor } from '../tensor';
 import { concatFloat32 } from '../util/concat';
-import { type BatchSource, batchesPerCall, identity, type Run } from './batch-source';
+import { type BatchSource, batchesPerCall, identity, type Run, rowsPerCall } from './batch-source';
 import type { Dataset } from './data';
 import { type ClassWeights, checkSampleWeight, rowWeights, withWeights } from './sample-weights';
 
@@ -30,6 +32,25 @@ export type DatasetLike =
   | AsyncIterable<Batch>
   | Iterable<Batch>
   | { iterator(): Promise<{ next(): Promise<IteratorResult<Batch>> }> | { next(): Promise<IteratorResult<Batch>> } };
+
+/**
+ * A dataset may also hand out its batches many at a time: `dataset[BATCH_BLOCKS](maxRows)` opens
+ * an epoch as iterator() does and gives blocks of at most `maxRows` rows, each the next
+ * consecutive batches of the epoch put together: xs a Tensor [rows, ...], ys a Tensor [rows, ...]
+ * or a vector of rows values, and `sizes`, each batch's rows (all equal but the last, which may be
+ * shorter). fitDataset then checks a whole block in one pass (a failing block is checked batch by
+ * batch, so the error names the batch as it would have) and trains it without a copy. The batches,
+ * their order and their checks are those of the dataset's iterator.
+ */
+export const BATCH_BLOCKS: unique symbol = Symbol.for('nativenn.batchBlocks');
+
+export interface BatchBlock {
+  xs: Tensor;
+  ys: Tensor | Float32Array | Int32Array;
+  sizes: number[];
+}
+
+type BlockIterator = { next(): Promise<IteratorResult<BatchBlock>>; return?(): unknown };
 
 type BatchIterator = { next(): Promise<IteratorResult<unknown>> | IteratorResult<unknown>; return?(): unknown };
 
@@ -121,6 +142,9 @@ export function datasetSource(
   samples: number | null,
   classWeight: ClassWeights | null = null,
 ): BatchSource {
+  // Blocks carry no sample weights: with classWeight the batches come one by one.
+  if (classWeight === null && typeof (dataset as { [BATCH_BLOCKS]?: unknown })[BATCH_BLOCKS] === 'function')
+    return blockSource(fn, model, dataset as unknown as BlockDataset, batchesPerEpoch, samples);
   /** A batch checked and converted, with its rows' weights when it or classWeight gives any. */
   const read = (batch: Batch, where: string): Weighted => {
     const d = batchData(fn, model, batch, where);
@@ -162,51 +186,199 @@ export function datasetSource(
         return read(batch, where);
       };
       let failed: unknown = null;
-      for (;;) {
-        if (failed !== null) throw failed;
-        const firstBatch = await take();
-        if (firstBatch === null) return;
-        const size = firstBatch.rows;
-        const most = single ? 1 : batchesPerCall(model.inputSize, size);
-        const xs = [firstBatch.x];
-        const packed = [firstBatch];
-        const sizes = [size];
-        // Pack following batches of the same size; a shorter one may end the run (the executor
-        // takes every batch but the last at full size); any other waits for the next run.
-        while (sizes.length < most && sizes[sizes.length - 1] === size) {
-          let d: Weighted | null;
-          try {
-            d = await take();
-          } catch (e) {
-            failed = e; // the batches packed before the bad one train first
-            break;
+      try {
+        for (;;) {
+          if (failed !== null) throw failed;
+          const firstBatch = await take();
+          if (firstBatch === null) return;
+          const size = firstBatch.rows;
+          const most = single ? 1 : batchesPerCall(model.inputSize, size);
+          const xs = [firstBatch.x];
+          const packed = [firstBatch];
+          const sizes = [size];
+          // Pack following batches of the same size; a shorter one may end the run (the executor
+          // takes every batch but the last at full size); any other waits for the next run.
+          while (sizes.length < most && sizes[sizes.length - 1] === size) {
+            let d: Weighted | null;
+            try {
+              d = await take();
+            } catch (e) {
+              failed = e; // the batches packed before the bad one train first
+              break;
+            }
+            if (d === null) break;
+            if (d.rows > size) {
+              held = d;
+              break;
+            }
+            xs.push(d.x);
+            packed.push(d);
+            sizes.push(d.rows);
           }
-          if (d === null) break;
-          if (d.rows > size) {
-            held = d;
-            break;
-          }
-          xs.push(d.x);
-          packed.push(d);
-          sizes.push(d.rows);
+          const rows = sizes.reduce((n, s) => n + s, 0);
+          // Weighted when any batch of the run has weights (a batch without weighs its rows 1).
+          const weighted = packed.some((p) => p.w !== null);
+          const width = model.targetWidth;
+          const ys = packed.map((p) =>
+            weighted ? withWeights(p.y, width, p.w ?? new Float32Array(p.rows).fill(1), p.rows) : p.y,
+          );
+          yield {
+            x: concatFloat32(xs),
+            y: concatFloat32(ys),
+            indices: identity(rows),
+            batchSize: size,
+            first: 0,
+            last: sizes.length,
+            sizes,
+            weighted,
+          };
         }
-        const rows = sizes.reduce((n, s) => n + s, 0);
-        // Weighted when any batch of the run has weights (a batch without weighs its rows 1).
-        const weighted = packed.some((p) => p.w !== null);
-        const width = model.targetWidth;
-        const ys = packed.map((p) =>
-          weighted ? withWeights(p.y, width, p.w ?? new Float32Array(p.rows).fill(1), p.rows) : p.y,
-        );
-        yield {
-          x: concatFloat32(xs),
-          y: concatFloat32(ys),
-          indices: identity(rows),
-          batchSize: size,
-          first: 0,
-          last: sizes.length,
-          sizes,
-          weighted,
-        };
+      } finally {
+        if (batchesPerEpoch === null) await close(it); // an epoch ended early (an error) frees its reader
+      }
+    },
+  };
+  return source;
+}
+
+/** Ends an iterator left before its end (a csvDataset's parsing worker); its own failure is moot. */
+async function close(it: { return?(): unknown }): Promise<void> {
+  try {
+    await it.return?.();
+  } catch {}
+}
+
+type BlockDataset = { [BATCH_BLOCKS](maxRows: number): BlockIterator };
+
+/** A block being trained: checked whole (`data`), or, when a batch of it fails the checks, batch
+ *  by batch (`data` null); `next`: its next batch, starting at row `row`. */
+interface OpenBlock {
+  block: BatchBlock;
+  data: Dataset | null;
+  next: number;
+  row: number;
+}
+
+/** A block's structure (what BATCH_BLOCKS promises), then its values checked in one pass. */
+function openBlock(fn: string, model: TrainableModel, block: BatchBlock): OpenBlock {
+  const { xs, ys, sizes } = (block ?? {}) as Partial<BatchBlock>;
+  const rows = Array.isArray(sizes) ? sizes.reduce((n, k) => n + k, 0) : -1;
+  const sane =
+    Array.isArray(sizes) &&
+    sizes.length > 0 &&
+    sizes.every(
+      (k, i) => Number.isInteger(k) && k > 0 && (k === sizes[0] || (i === sizes.length - 1 && k < sizes[0])),
+    ) &&
+    xs instanceof Tensor &&
+    xs.rank >= 1 &&
+    xs.shape[0] === rows &&
+    ((ys instanceof Tensor && ys.rank >= 1 && ys.shape[0] === rows) ||
+      ((ys instanceof Float32Array || ys instanceof Int32Array) && ys.length === rows));
+  if (!sane) throw new TypeError(`${fn}: the dataset's [BATCH_BLOCKS] gave ${describe(block)}, not a block of batches`);
+  let data: Dataset | null = null;
+  try {
+    data = batchData(fn, model, { xs, ys }, 'a block');
+  } catch {
+    // Checked again batch by batch as they train, so that the error names the batch.
+  }
+  return { block: block, data, next: 0, row: 0 };
+}
+
+/** Batch i of a block (its first row: `row`) as the dataset's iterator would have yielded it. */
+function batchOfBlock(o: OpenBlock, i: number, row: number): Batch {
+  const { xs, ys, sizes } = o.block;
+  const n = sizes[i];
+  const rows = xs.shape[0];
+  const cut = (t: Tensor) => {
+    const w = t.size / rows;
+    return new Tensor(t.data.subarray(row * w, (row + n) * w), [n, ...t.shape.slice(1)]);
+  };
+  return { xs: cut(xs), ys: ys instanceof Tensor ? cut(ys) : ys.subarray(row, row + n) };
+}
+
+/** datasetSource for a dataset with BATCH_BLOCKS: the same epochs, runs cut from checked blocks. */
+function blockSource(
+  fn: string,
+  model: TrainableModel,
+  dataset: BlockDataset,
+  batchesPerEpoch: number | null,
+  samples: number | null,
+): BatchSource {
+  const inputs = model.inputSize;
+  const open = () => dataset[BATCH_BLOCKS](rowsPerCall(inputs));
+  let shared: BlockIterator | null = null;
+  /** With batchesPerEpoch, the rest of a block carries over to the next epoch. */
+  let carried: OpenBlock | null = null;
+  const source = {
+    samples,
+    steps: batchesPerEpoch ?? sizeOf(dataset as unknown as DatasetLike),
+    exhausted: false,
+    wholeSet: null,
+    async *epoch(epoch: number, single: boolean): AsyncGenerator<Run, void, undefined> {
+      if (batchesPerEpoch !== null && shared === null) shared = open();
+      const it = batchesPerEpoch === null ? open() : (shared as BlockIterator);
+      let o = batchesPerEpoch === null ? null : carried;
+      let b = 0;
+      try {
+        for (;;) {
+          if (batchesPerEpoch !== null && b >= batchesPerEpoch) return;
+          if (o === null || o.next === o.block.sizes.length) {
+            const r = await it.next();
+            if (r.done) {
+              if (batchesPerEpoch !== null) source.exhausted = true;
+              o = null;
+              return;
+            }
+            o = openBlock(fn, model, r.value);
+          }
+          const { sizes } = o.block;
+          const size = sizes[o.next];
+          let k = Math.min(single ? 1 : batchesPerCall(inputs, size), sizes.length - o.next);
+          if (batchesPerEpoch !== null) k = Math.min(k, batchesPerEpoch - b);
+          let failed: unknown = null;
+          let x: Float32Array;
+          let y: Float32Array;
+          if (o.data !== null) {
+            let rows = 0;
+            for (let i = 0; i < k; i++) rows += sizes[o.next + i];
+            const yWidth = o.data.y.length / o.data.rows;
+            x = o.data.x.subarray(o.row * inputs, (o.row + rows) * inputs);
+            y = o.data.y.subarray(o.row * yWidth, (o.row + rows) * yWidth);
+          } else {
+            // The batches before a bad one train; then its error, naming it.
+            const xs: Float32Array[] = [];
+            const ys: Float32Array[] = [];
+            for (let i = 0, row = o.row; i < k; row += sizes[o.next + i], i++) {
+              try {
+                const d = batchData(
+                  fn,
+                  model,
+                  batchOfBlock(o, o.next + i, row),
+                  `batch ${b + i} of epoch ${epoch + 1}`,
+                );
+                xs.push(d.x);
+                ys.push(d.y);
+              } catch (e) {
+                failed = e;
+                k = i;
+                break;
+              }
+            }
+            if (k === 0) throw failed;
+            x = concatFloat32(xs);
+            y = concatFloat32(ys);
+          }
+          const runSizes = sizes.slice(o.next, o.next + k);
+          const rows = runSizes.reduce((n, s) => n + s, 0);
+          o.next += k;
+          o.row += rows;
+          b += k;
+          yield { x, y, indices: identity(rows), batchSize: size, first: 0, last: k, sizes: runSizes };
+          if (failed !== null) throw failed;
+        }
+      } finally {
+        if (batchesPerEpoch === null) await close(it);
+        else carried = o;
       }
     },
   };

@@ -48,3 +48,41 @@ describe('csvDataset in a worker thread', () => {
     expect(error.line).toBe(3);
   });
 });
+
+describe('csvDataset parsing workers across epochs', () => {
+  it('a worker runs epoch after epoch (the same batches); one left mid-epoch is ended, the next epoch is whole', async () => {
+    const { idleWorkers } = require(join(ROOT, 'dist', 'data', 'csv-parse-worker.js'));
+    const lines = ['a,b,y'];
+    for (let r = 0; r < 30_000; r++) lines.push(`${r % 11},${(r * 7) % 13},${r % 2}`);
+    const path = join(dir, 'epochs.csv');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const open = (parseInWorker: boolean) =>
+      nn.data.csvDataset(path, { parseInWorker, shuffleBuffer: 500, seed: 4, batchSize: 64 });
+    const inWorker = await open(true);
+    const onMain = await open(false);
+    expect(idleWorkers()).toBeGreaterThanOrEqual(1); // started during the first pass
+    for (let epoch = 0; epoch < 3; epoch++) {
+      expect(await values(inWorker)).toEqual(await values(onMain));
+      expect(idleWorkers()).toBeGreaterThanOrEqual(1);
+    }
+    // An epoch stopped after one batch: its worker is ended; the next epoch still gives every row.
+    const before = idleWorkers();
+    for await (const _ of inWorker) break;
+    await values(onMain); // the same epoch count on both
+    expect(idleWorkers()).toBe(before - 1);
+    expect(await values(inWorker)).toEqual(await values(onMain));
+    // A model trains on it (the blocks path) as on main-thread parsing.
+    const make = () => {
+      const m = nn.sequential({
+        seed: 1,
+        layers: [nn.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2] })],
+      });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      return m;
+    };
+    const [a, b] = [make(), make()];
+    await a.fitDataset(inWorker, { epochs: 2, verbose: 0 });
+    await b.fitDataset(onMain, { epochs: 2, verbose: 0 });
+    expect(a.getWeights().map((w) => Array.from(w.data))).toEqual(b.getWeights().map((w) => Array.from(w.data)));
+  });
+});

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { partOf } from '../../src/data/csv-stream';
 import { encodeTable } from '../../src/pipeline-encode';
+import { BATCH_BLOCKS } from '../../src/train/dataset-source';
 import { Random } from '../../src/util/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'csv-dataset-'));
@@ -185,6 +186,59 @@ describe('csvDataset', () => {
     );
     expect(h.history.loss).toEqual(h2.history.loss);
     expect(h.params.steps).toBe(10);
+  });
+
+  it('hands out blocks of whole batches (fitDataset’s path): the iterator’s batches, the same weights', async () => {
+    const path = numericCsv('blocks.csv', 3000, 10);
+    const open = () =>
+      nn.data.csvDataset(path, { batchSize: 16, shuffleBuffer: 500, seed: 3, scale: 'standard', oneHot: true });
+    const a = await open();
+    const b = await open();
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const batches = await collect(a);
+      const xs: number[] = [];
+      const ys: number[] = [];
+      const sizes: number[] = [];
+      for await (const block of b[BATCH_BLOCKS](100)) {
+        expect(block.sizes.length).toBeLessThanOrEqual(6);
+        xs.push(...block.xs.data);
+        ys.push(...(block.ys as nn.Tensor).data);
+        sizes.push(...block.sizes);
+      }
+      expect(sizes).toEqual(batches.sizes);
+      expect(xs).toEqual(batches.xs);
+      expect(ys).toEqual(batches.ys);
+    }
+    const make = () => {
+      const m = nn.sequential({
+        seed: 4,
+        layers: [
+          nn.layers.dense({ units: 6, activation: 'relu', inputShape: [3] }),
+          nn.layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const viaBlocks = make();
+    const h1 = await viaBlocks.fitDataset(await open(), { epochs: 2, verbose: 0 });
+    const ds = await open();
+    const viaBatches = make();
+    const h2 = await viaBatches.fitDataset({ size: ds.size, iterator: () => ds.iterator() }, { epochs: 2, verbose: 0 });
+    expect(viaBlocks.getWeights().map((w) => Array.from(w.data))).toEqual(
+      viaBatches.getWeights().map((w) => Array.from(w.data)),
+    );
+    expect(h1.history.loss).toEqual(h2.history.loss);
+    // classWeight: the batches come one by one (blocks carry no weights), the same as from the iterator.
+    const [c1, c2] = [make(), make()];
+    const classWeight = { 0: 1, 1: 3 };
+    await c1.fitDataset(await open(), { epochs: 1, verbose: 0, classWeight });
+    const again = await open();
+    await c2.fitDataset({ size: again.size, iterator: () => again.iterator() }, { epochs: 1, verbose: 0, classWeight });
+    expect(c1.getWeights().map((w) => Array.from(w.data))).toEqual(c2.getWeights().map((w) => Array.from(w.data)));
+    expect(c1.getWeights().map((w) => Array.from(w.data))).not.toEqual(
+      viaBlocks.getWeights().map((w) => Array.from(w.data)),
+    );
   });
 
   it('reports bad files and options clearly', async () => {

@@ -1,8 +1,15 @@
 /** csvDataset's shuffle buffer (src/data/csv-dataset.ts) against its specification, written plainly
  *  on row numbers: the same rows in the same batches for every buffer size, batch size and way the
  *  rows arrive (it is rewritten for speed; the order a seed gives must not change). */
-import { describe, expect, it } from 'vitest';
-import { ShuffleBuffer } from '../../src/data/csv-dataset';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ShuffleBuffer,
+  type ShuffleRows,
+  setShuffleRows,
+  shuffleRowsNative,
+  shuffleRowsTwin,
+  type TakeMode,
+} from '../../src/data/csv-shuffle';
 import { Random } from '../../src/util/random';
 
 /** The specification: fill the buffer; then each row takes the place of a random one, which goes
@@ -29,7 +36,8 @@ function reference(rows: number, capacity: number, seed: number): number[] {
   return out;
 }
 
-/** Rows r with x = [r, r + 0.5, …] (width values) and y = [−r, …] (yWidth values), fed in chunks. */
+/** Rows r with x = [r, r + 0.5, …] (width values) and y = [−r, …] (yWidth values), fed in chunks;
+ *  taken batch by batch, or (blockBatches given) a block at a time and cut into its batches. */
 function shuffled(
   rows: number,
   capacity: number,
@@ -38,18 +46,33 @@ function shuffled(
   width: number,
   yWidth: number,
   chunk: number,
+  blockBatches?: number,
 ) {
-  const s = new ShuffleBuffer(capacity, width, yWidth, batchSize, seed);
+  const s = new ShuffleBuffer(capacity, width, yWidth, batchSize, seed, blockBatches);
   const batches: { xs: number[][]; ys: number[][] }[] = [];
+  const push = (xs: number[], ys: number[], n: number) =>
+    batches.push({
+      xs: Array.from({ length: n }, (_, i) => xs.slice(i * width, i * width + width)),
+      ys: Array.from({ length: n }, (_, i) => ys.slice(i * yWidth, i * yWidth + yWidth)),
+    });
   const collect = (end: boolean) => {
-    for (const b of s.take(end, true)) {
-      const xs = Array.from(b.xs.data as Float32Array);
-      const ys = Array.from((b.ys as { data: Float32Array }).data);
-      const n = b.xs.shape[0];
-      batches.push({
-        xs: Array.from({ length: n }, (_, i) => xs.slice(i * width, i * width + width)),
-        ys: Array.from({ length: n }, (_, i) => ys.slice(i * yWidth, i * yWidth + yWidth)),
-      });
+    if (blockBatches === undefined) {
+      for (const b of s.take(end, true))
+        push(Array.from(b.xs.data as Float32Array), Array.from((b.ys as { data: Float32Array }).data), b.xs.shape[0]);
+      return;
+    }
+    // Blocks: only full ones while rows come in, everything at the end.
+    const mode: TakeMode = end ? 'all' : 'full';
+    for (const b of s.takeBlocks(mode, true)) {
+      expect(b.sizes.reduce((a, k) => a + k, 0)).toBe(b.xs.shape[0]);
+      if (!end) expect(b.sizes).toEqual(Array(blockBatches).fill(batchSize));
+      let row = 0;
+      for (const n of b.sizes) {
+        const xs = Array.from(b.xs.data.subarray(row * width, (row + n) * width));
+        const ys = Array.from((b.ys as { data: Float32Array }).data.subarray(row * yWidth, (row + n) * yWidth));
+        push(xs, ys, n);
+        row += n;
+      }
     }
   };
   for (let first = 0; first < rows; first += chunk) {
@@ -68,7 +91,14 @@ function shuffled(
   return batches;
 }
 
-describe('csvDataset shuffle buffer', () => {
+/** The row-moving kernels the buffer may run on: the native one (when the addon is loaded) and its twin. */
+const KERNELS: [string, ShuffleRows][] = [
+  ['twin', shuffleRowsTwin],
+  ...(shuffleRowsNative ? [['native', shuffleRowsNative] as [string, ShuffleRows]] : []),
+];
+
+describe.each(KERNELS)('csvDataset shuffle buffer (%s row kernel)', (_name, kernel) => {
+  afterEach(() => setShuffleRows(shuffleRowsNative ?? shuffleRowsTwin));
   it.each([
     [1, 32, 500, 1],
     [2, 32, 500, 3],
@@ -81,8 +111,17 @@ describe('csvDataset shuffle buffer', () => {
   ])(
     'capacity %i, batch %i, %i rows, y width %i: the specification’s rows and batches',
     (capacity, batch, rows, yWidth) => {
-      for (const chunk of [1, 97, 4096]) {
-        const got = shuffled(rows, capacity, 12345 + capacity, batch, 3, yWidth, chunk);
+      setShuffleRows(kernel);
+      for (const [chunk, blocks] of [
+        [1, undefined],
+        [97, undefined],
+        [4096, undefined],
+        [1, 1],
+        [97, 3],
+        [4096, 64],
+        [33, 1024],
+      ]) {
+        const got = shuffled(rows, capacity, 12345 + capacity, batch, 3, yWidth, chunk, blocks);
         const order = reference(rows, capacity, 12345 + capacity);
         const sizes = got.map((b) => b.xs.length);
         expect(sizes.slice(0, -1).every((n) => n === batch)).toBe(true);
@@ -97,4 +136,56 @@ describe('csvDataset shuffle buffer', () => {
       }
     },
   );
+});
+
+describe('csvDataset shuffle buffer, handing out', () => {
+  it("'batches' gives the complete batches of the block being filled, not the short one; 'all' that too", () => {
+    const s = new ShuffleBuffer(1, 2, 1, 4, 1, 8);
+    const x = Float32Array.from({ length: 2 * 10 }, (_, i) => i);
+    const y = Float32Array.from({ length: 10 }, (_, i) => i);
+    s.add(x, y, 10);
+    expect([...s.takeBlocks('full', false)]).toEqual([]);
+    const complete = [...s.takeBlocks('batches', false)];
+    expect(complete.map((b) => b.sizes)).toEqual([[4, 4]]);
+    expect(Array.from(complete[0].ys as Float32Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const rest = [...s.takeBlocks('all', false)];
+    expect(rest.map((b) => b.sizes)).toEqual([[2]]);
+    expect(Array.from(rest[0].xs.data)).toEqual([16, 17, 18, 19]);
+    expect([...s.takeBlocks('all', false)]).toEqual([]);
+  });
+});
+
+describe.skipIf(!shuffleRowsNative)('csvShuffleRows: the native kernel equals its twin', () => {
+  it('on random buffers, widths and slots (repeated slots move in order)', () => {
+    const rng = new Random(77);
+    for (let t = 0; t < 300; t++) {
+      const width = 1 + rng.int(20);
+      const capacity = 1 + rng.int(50);
+      const n = rng.int(120);
+      const buf = Float32Array.from({ length: capacity * width }, () => rng.normal());
+      const input = Float32Array.from({ length: n * width }, () => rng.normal());
+      const slots = Int32Array.from({ length: n }, () => rng.int(capacity));
+      const [outA, outB] = [new Float32Array(n * width + 3), new Float32Array(n * width + 3)];
+      const [bufA, bufB] = [buf.slice(), buf.slice()];
+      shuffleRowsNative!(outA, bufA, input, slots, width);
+      shuffleRowsTwin(outB, bufB, input, slots, width);
+      expect(outA).toEqual(outB);
+      expect(bufA).toEqual(bufB);
+    }
+  });
+
+  it('refuses bad arguments, naming them', () => {
+    const f = shuffleRowsNative as unknown as (...args: unknown[]) => void;
+    const buf = new Float32Array(8);
+    const out = new Float32Array(8);
+    const input = new Float32Array(8);
+    expect(() => f(out, buf, input, Int32Array.from([0, 3]))).toThrow(TypeError);
+    expect(() => f(out, buf, input, Int32Array.from([0, 4]), 2)).toThrow(/slots\[1\] must be a row of buf/);
+    expect(() => f(out, buf, input, Int32Array.from([-1]), 2)).toThrow(RangeError);
+    expect(() => f(out, buf, input, Int32Array.from([0]), 0)).toThrow(/width must be an integer from 1/);
+    expect(() => f(new Float32Array(3), buf, input, Int32Array.from([0, 1]), 2)).toThrow(/out is too short/);
+    expect(() => f(out, buf, new Float32Array(2), Int32Array.from([0, 1]), 2)).toThrow(/input is too short/);
+    expect(() => f(out, new Float64Array(8), input, Int32Array.from([0]), 2)).toThrow(/buf must be a Float32Array/);
+    expect(() => f(out, buf, input, [0], 2)).toThrow(/slots must be a/);
+  });
 });

@@ -1,6 +1,7 @@
 /** model.fitDataset / evaluateDataset: the same loop as fit, fed by a dataset's batches. */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import * as nn from '../../src';
+import { BATCH_BLOCKS } from '../../src/train/dataset-source';
 import { Random } from '../../src/util/random';
 import { nativeBackend } from '../support/backends';
 
@@ -245,5 +246,134 @@ describe('evaluateDataset', () => {
     const capped = await m.evaluateDataset(batchesOf(d, [16, 16, 16, 2]), { batches: 1 });
     expect(capped.loss).toBeCloseTo(m.evaluate(slice(d, 0, 16).xs, slice(d, 0, 16).ys).loss, 6);
     await expect(m.evaluateDataset([])).rejects.toThrow(/no batches/);
+  });
+});
+
+/** A dataset that also hands out its batches in blocks (BATCH_BLOCKS, as csvDataset does): `per`
+ *  batches a block (fewer where the cap of rows or a change of size cuts it); its iterator gives
+ *  the same batches one by one. `opened` counts the block epochs. */
+function blockDataset(batches: { xs: nn.Tensor; ys: nn.Tensor }[], per: number) {
+  const state = { opened: 0, maxRows: 0 };
+  const dataset = {
+    size: batches.length,
+    state,
+    [Symbol.iterator]: () => batches[Symbol.iterator](),
+    [BATCH_BLOCKS](maxRows: number) {
+      state.opened++;
+      state.maxRows = maxRows;
+      return (async function* () {
+        for (let i = 0; i < batches.length; ) {
+          const group = [batches[i++]];
+          const n = group[0].xs.shape[0];
+          while (i < batches.length && group.length < per && group[group.length - 1].xs.shape[0] === n) {
+            if (batches[i].xs.shape[0] > n) break;
+            group.push(batches[i++]);
+          }
+          await new Promise((r) => setImmediate(r));
+          const cat = (ts: nn.Tensor[]) => {
+            const rows = ts.reduce((a, t) => a + t.shape[0], 0);
+            const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
+            let at = 0;
+            for (const t of ts) {
+              out.set(t.data, at);
+              at += t.size;
+            }
+            return nn.tensor2d(out, [rows, ts[0].shape[1]]);
+          };
+          yield {
+            xs: cat(group.map((b) => b.xs)),
+            ys: cat(group.map((b) => b.ys)),
+            sizes: group.map((b) => b.xs.shape[0]),
+          };
+        }
+      })();
+    },
+  };
+  return dataset;
+}
+
+describe.each(backends)('fitDataset on a dataset of blocks (%s backend)', (backend) => {
+  it('trains as on the same batches one by one (runs cut from blocks, per-batch hooks too)', async () => {
+    nn.setBackend(backend as 'native' | 'js');
+    const d = blobs(70);
+    const sizes = [8, 8, 8, 8, 8, 8, 8, 8, 6];
+    const reference = model();
+    const h1 = await reference.fitDataset(batchesOf(d, sizes), { epochs: 2, verbose: 0 });
+    for (const per of [1, 4, 100]) {
+      const ds = blockDataset(batchesOf(d, sizes), per);
+      const m = model();
+      const h2 = await m.fitDataset(ds, { epochs: 2, verbose: 0 });
+      expect(ds.state.opened).toBe(2);
+      expect(ds.state.maxRows).toBe(1 << 15);
+      expect(weightsOf(m)).toEqual(weightsOf(reference));
+      expect(h2.history.loss).toEqual(h1.history.loss);
+      expect(h2.params.steps).toBe(9);
+    }
+    const hooked = model();
+    const seen: number[] = [];
+    await hooked.fitDataset(blockDataset(batchesOf(d, sizes), 4), {
+      epochs: 2,
+      verbose: 0,
+      callbacks: { onBatchEnd: (_b, logs) => void seen.push(logs.size) },
+    });
+    expect(seen).toEqual([...sizes, ...sizes]);
+    expect(weightsOf(hooked)).toEqual(weightsOf(reference));
+  });
+});
+
+describe('fitDataset on a dataset of blocks', () => {
+  it('a bad batch inside a block is named as one by one, after every batch before it has trained', async () => {
+    const d = blobs(48);
+    const batches = batchesOf(d, [8, 8, 8, 8, 8, 8]);
+    const bad = batches[3].xs.data.slice();
+    bad[5] = Number.NaN;
+    batches[3] = { xs: nn.tensor2d(bad, [8, 4]), ys: batches[3].ys };
+    for (const per of [2, 4, 6]) {
+      const m = model();
+      await expect(m.fitDataset(blockDataset(batches, per), { verbose: 0 })).rejects.toThrow(
+        /fitDataset: batch 3 of epoch 1 xs row 1 holds NaN \(column 1\)/,
+      );
+      const reference = model();
+      await reference.fitDataset(batches.slice(0, 3), { verbose: 0 });
+      expect(weightsOf(m)).toEqual(weightsOf(reference));
+      expect(m.optimizer?.iterations).toBe(3);
+    }
+    // Targets out of range: named the same way.
+    const ys = batches[1].ys.data.slice();
+    ys[0] = 2;
+    const wrong = [batches[0], { xs: batches[1].xs, ys: nn.tensor2d(ys, [8, 3]) }];
+    await expect(model().fitDataset(blockDataset(wrong, 2), { verbose: 0 })).rejects.toThrow(
+      /batch 1 of epoch 1 ys row 0 holds 2; categoricalCrossentropy needs targets in \[0, 1\]/,
+    );
+  });
+
+  it('batchesPerEpoch: a block’s rest carries over to the next epoch; running out warns and stops', async () => {
+    const d = blobs(80);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const m = model();
+    const ds = blockDataset(batchesOf(d, Array(10).fill(8)), 3);
+    const h = await m.fitDataset(ds, { epochs: 5, batchesPerEpoch: 4, verbose: 0 });
+    expect(ds.state.opened).toBe(1);
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(m.optimizer?.iterations).toBe(10);
+    expect(warn.mock.calls.join(' ')).toMatch(/ran out of data in epoch 3, after 2 batches/);
+    const reference = model();
+    await reference.fitDataset(batchesOf(d, Array(10).fill(8)), { verbose: 0 });
+    expect(weightsOf(m)).toEqual(weightsOf(reference));
+  });
+
+  it('refuses a block that is not one', async () => {
+    const d = blobs(16);
+    const [good] = batchesOf(d, [8]);
+    const broken = {
+      [Symbol.iterator]: () => [good][Symbol.iterator](),
+      [BATCH_BLOCKS]: () =>
+        (async function* () {
+          yield { xs: good.xs, ys: good.ys, sizes: [4, 5] };
+        })(),
+    };
+    await expect(model().fitDataset(broken as never, { verbose: 0 })).rejects.toThrow(
+      /the dataset's \[BATCH_BLOCKS\] gave .*not a block of batches/,
+    );
   });
 });
