@@ -93,7 +93,10 @@ Napi::Value CsvEncodeNumbers(const Napi::CallbackInfo& info) {
   std::vector<Napi::Value> values(ncols);
   for (uint32_t c = 0; c < ncols; c++) values[c] = list.Get(c);
   uint64_t n = 0;
-  const int32_t* rows = typed_array<int32_t>(a, info[2], napi_int32_array, "rows", "Int32Array", &n);
+  const int32_t* js_rows = typed_array<int32_t>(a, info[2], napi_int32_array, "rows", "Int32Array", &n);
+  // Row indices address memory: check and use a copy, never the JS array (a SharedArrayBuffer's
+  // values may change between the check and the read).
+  const std::vector<int32_t> rows(js_rows, js_rows + n);
   std::vector<const double*> columns(ncols);
   uint64_t shortest = UINT64_MAX;
   for (uint32_t c = 0; c < ncols; c++) {
@@ -120,7 +123,8 @@ Napi::Value CsvEncodeNumbers(const Napi::CallbackInfo& info) {
   float* out = typed_array<float>(a, info[0], napi_float32_array, "out", "Float32Array", &out_length);
   if (out_length < n * ncols) a.range_error("out is too short: needs rows.length × columns.length elements");
   const int64_t bad =
-      n == 0 ? -1 : csv_encode_numbers(out, columns.data(), rows, static_cast<int64_t>(n), ncols, scale, offset);
+      n == 0 ? -1
+             : csv_encode_numbers(out, columns.data(), rows.data(), static_cast<int64_t>(n), ncols, scale, offset);
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 
@@ -131,7 +135,8 @@ Napi::Value CsvShuffleRows(const Napi::CallbackInfo& info) {
   const uint64_t width = a.size(4, "width");
   if (width < 1 || width > (1u << 30)) a.range_error("width must be an integer from 1 to 2^30");
   uint64_t n = 0;
-  const int32_t* slots = typed_array<int32_t>(a, info[3], napi_int32_array, "slots", "Int32Array", &n);
+  const int32_t* js_slots = typed_array<int32_t>(a, info[3], napi_int32_array, "slots", "Int32Array", &n);
+  const std::vector<int32_t> slots(js_slots, js_slots + n);  // checked and used as a copy, as rows above
   uint64_t buf_length = 0;
   float* buf = typed_array<float>(a, info[1], napi_float32_array, "buf", "Float32Array", &buf_length);
   const uint64_t capacity = buf_length / width;
@@ -146,7 +151,7 @@ Napi::Value CsvShuffleRows(const Napi::CallbackInfo& info) {
   const float* in = typed_array<float>(a, info[2], napi_float32_array, "input", "Float32Array", &in_length);
   if (out_length / width < n) a.range_error("out is too short: needs slots.length rows");
   if (in_length / width < n) a.range_error("input is too short: needs slots.length rows");
-  if (n > 0) csv_shuffle_rows(out, buf, in, slots, static_cast<int64_t>(n), static_cast<int64_t>(width));
+  if (n > 0) csv_shuffle_rows(out, buf, in, slots.data(), static_cast<int64_t>(n), static_cast<int64_t>(width));
   return info.Env().Undefined();
 }
 

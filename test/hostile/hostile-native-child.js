@@ -157,6 +157,9 @@ const scenarios = {
     const p = plan(8, 16, classes);
     const { h, arena } = create(A, p);
     const grads = new Float32Array(p.params.length);
+    const column = Float64Array.from({ length: rows }, (_, i) => i / rows);
+    const encoded = new Float32Array(rows * 2);
+    const [shuffled, shuffleBuf, shuffleIn] = [0, 1, 2].map(() => new Float32Array(rows * 2));
     const calls = {
       softmaxCrossEntropy: () => A.softmaxCrossEntropy(probs, grad, logits, y, rows, classes, true),
       lossForward: () => A.lossForward('sparseCategoricalCrossentropy', probs, y, rows, classes),
@@ -164,6 +167,9 @@ const scenarios = {
       tapeEvaluate: () => A.tapeEvaluate(h, x, y, rows),
       tapeGradients: () => A.tapeGradients(h, x, y, rows, 0, grads),
       tapeTrainBatches: () => A.tapeTrainBatches(h, x, y, idx, 64, 0, rows / 64, 0, 0.01),
+      // csvDataset's encoder and shuffle buffer: the row indices and slots address memory.
+      csvEncodeNumbers: () => A.csvEncodeNumbers(encoded, [column, column], idx, null, null),
+      csvShuffleRows: () => A.csvShuffleRows(shuffled, shuffleBuf, shuffleIn, idx, 2),
     };
     const counts = Object.fromEntries(Object.keys(calls).map((fn) => [fn, { returned: 0, refused: 0 }]));
     for (let round = 0; round < rounds; round++) {
@@ -173,7 +179,7 @@ const scenarios = {
           await call();
           c.returned++;
         } catch (e) {
-          if (!(e instanceof RangeError && /class index|not a row/.test(e.message))) throw e;
+          if (!(e instanceof RangeError && /class index|not a row|must index every column|must be a row of buf/.test(e.message))) throw e;
           c.refused++;
         }
       }

@@ -7,7 +7,7 @@ import { addon } from '../../src/backend/native/addon';
 import { runScenario } from './hostile-native-run';
 
 describe.skipIf(typeof addon?.createTape !== 'function')('SharedArrayBuffer races on checked values', () => {
-  it('1500 rounds of every label/index-checking call against a racing writer: returns or RangeError', async () => {
+  it('1500 rounds of every label/index-checking call (csvDataset row copies too) against a racing writer: returns or RangeError', async () => {
     const r = await runScenario('sab-labels-raced', '1500');
     const { out } = r;
     expect(r.signal, out).toBeNull();
@@ -16,7 +16,7 @@ describe.skipIf(typeof addon?.createTape !== 'function')('SharedArrayBuffer race
     const counts: Record<string, { returned: number; refused: number }> = JSON.parse(
       r.stdout.trim().split('\n').pop() as string,
     ).counts;
-    expect(Object.keys(counts).length).toBe(6);
+    expect(Object.keys(counts).length).toBe(8);
     const total = (k: 'returned' | 'refused') => Object.values(counts).reduce((sum, c) => sum + c[k], 0);
     expect(total('returned')).toBeGreaterThan(0);
     expect(total('refused')).toBeGreaterThan(0);
