@@ -123,8 +123,7 @@ Napi::Value CsvEncodeNumbers(const Napi::CallbackInfo& info) {
   float* out = typed_array<float>(a, info[0], napi_float32_array, "out", "Float32Array", &out_length);
   if (out_length < n * ncols) a.range_error("out is too short: needs rows.length × columns.length elements");
   const int64_t bad =
-      n == 0 ? -1
-             : csv_encode_numbers(out, columns.data(), rows.data(), static_cast<int64_t>(n), ncols, scale, offset);
+      n == 0 ? -1 : csv_encode_numbers(out, columns.data(), rows.data(), static_cast<int64_t>(n), ncols, scale, offset);
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
 
