@@ -12,6 +12,7 @@
 #include "kernels/activations.h"
 #include "kernels/dropout.h"
 #include "kernels/elementwise.h"
+#include "kernels/float_env.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/losses.h"
 #include "kernels/noise.h"
@@ -430,6 +431,7 @@ void TapeRunner::finish(int64_t rows, double* results) const {
 
 void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size,
                                int64_t batches, int64_t step, double learning_rate, double* results) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), yw = y_width();
   float* const x_buffer = f_[spec_.x];
@@ -451,6 +453,7 @@ void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int
 }
 
 void TapeRunner::predict(Arena& arena, const float* x, int64_t rows, float* out) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), ow = output_width();
   const int64_t chunk = chunk_rows();
@@ -463,6 +466,7 @@ void TapeRunner::predict(Arena& arena, const float* x, int64_t rows, float* out)
 }
 
 void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t rows, double* results) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), yw = y_width();
   std::fill(mean_.begin(), mean_.end(), 0.0);
@@ -482,6 +486,7 @@ void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t 
 }
 
 double TapeRunner::gradients(Arena& arena, const float* x, const float* y, int64_t rows, int64_t step) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   // Into the workspace (as evaluate): it holds max(rows, 1) rows, so calls of a constant extent
   // stay inside x and y even for rows = 0.
