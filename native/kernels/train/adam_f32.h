@@ -1,7 +1,8 @@
 // Adam/AdamW in float32 for the training executor's update, the hottest non-GEMM loop of a step
 // (every parameter, every step). The shared kernel (kernels/optim.h) computes each element in
 // double to match the js twin bit for bit; this one stays in float32 so AVX2 runs it 8 wide —
-// about 5× faster (AVX-512 16 wide on its path) — and differs from it only by float32 rounding. AVX2+FMA is picked at run time.
+// about 5× faster — and differs from it only by float32 rounding. The build of the CPU path in
+// use (portable, AVX2+FMA, AVX-512: 16 wide) is picked at run time.
 #pragma once
 #include <cstdint>
 
