@@ -20,6 +20,17 @@ const CASES: Record<string, MlpSpec> = {
     optimizer: adam,
     metrics: ['accuracy'],
   },
+  // Wider than the fused column sums' 64-column block and than a 16-float Adam vector, 10 classes
+  // (softmax cross-entropy rows in blocks of 8 and a remainder).
+  'dense 6→130 relu → 10 softmax, categorical CE, adam': {
+    inputs: 6,
+    layers: [
+      { kind: 'dense', units: 130, activation: 'relu' },
+      { kind: 'dense', units: 10, activation: 'softmax' },
+    ],
+    loss: 'categoricalCrossentropy',
+    optimizer: adam,
+  },
   'dropout net, categorical CE, momentum (nesterov)': {
     inputs: 5,
     layers: [

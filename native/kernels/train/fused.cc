@@ -18,12 +18,13 @@ namespace portable {
 
 #if NATIVENN_VMATH_X86
 // The same loops built with -mavx2 -mfma (fused_avx2.cc) and -mavx512f (fused_avx512.cc).
-#define NATIVENN_FUSED_DECLARE(ns)                                                                                    \
-  namespace ns {                                                                                                      \
-  void bias_relu_forward(float* out, float* z, const float* bias, int64_t rows, int64_t cols);                        \
-  void relu_backward(float* dz, const float* dy, const float* x, int64_t n);                                          \
-  double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* target, int64_t rows, \
-                                   int64_t cols, bool sparse);                                                        \
+#define NATIVENN_FUSED_DECLARE(ns)                                                                               \
+  namespace ns {                                                                                                 \
+  void bias_relu_forward(float* out, float* z, const float* bias, int64_t rows, int64_t cols);                   \
+  void relu_backward(float* dz, const float* dy, const float* x, int64_t n);                                     \
+  void column_sums(float* out, const float* x, int64_t rows, int64_t cols);                                      \
+  double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* t, int64_t rows, \
+                                   int64_t cols, bool sparse);                                                   \
   }
 NATIVENN_FUSED_DECLARE(avx2)
 NATIVENN_FUSED_DECLARE(avx512)
@@ -45,6 +46,10 @@ void bias_relu_forward(float* out, float* z, const float* bias, int64_t rows, in
 
 void relu_backward(float* dz, const float* dy, const float* x, int64_t n) {
   NATIVENN_FUSED_DISPATCH(relu_backward(dz, dy, x, n));
+}
+
+void column_sums(float* out, const float* x, int64_t rows, int64_t cols) {
+  NATIVENN_FUSED_DISPATCH(column_sums(out, x, rows, cols));
 }
 
 double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* target, int64_t rows,

@@ -13,6 +13,9 @@ void bias_relu_forward(float* out, float* z, const float* bias, int64_t rows, in
 // dz (n) = x > 0 ? dy : dy·0 (dz may not alias dy or x).
 void relu_backward(float* dz, const float* dy, const float* x, int64_t n);
 
+// out (cols) += Σ_r x (rows, cols): nativenn::add_column_sums, bit for bit (out may not alias x).
+void column_sums(float* out, const float* x, int64_t rows, int64_t cols);
+
 }  // namespace nativenn::train
 
 namespace nativenn::train {
