@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/float_env.h"
+
 namespace nativenn {
 namespace {
 
@@ -83,6 +85,7 @@ class Pool {
       job_ = fn;
       job_tasks_ = n_tasks;
       job_workers_ = workers;
+      job_env_ = float_env_get();  // tasks run under the caller's float mode (float_env.h)
       const uint64_t gen = generation_.fetch_add(1, std::memory_order_release) + 1;
       ticket_.store(gen << 32, std::memory_order_release);
     }
@@ -147,7 +150,11 @@ class Pool {
         if (index >= job_workers_) continue;
       }
       if (!join(seen)) continue;  // the caller already ran every task and closed the job
+      // The caller's float mode (written with the job, before it was published).
+      const uint32_t own_env = float_env_get(), env = job_env_;
+      if (env != own_env) float_env_set(env);
       take_tasks();
+      if (env != own_env) float_env_set(own_env);
       const uint64_t done = static_cast<uint64_t>(finished_.fetch_add(1)) + 1;
       const uint64_t t = ticket_.load();
       if ((t & kClosed) && (t & kJoinedMask) == done) {
@@ -166,6 +173,7 @@ class Pool {
   TaskRef job_{nullptr, nullptr};
   int64_t job_tasks_ = 0;
   int job_workers_ = 0;
+  uint32_t job_env_ = 0;
   std::atomic<int64_t> next_task_{0};
   std::atomic<uint64_t> ticket_{0};
   std::atomic<int> finished_{0};

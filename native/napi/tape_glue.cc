@@ -447,7 +447,8 @@ float* AtLeast(const Args& a, std::vector<float>& v, int64_t n) {
 }
 
 // The rows were checked when fit started, but JS may have written NaN or Infinity into them since
-// (another thread, a SharedArrayBuffer): check the copy that is trained on, naming row and column.
+// (another thread, a SharedArrayBuffer): check the copy that is trained on, naming row and column
+// (CopyFinite below found one).
 void CheckFinite(const Args& a, const char* name, int64_t row, const float* values, int64_t n) {
   for (int64_t c = 0; c < n; c++) {
     if (std::isfinite(values[c])) continue;
@@ -457,16 +458,36 @@ void CheckFinite(const Args& a, const char* name, int64_t row, const float* valu
   }
 }
 
-// True when every value is finite (its exponent bits are not all ones): integer ops only, so the
-// loop vectorizes; the per-row CheckFinite above runs only to name a bad value.
-bool AllFinite(const float* values, int64_t n) {
+// Copies n floats and says whether every one is finite. Each value is checked as it was copied
+// (one load, stored and tested), so what is trained on is what was checked; integer ops only, so
+// the loop vectorizes (a memcpy and a second pass per row took 2–3x as long on the digits rows).
+bool CopyFinite(float* __restrict dst, const float* __restrict src, int64_t n) {
   uint32_t bad = 0;
   for (int64_t i = 0; i < n; i++) {
     uint32_t bits;
-    std::memcpy(&bits, values + i, sizeof bits);
+    std::memcpy(&bits, src + i, sizeof bits);
+    std::memcpy(dst + i, &bits, sizeof bits);
     bad |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
   }
   return bad == 0;
+}
+
+constexpr int64_t kPrefetchRows = 8;
+
+void Prefetch(const float* row, int64_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(row + i);
+#else
+  (void)row;
+  (void)n;
+#endif
+}
+
+// Whether any column of y is read as sparse labels (CheckLabels has something to check).
+bool HasLabels(const TapeRunner& runner) {
+  for (int64_t classes : runner.column_classes())
+    if (classes != 0) return true;
+  return false;
 }
 
 // Sparse labels (read as class indices) on our copy: integers in [0, classes).
@@ -564,16 +585,23 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   Prepare(a, runner, std::min(batch_size, rows), RowBytes(rows, xw + yw), "a batch of");
   float* rows_x = AtLeast(a, box->rows_x, rows * xw);
   float* rows_y = AtLeast(a, box->rows_y, rows * yw);
+  const bool labels = HasLabels(runner);
   for (int64_t i = begin; i < end; i++) {
     const int64_t row = indices[i], k = i - begin;
     if (row < 0 || row >= x_rows || row >= y_rows)
       a.range_error("indices[" + std::to_string(i) + "] = " + std::to_string(row) + " is not a row of x and y");
-    std::memcpy(rows_x + k * xw, x + row * xw, sizeof(float) * xw);
-    std::memcpy(rows_y + k * yw, y + row * yw, sizeof(float) * yw);
-    // A vectorized pass over each copied row; only a row holding NaN/Infinity is walked to name it.
-    if (!AllFinite(rows_x + k * xw, xw)) CheckFinite(a, "x", row, rows_x + k * xw, xw);
-    if (!AllFinite(rows_y + k * yw, yw)) CheckFinite(a, "y", row, rows_y + k * yw, yw);
-    CheckLabels(a, runner, rows_y, k, row);
+    // The rows come in shuffled order: fetch a few ahead (a row of 64 floats is 4 cache lines).
+    if (i + kPrefetchRows < end) {
+      const int64_t ahead = indices[i + kPrefetchRows];
+      if (ahead >= 0 && ahead < x_rows && ahead < y_rows) {
+        Prefetch(x + ahead * xw, xw);
+        Prefetch(y + ahead * yw, yw);
+      }
+    }
+    // Copy and check in one pass; only a row holding NaN/Infinity is walked again to name it.
+    if (!CopyFinite(rows_x + k * xw, x + row * xw, xw)) CheckFinite(a, "x", row, rows_x + k * xw, xw);
+    if (!CopyFinite(rows_y + k * yw, y + row * yw, yw)) CheckFinite(a, "y", row, rows_y + k * yw, yw);
+    if (labels) CheckLabels(a, runner, rows_y, k, row);
   }
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), box));
   worker->rows = rows;

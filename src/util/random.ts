@@ -99,12 +99,35 @@ export class Random {
 
   /** Fisher–Yates shuffle in place; returns the same array. */
   shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
+    // this.int(i + 1) for each i, inlined with the generator's state in locals and without a
+    // float modulo: u % n and 2^32 % n on uint32 values beyond int32 are fmod calls in V8 (a
+    // 1437-row epoch's permutation took 30 µs, now 10). Same draws, same order: with
+    // base = ⌊u/n⌋·n (exact in doubles for u < 2^32), u % n = u − base, and int's rejection
+    // u ≥ 2^32 − 2^32 % n (the largest multiple of n not above 2^32) is base + n > 2^32.
+    let { a, b, c, d } = this;
     for (let i = array.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
+      const n = i + 1;
+      let j: number;
+      for (;;) {
+        const t = (((a + b) | 0) + d) | 0; // nextUint32
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (c << 21) | (c >>> 11);
+        c = (c + t) | 0;
+        const u = t >>> 0;
+        const base = Math.floor(u / n) * n;
+        j = u - base;
+        if (base + n <= TWO_32) break;
+      }
       const tmp = array[i];
       array[i] = array[j];
       array[j] = tmp;
     }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return array;
   }
 

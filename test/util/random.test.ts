@@ -88,6 +88,26 @@ describe('Random (sfc32 seeded by splitmix32)', () => {
     expect([...arr].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('shuffle is Fisher–Yates on int(i + 1): the same draws and order as that loop, and the generator after', () => {
+    for (const [seed, n] of [
+      [1, 1],
+      [2, 2],
+      [3, 17],
+      [4, 1437],
+      [2 ** 40 + 3, 5000],
+    ]) {
+      const fast = new Random(seed);
+      const ref = new Random(seed);
+      const expected = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = ref.int(i + 1);
+        [expected[i], expected[j]] = [expected[j], expected[i]];
+      }
+      expect(Array.from(fast.permutation(n))).toEqual(expected);
+      expect(fast.nextUint32()).toBe(ref.nextUint32());
+    }
+  });
+
   it('rejects bad seeds; randomSeed() gives a 32-bit integer', () => {
     expect(() => new Random(1.5)).toThrow(RangeError);
     expect(() => new Random('1' as unknown as number)).toThrow(TypeError);

@@ -12,6 +12,7 @@
 #include "kernels/activations.h"
 #include "kernels/dropout.h"
 #include "kernels/elementwise.h"
+#include "kernels/float_env.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/losses.h"
 #include "kernels/noise.h"
@@ -244,9 +245,15 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kFill:
       fill(a0, static_cast<float>(v[1]), s0);
       return 0;
-    case Kernel::kColumnSums:
-      add_column_sums(a0, a1, s0, s1);
+    case Kernel::kColumnSums: {
+      // The same sums vectorized per CPU path when out and x do not overlap (a hostile tape may).
+      const auto out = reinterpret_cast<uintptr_t>(a0), x = reinterpret_cast<uintptr_t>(a1);
+      if (out + sizeof(float) * s1 <= x || x + sizeof(float) * s0 * s1 <= out)
+        train::column_sums(a0, a1, s0, s1);
+      else
+        add_column_sums(a0, a1, s0, s1);
       return 0;
+    }
     case Kernel::kAxpy:
       axpy(a0, static_cast<float>(v[1]), a1, s0);
       return 0;
@@ -441,6 +448,7 @@ void TapeRunner::finish(int64_t rows, double* results) const {
 
 void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size,
                                int64_t batches, int64_t step, double learning_rate, double* results) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), yw = y_width();
   float* const x_buffer = f_[spec_.x];
@@ -462,6 +470,7 @@ void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int
 }
 
 void TapeRunner::predict(Arena& arena, const float* x, int64_t rows, float* out) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), ow = output_width();
   const int64_t chunk = chunk_rows();
@@ -474,6 +483,7 @@ void TapeRunner::predict(Arena& arena, const float* x, int64_t rows, float* out)
 }
 
 void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t rows, double* results) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), yw = y_width();
   std::fill(mean_.begin(), mean_.end(), 0.0);
@@ -493,6 +503,7 @@ void TapeRunner::evaluate(Arena& arena, const float* x, const float* y, int64_t 
 }
 
 double TapeRunner::gradients(Arena& arena, const float* x, const float* y, int64_t rows, int64_t step) {
+  ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   // Into the workspace (as evaluate): it holds max(rows, 1) rows, so calls of a constant extent
   // stay inside x and y even for rows = 0.

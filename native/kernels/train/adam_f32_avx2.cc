@@ -7,8 +7,10 @@
 
 namespace nativenn::train {
 
-void adam_f32_avx2(float* param, const float* grad, float* m, float* v, int64_t n, const AdamF32Constants& c) {
 #include "kernels/train/adam_f32_loop.inc"
+
+void adam_f32_avx2(float* param, const float* grad, float* m, float* v, int64_t n, const AdamF32Constants& c) {
+  adam_padded<8>(param, grad, m, v, n, c);
 }
 
 }  // namespace nativenn::train
