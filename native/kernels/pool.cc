@@ -71,15 +71,17 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
   });
 }
 
-void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
+void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s, bool overwrite) {
   const conv_simd::Loops* loops = conv_simd::loops();
   if (loops && loops->max_pool_backward_image) {
     return for_each_image(s, [&](int64_t b) {
+      if (overwrite) std::fill(dx + b * in_image(s), dx + (b + 1) * in_image(s), 0.0f);
       loops->max_pool_backward_image(dx + b * in_image(s), dy + b * out_image(s), argmax + b * out_image(s), s);
     });
   }
   for_each_image(s, [&](int64_t b) {
     float* dxb = dx + b * in_image(s);
+    if (overwrite) std::fill(dxb, dxb + in_image(s), 0.0f);
     const int64_t o0 = b * out_image(s);
     // An index outside the image is skipped: the tape interpreter hands over whatever an int32
     // scratch buffer holds, and a hand-made tape may pair this with another kernel's indices.
