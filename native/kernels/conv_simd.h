@@ -31,6 +31,11 @@ struct Loops {
   void (*max_pool_forward_image)(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
   // Null: pool.cc's scalar scatter.
   void (*max_pool_backward_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
+  // Windows that tile the image from its corner (stride = window, no padding, pool.cc checks):
+  // dx (one image) = dy at argmax and 0 elsewhere, every cell written once. False when some argmax
+  // lies outside its window (a hand-made tape): dx is then partly written, and pool.cc zeroes and
+  // scatters that image instead.
+  bool (*max_pool_backward_tiled_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

@@ -20,14 +20,24 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: '3×3 valid, pool 2 (the Fashion-MNIST layer)', input: [9, 9, 2], conv: { kernelSize: 3 }, pool: { poolSize: 2 } },
+  {
+    name: '3×3 valid, pool 2 (the Fashion-MNIST layer)',
+    input: [9, 9, 2],
+    conv: { kernelSize: 3 },
+    pool: { poolSize: 2 },
+  },
   {
     name: "3×3 'same', pool 3 stride 2 'same' (overlapping windows)",
     input: [7, 6, 3],
     conv: { kernelSize: 3, padding: 'same' },
     pool: { poolSize: 3, strides: 2, padding: 'same' },
   },
-  { name: 'no bias, 2×2 stride 2, pool 2', input: [8, 8, 1], conv: { kernelSize: 2, strides: 2, useBias: false }, pool: { poolSize: 2 } },
+  {
+    name: 'no bias, 2×2 stride 2, pool 2',
+    input: [8, 8, 1],
+    conv: { kernelSize: 2, strides: 2, useBias: false },
+    pool: { poolSize: 2 },
+  },
 ];
 
 const ROWS = 6;
@@ -42,9 +52,7 @@ function model(c: Case, fused: boolean) {
       ...c.conv,
       ...extra,
     } as Parameters<typeof nn.layers.conv2d>[0]);
-  const layers = fused
-    ? [conv({ activation: 'relu' })]
-    : [conv({}), nn.layers.leakyRelu({ alpha: 0 })];
+  const layers = fused ? [conv({ activation: 'relu' })] : [conv({}), nn.layers.leakyRelu({ alpha: 0 })];
   const m = nn.sequential({
     seed: 5,
     layers: [
