@@ -168,18 +168,21 @@ void direct_forward(const conv_simd::Loops& loops, float* out, const float* x, c
   });
 }
 
-// dfilter += Σ patch ⊗ dy, split over blocks of channels, and of taps when the channels alone
-// leave threads idle (a 32-filter layer is one block on AVX-512). Any split gives the same bits.
+// dfilter += Σ patch ⊗ dy, split over groups of channel blocks, and over taps when the channels
+// alone leave threads idle (a 32-filter layer is one block on AVX-512). Any split gives the same
+// bits.
 void direct_filter(const conv_simd::Loops& loops, float* dfilter, const float* x, const float* dy,
                    const Conv2dShape& s) {
   const int64_t k = patch_size(s), step = loops.filter_channels;
   const int64_t channel_blocks = (s.out_c + step - 1) / step;
   const int64_t threads = get_num_threads();
-  const int64_t tap_blocks = std::min(k, (threads + channel_blocks - 1) / channel_blocks);
-  parallel_for(channel_blocks * tap_blocks, [&](int64_t t) {
+  const int64_t groups = std::min(channel_blocks, threads);
+  const int64_t tap_blocks = std::min(k, (threads + groups - 1) / groups);
+  parallel_for(groups * tap_blocks, [&](int64_t t) {
     const int64_t q = t / tap_blocks, r = t % tap_blocks;
-    loops.direct_filter_block(dfilter, x, dy, s, r * k / tap_blocks, (r + 1) * k / tap_blocks, q * step,
-                              std::min(s.out_c, (q + 1) * step));
+    loops.direct_filter_block(dfilter, x, dy, s, r * k / tap_blocks, (r + 1) * k / tap_blocks,
+                              q * channel_blocks / groups * step,
+                              std::min(s.out_c, (q + 1) * channel_blocks / groups * step));
   });
 }
 

@@ -16,7 +16,8 @@ namespace nativenn::conv_simd {
 constexpr int64_t kMaxDirectPatch = 32;
 
 struct Loops {
-  // Channels of one direct_filter_block pass: its channel ranges start at multiples of it.
+  // Channels of one pass of the direct filter loops: direct_filter_block's channel ranges start at
+  // multiples of it.
   int64_t filter_channels;
   // Output rows [oy0, oy1) of image b: out = conv(x, filter), overwritten.
   void (*direct_forward_rows)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
