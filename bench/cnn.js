@@ -5,10 +5,13 @@
 // min–max beside them; a ratio to PyTorch is the median of the per-round ratios.
 const fs = require('node:fs');
 const os = require('node:os');
+const path = require('node:path');
 const { fmt, loadNativenn, median, nativeMissing, runWorkload } = require('./lib/common');
 const { findPython } = require('./lib/python');
 const { cnnData, nativennContender, tfjsContender, torchContender } = require('./lib/cnn');
 
+// NATIVENN_BENCH_BASELINE=/path/to/other/dist: an older build of nativenn (its dist/, beside its
+// build/) trained in the same rounds, right after this one, so before/after share the load.
 const ROUNDS = Math.max(5, Number(process.env.NATIVENN_BENCH_ROUNDS) || 5);
 const ROWS = Number(process.env.NATIVENN_BENCH_CNN_ROWS) || 2048;
 // tfjs cpu trains this CNN at ~1 sample/s (naive JS convolutions): one batch per op, 2 ops, after
@@ -40,26 +43,35 @@ const timed = async (fn) => {
 };
 
 /** nativenn and PyTorch with `threads` threads, one epoch each per round, A B A B. */
-async function versusTorch(nn, report, data, threads, python, synthetic) {
+async function versusTorch(nn, report, data, threads, python, synthetic, base) {
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   nn.setNumThreads(threads);
   const ours = nativennContender(nn, data);
   await ours.fit(); // warm-up, as PyTorch's
+  base?.setNumThreads(threads);
+  const older = base ? nativennContender(base, data) : null;
+  await older?.fit();
   const torch = python ? await torchContender(python, env, threads, data.n, synthetic) : null;
   if (torch) console.log(`  ${torch.banner}`);
-  const rates = { ours: [], torch: [], ratio: [] };
+  const rates = { ours: [], torch: [], ratio: [], base: [], speedup: [] };
   try {
     for (let r = 0; r < ROUNDS; r++) {
       nn.setNumThreads(threads);
       const a = data.n / (await timed(ours.fit));
       rates.ours.push(a);
+      if (older) {
+        base.setNumThreads(threads);
+        const c = data.n / (await timed(older.fit));
+        rates.base.push(c);
+        rates.speedup.push(a / c);
+      }
       if (torch) {
         const b = data.n / (await torch.epoch());
         rates.torch.push(b);
         rates.ratio.push(a / b);
       }
       console.log(
-        `  round ${r + 1}, ${threads} thread(s): nativenn ${fmt(a)}${torch ? `, PyTorch ${fmt(rates.torch[r])}` : ''} samples/s`,
+        `  round ${r + 1}, ${threads} thread(s): nativenn ${fmt(a)}${older ? `, baseline ${fmt(rates.base[r])}` : ''}${torch ? `, PyTorch ${fmt(rates.torch[r])}` : ''} samples/s`,
       );
     }
   } finally {
@@ -76,6 +88,12 @@ async function versusTorch(nn, report, data, threads, python, synthetic) {
   if (torch)
     report.row(WORKLOAD, `PyTorch CPU, ${label}`, median(rates.torch), 'samples/s', {
       ratio: `range ${spread(rates.torch)}`,
+    });
+  if (older)
+    report.row(WORKLOAD, `nativenn baseline build, ${label}`, median(rates.base), 'samples/s', {
+      ratio: `this build ${fmt(median(rates.speedup))}× it (per-round ${spread(rates.speedup)})${
+        torch ? `; ${fmt(median(rates.base.map((c, i) => c / rates.torch[i])))}× PyTorch` : ''
+      }; range ${spread(rates.base)}`,
     });
   return median(rates.ours);
 }
@@ -140,8 +158,13 @@ runWorkload('cnn', async (report) => {
     `cnn: ${data.source}; CPU path ${cpuPath(nn)}; ${ROUNDS} rounds, an op = 1 epoch of ${data.n} images; load average ${os.loadavg()[0].toFixed(1)} at the start; PyTorch via reference/torch_cnn_rounds.py after an untimed warm-up epoch`,
   );
   if (!python) report.note('cnn: no python3 with torch (apt-get install python3-torch): PyTorch rows skipped');
-  const native1t = await versusTorch(nn, report, data, 1, python, synthetic);
-  await versusTorch(nn, report, data, 2, python, synthetic);
+  const base = process.env.NATIVENN_BENCH_BASELINE ? require(path.resolve(process.env.NATIVENN_BENCH_BASELINE)) : null;
+  if (base) {
+    base.setBackend('native');
+    report.note(`cnn: baseline build ${process.env.NATIVENN_BENCH_BASELINE}, trained right after this one each round`);
+  }
+  const native1t = await versusTorch(nn, report, data, 1, python, synthetic, base);
+  await versusTorch(nn, report, data, 2, python, synthetic, base);
   await versusTfjs(nn, report, data, native1t);
   report.note(`cnn: load average ${os.loadavg()[0].toFixed(1)} at the end`);
 });

@@ -168,18 +168,21 @@ void direct_forward(const conv_simd::Loops& loops, float* out, const float* x, c
   });
 }
 
-// dfilter += Σ patch ⊗ dy, split over blocks of channels, and of taps when the channels alone
-// leave threads idle (a 32-filter layer is one block on AVX-512). Any split gives the same bits.
+// dfilter += Σ patch ⊗ dy, split over groups of channel blocks, and over taps when the channels
+// alone leave threads idle (a 32-filter layer is one block on AVX-512). Any split gives the same
+// bits.
 void direct_filter(const conv_simd::Loops& loops, float* dfilter, const float* x, const float* dy,
                    const Conv2dShape& s) {
   const int64_t k = patch_size(s), step = loops.filter_channels;
   const int64_t channel_blocks = (s.out_c + step - 1) / step;
   const int64_t threads = get_num_threads();
-  const int64_t tap_blocks = std::min(k, (threads + channel_blocks - 1) / channel_blocks);
-  parallel_for(channel_blocks * tap_blocks, [&](int64_t t) {
+  const int64_t groups = std::min(channel_blocks, threads);
+  const int64_t tap_blocks = std::min(k, (threads + groups - 1) / groups);
+  parallel_for(groups * tap_blocks, [&](int64_t t) {
     const int64_t q = t / tap_blocks, r = t % tap_blocks;
-    loops.direct_filter_block(dfilter, x, dy, s, r * k / tap_blocks, (r + 1) * k / tap_blocks, q * step,
-                              std::min(s.out_c, (q + 1) * step));
+    loops.direct_filter_block(dfilter, x, dy, s, r * k / tap_blocks, (r + 1) * k / tap_blocks,
+                              q * channel_blocks / groups * step,
+                              std::min(s.out_c, (q + 1) * channel_blocks / groups * step));
   });
 }
 
@@ -220,16 +223,26 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
 }
 
 void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
-                          const Conv2dShape& s) {
+                          const Conv2dShape& s, bool overwrite) {
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
-  if (k == 0) return;
+  const int64_t per_x = s.in_h * s.in_w * s.in_c;
+  if (k == 0) {
+    if (overwrite) std::fill(dx, dx + s.batch * per_x, 0.0f);
+    return;
+  }
+  // dx of image b, zeroed first when overwriting, for col2im_add.
+  const auto image_dx = [&](int64_t b) {
+    float* d = dx + b * per_x;
+    if (overwrite) std::fill(d, d + per_x, 0.0f);
+    return d;
+  };
   const int64_t ldo = std::max<int64_t>(1, s.out_c);
   if (whole_batch(s, workspace_len)) {
     // col (images·pixels, k) = dy (images·pixels, outC) · filterᵀ (outC, k), then col2im by image,
     // a chunk of images at a time: the chunk's columns are still in the L2 cache when col2im reads
     // them (the whole batch's, 8.9 MB for the bench's second layer, were not). Every column is
     // the same sum for any chunk (the GEMM splits the rows only).
-    const int64_t per_col = conv2d_column_size(s), per_x = s.in_h * s.in_w * s.in_c;
+    const int64_t per_col = conv2d_column_size(s);
     const int64_t chunk = chunk_images(s);
     for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
       const int64_t n = std::min(chunk, s.batch - b0);
@@ -237,7 +250,7 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
       sgemm(false, true, n * pixels, k, s.out_c, 1.0f, dy + b0 * pixels * s.out_c, ldo, filter, ldo, 0.0f, col, k);
       const int64_t tasks = std::min<int64_t>(n, 4 * static_cast<int64_t>(get_num_threads()));
       parallel_for(tasks, [&](int64_t t) {
-        for (int64_t b = t; b < n; b += tasks) col2im_add(dx + (b0 + b) * per_x, col + b * per_col, s);
+        for (int64_t b = t; b < n; b += tasks) col2im_add(image_dx(b0 + b), col + b * per_col, s);
       });
     }
     return;
@@ -245,7 +258,7 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
   for_each_image(s, workspace, workspace_len, [&](int64_t b, float* col) {
     // col (pixels, k) = dy_b (pixels, outC) · filterᵀ (outC, k)
     sgemm(false, true, pixels, k, s.out_c, 1.0f, dy + b * pixels * s.out_c, ldo, filter, ldo, 0.0f, col, k);
-    col2im_add(dx + b * s.in_h * s.in_w * s.in_c, col, s);
+    col2im_add(image_dx(b), col, s);
   });
 }
 

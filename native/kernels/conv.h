@@ -32,9 +32,10 @@ int64_t conv2d_column_size(const Conv2dShape& s);
 // out = conv(x, filter) (overwritten). workspace holds workspace_len ≥ conv2d_column_size floats.
 void conv2d_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
                     const Conv2dShape& s);
-// dx += ∂(Σ dy·out)/∂x: accumulates into dx (zeroing is a separate fill).
+// dx += ∂(Σ dy·out)/∂x: accumulates into dx. overwrite: dx is zeroed first, image by image in the
+// task that then adds into it (the same values as a fill before).
 void conv2d_backward_data(float* dx, const float* dy, const float* filter, float* workspace, int64_t workspace_len,
-                          const Conv2dShape& s);
+                          const Conv2dShape& s, bool overwrite = false);
 // dfilter += ∂(Σ dy·out)/∂filter, summed over the batch: accumulates. columns_ready: the workspace
 // still holds conv2d_forward's columns of this x (a slot per image; the tape's training step,
 // which runs the forward first), so they are not gathered again.

@@ -16,7 +16,8 @@ namespace nativenn::conv_simd {
 constexpr int64_t kMaxDirectPatch = 32;
 
 struct Loops {
-  // Channels of one direct_filter_block pass: its channel ranges start at multiples of it.
+  // Channels of one pass of the direct filter loops: direct_filter_block's channel ranges start at
+  // multiples of it.
   int64_t filter_channels;
   // Output rows [oy0, oy1) of image b: out = conv(x, filter), overwritten.
   void (*direct_forward_rows)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
@@ -31,6 +32,11 @@ struct Loops {
   void (*max_pool_forward_image)(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
   // Null: pool.cc's scalar scatter.
   void (*max_pool_backward_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
+  // Windows that tile the image from its corner (stride = window, no padding, pool.cc checks):
+  // dx (one image) = dy at argmax and 0 elsewhere, every cell written once. False when some argmax
+  // lies outside its window (a hand-made tape): dx is then partly written, and pool.cc zeroes and
+  // scatters that image instead.
+  bool (*max_pool_backward_tiled_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

@@ -71,22 +71,25 @@ void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2
   });
 }
 
-void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
+void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s, bool overwrite) {
   const conv_simd::Loops* loops = conv_simd::loops();
-  if (loops && loops->max_pool_backward_image) {
-    return for_each_image(s, [&](int64_t b) {
-      loops->max_pool_backward_image(dx + b * in_image(s), dy + b * out_image(s), argmax + b * out_image(s), s);
-    });
-  }
+  // Windows that tile the image from its corner (the usual 2×2 pool): with overwrite, each cell is
+  // written once (conv_simd.h).
+  const bool tiled = overwrite && loops && s.stride_h == s.k_h && s.stride_w == s.k_w && s.pad_top == 0 &&
+                     s.pad_left == 0 && s.out_h * s.k_h <= s.in_h && s.out_w * s.k_w <= s.in_w;
   for_each_image(s, [&](int64_t b) {
     float* dxb = dx + b * in_image(s);
-    const int64_t o0 = b * out_image(s);
+    const float* dyb = dy + b * out_image(s);
+    const int32_t* argb = argmax + b * out_image(s);
+    if (tiled && loops->max_pool_backward_tiled_image(dxb, dyb, argb, s)) return;
+    if (overwrite) std::fill(dxb, dxb + in_image(s), 0.0f);
+    if (loops && loops->max_pool_backward_image) return loops->max_pool_backward_image(dxb, dyb, argb, s);
     // An index outside the image is skipped: the tape interpreter hands over whatever an int32
     // scratch buffer holds, and a hand-made tape may pair this with another kernel's indices.
     const uint64_t cells = static_cast<uint64_t>(in_image(s));
     for (int64_t i = 0; i < out_image(s); i++) {
-      const int32_t j = argmax[o0 + i];
-      if (static_cast<uint64_t>(static_cast<int64_t>(j)) < cells) dxb[j] += dy[o0 + i];
+      const int32_t j = argb[i];
+      if (static_cast<uint64_t>(static_cast<int64_t>(j)) < cells) dxb[j] += dyb[i];
     }
   });
 }

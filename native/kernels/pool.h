@@ -22,8 +22,11 @@ struct Pool2dShape {
 // (the first one in (ky, kx) order on ties).
 void max_pool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s);
 // dx[image b][argmax[i]] += dy[i]: accumulates. An argmax outside [0, inH·inW·c) is skipped (the
-// raw-kernel glue checks a copy first and names the bad index).
-void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
+// raw-kernel glue checks a copy first and names the bad index). overwrite: dx is zeroed first,
+// image by image inside the task that then scatters into it (the same values as a fill before,
+// one pass over dx fewer while it is cached, and split over the pool).
+void max_pool2d_backward(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s,
+                         bool overwrite = false);
 // out = mean of the real cells of each window.
 void avg_pool2d_forward(float* out, const float* x, const Pool2dShape& s);
 // dx += dy spread evenly over the real cells of each window: accumulates.

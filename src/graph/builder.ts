@@ -430,18 +430,20 @@ export function buildGraphTape(
 
   emitUpdate(b, optimizer);
   fuseBiasActivation(b.forward);
+  const output = single
+    ? outs[0].pred
+    : packOutputs(
+        b,
+        outs.map((o) => o.pred),
+      );
+  poolBeforeRelu(b, output);
   return {
     version: TAPE_VERSION,
     buffers: b.buffers,
     arena: { params: arena.data.length, slotCount: SLOT_COUNT[optimizer.kind], state: arena.state.length },
     x,
     y,
-    output: single
-      ? outs[0].pred
-      : packOutputs(
-          b,
-          outs.map((o) => o.pred),
-        ),
+    output,
     results,
     forward: b.forward,
     loss: b.loss,
@@ -669,5 +671,85 @@ function fuseBiasActivation(calls: TapeCall[]): void {
       args: [next.args[0], a.args[0], a.args[1]],
       attrs: { rows: a.attrs.rows, cols: a.attrs.cols, fn: next.attrs.fn, alpha: next.attrs.alpha },
     });
+  }
+}
+
+/**
+ * Relu then max pooling → max pooling then relu. Max commutes with adding a per-channel bias and
+ * with relu (both non-decreasing), so pooling the pre-activation z and applying bias + relu to the
+ * pooled values gives the same outputs, while the bias and relu passes, the relu gradient and the
+ * bias gradient's column sums run over the pooled values (a quarter of them for a 2×2 pool)
+ * instead of the whole convolution output. Rewrites
+ *   forward   biasActivation(out, z, bias?, relu); maxPool2d(p, argmax, out)
+ *   backward  maxPool2dGrad(dOut, dp, argmax) … activationGrad(dz, dOut, z, out, relu) … columnSums(dB, dz)
+ * (activation(out, z, relu) without a bias) into
+ *   forward   maxPool2d(q, argmax, z); biasActivation(p, q, bias?, relu)
+ *   backward  activationGrad(dq, dp, q, p, relu) … maxPool2dGrad(dz, dq, argmax) … columnSums(dB, dq)
+ * where q and dq are out and dOut (read by nothing else) at the pooled shape. Only when the
+ * biggest biased values of a window tie by rounding (z₁ < z₂ but z₁ + b = z₂ + b) can the
+ * gradient go to another cell of the tie than in the unfused order.
+ */
+function poolBeforeRelu(b: TapeBuilder, output: number): void {
+  const sections = [b.forward, b.loss, b.metrics, b.backward, b.update];
+  const uses = (id: number) => sections.flatMap((calls) => calls.filter((c) => c.args.includes(id)));
+  const aliased = (id: number) => b.buffers[id].alias >= 0 || b.buffers.some((buf) => buf.alias === id);
+  const rowsOf = (size: AttrValue | undefined) =>
+    typeof size === 'object' && size !== null && 'rows' in size ? size.rows : -1;
+  const f = b.forward;
+  for (let i = 0; i + 1 < f.length; i++) {
+    const act = f[i];
+    const pool = f[i + 1];
+    if (act.when || pool.when || pool.kernel !== 'maxPool2d' || act.attrs.fn !== 'relu') continue;
+    if (act.kernel !== 'biasActivation' && act.kernel !== 'activation') continue;
+    const [out, z] = act.args;
+    const bias = act.kernel === 'biasActivation' ? act.args[2] : -1;
+    const [p, argmax] = pool.args;
+    if (pool.args[2] !== out || out === z || out === output || aliased(out) || aliased(z)) continue;
+    const grad = b.backward.find((c) => c.kernel === 'activationGrad' && c.args[3] === out);
+    const poolGrad = grad && b.backward.find((c) => c.kernel === 'maxPool2dGrad' && c.args[0] === grad.args[1]);
+    if (!grad || !poolGrad || grad.when || poolGrad.when || grad.attrs.fn !== 'relu') continue;
+    const [dz, dOut, gradX] = grad.args;
+    const dp = poolGrad.args[1];
+    const j = b.backward.indexOf(poolGrad);
+    const k = b.backward.indexOf(grad);
+    if (gradX !== z || poolGrad.args[2] !== argmax || poolGrad.attrs.accumulate !== false || j > k) continue;
+    if (aliased(dOut) || aliased(dz) || b.width(dp) !== b.width(p)) continue;
+    // out and dOut are read by these calls alone; dz is written by the relu gradient alone; z is
+    // only written before (its convolution), so nothing sees it without the bias the fused call added.
+    const only = (id: number, calls: TapeCall[]) => uses(id).every((c) => calls.includes(c));
+    if (!only(out, [act, pool, grad]) || !only(dOut, [poolGrad, grad])) continue;
+    if (uses(dz).some((c) => c !== grad && c.args[0] === dz)) continue;
+    if (uses(z).some((c) => c !== act && c !== grad && !(c.args[0] === z && f.indexOf(c) >= 0 && f.indexOf(c) < i)))
+      continue;
+    const channels = Number(pool.attrs.channels);
+    const sums = b.backward.filter((c) => c.kernel === 'columnSums' && c.args[1] === dz);
+    if (!sums.every((c) => c.attrs.cols === channels && rowsOf(c.attrs.rows) * channels === b.width(z))) continue;
+    if (act.kernel === 'biasActivation' && rowsOf(act.attrs.rows) * Number(act.attrs.cols) !== b.width(z)) continue;
+
+    const pooledRows = { rows: b.width(p) / channels };
+    for (const [id, like] of [
+      [out, p],
+      [dOut, dp],
+    ]) {
+      const buf = b.buffers[id];
+      buf.name = `${buf.name} (pooled)`;
+      buf.shape = [...b.shape(like)];
+      buf.width = b.width(like);
+    }
+    f[i] = { kernel: 'maxPool2d', args: [out, argmax, z], attrs: pool.attrs };
+    f[i + 1] =
+      act.kernel === 'biasActivation'
+        ? { kernel: 'biasActivation', args: [p, out, bias], attrs: { ...act.attrs, rows: pooledRows } }
+        : { kernel: 'activation', args: [p, out], attrs: { ...act.attrs, n: { rows: b.width(p) } } };
+    b.backward[j] = {
+      kernel: 'activationGrad',
+      args: [dOut, dp, out, p],
+      attrs: { ...grad.attrs, n: { rows: b.width(p) } },
+    };
+    b.backward[k] = { kernel: 'maxPool2dGrad', args: [dz, dOut, argmax], attrs: poolGrad.attrs };
+    for (const c of sums) {
+      c.args[1] = dOut;
+      c.attrs.rows = pooledRows;
+    }
   }
 }

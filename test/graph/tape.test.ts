@@ -157,4 +157,45 @@ describe('the tape builder', () => {
     const plan = makePlan({ inputs: 2, loss: 'meanSquaredError', layers: [{ dense: 1 }] });
     expect(plan.net.tape.results).toEqual(['loss', 'accuracy', 'mse', 'mae']);
   });
+
+  it('pools a relu convolution before its bias and relu, and not when the relu output is read elsewhere', () => {
+    const model = nn.sequential({
+      seed: 2,
+      layers: [
+        nn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], name: 'c' }),
+        nn.layers.maxPooling2d({ poolSize: 2, name: 'p' }),
+        nn.layers.flatten({ name: 'f' }),
+        nn.layers.dense({ units: 2, activation: 'softmax', name: 'd' }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const tape = model.compiledNetwork().tape;
+    const train = recordPass(tape, 'train');
+    expect(train.slice(0, 3)).toEqual([
+      { kernel: 'conv2d', args: ['c/z', 'x', 'c/kernel', 'c/columns'] },
+      { kernel: 'maxPool2d', args: ['c/out (pooled)', 'p/argmax', 'c/z'] }, // the pre-activation, pooled
+      { kernel: 'biasActivation', args: ['p/out', 'c/out (pooled)', 'c/bias'] }, // a quarter of the values
+    ]);
+    const back = train.filter((c) => ['activationGrad', 'maxPool2dGrad', 'columnSums'].includes(c.kernel));
+    expect(back.slice(-3)).toEqual([
+      { kernel: 'activationGrad', args: ['d(c/out) (pooled)', 'd(p/out)', 'c/out (pooled)', 'p/out'] },
+      { kernel: 'maxPool2dGrad', args: ['d(c/z)', 'd(c/out) (pooled)', 'p/argmax'] },
+      { kernel: 'columnSums', args: ['d(c/bias)', 'd(c/out) (pooled)'] },
+    ]);
+    expect(tape.buffers.find((b) => b.name === 'c/out (pooled)')?.shape).toEqual([-1, 2, 2, 3]);
+    expect(kernels(recordPass(tape, 'predict')).slice(0, 3)).toEqual(['conv2d', 'maxPool2d', 'biasActivation']);
+
+    // The relu output also feeds a second layer: it must exist at full size, so nothing moves.
+    const input = nn.input({ shape: [6, 6, 1] });
+    const relu = nn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', name: 'c' }).apply(input);
+    const pooled = nn.layers.flatten().apply(nn.layers.maxPooling2d({ poolSize: 2 }).apply(relu));
+    const whole = nn.layers.flatten().apply(relu);
+    const both = nn.layers.concatenate().apply([pooled, whole]);
+    const out = nn.layers.dense({ units: 2, activation: 'softmax' }).apply(both);
+    const branched = nn.model({ inputs: input, outputs: out, seed: 1 });
+    branched.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const calls = recordPass(branched.compiledNetwork().tape, 'train');
+    expect(calls.slice(0, 2).map((c) => c.kernel)).toEqual(['conv2d', 'biasActivation']);
+    expect(calls.find((c) => c.kernel === 'maxPool2d')?.args[2]).toMatch(/^c\/out/);
+  });
 });

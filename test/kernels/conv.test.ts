@@ -193,6 +193,16 @@ describe.skipIf(!nativeBackend)('conv2d: the direct loops of small patches', () 
       '5×5 over 1 channel with a channel tail (3 tap blocks)',
       convCase(5, [9, 10], [1, 37], [5, 5], [2, 1], [1, 1], 'same'),
     ],
+    [
+      // AVX2: 17 blocks of 8 channels, more than one group taking turns image by image
+      '3×3 over 2 channels, 135 filters',
+      convCase(3, [7, 6], [2, 135], [3, 3], [1, 1], [1, 1], 'valid'),
+    ],
+    [
+      // AVX-512: 9 blocks of 32 channels, two groups (AVX2: 34 blocks of 8, five groups)
+      '3×3 over 1 channel, 270 filters',
+      convCase(2, [6, 7], [1, 270], [3, 3], [1, 1], [1, 1], 'same'),
+    ],
   ] as const)('give the same bits for 1 and 2 threads: %s', (_name, c) => {
     const saved = getNumThreads();
     try {

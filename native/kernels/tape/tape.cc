@@ -337,8 +337,7 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     }
     case Kernel::kConv2dGradInput: {
       const Conv2dShape g = conv_shape(c, rows);
-      if (v[15] == 0) fill(a0, 0.0f, g.batch * g.in_h * g.in_w * g.in_c);
-      conv2d_backward_data(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g);
+      conv2d_backward_data(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g, v[15] == 0);
       return 0;
     }
     case Kernel::kConv2dGradFilter: {
@@ -352,8 +351,7 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       return 0;
     case Kernel::kMaxPool2dGrad: {
       const Pool2dShape g = pool_shape(c, rows);
-      if (v[12] == 0) fill(a0, 0.0f, g.batch * g.in_h * g.in_w * g.channels);
-      max_pool2d_backward(a0, a1, i_[c.args[2]], g);
+      max_pool2d_backward(a0, a1, i_[c.args[2]], g, v[12] == 0);
       return 0;
     }
     case Kernel::kAvgPool2d:
