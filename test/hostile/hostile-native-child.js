@@ -179,7 +179,13 @@ const scenarios = {
           await call();
           c.returned++;
         } catch (e) {
-          if (!(e instanceof RangeError && /class index|not a row|must index every column|must be a row of buf/.test(e.message))) throw e;
+          if (
+            !(
+              e instanceof RangeError &&
+              /class index|not a row|must index every column|must be a row of buf/.test(e.message)
+            )
+          )
+            throw e;
           c.refused++;
         }
       }
