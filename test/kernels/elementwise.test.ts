@@ -25,6 +25,26 @@ describe.skipIf(!nativeBackend)('elementwise kernels: native equals the js twin'
     expect(maxRelErr(sumNative, sumJs, rows * 6e-8 + 1e-6, 1e-6)).toBeLessThanOrEqual(1);
   });
 
+  // add_column_sums takes a register-blocked loop when out and x are apart and the row-by-row one
+  // when they overlap: both are float32 sums in row order onto out, the bits of this loop.
+  const columnSumsRef = (out: Float32Array, x: Float32Array, rows: number, cols: number) => {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += x[r * cols + c];
+  };
+  const wide = [1, 7, 32].flatMap((rows) => [1, 10, 63, 64, 65, 130].map((cols) => [rows, cols] as const));
+  it.each(wide)('addColumnSums on %i x %i: the bits of row-order float32 sums, apart or overlapping', (rows, cols) => {
+    const fresh = () => randomF32((rows + 1) * cols, rows * 7 + cols);
+    // Apart: out is the first row of one buffer, x the rows after it.
+    const [a, aRef] = [fresh(), fresh()];
+    native.addColumnSums(a.subarray(0, cols), a.subarray(cols), rows, cols);
+    columnSumsRef(aRef.subarray(0, cols), aRef.subarray(cols), rows, cols);
+    expect(a).toEqual(aRef);
+    // Overlapping: out is x's last row, read and written as the sums go.
+    const [b, bRef] = [fresh(), fresh()];
+    native.addColumnSums(b.subarray(rows * cols), b.subarray(cols), rows, cols);
+    columnSumsRef(bRef.subarray(rows * cols), bRef.subarray(cols), rows, cols);
+    expect(b).toEqual(bRef);
+  });
+
   it.each(SIZES)('fill, scale, axpy, mul on n = %i', (n) => {
     const x = randomF32(n, n);
     const y = randomF32(n, n + 1);

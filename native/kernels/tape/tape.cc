@@ -245,15 +245,9 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
     case Kernel::kFill:
       fill(a0, static_cast<float>(v[1]), s0);
       return 0;
-    case Kernel::kColumnSums: {
-      // The same sums vectorized per CPU path when out and x do not overlap (a hostile tape may).
-      const auto out = reinterpret_cast<uintptr_t>(a0), x = reinterpret_cast<uintptr_t>(a1);
-      if (out + sizeof(float) * s1 <= x || x + sizeof(float) * s0 * s1 <= out)
-        train::column_sums(a0, a1, s0, s1);
-      else
-        add_column_sums(a0, a1, s0, s1);
+    case Kernel::kColumnSums:
+      add_column_sums(a0, a1, s0, s1);
       return 0;
-    }
     case Kernel::kAxpy:
       axpy(a0, static_cast<float>(v[1]), a1, s0);
       return 0;
