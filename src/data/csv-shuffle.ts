@@ -116,18 +116,12 @@ export class ShuffleBuffer {
     }
     // Each further row takes the place of a random one, which goes out: the draws for the rows
     // that fit in the open block, then their rows moved by the kernel.
-    // random.int(capacity) inlined, the same draws: rejection above the last multiple of capacity.
-    const limit = 4294967296 - (4294967296 % capacity);
     while (i < n) {
       if (this.at === blockRows) this.open();
       const k = Math.min(n - i, blockRows - this.at);
       this.slots ??= new Int32Array(blockRows);
       const slots = this.slots;
-      for (let q = 0; q < k; q++) {
-        let u = random.nextUint32();
-        while (u >= limit) u = random.nextUint32();
-        slots[q] = u % capacity;
-      }
+      for (let q = 0; q < k; q++) slots[q] = random.int(capacity);
       const picked = slots.subarray(0, k);
       shuffleRows(this.bx.subarray(this.at * w), bufX, x.subarray(i * w, (i + k) * w), picked, w);
       shuffleRows(this.by.subarray(this.at * yw), bufY, y.subarray(i * yw, (i + k) * yw), picked, yw);

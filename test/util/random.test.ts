@@ -88,6 +88,26 @@ describe('Random (sfc32 seeded by splitmix32)', () => {
     expect([...arr].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('int(n) is the rejection definition (u below the largest multiple of n under 2^32, then u mod n), rejections included', () => {
+    for (const n of [1, 3, 1437, 2 ** 31 + 1, 3 * 2 ** 30 + 7, 2 ** 32 - 1, 2 ** 32]) {
+      const random = new Random(n % 1000);
+      const raw = new Random(n % 1000);
+      const limit = 2n ** 32n - (2n ** 32n % BigInt(n));
+      let rejected = 0;
+      for (let k = 0; k < 2000; k++) {
+        let u = BigInt(raw.nextUint32());
+        while (u >= limit) {
+          rejected++;
+          u = BigInt(raw.nextUint32());
+        }
+        expect(random.int(n)).toBe(Number(u % BigInt(n)));
+      }
+      // n just above 2^31 rejects about half the draws: the rejection branch really ran.
+      if (n === 2 ** 31 + 1) expect(rejected).toBeGreaterThan(500);
+      expect(random.nextUint32()).toBe(raw.nextUint32());
+    }
+  });
+
   it('shuffle is Fisher–Yates on int(i + 1): the same draws and order as that loop, and the generator after', () => {
     for (const [seed, n] of [
       [1, 1],
