@@ -7,16 +7,12 @@ import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
 import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
 import { embeddingBackward, embeddingForward } from '../backend/js/embedding';
+import { sigmoidCrossEntropy, softmaxCrossEntropy } from '../backend/js/losses';
 import { gaussianNoiseForward } from '../backend/js/noise';
 import { type Pad2dShape, pad2dBackward, pad2dForward } from '../backend/js/pad';
 import { type RecurrentCell, type RecurrentShape, recurrentBackward, recurrentForward } from '../backend/js/recurrent';
 import { type UpSampling2dShape, upSampling2dBackward, upSampling2dForward } from '../backend/js/upsampling';
-import {
-  weightedLossBackward,
-  weightedLossForward,
-  weightedSigmoidCrossEntropy,
-  weightedSoftmaxCrossEntropy,
-} from '../backend/js/weighted-losses';
+import { weightedLossBackward, weightedLossForward } from '../backend/js/weighted-losses';
 import { type AttrValue, CONV_ATTRS, dropoutSeed, POOL_ATTRS } from './tape';
 
 export type Buf = Float32Array | Int32Array;
@@ -203,13 +199,13 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     const rows = ctx.size(at.rows);
     const cols = num(at.cols);
     const g = grad ? f(grad) : ctx.scratch(rows * cols);
-    return weightedSoftmaxCrossEntropy(f(probs), g, f(logits), f(target), f(weights), rows, cols, bool(at.sparse));
+    return softmaxCrossEntropy(f(probs), g, f(logits), f(target), rows, cols, bool(at.sparse), f(weights));
   },
   weightedSigmoidXent(_k, [probs, grad, logits, target, weights], at, ctx) {
     const rows = ctx.size(at.rows);
     const cols = num(at.cols);
     const g = grad ? f(grad) : ctx.scratch(rows * cols);
-    return weightedSigmoidCrossEntropy(f(probs), g, f(logits), f(target), f(weights), rows, cols);
+    return sigmoidCrossEntropy(f(probs), g, f(logits), f(target), rows, cols, f(weights));
   },
   argmaxAccuracy(k, [pred, target, argPred, argTrue], at, ctx) {
     const rows = ctx.size(at.rows);

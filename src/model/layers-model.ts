@@ -508,11 +508,11 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** The compiled network with the tape for sample weights: the same arenas (weights, optimizer
-   *  slots, learning rate) as compiledNetwork, so training on either continues the other. */
+   *  slots, learning rate) as compiledNetwork, so training on either continues the other
+   *  (invalidate() drops both together). */
   private weightedCompiledNetwork(): CompiledNetwork {
+    if (this.weightedNetwork) return this.weightedNetwork;
     const net = this.compiledNetwork();
-    if (this.weightedNetwork?.weights === net.weights && this.weightedNetwork.slots === net.slots)
-      return this.weightedNetwork;
     const tape = this.buildNetworkTape(net.weights, this.requireCompiled('fit'), true);
     this.weightedNetwork = { ...net, tape };
     return this.weightedNetwork;

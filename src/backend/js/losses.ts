@@ -80,7 +80,9 @@ export function lossBackward(
 }
 
 /** probs = softmax(logits); grad = (probs·Σtarget − target)/rows; returns the mean loss via
- *  log-sum-exp. With sparse, target holds class indices. */
+ *  log-sum-exp. With sparse, target holds class indices. With weights (one per row: the tape's
+ *  weightedSoftmaxXent), row r's loss and gradient are multiplied by weights[r] and the mean is
+ *  still over the rows (Keras's SUM_OVER_BATCH_SIZE). */
 export function softmaxCrossEntropy(
   probs: Float32Array,
   grad: Float32Array,
@@ -89,6 +91,7 @@ export function softmaxCrossEntropy(
   rows: number,
   cols: number,
   sparse: boolean,
+  weights?: Float32Array,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -99,21 +102,26 @@ export function softmaxCrossEntropy(
     for (let c = 0; c < cols; c++) sum += Math.exp(logits[o + c] - max);
     const logSumExp = max + Math.log(sum);
     let tSum = 0;
+    let loss = 0;
     for (let c = 0; c < cols; c++) {
       const t = sparse ? (c === target[r] ? 1 : 0) : target[o + c];
-      if (t !== 0) total += t * (logSumExp - logits[o + c]);
+      if (t !== 0) loss += t * (logSumExp - logits[o + c]);
       tSum += t;
     }
+    total += weights ? weights[r] * loss : loss;
     softmaxForward(probs.subarray(o, o + cols), logits.subarray(o, o + cols), 1, cols);
     for (let c = 0; c < cols; c++) {
       const t = sparse ? (c === target[r] ? 1 : 0) : target[o + c];
       grad[o + c] = (probs[o + c] * tSum - t) / rows;
+      if (weights) grad[o + c] *= weights[r]; // rounded to float32 twice, as the native kernel
     }
   }
   return rows === 0 ? 0 : total / rows;
 }
 
-/** probs = sigmoid(logits); grad = (probs − target)/(rows·cols); returns the mean loss. */
+/** probs = sigmoid(logits); grad = (probs − target)/(rows·cols); returns the mean loss. With
+ *  weights (one per row: the tape's weightedSigmoidXent), row r's losses and gradients are
+ *  multiplied by weights[r] and the mean is still over rows·cols. */
 export function sigmoidCrossEntropy(
   probs: Float32Array,
   grad: Float32Array,
@@ -121,16 +129,22 @@ export function sigmoidCrossEntropy(
   target: Float32Array,
   rows: number,
   cols: number,
+  weights?: Float32Array,
 ): number {
   const count = rows * cols;
   let total = 0;
-  for (let i = 0; i < count; i++) {
-    const z = logits[i];
-    const t = target[i];
-    total += softplus(z) - z * t;
-    const p = sigmoid(z);
-    probs[i] = p;
-    grad[i] = (p - t) / count;
+  for (let r = 0; r < rows; r++) {
+    let loss = 0;
+    for (let i = r * cols; i < (r + 1) * cols; i++) {
+      const z = logits[i];
+      const t = target[i];
+      loss += softplus(z) - z * t;
+      const p = sigmoid(z);
+      probs[i] = p;
+      grad[i] = (p - t) / count;
+      if (weights) grad[i] *= weights[r]; // rounded to float32 twice, as the native kernel
+    }
+    total += weights ? weights[r] * loss : loss;
   }
   return count === 0 ? 0 : total / count;
 }

@@ -3,10 +3,11 @@
  * weighted_*): Keras's SUM_OVER_BATCH_SIZE reduction. Each is the unweighted kernel of
  * losses.ts with row r's loss and gradient multiplied by weights[r]; the mean still divides by
  * the rows (Σ_r w_r·loss_r / rows), not by the sum of the weights, as Keras and TensorFlow.js do.
- * With every weight 1 the gradients are the unweighted kernel's, bit for bit.
+ * With every weight 1 the gradients are the unweighted kernel's, bit for bit. The fused
+ * softmax/sigmoid cross-entropies take their weights in losses.ts itself (one pass, no scratch).
  */
 import type { LossName } from '../backend';
-import { lossBackward, lossForward, sigmoidCrossEntropy, softmaxCrossEntropy } from './losses';
+import { lossBackward, lossForward } from './losses';
 
 /** Row r of a (rows, cols) array. */
 const row = (a: Float32Array, r: number, cols: number) => a.subarray(r * cols, (r + 1) * cols);
@@ -48,49 +49,4 @@ export function weightedLossBackward(
 ): void {
   lossBackward(kind, grad, pred, target, rows, cols);
   scaleRows(grad, weights, rows, cols);
-}
-
-/** softmaxCrossEntropy with sample weights: probs = softmax(logits), grad row r = weights[r]·(the
- *  unweighted row); returns Σ_r w_r·loss_r / rows. */
-export function weightedSoftmaxCrossEntropy(
-  probs: Float32Array,
-  grad: Float32Array,
-  logits: Float32Array,
-  target: Float32Array,
-  weights: Float32Array,
-  rows: number,
-  cols: number,
-  sparse: boolean,
-): number {
-  // The row losses first (each row alone, into scratch): probs may alias logits.
-  const p = new Float32Array(cols);
-  const g = new Float32Array(cols);
-  let total = 0;
-  for (let r = 0; r < rows; r++)
-    total +=
-      weights[r] * softmaxCrossEntropy(p, g, row(logits, r, cols), targetRow(target, r, cols, sparse), 1, cols, sparse);
-  softmaxCrossEntropy(probs, grad, logits, target, rows, cols, sparse);
-  scaleRows(grad, weights, rows, cols);
-  return rows === 0 ? 0 : total / rows;
-}
-
-/** sigmoidCrossEntropy with sample weights: probs = sigmoid(logits), grad row r = weights[r]·(the
- *  unweighted row); returns Σ_r w_r·loss_r / rows (loss_r: the mean over the row's columns). */
-export function weightedSigmoidCrossEntropy(
-  probs: Float32Array,
-  grad: Float32Array,
-  logits: Float32Array,
-  target: Float32Array,
-  weights: Float32Array,
-  rows: number,
-  cols: number,
-): number {
-  const p = new Float32Array(cols);
-  const g = new Float32Array(cols);
-  let total = 0;
-  for (let r = 0; r < rows; r++)
-    total += weights[r] * sigmoidCrossEntropy(p, g, row(logits, r, cols), row(target, r, cols), 1, cols);
-  sigmoidCrossEntropy(probs, grad, logits, target, rows, cols);
-  scaleRows(grad, weights, rows, cols);
-  return rows === 0 ? 0 : total / rows;
 }
