@@ -575,6 +575,14 @@ describe('sample weight errors: named, thrown before any update', () => {
     ],
     ['a string', 'mse', { sampleWeight: 'all' }, /sampleWeight must be one weight per row/, 'TypeError'],
     [
+      'a BigUint64Array',
+      'mse',
+      { sampleWeight: new BigUint64Array(6).fill(1n) },
+      /sampleWeight must be one weight per row/,
+      'TypeError',
+    ],
+    ['bigint values', 'mse', { sampleWeight: [1n, 1, 1, 1, 1, 1] }, /sampleWeight\[0\] must be a number/, 'TypeError'],
+    [
       'classWeight on a regression',
       'mse',
       { classWeight: { 0: 2 } },
