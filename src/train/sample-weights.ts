@@ -86,7 +86,10 @@ export function checkSampleWeight(fn: string, name: string, v: unknown, rows: nu
     throw new TypeError(
       `${fn}: ${name} must be one weight per row (it applies to every output); per-output sample weights are not supported`,
     );
-  } else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView || v instanceof BigInt64Array || v instanceof BigUint64Array))) {
+  } else if (
+    Array.isArray(v) ||
+    (ArrayBuffer.isView(v) && !(v instanceof DataView || v instanceof BigInt64Array || v instanceof BigUint64Array))
+  ) {
     values = v as unknown as ArrayLike<unknown>;
   } else {
     throw new TypeError(
@@ -98,8 +101,7 @@ export function checkSampleWeight(fn: string, name: string, v: unknown, rows: nu
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const w = values[r];
-    if (typeof w !== 'number')
-      throw new TypeError(`${fn}: ${name}[${r}] must be a number, got ${describe(w)}`);
+    if (typeof w !== 'number') throw new TypeError(`${fn}: ${name}[${r}] must be a number, got ${describe(w)}`);
     const n = Number(w);
     if (!Number.isFinite(n) || n < 0)
       throw new RangeError(`${fn}: ${name}[${r}] is ${n}; sample weights must be finite numbers ≥ 0`);
