@@ -157,10 +157,12 @@ describe.skipIf(!nativeBackend)('losses: native equals the js twin', () => {
   it('extreme logits (|z| = 30, 100, 1000, −Infinity off the target) agree and stay finite', () => {
     const logits = Float32Array.from([30, -30, 0, 100, -100, 1, 1000, -1000, 0, -Infinity, 3, 2, 1000, 999, -Infinity]);
     const target = Float32Array.from([0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0]);
-    for (const sparse of [false, true]) {
-      const t = sparse ? Float32Array.from([1, 2, 1, 1, 0]) : target;
-      const a = softmaxCE(native, logits, t, 5, 3, sparse);
-      const b = softmaxCE(js, logits, t, 5, 3, sparse);
+    // 5 rows, and 20 (the same rows 4 times): blocks of 8 rows take another loop than single rows.
+    const times = (v: Float32Array, n: number) => Float32Array.from({ length: v.length * n }, (_, i) => v[i % v.length]);
+    for (const [sparse, reps] of [false, true].flatMap((s) => [1, 4].map((n) => [s, n] as const))) {
+      const t = times(sparse ? Float32Array.from([1, 2, 1, 1, 0]) : target, reps);
+      const a = softmaxCE(native, times(logits, reps), t, 5 * reps, 3, sparse);
+      const b = softmaxCE(js, times(logits, reps), t, 5 * reps, 3, sparse);
       expect(Number.isFinite(a.loss)).toBe(true);
       expect(relDiff(a.loss, b.loss)).toBeLessThanOrEqual(LOSS_RTOL);
       expect(a.probs.every(Number.isFinite) && a.grad.every(Number.isFinite)).toBe(true);

@@ -6,6 +6,8 @@
 #include "kernels/train/fused.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/cpu_path.h"
 #include "kernels/vmath.h"

@@ -5,6 +5,7 @@
 #endif
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/vmath.h"
 
