@@ -158,7 +158,8 @@ describe.skipIf(!nativeBackend)('losses: native equals the js twin', () => {
     const logits = Float32Array.from([30, -30, 0, 100, -100, 1, 1000, -1000, 0, -Infinity, 3, 2, 1000, 999, -Infinity]);
     const target = Float32Array.from([0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0]);
     // 5 rows, and 20 (the same rows 4 times): blocks of 8 rows take another loop than single rows.
-    const times = (v: Float32Array, n: number) => Float32Array.from({ length: v.length * n }, (_, i) => v[i % v.length]);
+    const times = (v: Float32Array, n: number) =>
+      Float32Array.from({ length: v.length * n }, (_, i) => v[i % v.length]);
     for (const [sparse, reps] of [false, true].flatMap((s) => [1, 4].map((n) => [s, n] as const))) {
       const t = times(sparse ? Float32Array.from([1, 2, 1, 1, 0]) : target, reps);
       const a = softmaxCE(native, times(logits, reps), t, 5 * reps, 3, sparse);

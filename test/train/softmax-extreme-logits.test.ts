@@ -13,7 +13,10 @@ afterAll(() => nn.setBackend(initial));
  *  [1, −Infinity, 2] by float32 overflow; targets one-hot on the first or the last class. */
 async function step(backend: string, rows: number) {
   nn.setBackend(backend);
-  const model = nn.sequential({ seed: 1, layers: [nn.layers.dense({ units: 3, activation: 'softmax', inputShape: [1] })] });
+  const model = nn.sequential({
+    seed: 1,
+    layers: [nn.layers.dense({ units: 3, activation: 'softmax', inputShape: [1] })],
+  });
   model.compile({ optimizer: nn.optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
   model.setWeights([nn.tensor2d([[1e-9, -1e30, 2e-9]]), nn.tensor1d([0, 0, 0])]);
   const x = nn.tensor2d(new Float32Array(rows).fill(1e9), [rows, 1]);
