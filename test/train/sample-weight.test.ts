@@ -652,4 +652,29 @@ describe('sample weight errors: named, thrown before any update', () => {
       m.fit(nn.tensor2d(new Float32Array(6), [3, 2]), y, { classWeight: { 1: 2 }, verbose: 0 }),
     ).rejects.toThrow(/classWeight needs 0\/1 targets for a single sigmoid output, but y row 2 holds 0.5/);
   });
+
+  it('classWeight needs an output of shape [batch, classes]: a [batch, 3, 1] output is refused, nothing trained', async () => {
+    // binaryCrossentropy takes any output shape (categorical losses refuse this one at fit already).
+    const m = nn.sequential({
+      seed: 1,
+      layers: [nn.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [3, 2] })],
+    });
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const before = m.getWeights().map((w) => Array.from(w.data));
+    const x = nn.tensor(new Float32Array(5 * 3 * 2).fill(0.5), [5, 3, 2]);
+    const y = nn.tensor(
+      Float32Array.from({ length: 15 }, (_, i) => i % 2),
+      [5, 3, 1],
+    );
+    const err = await m.fit(x, y, { classWeight: { 1: 2 }, verbose: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(
+      /^fit: classWeight needs an output of shape \[batch, classes\]; this model outputs \[batch, 3, 1\]$/,
+    );
+    expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(before);
+    expect(m.optimizer?.iterations).toBe(0);
+    // The same model trains without classWeight (the shape itself is fine).
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(m.optimizer?.iterations).toBe(1);
+  });
 });
