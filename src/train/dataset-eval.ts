@@ -1,7 +1,7 @@
 /**
  * evaluateDataset: loss and metrics over every batch a dataset yields (inference mode), as
  * row-weighted means of the batch values, so the result equals evaluate on the rows in one
- * tensor. Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
+ * tensor. A batch's sampleWeight weighs its loss as evaluate's sampleWeight (Σ w·loss / rows). Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
  * floats a row) and are computed once at the end. Also fitDataset's validation on a dataset.
  */
 
@@ -11,6 +11,7 @@ import { Tensor } from '../tensor';
 import { concatFloat32 } from '../util/concat';
 import { yieldToEventLoop } from '../util/yield';
 import { batchData, type DatasetLike, nextBatch, openIterator } from './dataset-source';
+import { checkSampleWeight, withWeights } from './sample-weights';
 import type { Validation } from './trainer';
 
 export async function evaluateOnDataset(
@@ -24,6 +25,7 @@ export async function evaluateOnDataset(
   const keys = ['loss', ...compiled.metrics.keys];
   const wholeSet = compiled.metrics.wholeSet.length > 0;
   const executor = model.executor();
+  let weighted: ReturnType<TrainableModel['executor']> | null = null; // made on the first weighted batch
   const sums = new Float64Array(keys.length);
   const outs: Float32Array[] = [];
   const targets: Float32Array[] = [];
@@ -34,7 +36,13 @@ export async function evaluateOnDataset(
       const batch = await nextBatch(fn, it, `batch ${b}`);
       if (batch === null) break;
       const d = batchData(fn, model, batch, `batch ${b}`);
-      const v = executor.evaluate(d.x, d.y, d.rows);
+      let v: Float64Array;
+      if (batch.sampleWeight === undefined) v = executor.evaluate(d.x, d.y, d.rows);
+      else {
+        const w = checkSampleWeight(fn, `batch ${b} sampleWeight`, batch.sampleWeight, d.rows, `batch ${b} xs`);
+        weighted ??= model.executor(true);
+        v = weighted.evaluate(d.x, withWeights(d.y, model.targetWidth, w, d.rows), d.rows);
+      }
       for (let i = 0; i < keys.length; i++) sums[i] += v[i] * d.rows;
       rows += d.rows;
       if (wholeSet) {

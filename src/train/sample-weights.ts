@@ -72,9 +72,12 @@ export function checkClassWeight(fn: string, v: unknown, model: TrainableModel):
   return { of, weights };
 }
 
+/** One weight ≥ 0 per row: a Tensor [rows] or [rows, 1], a Float32Array or number[]. */
+export type SampleWeight = Tensor | Float32Array | number[];
+
 /** One weight per row: a Tensor [rows] or [rows, 1], a Float32Array (or other numeric typed
- *  array) or a number[]; every value finite and ≥ 0. */
-export function checkSampleWeight(fn: string, name: string, v: unknown, rows: number): Float32Array {
+ *  array) or a number[]; every value finite and ≥ 0. `xName` names the rows in messages. */
+export function checkSampleWeight(fn: string, name: string, v: unknown, rows: number, xName = 'x'): Float32Array {
   let values: ArrayLike<unknown>;
   if (v instanceof Tensor) {
     if (!(v.rank === 1 || (v.rank === 2 && v.shape[1] === 1)))
@@ -97,7 +100,7 @@ export function checkSampleWeight(fn: string, name: string, v: unknown, rows: nu
     );
   }
   if (values.length !== rows)
-    throw new RangeError(`${fn}: ${name} has ${values.length} weights but x has ${rows} rows; give one per row`);
+    throw new RangeError(`${fn}: ${name} has ${values.length} weights but ${xName} has ${rows} rows; give one per row`);
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const w = values[r];

@@ -21,7 +21,14 @@ import { type Dataset, gatherRows, type Targets } from './data';
 import { datasetValidation, evaluateOnDataset } from './dataset-eval';
 import { checkDataset, type DatasetLike, datasetSource } from './dataset-source';
 import { History } from './history';
-import { type ClassWeight, checkClassWeight, checkSampleWeight, rowWeights, withWeights } from './sample-weights';
+import {
+  type ClassWeight,
+  checkClassWeight,
+  checkSampleWeight,
+  rowWeights,
+  type SampleWeight,
+  withWeights,
+} from './sample-weights';
 
 export interface FitOptions {
   /** Passes over the data (default 1). */
@@ -32,8 +39,9 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Fraction of rows held out for validation: a seeded random subset, not the last rows. */
   validationSplit?: number;
-  /** [x, y] evaluated after every epoch: val_loss, val_<metric>. */
-  validationData?: [Tensor, Targets];
+  /** [x, y] or [x, y, sampleWeight] evaluated after every epoch: val_loss, val_<metric>. With
+   *  sampleWeight (one weight ≥ 0 per row) val_loss is Σ w·loss / rows, as evaluate's. */
+  validationData?: [Tensor, Targets] | [Tensor, Targets, SampleWeight];
   callbacks?: Callback[] | Callback;
   /** 0 silent, 1 or 2 one line per epoch (default 1). */
   verbose?: 0 | 1 | 2;
@@ -45,8 +53,9 @@ export interface FitOptions {
    *  shuffles exactly as it would have in one uninterrupted fit (default 0). */
   initialEpoch?: number;
   /** One weight ≥ 0 per row of x (Keras sample_weight), shuffled with its row: a batch's loss is
-   *  Σ w·loss / rows (Keras SUM_OVER_BATCH_SIZE). Validation stays unweighted. */
-  sampleWeight?: Tensor | Float32Array | number[];
+   *  Σ w·loss / rows (Keras SUM_OVER_BATCH_SIZE). The rows validationSplit holds out keep theirs
+   *  (val_loss weighted as evaluate's; classWeight weighs training only, as in Keras). */
+  sampleWeight?: SampleWeight;
   /** Weight per class index (Keras class_weight): rows weigh their class's weight (the label, the
    *  argmax of a one-hot row, or a single sigmoid output's 0/1; unnamed classes weigh 1); times
    *  sampleWeight if both are given. */
@@ -60,8 +69,9 @@ export interface FitDatasetOptions {
    *  training stops early, with a warning, if it runs out. Default: each epoch reads a fresh
    *  iterator to its end. */
   batchesPerEpoch?: number;
-  /** [x, y] tensors, or a dataset of batches, evaluated after every epoch: val_loss, val_<metric>. */
-  validationData?: [Tensor, Targets] | DatasetLike;
+  /** [x, y] or [x, y, sampleWeight] tensors, or a dataset of batches (their sampleWeight weighs
+   *  val_loss), evaluated after every epoch: val_loss, val_<metric>. */
+  validationData?: [Tensor, Targets] | [Tensor, Targets, SampleWeight] | DatasetLike;
   /** Batches of a validation dataset to evaluate each epoch (default: all). */
   validationBatches?: number;
   callbacks?: Callback[] | Callback;
@@ -126,14 +136,16 @@ export interface Validation {
   evaluate(): Promise<Logs>;
 }
 
-/** In-memory validation rows, evaluated in one executor call. */
-export function arrayValidation(model: TrainableModel, data: Dataset): Validation {
+/** In-memory validation rows, evaluated in one executor call; with `weights` (one per row) by the
+ *  weighted executor, so that val_loss is Σ w·loss / rows. */
+export function arrayValidation(model: TrainableModel, data: Dataset, weights: Float32Array | null = null): Validation {
   const keys = ['loss', ...model.requireCompiled('fit').metrics.keys];
+  const y = weights ? withWeights(data.y, model.targetWidth, weights, data.rows) : data.y;
   return {
     rows: data.rows,
     data,
     async evaluate() {
-      const v = model.executor().evaluate(data.x, data.y, data.rows);
+      const v = model.executor(weights !== null).evaluate(data.x, y, data.rows);
       const logs: Logs = {};
       keys.forEach((k, i) => {
         logs[`val_${k}`] = v[i];
@@ -180,11 +192,13 @@ export class Trainer {
 
     let data = model.evaluationData(fn, x, y);
     let validation: { x: Float32Array; y: Float32Array; rows: number } | null = null;
+    let valWeights: Float32Array | null = null;
     if (o.validationData !== undefined) {
       const vd = o.validationData;
-      if (!Array.isArray(vd) || vd.length !== 2)
-        throw new TypeError(`${fn}: validationData must be [x, y], got ${describe(vd)}`);
+      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3))
+        throw new TypeError(`${fn}: validationData must be [x, y] or [x, y, sampleWeight], got ${describe(vd)}`);
       validation = model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]');
+      valWeights = validationWeights(fn, vd, validation.rows);
     }
     const rng = new Random(seed);
     const inputs = model.inputSize;
@@ -211,9 +225,11 @@ export class Trainer {
       };
       data = { x: gatherRows(data.x, inputs, trainIdx), y: gatherRows(data.y, yWidth, trainIdx), rows: trainRows };
       if (weights) weights = gatherRows(weights, 1, trainIdx);
+      // The held-out rows keep their sampleWeight (Keras splits x, y and sample_weight alike).
+      if (sampleWeight) valWeights = gatherRows(sampleWeight, 1, valIdx);
     }
     // The weighted tape compiles (and the native one validates) before anything trains.
-    if (weights) model.executor(true);
+    if (weights || valWeights) model.executor(true);
 
     // Everything is checked: from here on the weights may change.
     model.fitting = true;
@@ -221,7 +237,7 @@ export class Trainer {
       const settings = { fn, epochs, initialEpoch, batchSize, verbose, seed, batchLoss, callbacks, compiled };
       const weightedY = weights && withWeights(data.y, yWidth, weights, data.rows);
       const source = arraySource(data, inputs, batchSize, shuffle, seed, weightedY);
-      return await this.loop(model, source, validation && arrayValidation(model, validation), settings);
+      return await this.loop(model, source, validation && arrayValidation(model, validation, valWeights), settings);
     } finally {
       model.fitting = false;
     }
@@ -250,11 +266,11 @@ export class Trainer {
       o.validationBatches === undefined ? null : positiveInt(fn, 'validationBatches', o.validationBatches);
     let validation: Validation | null = null;
     const vd = o.validationData;
-    if (Array.isArray(vd) && vd.length === 2 && !isBatch(vd[0])) {
-      validation = arrayValidation(
-        model,
-        model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]'),
-      );
+    if (Array.isArray(vd) && (vd.length === 2 || vd.length === 3) && !isBatch(vd[0])) {
+      const data = model.evaluationData(fn, vd[0], vd[1], 'validationData[0]', 'validationData[1]');
+      const weights = validationWeights(fn, vd, data.rows);
+      if (weights) model.executor(true);
+      validation = arrayValidation(model, data, weights);
     } else if (vd !== undefined) {
       validation = datasetValidation(fn, model, checkDataset(`${fn}: validationData`, vd), valBatches);
     }
@@ -439,6 +455,12 @@ function lastLogs(history: History): Logs {
   const logs: Logs = {};
   for (const [k, v] of Object.entries(history.history)) logs[k] = v[v.length - 1];
   return logs;
+}
+
+/** validationData's third element, checked: one weight ≥ 0 per validation row (null if none). */
+function validationWeights(fn: string, vd: unknown[], rows: number): Float32Array | null {
+  if (vd.length < 3 || vd[2] === undefined) return null;
+  return checkSampleWeight(fn, 'validationData[2]', vd[2], rows, 'validationData[0]');
 }
 
 /** An { xs, ys } object: an array of them is a dataset, not [x, y]. */

@@ -284,9 +284,11 @@ describe.each(allBackends.map((b) => [b.name] as const))('sample weights, Keras 
     const t = rowsOf(d, inputs, outputs, train);
     await e.fit(t.x, t.y, { ...options, sampleWeight: Float32Array.from(train, (r) => w[r]) });
     expectClose(weightsOf(c), weightsOf(e), 1e-6, 1e-5);
-    // Validation is unweighted.
-    const v = rowsOf(d, inputs, outputs, order.slice(trainRows));
-    expect(hc.history.val_loss[1]).toBeCloseTo(c.evaluate(v.x, v.y).loss, 5);
+    // The held-out rows keep their weights: val_loss is evaluate's weighted loss on them.
+    const held = order.slice(trainRows);
+    const v = rowsOf(d, inputs, outputs, held);
+    const vw = Float32Array.from(held, (r) => w[r]);
+    expect(hc.history.val_loss[1]).toBeCloseTo(c.evaluate(v.x, v.y, { sampleWeight: vw }).loss, 5);
   });
 
   it('evaluate takes sampleWeight: the loss Σ w·loss / rows, the metrics unweighted', () => {
@@ -536,6 +538,111 @@ describe.each(allBackends.map((b) => [b.name] as const))('fitDataset with sample
     await expect(m.fitDataset(batches(d, [null, null, null]), { classWeight: { 4: 1 } })).rejects.toThrow(
       /fitDataset: classWeight names class 4, but the model has 3 classes/,
     );
+  });
+});
+
+describe.each(allBackends.map((b) => [b.name] as const))('weighted validation (%s)', (backend) => {
+  const [rows, inputs, hidden, outputs] = [12, 4, 6, 3];
+  const kind: Kind = 'softmax-categorical';
+
+  it('validationData [x, y, sampleWeight]: val_loss is evaluate’s weighted loss, val metrics unweighted', async () => {
+    nn.setBackend(backend);
+    const d = data(kind, rows, inputs, outputs, 21);
+    const v = data(kind, 7, inputs, outputs, 22);
+    const w = randomWeights(7, 23);
+    const m = nn.sequential({
+      seed: 3,
+      layers: [
+        nn.layers.dense({ units: hidden, activation: 'tanh', inputShape: [inputs] }),
+        nn.layers.dense({ units: outputs, activation: 'softmax' }),
+      ],
+    });
+    m.compile({
+      optimizer: nn.optimizers.sgd({ learningRate: 0.1 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const h = await m.fit(d.x, d.y, { epochs: 1, batchSize: 5, seed: 1, verbose: 0, validationData: [v.x, v.y, w] });
+    const weighted = m.evaluate(v.x, v.y as nn.Tensor, { sampleWeight: w });
+    const plain = m.evaluate(v.x, v.y as nn.Tensor);
+    expect(h.history.val_loss[0]).toBeCloseTo(weighted.loss, 6);
+    expect(Math.abs(weighted.loss - plain.loss)).toBeGreaterThan(1e-3); // the weights did something
+    expect(h.history.val_accuracy[0]).toBe(plain.accuracy);
+    // fitDataset takes the same triple.
+    const h2 = await m.fitDataset([{ xs: d.x, ys: d.y }], { epochs: 1, verbose: 0, validationData: [v.x, v.y, w] });
+    expect(h2.history.val_loss[0]).toBeCloseTo(m.evaluate(v.x, v.y as nn.Tensor, { sampleWeight: w }).loss, 6);
+  });
+
+  it('validationSplit: the held-out rows keep their sampleWeight; classWeight weighs training only', async () => {
+    nn.setBackend(backend);
+    const d = data(kind, rows, inputs, outputs, 24);
+    const options = { epochs: 2, batchSize: 4, seed: 6, verbose: 0 as const, validationSplit: 0.25 };
+    // Weight 2 on every row trains as twice the SGD learning rate (exactly: ×2 is exact in binary).
+    const doubled = model(kind, inputs, hidden, outputs, 0.2);
+    const byWeight = model(kind, inputs, hidden, outputs, 0.1);
+    const byClass = model(kind, inputs, hidden, outputs, 0.1);
+    const hd = await doubled.fit(d.x, d.y, options);
+    const hw = await byWeight.fit(d.x, d.y, { ...options, sampleWeight: new Float32Array(rows).fill(2) });
+    const hc = await byClass.fit(d.x, d.y, { ...options, classWeight: { 0: 2, 1: 2, 2: 2 } });
+    expectClose(weightsOf(byWeight), weightsOf(doubled));
+    expectClose(weightsOf(byClass), weightsOf(doubled));
+    for (let e = 0; e < 2; e++) {
+      expect(hw.history.val_loss[e]).toBeCloseTo(2 * hd.history.val_loss[e], 5);
+      expect(hc.history.val_loss[e]).toBeCloseTo(hd.history.val_loss[e], 5);
+    }
+  });
+
+  it('evaluateDataset and validation datasets weigh the batches that carry sampleWeight', async () => {
+    nn.setBackend(backend);
+    const d = data(kind, rows, inputs, outputs, 25);
+    const w = randomWeights(rows, 26);
+    const all = Float32Array.from(w, (x, r) => (r >= 5 && r < 9 ? 1 : x)); // the middle batch has none
+    const batches = [
+      [0, 5],
+      [5, 9],
+      [9, 12],
+    ].map(([a, b], i) => {
+      const part = rowsOf(
+        d,
+        inputs,
+        outputs,
+        Array.from({ length: b - a }, (_, k) => a + k),
+      );
+      return { xs: part.x, ys: part.y, ...(i === 1 ? {} : { sampleWeight: w.slice(a, b) }) };
+    });
+    const m = model(kind, inputs, hidden, outputs);
+    const want = m.evaluate(d.x, d.y as nn.Tensor, { sampleWeight: all }).loss;
+    expect((await m.evaluateDataset(batches)).loss).toBeCloseTo(want, 6);
+    const h = await m.fitDataset(batches, { epochs: 1, verbose: 0, validationData: batches });
+    expect(h.history.val_loss[0]).toBeCloseTo(m.evaluate(d.x, d.y as nn.Tensor, { sampleWeight: all }).loss, 6);
+    const bad = [{ ...batches[0], sampleWeight: w.slice(0, 2) }];
+    await expect(m.evaluateDataset(bad)).rejects.toThrow(
+      /^evaluateDataset: batch 0 sampleWeight has 2 weights but batch 0 xs has 5 rows; give one per row$/,
+    );
+  });
+
+  it('a bad validationData[2] is named before any update', async () => {
+    nn.setBackend(backend);
+    const d = data(kind, rows, inputs, outputs, 27);
+    const m = model(kind, inputs, hidden, outputs);
+    const before = weightsOf(m);
+    await expect(
+      m.fit(d.x, d.y, { verbose: 0, validationData: [d.x, d.y, new Float32Array(3)] as never }),
+    ).rejects.toThrow(/^fit: validationData\[2\] has 3 weights but validationData\[0\] has 12 rows; give one per row$/);
+    await expect(
+      m.fit(d.x, d.y, { verbose: 0, validationData: [d.x, d.y, new Float32Array(12).fill(-1)] as never }),
+    ).rejects.toThrow(/^fit: validationData\[2\]\[0\] is -1; sample weights must be finite numbers ≥ 0$/);
+    await expect(
+      m.fitDataset([{ xs: d.x, ys: d.y }], { verbose: 0, validationData: [d.x, d.y, [1]] as never }),
+    ).rejects.toThrow(/^fitDataset: validationData\[2\] has 1 weights but validationData\[0\] has 12 rows/);
+    await expect(m.fit(d.x, d.y, { verbose: 0, validationData: [d.x, d.y, w4(), 1] as never })).rejects.toThrow(
+      /^fit: validationData must be \[x, y\] or \[x, y, sampleWeight\], got /,
+    );
+    expect(weightsOf(m)).toEqual(before);
+    expect(m.optimizer?.iterations).toBe(0);
+    function w4() {
+      return new Float32Array(12);
+    }
   });
 });
 
