@@ -54,9 +54,10 @@ void plain_forward_row(float* row, const float* x, const float* filter, const Co
   }
 }
 
-// One pooled row from its poolH convolution rows (rows, each used_w·outC floats): the first cell
-// of each window, then a strict > per later cell in window order (max_pool2d_forward's rule), then
-// bias and relu as bias_relu_forward (v > 0 ? v : 0).
+// One pooled row from its poolH convolution rows (rows, each out_w·poolW·outC floats): the first
+// cell of each window, then a strict > per later cell in window order (max_pool2d_forward's rule),
+// then bias and relu as bias_relu_forward (v > 0 ? v : 0). The plain loops' version of
+// conv_simd::Loops::pool_relu_row; the selects are masks so that the loops stay branch-free.
 void pool_row(float* out, int32_t* argmax, const float* rows, const float* bias, const ConvPoolShape& p) {
   const int64_t c_all = p.conv.out_c, row_len = p.out_w * p.pool_w * c_all;
   for (int64_t px = 0; px < p.out_w; px++) {
@@ -70,22 +71,18 @@ void pool_row(float* out, int32_t* argmax, const float* rows, const float* bias,
     for (int64_t ky = 0; ky < p.pool_h; ky++) {
       for (int64_t kx = 0; kx < p.pool_w; kx++) {
         if (ky == 0 && kx == 0) continue;
-        const float* __restrict v = rows + ky * row_len + (px * p.pool_w + kx) * c_all;
+        const float* __restrict v = first + ky * row_len + kx * c_all;
         const auto place = static_cast<int32_t>(ky * p.pool_w + kx);
-        for (int64_t c = 0; c < c_all; c++) {  // branch-free selects: the loop vectorizes
-          const bool greater = v[c] > best[c];
-          arg[c] = greater ? place : arg[c];
-          best[c] = greater ? v[c] : best[c];
+        for (int64_t c = 0; c < c_all; c++) {
+          const int32_t take = -static_cast<int32_t>(v[c] > best[c]);  // all ones or 0
+          arg[c] = (arg[c] & ~take) | (place & take);
+          best[c] = take ? v[c] : best[c];
         }
       }
     }
-    if (bias) {
-      for (int64_t c = 0; c < c_all; c++) {
-        const float q = best[c] + bias[c];
-        best[c] = q > 0 ? q : 0.0f;
-      }
-    } else {
-      for (int64_t c = 0; c < c_all; c++) best[c] = best[c] > 0 ? best[c] : 0.0f;
+    for (int64_t c = 0; c < c_all; c++) {
+      const float q = bias ? best[c] + bias[c] : best[c];
+      best[c] = q > 0 ? q : 0.0f;
     }
   }
 }
@@ -170,7 +167,10 @@ void conv2d_relu_pool_forward(float* out, int32_t* argmax, const float* x, const
             plain_forward_row(row, x, filter, s, b, oy, p.out_w * p.pool_w, patch);
         }
         const int64_t o = b * pooled + py * p.out_w * s.out_c;
-        pool_row(out + o, argmax + o, rows, bias, p);
+        if (loops)
+          loops->pool_relu_row(out + o, argmax + o, rows, bias, p);
+        else
+          pool_row(out + o, argmax + o, rows, bias, p);
       }
     }
   });

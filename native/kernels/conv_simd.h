@@ -42,6 +42,10 @@ struct Loops {
   // (the direct forward's values). For conv2d_relu_pool_forward (conv_pool.h).
   void (*direct_forward_row)(float* row, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
                              int64_t oy, int64_t ox_end);
+  // One pooled row of conv2d_relu_pool_forward from the poolH convolution rows under it (each
+  // outW·poolW·outC floats): out and argmax (pointers at the row), max_pool_forward_image's rule,
+  // then bias (may be null) and relu as bias_relu_forward.
+  void (*pool_relu_row)(float* out, int32_t* argmax, const float* rows, const float* bias, const ConvPoolShape& s);
   // dfilter[j0:j1, o0:o1) += conv2d_relu_pool_backward's filter gradient (conv_pool.h): each
   // element summed alone from 0 over every image and window cell in order, the same bits for any
   // split into blocks (o0 a multiple of filter_channels).
