@@ -158,13 +158,12 @@ void conv2d_relu_pool_forward(float* out, int32_t* argmax, const float* x, const
     for (int64_t b = t; b < s.batch; b += tasks) {
       float* rows = scratch + b * per_image;
       for (int64_t py = 0; py < p.out_h; py++) {
-        for (int64_t ky = 0; ky < p.pool_h; ky++) {
-          float* row = rows + ky * row_len;
-          const int64_t oy = py * p.pool_h + ky;
-          if (loops)
-            loops->direct_forward_row(row, x, filter, s, b, oy, p.out_w * p.pool_w);
-          else
-            plain_forward_row(row, x, filter, s, b, oy, p.out_w * p.pool_w, patch);
+        const int64_t oy = py * p.pool_h;
+        if (loops) {
+          loops->direct_forward_block(rows, x, filter, s, b, oy, oy + p.pool_h, p.out_w * p.pool_w);
+        } else {
+          for (int64_t ky = 0; ky < p.pool_h; ky++)
+            plain_forward_row(rows + ky * row_len, x, filter, s, b, oy + ky, p.out_w * p.pool_w, patch);
         }
         const int64_t o = b * pooled + py * p.out_w * s.out_c;
         if (loops)

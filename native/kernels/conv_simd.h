@@ -38,10 +38,11 @@ struct Loops {
   // lies outside its window (a hand-made tape): dx is then partly written, and pool.cc zeroes and
   // scatters that image instead.
   bool (*max_pool_backward_tiled_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
-  // Row oy of image b's convolution, columns [0, ox_end) (≤ outW): row[ox·outC + o], overwritten
-  // (the direct forward's values). For conv2d_relu_pool_forward (conv_pool.h).
-  void (*direct_forward_row)(float* row, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
-                             int64_t oy, int64_t ox_end);
+  // Rows [oy0, oy1) of image b's convolution, columns [0, ox_end) (≤ outW) of each:
+  // out[((oy − oy0)·ox_end + ox)·outC + o], overwritten (direct_forward_rows' values). For
+  // conv2d_relu_pool_forward (conv_pool.h).
+  void (*direct_forward_block)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
+                               int64_t oy0, int64_t oy1, int64_t ox_end);
   // One pooled row of conv2d_relu_pool_forward from the poolH convolution rows under it (each
   // outW·poolW·outC floats): out and argmax (pointers at the row), max_pool_forward_image's rule,
   // then bias (may be null) and relu as bias_relu_forward.
