@@ -35,9 +35,8 @@ void gather(float* buf, const float* xb, const Conv2dShape& s, int64_t oy, int64
   }
 }
 
-// Plain loops (the portable path, and patches too large for the direct loops): row oy of image
-// b's convolution, columns [0, ox_end), each cell summed over the taps in order from 0. patch:
-// patch_size floats.
+// Plain loops (the portable path): row oy of image b's convolution, columns [0, ox_end), each cell
+// summed over the taps in order from 0. patch: patch_size floats.
 void plain_forward_row(float* row, const float* x, const float* filter, const Conv2dShape& s, int64_t b, int64_t oy,
                        int64_t ox_end, float* patch) {
   const float* xb = x + b * s.in_h * s.in_w * s.in_c;
