@@ -768,12 +768,14 @@ function poolBeforeRelu(b: TapeBuilder, output: number): void {
  * so the convolution's output (and its gradient) is never written: the native kernel computes a
  * window's rows of z in a cache-sized scratch and keeps only the pooled values and each max's
  * place (native/kernels/conv_pool.h). z, dz, q and dq are then read by nothing and shrink to
- * width 0; col becomes that scratch (`rows`: poolH rows of z per image). The same values as the rewritten calls (the relu's gradient from p > 0, which is
- * q + b > 0). Patches of at most 32 values (kH·kW·inC: a first layer over 1–3 channels), where the
- * native convolution takes its direct loops anyway. NATIVENN_FUSE_CONV_POOL=0 in the environment
- * turns the fusion off (tests compare the two tapes).
+ * width 0; col becomes that scratch (`rows`: poolH rows of z per image). The same values as the
+ * rewritten calls (the relu's gradient from p > 0, which is q + b > 0). Patches of at most 32
+ * values (kH·kW·inC: a first layer over 1–3 channels), where the native convolution takes its
+ * direct loops anyway. A layer applied twice with a bias keeps the unfused calls (its bias
+ * gradient has several writers). NATIVENN_FUSE_CONV_POOL=0 in the environment turns the fusion
+ * off (tests compare the two tapes).
  */
-export const MAX_FUSED_PATCH = 32;
+const MAX_FUSED_PATCH = 32;
 function fuseConvReluPool(b: TapeBuilder, output: number): void {
   if (typeof process !== 'undefined' && process.env?.NATIVENN_FUSE_CONV_POOL === '0') return;
   const sections = [b.forward, b.loss, b.metrics, b.backward, b.update];

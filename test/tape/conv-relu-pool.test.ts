@@ -307,6 +307,58 @@ describe.each(CASES.map((c) => [c.name, c] as const))('conv2dReluPool: %s', (_na
   );
 });
 
+describe('a convolution applied to two inputs (its filter gradient accumulates)', () => {
+  /** Two 7×6×1 images through one relu convolution, each pooled, joined, a dense head. */
+  function shared(useBias: boolean, fused: boolean) {
+    const a = nn.input({ shape: [7, 6, 1] });
+    const b = nn.input({ shape: [7, 6, 1] });
+    const conv = nn.layers.conv2d({
+      filters: 5,
+      kernelSize: 3,
+      activation: 'relu',
+      useBias,
+      kernelInitializer: nn.initializers.randomNormal({ stddev: 0.5, seed: 3 }),
+      biasInitializer: nn.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: 4 }),
+    });
+    const branch = (t: typeof a) =>
+      nn.layers.flatten().apply(nn.layers.maxPooling2d({ poolSize: 2 }).apply(conv.apply(t)));
+    const joined = nn.layers.concatenate().apply([branch(a), branch(b)]);
+    const m = nn.model({ inputs: [a, b], outputs: nn.layers.dense({ units: 2 }).apply(joined), seed: 6 });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    withConvPoolFusion(fused, () => m.compiledNetwork());
+    return m;
+  }
+
+  it.each([false, true])('bias %s: fused where it may be, the gradients of the unfused tape', (useBias) => {
+    const fused = shared(useBias, true);
+    const plain = shared(useBias, false);
+    plain.setWeights(fused.getWeights());
+    const grads = fused.compiledNetwork().tape.backward.filter((c) => c.kernel === 'conv2dReluPoolGrad');
+    // Without a bias both applications fuse, the second accumulating; with one, the bias gradient
+    // has three writers (a fill and two sums) and nothing fuses.
+    expect(grads.map((c) => c.attrs.accumulate)).toEqual(useBias ? [] : [false, true]);
+    const rng = new Random(30);
+    const x = Float32Array.from({ length: ROWS * 84 }, () => rng.uniform(-1, 1));
+    const y = Float32Array.from({ length: ROWS * 2 }, () => rng.uniform(-1, 1));
+    const widths = fused.getWeights().map((w) => w.data.length);
+    for (const native of [false, ...(cpuPaths.length > 0 ? [true] : [])]) {
+      const exec = (m: nn.LayersModel) => {
+        const e = native
+          ? createNativeExecutor(m.compiledNetwork())
+          : createJsExecutor(m.compiledNetwork(), nn.backends.js);
+        const g = widths.map((n) => new Float32Array(n));
+        const loss = e.gradients(x, y, ROWS, 0, g);
+        e.dispose();
+        return { loss, g };
+      };
+      const u = exec(fused);
+      const v = exec(plain);
+      expect(u.loss).toBeCloseTo(v.loss, 6);
+      u.g.forEach((g, i) => expect(maxRelErr(g, v.g[i], 1e-6, 1e-5)).toBeLessThanOrEqual(1));
+    }
+  });
+});
+
 describe('training with the fusion ends where training without it does', () => {
   it.each(['js', 'native'].filter((b) => b === 'js' || nn.backends.native))('%s backend', async (backend) => {
     nn.setBackend(backend as 'js' | 'native');
