@@ -458,9 +458,9 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     k.avgPool2dBackward(f(dx), f(dy), ...s);
     return undefined;
   },
-  // The fused first convolution + relu + max pooling: tape-only, its twin on every backend.
+  // The fused first convolution + relu + max pooling: tape-only, its twin on every backend (the
+  // scratch is the native kernel's).
   conv2dReluPool(_k, [out, argmax, x, filter, bias], at, ctx) {
-    // the scratch belongs to the native kernel
     conv2dReluPoolForward(
       f(out),
       argmax as Int32Array,
