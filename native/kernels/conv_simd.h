@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/conv_pool.h"
 #include "kernels/pool.h"
 
 namespace nativenn::conv_simd {
@@ -37,6 +38,20 @@ struct Loops {
   // lies outside its window (a hand-made tape): dx is then partly written, and pool.cc zeroes and
   // scatters that image instead.
   bool (*max_pool_backward_tiled_image)(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s);
+  // Rows [oy0, oy1) of image b's convolution, columns [0, ox_end) (≤ outW) of each:
+  // out[((oy − oy0)·ox_end + ox)·outC + o], overwritten (direct_forward_rows' values). For
+  // conv2d_relu_pool_forward (conv_pool.h).
+  void (*direct_forward_block)(float* out, const float* x, const float* filter, const Conv2dShape& s, int64_t b,
+                               int64_t oy0, int64_t oy1, int64_t ox_end);
+  // One pooled row of conv2d_relu_pool_forward from the poolH convolution rows under it (each
+  // outW·poolW·outC floats): out and argmax (pointers at the row), max_pool_forward_image's rule,
+  // then bias (may be null) and relu as bias_relu_forward.
+  void (*pool_relu_row)(float* out, int32_t* argmax, const float* rows, const float* bias, const ConvPoolShape& s);
+  // dfilter[j0:j1, o0:o1) += conv2d_relu_pool_backward's filter gradient (conv_pool.h): each
+  // element summed alone from 0 over every image and window cell in order, the same bits for any
+  // split into blocks (o0 a multiple of filter_channels).
+  void (*pool_filter_block)(float* dfilter, const float* x, const float* dy, const float* y, const int32_t* argmax,
+                            const ConvPoolShape& s, int64_t j0, int64_t j1, int64_t o0, int64_t o1);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

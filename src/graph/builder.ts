@@ -437,6 +437,7 @@ export function buildGraphTape(
         outs.map((o) => o.pred),
       );
   poolBeforeRelu(b, output);
+  fuseConvReluPool(b, output);
   return {
     version: TAPE_VERSION,
     buffers: b.buffers,
@@ -751,5 +752,107 @@ function poolBeforeRelu(b: TapeBuilder, output: number): void {
       c.args[1] = dOut;
       c.attrs.rows = pooledRows;
     }
+  }
+}
+
+/**
+ * A first convolution layer (no input gradient) with a small patch, its bias and relu, and a max
+ * pooling whose windows tile it (stride = window, 'valid') → one conv2dReluPool call forward and
+ * one conv2dReluPoolGrad backward (src/backend/js/conv-relu-pool.ts). Rewrites poolBeforeRelu's
+ *   forward   conv2d(z, x, W, col); maxPool2d(q, argmax, z); biasActivation(p, q, B?, relu)
+ *   backward  activationGrad(dq, dp, q, p, relu) … maxPool2dGrad(dz, dq, argmax) … conv2dGradFilter(dW, x, dz, col)
+ *             [fill(dB)] columnSums(dB, dq)
+ * into
+ *   forward   conv2dReluPool(p, argmax, x, W, B?, rows)
+ *   backward  conv2dReluPoolGrad(dW, dB?, x, dp, p, argmax)
+ * so the convolution's output (and its gradient) is never written: the native kernel computes a
+ * window's rows of z in a cache-sized scratch and keeps only the pooled values and each max's
+ * place (native/kernels/conv_pool.h). z, dz, q and dq are then read by nothing and shrink to
+ * width 0; col becomes that scratch (`rows`: poolH rows of z per image). The same values as the
+ * rewritten calls (the relu's gradient from p > 0, which is q + b > 0). Patches of at most 32
+ * values (kH·kW·inC: a first layer over 1–3 channels), where the native convolution takes its
+ * direct loops anyway. A layer applied twice with a bias keeps the unfused calls (its bias
+ * gradient has several writers). NATIVENN_FUSE_CONV_POOL=0 in the environment turns the fusion
+ * off (tests compare the two tapes).
+ */
+const MAX_FUSED_PATCH = 32;
+function fuseConvReluPool(b: TapeBuilder, output: number): void {
+  if (typeof process !== 'undefined' && process.env?.NATIVENN_FUSE_CONV_POOL === '0') return;
+  const sections = [b.forward, b.loss, b.metrics, b.backward, b.update];
+  const uses = (id: number) => sections.flatMap((calls) => calls.filter((c) => c.args.includes(id)));
+  const aliased = (id: number) => b.buffers[id].alias >= 0 || b.buffers.some((buf) => buf.alias === id);
+  const onlyIn = (id: number, calls: (TapeCall | undefined)[]) => uses(id).every((c) => calls.includes(c));
+  const f = b.forward;
+  for (let i = 0; i + 2 < f.length; i++) {
+    const [conv, pool, act] = [f[i], f[i + 1], f[i + 2]];
+    if (conv.kernel !== 'conv2d' || pool.kernel !== 'maxPool2d' || conv.when || pool.when || act.when) continue;
+    if ((act.kernel !== 'biasActivation' && act.kernel !== 'activation') || act.attrs.fn !== 'relu') continue;
+    const [z, x, W, col] = conv.args;
+    const [q, argmax] = pool.args;
+    const [p] = act.args;
+    const B = act.kernel === 'biasActivation' ? act.args[2] : -1;
+    if (pool.args[2] !== z || act.args[1] !== q || p === q || q === output) continue;
+    const c = conv.attrs;
+    const num = (v: AttrValue) => Number(v);
+    const [kH, kW, poolH, poolW] = [num(c.kH), num(c.kW), num(pool.attrs.kH), num(pool.attrs.kW)];
+    if (kH * kW * num(c.inC) > MAX_FUSED_PATCH) continue;
+    const convH = num(pool.attrs.inH);
+    const convW = num(pool.attrs.inW);
+    const tiles =
+      pool.attrs.strideH === poolH &&
+      pool.attrs.strideW === poolW &&
+      ['padTop', 'padBottom', 'padLeft', 'padRight'].every((k) => pool.attrs[k] === 0) &&
+      pool.attrs.channels === c.outC &&
+      b.width(z) === convH * convW * num(c.outC) &&
+      b.width(q) === Math.floor(convH / poolH) * Math.floor(convW / poolW) * num(c.outC);
+    if (!tiles) continue;
+    const bw = b.backward;
+    const ag = bw.find((k) => k.kernel === 'activationGrad' && k.args[2] === q && k.args[3] === p);
+    const pg = ag && bw.find((k) => k.kernel === 'maxPool2dGrad' && k.args[1] === ag.args[0]);
+    const cg = pg && bw.find((k) => k.kernel === 'conv2dGradFilter' && k.args[2] === pg.args[0]);
+    if (!ag || !pg || !cg || ag.when || pg.when || cg.when || ag.attrs.fn !== 'relu') continue;
+    const [dq, dp] = ag.args;
+    const dz = pg.args[0];
+    const dW = cg.args[0];
+    if (pg.args[2] !== argmax || pg.attrs.accumulate !== false || cg.args[1] !== x || cg.args[3] !== col) continue;
+    const order = [ag, pg, cg].map((k) => bw.indexOf(k));
+    if (!(order[0] < order[1] && order[1] < order[2])) continue;
+    if ([z, dz, q, dq, col, argmax].some(aliased)) continue;
+    // The bias gradient: columnSums(dB, dq), after a fill of dB when dW is overwritten (its first
+    // write), without one when both accumulate (a layer applied twice).
+    const accumulate = cg.attrs.accumulate === true;
+    const sums = bw.filter((k) => k.kernel === 'columnSums' && k.args[1] === dq);
+    let dB = -1;
+    let fill: TapeCall | undefined;
+    if (B >= 0) {
+      if (sums.length !== 1 || sums[0].when) continue;
+      dB = sums[0].args[0];
+      const writes = bw.filter((k) => k.args[0] === dB);
+      fill = writes.find((k) => k.kernel === 'fill' && k.attrs.value === 0 && !k.when);
+      const fillsFirst = fill !== undefined && bw.indexOf(fill) < bw.indexOf(sums[0]);
+      if (writes.length !== (accumulate ? 1 : 2) || (!accumulate && !fillsFirst)) continue;
+      if (bw.indexOf(sums[0]) < order[0]) continue;
+    } else if (sums.length > 0) continue;
+    // z, dz, q, dq, col and argmax are read by these calls alone.
+    if (!onlyIn(z, [conv, pool]) || !onlyIn(dz, [pg, cg]) || !onlyIn(col, [conv, cg])) continue;
+    if (!onlyIn(q, [pool, act, ag]) || !onlyIn(dq, [ag, pg, ...sums]) || !onlyIn(argmax, [pool, pg])) continue;
+
+    const { rows, ...dims } = c;
+    const attrs = { rows, ...dims, poolH, poolW };
+    f.splice(i, 3, { kernel: 'conv2dReluPool', args: [p, argmax, x, W, B, col], attrs });
+    bw[order[2]] = { kernel: 'conv2dReluPoolGrad', args: [dW, dB, x, dp, p, argmax], attrs: { ...attrs, accumulate } };
+    const dropped = new Set([ag, pg, fill, ...sums]);
+    bw.splice(0, bw.length, ...bw.filter((k) => !dropped.has(k)));
+    for (const id of [z, dz, q, dq]) {
+      const buf = b.buffers[id];
+      buf.name = `${buf.name} (fused away)`;
+      buf.shape = [-1, 0];
+      buf.width = 0;
+    }
+    // The columns become the kernel's scratch: poolH rows of the convolution per image.
+    const scratch = b.buffers[col];
+    scratch.name = scratch.name.replace(/columns$/, 'rows');
+    scratch.shape = [-1, poolH, Math.floor(convW / poolW) * poolW, num(c.outC)];
+    scratch.width = poolH * Math.floor(convW / poolW) * poolW * num(c.outC);
   }
 }

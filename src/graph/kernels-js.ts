@@ -6,6 +6,7 @@
 import type { ActivationName, Backend, LossName } from '../backend';
 import type { Conv2dShapeArgs, Pool2dShapeArgs } from '../backend/backend';
 import { batchNormBackward, batchNormInfer, batchNormTrain } from '../backend/js/batchnorm';
+import { conv2dReluPoolBackward, conv2dReluPoolForward } from '../backend/js/conv-relu-pool';
 import { embeddingBackward, embeddingForward } from '../backend/js/embedding';
 import { sigmoidCrossEntropy, softmaxCrossEntropy } from '../backend/js/losses';
 import { gaussianNoiseForward } from '../backend/js/noise';
@@ -36,6 +37,7 @@ const bool = (v: AttrValue) => v === true;
 /** The geometry attributes as the backend's shape arguments (rows resolved for the pass). */
 const convShape = (at: Attrs, ctx: KernelContext) =>
   CONV_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Conv2dShapeArgs;
+const convPoolShape = (at: Attrs, ctx: KernelContext) => [...convShape(at, ctx), num(at.poolH), num(at.poolW)];
 const poolShape = (at: Attrs, ctx: KernelContext) =>
   POOL_ATTRS.map((name) => (name === 'rows' ? ctx.size(at.rows) : num(at[name]))) as Pool2dShapeArgs;
 const padShape = (at: Attrs, ctx: KernelContext): Pad2dShape => ({
@@ -454,6 +456,32 @@ export const JS_KERNELS: Readonly<Record<string, Kernel>> = {
     const s = poolShape(at, ctx);
     clearUnlessAccumulating(dx, at, imageSize(s[0], s[1], s[2], s[3]));
     k.avgPool2dBackward(f(dx), f(dy), ...s);
+    return undefined;
+  },
+  // The fused first convolution + relu + max pooling: tape-only, its twin on every backend (the
+  // scratch is the native kernel's).
+  conv2dReluPool(_k, [out, argmax, x, filter, bias], at, ctx) {
+    conv2dReluPoolForward(
+      f(out),
+      argmax as Int32Array,
+      f(x),
+      f(filter),
+      bias ? f(bias) : null,
+      ...convPoolShape(at, ctx),
+    );
+    return undefined;
+  },
+  conv2dReluPoolGrad(_k, [dfilter, dbias, x, dy, y, argmax], at, ctx) {
+    conv2dReluPoolBackward(
+      f(dfilter),
+      dbias ? f(dbias) : null,
+      f(x),
+      f(dy),
+      f(y),
+      argmax as Int32Array,
+      bool(at.accumulate),
+      ...convPoolShape(at, ctx),
+    );
     return undefined;
   },
 };

@@ -155,6 +155,15 @@ export interface Tape {
  * maxPool2dGrad   dx, dy, argmax               the same + accumulate
  * avgPool2d       out, x                       as maxPool2d (the mean of each window's real cells)
  * avgPool2dGrad   dx, dy                       the same + accumulate
+ * conv2dReluPool  out, argmax, x, filter, bias?, scratch   the convolution's attributes + poolH, poolW: out =
+ *                                              relu(maxPool(conv(x, filter)) + bias) over poolH × poolW windows tiling
+ *                                              the convolution from its corner (stride = window, 'valid'); argmax (int32,
+ *                                              shaped like out) is each max's place in its window, ky·poolW + kx;
+ *                                              scratch holds poolH·outW·poolW·outC floats per row (outW pooled). Patches
+ *                                              kH·kW·inC of at most 32. The builder's fusion of a first convolution
+ *                                              layer (src/backend/js/conv-relu-pool.ts)
+ * conv2dReluPoolGrad dfilter, dbias?, x, dy, y, argmax   the same + accumulate: dfilter, dbias (+)= ∂/∂filter, ∂/∂bias
+ *                                              from dy = ∂/∂out and y = out (no input gradient: a first layer)
  *
  * Batch normalization over the last axis of (rows, channels) (NHWC flattened: rows = images·positions),
  * TensorFlow.js conventions (native/kernels/batchnorm.h). gamma/beta -1 when scale/center are off.
@@ -304,6 +313,14 @@ export const KERNELS: Readonly<Record<string, { args: readonly string[]; attrs: 
   weightedLossGrad: { args: ['grad', 'pred', 'target', 'weights'], attrs: ['rows', 'cols', 'loss'] },
   weightedSoftmaxXent: { args: ['probs', 'grad?', 'logits', 'target', 'weights'], attrs: ['rows', 'cols', 'sparse'] },
   weightedSigmoidXent: { args: ['probs', 'grad?', 'logits', 'target', 'weights'], attrs: ['rows', 'cols'] },
+  conv2dReluPool: {
+    args: ['out', 'argmax', 'x', 'filter', 'bias?', 'scratch'],
+    attrs: [...CONV_ATTRS, 'poolH', 'poolW'],
+  },
+  conv2dReluPoolGrad: {
+    args: ['dfilter', 'dbias?', 'x', 'dy', 'y', 'argmax'],
+    attrs: [...CONV_ATTRS, 'poolH', 'poolW', 'accumulate'],
+  },
 };
 
 /** The mask seed of a dropout call at training step t (0-based update count): a 31-bit mix, the

@@ -13,7 +13,8 @@ import { spawnNode } from '../support/spawn-node';
 import { mlpTape } from './native-support';
 import { recurrentTape } from './recurrent-tape';
 
-/** Tapes of small CNNs (every image kernel) and a generator, written by the real builder. */
+/** Tapes of small CNNs (every image kernel, the fused first layer too) and a generator, written by
+ *  the real builder. */
 function cnnTapes() {
   const nets = [
     [
@@ -44,6 +45,13 @@ function cnnTapes() {
       nn.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }),
       nn.layers.upSampling2d(),
       nn.layers.globalAveragePooling2d(),
+      nn.layers.dense({ units: 2, activation: 'sigmoid' }),
+    ],
+    [
+      // A first relu convolution and its pooling: the fused conv2dReluPool / conv2dReluPoolGrad.
+      nn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [7, 6, 2] }),
+      nn.layers.maxPooling2d({ poolSize: 2 }),
+      nn.layers.flatten(),
       nn.layers.dense({ units: 2, activation: 'sigmoid' }),
     ],
   ];

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { addon } from '../../src/backend/native/addon';
 import type { Tape } from '../../src/graph/tape';
+import { withConvPoolFusion } from '../support/conv-pool-fusion';
 
 const A = addon as NonNullable<typeof addon>;
 
@@ -21,7 +22,9 @@ function cnnTape(): Tape {
     ],
   });
   m.compile({ optimizer: nn.optimizers.adam({ clipnorm: 1 }), loss: 'sparseCategoricalCrossentropy' });
-  return structuredClone(m.compiledNetwork().tape);
+  // Unfused: the first convolution and its pooling stay conv2d and maxPool2d calls (the fused
+  // kernel's validation: test/tape/conv-relu-pool.test.ts).
+  return structuredClone(withConvPoolFusion(false, () => m.compiledNetwork().tape));
 }
 
 const base = cnnTape();

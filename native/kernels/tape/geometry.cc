@@ -31,6 +31,17 @@ Conv2dShape conv_shape(const Call& c, int64_t rows) {
   return s;
 }
 
+bool is_conv_pool(Kernel k) { return k == Kernel::kConv2dReluPool || k == Kernel::kConv2dReluPoolGrad; }
+
+ConvPoolShape conv_pool_shape(const Call& c, int64_t rows) {
+  ConvPoolShape s{};
+  s.conv = conv_shape(c, rows);
+  s.pool_h = c.size[15].value, s.pool_w = c.size[16].value;
+  s.out_h = s.pool_h > 0 ? s.conv.out_h / s.pool_h : 0;
+  s.out_w = s.pool_w > 0 ? s.conv.out_w / s.pool_w : 0;
+  return s;
+}
+
 Pool2dShape pool_shape(const Call& c, int64_t rows) {
   auto d = [&](int i) { return c.size[i].value; };
   Pool2dShape s{};

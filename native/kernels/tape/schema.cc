@@ -58,6 +58,10 @@ const char* const kSectionNames[kSectionCount] = {"forward", "loss", "metrics", 
         dim("strideW"), dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), \
         dim("padRight"), boolean("accumulate"), boolean("columnsReady")                                      \
   }
+#define CONV_POOL_ATTRS                                                                                                \
+  size("rows"), dim("inH"), dim("inW"), dim("inC"), dim("outC"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
+      dim("dilationH"), dim("dilationW"), dim("padTop"), dim("padBottom"), dim("padLeft"), dim("padRight"),            \
+      dim("poolH"), dim("poolW")
 #define POOL_ATTRS                                                                                               \
   {                                                                                                              \
     size("rows"), dim("inH"), dim("inW"), dim("channels"), dim("kH"), dim("kW"), dim("strideH"), dim("strideW"), \
@@ -260,6 +264,18 @@ const KernelInfo kKernels[kKernelCount] = {
      2,
      {size("rows"), size("cols")},
      true},
+    {"conv2dReluPool",
+     6,
+     {out("out"), index_scratch("argmax"), in("x"), in("filter"), in_opt("bias"), scratch("scratch")},
+     17,
+     {CONV_POOL_ATTRS},
+     false},
+    {"conv2dReluPoolGrad",
+     6,
+     {out("dfilter"), out_opt("dbias"), in("x"), in("dy"), in("y"), index_scratch("argmax")},
+     18,
+     {CONV_POOL_ATTRS, boolean("accumulate")},
+     false},
 };
 
 int find_name(const char* const* names, int count, const std::string& name) {

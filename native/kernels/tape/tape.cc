@@ -340,6 +340,12 @@ double TapeRunner::call(const Call& c, int64_t rows, int64_t step, double lr) {
       conv2d_backward_filter(a0, a1, a2, a3, g.batch * conv2d_column_size(g), g, v[16] != 0);
       return 0;
     }
+    case Kernel::kConv2dReluPool:
+      conv2d_relu_pool_forward(a0, i_[c.args[1]], a2, a3, arg(4), arg(5), conv_pool_shape(c, rows));
+      return 0;
+    case Kernel::kConv2dReluPoolGrad:
+      conv2d_relu_pool_backward(a0, a1, a2, a3, arg(4), i_[c.args[5]], conv_pool_shape(c, rows), v[17] != 0);
+      return 0;
     case Kernel::kMaxPool2d:
       max_pool2d_forward(a0, i_[c.args[1]], a2, pool_shape(c, rows));
       return 0;

@@ -15,6 +15,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
+#include "kernels/conv_pool.h"
 #include "kernels/embedding.h"
 #include "kernels/pad.h"
 #include "kernels/pool.h"
@@ -81,13 +82,15 @@ enum class Kernel : uint8_t {
   kWeightedLoss,
   kWeightedLossGrad,
   kWeightedSoftmaxXent,
-  kWeightedSigmoidXent
+  kWeightedSigmoidXent,
+  kConv2dReluPool,
+  kConv2dReluPoolGrad
 };
-constexpr int kKernelCount = 52;
+constexpr int kKernelCount = 54;
 // Buffer arguments per call at most (batch normalization's training step has 8).
 constexpr int kMaxArgs = 8;
-// Attributes per call at most (a convolution's filter gradient has 17).
-constexpr int kMaxAttrs = 17;
+// Attributes per call at most (the fused convolution + pooling's gradient has 18).
+constexpr int kMaxAttrs = 18;
 
 // Attribute kinds: what the glue reads from JS and which range the validator enforces.
 enum class AttrKind : uint8_t {
@@ -269,6 +272,9 @@ uint32_t dropout_seed(uint32_t layer_seed, int64_t step);
 bool is_conv(Kernel k);
 bool is_pool(Kernel k);
 Conv2dShape conv_shape(const Call& c, int64_t rows);
+// conv2dReluPool / conv2dReluPoolGrad: the convolution's attributes, then poolH, poolW.
+bool is_conv_pool(Kernel k);
+ConvPoolShape conv_pool_shape(const Call& c, int64_t rows);
 Pool2dShape pool_shape(const Call& c, int64_t rows);
 Pad2dShape pad_shape(const Call& c, int64_t rows);
 UpSampling2dShape up_sampling_shape(const Call& c, int64_t rows);

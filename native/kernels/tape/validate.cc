@@ -204,6 +204,15 @@ std::string check_geometry(const Call& c, const std::string& path) {
     for (int a = 1; a <= 10; a++)
       if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
     if (s.out_h < 1 || s.out_w < 1) return attrs + ": the kernel is larger than the padded input";
+  } else if (is_conv_pool(c.kernel)) {
+    const ConvPoolShape s = conv_pool_shape(c, 1);
+    for (int a : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16})
+      if (c.size[a].value < 1) return attrs + "." + kKernels[static_cast<int>(c.kernel)].attrs[a].name + " must be ≥ 1";
+    // Dims ≤ 2^31 each: kH·kW ≤ 2^62, then one more product checked.
+    if (s.conv.k_h * s.conv.k_w > kConvPoolMaxPatch || s.conv.k_h * s.conv.k_w * s.conv.in_c > kConvPoolMaxPatch)
+      return attrs + ": the patch kH·kW·inC must be at most " + std::to_string(kConvPoolMaxPatch);
+    if (s.conv.out_h < 1 || s.conv.out_w < 1) return attrs + ": the kernel is larger than the padded input";
+    if (s.out_h < 1 || s.out_w < 1) return attrs + ": the pool window is larger than the convolution's output";
   } else if (c.kernel == Kernel::kBatchNormTrain || c.kernel == Kernel::kBatchNormInfer ||
              c.kernel == Kernel::kBatchNormGrad) {
     if (c.size[1].value < 1) return attrs + ".channels must be ≥ 1";
@@ -366,6 +375,19 @@ std::string extents(const Call& c, int64_t rows, int64_t ext[kMaxArgs]) {
       if (c.kernel == Kernel::kConv2d) set(out, in, filter, col);
       if (c.kernel == Kernel::kConv2dGradInput) set(in, out, filter, col);
       if (c.kernel == Kernel::kConv2dGradFilter) set(filter, in, out, col);
+      break;
+    }
+    case Kernel::kConv2dReluPool:
+    case Kernel::kConv2dReluPoolGrad: {
+      const ConvPoolShape g = conv_pool_shape(c, rows);
+      const int64_t out = product({g.conv.batch, g.out_h, g.out_w, g.conv.out_c});
+      const int64_t in = product({g.conv.batch, g.conv.in_h, g.conv.in_w, g.conv.in_c});
+      const int64_t filter = product({g.conv.k_h, g.conv.k_w, g.conv.in_c, g.conv.out_c});
+      const int64_t scratch = product({g.conv.batch, g.pool_h, g.out_w, g.pool_w, g.conv.out_c});
+      if (c.kernel == Kernel::kConv2dReluPool)
+        set_all({out, out, in, filter, g.conv.out_c, scratch});
+      else
+        set_all({filter, g.conv.out_c, in, out, out, out});
       break;
     }
     case Kernel::kMaxPool2d:
