@@ -35,6 +35,8 @@ inline void vstore_n(float* p, Vf v, int n) {
 }
 inline Vf vfma(Vf a, Vf b, Vf c) { return _mm256_fmadd_ps(a, b, c); }
 inline Vf vadd(Vf a, Vf b) { return _mm256_add_ps(a, b); }
+inline Vf vsub(Vf a, Vf b) { return _mm256_sub_ps(a, b); }
+inline Vf vmul(Vf a, Vf b) { return _mm256_mul_ps(a, b); }
 inline Vi iload_n(const int32_t* p, int n) { return _mm256_maskload_epi32(p, first_n(n)); }
 inline void istore_n(int32_t* p, Vi v, int n) { _mm256_maskstore_epi32(p, first_n(n), v); }
 // base + lane

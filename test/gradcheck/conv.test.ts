@@ -47,6 +47,8 @@ const CONV = [
   convCase(1, [4, 5], [3, 1], [1, 1], [2, 1], [1, 1], 'valid'),
   convCase(1, [2, 3], [2, 2], [4, 3], [1, 1], [1, 1], [1, 2, 1, 1]), // kernel > unpadded input
   convCase(2, [7, 7], [1, 1], [3, 3], [3, 3], [2, 2], 'same'),
+  convCase(1, [8, 7], [8, 9], [3, 3], [1, 1], [1, 1], 'same'), // native: Winograd (conv-winograd.ts)
+  convCase(2, [6, 7], [9, 8], [3, 3], [1, 1], [1, 1], 'valid'), // native: Winograd, clipped edge tiles
 ];
 
 const POOL = [

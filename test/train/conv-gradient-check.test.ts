@@ -160,6 +160,29 @@ const CASES: Case[] = [
       nn.layers.dense({ units: 2, ...init() }),
     ],
   },
+  {
+    // Both convs take Winograd on the native backend (conv-winograd.ts: ≥ 8 channels each side):
+    // the forward, the backward-data of the second, and the filter gradients after a forward that
+    // wrote no im2col columns.
+    name: "8-channel input → conv 3×3 'same' 9 filters tanh → conv 3×3 valid 8 filters tanh → flatten → dense",
+    input: [8, 7, 8],
+    loss: 'meanSquaredError',
+    outputs: 2,
+    kinks: false,
+    layers: () => [
+      nn.layers.conv2d({
+        filters: 9,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [8, 7, 8],
+        ...init(),
+      }),
+      nn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'tanh', ...init() }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2, ...init() }),
+    ],
+  },
 ];
 
 const ROWS = 5;
