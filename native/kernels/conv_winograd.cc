@@ -13,8 +13,12 @@
 namespace nativenn {
 namespace {
 
-// Channels below which im2col wins (bench/conv-winograd.js, measured on Zen 4: see conv.h).
-constexpr int64_t kWinogradMinChannels = 8;
+// Channels from which Winograd wins (bench/conv-winograd.js, Zen 5, 1 thread, batch 64 of 13×13
+// and 16 of 28×28): at 8 channels im2col is faster (forward 0.6–0.75×); 16→16 over 13×13 loses
+// (0.8×) while 16→32 and 32→16 win or tie, and every pair from 24→24 on wins (1.2–3×). So both
+// sides at least 16 and together at least 48.
+constexpr int64_t kWinogradMinChannels = 16;
+constexpr int64_t kWinogradMinChannelSum = 48;
 // Tiles of a chunk: V and M of about 512 KiB (half the L2 of a Zen 4 core), at least kMinTiles.
 constexpr int64_t kChunkFloats = 128 * 1024;
 constexpr int64_t kMinTiles = 8;
@@ -227,7 +231,8 @@ bool conv2d_winograd_applies(const Conv2dShape& s) {
   if (s.k_h != 3 || s.k_w != 3 || s.stride_h != 1 || s.stride_w != 1 || s.dilation_h != 1 || s.dilation_w != 1)
     return false;
   if (s.in_c < 1 || s.out_c < 1 || s.in_h < 1 || s.in_w < 1 || s.out_h < 1 || s.out_w < 1) return false;
-  if (mode != 2 && std::min(s.in_c, s.out_c) < kWinogradMinChannels) return false;
+  if (mode != 2 && (std::min(s.in_c, s.out_c) < kWinogradMinChannels || s.in_c + s.out_c < kWinogradMinChannelSum))
+    return false;
   // One column slot (conv2d_column_size: the least workspace) must hold kMinTiles tiles' V and M,
   // or every tile of the larger of an image and its input (backward-data tiles the input).
   const int64_t per_image = std::max((s.out_h + 1) / 2 * ((s.out_w + 1) / 2), (s.in_h + 1) / 2 * ((s.in_w + 1) / 2));

@@ -23,7 +23,7 @@
 namespace nativenn {
 
 // Whether conv2d_forward and conv2d_backward_data take Winograd for this (forward) shape: a 3×3
-// filter, stride 1, dilation 1, at least kWinogradMinChannels input and output channels, and one
+// filter, stride 1, dilation 1, at least 16 input and 16 output channels and 48 together, and one
 // image's column slot (the least workspace the contract allows) large enough for a useful chunk of
 // tiles. A function of the shape alone, so every workspace size gives the same algorithm.
 bool conv2d_winograd_applies(const Conv2dShape& s);

@@ -1,7 +1,8 @@
 /** Winograd F(2×2, 3×3) convolution (Lavin & Gray 2015), NHWC: the specification of
  *  native/kernels/conv_winograd.cc, which conv2d_forward and conv2d_backward_data take for 3×3,
- *  stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output channels
- *  (winogradApplies). The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input window
+ *  stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output channels,
+ *  WINOGRAD_MIN_CHANNEL_SUM together (winogradApplies; bench/conv-winograd.js measured where it
+ *  wins). The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input window
  *  at (2·ty − padTop, 2·tx − padLeft) (cells outside the image read 0) and computes
  *    out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_{c,o} Gᵀ) ] A
  *  with the matrices below; edge tiles are clipped. Transforms round to float32 at every step, as
@@ -10,8 +11,9 @@
  *  filter turned 180° and its channels swapped. */
 import { convOutputSize } from './conv-shape';
 
-/** Channels (input and output) from which the native kernels take Winograd. */
-export const WINOGRAD_MIN_CHANNELS = 8;
+/** Channels (input and output each, and together) from which the native kernels take Winograd. */
+export const WINOGRAD_MIN_CHANNELS = 16;
+export const WINOGRAD_MIN_CHANNEL_SUM = 48;
 /** Tiles whose transformed input and output one column slot of the workspace must hold. */
 export const WINOGRAD_MIN_TILES = 8;
 
@@ -24,7 +26,8 @@ export function winogradApplies(...shape: number[]): boolean {
   if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return false;
   const outH = convOutputSize(inH, 3, 1, 1, padTop, padBottom);
   const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
-  if (inH < 1 || inW < 1 || outH < 1 || outW < 1 || Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS) return false;
+  if (inH < 1 || inW < 1 || outH < 1 || outW < 1) return false;
+  if (Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS || inC + outC < WINOGRAD_MIN_CHANNEL_SUM) return false;
   const tiles = (h: number, w: number) => Math.ceil(h / 2) * Math.ceil(w / 2);
   const perImage = Math.max(tiles(outH, outW), tiles(inH, inW));
   return Math.min(WINOGRAD_MIN_TILES, perImage) * 16 * (inC + outC) <= outH * outW * 9 * inC;
