@@ -29,8 +29,8 @@ std::atomic<int> g_mode{0};
 
 int64_t tile_floats(const Conv2dShape& s) { return 16 * (s.in_c + s.out_c); }
 
-// The transformed filter, 16·inC·outC floats, in a grow-only buffer per thread (as conv.cc's
-// transposed_scratch): no allocation per step. Null if it cannot grow.
+// The transformed filter (16·inC·outC floats, twice that for backward-data), in a grow-only buffer per thread (as
+// conv.cc's transposed_scratch): no allocation per step. Null if it cannot grow.
 float* filter_scratch(int64_t floats) {
   struct Buffer {
     float* data = nullptr;
@@ -77,12 +77,8 @@ void filter_plain(float* u, const float* filter, int64_t in_c, int64_t out_c) {
   }
 }
 
-// turned: the GEMMs take the forward's transformed filter turned 180° with its channels swapped
-// (backward-data): since G J = P G, with J the 3×3 reversal and P the swap of rows 0 and 3,
-// G (J g J) Gᵀ = P (G g Gᵀ) P, so U'_ξ for ξ = (i, j) is U_(p(i), p(j)) transposed, p = (3 1 2 0).
 struct Plan {
   int64_t batch, h, w, cin, cout, pad_top, pad_left, out_h, out_w;
-  bool turned;
   int64_t tiles_w, tiles_per_image;
 };
 
@@ -181,14 +177,11 @@ void run_chunk(float* out, const float* x, const float* u, float* buf, const Pla
     const int64_t ty = r / p.tiles_w, tx = r % p.tiles_w;
     input_tile(tr, v + i * p.cin, n * p.cin, x + b * per_x, p, 2 * ty - p.pad_top, 2 * tx - p.pad_left);
   }
-  // M_ξ (n, cout) = V_ξ (n, cin) · U_ξ (cin, cout), U_ξ stored (cin, cout), or (cout, cin) at
-  // cell (p(i), p(j)) when turned.
-  static constexpr int kTurn[4] = {3, 1, 2, 0};
-  for (int x = 0; x < 16; x++) {
-    const float* b = p.turned ? u + (4 * kTurn[x / 4] + kTurn[x % 4]) * p.cin * p.cout : u + x * p.cin * p.cout;
-    sgemm(false, p.turned, n, p.cout, p.cin, 1.0f, v + x * n * p.cin, p.cin, b, p.turned ? p.cin : p.cout, 0.0f,
+  // M_ξ (n, cout) = V_ξ (n, cin) · U_ξ (cin, cout). (A tile-major V and M, each tile's 16 rows
+  // together, made the transforms' writes sequential but the GEMMs' strided: measured slower.)
+  for (int x = 0; x < 16; x++)
+    sgemm(false, false, n, p.cout, p.cin, 1.0f, v + x * n * p.cin, p.cin, u + x * p.cin * p.cout, p.cout, 0.0f,
           m + x * n * p.cout, p.cout);
-  }
   for (int64_t i = 0; i < n; i++) {
     const int64_t g = t0 + i, b = g / p.tiles_per_image, r = g % p.tiles_per_image;
     const int64_t ty = r / p.tiles_w, tx = r % p.tiles_w;
@@ -214,8 +207,8 @@ void run(float* out, const float* x, const float* u, float* workspace, int64_t w
 }
 
 Plan plan(int64_t batch, int64_t h, int64_t w, int64_t cin, int64_t cout, int64_t pad_top, int64_t pad_left,
-          int64_t out_h, int64_t out_w, bool turned) {
-  Plan p{batch, h, w, cin, cout, pad_top, pad_left, out_h, out_w, turned, (out_w + 1) / 2, 0};
+          int64_t out_h, int64_t out_w) {
+  Plan p{batch, h, w, cin, cout, pad_top, pad_left, out_h, out_w, (out_w + 1) / 2, 0};
   p.tiles_per_image = (out_h + 1) / 2 * p.tiles_w;
   return p;
 }
@@ -245,19 +238,31 @@ bool conv2d_winograd_forward(float* out, const float* x, const float* filter, fl
   if (!u) return false;
   transforms().filter(u, filter, s.in_c, s.out_c);
   run(out, x, u, workspace, workspace_len,
-      plan(s.batch, s.in_h, s.in_w, s.in_c, s.out_c, s.pad_top, s.pad_left, s.out_h, s.out_w, false), false);
+      plan(s.batch, s.in_h, s.in_w, s.in_c, s.out_c, s.pad_top, s.pad_left, s.out_h, s.out_w), false);
   return true;
 }
 
 bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filter, float* workspace,
                                    int64_t workspace_len, const Conv2dShape& s, bool overwrite) {
-  float* u = filter_scratch(16 * s.in_c * s.out_c);
+  // The transformed filter turned 180° with its channels swapped: since G J = P G, with J the 3×3
+  // reversal and P the swap of rows 0 and 3, G (J g J) Gᵀ = P (G g Gᵀ) P, so U'_ξ for ξ = (i, j)
+  // is U_(p(i), p(j)) transposed, p = (3 1 2 0). Stored (outC, inC) for plain GEMMs: packing a
+  // transposed B in every chunk's GEMMs measured 8% slower.
+  const int64_t taps = s.in_c * s.out_c;
+  float* u = filter_scratch(32 * taps);
   if (!u) return false;
+  float* turned = u + 16 * taps;
   transforms().filter(u, filter, s.in_c, s.out_c);
+  static constexpr int kTurn[4] = {3, 1, 2, 0};
+  for (int x = 0; x < 16; x++) {
+    const float* src = u + (4 * kTurn[x / 4] + kTurn[x % 4]) * taps;
+    float* dst = turned + x * taps;
+    for (int64_t o = 0; o < s.out_c; o++)
+      for (int64_t c = 0; c < s.in_c; c++) dst[o * s.in_c + c] = src[c * s.out_c + o];
+  }
   // dx[iy] = Σ_ky dy[iy + padTop − ky] · f[ky] = Σ_k' dy[iy − (2 − padTop) + k'] · f[2 − k']
-  run(dx, dy, u, workspace, workspace_len,
-      plan(s.batch, s.out_h, s.out_w, s.out_c, s.in_c, 2 - s.pad_top, 2 - s.pad_left, s.in_h, s.in_w, true),
-      !overwrite);
+  run(dx, dy, turned, workspace, workspace_len,
+      plan(s.batch, s.out_h, s.out_w, s.out_c, s.in_c, 2 - s.pad_top, 2 - s.pad_left, s.in_h, s.in_w), !overwrite);
   return true;
 }
 
