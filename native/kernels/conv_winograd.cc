@@ -19,7 +19,8 @@ namespace {
 // sides at least 16 and together at least 48.
 constexpr int64_t kWinogradMinChannels = 16;
 constexpr int64_t kWinogradMinChannelSum = 48;
-// Tiles of a chunk: V and M of about 512 KiB (half the L2 of a Zen 4 core), at least kMinTiles.
+// Tiles of a chunk: V and M of about 512 KiB (half the 1 MiB L2 of a Zen 4 or 5 core; 64–256K
+// floats measured alike on the bench's layer), at least kMinTiles.
 constexpr int64_t kChunkFloats = 128 * 1024;
 constexpr int64_t kMinTiles = 8;
 // Channels transformed at a time (the stack arrays of the tile transforms).
