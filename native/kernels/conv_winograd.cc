@@ -235,6 +235,7 @@ bool conv2d_winograd_applies(const Conv2dShape& s) {
 
 bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
                              const Conv2dShape& s) {
+  if (workspace_len < tile_floats(s)) return false;  // below conv.h's contract: im2col's checks apply
   float* u = filter_scratch(16 * s.in_c * s.out_c);
   if (!u) return false;
   transforms().filter(u, filter, s.in_c, s.out_c);
@@ -249,6 +250,7 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
   // reversal and P the swap of rows 0 and 3, G (J g J) Gᵀ = P (G g Gᵀ) P, so U'_ξ for ξ = (i, j)
   // is U_(p(i), p(j)) transposed, p = (3 1 2 0). Stored (outC, inC) for plain GEMMs: packing a
   // transposed B in every chunk's GEMMs measured 8% slower.
+  if (workspace_len < tile_floats(s)) return false;  // below conv.h's contract: im2col's checks apply
   const int64_t taps = s.in_c * s.out_c;
   float* u = filter_scratch(32 * taps);
   if (!u) return false;

@@ -29,7 +29,7 @@ namespace nativenn {
 bool conv2d_winograd_applies(const Conv2dShape& s);
 
 // out = conv(x, filter), overwritten. False (nothing written) when the transformed filter's
-// scratch cannot be allocated: the caller then takes im2col.
+// scratch cannot be allocated, or the workspace cannot hold one tile: the caller then takes im2col.
 bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
                              const Conv2dShape& s);
 // dx (+)= ∂(Σ dy·out)/∂x; overwrite: dx is written instead of added to. False as above.
