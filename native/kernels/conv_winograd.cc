@@ -30,8 +30,9 @@ std::atomic<int> g_mode{0};
 
 int64_t tile_floats(const Conv2dShape& s) { return 16 * (s.in_c + s.out_c); }
 
-// The transformed filter (16·inC·outC floats, twice that for backward-data), in a grow-only buffer per thread (as
-// conv.cc's transposed_scratch): no allocation per step. Null if it cannot grow.
+// The transformed filter (16·inC·outC floats, twice that for backward-data), in a grow-only
+// buffer per thread (as conv.cc's transposed_scratch): no allocation per step. Null if it cannot
+// grow.
 float* filter_scratch(int64_t floats) {
   struct Buffer {
     float* data = nullptr;
@@ -154,7 +155,7 @@ void input_tile(const Transforms& tr, float* v, int64_t vs, const float* xb, con
 // the image are not written.
 void output_tile(const Transforms& tr, float* yb, const float* m, int64_t ms, const Plan& p, int64_t oy0, int64_t ox0,
                  bool add) {
-  alignas(64) float sink[kBlock];
+  alignas(64) float sink[kBlock] = {};  // where the cells past the image go (edge tiles)
   for (int64_t o0 = 0; o0 < p.cout; o0 += kBlock) {
     float* q[4];
     for (int i = 0; i < 2; i++)
