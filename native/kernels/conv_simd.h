@@ -52,6 +52,13 @@ struct Loops {
   // split into blocks (o0 a multiple of filter_channels).
   void (*pool_filter_block)(float* dfilter, const float* x, const float* dy, const float* y, const int32_t* argmax,
                             const ConvPoolShape& s, int64_t j0, int64_t j1, int64_t o0, int64_t o1);
+  // Winograd F(2×2, 3×3) transforms (conv_winograd.cc has the plain loops): the filter, u (16,
+  // inC, outC) = G g Gᵀ of filter (3, 3, inC, outC); over n channels of a tile,
+  // v[ξ·vs + c] = (Bᵀ d B)[ξ] with d[k] the channels of window cell k (4×4, row-major); and the
+  // 2×2 output cells q[k] (+)= (Aᵀ m A)[k] with m[ξ·ms + o].
+  void (*winograd_filter)(float* u, const float* filter, int64_t in_c, int64_t out_c);
+  void (*winograd_input_tile)(float* v, int64_t vs, const float* const* d, int64_t n);
+  void (*winograd_output_tile)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

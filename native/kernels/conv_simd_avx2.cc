@@ -38,6 +38,7 @@ inline Vf vadd(Vf a, Vf b) { return _mm256_add_ps(a, b); }
 inline Vf vmul(Vf a, Vf b) { return _mm256_mul_ps(a, b); }
 inline Vi iset1(int32_t v) { return _mm256_set1_epi32(v); }
 inline Vi iload(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline Vf vsub(Vf a, Vf b) { return _mm256_sub_ps(a, b); }
 inline Vi iload_n(const int32_t* p, int n) { return _mm256_maskload_epi32(p, first_n(n)); }
 inline void istore_n(int32_t* p, Vi v, int n) { _mm256_maskstore_epi32(p, first_n(n), v); }
 // base + lane

@@ -33,6 +33,7 @@ inline Vf vadd(Vf a, Vf b) { return _mm512_add_ps(a, b); }
 inline Vf vmul(Vf a, Vf b) { return _mm512_mul_ps(a, b); }
 inline Vi iset1(int32_t v) { return _mm512_set1_epi32(v); }
 inline Vi iload(const int32_t* p) { return _mm512_loadu_si512(p); }
+inline Vf vsub(Vf a, Vf b) { return _mm512_sub_ps(a, b); }
 inline Vi iload_n(const int32_t* p, int n) { return _mm512_maskz_loadu_epi32(first_n(n), p); }
 inline void istore_n(int32_t* p, Vi v, int n) { _mm512_mask_storeu_epi32(p, first_n(n), v); }
 // base + lane

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/conv.h"
+#include "kernels/conv_winograd.h"
 #include "kernels/pool.h"
 #include "napi/args.h"
 #include "napi/register.h"
@@ -217,9 +218,23 @@ Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Hidden, for tests and benchmarks: _convWinograd() gives the mode in use, _convWinograd(mode) sets
+// it: 0 by shape (the default), 1 never, 2 wherever 3×3 stride-1 Winograd can run (conv_winograd.h).
+Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
+    const int32_t mode = info[0].As<Napi::Number>().Int32Value();
+    if (mode < 0 || mode > 2) throw Napi::RangeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
+    conv2d_winograd_mode(mode);
+  }
+  return Napi::Number::New(env, conv2d_winograd_mode());
+}
+
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("_convWinograd", Napi::Function::New(env, ConvWinograd, "_convWinograd"));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward, "conv2dForward"));
   exports.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardData, "conv2dBackwardData"));
   exports.Set("conv2dBackwardFilter", Napi::Function::New(env, Conv2dBackwardFilter, "conv2dBackwardFilter"));

@@ -145,11 +145,13 @@ export interface Tape {
  * numbers (never { rows }); the output size per axis is TensorFlow's (see convOutputSize).
  * conv2d          out, x, filter, col          rows, inH, inW, inC, outC, kH, kW, strideH, strideW, dilationH, dilationW,
  *                                              padTop, padBottom, padLeft, padRight: out = conv(x, filter); col is a
- *                                              scratch of outH·outW·kH·kW·inC floats per row (the im2col columns)
+ *                                              scratch of outH·outW·kH·kW·inC floats per row (the im2col columns, or
+ *                                              Winograd's transformed tiles: conv-winograd.ts)
  * conv2dGradInput dx, dy, filter, col          the same + accumulate: dx (+)= ∂/∂x
  * conv2dGradFilter dfilter, x, dy, col         the same + accumulate, columnsReady: dfilter (+)= ∂/∂filter, summed
  *                                              over the rows; columnsReady: col still holds this x's columns from
- *                                              its conv2d call in the same pass (not gathered again)
+ *                                              its conv2d call in the same pass (not gathered again; ignored where
+ *                                              that call took Winograd, which writes no columns)
  * maxPool2d       out, argmax, x               rows, inH, inW, channels, kH, kW, strideH, strideW, padTop, padBottom,
  *                                              padLeft, padRight: argmax is an int32 scratch shaped like out
  * maxPool2dGrad   dx, dy, argmax               the same + accumulate

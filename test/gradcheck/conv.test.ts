@@ -6,8 +6,10 @@
  *  float32 rounding of the forward (≤ ~1e-5 of L here, over 2h = 0.2) remains, and a wrong
  *  gradient (a missed tap, a wrong pad side, a wrong count) is off by O(1). */
 import { describe, expect, it } from 'vitest';
-import { convCase, poolCase } from '../kernels/conv-cases';
-import { allBackends, randomF32, rng } from '../support/backends';
+import type { Backend } from '../../src';
+import { addon } from '../../src/backend/native/addon';
+import { type ConvCase, convCase, poolCase } from '../kernels/conv-cases';
+import { allBackends, nativeBackend, randomF32, rng } from '../support/backends';
 
 const H = 0.1;
 const ATOL = 2e-3;
@@ -49,6 +51,13 @@ const CONV = [
   convCase(2, [7, 7], [1, 1], [3, 3], [3, 3], [2, 2], 'same'),
 ];
 
+// 3×3 stride-1 shapes that Winograd can take (native: forced below, as their channels are under
+// the threshold of conv-winograd.ts), with clipped edge tiles and 'same' and 'valid' padding.
+const WINOGRAD = [
+  convCase(1, [8, 7], [8, 9], [3, 3], [1, 1], [1, 1], 'same'),
+  convCase(2, [6, 7], [9, 8], [3, 3], [1, 1], [1, 1], 'valid'),
+];
+
 const POOL = [
   poolCase(2, [5, 5], 2, [2, 2], [2, 2], 'same'),
   poolCase(1, [6, 7], 3, [3, 3], [2, 2], 'same'),
@@ -67,23 +76,39 @@ function distinct(n: number, seed: number): Float32Array {
   return v;
 }
 
+function checkConv(b: Backend, c: ConvCase, i: number): void {
+  const x = randomF32(c.x, 10 + i);
+  const filter = randomF32(c.filter, 20 + i);
+  const dy = randomF32(c.out, 30 + i);
+  const ws = new Float32Array(c.workspace);
+  const out = new Float32Array(c.out);
+  const loss = () => {
+    b.conv2dForward(out, x, filter, ws, ...c.shape);
+    return dot(dy, out);
+  };
+  const dx = new Float32Array(c.x);
+  b.conv2dBackwardData(dx, dy, filter, ws, ...c.shape);
+  const dfilter = new Float32Array(c.filter);
+  b.conv2dBackwardFilter(dfilter, x, dy, ws, ...c.shape);
+  expect(violation(numeric(x, loss), dx), 'dx').toBeLessThanOrEqual(1);
+  expect(violation(numeric(filter, loss), dfilter), 'dfilter').toBeLessThanOrEqual(1);
+}
+
+describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d gradients through Winograd (native)', () => {
+  it.each(WINOGRAD.map((c, i) => [c.label, c, i] as const))('conv2d %s: dx and dfilter', (_l, c, i) => {
+    const saved = addon!._convWinograd();
+    addon!._convWinograd(2); // Winograd wherever it can run
+    try {
+      checkConv(nativeBackend!, c, 60 + i);
+    } finally {
+      addon!._convWinograd(saved);
+    }
+  });
+});
+
 describe.each(allBackends)('conv2d and pooling gradients on $name', (b) => {
-  it.each(CONV.map((c, i) => [c.label, c, i] as const))('conv2d %s: dx and dfilter', (_l, c, i) => {
-    const x = randomF32(c.x, 10 + i);
-    const filter = randomF32(c.filter, 20 + i);
-    const dy = randomF32(c.out, 30 + i);
-    const ws = new Float32Array(c.workspace);
-    const out = new Float32Array(c.out);
-    const loss = () => {
-      b.conv2dForward(out, x, filter, ws, ...c.shape);
-      return dot(dy, out);
-    };
-    const dx = new Float32Array(c.x);
-    b.conv2dBackwardData(dx, dy, filter, ws, ...c.shape);
-    const dfilter = new Float32Array(c.filter);
-    b.conv2dBackwardFilter(dfilter, x, dy, ws, ...c.shape);
-    expect(violation(numeric(x, loss), dx), 'dx').toBeLessThanOrEqual(1);
-    expect(violation(numeric(filter, loss), dfilter), 'dfilter').toBeLessThanOrEqual(1);
+  it.each([...CONV, ...WINOGRAD].map((c, i) => [c.label, c, i] as const))('conv2d %s: dx and dfilter', (_l, c, i) => {
+    checkConv(b, c, i);
   });
 
   it.each(POOL.map((c, i) => [c.label, c, i] as const))('pooling %s: max and average dx', (_l, c, i) => {

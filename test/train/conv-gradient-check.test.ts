@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
+import { addon } from '../../src/backend/native/addon';
 import { Random } from '../../src/util/random';
 import { allBackends, maxRelErr, nativeBackend } from '../support/backends';
 import { centralDifferences } from '../support/central-differences';
@@ -25,6 +26,8 @@ interface Case {
   outputs: number;
   /** piecewise-linear parts (relu, max): a smaller step, a few entries may straddle a kink */
   kinks: boolean;
+  /** native: Winograd forced on wherever it can run (the addon's _convWinograd(2)) */
+  winograd?: boolean;
   layers: () => nn.layers.Layer[];
 }
 
@@ -160,6 +163,31 @@ const CASES: Case[] = [
       nn.layers.dense({ units: 2, ...init() }),
     ],
   },
+  {
+    // Both convs take Winograd on the native backend (forced: their channels are under the
+    // threshold of conv-winograd.ts, which would make a finite-difference check slow): the forward,
+    // the backward-data of the second, and the filter gradients after a forward that wrote no
+    // im2col columns (the tape's columnsReady).
+    name: "Winograd: conv 3×3 'same' 9 filters tanh → conv 3×3 valid 8 filters tanh → flatten → dense",
+    input: [8, 7, 8],
+    loss: 'meanSquaredError',
+    outputs: 2,
+    kinks: false,
+    winograd: true,
+    layers: () => [
+      nn.layers.conv2d({
+        filters: 9,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [8, 7, 8],
+        ...init(),
+      }),
+      nn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'tanh', ...init() }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2, ...init() }),
+    ],
+  },
 ];
 
 const ROWS = 5;
@@ -186,8 +214,23 @@ function model(c: Case, optimizer = 'sgd') {
   return m;
 }
 
+/** Runs body with Winograd forced on when the case asks for it (native only; restored after). */
+async function withWinograd<T>(c: Case, body: () => T | Promise<T>): Promise<T> {
+  const saved = addon?._convWinograd?.();
+  if (c.winograd && saved !== undefined) addon!._convWinograd(2);
+  try {
+    return await body();
+  } finally {
+    if (saved !== undefined) addon!._convWinograd(saved);
+  }
+}
+
 describe.each(allBackends.map((b) => [b.name] as const))('convolutional networks: gradients (%s)', (backend) => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => withWinograd(c, () => gradientCheck(backend, c)));
+});
+
+function gradientCheck(backend: string, c: Case): void {
+  {
     nn.setBackend(backend);
     const m = model(c);
     const { x, y } = data(c, 5);
@@ -215,8 +258,8 @@ describe.each(allBackends.map((b) => [b.name] as const))('convolutional networks
     const { checked, off } = centralDifferences(params, grads, lossAt, h, 2e-3, 2e-2);
     expect(checked).toBeGreaterThan(20);
     expect(off).toBeLessThanOrEqual(Math.floor(checked * 0.03));
-  });
-});
+  }
+}
 
 describe.skipIf(!nativeBackend)('convolutional networks: the native and js executors train alike', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
@@ -229,7 +272,7 @@ describe.skipIf(!nativeBackend)('convolutional networks: the native and js execu
       return { h, weights: m.getWeights(), predict: m.predict(x) };
     };
     const js = await run('js');
-    const native = await run('native');
+    const native = await withWinograd(c, () => run('native'));
     js.weights.forEach((w, i) => {
       expect(w.shape).toEqual(native.weights[i].shape);
       expect(maxRelErr(native.weights[i].data, w.data, 1e-4, 1e-3)).toBeLessThanOrEqual(1);

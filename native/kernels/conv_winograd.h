@@ -1,0 +1,44 @@
+// Winograd F(2×2, 3×3) convolution (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural
+// Networks") for conv.cc: 3×3 filters, stride 1, dilation 1, NHWC. Twin: src/backend/js/conv-winograd.ts.
+//
+// The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input cells from
+// (2·ty − padTop, 2·tx − padLeft) on (cells outside the image read 0) and computes
+//   out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_{c,o} Gᵀ) ] A
+// with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+// Aᵀ = [1 1 1 0; 0 1 −1 −1]. The sum over channels is 16 GEMMs, one per cell ξ of the 4×4
+// transformed tile: M_ξ (tiles × outC) = V_ξ (tiles × inC) · U_ξ (inC × outC). Edge tiles are
+// clipped: outputs past the image are not written.
+//
+// Backward-data is the same computation: dx = the forward of dy (padded by 2 − padTop, 2 − padLeft)
+// with the filter turned 180° and its channels swapped.
+//
+// Each 2×2 output tile is computed alone, and the GEMMs sum every element over inC in the same
+// order whatever their row count (gemm_blocked.cc), so the result is the same bits for any
+// workspace size and thread count.
+#pragma once
+#include <cstdint>
+
+#include "kernels/conv.h"
+
+namespace nativenn {
+
+// Whether conv2d_forward and conv2d_backward_data take Winograd for this (forward) shape: a 3×3
+// filter, stride 1, dilation 1, at least 16 input and 16 output channels and 48 together, and one
+// image's column slot (the least workspace the contract allows) large enough for a useful chunk of
+// tiles. A function of the shape alone, so every workspace size gives the same algorithm.
+bool conv2d_winograd_applies(const Conv2dShape& s);
+
+// out = conv(x, filter), overwritten. False (nothing written) when the transformed filter's
+// scratch cannot be allocated, or the workspace cannot hold one tile: the caller then takes im2col.
+bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
+                             const Conv2dShape& s);
+// dx (+)= ∂(Σ dy·out)/∂x; overwrite: dx is written instead of added to. False as above.
+bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filter, float* workspace,
+                                   int64_t workspace_len, const Conv2dShape& s, bool overwrite);
+
+// For tests and benchmarks: 0 = by shape (the default), 1 = never Winograd, 2 = Winograd wherever
+// it can run (3×3, stride 1, dilation 1, any channel count, whatever fits the workspace).
+void conv2d_winograd_mode(int mode);
+int conv2d_winograd_mode();
+
+}  // namespace nativenn

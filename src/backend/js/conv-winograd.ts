@@ -1,0 +1,161 @@
+/** Winograd F(2×2, 3×3) convolution (Lavin & Gray 2015), NHWC: the specification of
+ *  native/kernels/conv_winograd.cc, which conv2d_forward and conv2d_backward_data take for 3×3,
+ *  stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output channels,
+ *  WINOGRAD_MIN_CHANNEL_SUM together (winogradApplies; bench/conv-winograd.js measured where it
+ *  wins). The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input window
+ *  at (2·ty − padTop, 2·tx − padLeft) (cells outside the image read 0) and computes
+ *    out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_{c,o} Gᵀ) ] A
+ *  with the matrices below; edge tiles are clipped. Transforms round to float32 at every step, as
+ *  the native loops do; the sum over channels (the native GEMMs) is summed here in double and
+ *  rounded once. Backward-data is the forward of dy padded by 2 − padTop, 2 − padLeft, with the
+ *  filter turned 180° and its channels swapped. */
+import { convOutputSize } from './conv-shape';
+
+/** Channels (input and output each, and together) from which the native kernels take Winograd. */
+export const WINOGRAD_MIN_CHANNELS = 16;
+export const WINOGRAD_MIN_CHANNEL_SUM = 48;
+/** Tiles whose transformed input and output one column slot of the workspace must hold. */
+export const WINOGRAD_MIN_TILES = 8;
+
+const f = Math.fround;
+
+/** Whether the native conv2d forward and backward-data take Winograd for this shape (the
+ *  arguments of conv2dForward after the buffers). */
+export function winogradApplies(...shape: number[]): boolean {
+  const [, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
+  if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return false;
+  const outH = convOutputSize(inH, 3, 1, 1, padTop, padBottom);
+  const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
+  if (inH < 1 || inW < 1 || outH < 1 || outW < 1) return false;
+  if (Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS || inC + outC < WINOGRAD_MIN_CHANNEL_SUM) return false;
+  const tiles = (h: number, w: number) => Math.ceil(h / 2) * Math.ceil(w / 2);
+  const perImage = Math.max(tiles(outH, outW), tiles(inH, inW));
+  return Math.min(WINOGRAD_MIN_TILES, perImage) * 16 * (inC + outC) <= outH * outW * 9 * inC;
+}
+
+/** u (16, cin, cout) = G g Gᵀ, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], for each 3×3 g = taps(c, o). */
+function transformFilter(cin: number, cout: number, taps: (c: number, o: number, k: number) => number): Float32Array {
+  const u = new Float32Array(16 * cin * cout);
+  for (let c = 0; c < cin; c++) {
+    for (let o = 0; o < cout; o++) {
+      const g = Array.from({ length: 9 }, (_, k) => taps(c, o, k));
+      const t: number[] = []; // G g, 4 rows of 3
+      for (let j = 0; j < 3; j++) {
+        t[j] = g[j];
+        t[3 + j] = f(0.5 * f(f(g[j] + g[3 + j]) + g[6 + j]));
+        t[6 + j] = f(0.5 * f(f(g[j] - g[3 + j]) + g[6 + j]));
+        t[9 + j] = g[6 + j];
+      }
+      for (let i = 0; i < 4; i++) {
+        const [r0, r1, r2] = [t[3 * i], t[3 * i + 1], t[3 * i + 2]];
+        const row = [r0, f(0.5 * f(f(r0 + r1) + r2)), f(0.5 * f(f(r0 - r1) + r2)), r2];
+        for (let j = 0; j < 4; j++) u[((4 * i + j) * cin + c) * cout + o] = row[j];
+      }
+    }
+  }
+  return u;
+}
+
+/** out (batch, outH, outW, cout) (+)= the Winograd convolution of x (batch, h, w, cin) with the
+ *  transformed filter u, windows at (2·ty − padTop, 2·tx − padLeft). */
+function winograd(
+  out: Float32Array,
+  x: Float32Array,
+  u: Float32Array,
+  [batch, h, w, cin, cout, padTop, padLeft, outH, outW]: number[],
+  add: boolean,
+): void {
+  const d = new Float32Array(16 * cin);
+  const v = new Float32Array(16 * cin);
+  const m = new Float64Array(16 * cout);
+  for (let b = 0; b < batch; b++) {
+    for (let oy0 = 0; oy0 < outH; oy0 += 2) {
+      for (let ox0 = 0; ox0 < outW; ox0 += 2) {
+        // d: the 4×4×cin window; v = Bᵀ d B, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+        for (let k = 0; k < 16; k++) {
+          const iy = oy0 - padTop + (k >> 2);
+          const ix = ox0 - padLeft + (k & 3);
+          const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+          for (let c = 0; c < cin; c++) d[k * cin + c] = inside ? x[((b * h + iy) * w + ix) * cin + c] : 0;
+        }
+        for (let c = 0; c < cin; c++) {
+          const at = (i: number, j: number) => d[(4 * i + j) * cin + c];
+          const t: number[] = [];
+          for (let j = 0; j < 4; j++) {
+            t[j] = f(at(0, j) - at(2, j));
+            t[4 + j] = f(at(1, j) + at(2, j));
+            t[8 + j] = f(at(2, j) - at(1, j));
+            t[12 + j] = f(at(1, j) - at(3, j));
+          }
+          for (let i = 0; i < 4; i++) {
+            const r = t.slice(4 * i, 4 * i + 4);
+            const row = [r[0] - r[2], r[1] + r[2], r[2] - r[1], r[1] - r[3]];
+            for (let j = 0; j < 4; j++) v[(4 * i + j) * cin + c] = row[j];
+          }
+        }
+        // m_ξ = Σ_c v_ξ[c] · u_ξ[c][o], rounded once
+        m.fill(0);
+        for (let xi = 0; xi < 16; xi++) {
+          for (let c = 0; c < cin; c++) {
+            const vc = v[xi * cin + c];
+            for (let o = 0; o < cout; o++) m[xi * cout + o] += vc * u[(xi * cin + c) * cout + o];
+          }
+        }
+        // out tile = Aᵀ m A, Aᵀ = [1 1 1 0; 0 1 −1 −1]
+        for (let o = 0; o < cout; o++) {
+          const at = (i: number, j: number) => f(m[(4 * i + j) * cout + o]);
+          const t: number[] = [];
+          for (let j = 0; j < 4; j++) {
+            t[j] = f(f(at(0, j) + at(1, j)) + at(2, j));
+            t[4 + j] = f(f(at(1, j) - at(2, j)) - at(3, j));
+          }
+          for (let i = 0; i < 2; i++) {
+            const r = t.slice(4 * i, 4 * i + 4);
+            const y = [f(f(r[0] + r[1]) + r[2]), f(f(r[1] - r[2]) - r[3])];
+            for (let j = 0; j < 2; j++) {
+              if (oy0 + i >= outH || ox0 + j >= outW) continue;
+              const at = ((b * outH + oy0 + i) * outW + ox0 + j) * cout + o;
+              out[at] = add ? out[at] + y[j] : y[j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function geometry(shape: number[]) {
+  const [batch, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
+  if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) {
+    throw new RangeError('Winograd F(2×2, 3×3) takes 3×3 filters with stride 1 and dilation 1');
+  }
+  const outH = convOutputSize(inH, 3, 1, 1, padTop, padBottom);
+  const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
+  return { batch, inH, inW, inC, outC, padTop, padLeft, outH, outW };
+}
+
+/** out = conv(x, filter), overwritten, as conv2dForward (conv.ts) but by Winograd. */
+export function conv2dWinogradForward(
+  out: Float32Array,
+  x: Float32Array,
+  filter: Float32Array,
+  ...shape: number[]
+): void {
+  const s = geometry(shape);
+  const u = transformFilter(s.inC, s.outC, (c, o, k) => filter[(k * s.inC + c) * s.outC + o]);
+  winograd(out, x, u, [s.batch, s.inH, s.inW, s.inC, s.outC, s.padTop, s.padLeft, s.outH, s.outW], false);
+}
+
+/** dx += the gradient of Σ dy·out with respect to x (accumulates), as conv2dBackwardData but by
+ *  Winograd: the forward of dy with the filter turned 180° and its channels swapped. */
+export function conv2dWinogradBackwardData(
+  dx: Float32Array,
+  dy: Float32Array,
+  filter: Float32Array,
+  ...shape: number[]
+): void {
+  const s = geometry(shape);
+  // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
+  const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
+  winograd(dx, dy, u, [s.batch, s.outH, s.outW, s.outC, s.inC, 2 - s.padTop, 2 - s.padLeft, s.inH, s.inW], true);
+}

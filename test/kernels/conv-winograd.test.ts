@@ -1,0 +1,230 @@
+/** Winograd F(2×2, 3×3) convolution: the twin (src/backend/js/conv-winograd.ts) against the plain
+ *  convolution, the native kernels against both on many shapes (sizes 3..30, channels 1..70
+ *  around the threshold (16 each side, 48 together), batch 1..5, 'same' and 'valid'), the dispatch threshold, and thread- and
+ *  workspace-independence.
+ *
+ *  Tolerance: Winograd's transforms mix the 4×4 window before the channel sum, so its rounding
+ *  error scales with the window's magnitudes rather than with the result. Every element is held
+ *  to |winograd − plain| ≤ TOL · conv(|x|, |filter|) at that element (the sum of the magnitudes
+ *  of its terms: the float32 error bound of the plain sum is about k·2⁻²⁴ times it). Measured
+ *  on these shapes: at most 2.1e-7 (native) and 1.5e-7 (twin) — see the WINOGRAD_ERROR log line —
+ *  against TOL = 1e-6. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { backends, getNumThreads, setNumThreads } from '../../src';
+import {
+  conv2dWinogradBackwardData,
+  conv2dWinogradForward,
+  WINOGRAD_MIN_CHANNEL_SUM,
+  WINOGRAD_MIN_CHANNELS,
+  winogradApplies,
+} from '../../src/backend/js/conv-winograd';
+import { addon } from '../../src/backend/native/addon';
+import { nativeBackend, randomF32 } from '../support/backends';
+import { type ConvCase, convCase } from './conv-cases';
+
+const js = backends.js;
+const TOL = 4e-6;
+const worst = { native: 0, twin: 0, im2col: 0 };
+
+/** max over elements of |a − b| / scale (scale > 0 where a or b is nonzero). */
+function scaledErr(a: Float32Array, b: Float32Array, scale: Float32Array): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return Infinity;
+    if (d > 0) e = Math.max(e, d / scale[i]);
+  }
+  return e;
+}
+
+const abs = (v: Float32Array) => v.map(Math.abs);
+
+/** The plain (js twin) forward and backward-data of case c from zero, and their magnitude sums. */
+function plain(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Array) {
+  const ws = new Float32Array(c.workspace);
+  const out = new Float32Array(c.out);
+  js.conv2dForward(out, x, filter, ws, ...c.shape);
+  const dx = new Float32Array(c.x);
+  js.conv2dBackwardData(dx, dy, filter, ws, ...c.shape);
+  const outScale = new Float32Array(c.out);
+  js.conv2dForward(outScale, abs(x), abs(filter), ws, ...c.shape);
+  const dxScale = new Float32Array(c.x);
+  js.conv2dBackwardData(dxScale, abs(dy), abs(filter), ws, ...c.shape);
+  return { out, dx, outScale, dxScale };
+}
+
+function data(c: ConvCase, seed: number) {
+  return { x: randomF32(c.x, seed), filter: randomF32(c.filter, seed + 1), dy: randomF32(c.out, seed + 2) };
+}
+
+/** Native forward and backward-data (dx from zero) with `slots` workspace slots. */
+function native(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Array, slots = 1) {
+  const nb = nativeBackend!;
+  const ws = new Float32Array(c.workspace * slots);
+  const out = new Float32Array(c.out).fill(Number.NaN); // overwritten, never read
+  nb.conv2dForward(out, x, filter, ws, ...c.shape);
+  const dx = new Float32Array(c.x);
+  nb.conv2dBackwardData(dx, dy, filter, ws, ...c.shape);
+  return { out, dx };
+}
+
+const sizes: [number, number][] = [
+  [3, 3],
+  [4, 5],
+  [7, 6],
+  [8, 8],
+  [13, 13],
+  [12, 17],
+  [28, 28],
+  [30, 29],
+];
+const channels: [number, number][] = [
+  [1, 1],
+  [3, 9],
+  [7, 8],
+  [8, 7],
+  [8, 8],
+  [9, 16],
+  [16, 16],
+  [15, 33],
+  [16, 32],
+  [33, 15],
+  [32, 64],
+  [64, 32],
+  [70, 5],
+  [5, 70],
+  [70, 70],
+];
+
+/** Shapes around the threshold: every channel pair over a rotation of the sizes, batches 1..5. */
+function cases(): ConvCase[] {
+  const out: ConvCase[] = [];
+  let i = 0;
+  for (const ch of channels) {
+    for (const padding of ['same', 'valid'] as const) {
+      for (let r = 0; r < 2; r++, i++) {
+        const size = sizes[(i * 3 + r) % sizes.length];
+        // keep the js twin quick: large images with many channels get batch 1
+        const batch = size[0] * size[1] * ch[0] * ch[1] > 200_000 ? 1 : 1 + (i % 5);
+        out.push(convCase(batch, size, ch, [3, 3], [1, 1], [1, 1], padding));
+      }
+    }
+  }
+  out.push(convCase(2, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid')); // the bench's second layer
+  out.push(convCase(3, [9, 10], [12, 10], [3, 3], [1, 1], [1, 1], [2, 0, 3, 1])); // uneven, wide padding
+  return out;
+}
+
+describe('the Winograd twin', () => {
+  it.each(cases().map((c, i) => [c.label, c, i] as const))('equals the plain convolution: %s', (_l, c, i) => {
+    const { x, filter, dy } = data(c, 10 * i);
+    const p = plain(c, x, filter, dy);
+    const out = new Float32Array(c.out).fill(Number.NaN);
+    conv2dWinogradForward(out, x, filter, ...c.shape);
+    const dx = new Float32Array(c.x);
+    conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
+    const e = Math.max(scaledErr(out, p.out, p.outScale), scaledErr(dx, p.dx, p.dxScale));
+    worst.twin = Math.max(worst.twin, e);
+    expect(e).toBeLessThanOrEqual(TOL);
+  });
+
+  it('backward-data accumulates; other geometries are refused', () => {
+    const c = convCase(2, [5, 6], [3, 4], [3, 3], [1, 1], [1, 1], 'same');
+    const { x, filter, dy } = data(c, 3);
+    const base = randomF32(c.x, 4);
+    const dx = base.slice();
+    conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
+    const fresh = new Float32Array(c.x);
+    conv2dWinogradBackwardData(fresh, dy, filter, ...c.shape);
+    for (let i = 0; i < dx.length; i++) expect(dx[i]).toBeCloseTo(base[i] + fresh[i], 5);
+    const strided = convCase(1, [5, 5], [2, 2], [3, 3], [2, 2], [1, 1], 'same');
+    expect(() => conv2dWinogradForward(new Float32Array(99), x, filter, ...strided.shape)).toThrow(RangeError);
+    expect(winogradApplies(...strided.shape)).toBe(false);
+  });
+
+  it('applies from WINOGRAD_MIN_CHANNELS channels on, to 3×3 stride-1 dilation-1 filters that fit', () => {
+    const m = WINOGRAD_MIN_CHANNELS;
+    const at = (ch: [number, number], size: [number, number] = [13, 13], k = 3, stride = 1, d = 1) =>
+      winogradApplies(...convCase(2, size, ch, [k, k], [stride, stride], [d, d], 'valid').shape);
+    const rest = WINOGRAD_MIN_CHANNEL_SUM - m;
+    expect(at([m, rest])).toBe(true);
+    expect(at([rest, m])).toBe(true);
+    expect(at([m, rest - 1])).toBe(false);
+    expect(at([m - 1, 64])).toBe(false);
+    expect(at([64, m - 1])).toBe(false);
+    expect(at([32, 64])).toBe(true); // the Fashion-MNIST CNN's second layer
+    expect(at([32, 32], [13, 13], 5)).toBe(false);
+    expect(at([32, 32], [13, 13], 3, 2)).toBe(false);
+    expect(at([32, 32], [13, 13], 3, 1, 2)).toBe(false);
+    expect(at([32, 64], [3, 3])).toBe(false); // a 1×1 output: one column slot cannot hold the tiles
+  });
+});
+
+describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Winograd kernels', () => {
+  const saved = { threads: getNumThreads(), mode: addon?._convWinograd?.() ?? 0 };
+  afterAll(() => {
+    setNumThreads(saved.threads);
+    addon!._convWinograd(saved.mode);
+  });
+
+  it.each(cases().map((c, i) => [c.label, c, i] as const))('match the twins: %s', (_l, c, i) => {
+    const { x, filter, dy } = data(c, 10 * i);
+    const p = plain(c, x, filter, dy);
+    addon!._convWinograd(0);
+    const auto = native(c, x, filter, dy);
+    addon!._convWinograd(2); // Winograd wherever it can run, below the threshold too
+    const forced = native(c, x, filter, dy);
+    addon!._convWinograd(1);
+    const im2col = native(c, x, filter, dy);
+    addon!._convWinograd(0);
+    const applies = winogradApplies(...c.shape);
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+    // The dispatch is the twin's winogradApplies: by shape, the same bits as one path or the other.
+    expect(same(auto.out, applies ? forced.out : im2col.out), 'out path').toBe(true);
+    expect(same(auto.dx, applies ? forced.dx : im2col.dx), 'dx path').toBe(true);
+    const e = Math.max(scaledErr(forced.out, p.out, p.outScale), scaledErr(forced.dx, p.dx, p.dxScale));
+    worst.native = Math.max(worst.native, e);
+    const i2c = Math.max(scaledErr(im2col.out, p.out, p.outScale), scaledErr(im2col.dx, p.dx, p.dxScale));
+    worst.im2col = Math.max(worst.im2col, i2c);
+    expect(e).toBeLessThanOrEqual(TOL);
+    // Against the Winograd twin: both round at the same steps, only the channel sums differ.
+    const out = new Float32Array(c.out);
+    conv2dWinogradForward(out, x, filter, ...c.shape);
+    const dx = new Float32Array(c.x);
+    conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
+    expect(scaledErr(forced.out, out, p.outScale), 'out vs twin').toBeLessThanOrEqual(TOL);
+    expect(scaledErr(forced.dx, dx, p.dxScale), 'dx vs twin').toBeLessThanOrEqual(TOL);
+  });
+
+  it('give the same bits for 1 and 2 threads and any workspace size, and accumulate or overwrite dx', () => {
+    const c = convCase(5, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid');
+    expect(winogradApplies(...c.shape)).toBe(true);
+    const { x, filter, dy } = data(c, 77);
+    const runs = [];
+    for (const [threads, slots] of [
+      [1, 1],
+      [2, 1],
+      [2, 2],
+      [1, 5],
+      [2, 5],
+    ]) {
+      setNumThreads(threads);
+      runs.push(native(c, x, filter, dy, slots));
+    }
+    for (const r of runs.slice(1)) {
+      expect(Buffer.from(r.out.buffer).equals(Buffer.from(runs[0].out.buffer)), 'out').toBe(true);
+      expect(Buffer.from(r.dx.buffer).equals(Buffer.from(runs[0].dx.buffer)), 'dx').toBe(true);
+    }
+    // dx accumulates onto what is there (conv2dBackwardData's contract)
+    const base = randomF32(c.x, 78);
+    const dx = base.slice();
+    nativeBackend!.conv2dBackwardData(dx, dy, filter, new Float32Array(c.workspace * 5), ...c.shape);
+    for (let i = 0; i < dx.length; i += 97) expect(dx[i]).toBe(Math.fround(base[i] + runs[0].dx[i]));
+  });
+
+  afterAll(() => {
+    // The figure the header states (seen with --reporter=verbose or in the console).
+    const e = (v: number) => v.toExponential(2);
+    console.log(`WINOGRAD_ERROR native ${e(worst.native)} twin ${e(worst.twin)} (im2col ${e(worst.im2col)})`);
+  });
+});
