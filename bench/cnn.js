@@ -9,6 +9,7 @@ const path = require('node:path');
 const { fmt, loadNativenn, median, nativeMissing, runWorkload } = require('./lib/common');
 const { findPython } = require('./lib/python');
 const { cnnData, nativennContender, tfjsContender, torchContender } = require('./lib/cnn');
+const { settle } = require('./lib/rounds'); // a pause before each measurement (rounds.js says why)
 
 // NATIVENN_BENCH_BASELINE=/path/to/other/dist: an older build of nativenn (its dist/, beside its
 // build/) trained in the same rounds, right after this one, so before/after share the load.
@@ -57,15 +58,18 @@ async function versusTorch(nn, report, data, threads, python, synthetic, base) {
   try {
     for (let r = 0; r < ROUNDS; r++) {
       nn.setNumThreads(threads);
+      await settle();
       const a = data.n / (await timed(ours.fit));
       rates.ours.push(a);
       if (older) {
         base.setNumThreads(threads);
+        await settle();
         const c = data.n / (await timed(older.fit));
         rates.base.push(c);
         rates.speedup.push(a / c);
       }
       if (torch) {
+        await settle();
         const b = data.n / (await torch.epoch());
         rates.torch.push(b);
         rates.ratio.push(a / b);

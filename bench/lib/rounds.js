@@ -68,6 +68,14 @@ function referenceEnv(cpuPath, threads) {
   return env;
 }
 
+/** Pause after each measurement, ms (NATIVENN_BENCH_SETTLE_MS). A reference's OpenMP threads
+ *  keep spinning after its work returns (PyTorch with 2 threads: ~80 ms of CPU in the 200 ms after
+ *  a CNN epoch), so a contender measured right after it shared the cores with them: nativenn's
+ *  2-thread CNN epoch ran 15–20% slower right after a PyTorch epoch than after a pause. Every
+ *  contender waits alike. */
+const SETTLE_MS = Math.max(0, Number(process.env.NATIVENN_BENCH_SETTLE_MS ?? 300));
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
 /** Runs contenders [{ name, measure: async () => figure }] interleaved for ROUNDS rounds, the order
  *  reversed every other round (no contender always runs right after the same one). Returns
  *  Map(name -> figures, one per round). A contender that throws is dropped with its error.
@@ -79,6 +87,7 @@ async function interleave(contenders, { rounds = ROUNDS, onError, show = fmt3 } 
     const order = r % 2 === 0 ? live : [...live].reverse();
     for (const c of order) {
       try {
+        await settle();
         figures.get(c.name).push(await c.measure());
       } catch (err) {
         onError?.(c.name, err);
@@ -128,4 +137,4 @@ async function timeOps(op, seconds, minOps = 3) {
   return { wall: median(times), cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
-module.exports = { ROUNDS, benchPaths, referenceEnv, interleave, spread, pairedRatio, timeOps };
+module.exports = { ROUNDS, benchPaths, referenceEnv, interleave, settle, spread, pairedRatio, timeOps };
