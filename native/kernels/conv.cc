@@ -10,6 +10,7 @@
 #include "kernels/conv_winograd.h"
 #include "kernels/cpu_path.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/thread_scratch.h"
 #include "kernels/threads.h"
 
 namespace nativenn {
@@ -121,24 +122,8 @@ void im2col_images(float* col, const float* x, int64_t images, const Conv2dShape
   });
 }
 
-// A grow-only buffer for the transposed filter gradient (a few hundred KiB at most for usual
-// layers), kept per thread: no allocation per step. Null if it cannot grow.
-float* transposed_scratch(int64_t floats) {
-  struct Buffer {
-    float* data = nullptr;
-    int64_t size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buffer;
-  if (floats > buffer.size) {
-    float* grown = static_cast<float*>(std::malloc(static_cast<size_t>(floats) * sizeof(float)));
-    if (!grown) return nullptr;
-    std::free(buffer.data);
-    buffer.data = grown;
-    buffer.size = floats;
-  }
-  return buffer.data;
-}
+// The transposed filter gradient's buffer (a few hundred KiB at most for usual layers).
+struct TransposedScratch;
 
 // The direct loops (conv_simd.h) for small patches on the SIMD paths; null: im2col and GEMM. The
 // forward and the filter gradient decide alike, so columns_ready never names columns the forward
@@ -279,7 +264,7 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
     // dfilterᵀ (outC, k) = dyᵀ (outC, batch·pixels) · col (batch·pixels, k), then added transposed:
     // the GEMM then reads dy in place and packs the columns as its B, which measured faster than
     // packing colᵀ as its A (7744 × 288 columns, 64 filters: 73 vs 44–54 GFLOP/s).
-    if (float* t = transposed_scratch(k * s.out_c)) {
+    if (float* t = thread_scratch<TransposedScratch>(k * s.out_c)) {
       sgemm(true, false, s.out_c, k, s.batch * pixels, 1.0f, dy, s.out_c, workspace, k, 0.0f, t, k);
       for (int64_t j = 0; j < k; j++)
         for (int64_t o = 0; o < s.out_c; o++) dfilter[j * s.out_c + o] += t[o * k + j];

@@ -8,6 +8,7 @@
 
 #include "kernels/conv_simd.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/thread_scratch.h"
 #include "kernels/threads.h"
 
 namespace nativenn {
@@ -30,25 +31,8 @@ std::atomic<int> g_mode{0};
 
 int64_t tile_floats(const Conv2dShape& s) { return 16 * (s.in_c + s.out_c); }
 
-// The transformed filter (16·inC·outC floats, twice that for backward-data), in a grow-only
-// buffer per thread (as conv.cc's transposed_scratch): no allocation per step. Null if it cannot
-// grow.
-float* filter_scratch(int64_t floats) {
-  struct Buffer {
-    float* data = nullptr;
-    int64_t size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buffer;
-  if (floats > buffer.size) {
-    float* grown = static_cast<float*>(std::malloc(static_cast<size_t>(floats) * sizeof(float)));
-    if (!grown) return nullptr;
-    std::free(buffer.data);
-    buffer.data = grown;
-    buffer.size = floats;
-  }
-  return buffer.data;
-}
+// The transformed filter (16·inC·outC floats, twice that for backward-data).
+struct FilterScratch;
 
 // The plain loops of conv_simd::Loops::winograd_filter: u (16, inC, outC), u[ξ][c][o] =
 // (G g Gᵀ)[ξ] for the taps g[ky][kx] = filter[ky][kx][c][o].
@@ -237,7 +221,7 @@ bool conv2d_winograd_applies(const Conv2dShape& s) {
 bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
                              const Conv2dShape& s) {
   if (workspace_len < tile_floats(s)) return false;  // below conv.h's contract: im2col's checks apply
-  float* u = filter_scratch(16 * s.in_c * s.out_c);
+  float* u = thread_scratch<FilterScratch>(16 * s.in_c * s.out_c);
   if (!u) return false;
   transforms().filter(u, filter, s.in_c, s.out_c);
   run(out, x, u, workspace, workspace_len,
@@ -253,7 +237,7 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
   // transposed B in every chunk's GEMMs measured 8% slower.
   if (workspace_len < tile_floats(s)) return false;  // below conv.h's contract: im2col's checks apply
   const int64_t taps = s.in_c * s.out_c;
-  float* u = filter_scratch(32 * taps);
+  float* u = thread_scratch<FilterScratch>(32 * taps);
   if (!u) return false;
   float* turned = u + 16 * taps;
   transforms().filter(u, filter, s.in_c, s.out_c);

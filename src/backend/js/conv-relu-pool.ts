@@ -16,22 +16,10 @@
  *                 of z, the cells past the last window skipped) of patch(cell) ⊗ (cell = argmax ? g : 0),
  *    dbias (+)= Σ g over images and pooled cells.
  *  An argmax outside [0, poolH·poolW) names no cell (a hand-made tape): its g goes nowhere. */
-import { convOutputSize } from './conv-shape';
+import { type Geometry as ConvGeometry, geometry as convGeometry } from './conv';
 
-interface Geometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  padTop: number;
-  padLeft: number;
+/** The convolution's sizes (its output convH × convW) and the pool's: outH × outW pooled cells. */
+interface Geometry extends Omit<ConvGeometry, 'outH' | 'outW'> {
   convH: number;
   convW: number;
   poolH: number;
@@ -43,32 +31,10 @@ interface Geometry {
 /** The shape arguments: a convolution's 15 (Conv2dShapeArgs: batch, inH, inW, inC, outC, kH, kW,
  *  strideH, strideW, dilationH, dilationW, padTop, padBottom, padLeft, padRight), then poolH, poolW. */
 export function convReluPoolGeometry(g: number[]): Geometry {
-  const [batch, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, poolH, poolW] = g;
-  const convH = convOutputSize(inH, kH, sh, dh, padTop, padBottom);
-  const convW = convOutputSize(inW, kW, sw, dw, padLeft, padRight);
-  const outH = Math.floor(convH / poolH);
-  const outW = Math.floor(convW / poolW);
-  return {
-    batch,
-    inH,
-    inW,
-    inC,
-    outC,
-    kH,
-    kW,
-    sh,
-    sw,
-    dh,
-    dw,
-    padTop,
-    padLeft,
-    convH,
-    convW,
-    poolH,
-    poolW,
-    outH,
-    outW,
-  };
+  const conv = convGeometry(g);
+  const [poolH, poolW] = g.slice(15, 17);
+  const pooled = { outH: Math.floor(conv.outH / poolH), outW: Math.floor(conv.outW / poolW) };
+  return { ...conv, convH: conv.outH, convW: conv.outW, poolH, poolW, ...pooled };
 }
 
 /** The patch under convolution cell (oy, ox) of image b, in the filter's (ky, kx, c) order, padding 0. */

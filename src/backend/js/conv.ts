@@ -4,7 +4,8 @@
  *  The workspace belongs to the native im2col; the twin does not need it. */
 import { convOutputSize } from './conv-shape';
 
-interface Geometry {
+/** A convolution's sizes; outH, outW: its output's. */
+export interface Geometry {
   batch: number;
   inH: number;
   inW: number;
@@ -22,7 +23,9 @@ interface Geometry {
   outW: number;
 }
 
-function geometry(g: number[]): Geometry {
+/** The shape arguments (Conv2dShapeArgs: batch, inH, inW, inC, outC, kH, kW, strideH, strideW,
+ *  dilationH, dilationW, padTop, padBottom, padLeft, padRight) as a Geometry. */
+export function geometry(g: number[]): Geometry {
   const [batch, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = g;
   const outH = convOutputSize(inH, kH, sh, dh, padTop, padBottom);
   const outW = convOutputSize(inW, kW, sw, dw, padLeft, padRight);
