@@ -1,7 +1,8 @@
 /**
  * evaluateDataset: loss and metrics over every batch a dataset yields (inference mode), as
  * row-weighted means of the batch values, so the result equals evaluate on the rows in one
- * tensor. A batch's sampleWeight weighs its loss as evaluate's sampleWeight (Σ w·loss / rows). Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
+ * tensor. A batch's sampleWeight weighs its loss as evaluate's sampleWeight does (Σ w·loss /
+ * rows). Whole-set metrics (precision, auc, …) keep each row's predictions and targets (a few
  * floats a row) and are computed once at the end. Also fitDataset's validation on a dataset.
  */
 

@@ -20,8 +20,8 @@ type Weighted = Dataset & { w: Float32Array | null };
 
 /** One batch: xs [rows, inputs] and ys as fit takes them (a Tensor, or a label vector), or arrays:
  *  number[][] rows, or a flat typed array of rows × inputs values; optionally sampleWeight, one
- *  weight ≥ 0 per row as fit's sampleWeight (Keras datasets' third element): it weighs the batch's loss
- *  in fitDataset, in evaluateDataset and as validationData. */
+ *  weight ≥ 0 per row as fit's sampleWeight (Keras datasets' third element): it weighs the
+ *  batch's loss in fitDataset, in evaluateDataset and in a validation dataset. */
 export interface Batch {
   xs: unknown;
   ys: unknown;
