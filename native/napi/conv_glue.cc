@@ -224,9 +224,11 @@ Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() > 0) {
     if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
-    const int32_t mode = info[0].As<Napi::Number>().Int32Value();
-    if (mode < 0 || mode > 2) throw Napi::RangeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
-    conv2d_winograd_mode(mode);
+    // Compared as a double: Int32Value would take 1.5 as 1 and NaN as 0.
+    const double mode = info[0].As<Napi::Number>().DoubleValue();
+    if (!(mode == 0 || mode == 1 || mode == 2))
+      throw Napi::RangeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
+    conv2d_winograd_mode(static_cast<int>(mode));
   }
   return Napi::Number::New(env, conv2d_winograd_mode());
 }

@@ -167,6 +167,15 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
     addon!._convWinograd(saved.mode);
   });
 
+  it('_convWinograd takes 0, 1 or 2 only, and a refused mode changes nothing', () => {
+    addon!._convWinograd(2);
+    for (const bad of ['1', null, {}]) expect(() => addon!._convWinograd(bad as never)).toThrow(TypeError);
+    for (const bad of [-1, 3, 1.5, Number.NaN, Infinity]) expect(() => addon!._convWinograd(bad)).toThrow(RangeError);
+    expect(() => addon!._convWinograd(7)).toThrow(/^_convWinograd: mode must be 0, 1 or 2$/);
+    expect(addon!._convWinograd()).toBe(2);
+    expect(addon!._convWinograd(0)).toBe(0);
+  });
+
   it.each(cases().map((c, i) => [c.label, c, i] as const))('match the twins: %s', (_l, c, i) => {
     const { x, filter, dy } = data(c, 10 * i);
     const p = plain(c, x, filter, dy);
