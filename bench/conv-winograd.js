@@ -1,4 +1,4 @@
-// conv2d forward and backward-data: Winograd F(2×2, 3×3) against im2col + GEMM on one build (the
+// conv2d forward, backward-data and filter gradient: Winograd F(2×2, 3×3) against im2col + GEMM on one build (the
 // raw addon's hidden _convWinograd switch: 2 = Winograd wherever it can run, 1 = never), with the
 // tape's workspace (a column slot per image), on 3×3 stride-1 shapes with channel counts around
 // the threshold (native/kernels/conv_winograd.cc: kWinogradMinChannels) and the Fashion-MNIST
@@ -14,6 +14,7 @@ const path = require('node:path');
 const addon = require(path.join(__dirname, '..', 'build', 'Release', 'nativenn.node'));
 const ROUNDS = Math.max(5, Number(process.env.NATIVENN_BENCH_ROUNDS) || 11);
 const THREADS = Number(process.env.NATIVENN_BENCH_THREADS) || 1;
+const OPS = ['fwd', 'bwd', 'filter'];
 if (process.env.NATIVENN_CPU) addon.setCpuPath?.(process.env.NATIVENN_CPU);
 
 // [batch, size, inC, outC, padding]
@@ -82,14 +83,17 @@ function bench([batch, size, inC, outC, padding]) {
   const dy = random(batch * out * out * outC);
   const y = new Float32Array(batch * out * out * outC);
   const dx = new Float32Array(x.length);
+  const dfilter = new Float32Array(filter.length);
   const ws = new Float32Array(batch * out * out * 9 * inC);
   const ops = {
     fwd: () => addon.conv2dForward(y, x, filter, ws, ...shape),
     bwd: () => addon.conv2dBackwardData(dx, dy, filter, ws, ...shape),
+    // the filter gradient as the tape runs it after a Winograd forward: no columns ready
+    filter: () => addon.conv2dBackwardFilter(dfilter, x, dy, ws, ...shape),
   };
-  const times = { fwd: { 1: [], 2: [] }, bwd: { 1: [], 2: [] } };
+  const times = Object.fromEntries(OPS.map((op) => [op, { 1: [], 2: [] }]));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const op of ['fwd', 'bwd']) {
+    for (const op of OPS) {
       for (const mode of r % 2 ? [1, 2] : [2, 1]) {
         addon._convWinograd(mode);
         ops[op](); // warm: the filter scratch, the caches
@@ -99,7 +103,7 @@ function bench([batch, size, inC, outC, padding]) {
   }
   addon._convWinograd(0);
   const row = [`${batch}×${size}×${size}×${inC}→${outC} ${padding}`];
-  for (const op of ['fwd', 'bwd']) {
+  for (const op of OPS) {
     const ratios = times[op][1].map((t, i) => t / times[op][2][i]);
     row.push(
       `${us(median(times[op][1]))} / ${us(median(times[op][2]))} µs  ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
@@ -113,7 +117,7 @@ const saved = addon._convWinograd();
 console.log(
   `conv2d 3×3 stride 1, im2col / Winograd per call (${CPU_CLOCK ? 'CPU' : 'wall'} time) and the im2col÷Winograd ratio; ${THREADS} thread(s), ${ROUNDS} rounds, CPU path ${addon.cpuPath?.() ?? '?'}, load average ${os.loadavg()[0].toFixed(1)}`,
 );
-console.log('shape | forward | backward-data');
+console.log('shape | forward | backward-data | filter gradient');
 try {
   for (const s of SHAPES) console.log(bench(s).join(' | '));
 } finally {

@@ -257,8 +257,10 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
   if (const conv_simd::Loops* loops = direct(s)) return direct_filter(*loops, dfilter, x, dy, s);
-  // A Winograd forward wrote no columns (and its V and M may be in the workspace).
-  if (conv2d_winograd_applies(s)) columns_ready = false;
+  if (conv2d_winograd_applies(s)) {
+    if (conv2d_winograd_backward_filter(dfilter, x, dy, workspace, workspace_len, s)) return;
+    columns_ready = false;  // a Winograd forward wrote no columns (and its V and M may be in the workspace)
+  }
   if (whole_batch(s, workspace_len)) {
     if (!columns_ready) im2col_images(workspace, x, s.batch, s);
     // dfilterᵀ (outC, k) = dyᵀ (outC, batch·pixels) · col (batch·pixels, k), then added transposed:

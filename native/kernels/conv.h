@@ -8,9 +8,9 @@
 // first layer over 1–3 channels) take direct loops for the forward and the filter gradient
 // (conv_simd.h), which ignore the workspace. 3×3 stride-1 dilation-1 convolutions with enough
 // channels (conv2d_winograd_applies, a function of the shape alone) take Winograd F(2×2, 3×3)
-// for the forward and backward-data (conv_winograd.h), in chunks of tiles that the workspace holds;
-// the filter gradient then gathers its own columns (columns_ready is ignored: the forward wrote
-// none). Otherwise im2col into the caller's workspace, then
+// for the forward, backward-data and the filter gradient (conv_winograd.h), in chunks of tiles that
+// the workspace holds (columns_ready is then ignored: the forward wrote none). Otherwise im2col
+// into the caller's workspace, then
 // the BLIS sgemm; col2im for backward-data. The workspace holds `slots` column matrices of
 // conv2d_column_size floats. With a slot per image (the tape gives that) the whole batch is one
 // GEMM: over batch·pixels rows (forward, backward-data) or summing over them (backward-filter).

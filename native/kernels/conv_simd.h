@@ -59,6 +59,8 @@ struct Loops {
   void (*winograd_filter)(float* u, const float* filter, int64_t in_c, int64_t out_c);
   void (*winograd_input_tile)(float* v, int64_t vs, const float* const* d, int64_t n);
   void (*winograd_output_tile)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
+  // The filter gradient's: w[ξ·ws + o] = (A q Aᵀ)[ξ] for the output gradient's 2×2 cells q[k].
+  void (*winograd_grad_tile)(float* w, int64_t ws, const float* const* q, int64_t n);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

@@ -24,6 +24,9 @@ constexpr int64_t kWinogradMinChannelSum = 48;
 // floats measured alike on the bench's layer), at least kMinTiles.
 constexpr int64_t kChunkFloats = 128 * 1024;
 constexpr int64_t kMinTiles = 8;
+// Tiles of a filter-gradient chunk: V and W of about 1 MiB (128–512K floats measured alike on the
+// bench's layer); its GEMMs sum over the chunk's tiles, so larger chunks pack each z_ξ less often.
+constexpr int64_t kGradChunkFloats = 256 * 1024;
 // Channels transformed at a time (the stack arrays of the tile transforms).
 constexpr int64_t kBlock = 64;
 
@@ -33,6 +36,8 @@ int64_t tile_floats(const Conv2dShape& s) { return 16 * (s.in_c + s.out_c); }
 
 // The transformed filter (16·inC·outC floats, twice that for backward-data).
 struct FilterScratch;
+// The filter gradient's sums z (16·inC·outC floats).
+struct FilterGradientScratch;
 
 // The plain loops of conv_simd::Loops::winograd_filter: u (16, inC, outC), u[ξ][c][o] =
 // (G g Gᵀ)[ξ] for the taps g[ky][kx] = filter[ky][kx][c][o].
@@ -108,16 +113,34 @@ void output_tile_plain(float* const* q, const float* m, int64_t ms, int64_t n, b
   }
 }
 
+// The plain loops of conv_simd::Loops::winograd_grad_tile: w[ξ·ws + o] = (A q Aᵀ)[ξ] for o < n,
+// q[k] the n channels of the output gradient's 2×2 cell k (row-major), A = [1 0; 1 1; 1 −1; 0 −1].
+void grad_tile_plain(float* w, int64_t ws, const float* const* q, int64_t n) {
+  for (int64_t o = 0; o < n; o++) {
+    const float q0 = q[0][o], q1 = q[1][o], q2 = q[2][o], q3 = q[3][o];
+    const float r[8] = {q0, q1, q0 + q2, q1 + q3, q0 - q2, q1 - q3, 0.0f - q2, 0.0f - q3};  // A q
+    for (int i = 0; i < 4; i++) {  // (A q) Aᵀ
+      const float a = r[2 * i], b = r[2 * i + 1];
+      w[(4 * i + 0) * ws + o] = a;
+      w[(4 * i + 1) * ws + o] = a + b;
+      w[(4 * i + 2) * ws + o] = a - b;
+      w[(4 * i + 3) * ws + o] = 0.0f - b;
+    }
+  }
+}
+
 // The transforms of the CPU path in use: the SIMD loops, or the plain ones.
 struct Transforms {
   void (*filter)(float* u, const float* filter, int64_t in_c, int64_t out_c);
   void (*input)(float* v, int64_t vs, const float* const* d, int64_t n);
   void (*output)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
+  void (*grad)(float* w, int64_t ws, const float* const* q, int64_t n);
 };
 Transforms transforms() {
   if (const conv_simd::Loops* loops = conv_simd::loops())
-    return {loops->winograd_filter, loops->winograd_input_tile, loops->winograd_output_tile};
-  return {filter_plain, input_tile_plain, output_tile_plain};
+    return {loops->winograd_filter, loops->winograd_input_tile, loops->winograd_output_tile,
+            loops->winograd_grad_tile};
+  return {filter_plain, input_tile_plain, output_tile_plain, grad_tile_plain};
 }
 
 // v[ξ·vs + c] = (Bᵀ d B)[ξ] for the 4×4×cin window at (iy0, ix0) of image xb; cells outside read 0.
@@ -192,6 +215,82 @@ void run(float* out, const float* x, const float* u, float* workspace, int64_t w
   });
 }
 
+// w[ξ·ws + o] = (A q Aᵀ)[ξ] for the 2×2×cout output gradient at (oy0, ox0) of image dyb; cells
+// past the image read 0.
+void grad_tile(const Transforms& tr, float* w, int64_t ws, const float* dyb, const Plan& p, int64_t oy0,
+               int64_t ox0) {
+  alignas(64) static const float kZeros[kBlock] = {};
+  for (int64_t o0 = 0; o0 < p.cout; o0 += kBlock) {
+    const float* q[4];
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++) {
+        const bool in = oy0 + i < p.out_h && ox0 + j < p.out_w;
+        q[2 * i + j] = in ? dyb + ((oy0 + i) * p.out_w + ox0 + j) * p.cout + o0 : kZeros;
+      }
+    tr.grad(w + o0, ws, q, std::min(kBlock, p.cout - o0));
+  }
+}
+
+// z (16, cout, cin) = Σ over every tile of the batch of W_ξᵀ V_ξ, chunk after chunk in order (the
+// chunk size a function of the shape and the workspace). Each chunk's tiles are transformed over
+// the pool (each tile alone), then its 16 GEMMs run over the pool by ξ, each adding to its own
+// z_ξ: every element is summed in the same order for any thread count.
+void filter_sums(float* z, const float* x, const float* dy, float* workspace, int64_t workspace_len, const Plan& p) {
+  const Transforms tr = transforms();
+  const int64_t per_tile = 16 * (p.cin + p.cout), total = p.batch * p.tiles_per_image;
+  const int64_t chunk = std::min({std::max(kMinTiles, kGradChunkFloats / per_tile), workspace_len / per_tile, total});
+  const int64_t per_x = p.h * p.w * p.cin, per_dy = p.out_h * p.out_w * p.cout;
+  const int64_t threads = get_num_threads();
+  for (int64_t t0 = 0; t0 < total; t0 += chunk) {
+    const int64_t n = std::min(chunk, total - t0);
+    float* v = workspace;
+    float* w = workspace + 16 * n * p.cin;
+    const int64_t tasks = std::min(n, threads);
+    parallel_for(tasks, [&](int64_t task) {
+      for (int64_t i = task * n / tasks, end = (task + 1) * n / tasks; i < end; i++) {
+        const int64_t g = t0 + i, b = g / p.tiles_per_image, r = g % p.tiles_per_image;
+        const int64_t ty = r / p.tiles_w, tx = r % p.tiles_w;
+        input_tile(tr, v + i * p.cin, n * p.cin, x + b * per_x, p, 2 * ty - p.pad_top, 2 * tx - p.pad_left);
+        grad_tile(tr, w + i * p.cout, n * p.cout, dy + b * per_dy, p, 2 * ty, 2 * tx);
+      }
+    });
+    // z_ξ (cout, cin) (+)= W_ξᵀ (cout, n) · V_ξ (n, cin): cout rows fill the micro-kernels' row
+    // tiles better than cin (64 = 10·6 + 4 rows on AVX2, where 32 left 2)
+    const float beta = t0 == 0 ? 0.0f : 1.0f;
+    const int64_t gemm_tasks = std::min<int64_t>(16, threads);
+    parallel_for(gemm_tasks, [&](int64_t task) {
+      for (int64_t xi = task; xi < 16; xi += gemm_tasks)
+        sgemm(true, false, p.cout, p.cin, n, 1.0f, w + xi * n * p.cout, p.cout, v + xi * n * p.cin, p.cin, beta,
+              z + xi * p.cin * p.cout, p.cin);
+    });
+  }
+}
+
+// dfilter[ky][kx][c][o] += (Gᵀ z G)[ky][kx], z_ξ[o][c] = z[ξ·cin·cout + o·cin + c], G as in
+// filter_plain: Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
+void add_filter_gradient(float* dfilter, const float* z, int64_t in_c, int64_t out_c) {
+  const int64_t taps = in_c * out_c;
+  for (int64_t c = 0; c < in_c; c++) {
+    for (int64_t o = 0; o < out_c; o++) {
+      const float* zc = z + o * in_c + c;
+      float t[12];  // Gᵀ z: 3 rows of 4
+      for (int j = 0; j < 4; j++) {
+        const float z0 = zc[j * taps], z1 = zc[(4 + j) * taps], z2 = zc[(8 + j) * taps], z3 = zc[(12 + j) * taps];
+        t[j] = z0 + 0.5f * (z1 + z2);
+        t[4 + j] = 0.5f * (z1 - z2);
+        t[8 + j] = 0.5f * (z1 + z2) + z3;
+      }
+      float* d = dfilter + c * out_c + o;
+      for (int i = 0; i < 3; i++) {  // (Gᵀ z) G
+        const float* r = t + 4 * i;
+        d[(3 * i + 0) * taps] += r[0] + 0.5f * (r[1] + r[2]);
+        d[(3 * i + 1) * taps] += 0.5f * (r[1] - r[2]);
+        d[(3 * i + 2) * taps] += 0.5f * (r[1] + r[2]) + r[3];
+      }
+    }
+  }
+}
+
 Plan plan(int64_t batch, int64_t h, int64_t w, int64_t cin, int64_t cout, int64_t pad_top, int64_t pad_left,
           int64_t out_h, int64_t out_w) {
   Plan p{batch, h, w, cin, cout, pad_top, pad_left, out_h, out_w, (out_w + 1) / 2, 0};
@@ -251,6 +350,18 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
   // dx[iy] = Σ_ky dy[iy + padTop − ky] · f[ky] = Σ_k' dy[iy − (2 − padTop) + k'] · f[2 − k']
   run(dx, dy, turned, workspace, workspace_len,
       plan(s.batch, s.out_h, s.out_w, s.out_c, s.in_c, 2 - s.pad_top, 2 - s.pad_left, s.in_h, s.in_w), !overwrite);
+  return true;
+}
+
+bool conv2d_winograd_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace,
+                                     int64_t workspace_len, const Conv2dShape& s) {
+  if (workspace_len < tile_floats(s)) return false;  // below conv.h's contract: im2col's checks apply
+  float* z = thread_scratch<FilterGradientScratch>(16 * s.in_c * s.out_c);
+  if (!z) return false;
+  const Plan p = plan(s.batch, s.in_h, s.in_w, s.in_c, s.out_c, s.pad_top, s.pad_left, s.out_h, s.out_w);
+  if (p.batch * p.tiles_per_image == 0) return true;  // no output: nothing to add
+  filter_sums(z, x, dy, workspace, workspace_len, p);
+  add_filter_gradient(dfilter, z, s.in_c, s.out_c);
   return true;
 }
 

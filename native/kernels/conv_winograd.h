@@ -22,7 +22,7 @@
 
 namespace nativenn {
 
-// Whether conv2d_forward and conv2d_backward_data take Winograd for this (forward) shape: a 3×3
+// Whether conv2d_forward, conv2d_backward_data and conv2d_backward_filter take Winograd for this (forward) shape: a 3×3
 // filter, stride 1, dilation 1, at least 16 input and 16 output channels and 48 together, and one
 // image's column slot (the least workspace the contract allows) large enough for a useful chunk of
 // tiles. A function of the shape alone, so every workspace size gives the same algorithm.
@@ -35,6 +35,15 @@ bool conv2d_winograd_forward(float* out, const float* x, const float* filter, fl
 // dx (+)= ∂(Σ dy·out)/∂x; overwrite: dx is written instead of added to. False as above.
 bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filter, float* workspace,
                                    int64_t workspace_len, const Conv2dShape& s, bool overwrite);
+
+// dfilter += ∂(Σ dy·out)/∂filter, summed over the batch, by F(2×2, 3×3) the other way round: since
+// out tile = Aᵀ [U ⊙ V] A with U = G g Gᵀ, the filter gradient is Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ V ] G,
+// with V the forward's transformed input tiles and dy each tile's 2×2 output gradient (cells past
+// the image 0). The sum over tiles is 16 GEMMs, z_ξ (inC × outC) = V_ξᵀ (inC × tiles) · W_ξ
+// (tiles × outC), in chunks of tiles the workspace holds, added chunk after chunk: for a given
+// workspace size the same bits for any thread count. False as above.
+bool conv2d_winograd_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace,
+                                     int64_t workspace_len, const Conv2dShape& s);
 
 // For tests and benchmarks: 0 = by shape (the default), 1 = never Winograd, 2 = Winograd wherever
 // it can run (3×3, stride 1, dilation 1, any channel count, whatever fits the workspace).
