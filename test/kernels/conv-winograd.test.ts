@@ -1,5 +1,5 @@
-/** Winograd F(2×2, 3×3) convolution: the twin (src/backend/js/conv-winograd.ts) against the plain
- *  convolution, the native kernels against both on many shapes (sizes 3..30, channels 1..70
+/** Winograd F(2×2, 3×3) convolution (forward, backward-data and filter gradient): the twin
+ *  (src/backend/js/conv-winograd.ts) against the plain convolution, the native kernels against both on many shapes (sizes 3..30, channels 1..70
  *  around the threshold (16 each side, 48 together), batch 1..5, 'same' and 'valid'), the dispatch threshold, and thread- and
  *  workspace-independence.
  *
@@ -7,12 +7,14 @@
  *  error scales with the window's magnitudes rather than with the result. Every element is held
  *  to |winograd − plain| ≤ TOL · conv(|x|, |filter|) at that element (the sum of the magnitudes
  *  of its terms: the float32 error bound of the plain sum is about k·2⁻²⁴ times it). Measured
- *  on these shapes: at most 2.1e-7 (native) and 1.5e-7 (twin) — see the WINOGRAD_ERROR log line —
- *  against TOL = 1e-6. */
+ *  on these shapes: at most 6.5e-7 (native) and 7.1e-7 (twin), the filter gradient's (2.1e-7 and
+ *  1.5e-7 for the forward and backward-data; im2col's 2.8e-7) — see the WINOGRAD_ERROR log line —
+ *  against TOL = 4e-6. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends, getNumThreads, setNumThreads } from '../../src';
 import {
   conv2dWinogradBackwardData,
+  conv2dWinogradBackwardFilter,
   conv2dWinogradForward,
   WINOGRAD_MIN_CHANNEL_SUM,
   WINOGRAD_MIN_CHANNELS,
@@ -39,7 +41,8 @@ function scaledErr(a: Float32Array, b: Float32Array, scale: Float32Array): numbe
 
 const abs = (v: Float32Array) => v.map(Math.abs);
 
-/** The plain (js twin) forward and backward-data of case c from zero, and their magnitude sums. */
+/** The plain (js twin) forward, backward-data and filter gradient of case c from zero, and their
+ *  magnitude sums. */
 function plain(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Array) {
   const ws = new Float32Array(c.workspace);
   const out = new Float32Array(c.out);
@@ -50,14 +53,19 @@ function plain(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Ar
   js.conv2dForward(outScale, abs(x), abs(filter), ws, ...c.shape);
   const dxScale = new Float32Array(c.x);
   js.conv2dBackwardData(dxScale, abs(dy), abs(filter), ws, ...c.shape);
-  return { out, dx, outScale, dxScale };
+  const df = new Float32Array(c.filter);
+  js.conv2dBackwardFilter(df, x, dy, ws, ...c.shape);
+  const dfScale = new Float32Array(c.filter);
+  js.conv2dBackwardFilter(dfScale, abs(x), abs(dy), ws, ...c.shape);
+  return { out, dx, df, outScale, dxScale, dfScale };
 }
 
 function data(c: ConvCase, seed: number) {
   return { x: randomF32(c.x, seed), filter: randomF32(c.filter, seed + 1), dy: randomF32(c.out, seed + 2) };
 }
 
-/** Native forward and backward-data (dx from zero) with `slots` workspace slots. */
+/** Native forward, backward-data and filter gradient (dx, df from zero) with `slots` workspace
+ *  slots. */
 function native(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Array, slots = 1) {
   const nb = nativeBackend!;
   const ws = new Float32Array(c.workspace * slots);
@@ -65,7 +73,9 @@ function native(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32A
   nb.conv2dForward(out, x, filter, ws, ...c.shape);
   const dx = new Float32Array(c.x);
   nb.conv2dBackwardData(dx, dy, filter, ws, ...c.shape);
-  return { out, dx };
+  const df = new Float32Array(c.filter);
+  nb.conv2dBackwardFilter(df, x, dy, ws, ...c.shape);
+  return { out, dx, df };
 }
 
 const sizes: [number, number][] = [
@@ -123,12 +133,18 @@ describe('the Winograd twin', () => {
     conv2dWinogradForward(out, x, filter, ...c.shape);
     const dx = new Float32Array(c.x);
     conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
-    const e = Math.max(scaledErr(out, p.out, p.outScale), scaledErr(dx, p.dx, p.dxScale));
+    const df = new Float32Array(c.filter);
+    conv2dWinogradBackwardFilter(df, x, dy, ...c.shape);
+    const e = Math.max(
+      scaledErr(out, p.out, p.outScale),
+      scaledErr(dx, p.dx, p.dxScale),
+      scaledErr(df, p.df, p.dfScale),
+    );
     worst.twin = Math.max(worst.twin, e);
     expect(e).toBeLessThanOrEqual(TOL);
   });
 
-  it('backward-data accumulates; other geometries are refused', () => {
+  it('backward-data and the filter gradient accumulate; other geometries are refused', () => {
     const c = convCase(2, [5, 6], [3, 4], [3, 3], [1, 1], [1, 1], 'same');
     const { x, filter, dy } = data(c, 3);
     const base = randomF32(c.x, 4);
@@ -137,6 +153,12 @@ describe('the Winograd twin', () => {
     const fresh = new Float32Array(c.x);
     conv2dWinogradBackwardData(fresh, dy, filter, ...c.shape);
     for (let i = 0; i < dx.length; i++) expect(dx[i]).toBeCloseTo(base[i] + fresh[i], 5);
+    const baseDf = randomF32(c.filter, 5);
+    const df = baseDf.slice();
+    conv2dWinogradBackwardFilter(df, x, dy, ...c.shape);
+    const freshDf = new Float32Array(c.filter);
+    conv2dWinogradBackwardFilter(freshDf, x, dy, ...c.shape);
+    for (let i = 0; i < df.length; i++) expect(df[i]).toBe(Math.fround(baseDf[i] + freshDf[i]));
     const strided = convCase(1, [5, 5], [2, 2], [3, 3], [2, 2], [1, 1], 'same');
     expect(() => conv2dWinogradForward(new Float32Array(99), x, filter, ...strided.shape)).toThrow(RangeError);
     expect(winogradApplies(...strided.shape)).toBe(false);
@@ -191,9 +213,18 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
     // The dispatch is the twin's winogradApplies: by shape, the same bits as one path or the other.
     expect(same(auto.out, applies ? forced.out : im2col.out), 'out path').toBe(true);
     expect(same(auto.dx, applies ? forced.dx : im2col.dx), 'dx path').toBe(true);
-    const e = Math.max(scaledErr(forced.out, p.out, p.outScale), scaledErr(forced.dx, p.dx, p.dxScale));
+    expect(same(auto.df, applies ? forced.df : im2col.df), 'df path').toBe(true);
+    const e = Math.max(
+      scaledErr(forced.out, p.out, p.outScale),
+      scaledErr(forced.dx, p.dx, p.dxScale),
+      scaledErr(forced.df, p.df, p.dfScale),
+    );
     worst.native = Math.max(worst.native, e);
-    const i2c = Math.max(scaledErr(im2col.out, p.out, p.outScale), scaledErr(im2col.dx, p.dx, p.dxScale));
+    const i2c = Math.max(
+      scaledErr(im2col.out, p.out, p.outScale),
+      scaledErr(im2col.dx, p.dx, p.dxScale),
+      scaledErr(im2col.df, p.df, p.dfScale),
+    );
     worst.im2col = Math.max(worst.im2col, i2c);
     expect(e).toBeLessThanOrEqual(TOL);
     // Against the Winograd twin: both round at the same steps, only the channel sums differ.
@@ -203,32 +234,76 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
     conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
     expect(scaledErr(forced.out, out, p.outScale), 'out vs twin').toBeLessThanOrEqual(TOL);
     expect(scaledErr(forced.dx, dx, p.dxScale), 'dx vs twin').toBeLessThanOrEqual(TOL);
+    const df = new Float32Array(c.filter);
+    conv2dWinogradBackwardFilter(df, x, dy, ...c.shape);
+    expect(scaledErr(forced.df, df, p.dfScale), 'df vs twin').toBeLessThanOrEqual(TOL);
   });
 
-  it('give the same bits for 1 and 2 threads and any workspace size, and accumulate or overwrite dx', () => {
+  it('give the same bits for 1 and 2 threads and any workspace size (the filter gradient: for a given one), and accumulate or overwrite dx', () => {
     const c = convCase(5, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid');
     expect(winogradApplies(...c.shape)).toBe(true);
     const { x, filter, dy } = data(c, 77);
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
     const runs = [];
+    const dfBySlots = new Map<number, Float32Array>();
+    // 1 slot: chunks of 22 tiles (180 in all, the last one short); 5 slots: 113 and 67
     for (const [threads, slots] of [
       [1, 1],
       [2, 1],
+      [3, 1],
       [2, 2],
       [1, 5],
       [2, 5],
+      [3, 5],
     ]) {
       setNumThreads(threads);
-      runs.push(native(c, x, filter, dy, slots));
+      const r = native(c, x, filter, dy, slots);
+      runs.push(r);
+      const first = dfBySlots.get(slots);
+      if (first) expect(same(r.df, first), `df, ${slots} slots, ${threads} threads`).toBe(true);
+      else dfBySlots.set(slots, r.df);
     }
     for (const r of runs.slice(1)) {
-      expect(Buffer.from(r.out.buffer).equals(Buffer.from(runs[0].out.buffer)), 'out').toBe(true);
-      expect(Buffer.from(r.dx.buffer).equals(Buffer.from(runs[0].dx.buffer)), 'dx').toBe(true);
+      expect(same(r.out, runs[0].out), 'out').toBe(true);
+      expect(same(r.dx, runs[0].dx), 'dx').toBe(true);
     }
+    // the filter gradient accumulates onto what is there (conv2dBackwardFilter's contract)
+    const baseDf = randomF32(c.filter, 79);
+    const df = baseDf.slice();
+    nativeBackend!.conv2dBackwardFilter(df, x, dy, new Float32Array(c.workspace * 5), ...c.shape);
+    for (let i = 0; i < df.length; i++) expect(df[i]).toBe(Math.fround(baseDf[i] + dfBySlots.get(5)![i]));
     // dx accumulates onto what is there (conv2dBackwardData's contract)
     const base = randomF32(c.x, 78);
     const dx = base.slice();
     nativeBackend!.conv2dBackwardData(dx, dy, filter, new Float32Array(c.workspace * 5), ...c.shape);
     for (let i = 0; i < dx.length; i += 97) expect(dx[i]).toBe(Math.fround(base[i] + runs[0].dx[i]));
+  });
+
+  it.each(addon?.cpuPaths?.() ?? [])('match the twins on the %s path (tails of 5 and 70 channels)', (path) => {
+    const saved = addon!.cpuPath();
+    try {
+      addon!.setCpuPath(path);
+      addon!._convWinograd(2);
+      for (const [i, c] of [
+        convCase(2, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid'),
+        convCase(1, [12, 17], [70, 5], [3, 3], [1, 1], [1, 1], 'same'),
+        convCase(2, [7, 6], [5, 70], [3, 3], [1, 1], [1, 1], 'same'),
+      ].entries()) {
+        const { x, filter, dy } = data(c, 500 + 10 * i);
+        const p = plain(c, x, filter, dy);
+        const got = native(c, x, filter, dy, 2);
+        const twin = { out: new Float32Array(c.out), dx: new Float32Array(c.x), df: new Float32Array(c.filter) };
+        conv2dWinogradForward(twin.out, x, filter, ...c.shape);
+        conv2dWinogradBackwardData(twin.dx, dy, filter, ...c.shape);
+        conv2dWinogradBackwardFilter(twin.df, x, dy, ...c.shape);
+        expect(scaledErr(got.out, twin.out, p.outScale), `out ${c.label}`).toBeLessThanOrEqual(TOL);
+        expect(scaledErr(got.dx, twin.dx, p.dxScale), `dx ${c.label}`).toBeLessThanOrEqual(TOL);
+        expect(scaledErr(got.df, twin.df, p.dfScale), `df ${c.label}`).toBeLessThanOrEqual(TOL);
+      }
+    } finally {
+      addon!.setCpuPath(saved);
+      addon!._convWinograd(0);
+    }
   });
 
   afterAll(() => {

@@ -8,7 +8,9 @@
  *  with the matrices below; edge tiles are clipped. Transforms round to float32 at every step, as
  *  the native loops do; the sum over channels (the native GEMMs) is summed here in double and
  *  rounded once. Backward-data is the forward of dy padded by 2 − padTop, 2 − padLeft, with the
- *  filter turned 180° and its channels swapped. */
+ *  filter turned 180° and its channels swapped. The filter gradient is the forward run backwards:
+ *  since out tile = Aᵀ [U ⊙ V] A with U = G g Gᵀ, it is Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ V ] G, with V
+ *  the forward's transformed input tiles and dy each tile's 2×2 output gradient. */
 import { convOutputSize } from './conv-shape';
 
 /** Channels (input and output each, and together) from which the native kernels take Winograd. */
@@ -56,6 +58,39 @@ function transformFilter(cin: number, cout: number, taps: (c: number, o: number,
   return u;
 }
 
+/** v (16, cin) = Bᵀ d B, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], for d (scratch, 16·cin) the
+ *  4×4×cin window of image b of x at (iy0, ix0); cells outside the image read 0. */
+function transformInput(
+  v: Float32Array,
+  d: Float32Array,
+  x: Float32Array,
+  [b, h, w, cin]: number[],
+  iy0: number,
+  ix0: number,
+): void {
+  for (let k = 0; k < 16; k++) {
+    const iy = iy0 + (k >> 2);
+    const ix = ix0 + (k & 3);
+    const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+    for (let c = 0; c < cin; c++) d[k * cin + c] = inside ? x[((b * h + iy) * w + ix) * cin + c] : 0;
+  }
+  for (let c = 0; c < cin; c++) {
+    const at = (i: number, j: number) => d[(4 * i + j) * cin + c];
+    const t: number[] = [];
+    for (let j = 0; j < 4; j++) {
+      t[j] = f(at(0, j) - at(2, j));
+      t[4 + j] = f(at(1, j) + at(2, j));
+      t[8 + j] = f(at(2, j) - at(1, j));
+      t[12 + j] = f(at(1, j) - at(3, j));
+    }
+    for (let i = 0; i < 4; i++) {
+      const r = t.slice(4 * i, 4 * i + 4);
+      const row = [r[0] - r[2], r[1] + r[2], r[2] - r[1], r[1] - r[3]];
+      for (let j = 0; j < 4; j++) v[(4 * i + j) * cin + c] = row[j];
+    }
+  }
+}
+
 /** out (batch, outH, outW, cout) (+)= the Winograd convolution of x (batch, h, w, cin) with the
  *  transformed filter u, windows at (2·ty − padTop, 2·tx − padLeft). */
 function winograd(
@@ -71,28 +106,7 @@ function winograd(
   for (let b = 0; b < batch; b++) {
     for (let oy0 = 0; oy0 < outH; oy0 += 2) {
       for (let ox0 = 0; ox0 < outW; ox0 += 2) {
-        // d: the 4×4×cin window; v = Bᵀ d B, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
-        for (let k = 0; k < 16; k++) {
-          const iy = oy0 - padTop + (k >> 2);
-          const ix = ox0 - padLeft + (k & 3);
-          const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-          for (let c = 0; c < cin; c++) d[k * cin + c] = inside ? x[((b * h + iy) * w + ix) * cin + c] : 0;
-        }
-        for (let c = 0; c < cin; c++) {
-          const at = (i: number, j: number) => d[(4 * i + j) * cin + c];
-          const t: number[] = [];
-          for (let j = 0; j < 4; j++) {
-            t[j] = f(at(0, j) - at(2, j));
-            t[4 + j] = f(at(1, j) + at(2, j));
-            t[8 + j] = f(at(2, j) - at(1, j));
-            t[12 + j] = f(at(1, j) - at(3, j));
-          }
-          for (let i = 0; i < 4; i++) {
-            const r = t.slice(4 * i, 4 * i + 4);
-            const row = [r[0] - r[2], r[1] + r[2], r[2] - r[1], r[1] - r[3]];
-            for (let j = 0; j < 4; j++) v[(4 * i + j) * cin + c] = row[j];
-          }
-        }
+        transformInput(v, d, x, [b, h, w, cin], oy0 - padTop, ox0 - padLeft);
         // m_ξ = Σ_c v_ξ[c] · u_ξ[c][o], rounded once
         m.fill(0);
         for (let xi = 0; xi < 16; xi++) {
@@ -158,4 +172,63 @@ export function conv2dWinogradBackwardData(
   // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
   const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
   winograd(dx, dy, u, [s.batch, s.outH, s.outW, s.outC, s.inC, 2 - s.padTop, 2 - s.padLeft, s.inH, s.inW], true);
+}
+
+/** dfilter += the gradient of Σ dy·out with respect to the filter (accumulates), as
+ *  conv2dBackwardFilter but by Winograd: z_ξ[c][o] = Σ over tiles of V_ξ[c] · (A dy Aᵀ)_ξ[o],
+ *  A = [1 0; 1 1; 1 −1; 0 −1], summed in double and rounded once (the native GEMMs' sums), then
+ *  Gᵀ z G, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]. */
+export function conv2dWinogradBackwardFilter(
+  dfilter: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+  ...shape: number[]
+): void {
+  const { batch, inH, inW, inC, outC, padTop, padLeft, outH, outW } = geometry(shape);
+  const d = new Float32Array(16 * inC);
+  const v = new Float32Array(16 * inC);
+  const wt = new Float32Array(16 * outC);
+  const z = new Float64Array(16 * inC * outC);
+  for (let b = 0; b < batch; b++) {
+    for (let oy0 = 0; oy0 < outH; oy0 += 2) {
+      for (let ox0 = 0; ox0 < outW; ox0 += 2) {
+        transformInput(v, d, x, [b, inH, inW, inC], oy0 - padTop, ox0 - padLeft);
+        // wt = A q Aᵀ for the tile's 2×2 output gradient q (cells past the image 0)
+        const q = (i: number, j: number, o: number) =>
+          oy0 + i < outH && ox0 + j < outW ? dy[((b * outH + oy0 + i) * outW + ox0 + j) * outC + o] : 0;
+        for (let o = 0; o < outC; o++) {
+          const [q0, q1, q2, q3] = [q(0, 0, o), q(0, 1, o), q(1, 0, o), q(1, 1, o)];
+          const r = [q0, q1, f(q0 + q2), f(q1 + q3), f(q0 - q2), f(q1 - q3), -q2, -q3]; // A q
+          for (let i = 0; i < 4; i++) {
+            const [a, bb] = [r[2 * i], r[2 * i + 1]];
+            const row = [a, f(a + bb), f(a - bb), -bb];
+            for (let j = 0; j < 4; j++) wt[(4 * i + j) * outC + o] = row[j];
+          }
+        }
+        for (let xi = 0; xi < 16; xi++) {
+          for (let c = 0; c < inC; c++) {
+            const vc = v[xi * inC + c];
+            for (let o = 0; o < outC; o++) z[(xi * inC + c) * outC + o] += vc * wt[xi * outC + o];
+          }
+        }
+      }
+    }
+  }
+  const taps = inC * outC;
+  for (let co = 0; co < taps; co++) {
+    const at = (i: number, j: number) => f(z[(4 * i + j) * taps + co]);
+    const t: number[] = []; // Gᵀ z, 3 rows of 4
+    for (let j = 0; j < 4; j++) {
+      const half = f(at(1, j) + at(2, j));
+      t[j] = f(at(0, j) + f(0.5 * half));
+      t[4 + j] = f(0.5 * f(at(1, j) - at(2, j)));
+      t[8 + j] = f(f(0.5 * half) + at(3, j));
+    }
+    for (let i = 0; i < 3; i++) {
+      const [r0, r1, r2, r3] = t.slice(4 * i, 4 * i + 4);
+      const half = f(r1 + r2);
+      const row = [f(r0 + f(0.5 * half)), f(0.5 * f(r1 - r2)), f(f(0.5 * half) + r3)];
+      for (let j = 0; j < 3; j++) dfilter[(3 * i + j) * taps + co] = f(dfilter[(3 * i + j) * taps + co] + row[j]);
+    }
+  }
 }
