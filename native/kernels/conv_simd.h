@@ -61,6 +61,11 @@ struct Loops {
   void (*winograd_output_tile)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
   // The filter gradient's: w[ξ·ws + o] = (A q Aᵀ)[ξ] for the output gradient's 2×2 cells q[k].
   void (*winograd_grad_tile)(float* w, int64_t ws, const float* const* q, int64_t n);
+  // The same four for F(4×4, 3×3): α = 6 (36 cells d[k], u and v matrices), 4×4 cells q[k].
+  void (*winograd4_filter)(float* u, const float* filter, int64_t in_c, int64_t out_c);
+  void (*winograd4_input_tile)(float* v, int64_t vs, const float* const* d, int64_t n);
+  void (*winograd4_output_tile)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
+  void (*winograd4_grad_tile)(float* w, int64_t ws, const float* const* q, int64_t n);
 };
 
 // The loops of the CPU path in use, or null on the portable path (conv.cc).

@@ -219,15 +219,16 @@ Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
 }
 
 // Hidden, for tests and benchmarks: _convWinograd() gives the mode in use, _convWinograd(mode) sets
-// it: 0 by shape (the default), 1 never, 2 wherever 3×3 stride-1 Winograd can run (conv_winograd.h).
+// it: 0 by shape (the default), 1 never, 2 or 3 F(2×2) or F(4×4) wherever 3×3 stride-1 Winograd can
+// run (conv_winograd.h).
 Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() > 0) {
-    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "_convWinograd: mode must be 0, 1, 2 or 3");
     // Compared as a double: Int32Value would take 1.5 as 1 and NaN as 0.
     const double mode = info[0].As<Napi::Number>().DoubleValue();
-    if (!(mode == 0 || mode == 1 || mode == 2))
-      throw Napi::RangeError::New(env, "_convWinograd: mode must be 0, 1 or 2");
+    if (!(mode == 0 || mode == 1 || mode == 2 || mode == 3))
+      throw Napi::RangeError::New(env, "_convWinograd: mode must be 0, 1, 2 or 3");
     conv2d_winograd_mode(static_cast<int>(mode));
   }
   return Napi::Number::New(env, conv2d_winograd_mode());

@@ -1,15 +1,19 @@
-/** Winograd F(2×2, 3×3) convolution (forward, backward-data and filter gradient): the twin
- *  (src/backend/js/conv-winograd.ts) against the plain convolution, the native kernels against both on many shapes (sizes 3..30, channels 1..70
- *  around the threshold (16 each side, 48 together), batch 1..5, 'same' and 'valid'), the dispatch threshold, and thread- and
- *  workspace-independence.
+/** Winograd F(2×2, 3×3) and F(4×4, 3×3) convolution (forward, backward-data and filter gradient):
+ *  the twins (src/backend/js/conv-winograd.ts, conv-winograd4.ts) against the plain convolution,
+ *  the native kernels against both on many shapes (sizes 3..30, channels 1..70 around the
+ *  threshold (16 each side, 48 together), batch 1..5, 'same' and 'valid'), the dispatch (threshold
+ *  and tile size), and thread- and workspace-independence.
  *
  *  Tolerance: Winograd's transforms mix the 4×4 window before the channel sum, so its rounding
  *  error scales with the window's magnitudes rather than with the result. Every element is held
  *  to |winograd − plain| ≤ TOL · conv(|x|, |filter|) at that element (the sum of the magnitudes
  *  of its terms: the float32 error bound of the plain sum is about k·2⁻²⁴ times it). Measured
- *  on these shapes: at most 6.5e-7 (native) and 7.1e-7 (twin), the filter gradient's (2.1e-7 and
- *  1.5e-7 for the forward and backward-data; im2col's 2.8e-7) — see the WINOGRAD_ERROR log line —
- *  against TOL = 4e-6. */
+ *  on these shapes (the WINOGRAD_ERROR log line): F(2×2) at most 5.1e-7 (native) and 7.1e-7
+ *  (twin), the filter gradient's (2.1e-7 and 1.5e-7 for the forward and backward-data), against
+ *  TOL[2] = 4e-6; im2col's 2.8e-7. F(4×4)'s transforms weigh the window by up to 8 (Aᵀ) and 5
+ *  (Bᵀ), so its error is ten times larger: 1e-6 to 9e-6 on most shapes, at most 5.3e-5 (native)
+ *  and 3.1e-5 (twin), on edge cells with few terms of their own inside tiles of large values (the
+ *  hand-made padding-3 case's first output column), against TOL[4] = 1e-4. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends, getNumThreads, setNumThreads } from '../../src';
 import {
@@ -19,22 +23,36 @@ import {
   WINOGRAD_MIN_CHANNEL_SUM,
   WINOGRAD_MIN_CHANNELS,
   winogradApplies,
+  winogradTileSize,
 } from '../../src/backend/js/conv-winograd';
+import {
+  conv2dWinograd4BackwardData,
+  conv2dWinograd4BackwardFilter,
+  conv2dWinograd4Forward,
+} from '../../src/backend/js/conv-winograd4';
 import { addon } from '../../src/backend/native/addon';
 import { nativeBackend, randomF32 } from '../support/backends';
 import { type ConvCase, convCase } from './conv-cases';
 
 const js = backends.js;
-const TOL = 4e-6;
-const worst = { native: 0, twin: 0, im2col: 0 };
+const TOL = { 2: 4e-6, 4: 1e-4 } as const;
+const worst = { native: { 2: 0, 4: 0 }, twin: { 2: 0, 4: 0 }, im2col: 0 };
+const TILES = [2, 4] as const;
+type Tile = (typeof TILES)[number];
+const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
 
-/** max over elements of |a − b| / scale (scale > 0 where a or b is nonzero). */
+/** max over elements of |a − b| / scale. An element with no terms (scale 0: an output whose
+ *  window lies in the padding, with padding wider than the filter's reach) is exactly 0 in the
+ *  plain convolution, but F(4×4) computes it inside a tile with real cells, whose transforms leave
+ *  a rounding residue: it is held to 1e-3 of the largest scale instead. */
 function scaledErr(a: Float32Array, b: Float32Array, scale: Float32Array): number {
   let e = 0;
+  let floor = 0;
+  for (const v of scale) floor = Math.max(floor, v * 1e-3);
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
     if (Number.isNaN(d)) return Infinity;
-    if (d > 0) e = Math.max(e, d / scale[i]);
+    if (d > 0) e = Math.max(e, d / (scale[i] > 0 ? scale[i] : floor));
   }
   return e;
 }
@@ -58,6 +76,24 @@ function plain(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Ar
   const dfScale = new Float32Array(c.filter);
   js.conv2dBackwardFilter(dfScale, abs(x), abs(dy), ws, ...c.shape);
   return { out, dx, df, outScale, dxScale, dfScale };
+}
+
+/** The Winograd twin of tile size m: forward, backward-data and filter gradient of case c from zero
+ *  (each direction by its own tile size when `tile` decides it: the native forced modes). */
+function twin(c: ConvCase, x: Float32Array, filter: Float32Array, dy: Float32Array, tile: (d: Direction) => Tile) {
+  const out = new Float32Array(c.out);
+  const dx = new Float32Array(c.x);
+  const df = new Float32Array(c.filter);
+  (tile('forward') === 4 ? conv2dWinograd4Forward : conv2dWinogradForward)(out, x, filter, ...c.shape);
+  (tile('backwardData') === 4 ? conv2dWinograd4BackwardData : conv2dWinogradBackwardData)(dx, dy, filter, ...c.shape);
+  (tile('forward') === 4 ? conv2dWinograd4BackwardFilter : conv2dWinogradBackwardFilter)(df, x, dy, ...c.shape);
+  return { out, dx, df };
+}
+type Direction = 'forward' | 'backwardData';
+
+/** max scaled error of the three results against the plain ones. */
+function errors(got: { out: Float32Array; dx: Float32Array; df: Float32Array }, p: ReturnType<typeof plain>) {
+  return Math.max(scaledErr(got.out, p.out, p.outScale), scaledErr(got.dx, p.dx, p.dxScale), scaledErr(got.df, p.df, p.dfScale));
 }
 
 function data(c: ConvCase, seed: number) {
@@ -126,22 +162,13 @@ function cases(): ConvCase[] {
 }
 
 describe('the Winograd twin', () => {
-  it.each(cases().map((c, i) => [c.label, c, i] as const))('equals the plain convolution: %s', (_l, c, i) => {
+  it.each(
+    cases().flatMap((c, i) => TILES.map((m) => [m, c.label, c, i] as const)),
+  )('F(%i×·) equals the plain convolution: %s', (m, _l, c, i) => {
     const { x, filter, dy } = data(c, 10 * i);
-    const p = plain(c, x, filter, dy);
-    const out = new Float32Array(c.out).fill(Number.NaN);
-    conv2dWinogradForward(out, x, filter, ...c.shape);
-    const dx = new Float32Array(c.x);
-    conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
-    const df = new Float32Array(c.filter);
-    conv2dWinogradBackwardFilter(df, x, dy, ...c.shape);
-    const e = Math.max(
-      scaledErr(out, p.out, p.outScale),
-      scaledErr(dx, p.dx, p.dxScale),
-      scaledErr(df, p.df, p.dfScale),
-    );
-    worst.twin = Math.max(worst.twin, e);
-    expect(e).toBeLessThanOrEqual(TOL);
+    const e = errors(twin(c, x, filter, dy, () => m), plain(c, x, filter, dy));
+    worst.twin[m] = Math.max(worst.twin[m], e);
+    expect(e).toBeLessThanOrEqual(TOL[m]);
   });
 
   it('backward-data and the filter gradient accumulate; other geometries are refused', () => {
@@ -189,126 +216,132 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
     addon!._convWinograd(saved.mode);
   });
 
-  it('_convWinograd takes 0, 1 or 2 only, and a refused mode changes nothing', () => {
+  it('_convWinograd takes 0, 1, 2 or 3 only, and a refused mode changes nothing', () => {
     addon!._convWinograd(2);
     for (const bad of ['1', null, {}]) expect(() => addon!._convWinograd(bad as never)).toThrow(TypeError);
-    for (const bad of [-1, 3, 1.5, Number.NaN, Infinity]) expect(() => addon!._convWinograd(bad)).toThrow(RangeError);
-    expect(() => addon!._convWinograd(7)).toThrow(/^_convWinograd: mode must be 0, 1 or 2$/);
+    for (const bad of [-1, 4, 1.5, Number.NaN, Infinity]) expect(() => addon!._convWinograd(bad)).toThrow(RangeError);
+    expect(() => addon!._convWinograd(7)).toThrow(/^_convWinograd: mode must be 0, 1, 2 or 3$/);
     expect(addon!._convWinograd()).toBe(2);
+    expect(addon!._convWinograd(3)).toBe(3);
     expect(addon!._convWinograd(0)).toBe(0);
   });
 
   it.each(cases().map((c, i) => [c.label, c, i] as const))('match the twins: %s', (_l, c, i) => {
     const { x, filter, dy } = data(c, 10 * i);
     const p = plain(c, x, filter, dy);
+    const run = (mode: number) => {
+      addon!._convWinograd(mode);
+      return native(c, x, filter, dy);
+    };
+    // 0 by shape; 2 and 3 F(2×2) and F(4×4) wherever they can run, below the threshold too; 1 never
+    const [auto, forced2, forced4, im2col] = [run(0), run(2), run(3), run(1)];
     addon!._convWinograd(0);
-    const auto = native(c, x, filter, dy);
-    addon!._convWinograd(2); // Winograd wherever it can run, below the threshold too
-    const forced = native(c, x, filter, dy);
-    addon!._convWinograd(1);
-    const im2col = native(c, x, filter, dy);
-    addon!._convWinograd(0);
+    // The dispatch is the twin's winogradApplies and winogradTileSize: by shape, the same bits as
+    // one path or another.
     const applies = winogradApplies(...c.shape);
-    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
-    // The dispatch is the twin's winogradApplies: by shape, the same bits as one path or the other.
-    expect(same(auto.out, applies ? forced.out : im2col.out), 'out path').toBe(true);
-    expect(same(auto.dx, applies ? forced.dx : im2col.dx), 'dx path').toBe(true);
-    expect(same(auto.df, applies ? forced.df : im2col.df), 'df path').toBe(true);
-    const e = Math.max(
-      scaledErr(forced.out, p.out, p.outScale),
-      scaledErr(forced.dx, p.dx, p.dxScale),
-      scaledErr(forced.df, p.df, p.dfScale),
-    );
-    worst.native = Math.max(worst.native, e);
-    const i2c = Math.max(
-      scaledErr(im2col.out, p.out, p.outScale),
-      scaledErr(im2col.dx, p.dx, p.dxScale),
-      scaledErr(im2col.df, p.df, p.dfScale),
-    );
-    worst.im2col = Math.max(worst.im2col, i2c);
-    expect(e).toBeLessThanOrEqual(TOL);
-    // Against the Winograd twin: both round at the same steps, only the channel sums differ.
-    const out = new Float32Array(c.out);
-    conv2dWinogradForward(out, x, filter, ...c.shape);
-    const dx = new Float32Array(c.x);
-    conv2dWinogradBackwardData(dx, dy, filter, ...c.shape);
-    expect(scaledErr(forced.out, out, p.outScale), 'out vs twin').toBeLessThanOrEqual(TOL);
-    expect(scaledErr(forced.dx, dx, p.dxScale), 'dx vs twin').toBeLessThanOrEqual(TOL);
-    const df = new Float32Array(c.filter);
-    conv2dWinogradBackwardFilter(df, x, dy, ...c.shape);
-    expect(scaledErr(forced.df, df, p.dfScale), 'df vs twin').toBeLessThanOrEqual(TOL);
+    const pick = (d: Direction, a2: Float32Array, a4: Float32Array, i2c: Float32Array) =>
+      !applies ? i2c : winogradTileSize(d, c.shape) === 4 ? a4 : a2;
+    expect(same(auto.out, pick('forward', forced2.out, forced4.out, im2col.out)), 'out path').toBe(true);
+    expect(same(auto.dx, pick('backwardData', forced2.dx, forced4.dx, im2col.dx)), 'dx path').toBe(true);
+    expect(same(auto.df, pick('forward', forced2.df, forced4.df, im2col.df)), 'df path').toBe(true);
+    worst.im2col = Math.max(worst.im2col, errors(im2col, p));
+    for (const [m, forced] of [
+      [2, forced2],
+      [4, forced4],
+    ] as const) {
+      const e = errors(forced, p);
+      worst.native[m] = Math.max(worst.native[m], e);
+      expect(e, `F(${m}) vs plain`).toBeLessThanOrEqual(TOL[m]);
+      // Against the Winograd twins of the tile sizes the forced mode takes (F(4×4) where it fits).
+      const t = twin(c, x, filter, dy, (d) => winogradTileSize(d, c.shape, m));
+      expect(scaledErr(forced.out, t.out, p.outScale), `F(${m}) out vs twin`).toBeLessThanOrEqual(TOL[m]);
+      expect(scaledErr(forced.dx, t.dx, p.dxScale), `F(${m}) dx vs twin`).toBeLessThanOrEqual(TOL[m]);
+      expect(scaledErr(forced.df, t.df, p.dfScale), `F(${m}) df vs twin`).toBeLessThanOrEqual(TOL[m]);
+    }
   });
 
-  it('give the same bits for 1 and 2 threads and any workspace size (the filter gradient: for a given one), and accumulate or overwrite dx', () => {
-    const c = convCase(5, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid');
-    expect(winogradApplies(...c.shape)).toBe(true);
-    const { x, filter, dy } = data(c, 77);
-    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
-    const runs = [];
-    const dfBySlots = new Map<number, Float32Array>();
-    // 1 slot: chunks of 22 tiles (180 in all, the last one short); 5 slots: 113 and 67
-    for (const [threads, slots] of [
-      [1, 1],
-      [2, 1],
-      [3, 1],
-      [2, 2],
-      [1, 5],
-      [2, 5],
-      [3, 5],
-    ]) {
-      setNumThreads(threads);
-      const r = native(c, x, filter, dy, slots);
-      runs.push(r);
-      const first = dfBySlots.get(slots);
-      if (first) expect(same(r.df, first), `df, ${slots} slots, ${threads} threads`).toBe(true);
-      else dfBySlots.set(slots, r.df);
-    }
-    for (const r of runs.slice(1)) {
-      expect(same(r.out, runs[0].out), 'out').toBe(true);
-      expect(same(r.dx, runs[0].dx), 'dx').toBe(true);
-    }
-    // the filter gradient accumulates onto what is there (conv2dBackwardFilter's contract)
-    const baseDf = randomF32(c.filter, 79);
-    const df = baseDf.slice();
-    nativeBackend!.conv2dBackwardFilter(df, x, dy, new Float32Array(c.workspace * 5), ...c.shape);
-    for (let i = 0; i < df.length; i++) expect(df[i]).toBe(Math.fround(baseDf[i] + dfBySlots.get(5)![i]));
-    // dx accumulates onto what is there (conv2dBackwardData's contract)
-    const base = randomF32(c.x, 78);
-    const dx = base.slice();
-    nativeBackend!.conv2dBackwardData(dx, dy, filter, new Float32Array(c.workspace * 5), ...c.shape);
-    for (let i = 0; i < dx.length; i += 97) expect(dx[i]).toBe(Math.fround(base[i] + runs[0].dx[i]));
-  });
-
-  it.each(addon?.cpuPaths?.() ?? [])('match the twins on the %s path (tails of 5 and 70 channels)', (path) => {
-    const saved = addon!.cpuPath();
-    try {
-      addon!.setCpuPath(path);
-      addon!._convWinograd(2);
-      for (const [i, c] of [
-        convCase(2, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid'),
-        convCase(1, [12, 17], [70, 5], [3, 3], [1, 1], [1, 1], 'same'),
-        convCase(2, [7, 6], [5, 70], [3, 3], [1, 1], [1, 1], 'same'),
-      ].entries()) {
-        const { x, filter, dy } = data(c, 500 + 10 * i);
-        const p = plain(c, x, filter, dy);
-        const got = native(c, x, filter, dy, 2);
-        const twin = { out: new Float32Array(c.out), dx: new Float32Array(c.x), df: new Float32Array(c.filter) };
-        conv2dWinogradForward(twin.out, x, filter, ...c.shape);
-        conv2dWinogradBackwardData(twin.dx, dy, filter, ...c.shape);
-        conv2dWinogradBackwardFilter(twin.df, x, dy, ...c.shape);
-        expect(scaledErr(got.out, twin.out, p.outScale), `out ${c.label}`).toBeLessThanOrEqual(TOL);
-        expect(scaledErr(got.dx, twin.dx, p.dxScale), `dx ${c.label}`).toBeLessThanOrEqual(TOL);
-        expect(scaledErr(got.df, twin.df, p.dfScale), `df ${c.label}`).toBeLessThanOrEqual(TOL);
+  it.each([
+    [2, 2],
+    [3, 4],
+  ])(
+    'give the same bits for 1–3 threads and any workspace size (the filter gradient: for a given one), and accumulate or overwrite: mode %i, F(%i×·)',
+    (mode) => {
+      addon!._convWinograd(mode);
+      try {
+        const c = convCase(5, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid');
+        expect(winogradApplies(...c.shape)).toBe(true);
+        const { x, filter, dy } = data(c, 77);
+        const runs = [];
+        const dfBySlots = new Map<number, Float32Array>();
+        // F(2×2), 180 tiles: chunks of 22 (1 slot, the last one short) or 113 (5 slots);
+        // F(4×4), 45 tiles: chunks of 10 (1 slot) or 45 (5 slots)
+        for (const [threads, slots] of [
+          [1, 1],
+          [2, 1],
+          [3, 1],
+          [2, 2],
+          [1, 5],
+          [2, 5],
+          [3, 5],
+        ]) {
+          setNumThreads(threads);
+          const r = native(c, x, filter, dy, slots);
+          runs.push(r);
+          const first = dfBySlots.get(slots);
+          if (first) expect(same(r.df, first), `df, ${slots} slots, ${threads} threads`).toBe(true);
+          else dfBySlots.set(slots, r.df);
+        }
+        for (const r of runs.slice(1)) {
+          expect(same(r.out, runs[0].out), 'out').toBe(true);
+          expect(same(r.dx, runs[0].dx), 'dx').toBe(true);
+        }
+        // the filter gradient accumulates onto what is there (conv2dBackwardFilter's contract)
+        const baseDf = randomF32(c.filter, 79);
+        const df = baseDf.slice();
+        nativeBackend!.conv2dBackwardFilter(df, x, dy, new Float32Array(c.workspace * 5), ...c.shape);
+        for (let i = 0; i < df.length; i++) expect(df[i]).toBe(Math.fround(baseDf[i] + dfBySlots.get(5)![i]));
+        // dx accumulates onto what is there (conv2dBackwardData's contract)
+        const base = randomF32(c.x, 78);
+        const dx = base.slice();
+        nativeBackend!.conv2dBackwardData(dx, dy, filter, new Float32Array(c.workspace * 5), ...c.shape);
+        for (let i = 0; i < dx.length; i += 97) expect(dx[i]).toBe(Math.fround(base[i] + runs[0].dx[i]));
+      } finally {
+        addon!._convWinograd(0);
       }
-    } finally {
-      addon!.setCpuPath(saved);
-      addon!._convWinograd(0);
-    }
-  });
+    },
+  );
+
+  it.each((addon?.cpuPaths?.() ?? []).flatMap((path: string) => TILES.map((m) => [path, m] as const)))(
+    'match the twins on the %s path, F(%i×·) (tails of 5 and 70 channels)',
+    (path, m) => {
+      const saved = addon!.cpuPath();
+      try {
+        addon!.setCpuPath(path);
+        addon!._convWinograd(m === 2 ? 2 : 3);
+        for (const [i, c] of [
+          convCase(2, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid'),
+          convCase(1, [12, 17], [70, 5], [3, 3], [1, 1], [1, 1], 'same'),
+          convCase(2, [7, 6], [5, 70], [3, 3], [1, 1], [1, 1], 'same'),
+        ].entries()) {
+          const { x, filter, dy } = data(c, 500 + 10 * i);
+          const p = plain(c, x, filter, dy);
+          const got = native(c, x, filter, dy, 2);
+          const t = twin(c, x, filter, dy, (d) => winogradTileSize(d, c.shape, m));
+          expect(scaledErr(got.out, t.out, p.outScale), `out ${c.label}`).toBeLessThanOrEqual(TOL[m]);
+          expect(scaledErr(got.dx, t.dx, p.dxScale), `dx ${c.label}`).toBeLessThanOrEqual(TOL[m]);
+          expect(scaledErr(got.df, t.df, p.dfScale), `df ${c.label}`).toBeLessThanOrEqual(TOL[m]);
+        }
+      } finally {
+        addon!.setCpuPath(saved);
+        addon!._convWinograd(0);
+      }
+    },
+  );
 
   afterAll(() => {
-    // The figure the header states (seen with --reporter=verbose or in the console).
+    // The figures the header states (seen with --reporter=verbose or in the console).
     const e = (v: number) => v.toExponential(2);
-    console.log(`WINOGRAD_ERROR native ${e(worst.native)} twin ${e(worst.twin)} (im2col ${e(worst.im2col)})`);
+    for (const m of TILES) console.log(`WINOGRAD_ERROR F(${m}) native ${e(worst.native[m])} twin ${e(worst.twin[m])}`);
+    console.log(`WINOGRAD_ERROR im2col ${e(worst.im2col)}`);
   });
 });

@@ -1,5 +1,6 @@
 /** Winograd F(2×2, 3×3) convolution (Lavin & Gray 2015), NHWC: the specification of
- *  native/kernels/conv_winograd.cc, which conv2d_forward and conv2d_backward_data take for 3×3,
+ *  native/kernels/conv_winograd.cc (F(4×4, 3×3): conv-winograd4.ts), which conv2d_forward,
+ *  conv2d_backward_data and conv2d_backward_filter take for 3×3,
  *  stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output channels,
  *  WINOGRAD_MIN_CHANNEL_SUM together (winogradApplies; bench/conv-winograd.js measured where it
  *  wins). The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input window
@@ -21,8 +22,17 @@ export const WINOGRAD_MIN_TILES = 8;
 
 const f = Math.fround;
 
-/** Whether the native conv2d forward and backward-data take Winograd for this shape (the
- *  arguments of conv2dForward after the buffers). */
+const tiles = (h: number, w: number, m: number) => Math.ceil(h / m) * Math.ceil(w / m);
+
+/** Whether one column slot of the workspace (outH·outW·9·inC floats) holds a useful chunk of
+ *  F(m×m) tiles over h×w outputs: WINOGRAD_MIN_TILES, or all of an image's. */
+function fits(shape: number[], h: number, w: number, m: number): boolean {
+  const { inC, outC, outH, outW } = winogradGeometry(shape);
+  return Math.min(WINOGRAD_MIN_TILES, tiles(h, w, m)) * (m + 2) ** 2 * (inC + outC) <= outH * outW * 9 * inC;
+}
+
+/** Whether the native conv2d forward, backward-data and filter gradient take Winograd for this
+ *  shape (the arguments of conv2dForward after the buffers). */
 export function winogradApplies(...shape: number[]): boolean {
   const [, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
   if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return false;
@@ -30,9 +40,18 @@ export function winogradApplies(...shape: number[]): boolean {
   const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
   if (inH < 1 || inW < 1 || outH < 1 || outW < 1) return false;
   if (Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS || inC + outC < WINOGRAD_MIN_CHANNEL_SUM) return false;
-  const tiles = (h: number, w: number) => Math.ceil(h / 2) * Math.ceil(w / 2);
-  const perImage = Math.max(tiles(outH, outW), tiles(inH, inW));
-  return Math.min(WINOGRAD_MIN_TILES, perImage) * 16 * (inC + outC) <= outH * outW * 9 * inC;
+  return fits(shape, outH, outW, 2) && fits(shape, inH, inW, 2);
+}
+
+/** The tile edge m (2 or 4) of F(m×m, 3×3) that the native kernels take where Winograd applies:
+ *  F(4×4) where its tiles fit and it multiplies less (36 products per tile against 16), for the
+ *  outputs of the direction — the forward's and the filter gradient's, or backward-data's (the
+ *  input). force: the native _convWinograd modes 2 (F(2×2)) and 3 (F(4×4) where its tiles fit). */
+export function winogradTileSize(direction: 'forward' | 'backwardData', shape: number[], force?: 2 | 4): 2 | 4 {
+  const { inH, inW, outH, outW } = winogradGeometry(shape);
+  const [h, w] = direction === 'forward' ? [outH, outW] : [inH, inW];
+  if (force === 2 || !fits(shape, h, w, 4)) return 2;
+  return force === 4 || 36 * tiles(h, w, 4) < 16 * tiles(h, w, 2) ? 4 : 2;
 }
 
 /** u (16, cin, cout) = G g Gᵀ, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], for each 3×3 g = taps(c, o). */
@@ -138,10 +157,11 @@ function winograd(
   }
 }
 
-function geometry(shape: number[]) {
+/** The sizes of a conv2dForward shape that Winograd takes (3×3, stride 1, dilation 1). */
+export function winogradGeometry(shape: number[]) {
   const [batch, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
   if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) {
-    throw new RangeError('Winograd F(2×2, 3×3) takes 3×3 filters with stride 1 and dilation 1');
+    throw new RangeError('Winograd takes 3×3 filters with stride 1 and dilation 1');
   }
   const outH = convOutputSize(inH, 3, 1, 1, padTop, padBottom);
   const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
@@ -155,7 +175,7 @@ export function conv2dWinogradForward(
   filter: Float32Array,
   ...shape: number[]
 ): void {
-  const s = geometry(shape);
+  const s = winogradGeometry(shape);
   const u = transformFilter(s.inC, s.outC, (c, o, k) => filter[(k * s.inC + c) * s.outC + o]);
   winograd(out, x, u, [s.batch, s.inH, s.inW, s.inC, s.outC, s.padTop, s.padLeft, s.outH, s.outW], false);
 }
@@ -168,7 +188,7 @@ export function conv2dWinogradBackwardData(
   filter: Float32Array,
   ...shape: number[]
 ): void {
-  const s = geometry(shape);
+  const s = winogradGeometry(shape);
   // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
   const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
   winograd(dx, dy, u, [s.batch, s.outH, s.outW, s.outC, s.inC, 2 - s.padTop, 2 - s.padLeft, s.inH, s.inW], true);
@@ -184,7 +204,7 @@ export function conv2dWinogradBackwardFilter(
   dy: Float32Array,
   ...shape: number[]
 ): void {
-  const { batch, inH, inW, inC, outC, padTop, padLeft, outH, outW } = geometry(shape);
+  const { batch, inH, inW, inC, outC, padTop, padLeft, outH, outW } = winogradGeometry(shape);
   const d = new Float32Array(16 * inC);
   const v = new Float32Array(16 * inC);
   const wt = new Float32Array(16 * outC);
