@@ -95,9 +95,13 @@ function checkConv(b: Backend, c: ConvCase, i: number): void {
 }
 
 describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d gradients through Winograd (native)', () => {
-  it.each(WINOGRAD.map((c, i) => [c.label, c, i] as const))('conv2d %s: dx and dfilter', (_l, c, i) => {
+  // mode 2: F(2×2) wherever it can run; mode 3: F(4×4) where its tiles fit (both shapes' forward
+  // and filter gradient, the first's backward-data), F(2×2) elsewhere
+  it.each(
+    [2, 3].flatMap((mode) => WINOGRAD.map((c, i) => [mode, c.label, c, i] as const)),
+  )('mode %i, conv2d %s: dx and dfilter', (mode, _l, c, i) => {
     const saved = addon!._convWinograd();
-    addon!._convWinograd(2); // Winograd wherever it can run
+    addon!._convWinograd(mode);
     try {
       checkConv(nativeBackend!, c, 60 + i);
     } finally {

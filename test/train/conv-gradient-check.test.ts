@@ -26,8 +26,8 @@ interface Case {
   outputs: number;
   /** piecewise-linear parts (relu, max): a smaller step, a few entries may straddle a kink */
   kinks: boolean;
-  /** native: Winograd forced on wherever it can run (the addon's _convWinograd(2)) */
-  winograd?: boolean;
+  /** native: Winograd forced on wherever it can run (the addon's _convWinograd(2), or 3: F(4×4)) */
+  winograd?: 2 | 3;
   layers: () => nn.layers.Layer[];
 }
 
@@ -173,7 +173,7 @@ const CASES: Case[] = [
     loss: 'meanSquaredError',
     outputs: 2,
     kinks: false,
-    winograd: true,
+    winograd: 2,
     layers: () => [
       nn.layers.conv2d({
         filters: 9,
@@ -184,6 +184,33 @@ const CASES: Case[] = [
         ...init(),
       }),
       nn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'tanh', ...init() }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2, ...init() }),
+    ],
+  },
+  {
+    // The same with F(4×4) where its tiles fit (_convWinograd(3)), both convs 'same' so that they
+    // do: both forwards and filter gradients, the second's backward-data.
+    // Both convs take Winograd on the native backend (forced: their channels are under the
+    // threshold of conv-winograd.ts, which would make a finite-difference check slow): the forward,
+    // the backward-data of the second, and the filter gradients after a forward that wrote no
+    // im2col columns (the tape's columnsReady).
+    name: "Winograd F(4×4): conv 3×3 'same' 9 filters tanh → conv 3×3 'same' 8 filters tanh → flatten → dense",
+    input: [8, 7, 8],
+    loss: 'meanSquaredError',
+    outputs: 2,
+    kinks: false,
+    winograd: 3,
+    layers: () => [
+      nn.layers.conv2d({
+        filters: 9,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [8, 7, 8],
+        ...init(),
+      }),
+      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh', ...init() }),
       nn.layers.flatten(),
       nn.layers.dense({ units: 2, ...init() }),
     ],
@@ -217,7 +244,7 @@ function model(c: Case, optimizer = 'sgd') {
 /** Runs body with Winograd forced on when the case asks for it (native only; restored after). */
 async function withWinograd<T>(c: Case, body: () => T | Promise<T>): Promise<T> {
   const saved = addon?._convWinograd?.();
-  if (c.winograd && saved !== undefined) addon!._convWinograd(2);
+  if (c.winograd && saved !== undefined) addon!._convWinograd(c.winograd);
   try {
     return await body();
   } finally {
