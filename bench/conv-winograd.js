@@ -1,10 +1,11 @@
-// conv2d forward, backward-data and filter gradient: Winograd F(2×2, 3×3) against im2col + GEMM on one build (the
-// raw addon's hidden _convWinograd switch: 2 = Winograd wherever it can run, 1 = never), with the
-// tape's workspace (a column slot per image), on 3×3 stride-1 shapes with channel counts around
-// the threshold (native/kernels/conv_winograd.cc: kWinogradMinChannels) and the Fashion-MNIST
-// CNN's second layer. Interleaved: each round times both paths back to back; a figure is the
-// median over the rounds of the per-round im2col/Winograd time ratio (> 1: Winograd faster), with
-// the min–max beside it. With 1 thread the times are CPU time (see CPU_CLOCK).
+// conv2d forward, backward-data and filter gradient: Winograd F(2×2, 3×3) and F(4×4, 3×3) against
+// im2col + GEMM on one build (the raw addon's hidden _convWinograd switch: 1 = never, 2 = F(2×2)
+// wherever it can run, 3 = F(4×4) where its tiles fit), with the tape's workspace (a column slot
+// per image), on 3×3 stride-1 shapes with channel counts around the threshold
+// (native/kernels/conv_winograd.cc: kWinogradMinChannels) and the Fashion-MNIST CNN's second layer.
+// Interleaved: each round times the three paths back to back, in turning order; a figure is the
+// median time per call with the median over the rounds of the per-round im2col/Winograd time ratio
+// (> 1: Winograd faster) and its min–max. With 1 thread the times are CPU time (see CPU_CLOCK).
 //   node bench/conv-winograd.js                 # 1 thread; NATIVENN_BENCH_THREADS=2 for 2
 // NATIVENN_BENCH_ROUNDS (default 11), NATIVENN_BENCH_SHAPES=cnn (the CNN's layer alone),
 // NATIVENN_CPU=avx2 for the AVX2 path. Prints a table; saves nothing.
@@ -91,10 +92,12 @@ function bench([batch, size, inC, outC, padding]) {
     // the filter gradient as the tape runs it after a Winograd forward: no columns ready
     filter: () => addon.conv2dBackwardFilter(dfilter, x, dy, ws, ...shape),
   };
-  const times = Object.fromEntries(OPS.map((op) => [op, { 1: [], 2: [] }]));
+  const modes = [1, 2, 3];
+  const times = Object.fromEntries(OPS.map((op) => [op, { 1: [], 2: [], 3: [] }]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const op of OPS) {
-      for (const mode of r % 2 ? [1, 2] : [2, 1]) {
+      for (let k = 0; k < modes.length; k++) {
+        const mode = modes[(k + r) % modes.length];
         addon._convWinograd(mode);
         ops[op](); // warm: the filter scratch, the caches
         times[op][mode].push(perCall(ops[op]));
@@ -104,10 +107,14 @@ function bench([batch, size, inC, outC, padding]) {
   addon._convWinograd(0);
   const row = [`${batch}×${size}×${size}×${inC}→${outC} ${padding}`];
   for (const op of OPS) {
-    const ratios = times[op][1].map((t, i) => t / times[op][2][i]);
-    row.push(
-      `${us(median(times[op][1]))} / ${us(median(times[op][2]))} µs  ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
-    );
+    const cell = [`${us(median(times[op][1]))}`];
+    for (const mode of [2, 3]) {
+      const ratios = times[op][1].map((t, i) => t / times[op][mode][i]);
+      cell.push(
+        `${us(median(times[op][mode]))} ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      );
+    }
+    row.push(cell.join(' / '));
   }
   return row;
 }
@@ -115,7 +122,7 @@ function bench([batch, size, inC, outC, padding]) {
 addon.setNumThreads(THREADS);
 const saved = addon._convWinograd();
 console.log(
-  `conv2d 3×3 stride 1, im2col / Winograd per call (${CPU_CLOCK ? 'CPU' : 'wall'} time) and the im2col÷Winograd ratio; ${THREADS} thread(s), ${ROUNDS} rounds, CPU path ${addon.cpuPath?.() ?? '?'}, load average ${os.loadavg()[0].toFixed(1)}`,
+  `conv2d 3×3 stride 1, µs per call (${CPU_CLOCK ? 'CPU' : 'wall'} time): im2col / F(2×2) with the im2col÷F(2×2) ratio / F(4×4) with the im2col÷F(4×4) ratio; ${THREADS} thread(s), ${ROUNDS} rounds, CPU path ${addon.cpuPath?.() ?? '?'}, load average ${os.loadavg()[0].toFixed(1)}`,
 );
 console.log('shape | forward | backward-data | filter gradient');
 try {
