@@ -194,7 +194,9 @@ void conv2d_forward(float* out, const float* x, const float* filter, float* work
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   const int64_t ldk = std::max<int64_t>(1, k), ldo = std::max<int64_t>(1, s.out_c);
   if (const conv_simd::Loops* loops = direct(s)) return direct_forward(*loops, out, x, filter, s);
-  if (conv2d_winograd_applies(s) && conv2d_winograd_forward(out, x, filter, workspace, workspace_len, s)) return;
+  if (const int m = conv2d_winograd_tile(s, false);
+      m != 0 && conv2d_winograd_forward(out, x, filter, workspace, workspace_len, s, m))
+    return;
   if (whole_batch(s, workspace_len)) {
     im2col_images(workspace, x, s.batch, s);
     // out (batch·pixels, outC) = col (batch·pixels, k) · filter (k, outC). (Chunks of images, to
@@ -223,8 +225,8 @@ void conv2d_backward_data(float* dx, const float* dy, const float* filter, float
     if (overwrite) std::fill(d, d + per_x, 0.0f);
     return d;
   };
-  if (conv2d_winograd_applies(s) &&
-      conv2d_winograd_backward_data(dx, dy, filter, workspace, workspace_len, s, overwrite))
+  if (const int m = conv2d_winograd_tile(s, true);
+      m != 0 && conv2d_winograd_backward_data(dx, dy, filter, workspace, workspace_len, s, m, overwrite))
     return;
   const int64_t ldo = std::max<int64_t>(1, s.out_c);
   if (whole_batch(s, workspace_len)) {
@@ -257,8 +259,8 @@ void conv2d_backward_filter(float* dfilter, const float* x, const float* dy, flo
   const int64_t pixels = s.out_h * s.out_w, k = patch_size(s);
   if (k == 0 || s.out_c == 0) return;
   if (const conv_simd::Loops* loops = direct(s)) return direct_filter(*loops, dfilter, x, dy, s);
-  if (conv2d_winograd_applies(s)) {
-    if (conv2d_winograd_backward_filter(dfilter, x, dy, workspace, workspace_len, s)) return;
+  if (const int m = conv2d_winograd_tile(s, false)) {
+    if (conv2d_winograd_backward_filter(dfilter, x, dy, workspace, workspace_len, s, m)) return;
     columns_ready = false;  // a Winograd forward wrote no columns (and its V and M may be in the workspace)
   }
   if (whole_batch(s, workspace_len)) {

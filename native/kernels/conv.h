@@ -7,9 +7,9 @@
 // Implementation: on the AVX2 and AVX-512 paths, patches of at most 32 floats (kH·kW·inC: a
 // first layer over 1–3 channels) take direct loops for the forward and the filter gradient
 // (conv_simd.h), which ignore the workspace. 3×3 stride-1 dilation-1 convolutions with enough
-// channels (conv2d_winograd_applies, a function of the shape alone) take Winograd F(2×2, 3×3)
-// for the forward, backward-data and the filter gradient (conv_winograd.h), in chunks of tiles that
-// the workspace holds (columns_ready is then ignored: the forward wrote none). Otherwise im2col
+// channels (conv2d_winograd_tile, a function of the shape alone) take Winograd F(2×2, 3×3) or
+// F(4×4, 3×3) for the forward, backward-data and the filter gradient (conv_winograd.h), in chunks of
+// tiles that the workspace holds (columns_ready is then ignored: the forward wrote none). Otherwise im2col
 // into the caller's workspace, then
 // the BLIS sgemm; col2im for backward-data. The workspace holds `slots` column matrices of
 // conv2d_column_size floats. With a slot per image (the tape gives that) the whole batch is one

@@ -15,10 +15,11 @@
 namespace nativenn {
 namespace {
 
-// Channels from which Winograd wins (bench/conv-winograd.js, Zen 5, 1 thread, batch 64 of 13×13
-// and 16 of 28×28): at 8 channels im2col is faster (forward 0.6–0.75×); 16→16 over 13×13 loses
-// (0.8×) while 16→32 and 32→16 win or tie, and every pair from 24→24 on wins (1.2–3×). So both
-// sides at least 16 and together at least 48.
+// Channels from which Winograd wins (bench/conv-winograd.js, Zen 5, 1 thread, AVX2 and AVX-512
+// paths, batch 64 of 13×13 and 16 of 28×28). F(2×2): at 8 channels im2col is faster (0.25–0.85×);
+// 16→16 loses (0.4–0.8×) while 16→32 and 32→16 win or tie, and every pair from 24→24 on wins. So
+// both sides at least 16 and together at least 48. F(4×4) wins from 16→16 on in every direction
+// (1.2–2.2×; 8→8 and 8→16 lose some), so there both sides at least 16 suffice.
 constexpr int64_t kWinogradMinChannels = 16;
 constexpr int64_t kWinogradMinChannelSum = 48;
 // Tiles of a chunk: V and M of about 512 KiB (half the 1 MiB L2 of a Zen 4 or 5 core; 64–256K
@@ -56,11 +57,21 @@ Algorithm algorithm(int m) {
   namespace plain = winograd_plain;
   const conv_simd::Loops* l = conv_simd::loops();
   if (m == 4)
-    return l ? Algorithm{4, 6, l->winograd4_filter, l->winograd4_input_tile, l->winograd4_output_tile,
-                         l->winograd4_grad_tile, kG4}
+    return l ? Algorithm{4,
+                         6,
+                         l->winograd4_filter,
+                         l->winograd4_input_tile,
+                         l->winograd4_output_tile,
+                         l->winograd4_grad_tile,
+                         kG4}
              : Algorithm{4, 6, plain::filter4, plain::input4, plain::output4, plain::grad4, kG4};
-  return l ? Algorithm{2, 4, l->winograd_filter, l->winograd_input_tile, l->winograd_output_tile,
-                       l->winograd_grad_tile, kG2}
+  return l ? Algorithm{2,
+                       4,
+                       l->winograd_filter,
+                       l->winograd_input_tile,
+                       l->winograd_output_tile,
+                       l->winograd_grad_tile,
+                       kG2}
            : Algorithm{2, 4, plain::filter2, plain::input2, plain::output2, plain::grad2, kG2};
 }
 
@@ -274,21 +285,23 @@ void add_filter_gradient(float* dfilter, const float* z, const Algorithm& al, in
 void conv2d_winograd_mode(int mode) { g_mode.store(mode); }
 int conv2d_winograd_mode() { return g_mode.load(); }
 
-bool conv2d_winograd_applies(const Conv2dShape& s) {
+int conv2d_winograd_tile(const Conv2dShape& s, bool backward_data) {
   const int mode = g_mode.load();
-  if (mode == 1) return false;
+  if (mode == 1) return 0;
   if (s.k_h != 3 || s.k_w != 3 || s.stride_h != 1 || s.stride_w != 1 || s.dilation_h != 1 || s.dilation_w != 1)
-    return false;
-  if (s.in_c < 1 || s.out_c < 1 || s.in_h < 1 || s.in_w < 1 || s.out_h < 1 || s.out_w < 1) return false;
-  if (mode == 0 && (std::min(s.in_c, s.out_c) < kWinogradMinChannels || s.in_c + s.out_c < kWinogradMinChannelSum))
-    return false;
+    return 0;
+  if (s.in_c < 1 || s.out_c < 1 || s.in_h < 1 || s.in_w < 1 || s.out_h < 1 || s.out_w < 1) return 0;
   // F(2×2) fits both directions (backward-data tiles the input): the larger tiles are a choice.
-  return fits(s, s.out_h, s.out_w, 2) && fits(s, s.in_h, s.in_w, 2);
+  if (!fits(s, s.out_h, s.out_w, 2) || !fits(s, s.in_h, s.in_w, 2)) return 0;
+  const int m = backward_data ? tile_size(s, s.in_h, s.in_w) : tile_size(s, s.out_h, s.out_w);
+  if (mode != 0) return m;
+  if (std::min(s.in_c, s.out_c) < kWinogradMinChannels) return 0;
+  return s.in_c + s.out_c >= kWinogradMinChannelSum || m == 4 ? m : 0;
 }
 
 bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
-                             const Conv2dShape& s) {
-  const Algorithm al = algorithm(tile_size(s, s.out_h, s.out_w));
+                             const Conv2dShape& s, int m) {
+  const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
   float* u = thread_scratch<FilterScratch>(al.alpha * al.alpha * s.in_c * s.out_c);
   if (!u) return false;
@@ -299,11 +312,11 @@ bool conv2d_winograd_forward(float* out, const float* x, const float* filter, fl
 }
 
 bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filter, float* workspace,
-                                   int64_t workspace_len, const Conv2dShape& s, bool overwrite) {
+                                   int64_t workspace_len, const Conv2dShape& s, int m, bool overwrite) {
   // The forward of dy with the filter turned 180° and its channels swapped: turned[ky][kx][o][c] =
   // filter[2 − ky][2 − kx][c][o], transformed as a filter from outC to inC channels, so the GEMMs
   // read U' (outC, inC) plainly (packing a transposed B in every chunk's GEMMs measured 8% slower).
-  const Algorithm al = algorithm(tile_size(s, s.in_h, s.in_w));
+  const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
   const int64_t taps = s.in_c * s.out_c;
   float* u = thread_scratch<FilterScratch>((al.alpha * al.alpha + 9) * taps);
@@ -323,8 +336,8 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
 }
 
 bool conv2d_winograd_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace,
-                                     int64_t workspace_len, const Conv2dShape& s) {
-  const Algorithm al = algorithm(tile_size(s, s.out_h, s.out_w));
+                                     int64_t workspace_len, const Conv2dShape& s, int m) {
+  const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
   float* z = thread_scratch<FilterGradientScratch>(al.alpha * al.alpha * s.in_c * s.out_c);
   if (!z) return false;

@@ -29,20 +29,23 @@
 
 namespace nativenn {
 
-// Whether conv2d_forward, conv2d_backward_data and conv2d_backward_filter take Winograd for this
-// (forward) shape: a 3×3 filter, stride 1, dilation 1, at least 16 input and 16 output channels and
-// 48 together, and one image's column slot (the least workspace the contract allows) large enough
-// for a useful chunk of F(2×2) tiles. A function of the shape alone, so every workspace size gives
-// the same algorithm.
-bool conv2d_winograd_applies(const Conv2dShape& s);
+// The tile edge m of the Winograd F(m×m, 3×3) that conv.cc takes for this (forward) shape, or 0
+// for im2col: for the forward and the filter gradient (backward_data false, over the output) or for
+// backward-data (over the input). Needs a 3×3 filter, stride 1, dilation 1, one image's column slot
+// (the least workspace the contract allows) large enough for a useful chunk of F(2×2) tiles both
+// ways, at least 16 input and 16 output channels, and 48 together unless F(4×4) is taken. F(4×4)
+// where its tiles fit and it multiplies less. A function of the shape alone (and the mode below),
+// so every workspace size gives the same algorithm.
+int conv2d_winograd_tile(const Conv2dShape& s, bool backward_data);
 
 // out = conv(x, filter), overwritten. False (nothing written) when the transformed filter's
 // scratch cannot be allocated, or the workspace cannot hold one tile: the caller then takes im2col.
+// m: 2 or 4, from conv2d_winograd_tile.
 bool conv2d_winograd_forward(float* out, const float* x, const float* filter, float* workspace, int64_t workspace_len,
-                             const Conv2dShape& s);
+                             const Conv2dShape& s, int m);
 // dx (+)= ∂(Σ dy·out)/∂x; overwrite: dx is written instead of added to. False as above.
 bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filter, float* workspace,
-                                   int64_t workspace_len, const Conv2dShape& s, bool overwrite);
+                                   int64_t workspace_len, const Conv2dShape& s, int m, bool overwrite);
 
 // dfilter += ∂(Σ dy·out)/∂filter, summed over the batch, by Winograd the other way round: since
 // out tile = Aᵀ [U ⊙ V] A with U = G g Gᵀ, the filter gradient is Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ V ] G,
@@ -51,11 +54,11 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
 // (tiles × inC), in chunks of tiles the workspace holds, added chunk after chunk: for a given
 // workspace size the same bits for any thread count. False as above.
 bool conv2d_winograd_backward_filter(float* dfilter, const float* x, const float* dy, float* workspace,
-                                     int64_t workspace_len, const Conv2dShape& s);
+                                     int64_t workspace_len, const Conv2dShape& s, int m);
 
 // For tests and benchmarks: 0 = by shape (the default), 1 = never Winograd, 2 = F(2×2) wherever it
-// can run (3×3, stride 1, dilation 1, any channel count, whatever fits the workspace), 3 = the same
-// with F(4×4) wherever its tiles fit (F(2×2) elsewhere).
+// can run (3×3, stride 1, dilation 1, any channel count, F(2×2) tiles fit the workspace), 3 = the
+// same with F(4×4) wherever its tiles fit (F(2×2) elsewhere).
 void conv2d_winograd_mode(int mode);
 int conv2d_winograd_mode();
 

@@ -73,8 +73,9 @@ void output2(float* const* q, const float* m, int64_t ms, int64_t n, bool add) {
 void grad2(float* w, int64_t ws, const float* const* q, int64_t n) {
   for (int64_t o = 0; o < n; o++) {
     const float q0 = q[0][o], q1 = q[1][o], q2 = q[2][o], q3 = q[3][o];
-    const float r[8] = {q0, q1, q0 + q2, q1 + q3, q0 - q2, q1 - q3, 0.0f - q2, 0.0f - q3};  // A q
-    for (int i = 0; i < 4; i++) {  // (A q) Aᵀ
+    // A q, then (A q) Aᵀ row by row
+    const float r[8] = {q0, q1, q0 + q2, q1 + q3, q0 - q2, q1 - q3, 0.0f - q2, 0.0f - q3};
+    for (int i = 0; i < 4; i++) {
       const float a = r[2 * i], b = r[2 * i + 1];
       w[(4 * i + 0) * ws + o] = a;
       w[(4 * i + 1) * ws + o] = a + b;

@@ -97,17 +97,18 @@ function checkConv(b: Backend, c: ConvCase, i: number): void {
 describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d gradients through Winograd (native)', () => {
   // mode 2: F(2×2) wherever it can run; mode 3: F(4×4) where its tiles fit (both shapes' forward
   // and filter gradient, the first's backward-data), F(2×2) elsewhere
-  it.each(
-    [2, 3].flatMap((mode) => WINOGRAD.map((c, i) => [mode, c.label, c, i] as const)),
-  )('mode %i, conv2d %s: dx and dfilter', (mode, _l, c, i) => {
-    const saved = addon!._convWinograd();
-    addon!._convWinograd(mode);
-    try {
-      checkConv(nativeBackend!, c, 60 + i);
-    } finally {
-      addon!._convWinograd(saved);
-    }
-  });
+  it.each([2, 3].flatMap((mode) => WINOGRAD.map((c, i) => [mode, c.label, c, i] as const)))(
+    'mode %i, conv2d %s: dx and dfilter',
+    (mode, _l, c, i) => {
+      const saved = addon!._convWinograd();
+      addon!._convWinograd(mode);
+      try {
+        checkConv(nativeBackend!, c, 60 + i);
+      } finally {
+        addon!._convWinograd(saved);
+      }
+    },
+  );
 });
 
 describe.each(allBackends)('conv2d and pooling gradients on $name', (b) => {

@@ -22,8 +22,7 @@ import {
   conv2dWinogradForward,
   WINOGRAD_MIN_CHANNEL_SUM,
   WINOGRAD_MIN_CHANNELS,
-  winogradApplies,
-  winogradTileSize,
+  winogradTile,
 } from '../../src/backend/js/conv-winograd';
 import {
   conv2dWinograd4BackwardData,
@@ -93,7 +92,11 @@ type Direction = 'forward' | 'backwardData';
 
 /** max scaled error of the three results against the plain ones. */
 function errors(got: { out: Float32Array; dx: Float32Array; df: Float32Array }, p: ReturnType<typeof plain>) {
-  return Math.max(scaledErr(got.out, p.out, p.outScale), scaledErr(got.dx, p.dx, p.dxScale), scaledErr(got.df, p.df, p.dfScale));
+  return Math.max(
+    scaledErr(got.out, p.out, p.outScale),
+    scaledErr(got.dx, p.dx, p.dxScale),
+    scaledErr(got.df, p.df, p.dfScale),
+  );
 }
 
 function data(c: ConvCase, seed: number) {
@@ -162,14 +165,18 @@ function cases(): ConvCase[] {
 }
 
 describe('the Winograd twin', () => {
-  it.each(
-    cases().flatMap((c, i) => TILES.map((m) => [m, c.label, c, i] as const)),
-  )('F(%i×·) equals the plain convolution: %s', (m, _l, c, i) => {
-    const { x, filter, dy } = data(c, 10 * i);
-    const e = errors(twin(c, x, filter, dy, () => m), plain(c, x, filter, dy));
-    worst.twin[m] = Math.max(worst.twin[m], e);
-    expect(e).toBeLessThanOrEqual(TOL[m]);
-  });
+  it.each(cases().flatMap((c, i) => TILES.map((m) => [m, c.label, c, i] as const)))(
+    'F(%i×·) equals the plain convolution: %s',
+    (m, _l, c, i) => {
+      const { x, filter, dy } = data(c, 10 * i);
+      const e = errors(
+        twin(c, x, filter, dy, () => m),
+        plain(c, x, filter, dy),
+      );
+      worst.twin[m] = Math.max(worst.twin[m], e);
+      expect(e).toBeLessThanOrEqual(TOL[m]);
+    },
+  );
 
   it('backward-data and the filter gradient accumulate; other geometries are refused', () => {
     const c = convCase(2, [5, 6], [3, 4], [3, 3], [1, 1], [1, 1], 'same');
@@ -188,24 +195,46 @@ describe('the Winograd twin', () => {
     for (let i = 0; i < df.length; i++) expect(df[i]).toBe(Math.fround(baseDf[i] + freshDf[i]));
     const strided = convCase(1, [5, 5], [2, 2], [3, 3], [2, 2], [1, 1], 'same');
     expect(() => conv2dWinogradForward(new Float32Array(99), x, filter, ...strided.shape)).toThrow(RangeError);
-    expect(winogradApplies(...strided.shape)).toBe(false);
+    expect(winogradTile('forward', strided.shape)).toBe(0);
   });
 
-  it('applies from WINOGRAD_MIN_CHANNELS channels on, to 3×3 stride-1 dilation-1 filters that fit', () => {
+  it('takes F(4×4) where it multiplies less and fits, F(2×2) from the channel threshold on, else im2col', () => {
+    const tile = (
+      d: Direction,
+      ch: [number, number],
+      size: [number, number] = [13, 13],
+      mode: 0 | 2 | 3 = 0,
+      k = 3,
+      stride = 1,
+      dilation = 1,
+    ) => winogradTile(d, convCase(2, size, ch, [k, k], [stride, stride], [dilation, dilation], 'valid').shape, mode);
     const m = WINOGRAD_MIN_CHANNELS;
-    const at = (ch: [number, number], size: [number, number] = [13, 13], k = 3, stride = 1, d = 1) =>
-      winogradApplies(...convCase(2, size, ch, [k, k], [stride, stride], [d, d], 'valid').shape);
     const rest = WINOGRAD_MIN_CHANNEL_SUM - m;
-    expect(at([m, rest])).toBe(true);
-    expect(at([rest, m])).toBe(true);
-    expect(at([m, rest - 1])).toBe(false);
-    expect(at([m - 1, 64])).toBe(false);
-    expect(at([64, m - 1])).toBe(false);
-    expect(at([32, 64])).toBe(true); // the Fashion-MNIST CNN's second layer
-    expect(at([32, 32], [13, 13], 5)).toBe(false);
-    expect(at([32, 32], [13, 13], 3, 2)).toBe(false);
-    expect(at([32, 32], [13, 13], 3, 1, 2)).toBe(false);
-    expect(at([32, 64], [3, 3])).toBe(false); // a 1×1 output: one column slot cannot hold the tiles
+    // 13×13 'valid': F(4×4) multiplies less both ways (11×11 outputs: 9·36 < 36·16; the 13×13
+    // input: 16·36 < 49·16) and fits, so 16 channels each way suffice
+    expect(tile('forward', [m, m])).toBe(4);
+    expect(tile('backwardData', [m, m])).toBe(4);
+    expect(tile('forward', [32, 64])).toBe(4); // the Fashion-MNIST CNN's second layer
+    expect(tile('backwardData', [32, 64])).toBe(4);
+    expect(tile('forward', [m - 1, 64])).toBe(0);
+    expect(tile('backwardData', [64, m - 1])).toBe(0);
+    // 8×8 'valid': 6×6 outputs, where F(4×4) multiplies as much (4·36 = 9·16), so the forward
+    // takes F(2×2) from 48 channels together; the 8×8 input takes F(4×4) (4·36 < 16·16)
+    expect(tile('forward', [rest, m], [8, 8])).toBe(2);
+    expect(tile('forward', [rest - 1, m], [8, 8])).toBe(0);
+    expect(tile('backwardData', [rest - 1, m], [8, 8])).toBe(4);
+    // forced: any channels; F(2×2) where F(4×4) does not fit
+    expect(tile('forward', [4, 4], [13, 13], 2)).toBe(2);
+    expect(tile('forward', [4, 4], [13, 13], 3)).toBe(4);
+    expect(tile('forward', [rest, m], [8, 8], 3)).toBe(4);
+    // 16 → 64 channels: 8 F(4×4) tiles (23,040 floats) overflow one column slot (17,424), F(2×2)'s fit
+    expect(tile('forward', [16, 64], [13, 13], 3)).toBe(2);
+    expect(tile('backwardData', [16, 64])).toBe(2);
+    // never for other filters and strides, or where F(2×2)'s tiles do not fit
+    expect(tile('forward', [32, 32], [13, 13], 0, 5)).toBe(0);
+    expect(tile('forward', [32, 32], [13, 13], 0, 3, 2)).toBe(0);
+    expect(tile('forward', [32, 32], [13, 13], 0, 3, 1, 2)).toBe(0);
+    expect(tile('forward', [32, 64], [3, 3], 2)).toBe(0); // a 1×1 output: one column slot cannot hold the tiles
   });
 });
 
@@ -236,11 +265,9 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
     // 0 by shape; 2 and 3 F(2×2) and F(4×4) wherever they can run, below the threshold too; 1 never
     const [auto, forced2, forced4, im2col] = [run(0), run(2), run(3), run(1)];
     addon!._convWinograd(0);
-    // The dispatch is the twin's winogradApplies and winogradTileSize: by shape, the same bits as
-    // one path or another.
-    const applies = winogradApplies(...c.shape);
+    // The dispatch is the twin's winogradTile: by shape, the same bits as one path or another.
     const pick = (d: Direction, a2: Float32Array, a4: Float32Array, i2c: Float32Array) =>
-      !applies ? i2c : winogradTileSize(d, c.shape) === 4 ? a4 : a2;
+      [i2c, a2, a4][winogradTile(d, c.shape) / 2];
     expect(same(auto.out, pick('forward', forced2.out, forced4.out, im2col.out)), 'out path').toBe(true);
     expect(same(auto.dx, pick('backwardData', forced2.dx, forced4.dx, im2col.dx)), 'dx path').toBe(true);
     expect(same(auto.df, pick('forward', forced2.df, forced4.df, im2col.df)), 'df path').toBe(true);
@@ -253,7 +280,7 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
       worst.native[m] = Math.max(worst.native[m], e);
       expect(e, `F(${m}) vs plain`).toBeLessThanOrEqual(TOL[m]);
       // Against the Winograd twins of the tile sizes the forced mode takes (F(4×4) where it fits).
-      const t = twin(c, x, filter, dy, (d) => winogradTileSize(d, c.shape, m));
+      const t = twin(c, x, filter, dy, (d) => (winogradTile(d, c.shape, m === 2 ? 2 : 3) === 4 ? 4 : 2));
       expect(scaledErr(forced.out, t.out, p.outScale), `F(${m}) out vs twin`).toBeLessThanOrEqual(TOL[m]);
       expect(scaledErr(forced.dx, t.dx, p.dxScale), `F(${m}) dx vs twin`).toBeLessThanOrEqual(TOL[m]);
       expect(scaledErr(forced.df, t.df, p.dfScale), `F(${m}) df vs twin`).toBeLessThanOrEqual(TOL[m]);
@@ -269,7 +296,7 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
       addon!._convWinograd(mode);
       try {
         const c = convCase(5, [13, 13], [32, 64], [3, 3], [1, 1], [1, 1], 'valid');
-        expect(winogradApplies(...c.shape)).toBe(true);
+        expect(winogradTile('forward', c.shape, mode as 2 | 3)).toBe(mode === 2 ? 2 : 4);
         const { x, filter, dy } = data(c, 77);
         const runs = [];
         const dfBySlots = new Map<number, Float32Array>();
@@ -326,7 +353,7 @@ describe.skipIf(!nativeBackend || !addon?._convWinograd)('conv2d: the native Win
           const { x, filter, dy } = data(c, 500 + 10 * i);
           const p = plain(c, x, filter, dy);
           const got = native(c, x, filter, dy, 2);
-          const t = twin(c, x, filter, dy, (d) => winogradTileSize(d, c.shape, m));
+          const t = twin(c, x, filter, dy, (d) => (winogradTile(d, c.shape, m === 2 ? 2 : 3) === 4 ? 4 : 2));
           expect(scaledErr(got.out, t.out, p.outScale), `out ${c.label}`).toBeLessThanOrEqual(TOL[m]);
           expect(scaledErr(got.dx, t.dx, p.dxScale), `dx ${c.label}`).toBeLessThanOrEqual(TOL[m]);
           expect(scaledErr(got.df, t.df, p.dfScale), `df ${c.label}`).toBeLessThanOrEqual(TOL[m]);

@@ -2,7 +2,7 @@
  *  native/kernels/conv_winograd.cc (F(4×4, 3×3): conv-winograd4.ts), which conv2d_forward,
  *  conv2d_backward_data and conv2d_backward_filter take for 3×3,
  *  stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output channels,
- *  WINOGRAD_MIN_CHANNEL_SUM together (winogradApplies; bench/conv-winograd.js measured where it
+ *  WINOGRAD_MIN_CHANNEL_SUM together (winogradTile; bench/conv-winograd.js measured where it
  *  wins). The output is cut into 2×2 tiles; tile (ty, tx) reads the 4×4 input window
  *  at (2·ty − padTop, 2·tx − padLeft) (cells outside the image read 0) and computes
  *    out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_{c,o} Gᵀ) ] A
@@ -14,7 +14,8 @@
  *  the forward's transformed input tiles and dy each tile's 2×2 output gradient. */
 import { convOutputSize } from './conv-shape';
 
-/** Channels (input and output each, and together) from which the native kernels take Winograd. */
+/** Channels (input and output each, and together for F(2×2)) from which the native kernels take
+ *  Winograd. */
 export const WINOGRAD_MIN_CHANNELS = 16;
 export const WINOGRAD_MIN_CHANNEL_SUM = 48;
 /** Tiles whose transformed input and output one column slot of the workspace must hold. */
@@ -31,27 +32,27 @@ function fits(shape: number[], h: number, w: number, m: number): boolean {
   return Math.min(WINOGRAD_MIN_TILES, tiles(h, w, m)) * (m + 2) ** 2 * (inC + outC) <= outH * outW * 9 * inC;
 }
 
-/** Whether the native conv2d forward, backward-data and filter gradient take Winograd for this
- *  shape (the arguments of conv2dForward after the buffers). */
-export function winogradApplies(...shape: number[]): boolean {
+/** The tile edge m of the Winograd F(m×m, 3×3) that the native conv2d kernels take for this shape
+ *  (the arguments of conv2dForward after the buffers), or 0 for im2col: for the forward and the
+ *  filter gradient ('forward', tiles over the output) or for backward-data (over the input). A 3×3
+ *  filter, stride 1, dilation 1, one column slot holding a useful chunk of F(2×2) tiles both ways,
+ *  at least WINOGRAD_MIN_CHANNELS input and output channels and WINOGRAD_MIN_CHANNEL_SUM together
+ *  unless F(4×4) is taken; F(4×4) where its tiles fit and it multiplies less (36 products per tile
+ *  against 16). mode: the native _convWinograd modes (0 by shape; 2 F(2×2) and 3 F(4×4) where its
+ *  tiles fit, whatever the channels). */
+export function winogradTile(direction: 'forward' | 'backwardData', shape: number[], mode: 0 | 2 | 3 = 0): 0 | 2 | 4 {
   const [, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
-  if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return false;
+  if (kH !== 3 || kW !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return 0;
   const outH = convOutputSize(inH, 3, 1, 1, padTop, padBottom);
   const outW = convOutputSize(inW, 3, 1, 1, padLeft, padRight);
-  if (inH < 1 || inW < 1 || outH < 1 || outW < 1) return false;
-  if (Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS || inC + outC < WINOGRAD_MIN_CHANNEL_SUM) return false;
-  return fits(shape, outH, outW, 2) && fits(shape, inH, inW, 2);
-}
-
-/** The tile edge m (2 or 4) of F(m×m, 3×3) that the native kernels take where Winograd applies:
- *  F(4×4) where its tiles fit and it multiplies less (36 products per tile against 16), for the
- *  outputs of the direction — the forward's and the filter gradient's, or backward-data's (the
- *  input). force: the native _convWinograd modes 2 (F(2×2)) and 3 (F(4×4) where its tiles fit). */
-export function winogradTileSize(direction: 'forward' | 'backwardData', shape: number[], force?: 2 | 4): 2 | 4 {
-  const { inH, inW, outH, outW } = winogradGeometry(shape);
+  if (inC < 1 || outC < 1 || inH < 1 || inW < 1 || outH < 1 || outW < 1) return 0;
+  if (!fits(shape, outH, outW, 2) || !fits(shape, inH, inW, 2)) return 0;
   const [h, w] = direction === 'forward' ? [outH, outW] : [inH, inW];
-  if (force === 2 || !fits(shape, h, w, 4)) return 2;
-  return force === 4 || 36 * tiles(h, w, 4) < 16 * tiles(h, w, 2) ? 4 : 2;
+  let m: 2 | 4 = 2;
+  if (mode !== 2 && fits(shape, h, w, 4) && (mode === 3 || 36 * tiles(h, w, 4) < 16 * tiles(h, w, 2))) m = 4;
+  if (mode !== 0) return m;
+  if (Math.min(inC, outC) < WINOGRAD_MIN_CHANNELS) return 0;
+  return inC + outC >= WINOGRAD_MIN_CHANNEL_SUM || m === 4 ? m : 0;
 }
 
 /** u (16, cin, cout) = G g Gᵀ, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], for each 3×3 g = taps(c, o). */

@@ -1,5 +1,5 @@
 /** Winograd F(4×4, 3×3) convolution, NHWC: the specification of the F(4×4) path of
- *  native/kernels/conv_winograd.cc, which takes it where winogradTileSize (conv-winograd.ts) says.
+ *  native/kernels/conv_winograd.cc, which takes it where winogradTile (conv-winograd.ts) says.
  *  The output is cut into 4×4 tiles; tile (ty, tx) reads the 6×6 input window at
  *  (4·ty − padTop, 4·tx − padLeft) (cells outside the image read 0) and computes
  *    out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_{c,o} Gᵀ) ] A
@@ -131,7 +131,12 @@ export function conv2dWinograd4Forward(out: Float32Array, x: Float32Array, filte
 
 /** dx += the gradient of Σ dy·out with respect to x (accumulates), by F(4×4) Winograd: the forward
  *  of dy with the filter turned 180° and its channels swapped. */
-export function conv2dWinograd4BackwardData(dx: Float32Array, dy: Float32Array, filter: Float32Array, ...shape: number[]) {
+export function conv2dWinograd4BackwardData(
+  dx: Float32Array,
+  dy: Float32Array,
+  filter: Float32Array,
+  ...shape: number[]
+) {
   const s = winogradGeometry(shape);
   // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
   const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
@@ -141,7 +146,12 @@ export function conv2dWinograd4BackwardData(dx: Float32Array, dy: Float32Array, 
 /** dfilter += the gradient of Σ dy·out with respect to the filter (accumulates), by F(4×4)
  *  Winograd: z_ξ[c][o] = Σ over tiles of V_ξ[c] · (A dy Aᵀ)_ξ[o], summed in double and rounded
  *  once, then Gᵀ z G. */
-export function conv2dWinograd4BackwardFilter(dfilter: Float32Array, x: Float32Array, dy: Float32Array, ...shape: number[]) {
+export function conv2dWinograd4BackwardFilter(
+  dfilter: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+  ...shape: number[]
+) {
   const { batch, inH, inW, inC, outC, padTop, padLeft, outH, outW } = winogradGeometry(shape);
   const v = new Float32Array(36 * inC);
   const wt = new Float32Array(36 * outC);
