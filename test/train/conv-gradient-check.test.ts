@@ -163,61 +163,40 @@ const CASES: Case[] = [
       nn.layers.dense({ units: 2, ...init() }),
     ],
   },
-  {
-    // Both convs take Winograd on the native backend (forced: their channels are under the
-    // threshold of conv-winograd.ts, which would make a finite-difference check slow): the forward,
-    // the backward-data of the second, and the filter gradients after a forward that wrote no
-    // im2col columns (the tape's columnsReady).
-    name: "Winograd: conv 3×3 'same' 9 filters tanh → conv 3×3 valid 8 filters tanh → flatten → dense",
-    input: [8, 7, 8],
-    loss: 'meanSquaredError',
-    outputs: 2,
-    kinks: false,
-    winograd: 2,
-    layers: () => [
-      nn.layers.conv2d({
-        filters: 9,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'tanh',
-        inputShape: [8, 7, 8],
-        ...init(),
-      }),
-      nn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'tanh', ...init() }),
-      nn.layers.flatten(),
-      nn.layers.dense({ units: 2, ...init() }),
-    ],
-  },
-  {
-    // The same with F(4×4) where its tiles fit (_convWinograd(3)), both convs 'same' so that they
-    // do: both forwards and filter gradients, the second's backward-data.
-    // Both convs take Winograd on the native backend (forced: their channels are under the
-    // threshold of conv-winograd.ts, which would make a finite-difference check slow): the forward,
-    // the backward-data of the second, and the filter gradients after a forward that wrote no
-    // im2col columns (the tape's columnsReady).
-    name: "Winograd F(4×4): conv 3×3 'same' 9 filters tanh → conv 3×3 'same' 8 filters tanh → flatten → dense",
-    input: [8, 7, 8],
-    loss: 'meanSquaredError',
-    outputs: 2,
-    kinks: false,
-    winograd: 3,
-    layers: () => [
-      nn.layers.conv2d({
-        filters: 9,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'tanh',
-        inputShape: [8, 7, 8],
-        ...init(),
-      }),
-      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh', ...init() }),
-      nn.layers.flatten(),
-      nn.layers.dense({ units: 2, ...init() }),
-    ],
-  },
+  // Both convs take Winograd on the native backend (forced: their channels are under the threshold
+  // of conv-winograd.ts, which would make a finite-difference check slow): the forwards, the
+  // backward-data of the second, and the filter gradients after a forward that wrote no im2col
+  // columns (the tape's columnsReady).
+  winogradCase(2, 'valid'),
+  // F(4×4) where its tiles fit (_convWinograd(3)): with the second conv 'same', in every direction
+  winogradCase(3, 'same'),
 ];
 
 const ROWS = 5;
+
+function winogradCase(mode: 2 | 3, secondPadding: 'valid' | 'same'): Case {
+  return {
+    name: `Winograd${mode === 3 ? ' F(4×4)' : ''}: conv 3×3 'same' 9 filters tanh → conv 3×3 ${secondPadding === 'same' ? "'same'" : 'valid'} 8 filters tanh → flatten → dense`,
+    input: [8, 7, 8],
+    loss: 'meanSquaredError',
+    outputs: 2,
+    kinks: false,
+    winograd: mode,
+    layers: () => [
+      nn.layers.conv2d({
+        filters: 9,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        inputShape: [8, 7, 8],
+        ...init(),
+      }),
+      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: secondPadding, activation: 'tanh', ...init() }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2, ...init() }),
+    ],
+  };
+}
 
 function data(c: Case, seed: number) {
   const rng = new Random(seed);

@@ -158,6 +158,30 @@ function winograd(
   }
 }
 
+/** The taps of the filter turned 180° with its channels swapped, backward-data's filter:
+ *  turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o], as taps(o, c, k) for k = 3·ky + kx. */
+export function turnedTaps(filter: Float32Array, inC: number, outC: number) {
+  return (o: number, c: number, k: number) => filter[((8 - k) * inC + c) * outC + o];
+}
+
+/** The filter gradient's sums over tiles: z[ξ][c][o] += v[ξ][c] · w[ξ][o] for the xis cells of
+ *  one tile's transformed input v and output gradient w. */
+export function addTileProducts(
+  z: Float64Array,
+  v: Float32Array,
+  w: Float32Array,
+  xis: number,
+  inC: number,
+  outC: number,
+): void {
+  for (let xi = 0; xi < xis; xi++) {
+    for (let c = 0; c < inC; c++) {
+      const vc = v[xi * inC + c];
+      for (let o = 0; o < outC; o++) z[(xi * inC + c) * outC + o] += vc * w[xi * outC + o];
+    }
+  }
+}
+
 /** The sizes of a conv2dForward shape that Winograd takes (3×3, stride 1, dilation 1). */
 export function winogradGeometry(shape: number[]) {
   const [batch, inH, inW, inC, outC, kH, kW, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight] = shape;
@@ -190,8 +214,7 @@ export function conv2dWinogradBackwardData(
   ...shape: number[]
 ): void {
   const s = winogradGeometry(shape);
-  // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
-  const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
+  const u = transformFilter(s.outC, s.inC, turnedTaps(filter, s.inC, s.outC));
   winograd(dx, dy, u, [s.batch, s.outH, s.outW, s.outC, s.inC, 2 - s.padTop, 2 - s.padLeft, s.inH, s.inW], true);
 }
 
@@ -226,12 +249,7 @@ export function conv2dWinogradBackwardFilter(
             for (let j = 0; j < 4; j++) wt[(4 * i + j) * outC + o] = row[j];
           }
         }
-        for (let xi = 0; xi < 16; xi++) {
-          for (let c = 0; c < inC; c++) {
-            const vc = v[xi * inC + c];
-            for (let o = 0; o < outC; o++) z[(xi * inC + c) * outC + o] += vc * wt[xi * outC + o];
-          }
-        }
+        addTileProducts(z, v, wt, 16, inC, outC);
       }
     }
   }

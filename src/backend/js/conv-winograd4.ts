@@ -8,7 +8,7 @@
  *  at every operation, so the two agree to rounding, not bit for bit. Backward-data and the filter
  *  gradient follow conv-winograd.ts: the forward of dy with the filter turned, and
  *  Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ V ] G. */
-import { winogradGeometry } from './conv-winograd';
+import { addTileProducts, turnedTaps, winogradGeometry } from './conv-winograd';
 
 const BT = [
   [4, 0, -5, 0, 1, 0],
@@ -138,8 +138,7 @@ export function conv2dWinograd4BackwardData(
   ...shape: number[]
 ) {
   const s = winogradGeometry(shape);
-  // turned[ky][kx][o][c] = filter[2 − ky][2 − kx][c][o]
-  const u = transformFilter(s.outC, s.inC, (o, c, k) => filter[((8 - k) * s.inC + c) * s.outC + o]);
+  const u = transformFilter(s.outC, s.inC, turnedTaps(filter, s.inC, s.outC));
   winograd4(dx, dy, u, [s.batch, s.outH, s.outW, s.outC, s.inC, 2 - s.padTop, 2 - s.padLeft, s.inH, s.inW], true);
 }
 
@@ -170,12 +169,7 @@ export function conv2dWinograd4BackwardFilter(
           const t = sandwich(A, q, 4, A);
           for (let xi = 0; xi < 36; xi++) wt[xi * outC + o] = t[xi];
         }
-        for (let xi = 0; xi < 36; xi++) {
-          for (let c = 0; c < inC; c++) {
-            const vc = v[xi * inC + c];
-            for (let o = 0; o < outC; o++) z[(xi * inC + c) * outC + o] += vc * wt[xi * outC + o];
-          }
-        }
+        addTileProducts(z, v, wt, 36, inC, outC);
       }
     }
   }
