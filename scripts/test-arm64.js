@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:arm64`: the linux-arm64 prebuilt binary under qemu-aarch64, with npm's arm64 Node
-// running test/build/native-check.js (kernels against the js twins, a training run,
+// running test/build/native-check.js (kernels and convolutions against the js twins, a training run,
 // worker_threads). Needs qemu-user and the cross compiler's sysroot
 // (apt-get install g++-aarch64-linux-gnu qemu-user) and dist/ (npm run build:ts). Builds the
 // arm64 binary first if prebuilds/linux-arm64 is missing or stale. Takes a few minutes.

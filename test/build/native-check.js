@@ -241,6 +241,44 @@ check('dropout', () => {
   }
 });
 
+// Convolutions (NHWC, 3×3 unless said) by every native algorithm the shapes select: the direct
+// loops (a 1-channel first layer on the SIMD paths), im2col, Winograd F(2×2) (the 8×8 forward) and
+// F(4×4) (13×13 with 32 → 64 channels, the Fashion-MNIST CNN's second layer). Winograd F(4×4)
+// rounds about ten times more than a plain sum, so the bound is relative to the largest value.
+check('convolution', () => {
+  const cases = [
+    // [batch, inH, inW, inC, outC, k, pad]
+    [2, 9, 8, 1, 8, 3, 1],
+    [2, 7, 6, 5, 7, 2, 0],
+    [3, 8, 8, 32, 16, 3, 0],
+    [2, 13, 13, 32, 64, 3, 0],
+  ];
+  let seed = 1;
+  for (const [batch, h, w, inC, outC, k, pad] of cases) {
+    const shape = [batch, h, w, inC, outC, k, k, 1, 1, 1, 1, pad, pad, pad, pad];
+    const outH = h + 2 * pad - k + 1;
+    const outW = w + 2 * pad - k + 1;
+    const x = random(batch * h * w * inC, seed++);
+    const filter = random(k * k * inC * outC, seed++);
+    const dy = random(batch * outH * outW * outC, seed++);
+    const run = (b) => {
+      const ws = new Float32Array(batch * outH * outW * k * k * inC);
+      const out = new Float32Array(batch * outH * outW * outC);
+      b.conv2dForward(out, x, filter, ws, ...shape);
+      const dx = new Float32Array(x.length);
+      b.conv2dBackwardData(dx, dy, filter, ws, ...shape);
+      const df = new Float32Array(filter.length);
+      b.conv2dBackwardFilter(df, x, dy, ws, ...shape);
+      return [out, dx, df];
+    };
+    const a = run(native);
+    run(js).forEach((want, i) => {
+      const top = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      close(a[i], want, 1e-4 * top, 1e-5, `conv ${['forward', 'backward-data', 'filter gradient'][i]} ${shape}`);
+    });
+  }
+});
+
 async function training() {
   const { x, y, split } = nn.datasets.digits();
   const xs = nn.data.minMaxScaler().fitTransform(nn.data.take(x, split.train));

@@ -21,7 +21,7 @@ for (const major of [20, 22, 24]) {
 
 describe.skipIf(nodes.length === 0)('the native addon on each Node at hand', () => {
   it.each(nodes)(
-    '%s: load, kernels, training, worker_threads',
+    '%s: load, kernels, convolutions, training, worker_threads',
     async (_name, node) => {
       // Asynchronously: this worker must keep answering vitest meanwhile.
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -30,7 +30,7 @@ describe.skipIf(nodes.length === 0)('the native addon on each Node at hand', () 
         ),
       );
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout.trim().split('\n').at(-1)).toBe('9 passed, 0 failed');
+      expect(r.stdout.trim().split('\n').at(-1)).toBe('10 passed, 0 failed');
     },
     300_000,
   );
