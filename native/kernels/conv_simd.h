@@ -52,7 +52,7 @@ struct Loops {
   // split into blocks (o0 a multiple of filter_channels).
   void (*pool_filter_block)(float* dfilter, const float* x, const float* dy, const float* y, const int32_t* argmax,
                             const ConvPoolShape& s, int64_t j0, int64_t j1, int64_t o0, int64_t o1);
-  // Winograd F(2×2, 3×3) transforms (conv_winograd.cc has the plain loops): the filter, u (16,
+  // Winograd F(2×2, 3×3) transforms (conv_winograd_plain.h has the plain loops): the filter, u (16,
   // inC, outC) = G g Gᵀ of filter (3, 3, inC, outC); over n channels of a tile,
   // v[ξ·vs + c] = (Bᵀ d B)[ξ] with d[k] the channels of window cell k (4×4, row-major); and the
   // 2×2 output cells q[k] (+)= (Aᵀ m A)[k] with m[ξ·ms + o].
