@@ -88,7 +88,7 @@ bool fits(const Conv2dShape& s, int64_t h, int64_t w, int m) {
 // F(4×4) where it multiplies less (α²·tiles: 324 against 576 for 11×11 outputs, 576 against 784
 // for 13×13) and fits the workspace, else F(2×2). Its transforms cost more per output, but it
 // measured faster wherever it multiplies less (bench/conv-winograd.js, AVX2 and AVX-512, 1 thread:
-// outputs 3×3 to 28×28, 16 to 64 channels; 0.55–0.97× F(2×2)'s time, least gain on 13×13
+// outputs 4×4 to 28×28, 16 to 64 channels: 0.3–0.97× F(2×2)'s time, the least gain on 13×13
 // backward-data). Modes 2 and 3 force one (F(4×4) where it fits). A function of the shape alone.
 int tile_size(const Conv2dShape& s, int64_t h, int64_t w) {
   const int mode = g_mode.load();
