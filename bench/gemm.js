@@ -4,8 +4,9 @@
 // 1, beta 0). Native and OpenBLAS are interleaved (lib/rounds.js): each round measures every
 // shape on every contender, native in this process, OpenBLAS in one python process per contender.
 // NATIVENN_GEMM_BASELINE=/path/to/nativenn.node (an older build's raw addon) times it beside this
-// one in every round, with its own thread pool: rows "baseline build" and this build's per-round
-// speed-up over it.
+// one in every round, with its own thread pool and behind this build's argument checks (as the
+// backend's gemm is: at n = 64 they take 5% of a call, 3.8 vs 3.6 us): rows "baseline build" and this
+// build's per-round speed-up over it.
 const os = require('node:os');
 const path = require('node:path');
 const { loadNativenn, nativeMissing, runWorkload, fmt, nativeThreads } = require('./lib/common');
@@ -58,6 +59,13 @@ runWorkload('gemm', async (report) => {
   const paths = native ? benchPaths(nn) : [{ name: 'default', use: () => {} }];
   const basePath = native ? process.env.NATIVENN_GEMM_BASELINE : undefined;
   const base = basePath ? require(path.resolve(basePath)) : null;
+  const { validators } = require(
+    path.join(process.env.NATIVENN_BENCH_LIB || path.join(__dirname, '..', 'dist'), 'backend', 'validate'),
+  );
+  const baseGemm = (...args) => {
+    validators.gemm(...args);
+    return base.gemm(...args);
+  };
   if (base) report.note(`gemm: baseline build ${path.resolve(basePath)}, timed beside this one in every round`);
 
   // The js backend, for scale only (not interleaved: it is no reference, and n = 512 takes 0.4 s).
@@ -98,7 +106,7 @@ runWorkload('gemm', async (report) => {
           return allShapes(shapes, async (shape) => {
             const { a, b, c } = buffers.get(label(shape));
             const [m, k, n] = shape;
-            const t = await timeOps(() => base.gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n), NATIVE_SECONDS);
+            const t = await timeOps(() => baseGemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n), NATIVE_SECONDS);
             return { wall: flops(shape) / t.wall / 1e9, cpu: flops(shape) / t.cpu / 1e9 };
           });
         },
