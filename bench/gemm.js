@@ -3,7 +3,12 @@
 // MLP training step; the js backend alone for scale. An op is one C = A·B (no transposes, alpha
 // 1, beta 0). Native and OpenBLAS are interleaved (lib/rounds.js): each round measures every
 // shape on every contender, native in this process, OpenBLAS in one python process per contender.
+// NATIVENN_GEMM_BASELINE=/path/to/nativenn.node (an older build's raw addon) times it beside this
+// one in every round, with its own thread pool and behind this build's argument checks (as the
+// backend's gemm is: at n = 64 they take 5% of a call, 3.8 vs 3.6 us): rows "baseline build" and this
+// build's per-round speed-up over it.
 const os = require('node:os');
+const path = require('node:path');
 const { loadNativenn, nativeMissing, runWorkload, fmt, nativeThreads } = require('./lib/common');
 const { numpyGemm } = require('./lib/python');
 const { ROUNDS, benchPaths, interleave, spread, pairedRatio, timeOps } = require('./lib/rounds');
@@ -52,6 +57,16 @@ runWorkload('gemm', async (report) => {
     ]),
   );
   const paths = native ? benchPaths(nn) : [{ name: 'default', use: () => {} }];
+  const basePath = native ? process.env.NATIVENN_GEMM_BASELINE : undefined;
+  const base = basePath ? require(path.resolve(basePath)) : null;
+  const { validators } = require(
+    path.join(process.env.NATIVENN_BENCH_LIB || path.join(__dirname, '..', 'dist'), 'backend', 'validate'),
+  );
+  const baseGemm = (...args) => {
+    validators.gemm(...args);
+    return base.gemm(...args);
+  };
+  if (base) report.note(`gemm: baseline build ${path.resolve(basePath)}, timed beside this one in every round`);
 
   // The js backend, for scale only (not interleaved: it is no reference, and n = 512 takes 0.4 s).
   const jsRates = new Map();
@@ -77,6 +92,21 @@ runWorkload('gemm', async (report) => {
             const { a, b, c } = buffers.get(label(shape));
             const [m, k, n] = shape;
             const t = await timeOps(() => native.gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n), NATIVE_SECONDS);
+            return { wall: flops(shape) / t.wall / 1e9, cpu: flops(shape) / t.cpu / 1e9 };
+          });
+        },
+      });
+    }
+    for (const threads of base ? threadCounts : []) {
+      contenders.push({
+        name: `baseline ${p.name} ${threads}T`,
+        measure: () => {
+          if (!base.setCpuPath(p.name)) throw new Error(`baseline: setCpuPath(${p.name}) refused`);
+          base.setNumThreads(threads);
+          return allShapes(shapes, async (shape) => {
+            const { a, b, c } = buffers.get(label(shape));
+            const [m, k, n] = shape;
+            const t = await timeOps(() => baseGemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n), NATIVE_SECONDS);
             return { wall: flops(shape) / t.wall / 1e9, cpu: flops(shape) / t.cpu / 1e9 };
           });
         },
@@ -158,6 +188,24 @@ runWorkload('gemm', async (report) => {
                 }
               : undefined,
         });
+      }
+      for (const threads of base ? threadCounts : []) {
+        const old = series(`baseline ${p.name} ${threads}T`, key);
+        const now = series(`native ${p.name} ${threads}T`, key);
+        const oldScale = threads > 1 ? pairedRatio(old, series(`baseline ${p.name} 1T`, key)) : undefined;
+        if (old)
+          report.row(
+            `sgemm ${key}`,
+            `nativenn native, baseline build, ${p.name}, ${threads} thread${threads > 1 ? 's' : ''}`,
+            spread(old).median,
+            'GFLOP/s',
+            {
+              spread: [spread(old).min, spread(old).max],
+              ratio: [fmtR(pairedRatio(now, old), 'this build over the baseline'), fmtR(oldScale, 'baseline 1T')]
+                .filter(Boolean)
+                .join(', '),
+            },
+          );
       }
       if (b1)
         report.row(`sgemm ${key}`, `OpenBLAS (numpy), ${p.name}, 1 thread`, spread(b1).median, 'GFLOP/s', {

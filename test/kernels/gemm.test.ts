@@ -271,6 +271,29 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
     }
   });
 
+  // A large A with 2 threads (m·kc above 2^17 floats, or fewer than 8 B panels): B packed by both
+  // threads (a plain B by rows, a transposed one by panels), then row tasks of m / tasks rows each,
+  // not whole MR tiles (300 rows: 37 or 38 per task, cut into tiles of 12 and 13 rows on AVX-512),
+  // A read in place or packed (lda = 1024).
+  it('1 thread and 2 threads agree on row tasks of any height, A packed or not', () => {
+    for (const [m, n, k] of [
+      [300, 100, 500],
+      [800, 2 * blocks.NR + 3, KC + 300],
+    ]) {
+      for (const [ta, tb] of TRANS) {
+        for (const aliased of [false, true]) {
+          const pad = aliased ? 1024 - (ta ? m : k) : 1;
+          const c: Case = { ta, tb, m, n, k, alpha: 1.5, beta: 0.5, pad };
+          const one = compare(c, m + k, 1);
+          const two = compare(c, m + k, 2);
+          expect(one.worst, label(c)).toBeLessThanOrEqual(1);
+          expect(two.worst, label(c)).toBeLessThanOrEqual(1);
+          expect(two.native, label(c)).toEqual(one.native);
+        }
+      }
+    }
+  });
+
   // A plain B is read in place, not packed, up to 144 rows of C (gemm_blocked.cc,
   // b_reads_in_place) unless ldb is a multiple of 1024 floats; the micro-kernel then masks the
   // loads of a last panel narrower than NR. Here both sides of each switch, narrow and wide n.

@@ -13,8 +13,9 @@
 // The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use
 // (see auto_kernel); tests force each with sgemm_use_kernel.
 // Threads: with a small A, each task packs (or reads in place) and computes its own column
-// panels; otherwise B is packed cooperatively, then blocks of rows (and, for short wide C, of
-// column panels) are handed out as tasks. A thread that packs A does so into thread-local memory.
+// panels; otherwise B is packed cooperatively (a plain B by rows of k, a transposed one by
+// panels), then blocks of rows of equal height (and, for short wide C, of column panels) are handed
+// out as tasks. A thread that packs A does so into thread-local memory.
 // Every element of C is summed in the same order whichever task computes it: 1 and 2 threads
 // give the same bits.
 #include <algorithm>
@@ -147,16 +148,18 @@ thread_local Scratch tl_pack_a, tl_pack_b;
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
-// A full panel of a plain A: kMR rows, 16 columns (a cache line of each row) at a time through a
-// small local block, so the writes are sequential and each row line is read once while it is hot
-// (a row at a time wrote floats 56 bytes apart: 1 ns per float, 7% of n = 512).
-template <int kMR>
-void pack_a_rows(const View& A, int64_t kc, float* dst) {
+// A panel of mr <= kMR rows of a plain A: 16 columns (a cache line of each row) at a time through
+// a small local block, so the writes are sequential and each row line is read once while it is hot
+// (a row at a time wrote floats 56 bytes apart: 1 ns per float, 7% of n = 512). Zero-padded.
+template <int kMR, bool kFull>
+void pack_a_rows(const View& A, int64_t rows, int64_t kc, float* dst) {
+  const int64_t mr = kFull ? kMR : rows;  // a constant for full panels: the copies unroll
   constexpr int kW = 16;
   float block[kMR][kW];
+  for (int64_t i = mr; i < kMR; i++) std::fill(block[i], block[i] + kW, 0.0f);
   int64_t p = 0;
   for (; p + kW <= kc; p += kW, dst += kW * kMR) {
-    for (int i = 0; i < kMR; i++) {
+    for (int i = 0; i < mr; i++) {
 #if defined(__GNUC__) || defined(__clang__)
       if (p + 4 * kW < kc) __builtin_prefetch(A.at(i, p + 4 * kW));  // measured: 5.2% -> 3.6% of n = 512
 #endif
@@ -167,12 +170,13 @@ void pack_a_rows(const View& A, int64_t kc, float* dst) {
       for (int i = 0; i < kMR; i++) dst[j * kMR + i] = block[i][j];
   }
   for (; p < kc; p++, dst += kMR)
-    for (int i = 0; i < kMR; i++) dst[i] = *A.at(i, p);
+    for (int i = 0; i < kMR; i++) dst[i] = i < mr ? *A.at(i, p) : 0.0f;
 }
 
 // Packs rows [0,mr) x cols [0,kc) of view A into one MR-row panel: dst[p*MR + i], zero-padded.
 void pack_a_panel(const View& A, int64_t mr, int64_t kc, int64_t MR, float* dst) {
-  if (A.cs == 1 && mr == MR && MR == kAvx512MR) return pack_a_rows<kAvx512MR>(A, kc, dst);
+  if (A.cs == 1 && MR == kAvx512MR && mr == MR) return pack_a_rows<kAvx512MR, true>(A, mr, kc, dst);
+  if (A.cs == 1 && MR == kAvx512MR) return pack_a_rows<kAvx512MR, false>(A, mr, kc, dst);
   if (A.cs == 1) {
     for (int64_t i = 0; i < mr; i++) {
       const float* src = A.at(i, 0);
@@ -200,6 +204,23 @@ inline void copy_b_row(const float* src, int64_t NR, float* dst) {
   }
 }
 
+// Rows [p0,p1) of NR-column panels [panel_begin, panel_end) of a plain kc x nc view B (B.cs == 1):
+// row by row, each source row read once, sequentially.
+void pack_b_rows(const View& B, int64_t kc, int64_t nc, int64_t NR, int64_t p0, int64_t p1, int64_t panel_begin,
+                 int64_t panel_end, float* dst) {
+  const int64_t full_end = std::min(panel_end, nc / NR);  // panels with all NR columns
+  for (int64_t p = p0; p < p1; p++) {
+    const float* src = B.at(p, 0);
+    for (int64_t q = panel_begin; q < full_end; q++) copy_b_row(src + q * NR, NR, dst + (q * kc + p) * NR);
+    for (int64_t q = std::max(panel_begin, full_end); q < panel_end; q++) {
+      float* dp = dst + (q * kc + p) * NR;
+      const int64_t nr = nc - q * NR;
+      for (int64_t j = 0; j < nr; j++) dp[j] = src[q * NR + j];
+      for (int64_t j = nr; j < NR; j++) dp[j] = 0.0f;
+    }
+  }
+}
+
 // Packs NR-column panels [panel_begin, panel_end) of the kc x nc view B: panel q at dst + q*kc*NR.
 // A plain B is walked row by row (each source row read once, sequentially).
 void pack_b_panels(const KernelInfo& K, const View& B, int64_t kc, int64_t nc, int64_t panel_begin, int64_t panel_end,
@@ -207,20 +228,7 @@ void pack_b_panels(const KernelInfo& K, const View& B, int64_t kc, int64_t nc, i
   const int64_t NR = K.nr;
   if (B.cs != 1 && B.rs == 1 && K.pack_b_trans)
     return K.pack_b_trans(B.p, B.cs, kc, nc, NR, panel_begin, panel_end, dst);
-  if (B.cs == 1) {
-    const int64_t full_end = std::min(panel_end, nc / NR);  // panels with all NR columns
-    for (int64_t p = 0; p < kc; p++) {
-      const float* src = B.at(p, 0);
-      for (int64_t q = panel_begin; q < full_end; q++) copy_b_row(src + q * NR, NR, dst + (q * kc + p) * NR);
-      for (int64_t q = std::max(panel_begin, full_end); q < panel_end; q++) {
-        float* dp = dst + (q * kc + p) * NR;
-        const int64_t nr = nc - q * NR;
-        for (int64_t j = 0; j < nr; j++) dp[j] = src[q * NR + j];
-        for (int64_t j = nr; j < NR; j++) dp[j] = 0.0f;
-      }
-    }
-    return;
-  }
+  if (B.cs == 1) return pack_b_rows(B, kc, nc, NR, 0, kc, panel_begin, panel_end, dst);
   for (int64_t q = panel_begin; q < panel_end; q++) {
     int64_t j0 = q * NR, nr = std::min(NR, nc - j0);
     float* d = dst + q * kc * NR;
@@ -294,35 +302,33 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
   const int64_t mc_step = round_up(ceil_div(rows, ceil_div(rows, MC)), MR);
   for (int64_t ic = i0; ic < i1; ic += mc_step) {
     const int64_t mc = std::min(mc_step, i1 - ic);
+    // Row tiles of balanced heights (32 rows: 11 + 11 + 10 rather than 14 + 14 + 4; 6 x 16:
+    // 6 + 6 + 5 + 5 + 5 + 5 rather than 6 x 5 + 2): the same number of tiles, but no short last
+    // tile, which has too few accumulators to hide the FMA latency (a 2-row AVX2 tile runs at
+    // half speed). Every element of C is summed the same way whatever tile computes it, so the
+    // bits do not change. A packed A holds tile t's rows in panel t (MR wide, zero-padded).
+    const int64_t tiles = ceil_div(mc, MR), short_rows = mc / tiles, taller = mc % tiles;
     const float* pa = nullptr;
     if (P.pack_a) {
-      float* buf = tl_pack_a.get(round_up(mc, MR) * kc);
-      for (int64_t ir = 0; ir < mc; ir += MR)
-        pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, std::min(MR, mc - ir), kc, MR, buf + ir * kc);
+      float* buf = tl_pack_a.get(tiles * MR * kc);
+      for (int64_t t = 0, ir = 0; t < tiles; t++) {
+        const int64_t mr = short_rows + (t < taller ? 1 : 0);
+        pack_a_panel(View{P.A.at(ic + ir, pc), P.A.rs, P.A.cs}, mr, kc, MR, buf + t * MR * kc);
+        ir += mr;
+      }
       pa = buf;
     }
-    // An unpacked A is cut into row tiles of balanced heights (32 rows: 11 + 11 + 10 rather than
-    // 14 + 14 + 4; 6 x 16: 6 + 6 + 5 + 5 + 5 + 5 rather than 6 x 5 + 2): the same number of tiles,
-    // but no short last tile, which has too few accumulators to hide the FMA latency (a 2-row
-    // AVX2 tile runs at half speed). Every element of C is summed the same way whatever tile
-    // computes it, so the bits do not change.
-    const int64_t tiles = ceil_div(mc, MR);
-    const int64_t short_rows = P.pack_a ? 0 : mc / tiles, taller = P.pack_a ? 0 : mc % tiles;
     for (int64_t q = q0; q < q1; q++) {
       const int64_t nr = std::min(NR, nc - q * NR);
       const float* b = pb.at(q);
-      if (P.pack_a) {
-        for (int64_t ir = 0; ir < mc; ir += MR) {
-          const int64_t mr = std::min(MR, mc - ir);
-          float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
-          P.K.fn(kc, pa + ir * kc, 1, MR, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
-        }
-        continue;
-      }
       for (int64_t t = 0, ir = 0; t < tiles; t++) {
         const int64_t mr = short_rows + (t < taller ? 1 : 0);
         float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
-        P.K.fn(kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+        if (P.pack_a) {
+          P.K.fn(kc, pa + t * MR * kc, 1, MR, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+        } else {
+          P.K.fn(kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+        }
         ir += mr;
       }
     }
@@ -405,22 +411,34 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
         });
         continue;
       }
-      const int64_t pack_tasks = std::min(panels, target), pack_per = ceil_div(panels, pack_tasks);
-      parallel_for(pack_tasks, [&](int64_t t) {
-        pack_b_panels(K, Bblock, kc, nc, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pbuf);
-      });
-      // Rows first (each task then reads or packs A once); columns too when rows are few. Task t
-      // gets tiles [t·N/T, (t+1)·N/T): sizes differ by one tile at most. (Rounding every task up
-      // to ceil(N/T) tiles left fewer, unequal tasks: 19 row tiles made 7 tasks, 4 + 3 on two
-      // threads.)
+      if (Bblock.cs == 1) {
+        // A plain B by rows: each task reads whole rows of B, contiguous memory the prefetchers
+        // stream. By panels, a task read 4 lines of every 4 KiB row: at n = 1024 on 2 threads
+        // (AVX-512, perf) that packing took 434 us of CPU per call against 245 us on 1 thread;
+        // by rows ~330 us.
+        const int64_t pack_tasks = std::min(kc, target);
+        parallel_for(pack_tasks, [&](int64_t t) {
+          pack_b_rows(Bblock, kc, nc, NR, t * kc / pack_tasks, (t + 1) * kc / pack_tasks, 0, panels, pbuf);
+        });
+      } else {
+        const int64_t pack_tasks = std::min(panels, target), pack_per = ceil_div(panels, pack_tasks);
+        parallel_for(pack_tasks, [&](int64_t t) {
+          pack_b_panels(K, Bblock, kc, nc, std::min(panels, t * pack_per), std::min(panels, (t + 1) * pack_per), pbuf);
+        });
+      }
+      // Rows first (each task then reads or packs A once); columns too when rows are few. Task r
+      // gets rows [r·m/R, (r+1)·m/R), not whole MR tiles: compute_block cuts them into tiles of
+      // balanced heights. At n = 1024 on AVX-512 that is 8 tasks of 128 rows (tiles of 13 and
+      // 12); tasks of whole tiles were 9 or 10 tiles of 14 (73 tiles and one of 2 rows), so one
+      // thread had ~3% more work in every block: the threads spun 342 -> 137 us of CPU per call
+      // (perf, with the packing of B by rows).
       const int64_t row_tiles = ceil_div(m, MR);
       const int64_t row_tasks = std::min(row_tiles, target);
       const int64_t col_tasks = std::min(panels, ceil_div(target, row_tasks));
       parallel_for(row_tasks * col_tasks, [&](int64_t t) {
         const int64_t r = t / col_tasks, q = t % col_tasks;
-        compute_block(P, jc, pc, kc, nc, beta_pc, pb, std::min(m, r * row_tiles / row_tasks * MR),
-                      std::min(m, (r + 1) * row_tiles / row_tasks * MR), q * panels / col_tasks,
-                      (q + 1) * panels / col_tasks);
+        compute_block(P, jc, pc, kc, nc, beta_pc, pb, r * m / row_tasks, (r + 1) * m / row_tasks,
+                      q * panels / col_tasks, (q + 1) * panels / col_tasks);
       });
     }
   }
