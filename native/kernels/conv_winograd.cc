@@ -37,12 +37,14 @@ std::atomic<int> g_mode{0};
 // One algorithm F(m×m, 3×3): output tiles of m×m, transformed tiles of α×α (α = m + 2), and the
 // tile transforms of the CPU path in use (conv_winograd_plain.h has their contracts).
 struct Algorithm {
-  int m, alpha;
+  int m;
   void (*filter)(float* u, const float* filter, int64_t in_c, int64_t out_c);
   void (*input)(float* v, int64_t vs, const float* const* d, int64_t n);
   void (*output)(float* const* q, const float* m, int64_t ms, int64_t n, bool add);
   void (*grad)(float* w, int64_t ws, const float* const* q, int64_t n);
   const float (*g)[3];  // G (α × 3), for the filter gradient's Gᵀ z G
+  int alpha() const { return m + 2; }
+  int cells() const { return alpha() * alpha(); }  // α², the cells ξ of a transformed tile
 };
 
 constexpr float kG2[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -56,26 +58,14 @@ constexpr float kG4[6][3] = {{0.25f, 0, 0},
 Algorithm algorithm(int m) {
   namespace plain = winograd_plain;
   const conv_simd::Loops* l = conv_simd::loops();
-  if (m == 4)
-    return l ? Algorithm{4,
-                         6,
-                         l->winograd4_filter,
-                         l->winograd4_input_tile,
-                         l->winograd4_output_tile,
-                         l->winograd4_grad_tile,
-                         kG4}
-             : Algorithm{4, 6, plain::filter4, plain::input4, plain::output4, plain::grad4, kG4};
-  return l ? Algorithm{2,
-                       4,
-                       l->winograd_filter,
-                       l->winograd_input_tile,
-                       l->winograd_output_tile,
-                       l->winograd_grad_tile,
-                       kG2}
-           : Algorithm{2, 4, plain::filter2, plain::input2, plain::output2, plain::grad2, kG2};
+  if (m == 4 && l)
+    return {4, l->winograd4_filter, l->winograd4_input_tile, l->winograd4_output_tile, l->winograd4_grad_tile, kG4};
+  if (m == 4) return {4, plain::filter4, plain::input4, plain::output4, plain::grad4, kG4};
+  if (l) return {2, l->winograd_filter, l->winograd_input_tile, l->winograd_output_tile, l->winograd_grad_tile, kG2};
+  return {2, plain::filter2, plain::input2, plain::output2, plain::grad2, kG2};
 }
 
-int64_t tile_floats(const Conv2dShape& s, int m) { return (m + 2) * (m + 2) * (s.in_c + s.out_c); }
+int64_t tile_floats(const Conv2dShape& s, int m) { return (m + 2) * (m + 2) * (s.in_c + s.out_c); }  // α²·(inC + outC)
 int64_t tiles(int64_t h, int64_t w, int m) { return (h + m - 1) / m * ((w + m - 1) / m); }
 
 // One column slot (conv2d_column_size: the least workspace conv.h allows) holds a useful chunk of
@@ -115,18 +105,24 @@ Plan plan(const Algorithm& al, int64_t batch, int64_t h, int64_t w, int64_t cin,
   return p;
 }
 
+// cells[e·i + j] = the channels from c0 on of cell (y0 + i, x0 + j) of an h×w image of c
+// channels, or `outside` for cells outside the image: the window of a tile transform.
+template <typename T>
+void window_cells(T** cells, int e, T* image, int64_t h, int64_t w, int64_t c, int64_t c0, int64_t y0, int64_t x0,
+                  T* outside) {
+  for (int i = 0; i < e; i++)
+    for (int j = 0; j < e; j++) {
+      const int64_t y = y0 + i, x = x0 + j;
+      cells[e * i + j] = y >= 0 && y < h && x >= 0 && x < w ? image + (y * w + x) * c + c0 : outside;
+    }
+}
+
 // v[ξ·vs + c] = (Bᵀ d B)[ξ] for the α×α×cin window at (iy0, ix0) of image xb; cells outside read 0.
 void input_tile(float* v, int64_t vs, const float* xb, const Plan& p, int64_t iy0, int64_t ix0) {
   alignas(64) static const float kZeros[kBlock] = {};
-  const int a = p.al.alpha;
   for (int64_t c0 = 0; c0 < p.cin; c0 += kBlock) {
     const float* d[36];
-    for (int i = 0; i < a; i++)
-      for (int j = 0; j < a; j++) {
-        const int64_t iy = iy0 + i, ix = ix0 + j;
-        const bool in = iy >= 0 && iy < p.h && ix >= 0 && ix < p.w;
-        d[a * i + j] = in ? xb + (iy * p.w + ix) * p.cin + c0 : kZeros;
-      }
+    window_cells(d, p.al.alpha(), xb, p.h, p.w, p.cin, c0, iy0, ix0, kZeros);
     p.al.input(v + c0, vs, d, std::min(kBlock, p.cin - c0));
   }
 }
@@ -135,14 +131,9 @@ void input_tile(float* v, int64_t vs, const float* xb, const Plan& p, int64_t iy
 // the image are not written.
 void output_tile(float* yb, const float* m, int64_t ms, const Plan& p, int64_t oy0, int64_t ox0, bool add) {
   alignas(64) float sink[kBlock] = {};  // where the cells past the image go (edge tiles)
-  const int e = p.al.m;
   for (int64_t o0 = 0; o0 < p.cout; o0 += kBlock) {
     float* q[16];
-    for (int i = 0; i < e; i++)
-      for (int j = 0; j < e; j++) {
-        const bool in = oy0 + i < p.out_h && ox0 + j < p.out_w;
-        q[e * i + j] = in ? yb + ((oy0 + i) * p.out_w + ox0 + j) * p.cout + o0 : sink;
-      }
+    window_cells(q, p.al.m, yb, p.out_h, p.out_w, p.cout, o0, oy0, ox0, sink);
     p.al.output(q, m + o0, ms, std::min(kBlock, p.cout - o0), add);
   }
 }
@@ -151,14 +142,9 @@ void output_tile(float* yb, const float* m, int64_t ms, const Plan& p, int64_t o
 // past the image read 0.
 void grad_tile(float* w, int64_t ws, const float* dyb, const Plan& p, int64_t oy0, int64_t ox0) {
   alignas(64) static const float kZeros[kBlock] = {};
-  const int e = p.al.m;
   for (int64_t o0 = 0; o0 < p.cout; o0 += kBlock) {
     const float* q[16];
-    for (int i = 0; i < e; i++)
-      for (int j = 0; j < e; j++) {
-        const bool in = oy0 + i < p.out_h && ox0 + j < p.out_w;
-        q[e * i + j] = in ? dyb + ((oy0 + i) * p.out_w + ox0 + j) * p.cout + o0 : kZeros;
-      }
+    window_cells(q, p.al.m, dyb, p.out_h, p.out_w, p.cout, o0, oy0, ox0, kZeros);
     p.al.grad(w + o0, ws, q, std::min(kBlock, p.cout - o0));
   }
 }
@@ -176,7 +162,7 @@ TileAt tile_at(const Plan& p, int64_t g) {
 // Tiles [t0, t0 + n) of the batch, with buf holding n·α²·(cin + cout) floats: V (α², n, cin), then
 // M (α², n, cout).
 void run_chunk(float* out, const float* x, const float* u, float* buf, const Plan& p, int64_t t0, int64_t n, bool add) {
-  const int64_t xis = p.al.alpha * p.al.alpha, e = p.al.m;
+  const int64_t xis = p.al.cells(), e = p.al.m;
   float* v = buf;
   float* m = buf + xis * n * p.cin;
   const int64_t per_x = p.h * p.w * p.cin, per_out = p.out_h * p.out_w * p.cout;
@@ -198,7 +184,7 @@ void run_chunk(float* out, const float* x, const float* u, float* buf, const Pla
 // Every tile of the batch, in chunks of a fixed size (by the shape and the workspace, never the
 // thread count) spread over the pool; a task runs its chunks' GEMMs on its own thread.
 void run(float* out, const float* x, const float* u, float* workspace, int64_t workspace_len, const Plan& p, bool add) {
-  const int64_t per_tile = p.al.alpha * p.al.alpha * (p.cin + p.cout);
+  const int64_t per_tile = p.al.cells() * (p.cin + p.cout);
   const int64_t total = p.batch * p.tiles_per_image;
   if (total == 0) return;
   const int64_t fit = workspace_len / per_tile;  // ≥ kMinTiles or all of an image: see fits()
@@ -217,7 +203,7 @@ void run(float* out, const float* x, const float* u, float* workspace, int64_t w
 // the pool (each tile alone), then its α² GEMMs run over the pool by ξ, each adding to its own
 // z_ξ: every element is summed in the same order for any thread count.
 void filter_sums(float* z, const float* x, const float* dy, float* workspace, int64_t workspace_len, const Plan& p) {
-  const int64_t xis = p.al.alpha * p.al.alpha, e = p.al.m;
+  const int64_t xis = p.al.cells(), e = p.al.m;
   const int64_t per_tile = xis * (p.cin + p.cout), total = p.batch * p.tiles_per_image;
   const int64_t chunk = std::min({std::max(kMinTiles, kGradChunkFloats / per_tile), workspace_len / per_tile, total});
   const int64_t per_x = p.h * p.w * p.cin, per_dy = p.out_h * p.out_w * p.cout;
@@ -252,7 +238,7 @@ void filter_sums(float* z, const float* x, const float* dy, float* workspace, in
 void add_filter_gradient(float* dfilter, const float* z, const Algorithm& al, int64_t in_c, int64_t out_c) {
   constexpr int64_t kLanes = 16;
   const int64_t taps = in_c * out_c;
-  const int a = al.alpha;
+  const int a = al.alpha();
   for (int64_t o = 0; o < out_c; o++) {
     for (int64_t c0 = 0; c0 < in_c; c0 += kLanes) {
       const int64_t n = std::min(kLanes, in_c - c0);
@@ -303,7 +289,7 @@ bool conv2d_winograd_forward(float* out, const float* x, const float* filter, fl
                              const Conv2dShape& s, int m) {
   const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
-  float* u = thread_scratch<FilterScratch>(al.alpha * al.alpha * s.in_c * s.out_c);
+  float* u = thread_scratch<FilterScratch>(al.cells() * s.in_c * s.out_c);
   if (!u) return false;
   al.filter(u, filter, s.in_c, s.out_c);
   run(out, x, u, workspace, workspace_len,
@@ -319,9 +305,9 @@ bool conv2d_winograd_backward_data(float* dx, const float* dy, const float* filt
   const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
   const int64_t taps = s.in_c * s.out_c;
-  float* u = thread_scratch<FilterScratch>((al.alpha * al.alpha + 9) * taps);
+  float* u = thread_scratch<FilterScratch>((al.cells() + 9) * taps);
   if (!u) return false;
-  float* turned = u + al.alpha * al.alpha * taps;
+  float* turned = u + al.cells() * taps;
   for (int k = 0; k < 9; k++) {
     const float* src = filter + (8 - k) * taps;
     float* dst = turned + k * taps;
@@ -339,7 +325,7 @@ bool conv2d_winograd_backward_filter(float* dfilter, const float* x, const float
                                      int64_t workspace_len, const Conv2dShape& s, int m) {
   const Algorithm al = algorithm(m);
   if (workspace_len < tile_floats(s, al.m)) return false;  // below conv.h's contract: im2col's checks apply
-  float* z = thread_scratch<FilterGradientScratch>(al.alpha * al.alpha * s.in_c * s.out_c);
+  float* z = thread_scratch<FilterGradientScratch>(al.cells() * s.in_c * s.out_c);
   if (!z) return false;
   const Plan p = plan(al, s.batch, s.in_h, s.in_w, s.in_c, s.out_c, s.pad_top, s.pad_left, s.out_h, s.out_w);
   if (p.batch * p.tiles_per_image == 0) return true;  // no output: nothing to add

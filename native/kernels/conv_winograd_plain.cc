@@ -85,7 +85,7 @@ void grad2(float* w, int64_t ws, const float* const* q, int64_t n) {
   }
 }
 
-// F(4×4, 3×3): each 1-D transform below is applied to the columns, then to the rows.
+// F(4×4, 3×3): each 1-D transform below is applied to the columns, then to the rows (both_ways).
 
 namespace {
 
@@ -132,74 +132,56 @@ void at4(float* y, const float* x) {
   y[5] = x[3];
 }
 
+// y = T x Tᵀ for the 1-D transform t (kIn values to kOut): t on x's kIn columns, then on the rows.
+// x is kIn × kIn and y kOut × kOut, row-major.
+template <int kIn, int kOut>
+void both_ways(float* y, const float* x, void (*t)(float*, const float*)) {
+  float mid[kOut * kIn];  // T x
+  for (int j = 0; j < kIn; j++) {
+    float col[kIn], out[kOut];
+    for (int i = 0; i < kIn; i++) col[i] = x[kIn * i + j];
+    t(out, col);
+    for (int i = 0; i < kOut; i++) mid[kIn * i + j] = out[i];
+  }
+  for (int i = 0; i < kOut; i++) t(y + kOut * i, mid + kIn * i);
+}
+
 }  // namespace
 
 void filter4(float* u, const float* filter, int64_t in_c, int64_t out_c) {
   const int64_t taps = in_c * out_c;
   for (int64_t co = 0; co < taps; co++) {
-    float t[18];  // G g: 6 rows of 3
-    for (int j = 0; j < 3; j++) {
-      const float col[3] = {filter[j * taps + co], filter[(3 + j) * taps + co], filter[(6 + j) * taps + co]};
-      float y[6];
-      g3(y, col);
-      for (int i = 0; i < 6; i++) t[3 * i + j] = y[i];
-    }
-    for (int i = 0; i < 6; i++) {  // (G g) Gᵀ
-      float y[6];
-      g3(y, t + 3 * i);
-      for (int j = 0; j < 6; j++) u[(6 * i + j) * taps + co] = y[j];
-    }
+    float g[9], y[36];
+    for (int k = 0; k < 9; k++) g[k] = filter[k * taps + co];
+    both_ways<3, 6>(y, g, g3);
+    for (int xi = 0; xi < 36; xi++) u[xi * taps + co] = y[xi];
   }
 }
 
 void input4(float* v, int64_t vs, const float* const* d, int64_t n) {
   for (int64_t c = 0; c < n; c++) {
-    float t[36];  // Bᵀ d
-    for (int j = 0; j < 6; j++) {
-      const float col[6] = {d[j][c], d[6 + j][c], d[12 + j][c], d[18 + j][c], d[24 + j][c], d[30 + j][c]};
-      float y[6];
-      b6(y, col);
-      for (int i = 0; i < 6; i++) t[6 * i + j] = y[i];
-    }
-    for (int i = 0; i < 6; i++) {  // (Bᵀ d) B
-      float y[6];
-      b6(y, t + 6 * i);
-      for (int j = 0; j < 6; j++) v[(6 * i + j) * vs + c] = y[j];
-    }
+    float x[36], y[36];
+    for (int k = 0; k < 36; k++) x[k] = d[k][c];
+    both_ways<6, 6>(y, x, b6);
+    for (int xi = 0; xi < 36; xi++) v[xi * vs + c] = y[xi];
   }
 }
 
 void output4(float* const* q, const float* m, int64_t ms, int64_t n, bool add) {
   for (int64_t o = 0; o < n; o++) {
-    float t[24];  // Aᵀ m: 4 rows of 6
-    for (int j = 0; j < 6; j++) {
-      float col[6], y[4];
-      for (int i = 0; i < 6; i++) col[i] = m[(6 * i + j) * ms + o];
-      a4(y, col);
-      for (int i = 0; i < 4; i++) t[6 * i + j] = y[i];
-    }
-    for (int i = 0; i < 4; i++) {  // (Aᵀ m) A
-      float y[4];
-      a4(y, t + 6 * i);
-      for (int j = 0; j < 4; j++) q[4 * i + j][o] = add ? q[4 * i + j][o] + y[j] : y[j];
-    }
+    float x[36], y[16];
+    for (int xi = 0; xi < 36; xi++) x[xi] = m[xi * ms + o];
+    both_ways<6, 4>(y, x, a4);
+    for (int k = 0; k < 16; k++) q[k][o] = add ? q[k][o] + y[k] : y[k];
   }
 }
 
 void grad4(float* w, int64_t ws, const float* const* q, int64_t n) {
   for (int64_t o = 0; o < n; o++) {
-    float t[24];  // A q: 6 rows of 4
-    for (int j = 0; j < 4; j++) {
-      const float col[4] = {q[j][o], q[4 + j][o], q[8 + j][o], q[12 + j][o]};
-      float y[6];
-      at4(y, col);
-      for (int i = 0; i < 6; i++) t[4 * i + j] = y[i];
-    }
-    for (int i = 0; i < 6; i++) {  // (A q) Aᵀ
-      float y[6];
-      at4(y, t + 4 * i);
-      for (int j = 0; j < 6; j++) w[(6 * i + j) * ws + o] = y[j];
-    }
+    float x[16], y[36];
+    for (int k = 0; k < 16; k++) x[k] = q[k][o];
+    both_ways<4, 6>(y, x, at4);
+    for (int xi = 0; xi < 36; xi++) w[xi * ws + o] = y[xi];
   }
 }
 
