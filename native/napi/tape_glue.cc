@@ -67,6 +67,10 @@ struct TapeBox {
   // The rows of a tapeTrainBatches call (grown, never shrunk: a fresh zeroed vector per call cost
   // more than the copy), and of tapeEvaluate/tapeGradients.
   std::vector<float> rows_x, rows_y;
+  // A call that reads more rows than x has (several epochs) copies the rows it uses once, at their
+  // own places, and its indices: the worker then gathers each batch (order is empty otherwise).
+  std::vector<int32_t> order;
+  std::vector<uint8_t> used;
 };
 
 template <typename T>
@@ -504,6 +508,74 @@ void CheckLabels(const Args& a, const TapeRunner& runner, const float* y, int64_
   }
 }
 
+int64_t AddBytes(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
+// Copies rows indices[begin, end) of x and y into the box's rows in that (batch) order, checking
+// each index, each value's finiteness and the labels on the copy.
+void GatherRows(const Args& a, TapeBox& box, const float* x, const float* y, const int32_t* indices, int64_t begin,
+                int64_t end, int64_t x_rows, int64_t y_rows) {
+  const TapeRunner& runner = *box.runner;
+  const int64_t xw = runner.x_width(), yw = runner.y_width();
+  float* rows_x = AtLeast(a, box.rows_x, (end - begin) * xw);
+  float* rows_y = AtLeast(a, box.rows_y, (end - begin) * yw);
+  box.order.clear();
+  const bool labels = HasLabels(runner);
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t row = indices[i], k = i - begin;
+    if (row < 0 || row >= x_rows || row >= y_rows)
+      a.range_error("indices[" + std::to_string(i) + "] = " + std::to_string(row) + " is not a row of x and y");
+    // The rows come in shuffled order: fetch a few ahead (a row of 64 floats is 4 cache lines).
+    if (i + kPrefetchRows < end) {
+      const int64_t ahead = indices[i + kPrefetchRows];
+      if (ahead >= 0 && ahead < x_rows && ahead < y_rows) {
+        Prefetch(x + ahead * xw, xw);
+        Prefetch(y + ahead * yw, yw);
+      }
+    }
+    // Copy and check in one pass; only a row holding NaN/Infinity is walked again to name it.
+    if (!CopyFinite(rows_x + k * xw, x + row * xw, xw)) CheckFinite(a, "x", row, rows_x + k * xw, xw);
+    if (!CopyFinite(rows_y + k * yw, y + row * yw, yw)) CheckFinite(a, "y", row, rows_y + k * yw, yw);
+    if (labels) CheckLabels(a, runner, rows_y, k, row);
+  }
+}
+
+// For a call that reads more rows than the tables hold: copies its `n` indices (the call's, from
+// index `begin` on) into box.order, checking the copy, then each row they use once, at its own
+// place in box.rows_x / rows_y, checked as GatherRows checks; the worker gathers each batch.
+void CopyUsedRows(const Args& a, TapeBox& box, const float* x, const float* y, const int32_t* indices, int64_t n,
+                  int64_t table_rows, int64_t begin) {
+  const TapeRunner& runner = *box.runner;
+  const int64_t xw = runner.x_width(), yw = runner.y_width();
+  try {
+    box.order.assign(indices, indices + n);
+    box.used.assign(table_rows, 0);
+  } catch (const std::bad_alloc&) {
+    a.range_error("could not allocate " + std::to_string(n * 4 + table_rows) + " bytes for the indices");
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t row = box.order[i];
+    if (row < 0 || row >= table_rows)
+      a.range_error("indices[" + std::to_string(begin + i) + "] = " + std::to_string(row) + " is not a row of x and y");
+    box.used[row] = 1;
+  }
+  float* rows_x = AtLeast(a, box.rows_x, table_rows * xw);
+  float* rows_y = AtLeast(a, box.rows_y, table_rows * yw);
+  const bool labels = HasLabels(runner);
+  for (int64_t row = 0; row < table_rows; row++) {
+    if (!box.used[row]) continue;
+    bool finite = CopyFinite(rows_x + row * xw, x + row * xw, xw);
+    finite = CopyFinite(rows_y + row * yw, y + row * yw, yw) && finite;
+    if (!finite) {
+      CheckFinite(a, "x", row, rows_x + row * xw, xw);
+      CheckFinite(a, "y", row, rows_y + row * yw, yw);
+    }
+    if (labels) CheckLabels(a, runner, rows_y, row, row);
+  }
+}
+
 class TrainWorker : public Napi::AsyncWorker {
  public:
   TrainWorker(Napi::Env env, std::shared_ptr<TapeBox> box)
@@ -513,14 +585,16 @@ class TrainWorker : public Napi::AsyncWorker {
         arena_(box_->arena) {}
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  int64_t rows = 0, batch_size = 0, batches = 0, step = 0;
+  tape::BatchCut cut{0, 1, 1};
+  int64_t first = 0, batches = 0, step = 0;
   double learning_rate = 0;
   std::vector<double> results;
 
   void Execute() override {
     try {
-      box_->runner->train_batches(arena_->arena, box_->rows_x.data(), box_->rows_y.data(), rows, batch_size, batches,
-                                  step, learning_rate, results.data());
+      box_->runner->train_batches(arena_->arena, box_->rows_x.data(), box_->rows_y.data(),
+                                  box_->order.empty() ? nullptr : box_->order.data(), cut, first, batches, step,
+                                  learning_rate, results.data());
     } catch (const std::exception& e) {
       SetError(e.what());  // unreachable after validation; kept so nothing escapes the thread
     }
@@ -558,11 +632,13 @@ class TrainWorker : public Napi::AsyncWorker {
   std::shared_ptr<ArenaBox> arena_;
 };
 
-// tapeTrainBatches(tape, x, y, indices, batchSize, firstBatch, lastBatch, step, learningRate)
+// tapeTrainBatches(tape, x, y, indices, batchSize, firstBatch, lastBatch, step, learningRate[, epochRows])
 //   -> Promise<Float64Array> ((lastBatch − firstBatch) · results.length)
+// indices are epochs of epochRows rows (default: all of them, one epoch), each cut into batches
+// from its own start (tape::BatchCut), so one call can train several small epochs.
 Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   Args a(info, "tapeTrainBatches");
-  a.count(9);
+  if (info.Length() != 10) a.count(9);
   auto box = GetTape(a, info[0]);
   TapeRunner& runner = *box->runner;
   const float* x = a.f32(1, "x", 0);
@@ -575,37 +651,28 @@ Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   const int64_t batch_size = a.size(4, "batchSize");
   if (batch_size < 1) a.range_error("batchSize must be at least 1");
   const int64_t first = a.size(5, "firstBatch"), last = a.size(6, "lastBatch"), step = a.size(7, "step");
-  const int64_t batches = (n + batch_size - 1) / batch_size;
+  const double lr = a.finite(8, "learningRate");
+  const int64_t epoch_rows = info.Length() == 10 ? a.size(9, "epochRows") : std::max<int64_t>(n, 1);
+  if (epoch_rows < 1) a.range_error("epochRows must be at least 1");
+  const tape::BatchCut cut{n, batch_size, epoch_rows};
+  const int64_t batches = cut.count();
   if (first > last || last > batches)
     a.range_error("need firstBatch <= lastBatch <= " + std::to_string(batches) + " (the number of batches)");
-  const double lr = a.finite(8, "learningRate");
-  const int64_t begin = first * batch_size, end = std::max(begin, std::min(last * batch_size, n));
-  const int64_t rows = end - begin;
-  // Row copies and workspace, sized and checked before anything is written.
-  Prepare(a, runner, std::min(batch_size, rows), RowBytes(rows, xw + yw), "a batch of");
-  float* rows_x = AtLeast(a, box->rows_x, rows * xw);
-  float* rows_y = AtLeast(a, box->rows_y, rows * yw);
-  const bool labels = HasLabels(runner);
-  for (int64_t i = begin; i < end; i++) {
-    const int64_t row = indices[i], k = i - begin;
-    if (row < 0 || row >= x_rows || row >= y_rows)
-      a.range_error("indices[" + std::to_string(i) + "] = " + std::to_string(row) + " is not a row of x and y");
-    // The rows come in shuffled order: fetch a few ahead (a row of 64 floats is 4 cache lines).
-    if (i + kPrefetchRows < end) {
-      const int64_t ahead = indices[i + kPrefetchRows];
-      if (ahead >= 0 && ahead < x_rows && ahead < y_rows) {
-        Prefetch(x + ahead * xw, xw);
-        Prefetch(y + ahead * yw, yw);
-      }
-    }
-    // Copy and check in one pass; only a row holding NaN/Infinity is walked again to name it.
-    if (!CopyFinite(rows_x + k * xw, x + row * xw, xw)) CheckFinite(a, "x", row, rows_x + k * xw, xw);
-    if (!CopyFinite(rows_y + k * yw, y + row * yw, yw)) CheckFinite(a, "y", row, rows_y + k * yw, yw);
-    if (labels) CheckLabels(a, runner, rows_y, k, row);
+  const int64_t begin = first < last ? cut.start(first) : 0, end = first < last ? cut.end(last - 1) : 0;
+  const int64_t rows = end - begin, table_rows = std::min(x_rows, y_rows);
+  const int64_t largest_batch = std::min({batch_size, epoch_rows, rows});
+  if (rows > table_rows) {
+    // Several epochs: each row the indices use is copied and checked once (not once per use).
+    Prepare(a, runner, largest_batch, AddBytes(RowBytes(table_rows, xw + yw), RowBytes(rows + table_rows, 1)),
+            "a batch of");
+    CopyUsedRows(a, *box, x, y, indices + begin, rows, table_rows, begin);
+  } else {
+    Prepare(a, runner, largest_batch, RowBytes(rows, xw + yw), "a batch of");
+    GatherRows(a, *box, x, y, indices, begin, end, x_rows, y_rows);
   }
   std::unique_ptr<TrainWorker> worker(new TrainWorker(info.Env(), box));
-  worker->rows = rows;
-  worker->batch_size = batch_size;
+  worker->cut = cut;
+  worker->first = first;
   worker->batches = last - first;
   worker->step = step;
   worker->learning_rate = lr;

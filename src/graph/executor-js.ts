@@ -149,15 +149,24 @@ export function createJsExecutor(net: CompiledNetwork, backend: Backend): Execut
       return acc.map((v, i) => (rows === 0 ? 0 : v / rows) + once[i]);
     },
 
-    async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step) {
-      checkTrainArgs('trainBatches', shape, x, y, indices, batchSize, firstBatch, lastBatch, step);
+    async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step, epochRows) {
+      const cut = checkTrainArgs(
+        'trainBatches',
+        shape,
+        x,
+        y,
+        indices,
+        batchSize,
+        firstBatch,
+        lastBatch,
+        step,
+        epochRows,
+      );
       pullWeights();
       const out = new Float64Array((lastBatch - firstBatch) * results);
       let sliceStart = performance.now();
       for (let b = firstBatch; b < lastBatch; b++) {
-        const from = b * batchSize;
-        const to = Math.min(from + batchSize, indices.length);
-        trainStep(x, y, indices, from, to, step + (b - firstBatch), out, (b - firstBatch) * results);
+        trainStep(x, y, indices, cut.start(b), cut.end(b), step + (b - firstBatch), out, (b - firstBatch) * results);
         if (performance.now() - sliceStart > SLICE_MS && b + 1 < lastBatch) {
           await new Promise(setImmediate);
           sliceStart = performance.now();

@@ -163,10 +163,21 @@ export function createNativeExecutor(net: CompiledNetwork): Executor {
       return userCall(() => addon.tapeEvaluate(live('evaluate'), x, y, rows) as Float64Array);
     },
 
-    async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step) {
+    async trainBatches(x, y, indices, batchSize, firstBatch, lastBatch, step, epochRows) {
       live('fit');
       checkAttached(x, y, indices);
-      checkTrainArgs('trainBatches', shape, x, y, indices, batchSize, firstBatch, lastBatch, step);
+      const cut = checkTrainArgs(
+        'trainBatches',
+        shape,
+        x,
+        y,
+        indices,
+        batchSize,
+        firstBatch,
+        lastBatch,
+        step,
+        epochRows,
+      );
       push('fit');
       const run = userCall(
         () =>
@@ -180,6 +191,7 @@ export function createNativeExecutor(net: CompiledNetwork): Executor {
             lastBatch,
             step,
             net.learningRate(),
+            cut.epochRows,
           ) as Promise<Float64Array>,
       );
       training = true;

@@ -24,10 +24,12 @@ export interface Executor {
   /** Inference [loss, ...metrics] as means over rows (the loss includes regularization, as Keras). */
   evaluate(x: Float32Array, y: Float32Array, rows: number): Float64Array;
   /**
-   * One optimizer update per batch. Batch b takes rows indices[b·batchSize … min((b+1)·batchSize, n))
-   * of x/y; batches firstBatch … lastBatch−1 run. `step` counts the updates before this call (Adam's
-   * t is step + 1 for the first batch). Returns per batch [loss, ...metrics] (batch means, training
-   * mode): (lastBatch − firstBatch)·results values.
+   * One optimizer update per batch. The indices are consecutive epochs of `epochRows` rows of x/y
+   * (default: all of them, one epoch), each cut into batches of batchSize from its own start
+   * (batchBounds), so a batch never spans two epochs; batches firstBatch … lastBatch−1 run.
+   * `step` counts the updates before this call (Adam's t is step + 1 for the first batch). Returns
+   * per batch [loss, ...metrics] (batch means, training mode): (lastBatch − firstBatch)·results
+   * values.
    */
   trainBatches(
     x: Float32Array,
@@ -37,6 +39,7 @@ export interface Executor {
     firstBatch: number,
     lastBatch: number,
     step: number,
+    epochRows?: number,
   ): Promise<Float64Array>;
   /** Training-mode loss at `step` and the gradient of every param (grads[i] shaped like param i),
    *  without updating anything. For checks. */
@@ -96,7 +99,33 @@ export function checkData(fn: string, d: DataShape, x: unknown, y: unknown, rows
   for (let r = 0; r < rows && d.classes !== null; r++) checkLabels(fn, d, y as Float32Array, r);
 }
 
-/** trainBatches' arguments: indices point at rows of both x and y; labels are class indices. */
+/** How trainBatches cuts n indices (epochs of epochRows, the last may be partial) into batches of
+ *  batchSize: each epoch from its own start. The native twin is tape::BatchCut (tape.h). */
+export class BatchCut {
+  readonly perEpoch: number;
+  constructor(
+    readonly n: number,
+    readonly batchSize: number,
+    readonly epochRows: number,
+  ) {
+    this.perEpoch = Math.ceil(epochRows / batchSize);
+  }
+  /** Batches in all n indices. */
+  count(): number {
+    return Math.floor(this.n / this.epochRows) * this.perEpoch + Math.ceil((this.n % this.epochRows) / this.batchSize);
+  }
+  /** Index range [start, end) of batch b. */
+  start(b: number): number {
+    return Math.floor(b / this.perEpoch) * this.epochRows + (b % this.perEpoch) * this.batchSize;
+  }
+  end(b: number): number {
+    const epochEnd = Math.min(this.n, (Math.floor(b / this.perEpoch) + 1) * this.epochRows);
+    return Math.min(this.start(b) + this.batchSize, epochEnd);
+  }
+}
+
+/** trainBatches' arguments: indices point at rows of both x and y; labels are class indices.
+ *  Returns how the indices are cut into batches. */
 export function checkTrainArgs(
   fn: string,
   d: DataShape,
@@ -107,7 +136,8 @@ export function checkTrainArgs(
   firstBatch: unknown,
   lastBatch: unknown,
   step: unknown,
-): void {
+  epochRows: unknown,
+): BatchCut {
   checkF32(fn, 'x', x, 0);
   checkF32(fn, 'y', y, 0);
   checkI32(fn, 'indices', indices, 0);
@@ -116,19 +146,25 @@ export function checkTrainArgs(
   checkSize(fn, 'firstBatch', firstBatch);
   checkSize(fn, 'lastBatch', lastBatch);
   checkSize(fn, 'step', step);
-  const batches = Math.ceil(indices.length / batchSize);
+  if (epochRows !== undefined) {
+    checkSize(fn, 'epochRows', epochRows);
+    if (epochRows === 0) throw new RangeError(`${fn}: epochRows must be positive, got 0`);
+  }
+  const cut = new BatchCut(indices.length, batchSize, (epochRows as number | undefined) ?? Math.max(indices.length, 1));
+  const batches = cut.count();
   if (firstBatch > lastBatch || lastBatch > batches) {
     throw new RangeError(
       `${fn}: need firstBatch ≤ lastBatch ≤ ${batches} (batches of ${batchSize} in ${indices.length} indices), got ${firstBatch}, ${lastBatch}`,
     );
   }
   const rows = Math.min(Math.floor(x.length / d.inputs), Math.floor(y.length / d.targets));
-  const to = Math.min(lastBatch * batchSize, indices.length);
-  for (let i = firstBatch * batchSize; i < to; i++) {
+  const to = firstBatch < lastBatch ? cut.end(lastBatch - 1) : 0;
+  for (let i = firstBatch < lastBatch ? cut.start(firstBatch) : 0; i < to; i++) {
     const r = indices[i];
     if (r < 0 || r >= rows) throw new RangeError(`${fn}: indices[${i}] must be a row from 0 to ${rows - 1}, got ${r}`);
     checkLabels(fn, d, y as Float32Array, r);
   }
+  return cut;
 }
 
 /** grads: one Float32Array per param buffer of the tape, each of its width. */

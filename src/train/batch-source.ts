@@ -20,6 +20,9 @@ export interface Run {
   sizes: number[];
   /** y's rows end with each row's sample weight: the model's weighted executor runs this run. */
   weighted?: boolean;
+  /** The indices are epochs of this many rows, each cut into batches from its own start
+   *  (executor.ts BatchCut); unset: one epoch. */
+  epochRows?: number;
 }
 
 export interface BatchSource {
@@ -32,6 +35,11 @@ export interface BatchSource {
   readonly exhausted: boolean;
   /** The training rows, for whole-set metrics (precision, auc, …); null for a stream. */
   readonly wholeSet: Dataset | null;
+  /** Whole epochs one run may hold (sources that can train several epochs per executor call). */
+  readonly epochsPerRun?: number;
+  /** Epochs first … first+count−1 as one run (count ≤ epochsPerRun): the same batches, in the same
+   *  order, as epoch() gives for each, cut per epoch (Run.epochRows). */
+  epochs?(first: number, count: number): Run;
 }
 
 /** Rows per executor call on the fast path: long enough to amortize the call, short enough that
@@ -66,18 +74,39 @@ export function arraySource(
   const batches = Math.ceil(rows / batchSize);
   // batchSize ≥ rows is one full batch, however large (2^31 is beyond the executors' sizes).
   const size = Math.min(batchSize, rows);
+  const order = (epoch: number) => (shuffle ? new Random(deriveSeed(seed, epoch)).permutation(rows) : identity(rows));
+  const batchSizes = Array.from({ length: batches }, (_, b) => Math.min(size, rows - b * size));
   const source: BatchSource = {
     samples: rows,
     steps: batches,
     exhausted: false,
     wholeSet: data,
+    // Small epochs train several per executor call (no per-epoch handoff to the worker and back).
+    epochsPerRun: rows > 0 ? Math.max(1, Math.floor(rowsPerCall(inputs) / rows)) : 1,
+    epochs(first: number, count: number): Run {
+      const indices = new Int32Array(count * rows);
+      for (let e = 0; e < count; e++) indices.set(order(first + e), e * rows);
+      const sizes: number[] = [];
+      for (let e = 0; e < count; e++) for (const n of batchSizes) sizes.push(n);
+      const y = weightedY ?? data.y;
+      return {
+        x: data.x,
+        y,
+        indices,
+        batchSize: size,
+        first: 0,
+        last: count * batches,
+        sizes,
+        epochRows: rows,
+        weighted: weightedY !== null,
+      };
+    },
     async *epoch(epoch: number, single: boolean) {
-      const indices = shuffle ? new Random(deriveSeed(seed, epoch)).permutation(rows) : identity(rows);
+      const indices = order(epoch);
       const chunk = single ? 1 : batchesPerCall(inputs, batchSize);
       for (let first = 0; first < batches; first += chunk) {
         const last = Math.min(batches, first + chunk);
-        const sizes: number[] = [];
-        for (let b = first; b < last; b++) sizes.push(Math.min(size, rows - b * size));
+        const sizes = batchSizes.slice(first, last);
         const y = weightedY ?? data.y;
         yield { x: data.x, y, indices, batchSize: size, first, last, sizes, weighted: weightedY !== null };
       }

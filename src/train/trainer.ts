@@ -338,44 +338,68 @@ export class Trainer {
       c.setParams?.(history.params);
     }
     model.stopTraining = false;
+    // Nothing needs JS between epochs (no callbacks, validation, whole-set metrics or progress
+    // lines): small epochs then train several per executor call (source.epochs), with the same
+    // batches in the same order, so the same weights and history as one epoch per call.
+    const group =
+      source.epochs && callbacks.length === 0 && !validation && wholeSetKeys.length === 0 && verbose === 0
+        ? (source.epochsPerRun ?? 1)
+        : 1;
+    let trained: EpochValues[] = []; // epochs a grouped run has trained and the loop not yet logged
+    let prepared: { epoch: number; run: Run } | null = null;
     let lastYield = Date.now();
     await each(callbacks, (c) => c.onTrainBegin?.({}));
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       const started = Date.now();
       await each(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
-      const values: number[] = [];
-      const sizes: number[] = [];
-      const runs = source.epoch(epoch, perBatch);
-      let next = runs.next();
-      try {
-        for (;;) {
-          const r = await next;
-          if (r.done) break;
-          const run = r.value;
-          const b = sizes.length;
-          if (perBatch) await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: run.sizes[0] }));
+      let values: number[] = [];
+      let sizes: number[] = [];
+      if (group > 1 && source.epochs) {
+        if (trained.length === 0) {
+          // The first run holds one epoch, so that the next run's permutations are drawn while it trains.
+          const count = epoch === initialEpoch ? 1 : Math.min(group, epochs - epoch);
+          const run = prepared?.epoch === epoch ? prepared.run : source.epochs(epoch, count);
           const training = this.trainRun(executorFor(run), optimizer, run);
-          // While the executor trains (on its worker thread), the source prepares the next run.
-          next = runs.next();
-          next.catch(() => {}); // awaited in the next turn; a failure then surfaces there
-          const out = await training;
-          for (let i = 0; i < run.sizes.length; i++) {
-            sizes.push(run.sizes[i]);
-            for (let k = 0; k < keys.length; k++) values.push(out[i * keys.length + k]);
-          }
-          if (perBatch) {
-            const logs: Logs = { batch: b, size: run.sizes[0] };
-            keys.forEach((k, i) => {
-              logs[k] = values[b * keys.length + i];
-            });
-            await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
-          } else if (Date.now() - lastYield > YIELD_MS) {
-            await yieldToEventLoop();
-            lastYield = Date.now();
-          }
+          // While the executor trains, the next run's permutations are drawn.
+          const after = epoch + count;
+          prepared =
+            after < epochs ? { epoch: after, run: source.epochs(after, Math.min(group, epochs - after)) } : null;
+          trained = splitEpochs(await training, run.sizes, count, keys.length);
         }
-      } finally {
-        await runs.return(undefined).catch(() => {});
+        ({ values, sizes } = trained.shift() as EpochValues);
+      } else {
+        const runs = source.epoch(epoch, perBatch);
+        let next = runs.next();
+        try {
+          for (;;) {
+            const r = await next;
+            if (r.done) break;
+            const run = r.value;
+            const b = sizes.length;
+            if (perBatch) await each(callbacks, (c) => c.onBatchBegin?.(b, { batch: b, size: run.sizes[0] }));
+            const training = this.trainRun(executorFor(run), optimizer, run);
+            // While the executor trains (on its worker thread), the source prepares the next run.
+            next = runs.next();
+            next.catch(() => {}); // awaited in the next turn; a failure then surfaces there
+            const out = await training;
+            for (let i = 0; i < run.sizes.length; i++) {
+              sizes.push(run.sizes[i]);
+              for (let k = 0; k < keys.length; k++) values.push(out[i * keys.length + k]);
+            }
+            if (perBatch) {
+              const logs: Logs = { batch: b, size: run.sizes[0] };
+              keys.forEach((k, i) => {
+                logs[k] = values[b * keys.length + i];
+              });
+              await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
+            } else if (Date.now() - lastYield > YIELD_MS) {
+              await yieldToEventLoop();
+              lastYield = Date.now();
+            }
+          }
+        } finally {
+          await runs.return(undefined).catch(() => {});
+        }
       }
       if (sizes.length === 0) {
         if (epoch === initialEpoch) throw new RangeError(`${s.fn}: the dataset gave no batches in epoch ${epoch + 1}`);
@@ -409,7 +433,8 @@ export class Trainer {
         );
         break;
       }
-      if (model.stopTraining) break;
+      // Epochs a grouped run already trained are logged, so that history matches the weights.
+      if (model.stopTraining && trained.length === 0) break;
     }
     const last = history.epoch.length > 0 ? lastLogs(history) : {};
     await each(callbacks, (c) => c.onTrainEnd?.(last));
@@ -429,6 +454,7 @@ export class Trainer {
         run.first,
         run.last,
         optimizer.iterations,
+        run.epochRows,
       );
     } finally {
       this.model.busy = false;
@@ -436,6 +462,20 @@ export class Trainer {
     optimizer.iterations += run.last - run.first;
     return out;
   }
+}
+
+interface EpochValues {
+  values: number[];
+  sizes: number[];
+}
+
+/** A grouped run's per-batch values and sizes, split into its `count` epochs of equal batches. */
+function splitEpochs(out: Float64Array, runSizes: number[], count: number, keys: number): EpochValues[] {
+  const per = runSizes.length / count;
+  return Array.from({ length: count }, (_, e) => ({
+    values: Array.from(out.subarray(e * per * keys, (e + 1) * per * keys)),
+    sizes: runSizes.slice(e * per, (e + 1) * per),
+  }));
 }
 
 /** The epoch's values: batch means weighted by batch size (the last batch may be short). */

@@ -444,18 +444,27 @@ void TapeRunner::finish(int64_t rows, double* results) const {
     results[i] = (rows > 0 ? (mean_[i] + sum_[i]) / static_cast<double>(rows) : 0) + once_[i];
 }
 
-void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size,
-                               int64_t batches, int64_t step, double learning_rate, double* results) {
+void TapeRunner::train_batches(Arena& arena, const float* x, const float* y, const int32_t* order, const BatchCut& cut,
+                               int64_t first, int64_t batches, int64_t step, double learning_rate, double* results) {
   ScopedFlushDenormals flush;  // subnormals read and written as 0 (float_env.h)
   bind(arena);
   const int64_t xw = x_width(), yw = y_width();
   float* const x_buffer = f_[spec_.x];
   float* const y_buffer = f_[spec_.y];
+  const int64_t origin = batches > 0 ? cut.start(first) : 0;
   for (int64_t b = 0; b < batches; b++) {
-    const int64_t from = b * batch_size, n = std::min(from + batch_size, rows) - from;
-    // The batch rows are already gathered and ours: read them in place (x and y are never written).
-    f_[spec_.x] = const_cast<float*>(x) + from * xw;
-    f_[spec_.y] = const_cast<float*>(y) + from * yw;
+    const int64_t from = cut.start(first + b) - origin, n = cut.end(first + b) - cut.start(first + b);
+    if (order) {
+      // x and y are the tables: gather the batch's rows into the workspace.
+      for (int64_t i = 0; i < n; i++) {
+        std::memcpy(x_buffer + i * xw, x + order[from + i] * xw, sizeof(float) * xw);
+        std::memcpy(y_buffer + i * yw, y + order[from + i] * yw, sizeof(float) * yw);
+      }
+    } else {
+      // The batch rows are already gathered and ours: read them in place (x and y are never written).
+      f_[spec_.x] = const_cast<float*>(x) + from * xw;
+      f_[spec_.y] = const_cast<float*>(y) + from * yw;
+    }
     std::fill(mean_.begin(), mean_.end(), 0.0);
     std::fill(sum_.begin(), sum_.end(), 0.0);
     std::fill(once_.begin(), once_.end(), 0.0);

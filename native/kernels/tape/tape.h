@@ -9,6 +9,7 @@
 // row count asked for) belong to the TapeRunner. A step allocates nothing.
 // Not thread-safe: one call at a time per runner and arena (the glue's busy guard).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -200,6 +201,26 @@ struct Arena {
 // Per column of y: the classes its values index (0: not labels). Call on a validated tape.
 std::vector<int64_t> sparse_column_classes(const TapeSpec& t);
 
+// How a training call cuts its n indices into batches (src/graph/executor.ts batchBounds is the
+// spec): the indices are consecutive epochs of epoch_rows each (the last may be partial), and each
+// epoch is cut into batches of batch_size from its own start, so a batch never spans two epochs
+// and one call can train several epochs. epoch_rows = n is one run of plain batches. Needs
+// batch_size >= 1 and epoch_rows >= 1; every batch has at least one row.
+struct BatchCut {
+  int64_t n, batch_size, epoch_rows;
+  int64_t per_epoch() const { return (epoch_rows - 1) / batch_size + 1; }
+  int64_t count() const {
+    const int64_t rest = n % epoch_rows;
+    return n / epoch_rows * per_epoch() + (rest == 0 ? 0 : (rest - 1) / batch_size + 1);
+  }
+  // Index range [start(b), end(b)) of batch b < count().
+  int64_t start(int64_t b) const { return b / per_epoch() * epoch_rows + b % per_epoch() * batch_size; }
+  int64_t end(int64_t b) const {
+    const int64_t epoch_end = std::min(n, (b / per_epoch() + 1) * epoch_rows);
+    return std::min(start(b) + batch_size, epoch_end);
+  }
+};
+
 class TapeRunner {
  public:
   // t must have passed validate_tape; slots holds slot_count·params values.
@@ -220,14 +241,17 @@ class TapeRunner {
   void reserve(int64_t rows);
 
   // x and y may point into JS memory only for the length of a synchronous call; train_batches
-  // reads its x and y in place (batch-ordered copies: every batch has ≥ 1 row, and validate_tape
-  // checked the extents at 1 row, check_extents at the largest batch, so by convexity every
-  // batch's reads stay inside its rows); the others copy them into the workspace.
-  // Runs batches [0, batches) of `rows` rows in batch order in x (rows, x_width) and y: batch b is
-  // rows [b·batch_size, min((b+1)·batch_size, rows)); steps step, step+1, …; results gets
-  // batches·result_count values. Needs reserve(min(batch_size, rows)) first.
-  void train_batches(Arena& arena, const float* x, const float* y, int64_t rows, int64_t batch_size, int64_t batches,
-                     int64_t step, double learning_rate, double* results);
+  // reads batch-ordered copies in place (every batch has ≥ 1 row, and validate_tape checked the
+  // extents at 1 row, check_extents at the largest batch, so by convexity every batch's reads stay
+  // inside its rows) or gathers each batch from copied tables; the others copy them into the
+  // workspace.
+  // Runs batches first … first+batches−1 of `cut`; steps step, step+1, …; results gets
+  // batches·result_count values. Without `order`, x (x_width each) and y hold the rows in batch
+  // order from index cut.start(first) on (batch b is rows [cut.start(b), cut.end(b)) shifted by
+  // that); with it, x and y are tables and order[i] (i counted from cut.start(first)) names the
+  // table row of index i, every one in range. Needs reserve(the largest batch) first.
+  void train_batches(Arena& arena, const float* x, const float* y, const int32_t* order, const BatchCut& cut,
+                     int64_t first, int64_t batches, int64_t step, double learning_rate, double* results);
   // out (rows, output_width) = forward('predict'), in chunks of chunk_rows() rows. predict and
   // evaluate need reserve(min(rows, chunk_rows())) first, gradients reserve(rows).
   void predict(Arena& arena, const float* x, int64_t rows, float* out);
