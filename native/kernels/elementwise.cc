@@ -1,6 +1,9 @@
 #include "kernels/elementwise.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/train/fused.h"
 
@@ -50,6 +53,25 @@ void argmax_rows(int32_t* out, const float* x, int64_t rows, int64_t cols) {
       if (row[c] > row[best]) best = c;
     out[r] = static_cast<int32_t>(best);
   }
+}
+
+int64_t first_non_finite(const float* x, int64_t n) {
+  // Blocks are scanned with integer ops only (an all-ones exponent), which vectorize; only a block
+  // holding a non-finite value is walked again to find it.
+  constexpr int64_t kBlock = 512;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t end = std::min(n, i0 + kBlock);
+    uint32_t bad = 0;
+    for (int64_t i = i0; i < end; i++) {
+      uint32_t bits;
+      std::memcpy(&bits, x + i, sizeof bits);
+      bad |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    if (bad == 0) continue;
+    for (int64_t i = i0; i < end; i++)
+      if (!std::isfinite(x[i])) return i;
+  }
+  return -1;
 }
 
 }  // namespace nativenn

@@ -18,5 +18,7 @@ void add_bias(float* out, const float* bias, int64_t rows, int64_t cols);
 void add_column_sums(float* out, const float* x, int64_t rows, int64_t cols);
 // out (rows) = index of the largest value in each row of x (rows,cols); first on ties
 void argmax_rows(int32_t* out, const float* x, int64_t rows, int64_t cols);
+// Index of the first NaN or ±Infinity in x[0..n), or -1 (fit's check of its data).
+int64_t first_non_finite(const float* x, int64_t n);
 
 }  // namespace nativenn

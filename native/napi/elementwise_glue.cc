@@ -66,6 +66,15 @@ Napi::Value ArgmaxRows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// firstNonFinite(x) -> index of the first NaN or ±Infinity in x, or -1.
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  Args a(info, "firstNonFinite");
+  a.count(1);
+  const float* x = a.f32(0, "x", 0);
+  const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  return Napi::Number::New(info.Env(), static_cast<double>(first_non_finite(x, n)));
+}
+
 }  // namespace
 
 void RegisterElementwise(Napi::Env env, Napi::Object exports) {
@@ -76,6 +85,7 @@ void RegisterElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("addBias", Napi::Function::New(env, AddBias, "addBias"));
   exports.Set("addColumnSums", Napi::Function::New(env, AddColumnSums, "addColumnSums"));
   exports.Set("argmaxRows", Napi::Function::New(env, ArgmaxRows, "argmaxRows"));
+  exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
 }
 
 }  // namespace nativenn::glue
