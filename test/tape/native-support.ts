@@ -2,8 +2,10 @@
  *  softmax/sigmoid cross-entropy or plain losses; every optimizer), and a reference interpreter
  *  that calls the js Backend twins in the tape's order — what the js executor does — so the
  *  native results can be compared before that executor lands on this branch. */
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { backends } from '../../src';
 import type { ActivationName, LossName } from '../../src/backend/backend';
+import { addon } from '../../src/backend/native/addon';
 import { dropoutSeed, type Pass, sizeOf, type Tape, type TapeBuffer, type TapeCall } from '../../src/graph/tape';
 import { rng } from '../support/backends';
 
@@ -620,4 +622,106 @@ export class ReferenceTape {
     this.pass([t.forward, t.loss, t.backward], 'train', rows, step, 0, acc, true);
     return this.finish(acc, rows)[0];
   }
+}
+
+const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
+/** Small MLP tapes that cover the fused loops, every optimizer and the losses' variants (the
+ *  native executor's agreement tests run each). */
+export const MLP_CASES: Record<string, MlpSpec> = {
+  'dense 3→4 relu → 2 softmax, sparse CE, adam': {
+    inputs: 3,
+    layers: [
+      { kind: 'dense', units: 4, activation: 'relu' },
+      { kind: 'dense', units: 2, activation: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: adam,
+    metrics: ['accuracy'],
+  },
+  // Wider than the fused column sums' 64-column block and than a 16-float Adam vector, 10 classes
+  // (softmax cross-entropy rows in blocks of 8 and a remainder).
+  'dense 6→130 relu → 10 softmax, categorical CE, adam': {
+    inputs: 6,
+    layers: [
+      { kind: 'dense', units: 130, activation: 'relu' },
+      { kind: 'dense', units: 10, activation: 'softmax' },
+    ],
+    loss: 'categoricalCrossentropy',
+    optimizer: adam,
+  },
+  'dropout net, categorical CE, momentum (nesterov)': {
+    inputs: 5,
+    layers: [
+      { kind: 'dense', units: 6, activation: 'tanh' },
+      { kind: 'dropout', rate: 0.3, seed: 1234 },
+      { kind: 'dense', units: 3, activation: 'softmax' },
+    ],
+    loss: 'categoricalCrossentropy',
+    optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true },
+    metrics: ['accuracy', 'mse'],
+  },
+  'linear alias net, mse, sgd, l1/l2': {
+    inputs: 4,
+    layers: [
+      { kind: 'dense', units: 5, activation: 'linear', l1: 0.01, l2: 0.02 },
+      { kind: 'dense', units: 3, activation: 'elu' },
+      { kind: 'dense', units: 2, activation: 'linear' },
+    ],
+    loss: 'meanSquaredError',
+    optimizer: { kind: 'sgd' },
+    metrics: ['mae'],
+  },
+  'mse through softmax (softmaxGrad), rmsprop, no bias': {
+    inputs: 3,
+    layers: [
+      { kind: 'dense', units: 4, activation: 'leakyRelu', bias: false },
+      { kind: 'dense', units: 3, activation: 'softmax' },
+    ],
+    loss: 'meanSquaredError',
+    optimizer: { kind: 'rmsprop', rho: 0.9, momentum: 0.1, epsilon: 1e-7 },
+    metrics: ['mse'],
+  },
+  'bce with sigmoid, adagrad': {
+    inputs: 4,
+    layers: [
+      { kind: 'dense', units: 8, activation: 'gelu' },
+      { kind: 'dense', units: 3, activation: 'sigmoid' },
+    ],
+    loss: 'binaryCrossentropy',
+    optimizer: { kind: 'adagrad', epsilon: 1e-7 },
+    metrics: ['accuracy'],
+  },
+  'bce on sigmoid after dropout (unfused), adamw': {
+    inputs: 3,
+    layers: [
+      { kind: 'dense', units: 4, activation: 'silu' },
+      { kind: 'dropout', rate: 0.5, seed: 7 },
+      { kind: 'dense', units: 1, activation: 'sigmoid' },
+      { kind: 'dropout', rate: 0.2, seed: 9 },
+    ],
+    loss: 'binaryCrossentropy',
+    optimizer: { ...adam, weightDecay: 0.01 },
+  },
+};
+
+/** The class count of a sparse-label spec (its last dense layer's units), else undefined. */
+export function sparseClasses(spec: MlpSpec): number | undefined {
+  const last = spec.layers.filter((l) => l.kind === 'dense').pop();
+  return spec.loss === 'sparseCategoricalCrossentropy' ? (last as { units: number }).units : undefined;
+}
+
+/** The CPU paths this machine runs (each has its own builds of the SIMD loops). */
+export const CPU_PATHS: string[] = typeof addon?.cpuPaths === 'function' ? addon.cpuPaths() : [];
+
+/** describe(title with %s = the path) once per CPU path, that path selected for its tests. */
+export function describeOnCpuPaths(title: string, body: (path: string) => void): void {
+  describe.skipIf(typeof addon?.createTape !== 'function').each(CPU_PATHS)(title, (path) => {
+    beforeAll(() => {
+      expect(addon!.setCpuPath(path)).toBe(true);
+    });
+    afterAll(() => {
+      addon!.setCpuPath(CPU_PATHS[0]);
+    });
+    body(path);
+  });
 }

@@ -4,52 +4,22 @@
  *  must train exactly as one call per epoch does: the same bits, on every CPU path, for batch
  *  sizes that do and do not divide the epoch, a partial last epoch, and calls that start and stop
  *  inside an epoch. The js executor is held to the same cut. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/backend/native/addon';
 import { BatchCut } from '../../src/graph/executor';
 import type { Tape } from '../../src/graph/tape';
-import { dataFor, type MlpSpec, mlpTape, randomParams } from './native-support';
+import { dataFor, describeOnCpuPaths, MLP_CASES, mlpTape, randomParams, sparseClasses } from './native-support';
 
-const adam = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 } as const;
-const CASES: Record<string, MlpSpec> = {
-  'dense 3→4 relu → 2 softmax, sparse CE, adam': {
-    inputs: 3,
-    layers: [
-      { kind: 'dense', units: 4, activation: 'relu' },
-      { kind: 'dense', units: 2, activation: 'softmax' },
-    ],
-    loss: 'sparseCategoricalCrossentropy',
-    optimizer: adam,
-    metrics: ['accuracy'],
-  },
-  'dense 6→20 relu → 10 softmax, categorical CE, adam': {
-    inputs: 6,
-    layers: [
-      { kind: 'dense', units: 20, activation: 'relu' },
-      { kind: 'dense', units: 10, activation: 'softmax' },
-    ],
-    loss: 'categoricalCrossentropy',
-    optimizer: adam,
-  },
-  'dropout net (masks follow the step), momentum': {
-    inputs: 5,
-    layers: [
-      { kind: 'dense', units: 6, activation: 'tanh' },
-      { kind: 'dropout', rate: 0.3, seed: 1234 },
-      { kind: 'dense', units: 3, activation: 'softmax' },
-    ],
-    loss: 'categoricalCrossentropy',
-    optimizer: { kind: 'momentum', momentum: 0.9, nesterov: true },
-    metrics: ['accuracy', 'mse'],
-  },
-};
+// Sparse and one-hot labels, Adam and momentum, and dropout (whose masks follow the step).
+const CASES = Object.fromEntries(
+  [
+    'dense 3→4 relu → 2 softmax, sparse CE, adam',
+    'dense 6→130 relu → 10 softmax, categorical CE, adam',
+    'dropout net, categorical CE, momentum (nesterov)',
+  ].map((name) => [name, MLP_CASES[name]]),
+);
 
 const ROWS = 23; // rows of x; an epoch is a permutation of them
-
-function sparseClasses(spec: MlpSpec): number | undefined {
-  const last = spec.layers.filter((l) => l.kind === 'dense').pop();
-  return spec.loss === 'sparseCategoricalCrossentropy' ? (last as { units: number }).units : undefined;
-}
 
 /** `epochs` permutations of ROWS rows (the last cut to `lastRows`), one after another. */
 function epochIndices(epochs: number, lastRows = ROWS): Int32Array {
@@ -101,50 +71,38 @@ describe('BatchCut', () => {
   });
 });
 
-const paths: string[] = typeof addon?.cpuPaths === 'function' ? addon.cpuPaths() : [];
-
-describe.skipIf(typeof addon?.createTape !== 'function').each(paths)(
-  'several epochs per call on the %s path',
-  (path) => {
-    beforeAll(() => {
-      expect(addon!.setCpuPath(path)).toBe(true);
+describeOnCpuPaths('several epochs per call on the %s path', () => {
+  for (const [name, spec] of Object.entries(CASES)) {
+    const tape = mlpTape(spec);
+    it.each([1, 3, 7, 32])(`${name}: batch size %i, same bits as one call per epoch`, async (batchSize) => {
+      const { x, y } = dataFor(tape, ROWS, 11, sparseClasses(spec));
+      const indices = epochIndices(4, 9); // 3 whole epochs and 9 rows of a fourth
+      const cut = new BatchCut(indices.length, batchSize, ROWS);
+      // One call per epoch (each gathers its rows in batch order on the main thread).
+      const a = fresh(tape);
+      const perEpoch: number[] = [];
+      let step = 0;
+      for (let e = 0; e < 4; e++) {
+        const part = indices.subarray(e * ROWS, Math.min(indices.length, (e + 1) * ROWS));
+        const batches = Math.ceil(part.length / batchSize);
+        perEpoch.push(...(await addon!.tapeTrainBatches(a.handle, x, y, part, batchSize, 0, batches, step, 0.05)));
+        step += batches;
+      }
+      expect(step).toBe(cut.count());
+      // Two calls over all of it, split inside the second epoch (each reads more rows than x has
+      // only when it spans enough: the first gathers in order, the second copies the table).
+      const b = fresh(tape);
+      const mid = cut.perEpoch + 1;
+      const first = await addon!.tapeTrainBatches(b.handle, x, y, indices, batchSize, 0, mid, 0, 0.05, ROWS);
+      const rest = await addon!.tapeTrainBatches(b.handle, x, y, indices, batchSize, mid, step, mid, 0.05, ROWS);
+      expect([...first, ...rest]).toEqual(perEpoch);
+      const wa = trained(tape, a.arena, a.handle);
+      const wb = trained(tape, b.arena, b.handle);
+      expect(wb.params).toEqual(wa.params);
+      expect(wb.slots).toEqual(wa.slots);
     });
-    afterAll(() => {
-      addon!.setCpuPath(paths[0]);
-    });
-
-    for (const [name, spec] of Object.entries(CASES)) {
-      const tape = mlpTape(spec);
-      it.each([1, 3, 7, 32])(`${name}: batch size %i, same bits as one call per epoch`, async (batchSize) => {
-        const { x, y } = dataFor(tape, ROWS, 11, sparseClasses(spec));
-        const indices = epochIndices(4, 9); // 3 whole epochs and 9 rows of a fourth
-        const cut = new BatchCut(indices.length, batchSize, ROWS);
-        // One call per epoch (each gathers its rows in batch order on the main thread).
-        const a = fresh(tape);
-        const perEpoch: number[] = [];
-        let step = 0;
-        for (let e = 0; e < 4; e++) {
-          const part = indices.subarray(e * ROWS, Math.min(indices.length, (e + 1) * ROWS));
-          const batches = Math.ceil(part.length / batchSize);
-          perEpoch.push(...(await addon!.tapeTrainBatches(a.handle, x, y, part, batchSize, 0, batches, step, 0.05)));
-          step += batches;
-        }
-        expect(step).toBe(cut.count());
-        // Two calls over all of it, split inside the second epoch (each reads more rows than x has
-        // only when it spans enough: the first gathers in order, the second copies the table).
-        const b = fresh(tape);
-        const mid = cut.perEpoch + 1;
-        const first = await addon!.tapeTrainBatches(b.handle, x, y, indices, batchSize, 0, mid, 0, 0.05, ROWS);
-        const rest = await addon!.tapeTrainBatches(b.handle, x, y, indices, batchSize, mid, step, mid, 0.05, ROWS);
-        expect([...first, ...rest]).toEqual(perEpoch);
-        const wa = trained(tape, a.arena, a.handle);
-        const wb = trained(tape, b.arena, b.handle);
-        expect(wb.params).toEqual(wa.params);
-        expect(wb.slots).toEqual(wa.slots);
-      });
-    }
-  },
-);
+  }
+});
 
 describe.skipIf(typeof addon?.createTape !== 'function')('several epochs per call: bad input', () => {
   const spec = CASES['dense 3→4 relu → 2 softmax, sparse CE, adam'];
