@@ -34,7 +34,9 @@ describe.skipIf(!native)('fit under interference (native backend)', () => {
     nn.setBackend('native');
     const m = model();
     const { x, y } = data(20000);
-    const fit = m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, seed: 1 });
+    // Five epochs of 5,000 batches (a call each): long enough for the predicts below to land
+    // during training on a loaded machine too (with one epoch, the fit once ended before any did).
+    const fit = m.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0, seed: 1 });
     const messages: string[] = [];
     let done = false;
     fit.finally(() => {
