@@ -111,7 +111,7 @@ __m256i first_lanes(int64_t w) {
 // out[c] (lane r) = m[r · cols + c] for the n rows and cols ≤ 16 columns of m; lanes of rows ≥ n
 // and columns ≥ cols are 0. Columns go 8 at a time through an 8×8 transpose; a partial group is
 // read with a masked load (no byte past a row is touched).
-void load_columns(__m256 out[16], const float* m, int64_t n, int64_t cols) {
+inline __attribute__((always_inline)) void load_columns(__m256 out[16], const float* m, int64_t n, int64_t cols) {
   for (int64_t c0 = 0; c0 < cols; c0 += 8) {
     const int64_t w = cols - c0 < 8 ? cols - c0 : 8;
     const __m256i mask = first_lanes(w);
@@ -126,7 +126,7 @@ void load_columns(__m256 out[16], const float* m, int64_t n, int64_t cols) {
 
 // m[r · cols + c] = v[c] (lane r) for the n rows and cols ≤ 16 columns: load_columns' inverse. A
 // partial group is stored by lanes from a copy on the stack (AMD's masked stores are microcoded).
-void store_columns(float* m, __m256 v[16], int64_t n, int64_t cols) {
+inline __attribute__((always_inline)) void store_columns(float* m, __m256 v[16], int64_t n, int64_t cols) {
   for (int64_t c0 = 0; c0 < cols; c0 += 8) {
     const int64_t w = cols - c0 < 8 ? cols - c0 : 8;
     __m256 rows[8];
