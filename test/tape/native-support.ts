@@ -649,6 +649,37 @@ export const MLP_CASES: Record<string, MlpSpec> = {
     loss: 'categoricalCrossentropy',
     optimizer: adam,
   },
+  // Ragged softmax cross-entropies: 17 classes (past the 16 of the rows-in-lanes loop of the AVX2
+  // and AVX-512 paths: the row blocks of fused_loops.inc), 9 (a whole and a partial group of 8
+  // classes), 16 and 3 sparse.
+  'dense 5→17 softmax, categorical CE, adam': {
+    inputs: 5,
+    layers: [{ kind: 'dense', units: 17, activation: 'softmax' }],
+    loss: 'categoricalCrossentropy',
+    optimizer: adam,
+  },
+  'dense 4→9 softmax, categorical CE, adam': {
+    inputs: 4,
+    layers: [{ kind: 'dense', units: 9, activation: 'softmax' }],
+    loss: 'categoricalCrossentropy',
+    optimizer: adam,
+  },
+  'dense 3→5 relu → 16 softmax, sparse CE, adam': {
+    inputs: 3,
+    layers: [
+      { kind: 'dense', units: 5, activation: 'relu' },
+      { kind: 'dense', units: 16, activation: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: adam,
+    metrics: ['accuracy'],
+  },
+  'dense 2→3 softmax, sparse CE, sgd': {
+    inputs: 2,
+    layers: [{ kind: 'dense', units: 3, activation: 'softmax' }],
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: { kind: 'sgd' },
+  },
   'dropout net, categorical CE, momentum (nesterov)': {
     inputs: 5,
     layers: [

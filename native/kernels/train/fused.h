@@ -27,8 +27,10 @@ namespace nativenn::train {
 // log-sum-exp), with the exponentials as float32 polynomials that vectorize (rel. error < 1e-7 on
 // [−87, 0]) instead of libm's double exp per element: in a digits-sized step those 320 exps cost
 // more than a small GEMM. Rows go 8 at a time with their reductions side by side (fused_loops.inc);
-// the AVX-512 build takes rows of up to 16 classes one zmm each (fused_avx512.cc). Built per CPU
-// path like bias_relu_forward. probs must not alias logits or grad.
+// on the AVX2 and AVX-512 paths, rows of up to 16 classes go 8 (16) at a time in the lanes of one
+// vector per class, with the log as a vector polynomial (fused_avx2.cc, fused_avx512.cc: the same
+// bits on both paths; probs and grad those of the loops, the loss within 1 ulp of the log). Built
+// per CPU path like bias_relu_forward. probs must not alias logits or grad.
 double softmax_cross_entropy_f32(float* probs, float* grad, const float* logits, const float* target, int64_t rows,
                                  int64_t cols, bool sparse);
 
