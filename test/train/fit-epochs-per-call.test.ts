@@ -97,3 +97,34 @@ describe.each(backends)('fit: several epochs per call on the %s backend', (backe
     expect(b.calls).toBe(2);
   });
 });
+
+describe.each(backends)('fit: stopTraining from outside a callback on the %s backend', (backend) => {
+  const before = nn.getBackend().name;
+  afterAll(() => nn.setBackend(before));
+
+  it('stops after the running call, and History holds every epoch that trained', async () => {
+    nn.setBackend(backend);
+    const model = nn.sequential({
+      seed: 4,
+      layers: [nn.layers.dense({ units: 3, activation: 'softmax', inputShape: [INPUTS] })],
+    });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const { x, y } = data();
+    const batches = Math.ceil(ROWS / 8);
+    // Set while the second run trains (the first holds one epoch, the next up to 2^15 rows' worth:
+    // 885 epochs of 37 rows).
+    let calls = 0;
+    const executor = model.executor();
+    const trainBatches = executor.trainBatches.bind(executor);
+    executor.trainBatches = (...args) => {
+      if (++calls === 2) model.stopTraining = true;
+      return trainBatches(...args);
+    };
+    const history = await model.fit(x, y, { epochs: 3000, batchSize: 8, verbose: 0, seed: 3 });
+    const iterations = (model.optimizer as unknown as { iterations: number }).iterations;
+    expect(calls).toBe(2);
+    expect(history.epoch.length).toBe(1 + Math.floor(2 ** 15 / ROWS));
+    expect(iterations).toBe(history.epoch.length * batches);
+    expect(history.history.loss.every(Number.isFinite)).toBe(true);
+  });
+});
