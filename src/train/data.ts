@@ -111,6 +111,22 @@ export function firstNonFiniteJs(data: ArrayLike<number>): number {
   return -1;
 }
 
+/** Whether every (finite) value is in [0, 1]: v·(1 − v) is negative exactly outside it (exact in
+ *  double for a float32 v), so the smallest such product decides, without a branch per value. */
+export function allProbabilities(data: Float32Array): boolean {
+  let m0 = 0;
+  let m1 = 0;
+  const n = data.length;
+  const n2 = n - (n % 2);
+  let i = 0;
+  for (; i < n2; i += 2) {
+    m0 = Math.min(m0, data[i] * (1 - data[i]));
+    m1 = Math.min(m1, data[i + 1] * (1 - data[i + 1]));
+  }
+  if (i < n) m0 = Math.min(m0, data[i] * (1 - data[i]));
+  return Math.min(m0, m1) >= 0;
+}
+
 /** y as the executor wants it for this loss: (rows) class indices for the sparse loss, else
  *  (rows, outputs). */
 export function targetsOf(
@@ -164,7 +180,7 @@ export function targetsOf(
   const yRows = data.length / outputs;
   if (yRows !== rows) throw new RangeError(`${fn}: x has ${rows} rows but ${name} has ${yRows}; they must match`);
   checkFiniteRows(fn, name, data, outputs);
-  if (loss === 'binaryCrossentropy' || loss === 'categoricalCrossentropy') {
+  if ((loss === 'binaryCrossentropy' || loss === 'categoricalCrossentropy') && !allProbabilities(data)) {
     for (let i = 0; i < data.length; i++) {
       if (data[i] < 0 || data[i] > 1) {
         const row = Math.floor(i / outputs);
