@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/tensor';
 import { allProbabilities, targetsOf } from '../../src/train/data';
 
-const ABOVE_ONE = 1.00000011920928955078125; // the float32 after 1
-const BELOW_ONE = 0.999999940395355224609375; // the float32 before 1
+const ABOVE_ONE = 1 + 2 ** -23; // the float32 after 1
+const BELOW_ONE = 1 - 2 ** -24; // the float32 before 1
 const INSIDE = [0, -0, 1, 0.5, 1.4e-45, BELOW_ONE, 1e-30];
 const OUTSIDE = [-1.4e-45, ABOVE_ONE, -1, 2, -1e-30, 3.4e38, -3.4e38];
 
