@@ -11,7 +11,9 @@
 // too when few rows of C reuse it (see b_reads_in_place). The micro-kernels compute edge tiles
 // in place (exact rows, masked columns): no scratch tile, no padded copy of an unpacked A.
 // The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use
-// (see auto_kernel); tests force each with sgemm_use_kernel.
+// (see auto_kernel); tests force each with sgemm_use_kernel. A narrow C (n < m, its rows filling
+// few of a vector's lanes: a 10-unit layer) is computed as Cᵀ = op(b)ᵀ·op(a)ᵀ by the kernel's
+// transposed-store variant, with the same bits (see swap_narrow).
 // Threads: with a small A, each task packs (or reads in place) and computes its own column
 // panels; otherwise B is packed cooperatively (a plain B by rows of k, a transposed one by
 // panels), then blocks of rows of equal height (and, for short wide C, of column panels) are handed
@@ -328,18 +330,25 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
       }
       pa = buf;
     }
+    // Locals, not P's fields: the kernel calls would make the compiler load those again per tile.
+    const UKernel fn = P.fn;
+    const int64_t c_rs = P.c_rs, ldc = P.ldc, a_rs = P.A.rs, a_cs = P.A.cs;
+    const float alpha = P.alpha;
     for (int64_t q = q0; q < q1; q++) {
       const int64_t nr = std::min(NR, nc - q * NR);
       const float* b = pb.at(q);
-      for (int64_t t = 0, ir = 0; t < tiles; t++) {
+      float* c = P.c + ic * c_rs + (jc + q * NR) * P.c_cs;
+      const float* a = pa ? pa : P.A.at(ic, pc);
+      for (int64_t t = 0; t < tiles; t++) {
         const int64_t mr = short_rows + (t < taller ? 1 : 0);
-        float* c = P.c + (ic + ir) * P.c_rs + (jc + q * NR) * P.c_cs;
-        if (P.pack_a) {
-          P.fn(kc, pa + t * MR * kc, 1, MR, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+        if (pa) {
+          fn(kc, a, 1, MR, b, pb.rs, c, ldc, mr, nr, alpha, beta);
+          a += MR * kc;
         } else {
-          P.fn(kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+          fn(kc, a, a_rs, a_cs, b, pb.rs, c, ldc, mr, nr, alpha, beta);
+          a += mr * a_rs;
         }
-        ir += mr;
+        c += mr * c_rs;
       }
     }
   }

@@ -119,14 +119,6 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
   }
 
   const __m512 va = _mm512_set1_ps(alpha);
-  if (!kTransC && beta == 0 && alpha == 1) {  // 1·x is x exactly (x from an FMA: not a signalling NaN)
-#pragma GCC unroll 16
-    for (int i = 0; i < kRows; i++) {
-      _mm512_mask_storeu_ps(c + i * ldc, m0, lo[i]);
-      if (kHalves == 2) _mm512_mask_storeu_ps(c + i * ldc + 16, m1, hi[i]);
-    }
-    return;
-  }
   if (kTransC) {
     const __m512 vb = _mm512_set1_ps(beta);
     store_transposed<kRows>(lo, __builtin_popcount(m0), c, ldc, va, vb, beta);
