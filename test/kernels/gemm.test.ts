@@ -88,6 +88,78 @@ function compare(c: Case, seed: number, threads?: number): { worst: number; nati
   return { worst, native: cNative };
 }
 
+/** C of op(a)·op(b) with n columns, and the first n columns of the same product with `extra` more
+ *  columns of B (the same first n), both native with the given threads. A narrow C (n < m) may be
+ *  computed as its transpose (gemm_blocked.cc, swap_narrow) while a C of more than 24 columns
+ *  never is: equal bits say the swap sums every element as the plain path does. */
+function narrowAndWide(
+  c: Case,
+  extra: number,
+  seed: number,
+  threads = 1,
+): { narrow: Float32Array; wide: Float32Array } {
+  const { ta, tb, m, n, k, alpha, beta, pad } = c;
+  const nw = n + extra;
+  const lda = (ta ? m : k) + pad,
+    ldb = (tb ? k : nw) + pad,
+    ldc = nw + pad;
+  const a = randomF32((ta ? k : m) * lda, seed);
+  const b = randomF32((tb ? nw : k) * ldb, seed + 1);
+  const c0 = randomF32(m * ldc, seed + 2);
+  const narrow = c0.slice(),
+    wide = c0.slice();
+  const before = getNumThreads();
+  setNumThreads(threads);
+  try {
+    nativeBackend!.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, narrow, ldc);
+    nativeBackend!.gemm(ta, tb, m, nw, k, alpha, a, lda, b, ldb, beta, wide, ldc);
+  } finally {
+    setNumThreads(before);
+  }
+  const cols = (x: Float32Array) =>
+    Float32Array.from({ length: m * n }, (_, i) => x[Math.floor(i / n) * ldc + (i % n)]);
+  for (let i = 0; i < m; i++) {
+    for (let j = n; j < ldc; j++) {
+      // nothing beyond column n of the narrow product is written
+      if (!Object.is(narrow[i * ldc + j], c0[i * ldc + j])) return { narrow: new Float32Array(0), wide: cols(wide) };
+    }
+  }
+  return { narrow: cols(narrow), wide: cols(wide) };
+}
+
+/** Narrow and short shapes: the digits step's GEMMs (64-64-10, batch 32) and the 784 MLP's, then
+ *  n across the vector widths (1-31) below m, with k short and long, in every transpose. */
+function narrowCases(): Case[] {
+  const out: Case[] = [];
+  const shapes: [number, number, number][] = [
+    [32, 10, 64],
+    [64, 10, 32],
+    [128, 10, 128],
+    [32, 64, 10],
+    [128, 128, 10],
+  ];
+  const ns = [1, 2, 3, 5, 7, 8, 9, 10, 12, 15, 16, 17, 20, 24, 25, 31];
+  ns.forEach((n, i) => {
+    const m = [16, 32, 33, 64, 100][i % 5];
+    if (n < m) shapes.push([m, n, [1, 10, 31, 32, 64, 257][i % 6]]);
+  });
+  shapes.forEach(([m, n, k], s) => {
+    TRANS.forEach(([ta, tb], t) => {
+      out.push({
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        alpha: [1, -0.7, 1.5, 1][(s + t) % 4], // not only powers of two: the bits test sees the rounding
+        beta: [0, 1, 0.3, 0][(s + 2 * t) % 4],
+        pad: (s + t) % 3,
+      });
+    });
+  });
+  return out;
+}
+
 const ALPHAS = [1, 0, -0.5, 2];
 const BETAS = [1, 0, -0.5, 2];
 const TRANS = [
@@ -183,6 +255,16 @@ describe.skipIf(!nativeBackend).each(paths)('gemm on the %s CPU path (auto kerne
       }
     }
   });
+
+  it.each(narrowCases().map((c) => [label(c), c] as const))(
+    'narrow or short-k %s: the twin, and the bits of a wide product',
+    (_, c) => {
+      expect(compare(c, c.m + 7 * c.n + c.k).worst).toBeLessThanOrEqual(1);
+      const { narrow, wide } = narrowAndWide(c, 40, c.m + c.n + c.k);
+      expect(narrow.length, 'wrote beyond column n').toBe(wide.length);
+      expect(narrow).toEqual(wide);
+    },
+  );
 });
 
 describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the js twin', (blocks) => {
@@ -345,6 +427,53 @@ describe.skipIf(!nativeBackend).each(available)('gemm $name: native equals the j
           const c: Case = { ta, tb, m, n, k, alpha: 1, beta: 1, pad };
           expect(compare(c, m * n + k).worst, label(c)).toBeLessThanOrEqual(1);
         }
+      }
+    }
+  });
+
+  // A narrow C (n < m) may be computed as Cᵀ = op(b)ᵀ·op(a)ᵀ with the tiles stored transposed
+  // (gemm_blocked.cc, swap_narrow; the AVX2 and AVX-512 kernels): every transpose, edge tiles of
+  // both sides, several k blocks, and the same bits as the plain path (a wider product).
+  it.each(narrowCases().map((c) => [label(c), c] as const))('narrow or short-k %s', (_, c) => {
+    expect(compare(c, c.m * 3 + c.n + c.k).worst).toBeLessThanOrEqual(1);
+    const { narrow, wide } = narrowAndWide(c, 40, c.n + c.k);
+    expect(narrow.length, 'wrote beyond column n').toBe(wide.length);
+    expect(narrow).toEqual(wide);
+  });
+
+  it('narrow C around the kernel tile: n = NR/2 - 1 .. NR + 1, m = MR - 1 .. 2·MR + 1, k over KC', () => {
+    const { MR, NR } = blocks;
+    for (const n of [NR / 2 - 1, NR / 2, NR / 2 + 1, NR - 1]) {
+      for (const m of [MR - 1, MR, MR + 1, 2 * MR + 1, 4 * NR + 3]) {
+        if (n >= m) continue;
+        for (const [ta, tb] of TRANS) {
+          for (const k of [7, 64, KC + 5]) {
+            const c: Case = { ta, tb, m, n, k, alpha: k === 64 ? 1 : -1.5, beta: k === 7 ? 0 : 0.5, pad: 1 };
+            expect(compare(c, m + n + k).worst, label(c)).toBeLessThanOrEqual(1);
+            const { narrow, wide } = narrowAndWide(c, 32, m * n + k);
+            expect(narrow, label(c)).toEqual(wide);
+          }
+        }
+      }
+    }
+  });
+
+  it('narrow C on 1 and 2 threads: the same bits, and those of a wide product', () => {
+    // m·n·k >= 2^22: threaded; the swapped product's columns are the tasks.
+    for (const [m, n, k] of [
+      [4096, 10, 128],
+      [3000, 3, 700],
+      [1500, 24, 130],
+    ]) {
+      for (const [ta, tb] of TRANS) {
+        const c: Case = { ta, tb, m, n, k, alpha: 1, beta: ta ? 0 : 0.5, pad: 1 };
+        const one = compare(c, m + k, 1);
+        const two = compare(c, m + k, 2);
+        expect(one.worst, label(c)).toBeLessThanOrEqual(1);
+        expect(two.worst, label(c)).toBeLessThanOrEqual(1);
+        expect(two.native, label(c)).toEqual(one.native);
+        const w = narrowAndWide(c, 40, m + n, 2);
+        expect(w.narrow, label(c)).toEqual(w.wide);
       }
     }
   });

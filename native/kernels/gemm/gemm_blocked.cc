@@ -11,7 +11,9 @@
 // too when few rows of C reuse it (see b_reads_in_place). The micro-kernels compute edge tiles
 // in place (exact rows, masked columns): no scratch tile, no padded copy of an unpacked A.
 // The micro-kernel and its block sizes are chosen at run time: the best of the CPU path in use
-// (see auto_kernel); tests force each with sgemm_use_kernel.
+// (see auto_kernel); tests force each with sgemm_use_kernel. A narrow C (n < m, its rows filling
+// few of a vector's lanes: a 10-unit layer) is computed as Cᵀ = op(b)ᵀ·op(a)ᵀ by the kernel's
+// transposed-store variant, with the same bits (see swap_narrow).
 // Threads: with a small A, each task packs (or reads in place) and computes its own column
 // panels; otherwise B is packed cooperatively (a plain B by rows of k, a transposed one by
 // panels), then blocks of rows of equal height (and, for short wide C, of column panels) are handed
@@ -77,11 +79,19 @@ struct View {
 //   AVX-512 14x32 (tuned on Zen 4, L1d 32 KiB, L2 1 MiB, L3 32 MiB): KC = 512 measured best of
 //   128..1024 (fewer passes over C; the 64 KiB B panel streams from L2 fast enough for 28 FMAs
 //   per k step), MC = 168 (a 336 KiB A block in L2), NC = 4064 (an 8 MiB B block in L3).
-const KernelInfo kGeneric{"generic", ukernel_f32_generic, nullptr, kGenericMR, kGenericNR, 256, 168, 4080};
+const KernelInfo kGeneric{"generic", ukernel_f32_generic, nullptr, nullptr, kGenericMR, kGenericNR, 256, 168, 4080};
 #if NATIVENN_GEMM_X86
-const KernelInfo kAvx2{"avx2", ukernel_f32_6x16_avx2, pack_b_trans_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
-const KernelInfo kAvx512{"avx512",  ukernel_f32_14x32_avx512, pack_b_trans_avx2, kAvx512MR,
-                         kAvx512NR, NATIVENN_GEMM_KC,         NATIVENN_GEMM_MC,  NATIVENN_GEMM_NC};
+const KernelInfo kAvx2{
+    "avx2", ukernel_f32_6x16_avx2, ukernel_f32_6x16_avx2_tc, pack_b_trans_avx2, kAvx2MR, kAvx2NR, 256, 168, 4080};
+const KernelInfo kAvx512{"avx512",
+                         ukernel_f32_14x32_avx512,
+                         ukernel_f32_14x32_avx512_tc,
+                         pack_b_trans_avx2,
+                         kAvx512MR,
+                         kAvx512NR,
+                         NATIVENN_GEMM_KC,
+                         NATIVENN_GEMM_MC,
+                         NATIVENN_GEMM_NC};
 #endif
 
 static_assert(NATIVENN_GEMM_KC <= kMaxKC && NATIVENN_GEMM_MC % kAvx512MR == 0 && NATIVENN_GEMM_NC % kAvx512NR == 0,
@@ -285,10 +295,12 @@ bool b_reads_in_place(bool trans_b, int64_t m, int64_t ldb) {
 
 struct Problem {
   const KernelInfo& K;
+  UKernel fn;  // K.fn, or K.fn_tc when C is transposed
   View A, B;
   float alpha, beta;
   float* c;
   int64_t ldc;
+  int64_t c_rs, c_cs;  // element (i, j) of C at c[i*c_rs + j*c_cs]: (ldc, 1), or (1, ldc) transposed
   bool pack_a;
 };
 
@@ -318,18 +330,25 @@ void compute_block(const Problem& P, int64_t jc, int64_t pc, int64_t kc, int64_t
       }
       pa = buf;
     }
+    // Locals, not P's fields: the kernel calls would make the compiler load those again per tile.
+    const UKernel fn = P.fn;
+    const int64_t c_rs = P.c_rs, ldc = P.ldc, a_rs = P.A.rs, a_cs = P.A.cs;
+    const float alpha = P.alpha;
     for (int64_t q = q0; q < q1; q++) {
       const int64_t nr = std::min(NR, nc - q * NR);
       const float* b = pb.at(q);
-      for (int64_t t = 0, ir = 0; t < tiles; t++) {
+      float* c = P.c + ic * c_rs + (jc + q * NR) * P.c_cs;
+      const float* a = pa ? pa : P.A.at(ic, pc);
+      for (int64_t t = 0; t < tiles; t++) {
         const int64_t mr = short_rows + (t < taller ? 1 : 0);
-        float* c = P.c + (ic + ir) * P.ldc + jc + q * NR;
-        if (P.pack_a) {
-          P.K.fn(kc, pa + t * MR * kc, 1, MR, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+        if (pa) {
+          fn(kc, a, 1, MR, b, pb.rs, c, ldc, mr, nr, alpha, beta);
+          a += MR * kc;
         } else {
-          P.K.fn(kc, P.A.at(ic + ir, pc), P.A.rs, P.A.cs, b, pb.rs, c, P.ldc, mr, nr, P.alpha, beta);
+          fn(kc, a, a_rs, a_cs, b, pb.rs, c, ldc, mr, nr, alpha, beta);
+          a += mr * a_rs;
         }
-        ir += mr;
+        c += mr * c_rs;
       }
     }
   }
@@ -346,28 +365,52 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
-}  // namespace
-}  // namespace gemm
+// Whether to compute a narrow C as its transpose, Cᵀ = op(b)ᵀ·op(a)ᵀ (m and n swap roles; the
+// kernel stores its tiles transposed, gemm_internal.h). A row of n columns takes ceil(n/V) vectors
+// of V = NR/2 lanes: n = 10 fills 10 of 16 lanes on AVX2 and of 16 on AVX-512, and the FMAs of the
+// other lanes are wasted; the m rows of Cᵀ's rows fill them better. Each element is still one FMA
+// chain over k in the same order (a·b = b·a exactly) with the same alpha/beta arithmetic: the
+// bits do not change. The swapped B is op(a)ᵀ: a transposed a is then a plain B, read in place,
+// while a plain a must be packed transposed, which costs about what the narrow tiles waste unless
+// they waste much. Measured on Zen 5 (1 thread, swapped/plain time, n < m <= 256, k = 10..256):
+// transposed a, 0.2-0.9 for n <= 24 where the lane counts below say so (plain narrow tiles have
+// few accumulators or masked stores), up to 1.15 at n = 15, k = 10 on AVX2 (hence 0.9 for small
+// k) and for n around 31; plain a, 0.5-0.95 where the swap needs at most 0.7 of the vectors with
+// m >= 32 and k >= 32, and up to 1.7 with m = 16 or k = 10.
+// NATIVENN_GEMM_SWAP=0 or 1 (a define) turns it off, or on for every n < m, for experiments.
+bool swap_narrow(const KernelInfo& K, bool trans_a, int64_t m, int64_t n, int64_t k) {
+#if defined(NATIVENN_GEMM_SWAP)
+  if (NATIVENN_GEMM_SWAP == 2) return K.fn_tc != nullptr;
+#endif
+  if (!K.fn_tc || n >= m) return false;
+#if defined(NATIVENN_GEMM_SWAP)
+  if (NATIVENN_GEMM_SWAP >= 0) return NATIVENN_GEMM_SWAP != 0;
+#endif
+  if (n > 24) return false;
+  const int64_t V = K.nr / 2;
+  const double plain = static_cast<double>(m) * ceil_div(n, V), swapped = static_cast<double>(n) * ceil_div(m, V);
+  if (trans_a) return swapped <= (k >= 32 ? 1.0 : 0.9) * plain;
+  return m >= 32 && k >= 32 && swapped <= 0.7 * plain;
+}
 
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  using namespace gemm;
-  if (m <= 0 || n <= 0) return;
-  if (alpha == 0 || k <= 0) return scale_c(m, n, beta, c, ldc);
-
+// The five loops on kernel K's fn (C plain) or fn_tc (trans_c: the caller's C is the transpose
+// of this product's, element (i, j) at c[j*ldc + i]).
+void run(const KernelInfo& K, bool trans_c, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+         const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   const double fmas = static_cast<double>(m) * n * k;
-  const KernelInfo* forced = g_forced.load(std::memory_order_relaxed);
-  const KernelInfo& K = forced ? *forced : auto_kernel(fmas);
   const int64_t MR = K.mr, NR = K.nr, KC = K.kc, NC = K.nc;
   const int threads = fmas >= NATIVENN_GEMM_THREAD_MIN_FMAS ? get_num_threads() : 1;
   const int64_t kc_step = ceil_div(k, ceil_div(k, KC));  // balanced: k = 300 gives 2 x 150
   Problem P{K,
+            trans_c ? K.fn_tc : K.fn,
             trans_a ? View{a, 1, lda} : View{a, lda, 1},
             trans_b ? View{b, 1, ldb} : View{b, ldb, 1},
             alpha,
             beta,
             c,
             ldc,
+            trans_c ? 1 : ldc,
+            trans_c ? ldc : 1,
             a_needs_packing(trans_a, lda, kc_step, MR, ceil_div(std::min(n, NC), NR))};
   const bool b_in_place = b_reads_in_place(trans_b, m, ldb);
 
@@ -442,6 +485,22 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       });
     }
   }
+}
+
+}  // namespace
+}  // namespace gemm
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  using namespace gemm;
+  if (m <= 0 || n <= 0) return;
+  if (alpha == 0 || k <= 0) return scale_c(m, n, beta, c, ldc);
+  const KernelInfo* forced = g_forced.load(std::memory_order_relaxed);
+  const KernelInfo& K = forced ? *forced : auto_kernel(static_cast<double>(m) * n * k);
+  // Cᵀ (n x m) = op(b)ᵀ·op(a)ᵀ: op(b)ᵀ is b read with the other transpose, and so is op(a)ᵀ.
+  if (swap_narrow(K, trans_a, m, n, k))
+    return run(K, true, !trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc);
+  run(K, false, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 const char* sgemm_auto_kernel(int64_t m, int64_t n, int64_t k) {

@@ -14,6 +14,8 @@ namespace nativenn::gemm {
 //             unpacked op(a): the caller's strides)
 //   B (k,nr): element (p,j) at b[p*rs_b + j]  (packed panel: rs_b = NR, zero-padded to NR
 //             columns; a plain op(b) read in place: its row stride)
+// A transposed-C variant (KernelInfo::fn_tc) stores the tile's element (i,j) at c[j*ldc + i]
+// instead, with the same arithmetic per element (the driver's swap for narrow C, gemm_blocked.cc).
 using UKernel = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b, float* c,
                          int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
 
@@ -35,6 +37,7 @@ using PackBTrans = void (*)(const float* b, int64_t ldb, int64_t kc, int64_t nc,
 struct KernelInfo {
   const char* name;
   UKernel fn;
+  UKernel fn_tc;            // fn storing the tile transposed; null: the kernel has none
   PackBTrans pack_b_trans;  // null: the portable loop
   int64_t mr, nr;           // mr <= kMaxMR, nr <= kMaxNR
   int64_t kc, mc, nc;       // kc <= kMaxKC, mc a multiple of mr, nc a multiple of nr
@@ -45,10 +48,14 @@ void ukernel_f32_generic(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, 
 #if defined(__x86_64__) || defined(__i386__)
 void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
                            float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
+void ukernel_f32_6x16_avx2_tc(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                              float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
 void pack_b_trans_avx2(const float* b, int64_t ldb, int64_t kc, int64_t nc, int64_t NR, int64_t panel_begin,
                        int64_t panel_end, float* dst);  // NR a multiple of 8; in the AVX2 file
 void ukernel_f32_14x32_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
                               float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
+void ukernel_f32_14x32_avx512_tc(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                                 float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
 #endif
 
 }  // namespace nativenn::gemm

@@ -23,10 +23,95 @@ __m256i lane_mask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 0 ? 0 : n > 8 ? 8 : n)), idx);
 }
 
+// The 8 x 8 block of r[0..7] (rows) transposed in place: r[j] then holds column j.
+inline __attribute__((always_inline)) void transpose_8x8_regs(__m256 r[8]) {
+  __m256 t[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+    t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+
+// Lanes [0, kN) of v to p, kN <= 8, with plain stores of 4, 2 and 1 floats (a vmaskmovps store
+// is microcoded on AMD cores); load_lanes reads the same floats (the others are zero).
+template <int kN>
+inline __attribute__((always_inline)) void store_lanes(float* p, __m256 v) {
+  static_assert(kN >= 1 && kN <= 7, "1 to 7 lanes");
+  __m128 lo = _mm256_castps256_ps128(v);
+  if (kN >= 4) {
+    _mm_storeu_ps(p, lo);
+    if (kN == 4) return;
+    p += 4;
+    lo = _mm256_extractf128_ps(v, 1);
+  }
+  constexpr int n = kN >= 4 ? kN - 4 : kN;
+  if (n >= 2) _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
+  if (n == 3) _mm_store_ss(p + 2, _mm_movehl_ps(lo, lo));
+  if (n == 1) _mm_store_ss(p, lo);
+}
+template <int kN>
+inline __attribute__((always_inline)) __m256 load_lanes(const float* p) {
+  __m128 x = _mm_setzero_ps(), y = _mm_setzero_ps();
+  const float* q = p;
+  if (kN >= 4) {
+    x = _mm_loadu_ps(p);
+    q += 4;
+  }
+  constexpr int n = kN >= 4 ? kN - 4 : kN;
+  __m128 t = _mm_setzero_ps();
+  if (n >= 2) t = _mm_loadl_pi(t, reinterpret_cast<const __m64*>(q));
+  if (n == 3) t = _mm_movelh_ps(t, _mm_load_ss(q + 2));
+  if (n == 1) t = _mm_load_ss(q);
+  if (kN >= 4) {
+    y = t;
+  } else {
+    x = t;
+  }
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(x), y, 1);
+}
+
+// Tile columns [0, ncols) of the 8-column block v[0..kRows) (v[i]: row i) to C transposed:
+// column j of the tile is row j of C (kRows floats at c + j*ldc), scaled as the plain store does.
+template <int kRows>
+inline __attribute__((always_inline)) void store_transposed(const __m256* v, int64_t ncols, float* c, int64_t ldc,
+                                                            __m256 va, __m256 vb, float beta) {
+  __m256 r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) r[i] = i < kRows ? v[i] : _mm256_setzero_ps();
+  transpose_8x8_regs(r);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; j++) {
+    if (j >= ncols) break;
+    float* cj = c + j * ldc;
+    if (beta == 0) {
+      store_lanes<kRows>(cj, _mm256_mul_ps(va, r[j]));
+    } else {
+      store_lanes<kRows>(cj, _mm256_fmadd_ps(va, r[j], _mm256_mul_ps(vb, load_lanes<kRows>(cj))));
+    }
+  }
+}
+
 // kRows rows of C, kHalves ymm per row (1: nr <= 8). kPacked: A is a packed panel (rs_a = 1,
 // cs_a = MR), so every address is a constant offset. kMaskB: B is read in place and ends at
-// column nr < NR, so its loads are masked (they must not touch memory beyond it).
-template <int kRows, int kHalves, bool kPacked, bool kMaskB>
+// column nr < NR, so its loads are masked (they must not touch memory beyond it). kTransC: the
+// tile is stored transposed (its element (i, j) at c[j*ldc + i]; the driver's narrow-C swap),
+// through 8 x 8 transposes in registers; each element gets the same arithmetic as a plain store.
+template <int kRows, int kHalves, bool kPacked, bool kMaskB, bool kTransC>
 __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                                       int64_t rs_b, float* c, int64_t ldc, int64_t nr, float alpha, float beta) {
   if (kPacked) {
@@ -42,11 +127,13 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
 #pragma GCC unroll 8
   for (int i = 0; i < kRows; i++) lo[i] = hi[i] = _mm256_setzero_ps();
 
-    // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
+  // Touch the C tile early: its rows are ldc apart and would otherwise miss at the very end.
+  if (!kTransC) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kRows; i++) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    if (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+    for (int i = 0; i < kRows; i++) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      if (kHalves == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+    }
   }
 
 #pragma GCC unroll 4
@@ -70,6 +157,11 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
   }
 
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  if (kTransC) {
+    store_transposed<kRows>(lo, nr, c, ldc, va, vb, beta);
+    if (kHalves == 2) store_transposed<kRows>(hi, nr - 8, c + 8 * ldc, ldc, va, vb, beta);
+    return;
+  }
   if (nr == kHalves * 8) {
 #pragma GCC unroll 8
     for (int i = 0; i < kRows; i++) {
@@ -104,18 +196,20 @@ __attribute__((noinline)) void kernel(int64_t k, const float* a, int64_t rs_a, i
 using Fn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t, float,
                     float);
 
-// kTable.rows[rows - 1].fn[halves - 1][packed][mask_b]
-template <int... kRows>
+// kTable<trans_c>.rows[rows - 1].fn[halves - 1][packed][mask_b]
+template <bool kTransC, int... kRows>
 struct Table {
   struct Row {
     Fn fn[2][2][2];
   };
-  Row rows[sizeof...(kRows)] = {{{{{kernel<kRows, 1, false, false>, kernel<kRows, 1, false, true>},
-                                   {kernel<kRows, 1, true, false>, kernel<kRows, 1, true, true>}},
-                                  {{kernel<kRows, 2, false, false>, kernel<kRows, 2, false, true>},
-                                   {kernel<kRows, 2, true, false>, kernel<kRows, 2, true, true>}}}}...};
+  Row rows[sizeof...(kRows)] = {
+      {{{{kernel<kRows, 1, false, false, kTransC>, kernel<kRows, 1, false, true, kTransC>},
+         {kernel<kRows, 1, true, false, kTransC>, kernel<kRows, 1, true, true, kTransC>}},
+        {{kernel<kRows, 2, false, false, kTransC>, kernel<kRows, 2, false, true, kTransC>},
+         {kernel<kRows, 2, true, false, kTransC>, kernel<kRows, 2, true, true, kTransC>}}}}...};
 };
-const Table<1, 2, 3, 4, 5, 6> kTable;
+const Table<false, 1, 2, 3, 4, 5, 6> kTable;
+const Table<true, 1, 2, 3, 4, 5, 6> kTableTransC;
 static_assert(MR == 6, "one table entry per row count");
 
 // The 8 x 8 block at s (rows ld apart) transposed into d (rows ld_d apart).
@@ -149,6 +243,13 @@ void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a
   const bool packed = rs_a == 1 && cs_a == MR;
   const bool mask_b = rs_b != NR && nr < NR;
   kTable.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
+}
+
+void ukernel_f32_6x16_avx2_tc(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                              float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+  const bool packed = rs_a == 1 && cs_a == MR;
+  const bool mask_b = rs_b != NR && nr < NR;
+  kTableTransC.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
 }
 
 // A transposed B in 8 x 8 blocks (a float at a time, the writes NR floats apart were the bottleneck
