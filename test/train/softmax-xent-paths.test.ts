@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../../src';
 import { addon } from '../../src/backend/native/addon';
-import { nativeBackend } from '../support/backends';
+import { nativeBackend, rng } from '../support/backends';
 
 const paths: string[] = typeof addon?.cpuPaths === 'function' ? addon.cpuPaths() : [];
 const initial = nn.getBackend().name;
@@ -18,22 +18,11 @@ afterAll(() => {
   if (paths.length > 0) addon!.setCpuPath(paths[0]);
 });
 
-// mulberry32
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Targets = 'oneHot' | 'soft' | 'sparse';
 
 function data(rows: number, classes: number, targets: Targets, spread: number, seed: number) {
-  const next = random(seed);
+  const next = rng(seed);
   const x = Float32Array.from({ length: rows * classes }, () => (next() * 2 - 1) * spread);
   const labels = Int32Array.from({ length: rows }, () => Math.floor(next() * classes));
   let y: nn.Tensor | Int32Array = labels;

@@ -214,26 +214,12 @@ static_assert(MR == 6, "one table entry per row count");
 
 // The 8 x 8 block at s (rows ld apart) transposed into d (rows ld_d apart).
 inline __attribute__((always_inline)) void transpose_8x8(const float* s, int64_t ld, float* d, int64_t ld_d) {
-  __m256 r[8], t[8];
+  __m256 r[8];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + i * ld);
-#pragma GCC unroll 4
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-#pragma GCC unroll 2
-  for (int i = 0; i < 8; i += 4) {
-    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; i++) {
-    _mm256_storeu_ps(d + i * ld_d, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-    _mm256_storeu_ps(d + (i + 4) * ld_d, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-  }
+  transpose_8x8_regs(r);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) _mm256_storeu_ps(d + i * ld_d, r[i]);
 }
 
 }  // namespace
