@@ -18,7 +18,6 @@ afterAll(() => {
   if (paths.length > 0) addon!.setCpuPath(paths[0]);
 });
 
-
 type Targets = 'oneHot' | 'soft' | 'sparse';
 
 function data(rows: number, classes: number, targets: Targets, spread: number, seed: number) {
