@@ -51,7 +51,14 @@ function prebuilt() {
 function sourceBuild() {
   const gyp = process.env.npm_config_node_gyp;
   const [cmd, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp', ['rebuild']];
-  const result = spawnSync(cmd, args, { cwd: root, stdio: quiet ? 'pipe' : 'inherit', shell: !gyp });
+  // maxBuffer: spawnSync kills a child whose piped output passes it (1 MiB by default), and a
+  // compiler's warnings can (GCC 12 printed ~4 MB for one AVX-512 file): that read as a failed build.
+  const result = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: quiet ? 'pipe' : 'inherit',
+    shell: !gyp,
+    maxBuffer: 1 << 30,
+  });
   if (result.status === 0) return true;
   if (quiet && result.stderr) process.stderr.write(result.stderr.toString().split('\n').slice(-15).join('\n'));
   return false;
