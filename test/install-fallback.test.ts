@@ -65,6 +65,26 @@ describe('install without a compiler', () => {
     if (process.env.npm_config_nodedir) expect(output).toMatch(/`make` failed/);
   }, 120_000);
 
+  it('a build that succeeds with megabytes of compiler output is a success', () => {
+    // spawnSync kills a child whose piped output passes its maxBuffer (1 MiB by default): GCC 12's
+    // false AVX-512 warnings (~4 MB) once turned a good build into "did not build from source".
+    const dir = packageCopy('nativenn-gyp-');
+    const loudGyp = path.join(dir, 'node-gyp.js');
+    fs.writeFileSync(
+      loudGyp,
+      "const line = 'warning: ' + 'x'.repeat(990) + '\\n'; for (let i = 0; i < 4096; i++) { process.stderr.write(line); process.stdout.write(line); }\n",
+    );
+    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_node_gyp: loudGyp, NATIVENN_VERBOSE_BUILD: '' },
+      maxBuffer: 1 << 28,
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/WARNING/);
+  });
+
   it('scripts/install.js prints no warning when node-gyp succeeds', () => {
     const dir = packageCopy('nativenn-gyp-');
     const okGyp = path.join(dir, 'node-gyp.js');
