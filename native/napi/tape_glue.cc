@@ -638,7 +638,8 @@ class TrainWorker : public Napi::AsyncWorker {
 // from its own start (tape::BatchCut), so one call can train several small epochs.
 Napi::Value TapeTrainBatches(const Napi::CallbackInfo& info) {
   Args a(info, "tapeTrainBatches");
-  if (info.Length() != 10) a.count(9);
+  if (info.Length() != 9 && info.Length() != 10)
+    a.type_error("expected 9 or 10 arguments, got " + std::to_string(info.Length()));
   auto box = GetTape(a, info[0]);
   TapeRunner& runner = *box->runner;
   const float* x = a.f32(1, "x", 0);

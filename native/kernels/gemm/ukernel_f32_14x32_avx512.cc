@@ -174,20 +174,26 @@ __mmask16 low_bits(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((
 
 }  // namespace
 
-void ukernel_f32_14x32_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
-                              float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+namespace {
+// One entry per table: the instance for the tile's rows, halves, packing and B masking.
+template <typename T>
+inline void run_tile(const T& table, int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                     int64_t rs_b, float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
   const bool packed = rs_a == 1 && cs_a == MR;
   const bool mask_b = rs_b != NR && nr < NR;
   const __mmask16 m0 = low_bits(nr), m1 = nr > 16 ? low_bits(nr - 16) : 0;
-  kTable.rows[mr - 1].fn[nr > 16 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, m0, m1, alpha, beta);
+  table.rows[mr - 1].fn[nr > 16 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, m0, m1, alpha, beta);
+}
+}  // namespace
+
+void ukernel_f32_14x32_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                              float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+  run_tile(kTable, k, a, rs_a, cs_a, b, rs_b, c, ldc, mr, nr, alpha, beta);
 }
 
 void ukernel_f32_14x32_avx512_tc(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
                                  float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
-  const bool packed = rs_a == 1 && cs_a == MR;
-  const bool mask_b = rs_b != NR && nr < NR;
-  const __mmask16 m0 = low_bits(nr), m1 = nr > 16 ? low_bits(nr - 16) : 0;
-  kTableTransC.rows[mr - 1].fn[nr > 16 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, m0, m1, alpha, beta);
+  run_tile(kTableTransC, k, a, rs_a, cs_a, b, rs_b, c, ldc, mr, nr, alpha, beta);
 }
 
 }  // namespace nativenn::gemm

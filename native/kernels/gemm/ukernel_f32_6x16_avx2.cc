@@ -224,18 +224,25 @@ inline __attribute__((always_inline)) void transpose_8x8(const float* s, int64_t
 
 }  // namespace
 
-void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
-                           float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+namespace {
+// One entry per table: the instance for the tile's rows, halves, packing and B masking.
+template <typename T>
+inline void run_tile(const T& table, int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                     int64_t rs_b, float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
   const bool packed = rs_a == 1 && cs_a == MR;
   const bool mask_b = rs_b != NR && nr < NR;
-  kTable.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
+  table.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
+}
+}  // namespace
+
+void ukernel_f32_6x16_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
+                           float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+  run_tile(kTable, k, a, rs_a, cs_a, b, rs_b, c, ldc, mr, nr, alpha, beta);
 }
 
 void ukernel_f32_6x16_avx2_tc(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b,
                               float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
-  const bool packed = rs_a == 1 && cs_a == MR;
-  const bool mask_b = rs_b != NR && nr < NR;
-  kTableTransC.rows[mr - 1].fn[nr > 8 ? 1 : 0][packed][mask_b](k, a, rs_a, cs_a, b, rs_b, c, ldc, nr, alpha, beta);
+  run_tile(kTableTransC, k, a, rs_a, cs_a, b, rs_b, c, ldc, mr, nr, alpha, beta);
 }
 
 // A transposed B in 8 x 8 blocks (a float at a time, the writes NR floats apart were the bottleneck
