@@ -9,7 +9,7 @@ const path = require('node:path');
 const { fmt, loadNativenn, median, nativeMissing, runWorkload } = require('./lib/common');
 const { findPython } = require('./lib/python');
 const { cnnData, nativennContender, tfjsContender, torchContender } = require('./lib/cnn');
-const { settle } = require('./lib/rounds'); // a pause before each measurement (rounds.js says why)
+const { MALLOC_TUNABLES, settle } = require('./lib/rounds'); // a pause before each measurement; PyTorch's malloc (rounds.js says why)
 
 // NATIVENN_BENCH_BASELINE=/path/to/other/dist: an older build of nativenn (its dist/, beside its
 // build/) trained in the same rounds, right after this one, so before/after share the load.
@@ -45,7 +45,12 @@ const timed = async (fn) => {
 
 /** nativenn and PyTorch with `threads` threads, one epoch each per round, A B A B. */
 async function versusTorch(nn, report, data, threads, python, synthetic, base) {
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
+    GLIBC_TUNABLES: MALLOC_TUNABLES,
+  };
   nn.setNumThreads(threads);
   const ours = nativennContender(nn, data);
   await ours.fit(); // warm-up, as PyTorch's

@@ -52,10 +52,26 @@ function benchPaths(nn) {
 // adds only bf16 kernels), Haswell its AVX2 + FMA one (what a Zen 3 gets).
 const OPENBLAS_CORE = { avx512: 'SkylakeX', avx2: 'Haswell' };
 
-/** The environment of a Python reference: `threads` threads, and the instruction set of `cpuPath`
- *  for OpenBLAS (numpy and PyTorch's BLAS), ATen and oneDNN. */
+// glibc malloc keeps freed memory instead of returning it to the OS (mmap threshold 32 MiB, its
+// maximum; trim threshold 1 GiB). PyTorch allocates every activation, gradient and Adam temporary
+// afresh; with glibc's defaults its tensors of hundreds of KiB come from fresh pages each step, and
+// a page fault in this KVM guest costs ~7 µs: the 784 MLP (batch 128) took 98,800 page faults and
+// 0.73 s of system time in 2.4 s, 27k samples/s, and 96k with these thresholds (as with jemalloc or
+// tcmalloc preloaded: 97k/98k; AVX2 path 25k -> 64k). The digits MLP and numpy's sgemm do not
+// change. PyTorch's own tuning guide recommends such an allocator; a reference slowed by page
+// faults would flatter nativenn, which allocates nothing per step.
+const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824';
+
+/** The environment of a Python reference: `threads` threads, glibc malloc keeping its memory
+ *  (MALLOC_TUNABLES), and the instruction set of `cpuPath` for OpenBLAS (numpy and PyTorch's BLAS),
+ *  ATen and oneDNN (none given: the reference's own choice). */
 function referenceEnv(cpuPath, threads) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const env = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+    GLIBC_TUNABLES: MALLOC_TUNABLES,
+  };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   delete env.ATEN_CPU_CAPABILITY;
@@ -137,4 +153,4 @@ async function timeOps(op, seconds, minOps = 3) {
   return { wall: median(times), cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
-module.exports = { ROUNDS, benchPaths, referenceEnv, interleave, settle, spread, pairedRatio, timeOps };
+module.exports = { ROUNDS, MALLOC_TUNABLES, benchPaths, referenceEnv, interleave, settle, spread, pairedRatio, timeOps };
