@@ -6,6 +6,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { findPython } = require('./lib/python');
+const { MALLOC_TUNABLES } = require('./lib/rounds'); // PyTorch's malloc (rounds.js says why)
 
 const ROUNDS = Number(process.env.NATIVENN_BENCH_ROUNDS) || 5;
 const EPOCHS = Number(process.env.NATIVENN_BENCH_GAN_EPOCHS) || 50;
@@ -54,6 +55,7 @@ for (let r = 0; r < ROUNDS; r++) {
     seconds(python, [path.join(__dirname, 'reference', 'torch_cgan.py'), String(EPOCHS), '1'], /seconds ([\d.]+)/, {
       OMP_NUM_THREADS: '1',
       OPENBLAS_NUM_THREADS: '1',
+      GLIBC_TUNABLES: MALLOC_TUNABLES,
     }),
   );
   console.log(`  round ${r + 1}: nativenn ${ours[r].toFixed(2)} s, PyTorch ${theirs[r].toFixed(2)} s`);
