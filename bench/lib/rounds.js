@@ -153,4 +153,14 @@ async function timeOps(op, seconds, minOps = 3) {
   return { wall: median(times), cpu: (cpu.user + cpu.system) / 1e6 / times.length };
 }
 
-module.exports = { ROUNDS, MALLOC_TUNABLES, benchPaths, referenceEnv, interleave, settle, spread, pairedRatio, timeOps };
+module.exports = {
+  ROUNDS,
+  MALLOC_TUNABLES,
+  benchPaths,
+  referenceEnv,
+  interleave,
+  settle,
+  spread,
+  pairedRatio,
+  timeOps,
+};

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('bench referenceEnv', () => {
-  it('keeps malloc from returning memory to the OS, at glibc's maximum mmap threshold', () => {
+  it("keeps malloc from returning memory to the OS, at glibc's maximum mmap threshold", () => {
     const env = rounds.referenceEnv('avx512', 1);
     expect(env.GLIBC_TUNABLES).toBe(rounds.MALLOC_TUNABLES);
     const tunables = Object.fromEntries(
