@@ -64,7 +64,7 @@ const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_
 
 /** The environment of a Python reference: `threads` threads, glibc malloc keeping its memory
  *  (MALLOC_TUNABLES), and the instruction set of `cpuPath` for OpenBLAS (numpy and PyTorch's BLAS),
- *  ATen and oneDNN (none given: the reference's own choice). */
+ *  ATen and oneDNN; a path without one (portable) leaves each library to its own choice. */
 function referenceEnv(cpuPath, threads) {
   const env = {
     ...process.env,

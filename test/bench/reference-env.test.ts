@@ -27,7 +27,7 @@ describe('bench referenceEnv', () => {
     expect(Number(tunables['glibc.malloc.trim_threshold'])).toBeGreaterThanOrEqual(1 << 30);
   });
 
-  it('sets the thread count and each path instruction set, replacing what the caller had', () => {
+  it("sets the thread count and each path's instruction set, replacing what the caller had", () => {
     process.env.OPENBLAS_CORETYPE = 'Prescott';
     process.env.ATEN_CPU_CAPABILITY = 'default';
     process.env.GLIBC_TUNABLES = 'glibc.malloc.check=3';
